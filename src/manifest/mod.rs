@@ -1,0 +1,331 @@
+//! Real Kubernetes YAML in and out.
+//!
+//! In: multi-document files and `kind: List`, each object decoded strictly into its typed API
+//! struct (k8s-openapi, Kubernetes 1.34) so that an unknown field or a wrong type is an error
+//! naming the file, line and field, as `kubectl apply --validate=strict` would reject it.
+//! Out (`render`): the simulated objects as Kubernetes API JSON/YAML, status included.
+
+mod convert;
+pub mod decode;
+pub mod error;
+mod hints;
+pub mod render;
+pub mod yaml;
+
+use std::path::Path;
+
+use k8s_openapi::api::core::v1 as core;
+use serde_json::Value;
+
+pub use convert::{image_tag, node_from_api, pod_from_api};
+pub use decode::Source;
+pub use error::InputError;
+use yaml::{Located, PathSeg};
+
+/// One object read from a file.
+#[derive(Debug, Clone)]
+pub struct Manifest {
+    /// `file:line` of the object's first line, for messages.
+    pub origin: String,
+    pub object: Object,
+}
+
+/// A decoded object: the kinds the simulator acts on, typed; the others stored as given.
+#[derive(Debug, Clone)]
+pub enum Object {
+    Pod(Box<PodManifest>),
+    Node(Box<crate::model::Node>),
+    Namespace(String),
+    /// A kind that is valid Kubernetes but not simulated yet: validated, kept, and listed.
+    Stored(StoredKind),
+}
+
+/// A pod as given (metadata, for naming and labels) and its converted, defaulted spec.
+#[derive(Debug, Clone)]
+pub struct PodManifest {
+    pub metadata: k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    pub spec: crate::model::PodSpec,
+}
+
+/// An object of a kind kubesim accepts but does not act on yet.
+#[derive(Debug, Clone)]
+pub struct StoredKind {
+    pub kind: &'static str,
+    pub api_version: String,
+    pub name: String,
+    pub namespace: Option<String>,
+    pub body: Value,
+}
+
+impl StoredKind {
+    /// Whether objects of this kind live in a namespace.
+    pub fn is_namespaced(&self) -> bool {
+        !matches!(self.kind, "PriorityClass")
+    }
+
+    /// kubectl's `resource.group` name (`deployment.apps`, `service`).
+    pub fn resource_name(&self) -> String {
+        let lower = self.kind.to_ascii_lowercase();
+        match self.api_version.split_once('/') {
+            Some((group, _)) => format!("{lower}.{group}"),
+            None => lower,
+        }
+    }
+
+    /// The plural resource name as API errors print it (`deployments.apps`).
+    pub fn plural(&self) -> String {
+        let lower = self.kind.to_ascii_lowercase();
+        let plural = if lower.ends_with('s') {
+            format!("{lower}es")
+        } else if let Some(stem) = lower.strip_suffix('y') {
+            format!("{stem}ies")
+        } else {
+            format!("{lower}s")
+        };
+        match self.api_version.split_once('/') {
+            Some((group, _)) => format!("{plural}.{group}"),
+            None => plural,
+        }
+    }
+}
+
+impl Object {
+    /// The object's kind as written in YAML.
+    pub fn kind(&self) -> &str {
+        match self {
+            Object::Pod(_) => "Pod",
+            Object::Node(_) => "Node",
+            Object::Namespace(_) => "Namespace",
+            Object::Stored(s) => s.kind,
+        }
+    }
+}
+
+/// Reads every object of a manifest file.
+pub fn load_file(path: &Path) -> Result<Vec<Manifest>, InputError> {
+    let label = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        let what = match e.kind() {
+            std::io::ErrorKind::NotFound => "no such file".to_string(),
+            _ => e.to_string(),
+        };
+        InputError::file(&label, format!("cannot read manifest: {what}"))
+    })?;
+    load_str(&text, &label)
+}
+
+/// Reads every object of a manifest text; `file` names it in errors.
+pub fn load_str(text: &str, file: &str) -> Result<Vec<Manifest>, InputError> {
+    let docs = yaml::parse_documents(text).map_err(|e| {
+        let line_text = text.lines().nth(e.pos.line.saturating_sub(1));
+        InputError::at(file, e.pos.line, e.pos.column, format!("invalid YAML: {}", e.message))
+            .with_hint(hints::for_syntax_error(&e.message, line_text))
+    })?;
+    let mut out = Vec::new();
+    for doc in &docs {
+        load_value(&doc.value, &doc.located, file, &[], &mut out)?;
+    }
+    Ok(out)
+}
+
+/// Decodes one object (or a `List` of them) from an already parsed value. The scenario reader
+/// uses this for inline manifests; `prefix` is the object's path inside the document.
+pub fn load_value(
+    value: &Value,
+    located: &Located,
+    file: &str,
+    prefix: &[PathSeg],
+    out: &mut Vec<Manifest>,
+) -> Result<(), InputError> {
+    let src = Source { file, located, prefix };
+    let Value::Object(map) = value else {
+        return Err(src.error(&[], "a Kubernetes object must be a mapping with apiVersion, kind and metadata"));
+    };
+    let api_version = map.get("apiVersion").and_then(Value::as_str);
+    let kind = map.get("kind").and_then(Value::as_str);
+    let (Some(api_version), Some(kind)) = (api_version, kind) else {
+        let mut missing = Vec::new();
+        if api_version.is_none() {
+            missing.push("apiVersion not set");
+        }
+        if kind.is_none() {
+            missing.push("kind not set");
+        }
+        // K8S: kubectl's client-side validation message
+        return Err(src.error(&[], format!("error validating data: [{}]", missing.join(", "))));
+    };
+    if kind == "List" {
+        let items = map.get("items").and_then(Value::as_array).cloned().unwrap_or_default();
+        for (i, item) in items.iter().enumerate() {
+            let mut path = prefix.to_vec();
+            path.push(PathSeg::Key("items".into()));
+            path.push(PathSeg::Index(i));
+            load_value(item, located, file, &path, out)?;
+        }
+        return Ok(());
+    }
+    let Some(spec) = KINDS.iter().find(|k| k.kind == kind) else {
+        return Err(src
+            .error(&[PathSeg::Key("kind".into())], format!("no matches for kind \"{kind}\" in version \"{api_version}\""))
+            .with_hint(Some(format!("kubesim knows these kinds: {}", known_kinds()))));
+    };
+    if spec.api_version != api_version {
+        return Err(src
+            .error(&[PathSeg::Key("apiVersion".into())], format!("no matches for kind \"{kind}\" in version \"{api_version}\""))
+            .with_hint(Some(format!("{kind} is served as `apiVersion: {}`", spec.api_version))));
+    }
+    let pos = located.locate(prefix);
+    let object = (spec.decode)(value, src)?;
+    out.push(Manifest {
+        origin: format!("{file}:{}", pos.line),
+        object,
+    });
+    Ok(())
+}
+
+/// A kind kubesim accepts, and how to decode it.
+struct KindSpec {
+    kind: &'static str,
+    api_version: &'static str,
+    decode: fn(&Value, Source<'_>) -> Result<Object, InputError>,
+}
+
+/// Decodes a kind that is stored but not simulated: validate strictly, keep the JSON.
+fn stored<T>(kind: &'static str, value: &Value, src: Source<'_>) -> Result<Object, InputError>
+where
+    T: serde::de::DeserializeOwned + k8s_openapi::Metadata<Ty = k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta>,
+{
+    let typed: T = decode::strict(value, kind, src)?;
+    let meta = typed.metadata();
+    let name = meta.name.clone().ok_or_else(|| required_name(kind, src))?;
+    Ok(Object::Stored(StoredKind {
+        kind,
+        api_version: value["apiVersion"].as_str().unwrap_or_default().to_string(),
+        name,
+        namespace: meta.namespace.clone(),
+        body: value.clone(),
+    }))
+}
+
+fn required_name(kind: &str, src: Source<'_>) -> InputError {
+    src.error(&[PathSeg::Key("metadata".into())], format!("{kind} metadata.name: Required value: name is required"))
+        .with_hint(Some("add `name: <something>` under `metadata:`".to_string()))
+}
+
+macro_rules! stored_kinds {
+    ($($kind:literal, $version:literal, $ty:ty;)*) => {
+        &[
+            KindSpec { kind: "Pod", api_version: "v1", decode: decode_pod },
+            KindSpec { kind: "Node", api_version: "v1", decode: decode_node },
+            KindSpec { kind: "Namespace", api_version: "v1", decode: decode_namespace },
+            $(KindSpec { kind: $kind, api_version: $version, decode: |v, s| stored::<$ty>($kind, v, s) },)*
+        ]
+    };
+}
+
+/// Every kind kubesim reads. Pods and nodes are simulated; the others are validated and kept
+/// (the controllers issue brings Deployments, ReplicaSets, Jobs, DaemonSets and Services alive).
+const KINDS: &[KindSpec] = stored_kinds! {
+    "Deployment", "apps/v1", k8s_openapi::api::apps::v1::Deployment;
+    "ReplicaSet", "apps/v1", k8s_openapi::api::apps::v1::ReplicaSet;
+    "DaemonSet", "apps/v1", k8s_openapi::api::apps::v1::DaemonSet;
+    "StatefulSet", "apps/v1", k8s_openapi::api::apps::v1::StatefulSet;
+    "Job", "batch/v1", k8s_openapi::api::batch::v1::Job;
+    "CronJob", "batch/v1", k8s_openapi::api::batch::v1::CronJob;
+    "Service", "v1", core::Service;
+    "ConfigMap", "v1", core::ConfigMap;
+    "Secret", "v1", core::Secret;
+    "ServiceAccount", "v1", core::ServiceAccount;
+    "PersistentVolumeClaim", "v1", core::PersistentVolumeClaim;
+    "LimitRange", "v1", core::LimitRange;
+    "ResourceQuota", "v1", core::ResourceQuota;
+    "PriorityClass", "scheduling.k8s.io/v1", k8s_openapi::api::scheduling::v1::PriorityClass;
+    "PodDisruptionBudget", "policy/v1", k8s_openapi::api::policy::v1::PodDisruptionBudget;
+    "HorizontalPodAutoscaler", "autoscaling/v2", k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
+    "Ingress", "networking.k8s.io/v1", k8s_openapi::api::networking::v1::Ingress;
+};
+
+fn known_kinds() -> String {
+    KINDS.iter().map(|k| k.kind).collect::<Vec<_>>().join(", ")
+}
+
+fn decode_pod(value: &Value, src: Source<'_>) -> Result<Object, InputError> {
+    let pod: core::Pod = decode::strict(value, "Pod", src)?;
+    if pod.metadata.name.is_none() && pod.metadata.generate_name.is_none() {
+        return Err(required_name("Pod", src));
+    }
+    let Some(api_spec) = &pod.spec else {
+        return Err(src
+            .error(&[], "Pod spec: Required value")
+            .with_hint(Some("a pod needs `spec:` with `containers:`".to_string())));
+    };
+    let spec = convert::pod_from_api(api_spec, src, &[PathSeg::Key("spec".into())])?;
+    Ok(Object::Pod(Box::new(PodManifest {
+        metadata: pod.metadata,
+        spec,
+    })))
+}
+
+fn decode_node(value: &Value, src: Source<'_>) -> Result<Object, InputError> {
+    let node: core::Node = decode::strict(value, "Node", src)?;
+    if node.metadata.name.is_none() {
+        return Err(required_name("Node", src));
+    }
+    let node = convert::node_from_api(&node, &crate::model::node::default_capacity(), src)?;
+    Ok(Object::Node(Box::new(node)))
+}
+
+fn decode_namespace(value: &Value, src: Source<'_>) -> Result<Object, InputError> {
+    let ns: core::Namespace = decode::strict(value, "Namespace", src)?;
+    let name = ns.metadata.name.ok_or_else(|| required_name("Namespace", src))?;
+    Ok(Object::Namespace(name))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err(text: &str) -> String {
+        load_str(text, "pod.yaml").unwrap_err().to_string()
+    }
+
+    #[test]
+    fn reads_multi_document_files_and_lists() {
+        let text = "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec: {containers: [{name: c, image: nginx}]}\n---\n\
+                    apiVersion: v1\nkind: List\nitems:\n- apiVersion: apps/v1\n  kind: Deployment\n  metadata: {name: d}\n  \
+                    spec: {selector: {matchLabels: {a: b}}, template: {metadata: {labels: {a: b}}, spec: {containers: [{name: c, image: x}]}}}\n";
+        let objects = load_str(text, "f.yaml").unwrap();
+        assert_eq!(objects.iter().map(|m| m.object.kind()).collect::<Vec<_>>(), ["Pod", "Deployment"]);
+        assert_eq!(objects[0].origin, "f.yaml:1");
+        assert_eq!(objects[1].origin, "f.yaml:9");
+    }
+
+    #[test]
+    fn unknown_field_names_file_line_and_path() {
+        let text = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: x\nspec:\n  containers:\n  - image: busybox\n    -name: c\n";
+        assert_eq!(
+            err(text),
+            "pod.yaml:8:5: unknown field \"-name\" in Pod spec.containers[0]\n  hint: put a space after the dash: `- name:` starts a list item; `-name:` is a key named \"-name\""
+        );
+    }
+
+    #[test]
+    fn wrong_types_and_unknown_kinds() {
+        let text = "apiVersion: v1\nkind: Pod\nmetadata: {name: x}\nspec:\n  containers:\n  - name: c\n    image: centos\n    command: [sleep, 10000]\n";
+        let e = err(text);
+        assert!(e.starts_with("pod.yaml:8:22: Pod spec.containers[0].command[1]: invalid type: integer `10000`, expected a string"), "{e}");
+        assert!(e.contains("quote the value"));
+        let e = err("apiVersion: v1\nkind: Deployment\nmetadata: {name: x}\n");
+        assert!(e.starts_with("pod.yaml:1:1: no matches for kind \"Deployment\" in version \"v1\""), "{e}");
+        let e = err("apiVersion: v1\nkind: Pdo\nmetadata: {name: x}\n");
+        assert!(e.starts_with("pod.yaml:2:1: no matches for kind \"Pdo\" in version \"v1\""), "{e}");
+        assert_eq!(err("kind: Pod\n"), "pod.yaml:1:1: error validating data: [apiVersion not set]");
+    }
+
+    #[test]
+    fn tabs_get_a_hint() {
+        let e = err("apiVersion: v1\nkind: Pod\nmetadata:\n\tname: kubia-manual\n");
+        assert!(e.starts_with("pod.yaml:4:"), "{e}");
+        assert!(e.contains("tabs"), "{e}");
+    }
+}

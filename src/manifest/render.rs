@@ -1,0 +1,1 @@
+//! Simulated objects back out as Kubernetes API objects (`-o json|yaml`), status included.

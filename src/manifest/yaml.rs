@@ -1,0 +1,384 @@
+//! YAML text to JSON values that remember where each key and item stood in the file.
+//!
+//! Kubernetes objects are JSON at heart: kubectl turns YAML into JSON before decoding, so we do
+//! the same, and keep a parallel tree of positions so that any error found later while decoding
+//! a field can name the file's line and column.
+
+use std::borrow::Cow;
+
+use saphyr_parser::{Event, Parser, ScalarStyle, ScanError, Span};
+use serde_json::{Map, Number, Value};
+
+/// One step of a path into a document: a mapping key or a sequence index.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PathSeg {
+    Key(String),
+    Index(usize),
+}
+
+/// Formats a path the way kubectl names fields: `spec.containers[0].name`.
+pub fn display_path(path: &[PathSeg]) -> String {
+    let mut out = String::new();
+    for seg in path {
+        match seg {
+            PathSeg::Key(key) => {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                out.push_str(key);
+            }
+            PathSeg::Index(i) => out.push_str(&format!("[{i}]")),
+        }
+    }
+    out
+}
+
+/// A 1-based line and column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Pos {
+    pub line: usize,
+    pub column: usize,
+}
+
+impl Pos {
+    fn of(span: &Span) -> Pos {
+        Pos {
+            line: span.start.line(),
+            column: span.start.col() + 1,
+        }
+    }
+}
+
+/// Where a node of the document stands, with the positions of its children.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Located {
+    pub pos: Pos,
+    children: Children,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Children {
+    None,
+    Seq(Vec<Located>),
+    /// Key, the key's position, and the value's tree.
+    Map(Vec<(String, Pos, Located)>),
+}
+
+impl Located {
+    /// The position of the deepest node the path reaches: for a key, the key itself.
+    pub fn locate(&self, path: &[PathSeg]) -> Pos {
+        let mut node = self;
+        let mut pos = self.pos;
+        for seg in path {
+            let next = match (seg, &node.children) {
+                (PathSeg::Key(key), Children::Map(entries)) => entries
+                    .iter()
+                    .find(|(k, _, _)| k == key)
+                    .map(|(_, key_pos, child)| (*key_pos, child)),
+                (PathSeg::Index(i), Children::Seq(items)) => {
+                    items.get(*i).map(|child| (child.pos, child))
+                }
+                _ => None,
+            };
+            match next {
+                Some((p, child)) => {
+                    pos = p;
+                    node = child;
+                }
+                None => break,
+            }
+        }
+        pos
+    }
+}
+
+/// One YAML document: its JSON value and the positions of its parts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Document {
+    pub value: Value,
+    pub located: Located,
+}
+
+/// A YAML syntax error, positioned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyntaxError {
+    pub pos: Pos,
+    pub message: String,
+}
+
+impl From<ScanError> for SyntaxError {
+    fn from(e: ScanError) -> Self {
+        SyntaxError {
+            pos: Pos {
+                line: e.marker().line(),
+                column: e.marker().col() + 1,
+            },
+            message: e.info().to_string(),
+        }
+    }
+}
+
+/// Parses every document of a YAML stream. Empty documents (a stray `---`) are skipped, as
+/// kubectl skips them.
+pub fn parse_documents(text: &str) -> Result<Vec<Document>, SyntaxError> {
+    let mut builder = Builder {
+        parser: Parser::new_from_str(text),
+        anchors: Vec::new(),
+    };
+    let mut docs = Vec::new();
+    loop {
+        let (event, span) = builder.next()?;
+        match event {
+            Event::StreamEnd => break,
+            Event::DocumentStart(_) => {
+                let (event, span) = builder.next()?;
+                if matches!(event, Event::DocumentEnd) {
+                    continue;
+                }
+                let (value, located) = builder.node(event, span)?;
+                let (end, _) = builder.next()?;
+                debug_assert!(matches!(end, Event::DocumentEnd));
+                if !value.is_null() {
+                    docs.push(Document { value, located });
+                }
+            }
+            Event::StreamStart | Event::DocumentEnd | Event::Nothing => {}
+            other => {
+                return Err(SyntaxError {
+                    pos: Pos::of(&span),
+                    message: format!("unexpected YAML event {other:?}"),
+                })
+            }
+        }
+    }
+    Ok(docs)
+}
+
+struct Builder<'a> {
+    parser: Parser<'a, saphyr_parser::StrInput<'a>>,
+    /// Values of anchored nodes by anchor id, for aliases (`*name`).
+    anchors: Vec<Option<(Value, Located)>>,
+}
+
+impl<'a> Builder<'a> {
+    fn next(&mut self) -> Result<(Event<'a>, Span), SyntaxError> {
+        match self.parser.next_event() {
+            Some(Ok(pair)) => Ok(pair),
+            Some(Err(e)) => Err(e.into()),
+            None => Ok((Event::StreamEnd, Span::default())),
+        }
+    }
+
+    fn remember(&mut self, anchor: usize, value: &Value, located: &Located) {
+        if anchor == 0 {
+            return;
+        }
+        if self.anchors.len() <= anchor {
+            self.anchors.resize(anchor + 1, None);
+        }
+        self.anchors[anchor] = Some((value.clone(), located.clone()));
+    }
+
+    fn node(&mut self, event: Event<'a>, span: Span) -> Result<(Value, Located), SyntaxError> {
+        let pos = Pos::of(&span);
+        match event {
+            Event::Scalar(text, style, anchor, tag) => {
+                let value = resolve_scalar(&text, style, tag.is_some());
+                let located = Located {
+                    pos,
+                    children: Children::None,
+                };
+                self.remember(anchor, &value, &located);
+                Ok((value, located))
+            }
+            Event::Alias(anchor) => self
+                .anchors
+                .get(anchor)
+                .cloned()
+                .flatten()
+                .ok_or_else(|| SyntaxError {
+                    pos,
+                    message: "alias refers to an unknown anchor".to_string(),
+                }),
+            Event::SequenceStart(anchor, _) => {
+                let mut values = Vec::new();
+                let mut items = Vec::new();
+                loop {
+                    let (event, span) = self.next()?;
+                    if matches!(event, Event::SequenceEnd) {
+                        break;
+                    }
+                    let (value, located) = self.node(event, span)?;
+                    values.push(value);
+                    items.push(located);
+                }
+                let (value, located) = (
+                    Value::Array(values),
+                    Located {
+                        pos,
+                        children: Children::Seq(items),
+                    },
+                );
+                self.remember(anchor, &value, &located);
+                Ok((value, located))
+            }
+            Event::MappingStart(anchor, _) => {
+                let mut map = Map::new();
+                let mut entries = Vec::new();
+                loop {
+                    let (event, key_span) = self.next()?;
+                    if matches!(event, Event::MappingEnd) {
+                        break;
+                    }
+                    let key_pos = Pos::of(&key_span);
+                    let (key, _) = self.node(event, key_span)?;
+                    let key = match key {
+                        Value::String(s) => s,
+                        Value::Null => String::new(),
+                        other => other.to_string(),
+                    };
+                    let (event, span) = self.next()?;
+                    let (value, located) = self.node(event, span)?;
+                    if map.contains_key(&key) {
+                        return Err(SyntaxError {
+                            pos: key_pos,
+                            message: format!("duplicate field \"{key}\""),
+                        });
+                    }
+                    map.insert(key.clone(), value);
+                    entries.push((key, key_pos, located));
+                }
+                let (value, located) = (
+                    Value::Object(map),
+                    Located {
+                        pos,
+                        children: Children::Map(entries),
+                    },
+                );
+                self.remember(anchor, &value, &located);
+                Ok((value, located))
+            }
+            other => Err(SyntaxError {
+                pos,
+                message: format!("unexpected YAML event {other:?}"),
+            }),
+        }
+    }
+}
+
+/// Resolves a scalar to a JSON value as kubectl's YAML reader does: quoted or tagged scalars are
+/// strings; plain ones may be null, booleans or numbers.
+// K8S: sigs.k8s.io/yaml (go-yaml v2 resolution: YAML 1.1 booleans such as `yes`/`on` included)
+fn resolve_scalar(text: &Cow<'_, str>, style: ScalarStyle, tagged: bool) -> Value {
+    if style != ScalarStyle::Plain || tagged {
+        return Value::String(text.to_string());
+    }
+    let s = text.as_ref();
+    match s {
+        "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
+        "true" | "True" | "TRUE" | "y" | "Y" | "yes" | "Yes" | "YES" | "on" | "On" | "ON" => {
+            return Value::Bool(true)
+        }
+        "false" | "False" | "FALSE" | "n" | "N" | "no" | "No" | "NO" | "off" | "Off" | "OFF" => {
+            return Value::Bool(false)
+        }
+        _ => {}
+    }
+    if let Some(n) = parse_int(s) {
+        return Value::Number(n.into());
+    }
+    if looks_like_float(s) {
+        if let Some(n) = s.parse::<f64>().ok().and_then(Number::from_f64) {
+            return Value::Number(n);
+        }
+    }
+    Value::String(s.to_string())
+}
+
+fn parse_int(s: &str) -> Option<i64> {
+    let (negative, digits) = match s.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, s.strip_prefix('+').unwrap_or(s)),
+    };
+    let value = if let Some(hex) = digits.strip_prefix("0x") {
+        i64::from_str_radix(hex, 16).ok()?
+    } else if let Some(oct) = digits.strip_prefix("0o") {
+        i64::from_str_radix(oct, 8).ok()?
+    } else if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+        digits.parse().ok()?
+    } else {
+        return None;
+    };
+    Some(if negative { -value } else { value })
+}
+
+fn looks_like_float(s: &str) -> bool {
+    let body = s.trim_start_matches(['-', '+']);
+    let mut chars = body.chars().peekable();
+    let mut digits = 0;
+    while chars.peek().is_some_and(char::is_ascii_digit) {
+        chars.next();
+        digits += 1;
+    }
+    if chars.peek() == Some(&'.') {
+        chars.next();
+        while chars.peek().is_some_and(char::is_ascii_digit) {
+            chars.next();
+            digits += 1;
+        }
+    }
+    if digits == 0 {
+        return false;
+    }
+    if matches!(chars.peek(), Some('e' | 'E')) {
+        chars.next();
+        if matches!(chars.peek(), Some('-' | '+')) {
+            chars.next();
+        }
+        let mut exp = 0;
+        while chars.peek().is_some_and(char::is_ascii_digit) {
+            chars.next();
+            exp += 1;
+        }
+        if exp == 0 {
+            return false;
+        }
+    }
+    chars.next().is_none()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn values_and_positions() {
+        let text = "a: 1\nb:\n  - x\n  - 'y'\n  - c: yes\n---\n---\nz: \"10\"\n";
+        let docs = parse_documents(text).unwrap();
+        assert_eq!(docs.len(), 2);
+        assert_eq!(docs[0].value, json!({"a": 1, "b": ["x", "y", {"c": true}]}));
+        assert_eq!(docs[1].value, json!({"z": "10"}));
+        let path = [PathSeg::Key("b".into()), PathSeg::Index(2), PathSeg::Key("c".into())];
+        assert_eq!(docs[0].located.locate(&path), Pos { line: 5, column: 5 });
+        assert_eq!(display_path(&path), "b[2].c");
+    }
+
+    #[test]
+    fn scalars_resolve_like_kubectl() {
+        let docs = parse_documents("[10000, \"10000\", 0.5, 1e3, null, ~, 2k, 0x1F, .5]").unwrap();
+        assert_eq!(
+            docs[0].value,
+            json!([10000, "10000", 0.5, 1000.0, null, null, "2k", 31, 0.5])
+        );
+    }
+
+    #[test]
+    fn syntax_errors_are_positioned() {
+        let err = parse_documents("a:\n\tb: 1\n").unwrap_err();
+        assert_eq!(err.pos.line, 2);
+        let err = parse_documents("a: 1\na: 2\n").unwrap_err();
+        assert_eq!(err.message, "duplicate field \"a\"");
+        assert_eq!(err.pos, Pos { line: 2, column: 1 });
+    }
+}

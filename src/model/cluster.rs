@@ -1,0 +1,193 @@
+//! The cluster state: the one shared store through which the scheduler, the kubelets and the
+//! controllers communicate, as they do through the API server in a real cluster.
+
+use std::collections::BTreeMap;
+
+use super::event::{Event, ObjectRef};
+use super::node::Node;
+use super::pod::Pod;
+
+/// A stable handle to a pod slot. Slots are never reused, so a handle held by a pending event
+/// can never point at a different pod.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct PodId(pub u32);
+
+/// An object of a kind the simulator stores and shows but does not act on yet (Deployments,
+/// Services...), kept as the API object the user gave.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredObject {
+    pub kind: String,
+    pub api_version: String,
+    pub namespace: String,
+    pub name: String,
+    pub creation: crate::engine::SimTime,
+    /// The object as JSON, defaults not applied.
+    pub body: serde_json::Value,
+}
+
+/// Everything the API server would hold. Iteration orders are by name (BTreeMap) or by creation
+/// (Vec), never by hash, so whatever is derived from them is deterministic.
+#[derive(Debug, Default)]
+pub struct ClusterState {
+    nodes: Vec<Node>,
+    node_index: BTreeMap<String, usize>,
+    pods: Vec<Option<Pod>>,
+    pod_index: BTreeMap<(String, String), PodId>,
+    events: Vec<Event>,
+    events_by_object: BTreeMap<ObjectRef, Vec<usize>>,
+    /// Namespaces by name (the default ones exist from the start).
+    pub namespaces: BTreeMap<String, crate::engine::SimTime>,
+    /// Objects of kinds not simulated yet, by (kind, namespace, name).
+    pub objects: BTreeMap<(String, String, String), StoredObject>,
+    next_uid: u64,
+    /// Every event occurrence since the last drain, unaggregated, for the trace.
+    journal: Vec<Event>,
+    /// Pods changed since the last drain, with their state before the first change.
+    before: Vec<(PodId, Pod)>,
+}
+
+impl ClusterState {
+    /// An empty cluster with the namespaces every cluster starts with.
+    pub fn new() -> Self {
+        let mut state = ClusterState::default();
+        for ns in ["default", "kube-node-lease", "kube-public", "kube-system"] {
+            state.namespaces.insert(ns.to_string(), crate::engine::SimTime::ZERO);
+        }
+        state
+    }
+
+    /// A new deterministic UID, shaped like a real one (8-4-4-4-12 hex digits).
+    pub fn new_uid(&mut self) -> String {
+        self.next_uid += 1;
+        let n = self.next_uid;
+        format!(
+            "{:08x}-0000-4000-8000-{:012x}",
+            (n.wrapping_mul(0x9e37_79b9)) as u32,
+            n
+        )
+    }
+
+    /// Adds a node; the caller has checked that the name is free.
+    pub fn add_node(&mut self, node: Node) {
+        self.node_index
+            .insert(node.meta.name.clone(), self.nodes.len());
+        self.nodes.push(node);
+    }
+
+    /// All nodes in the order they joined the cluster.
+    pub fn nodes(&self) -> &[Node] {
+        &self.nodes
+    }
+
+    /// The node with this name.
+    pub fn node(&self, name: &str) -> Option<&Node> {
+        self.node_index.get(name).map(|&i| &self.nodes[i])
+    }
+
+    /// The node with this name, for updates.
+    pub fn node_mut(&mut self, name: &str) -> Option<&mut Node> {
+        self.node_index.get(name).map(|&i| &mut self.nodes[i])
+    }
+
+    /// Stores a new pod and returns its handle.
+    pub fn add_pod(&mut self, pod: Pod) -> PodId {
+        let id = PodId(self.pods.len() as u32);
+        self.pod_index.insert(
+            (pod.meta.namespace.clone(), pod.meta.name.clone()),
+            id,
+        );
+        self.pods.push(Some(pod));
+        id
+    }
+
+    /// Removes a pod from the store (the API server finished deleting it).
+    pub fn remove_pod(&mut self, id: PodId) -> Option<Pod> {
+        let pod = self.pods.get_mut(id.0 as usize)?.take()?;
+        self.pod_index
+            .remove(&(pod.meta.namespace.clone(), pod.meta.name.clone()));
+        Some(pod)
+    }
+
+    /// The pod behind a handle, if it still exists.
+    pub fn pod(&self, id: PodId) -> Option<&Pod> {
+        self.pods.get(id.0 as usize).and_then(Option::as_ref)
+    }
+
+    /// The pod behind a handle, for updates. The pod's state before its first change since the
+    /// last [`ClusterState::drain_changes`] is kept, so that the trace can record what changed.
+    pub fn pod_mut(&mut self, id: PodId) -> Option<&mut Pod> {
+        let pod = self.pods.get_mut(id.0 as usize).and_then(Option::as_mut)?;
+        if !self.before.iter().any(|(seen, _)| *seen == id) {
+            self.before.push((id, pod.clone()));
+        }
+        Some(pod)
+    }
+
+    /// The pods changed since the last call, each with its earlier state, and the event
+    /// occurrences recorded since then.
+    pub fn drain_changes(&mut self) -> (Vec<(PodId, Pod)>, Vec<Event>) {
+        (std::mem::take(&mut self.before), std::mem::take(&mut self.journal))
+    }
+
+    /// Looks a pod up by namespace and name.
+    pub fn pod_id(&self, namespace: &str, name: &str) -> Option<PodId> {
+        self.pod_index
+            .get(&(namespace.to_string(), name.to_string()))
+            .copied()
+    }
+
+    /// Existing pods sorted by namespace then name, as kubectl lists them.
+    pub fn pods_by_name(&self) -> impl Iterator<Item = (PodId, &Pod)> {
+        self.pod_index
+            .values()
+            .filter_map(|&id| self.pod(id).map(|pod| (id, pod)))
+    }
+
+    /// The value of a PriorityClass, built-in classes included.
+    // K8S: pkg/apis/scheduling/types.go (system-cluster-critical, system-node-critical)
+    pub fn priority_class_value(&self, name: &str) -> Option<i32> {
+        match name {
+            "system-cluster-critical" => Some(2_000_000_000),
+            "system-node-critical" => Some(2_000_001_000),
+            _ => self
+                .objects
+                .get(&("PriorityClass".to_string(), String::new(), name.to_string()))
+                .and_then(|o| o.body.get("value"))
+                .and_then(serde_json::Value::as_i64)
+                .map(|v| v as i32),
+        }
+    }
+
+    /// Records an event, folding a repeat into the earlier one's count.
+    pub fn record_event(&mut self, event: Event) {
+        self.journal.push(event.clone());
+        let indexes = self.events_by_object.entry(event.involved.clone()).or_default();
+        if let Some(&i) = indexes.iter().find(|&&i| self.events[i].same_as(&event)) {
+            let existing = &mut self.events[i];
+            existing.count += 1;
+            existing.last = event.last;
+            return;
+        }
+        indexes.push(self.events.len());
+        self.events.push(event);
+    }
+
+    /// All events in the order they were first recorded.
+    pub fn events(&self) -> &[Event] {
+        &self.events
+    }
+
+    /// The events about one object (any of its containers included), ordered as
+    /// `kubectl describe` orders them: by last occurrence, then by first recording.
+    // K8S: staging/src/k8s.io/kubectl/pkg/util/event/sorted_event_list.go (SortableEvents)
+    pub fn events_for(&self, kind: &str, namespace: &str, name: &str) -> Vec<&Event> {
+        let mut found: Vec<usize> = self
+            .events_by_object
+            .iter()
+            .filter(|(r, _)| r.kind == kind && r.namespace == namespace && r.name == name)
+            .flat_map(|(_, idx)| idx.iter().copied())
+            .collect();
+        found.sort_by_key(|&i| (self.events[i].last, i));
+        found.into_iter().map(|i| &self.events[i]).collect()
+    }
+}

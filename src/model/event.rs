@@ -1,0 +1,77 @@
+//! Kubernetes Events (`kubectl get events`, the Events table of `describe`).
+
+use crate::engine::SimTime;
+
+/// `Normal` or `Warning`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+pub enum EventType {
+    Normal,
+    Warning,
+}
+
+impl EventType {
+    /// The API spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventType::Normal => "Normal",
+            EventType::Warning => "Warning",
+        }
+    }
+}
+
+/// The object an event or a trace record is about.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ObjectRef {
+    pub kind: &'static str,
+    /// Empty for cluster-scoped objects.
+    pub namespace: String,
+    pub name: String,
+    /// `spec.containers{name}` for container events, as the kubelet records them.
+    pub field_path: Option<String>,
+}
+
+impl ObjectRef {
+    /// A reference to a namespaced object.
+    pub fn new(kind: &'static str, namespace: &str, name: &str) -> Self {
+        ObjectRef {
+            kind,
+            namespace: namespace.to_string(),
+            name: name.to_string(),
+            field_path: None,
+        }
+    }
+
+    /// The same object, narrowed to one of its containers.
+    pub fn container(mut self, field_path: String) -> Self {
+        self.field_path = Some(field_path);
+        self
+    }
+}
+
+/// One aggregated Event: repeats of the same (object, reason, message, source) raise `count`,
+/// as the client-go event correlator does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Event {
+    pub involved: ObjectRef,
+    pub type_: EventType,
+    pub reason: String,
+    pub message: String,
+    /// The reporting component: `default-scheduler`, `kubelet`, `replicaset-controller`...
+    pub source: &'static str,
+    /// The node for kubelet events.
+    pub host: Option<String>,
+    pub first: SimTime,
+    pub last: SimTime,
+    pub count: u32,
+}
+
+impl Event {
+    /// Whether `other` is a repeat of this event and should be folded into its count.
+    pub fn same_as(&self, other: &Event) -> bool {
+        self.involved == other.involved
+            && self.reason == other.reason
+            && self.message == other.message
+            && self.source == other.source
+            && self.type_ == other.type_
+    }
+}

@@ -1,0 +1,34 @@
+//! Object metadata shared by every kind: name, namespace, labels, timestamps.
+
+use std::collections::BTreeMap;
+
+use crate::engine::SimTime;
+
+/// The part of `metav1.ObjectMeta` the simulator uses. Times are simulated instants; they become
+/// RFC 3339 timestamps only when rendered (see `manifest::render`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ObjectMeta {
+    pub name: String,
+    /// Empty for cluster-scoped objects (nodes, namespaces).
+    pub namespace: String,
+    /// Deterministic: derived from the object's creation order, never random.
+    pub uid: String,
+    pub labels: BTreeMap<String, String>,
+    pub annotations: BTreeMap<String, String>,
+    pub creation: SimTime,
+    /// Set when deletion was requested (the API server's `deletionTimestamp`).
+    pub deletion: Option<SimTime>,
+    pub deletion_grace_period_seconds: Option<i64>,
+}
+
+impl ObjectMeta {
+    /// `namespace/name`, or just `name` for cluster-scoped objects: how kubectl names objects in
+    /// messages such as "Successfully assigned default/web to node01".
+    pub fn key(&self) -> String {
+        if self.namespace.is_empty() {
+            self.name.clone()
+        } else {
+            format!("{}/{}", self.namespace, self.name)
+        }
+    }
+}

@@ -1,0 +1,178 @@
+//! The scenario's nodes: groups of identical nodes, and the default CKA-style cluster.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+use crate::manifest::decode::Source;
+use crate::manifest::yaml::PathSeg;
+use crate::manifest::InputError;
+use crate::model::node::{default_capacity, Node, NodeCondition, Taint, TaintEffect};
+use crate::model::{ObjectMeta, Quantity, ResourceList};
+
+/// A `spec.nodes` entry: one node, or `count` numbered copies (`worker-1` .. `worker-N`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NodeGroup {
+    name: String,
+    count: Option<u32>,
+    #[serde(default)]
+    capacity: BTreeMap<String, String>,
+    #[serde(default)]
+    allocatable: BTreeMap<String, String>,
+    #[serde(default)]
+    labels: BTreeMap<String, String>,
+    #[serde(default)]
+    taints: Vec<TaintSpec>,
+    #[serde(default)]
+    unschedulable: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+struct TaintSpec {
+    key: String,
+    #[serde(default)]
+    value: String,
+    effect: String,
+}
+
+
+fn key(k: &str) -> PathSeg {
+    PathSeg::Key(k.to_string())
+}
+
+/// Builds the nodes of all groups, numbering pod CIDRs and internal IPs in order.
+pub fn build_nodes(groups: &[NodeGroup], src: Source<'_>) -> Result<Vec<Node>, InputError> {
+    let mut nodes: Vec<Node> = Vec::new();
+    for (g, group) in groups.iter().enumerate() {
+        let path = [key("spec"), key("nodes"), PathSeg::Index(g)];
+        let at = |field: &str, sub: Option<&str>| {
+            let mut p = path.to_vec();
+            p.push(key(field));
+            if let Some(s) = sub {
+                p.push(key(s));
+            }
+            p
+        };
+        let mut capacity = default_capacity();
+        for (name, text) in &group.capacity {
+            capacity.insert(name.clone(), quantity(text, src, &at("capacity", Some(name)))?);
+        }
+        let mut allocatable = capacity.clone();
+        for (name, text) in &group.allocatable {
+            let q = quantity(text, src, &at("allocatable", Some(name)))?;
+            if capacity.get(name).is_some_and(|c| &q > c) {
+                return Err(src.error(
+                    &at("allocatable", Some(name)),
+                    format!("allocatable {name} {q} is more than the node's capacity"),
+                ));
+            }
+            allocatable.insert(name.clone(), q);
+        }
+        let mut taints = Vec::new();
+        for (i, t) in group.taints.iter().enumerate() {
+            let effect = TaintEffect::parse(&t.effect).ok_or_else(|| {
+                let mut p = at("taints", None);
+                p.push(PathSeg::Index(i));
+                p.push(key("effect"));
+                src.error(
+                    &p,
+                    format!("Unsupported value: \"{}\": supported values: \"NoSchedule\", \"PreferNoSchedule\", \"NoExecute\"", t.effect),
+                )
+            })?;
+            taints.push(Taint {
+                key: t.key.clone(),
+                value: t.value.clone(),
+                effect,
+                time_added: None,
+            });
+        }
+        let names: Vec<String> = match group.count {
+            None => vec![group.name.clone()],
+            Some(0) => return Err(src.error(&at("count", None), "count must be at least 1")),
+            Some(n) => (1..=n).map(|i| format!("{}-{i}", group.name)).collect(),
+        };
+        for name in names {
+            if nodes.iter().any(|n| n.meta.name == name) {
+                return Err(src.error(&at("name", None), format!("node \"{name}\" is defined twice")));
+            }
+            let mut labels = standard_labels(&name);
+            labels.extend(group.labels.clone());
+            nodes.push(new_node(name, labels, capacity.clone(), allocatable.clone(), taints.clone(), group.unschedulable, nodes.len()));
+        }
+    }
+    Ok(nodes)
+}
+
+fn quantity(text: &str, src: Source<'_>, path: &[PathSeg]) -> Result<Quantity, InputError> {
+    text.parse().map_err(|e| {
+        src.error(path, format!("invalid quantity \"{text}\": {e}"))
+            .with_hint(Some("write CPU as 4 or 3900m, memory as 16Gi or 500M, pods as 110".to_string()))
+    })
+}
+
+/// The labels the kubelet puts on every node.
+// K8S: pkg/kubelet/kubelet_node_status.go (initialNode: hostname, os and arch labels)
+fn standard_labels(name: &str) -> BTreeMap<String, String> {
+    BTreeMap::from([
+        ("beta.kubernetes.io/arch".to_string(), "amd64".to_string()),
+        ("beta.kubernetes.io/os".to_string(), "linux".to_string()),
+        ("kubernetes.io/arch".to_string(), "amd64".to_string()),
+        ("kubernetes.io/hostname".to_string(), name.to_string()),
+        ("kubernetes.io/os".to_string(), "linux".to_string()),
+    ])
+}
+
+/// A healthy node, the `index`-th of the cluster (which fixes its pod CIDR and IP).
+fn new_node(
+    name: String,
+    labels: BTreeMap<String, String>,
+    capacity: ResourceList,
+    allocatable: ResourceList,
+    taints: Vec<Taint>,
+    unschedulable: bool,
+    index: usize,
+) -> Node {
+    Node {
+        meta: ObjectMeta {
+            name,
+            labels,
+            ..Default::default()
+        },
+        capacity,
+        allocatable,
+        taints,
+        unschedulable,
+        conditions: NodeCondition::healthy_set(crate::engine::SimTime::ZERO),
+        pod_cidr: format!("10.244.{}.0/24", index % 256),
+        internal_ip: format!("192.168.{}.{}", 1 + index / 250, 10 + index % 250),
+        images: BTreeMap::new(),
+    }
+}
+
+/// The default cluster, named like a CKA practice cluster: `controlplane` (tainted
+/// `node-role.kubernetes.io/control-plane:NoSchedule`), `node01` and `node02`, each 2 CPU, 4Gi
+/// memory and 110 pods.
+pub fn default_cluster() -> Vec<Node> {
+    let capacity = default_capacity();
+    ["controlplane", "node01", "node02"]
+        .iter()
+        .enumerate()
+        .map(|(i, name)| {
+            let mut labels = standard_labels(name);
+            let mut taints = Vec::new();
+            if *name == "controlplane" {
+                // K8S: kubeadm (control-plane role label and taint)
+                labels.insert("node-role.kubernetes.io/control-plane".to_string(), String::new());
+                labels.insert("node.kubernetes.io/exclude-from-external-load-balancers".to_string(), String::new());
+                taints.push(Taint {
+                    key: "node-role.kubernetes.io/control-plane".to_string(),
+                    value: String::new(),
+                    effect: TaintEffect::NoSchedule,
+                    time_added: None,
+                });
+            }
+            new_node(name.to_string(), labels, capacity.clone(), capacity.clone(), taints, false, i)
+        })
+        .collect()
+}

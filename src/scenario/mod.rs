@@ -1,0 +1,315 @@
+//! Scenario files: a cluster, the manifests applied at t=0, a timeline of kubectl commands and the
+//! expectations `kubesim check` verifies. A plain manifest file is a scenario too: it runs on the
+//! default cluster. The format is documented with a full example in `scenarios/README.md`.
+
+mod cluster;
+mod timeline;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+pub use cluster::{default_cluster, NodeGroup};
+pub use timeline::{Action, TimelineEntry};
+
+use crate::engine::{SimDuration, SimTime};
+use crate::manifest::decode::{strict, Source};
+use crate::manifest::yaml::{self, Located, PathSeg};
+use crate::manifest::{InputError, Manifest};
+use crate::model::duration::GoDuration;
+use crate::model::node::Node;
+
+/// The scenario's API version and kind, as its YAML header must say.
+pub const API_VERSION: &str = "kubesim.io/v1alpha1";
+
+/// How long a scenario runs when it does not say.
+pub const DEFAULT_DURATION: SimDuration = SimDuration::from_secs(600);
+
+/// The seed used when neither the scenario nor `--seed` gives one.
+pub const DEFAULT_SEED: u64 = 1;
+
+/// A loaded, validated scenario: everything the simulation needs, nothing left to parse.
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    pub name: String,
+    /// The file the user named (for messages).
+    pub file: String,
+    pub seed: u64,
+    pub duration: SimDuration,
+    pub nodes: Vec<Node>,
+    /// Objects applied at t=0, in order.
+    pub manifests: Vec<Manifest>,
+    pub timeline: Vec<TimelineEntry>,
+    pub expectations: Vec<Expectation>,
+    /// `sha256:<hex>` over the scenario and every manifest file it read.
+    pub digest: String,
+    pub description: Option<String>,
+}
+
+/// One `expect` entry: what must hold of an object at an instant.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Expectation {
+    pub at: SimTime,
+    /// `file:line` of the entry, for failure messages.
+    pub origin: String,
+    pub namespace: String,
+    pub pod: String,
+    pub phase: Option<String>,
+    pub status: Option<String>,
+    pub ready: Option<String>,
+    pub restarts: Option<i32>,
+    pub node: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ScenarioFile {
+    #[allow(dead_code)] // checked before decoding
+    api_version: String,
+    #[allow(dead_code)]
+    kind: String,
+    metadata: Metadata,
+    spec: Spec,
+}
+
+#[derive(Deserialize)]
+struct Metadata {
+    name: String,
+    #[serde(default)]
+    annotations: BTreeMap<String, String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct Spec {
+    seed: Option<u64>,
+    duration: Option<String>,
+    nodes: Option<Vec<NodeGroup>>,
+    #[serde(default)]
+    manifests: Vec<ManifestEntry>,
+    #[serde(default)]
+    timeline: Vec<timeline::RawEntry>,
+    #[serde(default)]
+    expect: Vec<RawExpectation>,
+}
+
+#[derive(Deserialize)]
+struct ManifestEntry {
+    path: Option<String>,
+    inline: Option<Value>,
+}
+
+#[derive(Deserialize)]
+struct RawExpectation {
+    at: String,
+    pod: String,
+    phase: Option<String>,
+    status: Option<String>,
+    ready: Option<String>,
+    restarts: Option<i32>,
+    node: Option<String>,
+}
+
+/// Loads a scenario file, or a plain manifest file to run on the default cluster.
+pub fn load(path: &Path) -> Result<Scenario, InputError> {
+    let file = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        let what = match e.kind() {
+            std::io::ErrorKind::NotFound => "no such file".to_string(),
+            _ => e.to_string(),
+        };
+        InputError::file(&file, format!("cannot read scenario: {what}"))
+    })?;
+    load_str(&text, &file, path.parent().unwrap_or(Path::new(".")))
+}
+
+/// Loads a scenario from text; relative manifest paths resolve against `base_dir`.
+pub fn load_str(text: &str, file: &str, base_dir: &Path) -> Result<Scenario, InputError> {
+    let mut digest = Sha256::new();
+    digest.update(text.as_bytes());
+    let docs = yaml::parse_documents(text).map_err(|_| ()).ok();
+    let is_scenario = docs.as_ref().is_some_and(|docs| {
+        docs.len() == 1 && docs[0].value.get("kind").and_then(Value::as_str) == Some("Scenario")
+    });
+    if !is_scenario {
+        let manifests = crate::manifest::load_str(text, file)?;
+        let name = Path::new(file)
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        return Ok(Scenario {
+            name,
+            file: file.to_string(),
+            seed: DEFAULT_SEED,
+            duration: DEFAULT_DURATION,
+            nodes: default_cluster(),
+            manifests,
+            timeline: Vec::new(),
+            expectations: Vec::new(),
+            digest: hex_digest(digest),
+            description: None,
+        });
+    }
+    let doc = &docs.expect("checked above")[0];
+    let src = Source {
+        file,
+        located: &doc.located,
+        prefix: &[],
+    };
+    let version = doc.value.get("apiVersion").and_then(Value::as_str).unwrap_or_default();
+    if version != API_VERSION {
+        return Err(src
+            .error(&[PathSeg::Key("apiVersion".into())], format!("unsupported scenario apiVersion \"{version}\""))
+            .with_hint(Some(format!("use `apiVersion: {API_VERSION}`"))));
+    }
+    let raw: ScenarioFile = strict(&doc.value, "Scenario", src)?;
+    let spec = raw.spec;
+    let at = |path: &[PathSeg]| src.error(path, "");
+    let duration = match &spec.duration {
+        Some(text) => parse_duration_field(text, src, &[key("spec"), key("duration")])?,
+        None => DEFAULT_DURATION,
+    };
+    if duration == SimDuration::ZERO {
+        return Err(src.error(&[key("spec"), key("duration")], "duration must be greater than 0"));
+    }
+    let nodes = match &spec.nodes {
+        Some(groups) => cluster::build_nodes(groups, src)?,
+        None => default_cluster(),
+    };
+    let mut manifests = Vec::new();
+    for (i, entry) in spec.manifests.iter().enumerate() {
+        let path = [key("spec"), key("manifests"), PathSeg::Index(i)];
+        match (&entry.path, &entry.inline) {
+            (Some(rel), None) => {
+                let full: PathBuf = base_dir.join(rel);
+                let bytes = std::fs::read(&full).map_err(|e| {
+                    let what = match e.kind() {
+                        std::io::ErrorKind::NotFound => "no such file".to_string(),
+                        _ => e.to_string(),
+                    };
+                    src.error(&[&path[..], &[key("path")]].concat(), format!("cannot read manifest {}: {what}", full.display()))
+                })?;
+                digest.update(&bytes);
+                let text = String::from_utf8_lossy(&bytes);
+                manifests.extend(crate::manifest::load_str(&text, &full.display().to_string())?);
+            }
+            (None, Some(value)) => {
+                let inline_path = [&path[..], &[key("inline")]].concat();
+                crate::manifest::load_value(value, &doc.located, file, &inline_path, &mut manifests)?;
+            }
+            _ => {
+                let mut e = at(&path);
+                e.message = "each manifests entry needs exactly one of `path:` or `inline:`".to_string();
+                return Err(e);
+            }
+        }
+    }
+    let mut timeline = Vec::new();
+    for (i, entry) in spec.timeline.iter().enumerate() {
+        let path = [key("spec"), key("timeline"), PathSeg::Index(i)];
+        timeline.push(timeline::parse_entry(entry, src, &path, base_dir, &mut digest, duration)?);
+    }
+    let mut expectations = Vec::new();
+    for (i, e) in spec.expect.iter().enumerate() {
+        let path = [key("spec"), key("expect"), PathSeg::Index(i)];
+        let at_time = parse_instant(&e.at, src, &[&path[..], &[key("at")]].concat(), duration)?;
+        let (namespace, pod) = match e.pod.split_once('/') {
+            Some((ns, name)) => (ns.to_string(), name.to_string()),
+            None => ("default".to_string(), e.pod.clone()),
+        };
+        let pos = doc.located.locate(&path);
+        expectations.push(Expectation {
+            at: at_time,
+            origin: format!("{file}:{}", pos.line),
+            namespace,
+            pod,
+            phase: e.phase.clone(),
+            status: e.status.clone(),
+            ready: e.ready.clone(),
+            restarts: e.restarts,
+            node: e.node.clone(),
+        });
+    }
+    Ok(Scenario {
+        name: raw.metadata.name,
+        file: file.to_string(),
+        seed: spec.seed.unwrap_or(DEFAULT_SEED),
+        duration,
+        nodes,
+        manifests,
+        timeline,
+        expectations,
+        digest: hex_digest(digest),
+        description: raw.metadata.annotations.get("kubesim.io/description").cloned(),
+    })
+}
+
+fn key(k: &str) -> PathSeg {
+    PathSeg::Key(k.to_string())
+}
+
+fn hex_digest(digest: Sha256) -> String {
+    let bytes = digest.finalize();
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    format!("sha256:{hex}")
+}
+
+/// Parses a Go-style duration field (`45s`, `1m30s`); negative or malformed values are errors.
+fn parse_duration_field(text: &str, src: Source<'_>, path: &[PathSeg]) -> Result<SimDuration, InputError> {
+    let nanos = GoDuration::parse(text).map(GoDuration::as_nanos).map_err(|e| {
+        src.error(path, e.to_string())
+            .with_hint(Some("write durations like 45s, 1m30s, 2h or 500ms".to_string()))
+    })?;
+    if nanos < 0 {
+        return Err(src
+            .error(path, format!("invalid duration \"{text}\": must not be negative"))
+            .with_hint(Some("durations count from the start of the simulation, so they are 0 or more".to_string())));
+    }
+    Ok(SimDuration::from_millis((nanos / 1_000_000) as u64))
+}
+
+/// Parses an instant within the scenario (`at:` fields): a duration no later than its end.
+fn parse_instant(text: &str, src: Source<'_>, path: &[PathSeg], duration: SimDuration) -> Result<SimTime, InputError> {
+    let offset = parse_duration_field(text, src, path)?;
+    if offset > duration {
+        return Err(src
+            .error(path, format!("{text} is after the end of the scenario ({duration})"))
+            .with_hint(Some("raise spec.duration or move this entry earlier".to_string())));
+    }
+    Ok(SimTime::ZERO + offset)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_manifest_runs_on_the_default_cluster() {
+        let s = load_str(
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: web}\nspec: {containers: [{name: c, image: nginx}]}\n",
+            "web.yaml",
+            Path::new("."),
+        )
+        .unwrap();
+        assert_eq!(s.name, "web");
+        assert_eq!(s.nodes.iter().map(|n| n.meta.name.as_str()).collect::<Vec<_>>(), ["controlplane", "node01", "node02"]);
+        assert_eq!(s.duration, DEFAULT_DURATION);
+        assert!(s.digest.starts_with("sha256:"));
+    }
+
+    #[test]
+    fn scenario_errors_are_located() {
+        let text = "apiVersion: kubesim.io/v1alpha1\nkind: Scenario\nmetadata: {name: x}\nspec:\n  duration: -5s\n";
+        let e = load_str(text, "s.yaml", Path::new(".")).unwrap_err();
+        assert_eq!(e.to_string().lines().next().unwrap(), "s.yaml:5:13: invalid duration \"-5s\": must not be negative");
+        let text = "apiVersion: kubesim.io/v1alpha1\nkind: Scenario\nmetadata: {name: x}\nspec:\n  nodez: []\n";
+        let e = load_str(text, "s.yaml", Path::new(".")).unwrap_err();
+        assert!(e.to_string().starts_with("s.yaml:5:3: unknown field \"nodez\" in Scenario spec"), "{e}");
+        let text = "apiVersion: kubesim.io/v1alpha1\nkind: Scenario\nmetadata: {name: x}\nspec:\n  duration: 1m\n  expect:\n  - {at: 2m, pod: web, phase: Running}\n";
+        let e = load_str(text, "s.yaml", Path::new(".")).unwrap_err();
+        assert!(e.to_string().starts_with("s.yaml:7:9: 2m is after the end of the scenario (1m0s)"), "{e}");
+    }
+}

@@ -1,0 +1,113 @@
+//! The scheduling framework's vocabulary: per-node information, plugin statuses and the plugin
+//! traits, shaped as kube-scheduler's framework so that each upstream plugin has one home.
+
+use crate::model::{Node, PodSpec, Resources};
+
+/// What the scheduler knows of a node: the node, plus the sums of what is bound to it.
+// K8S: pkg/scheduler/framework/types.go (NodeInfo)
+#[derive(Debug, Clone)]
+pub struct NodeInfo {
+    /// Index of the node in the cluster's node list.
+    pub index: usize,
+    pub allocatable: Resources,
+    /// Sum of the actual requests of the pods bound to the node.
+    pub requested: Resources,
+    /// The same with upstream's non-zero defaults for absent cpu/memory requests (scoring only).
+    pub non_zero_requested: Resources,
+    pub pod_count: i64,
+}
+
+/// The per-pod data every plugin needs, computed once per scheduling attempt.
+// K8S: pkg/scheduler/framework/plugins/noderesources/fit.go (preFilterState)
+#[derive(Debug, Clone)]
+pub struct PodInfo<'a> {
+    pub spec: &'a PodSpec,
+    pub requests: Resources,
+    pub non_zero_requests: Resources,
+}
+
+/// Upstream's defaults for a container that requests no cpu or no memory: scoring only.
+// K8S: pkg/scheduler/util/pod_resources.go (DefaultMilliCPURequest, DefaultMemoryRequest)
+pub const DEFAULT_MILLI_CPU_REQUEST: i64 = 100;
+/// 200 MiB.
+pub const DEFAULT_MEMORY_REQUEST: i64 = 200 * 1024 * 1024;
+
+impl<'a> PodInfo<'a> {
+    /// Precomputes the pod's requests.
+    pub fn new(spec: &'a PodSpec) -> Self {
+        let mut non_zero = Resources::default();
+        for c in &spec.containers {
+            let r = Resources::from_list(&c.resources.requests);
+            non_zero.milli_cpu += if c.resources.requests.contains_key("cpu") {
+                r.milli_cpu
+            } else {
+                DEFAULT_MILLI_CPU_REQUEST
+            };
+            non_zero.memory += if c.resources.requests.contains_key("memory") {
+                r.memory
+            } else {
+                DEFAULT_MEMORY_REQUEST
+            };
+        }
+        PodInfo {
+            spec,
+            requests: spec.requests(),
+            non_zero_requests: non_zero,
+        }
+    }
+}
+
+/// Why a filter rejected a node.
+// K8S: pkg/scheduler/framework/interface.go (Code: Unschedulable, UnschedulableAndUnresolvable)
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Status {
+    /// True for `UnschedulableAndUnresolvable`: preemption cannot help on this node.
+    pub unresolvable: bool,
+    pub reasons: Vec<String>,
+    /// The plugin that rejected the node.
+    pub plugin: &'static str,
+}
+
+impl Status {
+    /// A rejection that evicting pods could fix.
+    pub fn unschedulable(plugin: &'static str, reasons: Vec<String>) -> Self {
+        Status {
+            unresolvable: false,
+            reasons,
+            plugin,
+        }
+    }
+
+    /// A rejection that nothing on the node can fix.
+    pub fn unresolvable(plugin: &'static str, reason: impl Into<String>) -> Self {
+        Status {
+            unresolvable: true,
+            reasons: vec![reason.into()],
+            plugin,
+        }
+    }
+}
+
+/// A filter plugin: can the pod run on this node?
+pub trait FilterPlugin {
+    /// Upstream's plugin name.
+    fn name(&self) -> &'static str;
+    /// `None` when the node fits.
+    fn filter(&self, pod: &PodInfo<'_>, node: &Node, info: &NodeInfo) -> Option<Status>;
+}
+
+/// A score plugin: how good is this feasible node, before normalisation?
+pub trait ScorePlugin {
+    /// Upstream's plugin name.
+    fn name(&self) -> &'static str;
+    /// The weight of the plugin in the default profile.
+    fn weight(&self) -> i64;
+    /// A raw score.
+    fn score(&self, pod: &PodInfo<'_>, node: &Node, info: &NodeInfo) -> i64;
+    /// Turns raw scores into 0..=100; the default keeps them as they are.
+    fn normalize(&self, _scores: &mut [i64]) {}
+}
+
+/// Upstream's highest node score.
+// K8S: staging/src/k8s.io/kube-scheduler/framework (MaxNodeScore)
+pub const MAX_NODE_SCORE: i64 = 100;

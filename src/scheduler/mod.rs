@@ -1,0 +1,196 @@
+//! kube-scheduler: a queue of pods waiting for a node, and a scheduling cycle that filters the
+//! nodes, scores the feasible ones and picks the best (ties broken by a seeded draw where upstream
+//! draws at random).
+//!
+//! The scheduler reads the cluster state and answers with a decision; `sim` applies it (binds the
+//! pod, records events) and tells the scheduler about cluster changes, as informers would.
+
+pub mod fit_error;
+pub mod framework;
+pub mod plugins;
+mod queue;
+
+use rand::Rng;
+
+use crate::engine::{SimDuration, SimTime};
+use crate::model::{ClusterState, PodId, Resources};
+use framework::{FilterPlugin, NodeInfo, PodInfo, ScorePlugin, Status};
+pub use queue::SchedulingQueue;
+
+/// How often pods left unschedulable are looked at again.
+pub fn queue_flush_period() -> SimDuration {
+    queue::FLUSH_PERIOD
+}
+
+/// The scheduler's name in events (`From: default-scheduler`).
+pub const COMPONENT: &str = "default-scheduler";
+
+/// What one scheduling cycle decided.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Decision {
+    /// Bind the pod to this node.
+    Bind { pod: PodId, node: String },
+    /// No node fits; the message is upstream's FitError text.
+    Unschedulable { pod: PodId, message: String },
+}
+
+/// The scheduler: its queue, its view of each node's load, and its plugins.
+pub struct Scheduler {
+    pub queue: SchedulingQueue,
+    nodes: Vec<NodeInfo>,
+    filters: Vec<Box<dyn FilterPlugin>>,
+    scorers: Vec<Box<dyn ScorePlugin>>,
+}
+
+impl Scheduler {
+    /// A scheduler with the default profile over the cluster's current nodes.
+    pub fn new(state: &ClusterState) -> Self {
+        let mut scheduler = Scheduler {
+            queue: SchedulingQueue::default(),
+            nodes: Vec::new(),
+            filters: plugins::default_filters(),
+            scorers: plugins::default_scorers(),
+        };
+        scheduler.sync_nodes(state);
+        scheduler
+    }
+
+    /// Rebuilds the per-node view from the cluster (after nodes were added or changed).
+    pub fn sync_nodes(&mut self, state: &ClusterState) {
+        self.nodes = state
+            .nodes()
+            .iter()
+            .enumerate()
+            .map(|(index, node)| NodeInfo {
+                index,
+                allocatable: node.allocatable_resources(),
+                requested: Resources::default(),
+                non_zero_requested: Resources::default(),
+                pod_count: 0,
+            })
+            .collect();
+        for (_, pod) in state.pods_by_name() {
+            if let Some(node) = &pod.node_name {
+                if !pod.is_terminal() {
+                    self.account(state, node, &PodInfo::new(&pod.spec), 1);
+                }
+            }
+        }
+    }
+
+    /// Adds (`sign` 1) or removes (`sign` -1) a pod's requests from its node's totals.
+    fn account(&mut self, state: &ClusterState, node: &str, pod: &PodInfo<'_>, sign: i64) {
+        let Some(index) = state.nodes().iter().position(|n| n.meta.name == node) else {
+            return;
+        };
+        let info = &mut self.nodes[index];
+        let scale = |r: Resources| Resources {
+            milli_cpu: r.milli_cpu * sign,
+            memory: r.memory * sign,
+            ephemeral_storage: r.ephemeral_storage * sign,
+            pods: 0,
+        };
+        info.requested += scale(pod.requests);
+        info.non_zero_requested += scale(pod.non_zero_requests);
+        info.pod_count += sign;
+    }
+
+    /// A pod bound to a node (by us or by the user) now uses its resources.
+    pub fn on_pod_bound(&mut self, state: &ClusterState, pod: PodId) {
+        if let Some(p) = state.pod(pod) {
+            if let Some(node) = p.node_name.clone() {
+                self.account(state, &node, &PodInfo::new(&p.spec), 1);
+            }
+        }
+    }
+
+    /// A bound pod finished or was deleted: its resources are free again, and pods that did not
+    /// fit may now fit.
+    pub fn on_pod_released(&mut self, state: &ClusterState, pod: PodId, now: SimTime) {
+        if let Some(p) = state.pod(pod) {
+            if let Some(node) = p.node_name.clone() {
+                self.account(state, &node, &PodInfo::new(&p.spec), -1);
+            }
+        }
+        self.queue.move_all_to_active_or_backoff(now);
+    }
+
+    /// Runs one scheduling cycle for the pod at the head of the queue, if any is ready.
+    // K8S: pkg/scheduler/schedule_one.go (schedulePod, findNodesThatFitPod, selectHost)
+    pub fn schedule_one(&mut self, state: &ClusterState, now: SimTime, rng: &mut impl Rng) -> Option<Decision> {
+        let id = self.queue.pop(now)?;
+        let pod = state.pod(id)?;
+        let info = PodInfo::new(&pod.spec);
+        let nodes = state.nodes();
+        let mut feasible: Vec<usize> = Vec::new();
+        let mut rejected: Vec<Status> = Vec::new();
+        for node_info in &self.nodes {
+            let node = &nodes[node_info.index];
+            match self.filters.iter().find_map(|f| f.filter(&info, node, node_info)) {
+                Some(status) => rejected.push(status),
+                None => feasible.push(node_info.index),
+            }
+        }
+        if feasible.is_empty() {
+            let message = fit_error::message(nodes.len(), &rejected);
+            self.queue.add_unschedulable(id, now);
+            return Some(Decision::Unschedulable { pod: id, message });
+        }
+        let chosen = if feasible.len() == 1 {
+            feasible[0]
+        } else {
+            let mut totals = vec![0i64; feasible.len()];
+            for plugin in &self.scorers {
+                let mut scores: Vec<i64> = feasible
+                    .iter()
+                    .map(|&i| plugin.score(&info, &nodes[i], &self.nodes[i]))
+                    .collect();
+                plugin.normalize(&mut scores);
+                for (total, score) in totals.iter_mut().zip(scores) {
+                    *total += score * plugin.weight();
+                }
+            }
+            feasible[select_host(&totals, rng)]
+        };
+        let node = nodes[chosen].meta.name.clone();
+        self.account(state, &node, &info, 1);
+        self.queue.forget(id);
+        Some(Decision::Bind { pod: id, node })
+    }
+
+    /// When the queue next has a pod ready, if it has any waiting.
+    pub fn next_ready(&self, now: SimTime) -> Option<SimTime> {
+        self.queue.next_ready(now)
+    }
+}
+
+/// Picks the index of a highest total, uniformly among ties (reservoir sampling as upstream), with
+/// a seeded draw instead of upstream's unseeded global one.
+// K8S: pkg/scheduler/schedule_one.go (selectHost)
+fn select_host(totals: &[i64], rng: &mut impl Rng) -> usize {
+    let mut best = 0;
+    let mut ties = 0u32;
+    for (i, &score) in totals.iter().enumerate() {
+        if score > totals[best] {
+            best = i;
+            ties = 1;
+        } else if score == totals[best] {
+            ties += 1;
+            if rng.random_range(0..ties) == 0 {
+                best = i;
+            }
+        }
+    }
+    best
+}
+
+/// How long a pod that failed scheduling `attempts` times waits before its next try:
+/// 1 s doubling to 10 s.
+// K8S: pkg/scheduler/backend/queue/backoff_queue.go (calculateBackoffDuration)
+pub fn backoff(attempts: u32) -> SimDuration {
+    if attempts == 0 {
+        return SimDuration::ZERO;
+    }
+    let secs = 1u64 << (attempts - 1).min(4);
+    SimDuration::from_secs(secs.min(10))
+}

@@ -1,0 +1,29 @@
+//! One file per upstream plugin, named as upstream names it.
+
+pub mod node_affinity;
+pub mod node_name;
+pub mod node_resources_fit;
+pub mod node_unschedulable;
+pub mod taint_toleration;
+
+use super::framework::{FilterPlugin, ScorePlugin};
+
+/// The default profile's filters, in upstream's order.
+// K8S: pkg/scheduler/apis/config/v1/default_plugins.go (getDefaultPlugins)
+pub fn default_filters() -> Vec<Box<dyn FilterPlugin>> {
+    vec![
+        Box::new(node_unschedulable::NodeUnschedulable),
+        Box::new(node_name::NodeName),
+        Box::new(taint_toleration::TaintToleration),
+        Box::new(node_affinity::NodeAffinity),
+        Box::new(node_resources_fit::NodeResourcesFit),
+    ]
+}
+
+/// The default profile's score plugins implemented so far, with upstream's weights.
+pub fn default_scorers() -> Vec<Box<dyn ScorePlugin>> {
+    vec![
+        Box::new(taint_toleration::TaintToleration),
+        Box::new(node_resources_fit::NodeResourcesFit),
+    ]
+}

@@ -1,0 +1,163 @@
+//! The API server's side of `kubectl apply/create`: admission (namespace, priority class,
+//! uniqueness) and storing the object, then telling the components that care.
+
+use std::sync::Arc;
+
+use super::Simulation;
+use crate::engine::SimTime;
+use crate::manifest::{Manifest, Object};
+use crate::model::pod::PodStatus;
+use crate::model::{ObjectMeta, Pod};
+use crate::trace::{Body, Change, ObjectKey};
+
+/// Applies the objects in order and returns what kubectl would print, one line each.
+pub(super) fn apply(sim: &mut Simulation, manifests: &[Manifest], create_only: bool, now: SimTime) -> String {
+    let mut lines = Vec::new();
+    for manifest in manifests {
+        lines.push(apply_one(sim, manifest, create_only, now));
+    }
+    lines.join("\n")
+}
+
+fn apply_one(sim: &mut Simulation, manifest: &Manifest, create_only: bool, now: SimTime) -> String {
+    match &manifest.object {
+        Object::Pod(pod) => {
+            let namespace = pod.metadata.namespace.clone().unwrap_or_else(|| "default".to_string());
+            let name = pod.metadata.name.clone().unwrap_or_else(|| {
+                let prefix = pod.metadata.generate_name.clone().unwrap_or_default();
+                format!("{prefix}{}", generated_suffix(sim.state.new_uid()))
+            });
+            if !sim.state.namespaces.contains_key(&namespace) {
+                return format!("Error from server (NotFound): namespaces \"{namespace}\" not found");
+            }
+            if sim.state.pod_id(&namespace, &name).is_some() {
+                return if create_only {
+                    format!("Error from server (AlreadyExists): pods \"{name}\" already exists")
+                } else {
+                    format!("pod/{name} unchanged")
+                };
+            }
+            let mut spec = pod.spec.clone();
+            // K8S: plugin/pkg/admission/priority (priorityClassName → spec.priority)
+            if let Some(class) = &spec.priority_class_name {
+                match sim.state.priority_class_value(class) {
+                    Some(value) => {
+                        spec.priority = value;
+                        spec.api.priority = Some(value);
+                    }
+                    None => {
+                        return format!(
+                            "Error from server (Forbidden): pods \"{name}\" is forbidden: no PriorityClass with name {class} was found"
+                        )
+                    }
+                }
+            }
+            let qos = spec.qos_class();
+            let user_node = spec.api.node_name.clone().filter(|n| !n.is_empty());
+            let meta = ObjectMeta {
+                name: name.clone(),
+                namespace: namespace.clone(),
+                uid: sim.state.new_uid(),
+                labels: pod.metadata.labels.clone().unwrap_or_default(),
+                annotations: pod.metadata.annotations.clone().unwrap_or_default(),
+                creation: now,
+                deletion: None,
+                deletion_grace_period_seconds: None,
+            };
+            let priority = spec.priority;
+            let scheduler_name = spec.scheduler_name.clone();
+            let id = sim.state.add_pod(Pod {
+                meta,
+                spec: Arc::new(spec),
+                node_name: user_node.clone(),
+                status: PodStatus::new(qos),
+            });
+            sim.record(now, super::pod_key(&namespace, &name), Body::Change(Change::Created));
+            match user_node {
+                // A pod that names its node skips the scheduler: that node's kubelet takes it.
+                Some(node) if sim.state.node(&node).is_some() => {
+                    sim.scheduler.on_pod_bound(&sim.state, id);
+                    let mut out = Vec::new();
+                    sim.kubelets.pod_bound(&mut sim.state, id, now, &mut out);
+                    sim.push_kubelet(out);
+                }
+                Some(_) => {} // no such node: the pod stays Pending, as in a real cluster
+                None if scheduler_name == crate::scheduler::COMPONENT => {
+                    sim.scheduler.queue.add(id, priority, now);
+                    sim.ensure_scheduling(now);
+                }
+                None => {} // another scheduler that does not exist here: Pending forever
+            }
+            format!("pod/{name} created")
+        }
+        Object::Node(node) => {
+            let name = node.meta.name.clone();
+            if sim.state.node(&name).is_some() {
+                return format!("node/{name} unchanged");
+            }
+            let mut node = node.as_ref().clone();
+            let index = sim.state.nodes().len();
+            node.meta.uid = sim.state.new_uid();
+            node.meta.creation = now;
+            node.pod_cidr = format!("10.244.{}.0/24", index % 256);
+            node.internal_ip = format!("192.168.{}.{}", 1 + index / 250, 10 + index % 250);
+            sim.state.add_node(node);
+            sim.scheduler.sync_nodes(&sim.state);
+            sim.scheduler.queue.move_all_to_active_or_backoff(now);
+            sim.record(now, ObjectKey { kind: "Node".into(), namespace: String::new(), name: name.clone() }, Body::Change(Change::Created));
+            sim.ensure_scheduling(now);
+            format!("node/{name} created")
+        }
+        Object::Namespace(name) => {
+            if sim.state.namespaces.contains_key(name) {
+                return format!("namespace/{name} unchanged");
+            }
+            sim.state.namespaces.insert(name.clone(), now);
+            sim.record(now, ObjectKey { kind: "Namespace".into(), namespace: String::new(), name: name.clone() }, Body::Change(Change::Created));
+            format!("namespace/{name} created")
+        }
+        Object::Stored(stored) => {
+            let namespace = if stored.is_namespaced() {
+                stored.namespace.clone().unwrap_or_else(|| "default".to_string())
+            } else {
+                String::new()
+            };
+            let key = (stored.kind.to_string(), namespace.clone(), stored.name.clone());
+            let resource = stored.resource_name();
+            if sim.state.objects.contains_key(&key) {
+                return if create_only {
+                    format!("Error from server (AlreadyExists): {} \"{}\" already exists", stored.plural(), stored.name)
+                } else {
+                    format!("{resource}/{} unchanged", stored.name)
+                };
+            }
+            sim.state.objects.insert(
+                key,
+                crate::model::cluster::StoredObject {
+                    kind: stored.kind.to_string(),
+                    api_version: stored.api_version.clone(),
+                    namespace: namespace.clone(),
+                    name: stored.name.clone(),
+                    creation: now,
+                    body: stored.body.clone(),
+                },
+            );
+            sim.not_simulated.push(format!("{resource}/{} ({})", stored.name, manifest.origin));
+            sim.record(now, ObjectKey { kind: stored.kind.to_string(), namespace, name: stored.name.clone() }, Body::Change(Change::Created));
+            format!("{resource}/{} created", stored.name)
+        }
+    }
+}
+
+/// Five lowercase alphanumerics from a uid, the shape of upstream's generated name suffixes.
+fn generated_suffix(uid: String) -> String {
+    const ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
+    let mut n: u64 = uid.bytes().fold(1469598103934665603, |h, b| (h ^ b as u64).wrapping_mul(1099511628211));
+    (0..5)
+        .map(|_| {
+            let c = ALPHABET[(n % ALPHABET.len() as u64) as usize] as char;
+            n /= ALPHABET.len() as u64;
+            c
+        })
+        .collect()
+}

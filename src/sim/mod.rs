@@ -1,0 +1,409 @@
+//! The one place that wires the components together. `Event` is the whole vocabulary of the
+//! simulation; `Simulation` owns the cluster state, the event queue and every component, and
+//! dispatches each event to the component it concerns. Components never call each other: the
+//! scheduler, the kubelets and (later) the controllers only read and write the cluster state.
+
+mod admission;
+mod changes;
+
+use std::io::Write;
+
+use crate::engine::{EventQueue, RngStreams, SimDuration, SimTime, StreamRng};
+use crate::kubelet::{KubeletEvent, Kubelets, Timings};
+use crate::manifest::Manifest;
+use crate::model::{ClusterState, Event as K8sEvent, EventType, ObjectRef, PodCondition, PodId};
+use crate::scenario::{Action, Scenario};
+use crate::scheduler::{Decision, Scheduler};
+use crate::trace::{self, Body, Change, Header, ObjectKey, TraceWriter};
+
+/// Everything that can happen in the simulated cluster.
+#[derive(Debug, Clone)]
+pub enum Event {
+    /// `kubectl apply/create -f`: at t=0 for the scenario's manifests, later from the timeline.
+    Apply { manifests: Vec<Manifest>, create_only: bool, command: Option<String> },
+    /// The timeline entry with this index runs (other than apply).
+    Timeline(usize),
+    /// The scheduler runs one scheduling cycle.
+    ScheduleNext,
+    /// The scheduler's periodic look at pods unschedulable for too long.
+    FlushUnschedulable,
+    /// Something a kubelet had scheduled.
+    Kubelet(KubeletEvent),
+}
+
+/// Counters for the run summary.
+#[derive(Debug, Clone, Default)]
+pub struct Stats {
+    pub events: u64,
+    pub records: u64,
+}
+
+/// A running simulation.
+pub struct Simulation {
+    pub state: ClusterState,
+    queue: EventQueue<(Event, Option<u64>)>,
+    scheduler: Scheduler,
+    kubelets: Kubelets,
+    scheduler_rng: StreamRng,
+    timeline: Vec<crate::scenario::TimelineEntry>,
+    trace: Option<TraceWriter>,
+    /// When a `ScheduleNext` is already queued.
+    schedule_at: Option<SimTime>,
+    flush_pending: bool,
+    /// The cause of the event being handled, and the last record written while handling it.
+    cause: Option<u64>,
+    last_record: Option<u64>,
+    pub stats: Stats,
+    /// Objects of kinds kubesim stores but does not act on yet, as `kind/name` lines.
+    pub not_simulated: Vec<String>,
+    end: SimTime,
+    /// A failure to write the trace, reported by `run_until`.
+    trace_error: Option<std::io::Error>,
+}
+
+impl Simulation {
+    /// Builds the cluster of the scenario and queues its t=0 manifests and its timeline. With a
+    /// trace sink, every record is written to it as the simulation runs.
+    pub fn new(scenario: &Scenario, seed: u64, trace_out: Option<Box<dyn Write>>) -> std::io::Result<Self> {
+        let mut state = ClusterState::new();
+        for node in &scenario.nodes {
+            let mut node = node.clone();
+            node.meta.uid = state.new_uid();
+            state.add_node(node);
+        }
+        let streams = RngStreams::new(seed);
+        let trace = match trace_out {
+            Some(out) => Some(TraceWriter::new(
+                out,
+                &Header {
+                    format: trace::FORMAT.to_string(),
+                    kubesim: env!("CARGO_PKG_VERSION").to_string(),
+                    scenario: scenario.name.clone(),
+                    seed,
+                    digest: scenario.digest.clone(),
+                },
+            )?),
+            None => None,
+        };
+        let mut sim = Simulation {
+            scheduler: Scheduler::new(&state),
+            state,
+            queue: EventQueue::new(),
+            kubelets: Kubelets::new(Timings::default()),
+            scheduler_rng: streams.stream("scheduler"),
+            timeline: scenario.timeline.clone(),
+            trace,
+            schedule_at: None,
+            flush_pending: false,
+            cause: None,
+            last_record: None,
+            stats: Stats::default(),
+            not_simulated: Vec::new(),
+            end: SimTime::ZERO + scenario.duration,
+            trace_error: None,
+        };
+        for node in sim.state.nodes().to_vec() {
+            sim.record(SimTime::ZERO, ObjectKey { kind: "Node".into(), namespace: String::new(), name: node.meta.name.clone() }, Body::Change(Change::Created));
+        }
+        sim.push(
+            SimTime::ZERO,
+            Event::Apply {
+                manifests: scenario.manifests.clone(),
+                create_only: false,
+                command: None,
+            },
+        );
+        for (i, entry) in scenario.timeline.iter().enumerate() {
+            let event = match &entry.action {
+                Action::Apply { manifests, create_only } => Event::Apply {
+                    manifests: manifests.clone(),
+                    create_only: *create_only,
+                    command: Some(entry.command.clone()),
+                },
+                Action::DeletePod { .. } => Event::Timeline(i),
+            };
+            sim.push(entry.at, event);
+        }
+        Ok(sim)
+    }
+
+    /// The simulated instant reached so far.
+    pub fn now(&self) -> SimTime {
+        self.queue.now()
+    }
+
+    /// The end of the scenario.
+    pub fn end(&self) -> SimTime {
+        self.end
+    }
+
+    /// Runs every event up to and including `until` (capped at the scenario's end), then stands
+    /// at `until`.
+    pub fn run_until(&mut self, until: SimTime) -> std::io::Result<()> {
+        let until = until.min(self.end);
+        while let Some((now, _, (event, cause))) = self.queue.pop_until(until) {
+            self.cause = cause;
+            self.last_record = None;
+            self.stats.events += 1;
+            self.handle(event, now);
+            self.flush_changes(now);
+            if let Some(err) = self.trace_error.take() {
+                return Err(err);
+            }
+        }
+        self.queue
+            .advance_to(until)
+            .expect("advancing to a later instant cannot fail");
+        Ok(())
+    }
+
+    /// Finishes the trace.
+    pub fn finish(self) -> std::io::Result<()> {
+        match self.trace {
+            Some(trace) => trace.finish(),
+            None => Ok(()),
+        }
+    }
+
+    fn push(&mut self, at: SimTime, event: Event) {
+        let cause = self.last_record.or(self.cause);
+        self.queue
+            .schedule(at, (event, cause))
+            .expect("components never schedule in the past");
+    }
+
+    fn handle(&mut self, event: Event, now: SimTime) {
+        match event {
+            Event::Apply { manifests, create_only, command } => {
+                let output = admission::apply(self, &manifests, create_only, now);
+                if let Some(command) = command {
+                    self.command_record(now, command, output);
+                }
+            }
+            Event::Timeline(i) => {
+                let entry = self.timeline[i].clone();
+                if let Action::DeletePod { namespace, name, grace_period } = &entry.action {
+                    let output = self.delete_pod(namespace, name, *grace_period, now);
+                    self.command_record(now, entry.command.clone(), output);
+                }
+            }
+            Event::ScheduleNext => {
+                self.schedule_at = None;
+                if let Some(decision) = self.scheduler.schedule_one(&self.state, now, &mut self.scheduler_rng) {
+                    self.apply_decision(decision, now);
+                }
+                self.ensure_scheduling(now);
+            }
+            Event::FlushUnschedulable => {
+                self.flush_pending = false;
+                self.scheduler.queue.flush_leftover(now);
+                self.ensure_scheduling(now);
+            }
+            Event::Kubelet(event) => {
+                let pod = kubelet_event_pod(&event);
+                let mut out = Vec::new();
+                self.kubelets.handle(&mut self.state, event, now, &mut out);
+                self.push_kubelet(out);
+                self.finish_deletion_if_done(pod, now);
+            }
+        }
+    }
+
+    fn push_kubelet(&mut self, out: Vec<(SimTime, KubeletEvent)>) {
+        for (at, event) in out {
+            self.push(at, Event::Kubelet(event));
+        }
+    }
+
+    /// Queues a scheduling cycle for when the scheduler next has a pod ready.
+    fn ensure_scheduling(&mut self, now: SimTime) {
+        if let Some(ready) = self.scheduler.next_ready(now) {
+            if self.schedule_at.is_none_or(|at| ready < at) {
+                self.schedule_at = Some(ready);
+                self.push(ready, Event::ScheduleNext);
+            }
+        }
+        if self.scheduler.queue.has_unschedulable() && !self.flush_pending {
+            self.flush_pending = true;
+            self.push(now + crate::scheduler::queue_flush_period(), Event::FlushUnschedulable);
+        }
+    }
+
+    fn apply_decision(&mut self, decision: Decision, now: SimTime) {
+        match decision {
+            Decision::Bind { pod: id, node } => {
+                let Some(pod) = self.state.pod_mut(id) else { return };
+                pod.node_name = Some(node.clone());
+                pod.status.set_condition(PodCondition::new("PodScheduled", true, now));
+                let (ns, name) = (pod.meta.namespace.clone(), pod.meta.name.clone());
+                // K8S: pkg/scheduler/schedule_one.go (handleBindingCycle: "Successfully assigned")
+                self.state.record_event(pod_event(
+                    &ns,
+                    &name,
+                    now,
+                    EventType::Normal,
+                    "Scheduled",
+                    format!("Successfully assigned {ns}/{name} to {node}"),
+                    crate::scheduler::COMPONENT,
+                    None,
+                ));
+                self.flush_changes(now);
+                let mut out = Vec::new();
+                self.kubelets.pod_bound(&mut self.state, id, now, &mut out);
+                self.push_kubelet(out);
+            }
+            Decision::Unschedulable { pod: id, message } => {
+                let Some(pod) = self.state.pod_mut(id) else { return };
+                // K8S: pkg/scheduler/schedule_one.go (handleSchedulingFailure)
+                pod.status.set_condition(
+                    PodCondition::new("PodScheduled", false, now).because("Unschedulable", message.clone()),
+                );
+                let (ns, name) = (pod.meta.namespace.clone(), pod.meta.name.clone());
+                self.state.record_event(pod_event(
+                    &ns,
+                    &name,
+                    now,
+                    EventType::Warning,
+                    "FailedScheduling",
+                    message,
+                    crate::scheduler::COMPONENT,
+                    None,
+                ));
+            }
+        }
+    }
+
+    /// `kubectl delete pod`: unscheduled pods go at once; scheduled ones are stopped by their
+    /// kubelet first (Terminating) unless the grace period is 0.
+    fn delete_pod(&mut self, namespace: &str, name: &str, grace: Option<i64>, now: SimTime) -> String {
+        let Some(id) = self.state.pod_id(namespace, name) else {
+            return format!("Error from server (NotFound): pods \"{name}\" not found");
+        };
+        let pod = self.state.pod_mut(id).expect("indexed pods exist");
+        if pod.meta.deletion.is_some() {
+            return format!("pod \"{name}\" deleted");
+        }
+        let grace = grace.unwrap_or(pod.spec.termination_grace_period_seconds);
+        pod.meta.deletion = Some(now + SimDuration::from_secs(grace.max(0) as u64));
+        pod.meta.deletion_grace_period_seconds = Some(grace);
+        let bound = pod.node_name.is_some();
+        if !bound || grace == 0 {
+            self.remove_pod(id, now);
+        } else {
+            let mut out = Vec::new();
+            self.kubelets.pod_deleting(&mut self.state, id, now, &mut out);
+            self.push_kubelet(out);
+            self.finish_deletion_if_done(Some(id), now);
+        }
+        format!("pod \"{name}\" deleted")
+    }
+
+    /// Removes a deleting pod once none of its containers runs any more.
+    fn finish_deletion_if_done(&mut self, pod: Option<PodId>, now: SimTime) {
+        let Some(id) = pod else { return };
+        let Some(p) = self.state.pod(id) else { return };
+        let running = p
+            .status
+            .container_statuses
+            .iter()
+            .chain(&p.status.init_container_statuses)
+            .any(|s| matches!(s.state, crate::model::ContainerState::Running { .. }));
+        if p.meta.deletion.is_some() && !running {
+            self.remove_pod(id, now);
+        }
+    }
+
+    fn remove_pod(&mut self, id: PodId, now: SimTime) {
+        self.flush_changes(now);
+        self.scheduler.on_pod_released(&self.state, id, now);
+        self.scheduler.queue.forget(id);
+        if let Some(pod) = self.state.remove_pod(id) {
+            self.record(now, pod_key(&pod.meta.namespace, &pod.meta.name), Body::Change(Change::Deleted));
+        }
+        self.ensure_scheduling(now);
+    }
+
+    fn command_record(&mut self, now: SimTime, command: String, output: String) {
+        self.record(
+            now,
+            ObjectKey {
+                kind: "Command".into(),
+                namespace: String::new(),
+                name: "kubectl".into(),
+            },
+            Body::Change(Change::Command { command, output }),
+        );
+    }
+
+    /// Writes the records for what changed while handling the current event.
+    fn flush_changes(&mut self, now: SimTime) {
+        let (pods, events) = self.state.drain_changes();
+        for event in events {
+            let key = ObjectKey {
+                kind: event.involved.kind.to_string(),
+                namespace: event.involved.namespace.clone(),
+                name: event.involved.name.clone(),
+            };
+            self.record(now, key, Body::Event(changes::event_body(&event)));
+        }
+        for (id, before) in pods {
+            let Some(after) = self.state.pod(id) else { continue };
+            let records = changes::pod_changes(&before, after);
+            let key = pod_key(&after.meta.namespace, &after.meta.name);
+            for change in records {
+                self.record(now, key.clone(), Body::Change(change));
+            }
+        }
+    }
+
+    fn record(&mut self, now: SimTime, object: ObjectKey, body: Body) {
+        self.stats.records += 1;
+        let Some(trace) = &mut self.trace else { return };
+        match trace.write(now, object, body, self.cause) {
+            Ok(seq) => self.last_record = Some(seq),
+            Err(e) => self.trace_error = Some(e),
+        }
+    }
+}
+
+fn kubelet_event_pod(event: &KubeletEvent) -> Option<PodId> {
+    match event {
+        KubeletEvent::SandboxReady(pod)
+        | KubeletEvent::ImagePulled { pod, .. }
+        | KubeletEvent::ContainerStarted { pod, .. }
+        | KubeletEvent::ContainerExited { pod, .. } => Some(*pod),
+    }
+}
+
+fn pod_key(namespace: &str, name: &str) -> ObjectKey {
+    ObjectKey {
+        kind: "Pod".into(),
+        namespace: namespace.to_string(),
+        name: name.to_string(),
+    }
+}
+
+/// An event about a pod (not one of its containers).
+#[allow(clippy::too_many_arguments)]
+fn pod_event(
+    namespace: &str,
+    name: &str,
+    now: SimTime,
+    type_: EventType,
+    reason: &str,
+    message: String,
+    source: &'static str,
+    host: Option<String>,
+) -> K8sEvent {
+    K8sEvent {
+        involved: ObjectRef::new("Pod", namespace, name),
+        type_,
+        reason: reason.to_string(),
+        message,
+        source,
+        host,
+        first: now,
+        last: now,
+        count: 1,
+    }
+}

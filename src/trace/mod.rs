@@ -1,0 +1,151 @@
+//! The trace: JSON Lines, one header then one record per line in simulated-time order. The
+//! format is documented in `docs/trace-format.md`; it is the contract CI pipelines diff.
+
+pub mod diff;
+
+use std::io::Write;
+
+use serde::{Deserialize, Serialize};
+
+use crate::engine::SimTime;
+
+/// The format identifier written in every header; bumped on any incompatible change.
+pub const FORMAT: &str = "kubesim-trace/v1";
+
+/// The first line of a trace.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Header {
+    pub format: String,
+    pub kubesim: String,
+    pub scenario: String,
+    pub seed: u64,
+    pub digest: String,
+}
+
+/// The object a record is about.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ObjectKey {
+    pub kind: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub namespace: String,
+    pub name: String,
+}
+
+/// One line after the header.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Record {
+    /// Position in the trace, from 1: what `cause` refers to.
+    pub seq: u64,
+    /// Simulated time in integer milliseconds.
+    pub t: u64,
+    /// The same instant, readable (`1m30.5s`).
+    pub time: String,
+    pub object: ObjectKey,
+    #[serde(flatten)]
+    pub body: Body,
+    /// The record that led to this one, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cause: Option<u64>,
+}
+
+/// What happened: a Kubernetes Event exactly as the cluster records it, or a state change.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub enum Body {
+    Event(EventBody),
+    Change(Change),
+}
+
+/// A Kubernetes Event occurrence.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct EventBody {
+    #[serde(rename = "type")]
+    pub type_: String,
+    pub reason: String,
+    pub message: String,
+    pub source: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub node: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field_path: Option<String>,
+}
+
+/// A change of an object's state.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(tag = "what", rename_all = "camelCase")]
+pub enum Change {
+    /// The object was created (applied) or removed from the API.
+    Created,
+    Deleted,
+    /// Deletion was requested (`deletionTimestamp` set).
+    DeletionRequested { grace_period_seconds: i64 },
+    /// `spec.nodeName` was set.
+    Bound { node: String },
+    /// `status.phase` changed.
+    Phase { phase: String },
+    /// A condition changed status, reason or message.
+    #[serde(rename_all = "camelCase")]
+    Condition {
+        #[serde(rename = "type")]
+        type_: String,
+        status: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        message: Option<String>,
+    },
+    /// A container changed state.
+    #[serde(rename_all = "camelCase")]
+    Container {
+        name: String,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        init: bool,
+        state: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        exit_code: Option<i32>,
+        restart_count: i32,
+        ready: bool,
+    },
+    /// A timeline command ran; `output` is what kubectl would print.
+    Command { command: String, output: String },
+}
+
+/// Writes records as JSON Lines, numbering them.
+pub struct TraceWriter {
+    out: Box<dyn Write>,
+    next_seq: u64,
+}
+
+impl TraceWriter {
+    /// Starts a trace with its header.
+    pub fn new(mut out: Box<dyn Write>, header: &Header) -> std::io::Result<Self> {
+        serde_json::to_writer(&mut out, header)?;
+        out.write_all(b"\n")?;
+        Ok(TraceWriter { out, next_seq: 1 })
+    }
+
+    /// Appends a record and returns its sequence number.
+    pub fn write(&mut self, t: SimTime, object: ObjectKey, body: Body, cause: Option<u64>) -> std::io::Result<u64> {
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        let record = Record {
+            seq,
+            t: t.as_millis(),
+            time: t.to_string(),
+            object,
+            body,
+            cause,
+        };
+        serde_json::to_writer(&mut self.out, &record)?;
+        self.out.write_all(b"\n")?;
+        Ok(seq)
+    }
+
+    /// Flushes buffered output.
+    pub fn finish(mut self) -> std::io::Result<()> {
+        self.out.flush()
+    }
+}
