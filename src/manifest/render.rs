@@ -1,1 +1,199 @@
 //! Simulated objects back out as Kubernetes API objects (`-o json|yaml`), status included.
+//! Keys come out sorted, as kubectl's printers sort them.
+
+use serde_json::{json, Map, Value};
+
+use crate::model::time::rfc3339;
+use crate::model::node::Node;
+use crate::model::pod::{ContainerStatus, PodCondition};
+use crate::model::{ContainerState, ObjectMeta, Pod};
+
+fn metadata(meta: &ObjectMeta) -> Value {
+    let mut m = Map::new();
+    m.insert("name".into(), json!(meta.name));
+    if !meta.namespace.is_empty() {
+        m.insert("namespace".into(), json!(meta.namespace));
+    }
+    m.insert("uid".into(), json!(meta.uid));
+    m.insert("creationTimestamp".into(), json!(rfc3339(meta.creation)));
+    if !meta.labels.is_empty() {
+        m.insert("labels".into(), json!(meta.labels));
+    }
+    if !meta.annotations.is_empty() {
+        m.insert("annotations".into(), json!(meta.annotations));
+    }
+    if let Some(t) = meta.deletion {
+        m.insert("deletionTimestamp".into(), json!(rfc3339(t)));
+    }
+    if let Some(g) = meta.deletion_grace_period_seconds {
+        m.insert("deletionGracePeriodSeconds".into(), json!(g));
+    }
+    Value::Object(m)
+}
+
+fn condition(c: &PodCondition) -> Value {
+    let mut m = Map::new();
+    m.insert("type".into(), json!(c.type_));
+    m.insert("status".into(), json!(c.status));
+    m.insert("lastProbeTime".into(), Value::Null);
+    m.insert("lastTransitionTime".into(), json!(rfc3339(c.last_transition)));
+    if let Some(r) = &c.reason {
+        m.insert("reason".into(), json!(r));
+    }
+    if let Some(msg) = &c.message {
+        m.insert("message".into(), json!(msg));
+    }
+    Value::Object(m)
+}
+
+fn state(s: &ContainerState) -> Value {
+    match s {
+        ContainerState::Waiting { reason, message } => {
+            let mut m = Map::new();
+            m.insert("reason".into(), json!(reason));
+            if let Some(msg) = message {
+                m.insert("message".into(), json!(msg));
+            }
+            json!({ "waiting": m })
+        }
+        ContainerState::Running { started_at } => json!({"running": {"startedAt": rfc3339(*started_at)}}),
+        ContainerState::Terminated { exit_code, reason, message, started_at, finished_at, .. } => {
+            let mut m = Map::new();
+            m.insert("exitCode".into(), json!(exit_code));
+            m.insert("reason".into(), json!(reason));
+            if let Some(msg) = message {
+                m.insert("message".into(), json!(msg));
+            }
+            m.insert("startedAt".into(), json!(rfc3339(*started_at)));
+            m.insert("finishedAt".into(), json!(rfc3339(*finished_at)));
+            json!({ "terminated": m })
+        }
+    }
+}
+
+fn container_status(s: &ContainerStatus) -> Value {
+    let mut m = Map::new();
+    m.insert("name".into(), json!(s.name));
+    m.insert("image".into(), json!(s.image));
+    m.insert("imageID".into(), json!(s.image_id));
+    if !s.container_id.is_empty() {
+        m.insert("containerID".into(), json!(s.container_id));
+    }
+    m.insert("ready".into(), json!(s.ready));
+    m.insert("restartCount".into(), json!(s.restart_count));
+    if let Some(started) = s.started {
+        m.insert("started".into(), json!(started));
+    }
+    m.insert("state".into(), state(&s.state));
+    m.insert("lastState".into(), s.last_state.as_ref().map_or(json!({}), state));
+    Value::Object(m)
+}
+
+/// A pod as `kubectl get pod -o json` shows it.
+pub fn pod(pod: &Pod) -> Value {
+    let mut spec = serde_json::to_value(&pod.spec.api).unwrap_or_default();
+    if let Some(node) = &pod.node_name {
+        spec["nodeName"] = json!(node);
+    }
+    let mut status = Map::new();
+    status.insert("phase".into(), json!(pod.status.phase.as_str()));
+    status.insert("qosClass".into(), json!(pod.status.qos_class.as_str()));
+    if !pod.status.conditions.is_empty() {
+        status.insert("conditions".into(), pod.status.conditions.iter().map(condition).collect());
+    }
+    if !pod.status.container_statuses.is_empty() {
+        status.insert("containerStatuses".into(), pod.status.container_statuses.iter().map(container_status).collect());
+    }
+    if !pod.status.init_container_statuses.is_empty() {
+        status.insert(
+            "initContainerStatuses".into(),
+            pod.status.init_container_statuses.iter().map(container_status).collect(),
+        );
+    }
+    if let Some(ip) = &pod.status.host_ip {
+        status.insert("hostIP".into(), json!(ip));
+        status.insert("hostIPs".into(), json!([{ "ip": ip }]));
+    }
+    if let Some(ip) = &pod.status.pod_ip {
+        status.insert("podIP".into(), json!(ip));
+        status.insert("podIPs".into(), json!([{ "ip": ip }]));
+    }
+    if let Some(t) = pod.status.start_time {
+        status.insert("startTime".into(), json!(rfc3339(t)));
+    }
+    if let Some(r) = &pod.status.reason {
+        status.insert("reason".into(), json!(r));
+    }
+    if let Some(m) = &pod.status.message {
+        status.insert("message".into(), json!(m));
+    }
+    json!({
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": metadata(&pod.meta),
+        "spec": spec,
+        "status": status,
+    })
+}
+
+/// A node as `kubectl get node -o json` shows it.
+pub fn node(node: &Node) -> Value {
+    let mut spec = Map::new();
+    spec.insert("podCIDR".into(), json!(node.pod_cidr));
+    spec.insert("podCIDRs".into(), json!([node.pod_cidr]));
+    if !node.taints.is_empty() {
+        let taints: Vec<Value> = node
+            .taints
+            .iter()
+            .map(|t| {
+                let mut m = Map::new();
+                m.insert("key".into(), json!(t.key));
+                if !t.value.is_empty() {
+                    m.insert("value".into(), json!(t.value));
+                }
+                m.insert("effect".into(), json!(t.effect.as_str()));
+                Value::Object(m)
+            })
+            .collect();
+        spec.insert("taints".into(), Value::Array(taints));
+    }
+    if node.unschedulable {
+        spec.insert("unschedulable".into(), json!(true));
+    }
+    let list = |l: &crate::model::ResourceList| -> Value {
+        l.iter().map(|(k, q)| (k.clone(), json!(q.to_string()))).collect::<Map<_, _>>().into()
+    };
+    let conditions: Vec<Value> = node
+        .conditions
+        .iter()
+        .map(|c| {
+            json!({
+                "type": c.type_, "status": c.status, "reason": c.reason, "message": c.message,
+                "lastHeartbeatTime": rfc3339(c.last_heartbeat), "lastTransitionTime": rfc3339(c.last_transition),
+            })
+        })
+        .collect();
+    json!({
+        "apiVersion": "v1",
+        "kind": "Node",
+        "metadata": metadata(&node.meta),
+        "spec": spec,
+        "status": {
+            "addresses": [{"type": "InternalIP", "address": node.internal_ip}, {"type": "Hostname", "address": node.meta.name}],
+            "allocatable": list(&node.allocatable),
+            "capacity": list(&node.capacity),
+            "conditions": conditions,
+            "nodeInfo": crate::model::node::NODE_INFO.to_json(),
+        },
+    })
+}
+
+/// Several objects as kubectl prints a list (`apiVersion: v1, kind: List, items: [...]`).
+pub fn list(items: Vec<Value>) -> Value {
+    json!({"apiVersion": "v1", "items": items, "kind": "List", "metadata": {"resourceVersion": ""}})
+}
+
+/// YAML as kubectl prints it (keys sorted, list items at their parent's indentation).
+pub fn to_yaml(value: &Value) -> String {
+    serde_yaml::to_string(value).unwrap_or_default()
+}

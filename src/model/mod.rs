@@ -14,6 +14,7 @@ pub mod node;
 pub mod pod;
 pub mod quantity;
 pub mod resources;
+pub mod time;
 
 pub use cluster::{ClusterState, PodId};
 pub use event::{Event, EventType, ObjectRef};

@@ -61,6 +61,37 @@ impl Node {
     }
 }
 
+/// What each simulated node reports in `status.nodeInfo`: fixed, plausible values (there is no
+/// real machine behind a simulated node).
+pub struct NodeInfoFacts {
+    pub kubelet_version: &'static str,
+    pub os_image: &'static str,
+    pub kernel_version: &'static str,
+    pub container_runtime_version: &'static str,
+}
+
+impl NodeInfoFacts {
+    /// The facts as the API's `nodeInfo` object.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "architecture": "amd64",
+            "containerRuntimeVersion": self.container_runtime_version,
+            "kernelVersion": self.kernel_version,
+            "kubeletVersion": self.kubelet_version,
+            "operatingSystem": "linux",
+            "osImage": self.os_image,
+        })
+    }
+}
+
+/// The `nodeInfo` of every simulated node (Kubernetes 1.34, as the pinned API).
+pub const NODE_INFO: NodeInfoFacts = NodeInfoFacts {
+    kubelet_version: "v1.34.0",
+    os_image: "Ubuntu 24.04.1 LTS",
+    kernel_version: "6.8.0-45-generic",
+    container_runtime_version: "containerd://1.7.22",
+};
+
 /// The default node shape: 2 CPU, 4Gi memory, 110 pods, 20Gi ephemeral storage (the default
 /// cluster's nodes, and any node that does not say).
 pub fn default_capacity() -> ResourceList {

@@ -17,7 +17,7 @@ pub use timeline::{Action, TimelineEntry};
 
 use crate::engine::{SimDuration, SimTime};
 use crate::manifest::decode::{strict, Source};
-use crate::manifest::yaml::{self, Located, PathSeg};
+use crate::manifest::yaml::{self, PathSeg};
 use crate::manifest::{InputError, Manifest};
 use crate::model::duration::GoDuration;
 use crate::model::node::Node;

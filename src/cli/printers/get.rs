@@ -1,0 +1,235 @@
+//! `kubectl get`: tables for pods, nodes, events and the stored workload kinds.
+
+use serde_json::Value;
+
+use super::pods::pod_row;
+use super::table::get_table;
+use crate::engine::SimTime;
+use crate::model::labels::Selector;
+use crate::model::time::age;
+use crate::model::{ClusterState, Node};
+
+/// What to list and how.
+pub struct GetOptions<'a> {
+    pub namespace: Option<&'a str>,
+    pub all_namespaces: bool,
+    pub selector: Selector,
+    pub wide: bool,
+    pub show_labels: bool,
+    pub name: Option<&'a str>,
+}
+
+impl GetOptions<'_> {
+    fn wants(&self, namespace: &str, name: &str, labels: &std::collections::BTreeMap<String, String>) -> bool {
+        let ns_ok = self.all_namespaces || namespace.is_empty() || namespace == self.namespace.unwrap_or("default");
+        ns_ok && self.name.is_none_or(|n| n == name) && self.selector.matches(labels)
+    }
+}
+
+fn labels_text(labels: &std::collections::BTreeMap<String, String>) -> String {
+    if labels.is_empty() {
+        "<none>".to_string()
+    } else {
+        labels.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(",")
+    }
+}
+
+/// Prepends NAMESPACE and appends LABELS as kubectl does for `-A` and `--show-labels`.
+fn finish(mut header: Vec<String>, rows: Vec<(String, Vec<String>, String)>, opts: &GetOptions<'_>) -> String {
+    if opts.all_namespaces {
+        header.insert(0, "NAMESPACE".into());
+    }
+    if opts.show_labels {
+        header.push("LABELS".into());
+    }
+    let mut table = vec![header];
+    for (ns, mut cells, labels) in rows {
+        if opts.all_namespaces {
+            cells.insert(0, ns);
+        }
+        if opts.show_labels {
+            cells.push(labels);
+        }
+        table.push(cells);
+    }
+    get_table(&table)
+}
+
+/// `kubectl get pods`.
+pub fn pods(state: &ClusterState, now: SimTime, opts: &GetOptions<'_>) -> Option<String> {
+    let mut rows = Vec::new();
+    for (_, pod) in state.pods_by_name() {
+        if !opts.wants(&pod.meta.namespace, &pod.meta.name, &pod.meta.labels) {
+            continue;
+        }
+        let r = pod_row(pod, now);
+        let mut cells = vec![r.name, r.ready, r.status, r.restarts, r.age];
+        if opts.wide {
+            cells.extend([r.ip, r.node, r.nominated, r.readiness_gates]);
+        }
+        rows.push((pod.meta.namespace.clone(), cells, labels_text(&pod.meta.labels)));
+    }
+    if rows.is_empty() {
+        return None;
+    }
+    let mut header: Vec<String> = ["NAME", "READY", "STATUS", "RESTARTS", "AGE"].map(String::from).to_vec();
+    if opts.wide {
+        header.extend(["IP", "NODE", "NOMINATED NODE", "READINESS GATES"].map(String::from));
+    }
+    Some(finish(header, rows, opts))
+}
+
+/// The STATUS column of a node.
+// K8S: pkg/printers/internalversion/printers.go (printNode)
+pub fn node_status(node: &Node) -> String {
+    let mut status = match node.condition("Ready") {
+        Some(c) if c.status == "True" => "Ready".to_string(),
+        Some(_) => "NotReady".to_string(),
+        None => "Unknown".to_string(),
+    };
+    if node.unschedulable {
+        status.push_str(",SchedulingDisabled");
+    }
+    status
+}
+
+/// `kubectl get nodes`.
+pub fn nodes(state: &ClusterState, now: SimTime, opts: &GetOptions<'_>) -> Option<String> {
+    let mut sorted: Vec<&Node> = state.nodes().iter().collect();
+    sorted.sort_by(|a, b| a.meta.name.cmp(&b.meta.name));
+    let info = &crate::model::node::NODE_INFO;
+    let rows: Vec<_> = sorted
+        .into_iter()
+        .filter(|n| opts.name.is_none_or(|name| name == n.meta.name) && opts.selector.matches(&n.meta.labels))
+        .map(|n| {
+            let roles = n.roles();
+            let mut cells = vec![
+                n.meta.name.clone(),
+                node_status(n),
+                if roles.is_empty() { "<none>".to_string() } else { roles.join(",") },
+                age(now, n.meta.creation),
+                info.kubelet_version.to_string(),
+            ];
+            if opts.wide {
+                cells.extend([
+                    n.internal_ip.clone(),
+                    "<none>".to_string(),
+                    info.os_image.to_string(),
+                    info.kernel_version.to_string(),
+                    info.container_runtime_version.to_string(),
+                ]);
+            }
+            (String::new(), cells, labels_text(&n.meta.labels))
+        })
+        .collect();
+    if rows.is_empty() {
+        return None;
+    }
+    let mut header: Vec<String> = ["NAME", "STATUS", "ROLES", "AGE", "VERSION"].map(String::from).to_vec();
+    if opts.wide {
+        header.extend(["INTERNAL-IP", "EXTERNAL-IP", "OS-IMAGE", "KERNEL-VERSION", "CONTAINER-RUNTIME"].map(String::from));
+    }
+    let opts = GetOptions { all_namespaces: false, selector: opts.selector.clone(), ..*opts };
+    Some(finish(header, rows, &opts))
+}
+
+/// `kubectl get events`: in API order (namespace, then object name, then time).
+pub fn events(state: &ClusterState, now: SimTime, opts: &GetOptions<'_>) -> Option<String> {
+    let mut events: Vec<(usize, &crate::model::Event)> = state
+        .events()
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| opts.wants(&e.involved.namespace, &e.involved.name, &Default::default()) || opts.name.is_some())
+        .collect();
+    events.sort_by(|(i, a), (j, b)| {
+        (&a.involved.namespace, &a.involved.name, a.first, i).cmp(&(&b.involved.namespace, &b.involved.name, b.first, j))
+    });
+    let rows: Vec<_> = events
+        .into_iter()
+        .map(|(_, e)| {
+            let cells = vec![
+                age(now, e.last),
+                e.type_.as_str().to_string(),
+                e.reason.clone(),
+                format!("{}/{}", e.involved.kind.to_ascii_lowercase(), e.involved.name),
+                e.message.trim().to_string(),
+            ];
+            (e.involved.namespace.clone(), cells, "<none>".to_string())
+        })
+        .collect();
+    if rows.is_empty() {
+        return None;
+    }
+    let header = ["LAST SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE"].map(String::from).to_vec();
+    let opts = GetOptions { show_labels: false, selector: opts.selector.clone(), ..*opts };
+    Some(finish(header, rows, &opts))
+}
+
+/// `kubectl get deployments|replicasets|jobs|daemonsets|services` for objects stored but not
+/// simulated yet: their status columns show what a cluster without controllers would show.
+pub fn stored(state: &ClusterState, kind: &str, now: SimTime, opts: &GetOptions<'_>) -> Option<String> {
+    let mut rows = Vec::new();
+    for ((k, ns, name), object) in &state.objects {
+        let labels = object
+            .body
+            .pointer("/metadata/labels")
+            .and_then(|l| serde_json::from_value(l.clone()).ok())
+            .unwrap_or_default();
+        if k != kind || !opts.wants(ns, name, &labels) {
+            continue;
+        }
+        let replicas = object.body.pointer("/spec/replicas").and_then(Value::as_i64).unwrap_or(1);
+        let a = age(now, object.creation);
+        let cells = match kind {
+            "Deployment" => vec![name.clone(), format!("0/{replicas}"), "0".into(), "0".into(), a],
+            "ReplicaSet" => vec![name.clone(), replicas.to_string(), "0".into(), "0".into(), a],
+            "DaemonSet" => vec![name.clone(), "0".into(), "0".into(), "0".into(), "0".into(), "0".into(), "<none>".into(), a],
+            "Job" => {
+                let completions = object.body.pointer("/spec/completions").and_then(Value::as_i64).unwrap_or(1);
+                vec![name.clone(), "Running".into(), format!("0/{completions}"), a.clone(), a]
+            }
+            "Service" => {
+                let type_ = object.body.pointer("/spec/type").and_then(Value::as_str).unwrap_or("ClusterIP").to_string();
+                vec![name.clone(), type_, "<pending>".into(), "<none>".into(), service_ports(&object.body), a]
+            }
+            _ => vec![name.clone(), a],
+        };
+        rows.push((ns.clone(), cells, labels_text(&labels)));
+    }
+    if rows.is_empty() {
+        return None;
+    }
+    let header: &[&str] = match kind {
+        "Deployment" => &["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"],
+        "ReplicaSet" => &["NAME", "DESIRED", "CURRENT", "READY", "AGE"],
+        "DaemonSet" => &["NAME", "DESIRED", "CURRENT", "READY", "UP-TO-DATE", "AVAILABLE", "NODE SELECTOR", "AGE"],
+        "Job" => &["NAME", "STATUS", "COMPLETIONS", "DURATION", "AGE"],
+        "Service" => &["NAME", "TYPE", "CLUSTER-IP", "EXTERNAL-IP", "PORT(S)", "AGE"],
+        _ => &["NAME", "AGE"],
+    };
+    Some(finish(header.iter().map(|s| s.to_string()).collect(), rows, opts))
+}
+
+fn service_ports(body: &Value) -> String {
+    let ports: Vec<String> = body
+        .pointer("/spec/ports")
+        .and_then(Value::as_array)
+        .map(|ports| {
+            ports
+                .iter()
+                .map(|p| {
+                    format!(
+                        "{}/{}",
+                        p.get("port").and_then(Value::as_i64).unwrap_or(0),
+                        p.get("protocol").and_then(Value::as_str).unwrap_or("TCP")
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    if ports.is_empty() {
+        "<none>".to_string()
+    } else {
+        ports.join(",")
+    }
+}

@@ -1,0 +1,6 @@
+//! kubectl's output formats: `get` tables, `describe` pages, `-o json|yaml|name`.
+
+pub mod describe;
+pub mod get;
+pub mod pods;
+pub mod table;
