@@ -7,7 +7,7 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use engine::engine::{EventQueue, RngStreams, SimDuration, SimTime};
+use kubesim::engine::{EventQueue, RngStreams, SimDuration, SimTime};
 use rand::Rng;
 
 /// Delays are uniform in 1..=MAX_DELAY_MS milliseconds.

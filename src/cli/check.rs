@@ -26,7 +26,14 @@ pub(super) fn run(paths: &[PathBuf]) -> Result<i32, CliError> {
                 Ok(()) => passed += 1,
                 Err(problems) => {
                     failed += 1;
-                    println!("FAIL {} at {}: pod {}/{}: {}", e.origin, e.at, e.namespace, e.pod, problems.join("; "));
+                    println!(
+                        "FAIL {} at {}: pod {}/{}: {}",
+                        e.origin,
+                        e.at,
+                        e.namespace,
+                        e.pod,
+                        problems.join("; ")
+                    );
                 }
             }
         }
@@ -38,17 +45,30 @@ pub(super) fn run(paths: &[PathBuf]) -> Result<i32, CliError> {
 /// What differs from the expectation, if anything, as "field: expected X, saw Y" items.
 fn evaluate(sim: &Simulation, e: &Expectation) -> Result<(), Vec<String>> {
     let Some(id) = sim.state.pod_id(&e.namespace, &e.pod) else {
-        return Err(vec!["expected the pod to exist, but there is no such pod".to_string()]);
+        return Err(vec![
+            "expected the pod to exist, but there is no such pod".to_string()
+        ]);
     };
     let pod = sim.state.pod(id).expect("indexed pods exist");
     let row = pod_row(pod, sim.now());
     let restarts = pod.status.restarts();
-    let node = pod.node_name.clone().unwrap_or_else(|| "<none>".to_string());
+    let node = pod
+        .node_name
+        .clone()
+        .unwrap_or_else(|| "<none>".to_string());
     let checks: [(&str, Option<String>, String); 5] = [
-        ("phase", e.phase.clone(), pod.status.phase.as_str().to_string()),
+        (
+            "phase",
+            e.phase.clone(),
+            pod.status.phase.as_str().to_string(),
+        ),
         ("status", e.status.clone(), row.status),
         ("ready", e.ready.clone(), row.ready),
-        ("restarts", e.restarts.map(|r| r.to_string()), restarts.to_string()),
+        (
+            "restarts",
+            e.restarts.map(|r| r.to_string()),
+            restarts.to_string(),
+        ),
         ("node", e.node.clone(), node),
     ];
     let problems: Vec<String> = checks
@@ -66,7 +86,13 @@ fn evaluate(sim: &Simulation, e: &Expectation) -> Result<(), Vec<String>> {
 }
 
 /// The `run` summary: pods by status, restarts, unschedulable pods, spans.
-pub(super) fn summary(sim: &Simulation, scenario: &Scenario, seed: u64, end: SimTime, wall: std::time::Duration) -> String {
+pub(super) fn summary(
+    sim: &Simulation,
+    scenario: &Scenario,
+    seed: u64,
+    end: SimTime,
+    wall: std::time::Duration,
+) -> String {
     let mut by_status: BTreeMap<String, usize> = BTreeMap::new();
     let mut restarts = 0;
     let mut unschedulable = Vec::new();
@@ -74,23 +100,46 @@ pub(super) fn summary(sim: &Simulation, scenario: &Scenario, seed: u64, end: Sim
         let row = pod_row(pod, sim.now());
         *by_status.entry(row.status).or_default() += 1;
         restarts += pod.status.restarts();
-        if pod.status.condition("PodScheduled").is_some_and(|c| c.status == "False") {
+        if pod
+            .status
+            .condition("PodScheduled")
+            .is_some_and(|c| c.status == "False")
+        {
             unschedulable.push(format!("{}/{}", pod.meta.namespace, pod.meta.name));
         }
     }
     let mut out = String::new();
-    let _ = writeln!(out, "scenario {} (seed {seed}): simulated {} in {:.3}s wall", scenario.name, end, wall.as_secs_f64());
+    let _ = writeln!(
+        out,
+        "scenario {} (seed {seed}): simulated {} in {:.3}s wall",
+        scenario.name,
+        end,
+        wall.as_secs_f64()
+    );
     let _ = writeln!(out, "nodes: {}", sim.state.nodes().len());
     let statuses: Vec<String> = by_status.iter().map(|(s, n)| format!("{n} {s}")).collect();
     let total: usize = by_status.values().sum();
-    let _ = writeln!(out, "pods: {total}{}{}", if total > 0 { ": " } else { "" }, statuses.join(", "));
+    let _ = writeln!(
+        out,
+        "pods: {total}{}{}",
+        if total > 0 { ": " } else { "" },
+        statuses.join(", ")
+    );
     let _ = writeln!(out, "restarts: {restarts}");
     if !unschedulable.is_empty() {
         let _ = writeln!(out, "unschedulable: {}", unschedulable.join(", "));
     }
     if !sim.not_simulated.is_empty() {
-        let _ = writeln!(out, "stored but not simulated yet: {}", sim.not_simulated.join(", "));
+        let _ = writeln!(
+            out,
+            "stored but not simulated yet: {}",
+            sim.not_simulated.join(", ")
+        );
     }
-    let _ = writeln!(out, "events processed: {}, trace records: {}", sim.stats.events, sim.stats.records);
+    let _ = writeln!(
+        out,
+        "events processed: {}, trace records: {}",
+        sim.stats.events, sim.stats.records
+    );
     out
 }

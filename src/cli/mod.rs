@@ -36,7 +36,9 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Simulate a scenario (or the embedded demo) and print a summary.
-    #[command(after_help = "Examples:\n  kubesim run\n  kubesim run scenarios/demo.yaml --seed 7 --until 5m --trace -")]
+    #[command(
+        after_help = "Examples:\n  kubesim run\n  kubesim run scenarios/demo.yaml --seed 7 --until 5m --trace -"
+    )]
     Run {
         /// A scenario file, or a plain Kubernetes manifest to run on the default cluster.
         scenario: Option<PathBuf>,
@@ -44,14 +46,16 @@ enum Command {
         #[arg(long)]
         seed: Option<u64>,
         /// Stop at this simulated time (Go duration: 90s, 5m, 1h30m).
-        #[arg(long)]
+        #[arg(long, allow_hyphen_values = true)]
         until: Option<String>,
         /// Write the JSON Lines trace to this file, or `-` for standard output.
         #[arg(long)]
         trace: Option<String>,
     },
     /// Show objects at a simulated instant, as `kubectl get` prints them.
-    #[command(after_help = "Examples:\n  kubesim get pods -f pod.yaml --at 45s\n  kubesim get nodes -f scenario.yaml --at 0s -o wide\n  kubesim get pods -A -l app=web -f scenario.yaml --at 2m --show-labels")]
+    #[command(
+        after_help = "Examples:\n  kubesim get pods -f pod.yaml --at 45s\n  kubesim get nodes -f scenario.yaml --at 0s -o wide\n  kubesim get pods -A -l app=web -f scenario.yaml --at 2m --show-labels"
+    )]
     Get {
         /// pods, nodes, events, deployments, replicasets, jobs, daemonsets, services or all.
         resource: String,
@@ -76,7 +80,9 @@ enum Command {
         show_labels: bool,
     },
     /// Describe a pod or a node at a simulated instant, as `kubectl describe`.
-    #[command(after_help = "Examples:\n  kubesim describe pod liveness-exam -f scenarios/liveness-exam.yaml --at 1m\n  kubesim describe node node01 -f scenarios/demo.yaml --at 30s")]
+    #[command(
+        after_help = "Examples:\n  kubesim describe pod liveness-exam -f scenarios/liveness-exam.yaml --at 1m\n  kubesim describe node node01 -f scenarios/demo.yaml --at 30s"
+    )]
     Describe {
         /// pod or node.
         kind: String,
@@ -101,7 +107,7 @@ struct AtArgs {
     #[arg(short = 'f', long = "filename")]
     file: PathBuf,
     /// The simulated instant to look at (Go duration: 45s, 2m30s).
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     at: String,
     /// Seed (overrides the scenario's).
     #[arg(long)]
@@ -147,8 +153,27 @@ pub fn main() -> i32 {
 
 fn execute(command: Command) -> Result<i32, CliError> {
     match command {
-        Command::Run { scenario, seed, until, trace } => run(scenario.as_deref(), seed, until.as_deref(), trace.as_deref()),
-        Command::Get { resource, name, at, output, namespace, all_namespaces, selector, show_labels } => {
+        Command::Run {
+            scenario,
+            seed,
+            until,
+            trace,
+        } => run(
+            scenario.as_deref(),
+            seed,
+            until.as_deref(),
+            trace.as_deref(),
+        ),
+        Command::Get {
+            resource,
+            name,
+            at,
+            output,
+            namespace,
+            all_namespaces,
+            selector,
+            show_labels,
+        } => {
             let selector = crate::model::labels::Selector::parse(selector.as_deref().unwrap_or(""))
                 .map_err(CliError::Usage)?;
             let opts = GetOptions {
@@ -163,25 +188,36 @@ fn execute(command: Command) -> Result<i32, CliError> {
             print!("{}", get(&sim, &resource, output, &opts)?);
             Ok(0)
         }
-        Command::Describe { kind, name, at, namespace } => {
+        Command::Describe {
+            kind,
+            name,
+            at,
+            namespace,
+        } => {
             let (sim, now) = simulate_to(&at)?;
             let text = match kind.as_str() {
                 "pod" | "pods" | "po" => {
                     let ns = namespace.as_deref().unwrap_or("default");
-                    let id = sim
-                        .state
-                        .pod_id(ns, &name)
-                        .ok_or_else(|| CliError::Usage(format!("Error from server (NotFound): pods \"{name}\" not found")))?;
+                    let id = sim.state.pod_id(ns, &name).ok_or_else(|| {
+                        CliError::Usage(format!(
+                            "Error from server (NotFound): pods \"{name}\" not found"
+                        ))
+                    })?;
                     printers::describe::pod(&sim.state, sim.state.pod(id).expect("indexed"), now)
                 }
                 "node" | "nodes" | "no" => {
-                    let node = sim
-                        .state
-                        .node(&name)
-                        .ok_or_else(|| CliError::Usage(format!("Error from server (NotFound): nodes \"{name}\" not found")))?;
+                    let node = sim.state.node(&name).ok_or_else(|| {
+                        CliError::Usage(format!(
+                            "Error from server (NotFound): nodes \"{name}\" not found"
+                        ))
+                    })?;
                     printers::describe::node(&sim.state, node, now)
                 }
-                other => return Err(CliError::Usage(format!("kubesim describe supports pod and node, not \"{other}\""))),
+                other => {
+                    return Err(CliError::Usage(format!(
+                        "kubesim describe supports pod and node, not \"{other}\""
+                    )))
+                }
             };
             print!("{text}");
             Ok(0)
@@ -189,9 +225,15 @@ fn execute(command: Command) -> Result<i32, CliError> {
         Command::Check { scenarios } => check::run(&scenarios),
         Command::Diff { a, b } => {
             let read = |p: &Path| {
-                std::fs::read_to_string(p).map_err(|e| CliError::Usage(format!("cannot read {}: {e}", p.display())))
+                std::fs::read_to_string(p)
+                    .map_err(|e| CliError::Usage(format!("cannot read {}: {e}", p.display())))
             };
-            let report = crate::trace::diff::diff(&a.display().to_string(), &read(&a)?, &b.display().to_string(), &read(&b)?);
+            let report = crate::trace::diff::diff(
+                &a.display().to_string(),
+                &read(&a)?,
+                &b.display().to_string(),
+                &read(&b)?,
+            );
             print!("{}", report.text);
             Ok(if report.identical { 0 } else { 1 })
         }
@@ -212,7 +254,9 @@ fn instant(text: &str, flag: &str, scenario: &Scenario) -> Result<SimTime, CliEr
         .map_err(|e| CliError::Usage(format!("invalid {flag} \"{text}\": {e}")))?
         .as_nanos();
     if nanos < 0 {
-        return Err(CliError::Usage(format!("invalid {flag} \"{text}\": must not be negative")));
+        return Err(CliError::Usage(format!(
+            "invalid {flag} \"{text}\": must not be negative"
+        )));
     }
     let at = SimTime::from_millis((nanos / 1_000_000) as u64);
     let end = SimTime::ZERO + scenario.duration;
@@ -233,7 +277,12 @@ fn simulate_to(at: &AtArgs) -> Result<(Simulation, SimTime), CliError> {
     Ok((sim, now))
 }
 
-fn run(path: Option<&Path>, seed: Option<u64>, until: Option<&str>, trace: Option<&str>) -> Result<i32, CliError> {
+fn run(
+    path: Option<&Path>,
+    seed: Option<u64>,
+    until: Option<&str>,
+    trace: Option<&str>,
+) -> Result<i32, CliError> {
     let scenario = load(path)?;
     let seed = seed.unwrap_or(scenario.seed);
     let end = match until {
@@ -243,9 +292,10 @@ fn run(path: Option<&Path>, seed: Option<u64>, until: Option<&str>, trace: Optio
     let to_stdout = trace == Some("-");
     let sink: Option<Box<dyn Write>> = match trace {
         Some("-") => Some(Box::new(std::io::BufWriter::new(std::io::stdout()))),
-        Some(file) => Some(Box::new(std::io::BufWriter::new(std::fs::File::create(file).map_err(|e| {
-            CliError::Usage(format!("cannot write trace {file}: {e}"))
-        })?))),
+        Some(file) => Some(Box::new(std::io::BufWriter::new(
+            std::fs::File::create(file)
+                .map_err(|e| CliError::Usage(format!("cannot write trace {file}: {e}")))?,
+        ))),
         None => None,
     };
     // Wall time is measured for the summary only; it never reaches the simulation.
@@ -263,7 +313,12 @@ fn run(path: Option<&Path>, seed: Option<u64>, until: Option<&str>, trace: Optio
     Ok(0)
 }
 
-fn get(sim: &Simulation, resource: &str, output: Option<Output>, opts: &GetOptions<'_>) -> Result<String, CliError> {
+fn get(
+    sim: &Simulation,
+    resource: &str,
+    output: Option<Output>,
+    opts: &GetOptions<'_>,
+) -> Result<String, CliError> {
     let now = sim.now();
     let kind = match resource {
         "pods" | "pod" | "po" => "Pod",
@@ -295,13 +350,19 @@ fn get(sim: &Simulation, resource: &str, output: Option<Output>, opts: &GetOptio
             }
             "Node" => {
                 for node in sim.state.nodes() {
-                    if opts.name.is_none_or(|n| n == node.meta.name) && opts.selector.matches(&node.meta.labels) {
+                    if opts.name.is_none_or(|n| n == node.meta.name)
+                        && opts.selector.matches(&node.meta.labels)
+                    {
                         items.push(crate::manifest::render::node(node));
                         names.push(format!("node/{}", node.meta.name));
                     }
                 }
             }
-            _ => return Err(CliError::Usage(format!("-o json|yaml|name supports pods and nodes so far, not {resource}"))),
+            _ => {
+                return Err(CliError::Usage(format!(
+                    "-o json|yaml|name supports pods and nodes so far, not {resource}"
+                )))
+            }
         }
         let value = if opts.name.is_some() && items.len() == 1 {
             items.remove(0)
@@ -309,7 +370,10 @@ fn get(sim: &Simulation, resource: &str, output: Option<Output>, opts: &GetOptio
             crate::manifest::render::list(items)
         };
         return Ok(match output {
-            Some(Output::Json) => format!("{}\n", serde_json::to_string_pretty(&value).unwrap_or_default()),
+            Some(Output::Json) => format!(
+                "{}\n",
+                serde_json::to_string_pretty(&value).unwrap_or_default()
+            ),
             Some(Output::Yaml) => crate::manifest::render::to_yaml(&value),
             _ => names.iter().map(|n| format!("{n}\n")).collect(),
         });
@@ -321,11 +385,16 @@ fn get(sim: &Simulation, resource: &str, output: Option<Output>, opts: &GetOptio
         "all" => {
             let parts: Vec<String> = [
                 printers::get::pods(&sim.state, now, opts).map(|t| prefix_names(&t, "pod/")),
-                printers::get::stored(&sim.state, "Service", now, opts).map(|t| prefix_names(&t, "service/")),
-                printers::get::stored(&sim.state, "DaemonSet", now, opts).map(|t| prefix_names(&t, "daemonset.apps/")),
-                printers::get::stored(&sim.state, "Deployment", now, opts).map(|t| prefix_names(&t, "deployment.apps/")),
-                printers::get::stored(&sim.state, "ReplicaSet", now, opts).map(|t| prefix_names(&t, "replicaset.apps/")),
-                printers::get::stored(&sim.state, "Job", now, opts).map(|t| prefix_names(&t, "job.batch/")),
+                printers::get::stored(&sim.state, "Service", now, opts)
+                    .map(|t| prefix_names(&t, "service/")),
+                printers::get::stored(&sim.state, "DaemonSet", now, opts)
+                    .map(|t| prefix_names(&t, "daemonset.apps/")),
+                printers::get::stored(&sim.state, "Deployment", now, opts)
+                    .map(|t| prefix_names(&t, "deployment.apps/")),
+                printers::get::stored(&sim.state, "ReplicaSet", now, opts)
+                    .map(|t| prefix_names(&t, "replicaset.apps/")),
+                printers::get::stored(&sim.state, "Job", now, opts)
+                    .map(|t| prefix_names(&t, "job.batch/")),
             ]
             .into_iter()
             .flatten()
@@ -337,14 +406,26 @@ fn get(sim: &Simulation, resource: &str, output: Option<Output>, opts: &GetOptio
     Ok(match table {
         Some(t) => t,
         None => match (opts.name, kind) {
-            (Some(name), _) => return Err(CliError::Usage(format!("Error from server (NotFound): {resource} \"{name}\" not found"))),
+            (Some(name), _) => {
+                return Err(CliError::Usage(format!(
+                    "Error from server (NotFound): {resource} \"{name}\" not found"
+                )))
+            }
             (None, "Node") => "No resources found\n".to_string(),
-            _ => format!("No resources found in {} namespace.\n", opts.namespace.unwrap_or("default")),
+            _ => format!(
+                "No resources found in {} namespace.\n",
+                opts.namespace.unwrap_or("default")
+            ),
         },
     })
 }
 
-fn opts_match(opts: &GetOptions<'_>, ns: &str, name: &str, labels: &std::collections::BTreeMap<String, String>) -> bool {
+fn opts_match(
+    opts: &GetOptions<'_>,
+    ns: &str,
+    name: &str,
+    labels: &std::collections::BTreeMap<String, String>,
+) -> bool {
     (opts.all_namespaces || ns == opts.namespace.unwrap_or("default"))
         && opts.name.is_none_or(|n| n == name)
         && opts.selector.matches(labels)

@@ -57,11 +57,19 @@ pub enum KubeletEvent {
     /// The pod sandbox is up; the pod has its IP.
     SandboxReady(PodId),
     /// An image pull finished.
-    ImagePulled { pod: PodId, slot: Slot, pull: SimDuration },
+    ImagePulled {
+        pod: PodId,
+        slot: Slot,
+        pull: SimDuration,
+    },
     /// A container's process is running.
     ContainerStarted { pod: PodId, slot: Slot },
     /// A container's process ended.
-    ContainerExited { pod: PodId, slot: Slot, exit_code: i32 },
+    ContainerExited {
+        pod: PodId,
+        slot: Slot,
+        exit_code: i32,
+    },
 }
 
 /// Per-node runtime state.
@@ -95,8 +103,16 @@ impl Kubelets {
 
     /// A pod was bound to a node: its kubelet admits it and starts the sandbox.
     // K8S: pkg/kubelet/kubelet.go (SyncPod: status first, then sandbox)
-    pub fn pod_bound(&mut self, state: &mut ClusterState, id: PodId, now: SimTime, out: &mut Followups) {
-        let Some(node_name) = state.pod(id).and_then(|p| p.node_name.clone()) else { return };
+    pub fn pod_bound(
+        &mut self,
+        state: &mut ClusterState,
+        id: PodId,
+        now: SimTime,
+        out: &mut Followups,
+    ) {
+        let Some(node_name) = state.pod(id).and_then(|p| p.node_name.clone()) else {
+            return;
+        };
         let host_ip = state.node(&node_name).map(|n| n.internal_ip.clone());
         let pod = state.pod_mut(id).expect("checked above");
         status::admit(pod, now);
@@ -105,7 +121,13 @@ impl Kubelets {
     }
 
     /// Handles one of the kubelet's own events.
-    pub fn handle(&mut self, state: &mut ClusterState, event: KubeletEvent, now: SimTime, out: &mut Followups) {
+    pub fn handle(
+        &mut self,
+        state: &mut ClusterState,
+        event: KubeletEvent,
+        now: SimTime,
+        out: &mut Followups,
+    ) {
         match event {
             KubeletEvent::SandboxReady(id) => {
                 let Some(pod) = state.pod(id) else { return };
@@ -113,7 +135,10 @@ impl Kubelets {
                     return;
                 }
                 let node_name = pod.node_name.clone().unwrap_or_default();
-                let cidr = state.node(&node_name).map(|n| n.pod_cidr.clone()).unwrap_or_default();
+                let cidr = state
+                    .node(&node_name)
+                    .map(|n| n.pod_cidr.clone())
+                    .unwrap_or_default();
                 let runtime = self.nodes.entry(node_name).or_default();
                 runtime.last_ip += 1;
                 let ip = pod_ip(&cidr, runtime.last_ip + 1);
@@ -122,12 +147,17 @@ impl Kubelets {
                 status::sandbox_ready(pod, now);
                 self.start_next(state, id, now, out);
             }
-            KubeletEvent::ImagePulled { pod: id, slot, pull } => {
+            KubeletEvent::ImagePulled {
+                pod: id,
+                slot,
+                pull,
+            } => {
                 let Some(pod) = state.pod(id) else { return };
                 let image = container(pod, slot).image.clone();
                 let host = pod.node_name.clone();
                 if let Some(node) = host.as_ref().and_then(|n| state.node_mut(n)) {
-                    node.images.insert(images::normalized(&image), images::size(&image));
+                    node.images
+                        .insert(images::normalized(&image), images::size(&image));
                 }
                 let secs = pull.as_millis() as f64 / 1000.0;
                 let message = format!(
@@ -145,7 +175,15 @@ impl Kubelets {
                     return;
                 }
                 let name = container(pod, slot).name.clone();
-                record(state, id, slot, now, EventType::Normal, "Started", format!("Started container {name}"));
+                record(
+                    state,
+                    id,
+                    slot,
+                    now,
+                    EventType::Normal,
+                    "Started",
+                    format!("Started container {name}"),
+                );
                 status::container_running(state.pod_mut(id).expect("exists"), slot, now);
                 // DEVIATION: until the kubelet issue models container behaviour, a started
                 // container keeps running; an init container therefore never completes.
@@ -153,7 +191,11 @@ impl Kubelets {
                     self.start_next(state, id, now, out);
                 }
             }
-            KubeletEvent::ContainerExited { pod: id, slot, exit_code } => {
+            KubeletEvent::ContainerExited {
+                pod: id,
+                slot,
+                exit_code,
+            } => {
                 let Some(pod) = state.pod_mut(id) else { return };
                 status::container_exited(pod, slot, exit_code, now);
             }
@@ -162,7 +204,13 @@ impl Kubelets {
 
     /// Starts the next container the pod needs: the first init container not done, else the
     /// first app container not started.
-    fn start_next(&mut self, state: &mut ClusterState, id: PodId, now: SimTime, out: &mut Followups) {
+    fn start_next(
+        &mut self,
+        state: &mut ClusterState,
+        id: PodId,
+        now: SimTime,
+        out: &mut Followups,
+    ) {
         let Some(pod) = state.pod(id) else { return };
         let next = status::next_to_start(pod);
         let Some(slot) = next else { return };
@@ -184,18 +232,46 @@ impl Kubelets {
                 record(state, id, slot, now, EventType::Normal, "Pulled", message);
                 self.create_and_start(state, id, slot, now, out);
             } else {
-                let message = format!("Container image \"{image}\" is not present with pull policy of Never");
-                record(state, id, slot, now, EventType::Warning, "ErrImageNeverPull", message);
+                let message =
+                    format!("Container image \"{image}\" is not present with pull policy of Never");
+                record(
+                    state,
+                    id,
+                    slot,
+                    now,
+                    EventType::Warning,
+                    "ErrImageNeverPull",
+                    message,
+                );
                 let pod = state.pod_mut(id).expect("exists");
-                status::container_waiting(pod, slot, "ErrImageNeverPull", Some(format!("Container image \"{image}\" is not present with pull policy of Never")));
+                status::container_waiting(
+                    pod,
+                    slot,
+                    "ErrImageNeverPull",
+                    Some(format!(
+                        "Container image \"{image}\" is not present with pull policy of Never"
+                    )),
+                );
             }
             return;
         }
-        record(state, id, slot, now, EventType::Normal, "Pulling", format!("Pulling image \"{image}\""));
+        record(
+            state,
+            id,
+            slot,
+            now,
+            EventType::Normal,
+            "Pulling",
+            format!("Pulling image \"{image}\""),
+        );
         let runtime = self.nodes.entry(node_name).or_default();
         let start = runtime.puller_free_at.max(now);
         let done = start
-            + images::pull_duration(images::size(&image), self.timings.pull_bytes_per_sec, self.timings.pull_overhead);
+            + images::pull_duration(
+                images::size(&image),
+                self.timings.pull_bytes_per_sec,
+                self.timings.pull_overhead,
+            );
         runtime.puller_free_at = done;
         out.push((
             done,
@@ -207,11 +283,26 @@ impl Kubelets {
         ));
     }
 
-    fn create_and_start(&mut self, state: &mut ClusterState, id: PodId, slot: Slot, now: SimTime, out: &mut Followups) {
+    fn create_and_start(
+        &mut self,
+        state: &mut ClusterState,
+        id: PodId,
+        slot: Slot,
+        now: SimTime,
+        out: &mut Followups,
+    ) {
         let Some(pod) = state.pod(id) else { return };
         let name = container(pod, slot).name.clone();
         // K8S: pkg/kubelet/kuberuntime/kuberuntime_container.go (startContainer events)
-        record(state, id, slot, now, EventType::Normal, "Created", format!("Created container: {name}"));
+        record(
+            state,
+            id,
+            slot,
+            now,
+            EventType::Normal,
+            "Created",
+            format!("Created container: {name}"),
+        );
         let started = now + self.timings.container_start;
         let pod = state.pod_mut(id).expect("exists");
         status::container_created(pod, slot, id);
@@ -220,7 +311,13 @@ impl Kubelets {
 
     /// The pod is being deleted: stop every running container.
     // K8S: pkg/kubelet/kuberuntime/kuberuntime_container.go (killContainer)
-    pub fn pod_deleting(&mut self, state: &mut ClusterState, id: PodId, now: SimTime, out: &mut Followups) {
+    pub fn pod_deleting(
+        &mut self,
+        state: &mut ClusterState,
+        id: PodId,
+        now: SimTime,
+        out: &mut Followups,
+    ) {
         let Some(pod) = state.pod(id) else { return };
         let grace = pod
             .meta
@@ -228,19 +325,42 @@ impl Kubelets {
             .unwrap_or(pod.spec.termination_grace_period_seconds);
         let running: Vec<(Slot, String)> = status::running_containers(pod);
         for (slot, name) in running {
-            record(state, id, slot, now, EventType::Normal, "Killing", format!("Stopping container {name}"));
+            record(
+                state,
+                id,
+                slot,
+                now,
+                EventType::Normal,
+                "Killing",
+                format!("Stopping container {name}"),
+            );
             // DEVIATION: without a behaviour model every process is taken to be PID 1 with no
             // SIGTERM handler (a shell or `sleep`): it ignores SIGTERM and is SIGKILLed when the
             // grace period ends (at least 2 s, as upstream enforces), exiting 137.
             let wait = SimDuration::from_secs(grace.max(2) as u64);
             let wait = if grace == 0 { SimDuration::ZERO } else { wait };
-            out.push((now + wait, KubeletEvent::ContainerExited { pod: id, slot, exit_code: 137 }));
+            out.push((
+                now + wait,
+                KubeletEvent::ContainerExited {
+                    pod: id,
+                    slot,
+                    exit_code: 137,
+                },
+            ));
         }
     }
 }
 
 /// Records a kubelet event about one container of a pod.
-fn record(state: &mut ClusterState, id: PodId, slot: Slot, now: SimTime, type_: EventType, reason: &str, message: String) {
+fn record(
+    state: &mut ClusterState,
+    id: PodId,
+    slot: Slot,
+    now: SimTime,
+    type_: EventType,
+    reason: &str,
+    message: String,
+) {
     let Some(pod) = state.pod(id) else { return };
     let field = if slot.init {
         format!("spec.initContainers{{{}}}", container(pod, slot).name)

@@ -55,13 +55,23 @@ fn status_mut(pod: &mut Pod, slot: Slot) -> &mut ContainerStatus {
 
 /// The runtime created the container: it has an ID (still waiting until it runs).
 pub fn container_created(pod: &mut Pod, slot: Slot, id: PodId) {
-    let uid_tail = pod.meta.uid.replace('-', "");
+    let seed = format!("{}/{}/{}/{}", pod.meta.uid, id.0, slot.init, slot.index);
     let status = status_mut(pod, slot);
-    status.container_id = format!(
-        "containerd://{:0>64}",
-        format!("{uid_tail}{:04x}{:04x}", id.0 & 0xffff, slot.index + if slot.init { 0x100 } else { 0 })
+    status.container_id = format!("containerd://{}", digest_hex(&seed));
+    status.image_id = format!(
+        "{}@sha256:{}",
+        normalized_repo(&status.image),
+        digest_hex(&status.image)
     );
-    status.image_id = format!("{}@sha256:{:0>64}", normalized_repo(&status.image), "");
+}
+
+/// A stable stand-in for the image's registry digest: the SHA-256 of its name.
+fn digest_hex(image: &str) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(image.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 fn normalized_repo(image: &str) -> String {
@@ -132,7 +142,9 @@ pub fn next_to_start(pod: &Pod) -> Option<Slot> {
     pod.status
         .container_statuses
         .iter()
-        .position(|s| s.container_id.is_empty() && matches!(s.state, ContainerState::Waiting { .. }))
+        .position(|s| {
+            s.container_id.is_empty() && matches!(s.state, ContainerState::Waiting { .. })
+        })
         .map(|index| Slot { init: false, index })
 }
 
@@ -198,11 +210,15 @@ fn refresh(pod: &mut Pod, now: SimTime) {
         .map(|s| s.name.as_str())
         .collect();
     let (containers_ready, ready) = if unready.is_empty() {
-        (PodCondition::new("ContainersReady", true, now), PodCondition::new("Ready", true, now))
+        (
+            PodCondition::new("ContainersReady", true, now),
+            PodCondition::new("Ready", true, now),
+        )
     } else {
         let message = format!("containers with unready status: [{}]", unready.join(" "));
         (
-            PodCondition::new("ContainersReady", false, now).because("ContainersNotReady", message.clone()),
+            PodCondition::new("ContainersReady", false, now)
+                .because("ContainersNotReady", message.clone()),
             PodCondition::new("Ready", false, now).because("ContainersNotReady", message),
         )
     };
@@ -214,10 +230,19 @@ fn refresh(pod: &mut Pod, now: SimTime) {
 /// Keeps conditions in the order the kubelet writes them.
 // K8S: pkg/kubelet/kubelet_pods.go (generateAPIPodStatus condition order)
 fn order_conditions(pod: &mut Pod) {
-    const ORDER: [&str; 5] = ["PodReadyToStartContainers", "Initialized", "Ready", "ContainersReady", "PodScheduled"];
-    pod.status
-        .conditions
-        .sort_by_key(|c| ORDER.iter().position(|t| *t == c.type_).unwrap_or(ORDER.len()));
+    const ORDER: [&str; 5] = [
+        "PodReadyToStartContainers",
+        "Initialized",
+        "Ready",
+        "ContainersReady",
+        "PodScheduled",
+    ];
+    pod.status.conditions.sort_by_key(|c| {
+        ORDER
+            .iter()
+            .position(|t| *t == c.type_)
+            .unwrap_or(ORDER.len())
+    });
 }
 
 /// The pod phase from its container states.

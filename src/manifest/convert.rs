@@ -15,8 +15,8 @@ use super::error::InputError;
 use super::yaml::PathSeg;
 use crate::model::node::{Node, NodeCondition, Taint, TaintEffect};
 use crate::model::pod::{
-    Container, ContainerPort, PodSpec, Probe, ProbeHandler, PullPolicy, ResourceRequirements, RestartPolicy,
-    Toleration,
+    Container, ContainerPort, PodSpec, Probe, ProbeHandler, PullPolicy, ResourceRequirements,
+    RestartPolicy, Toleration,
 };
 use crate::model::{ObjectMeta, Quantity, ResourceList};
 
@@ -41,7 +41,10 @@ pub fn pod_from_api(
     let mut api = api.clone();
     if api.containers.is_empty() {
         return Err(src
-            .error(&child(path, key("containers")), "Pod spec.containers: Required value")
+            .error(
+                &child(path, key("containers")),
+                "Pod spec.containers: Required value",
+            )
             .with_hint(Some("a pod needs at least one container".to_string())));
     }
     let restart_policy = match api.restart_policy.as_deref() {
@@ -72,9 +75,13 @@ pub fn pod_from_api(
     let priority = api.priority.unwrap_or(0);
     // K8S: plugin/pkg/admission/defaulttolerationseconds (300 s for not-ready and unreachable)
     let tolerations_api = api.tolerations.get_or_insert_with(Vec::new);
-    for taint_key in ["node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable"] {
+    for taint_key in [
+        "node.kubernetes.io/not-ready",
+        "node.kubernetes.io/unreachable",
+    ] {
         let present = tolerations_api.iter().any(|t| {
-            t.key.as_deref() == Some(taint_key) || (t.key.is_none() && t.operator.as_deref() == Some("Exists"))
+            t.key.as_deref() == Some(taint_key)
+                || (t.key.is_none() && t.operator.as_deref() == Some("Exists"))
         });
         if !present {
             tolerations_api.push(core::Toleration {
@@ -93,14 +100,18 @@ pub fn pod_from_api(
     }
     // K8S: pkg/apis/core/v1/defaults.go (SetDefaults_PodSpec)
     api.restart_policy = Some(restart_policy.as_str().to_string());
-    api.dns_policy.get_or_insert_with(|| "ClusterFirst".to_string());
-    api.scheduler_name.get_or_insert_with(|| "default-scheduler".to_string());
+    api.dns_policy
+        .get_or_insert_with(|| "ClusterFirst".to_string());
+    api.scheduler_name
+        .get_or_insert_with(|| "default-scheduler".to_string());
     api.termination_grace_period_seconds.get_or_insert(30);
     api.security_context.get_or_insert_with(Default::default);
-    api.service_account_name.get_or_insert_with(|| "default".to_string());
+    api.service_account_name
+        .get_or_insert_with(|| "default".to_string());
     api.service_account = api.service_account_name.clone();
     api.enable_service_links.get_or_insert(true);
-    api.preemption_policy.get_or_insert_with(|| "PreemptLowerPriority".to_string());
+    api.preemption_policy
+        .get_or_insert_with(|| "PreemptLowerPriority".to_string());
     api.priority = Some(priority);
     Ok(PodSpec {
         containers,
@@ -124,13 +135,21 @@ fn container_from_api(
     names: &mut std::collections::BTreeSet<String>,
 ) -> Result<Container, InputError> {
     if !names.insert(c.name.clone()) {
-        return Err(src.error(&child(path, key("name")), format!("Duplicate value: \"{}\"", c.name)));
+        return Err(src.error(
+            &child(path, key("name")),
+            format!("Duplicate value: \"{}\"", c.name),
+        ));
     }
     let image = c.image.clone().unwrap_or_default();
     if image.is_empty() {
         return Err(src
-            .error(path, format!("container \"{}\": image: Required value", c.name))
-            .with_hint(Some("add `image: <name>[:tag]` to the container".to_string())));
+            .error(
+                path,
+                format!("container \"{}\": image: Required value", c.name),
+            )
+            .with_hint(Some(
+                "add `image: <name>[:tag]` to the container".to_string(),
+            )));
     }
     // K8S: pkg/apis/core/v1/defaults.go (SetDefaults_Container: Always for :latest or no tag)
     let pull_policy = match c.image_pull_policy.as_deref() {
@@ -147,12 +166,21 @@ fn container_from_api(
         }
     };
     c.image_pull_policy = Some(pull_policy.as_str().to_string());
-    c.termination_message_path.get_or_insert_with(|| "/dev/termination-log".to_string());
-    c.termination_message_policy.get_or_insert_with(|| "File".to_string());
+    c.termination_message_path
+        .get_or_insert_with(|| "/dev/termination-log".to_string());
+    c.termination_message_policy
+        .get_or_insert_with(|| "File".to_string());
     let resources_api = c.resources.get_or_insert_with(Default::default);
-    let limits = resource_list(resources_api.limits.as_ref(), src, &child(&child(path, key("resources")), key("limits")))?;
-    let mut requests =
-        resource_list(resources_api.requests.as_ref(), src, &child(&child(path, key("resources")), key("requests")))?;
+    let limits = resource_list(
+        resources_api.limits.as_ref(),
+        src,
+        &child(&child(path, key("resources")), key("limits")),
+    )?;
+    let mut requests = resource_list(
+        resources_api.requests.as_ref(),
+        src,
+        &child(&child(path, key("resources")), key("requests")),
+    )?;
     // K8S: pkg/apis/core/v1/defaults.go (requests default to limits, per resource)
     for (name, q) in &limits {
         if !requests.contains_key(name) {
@@ -177,8 +205,17 @@ fn container_from_api(
     for (i, p) in c.ports.iter_mut().flatten().enumerate() {
         p.protocol.get_or_insert_with(|| "TCP".to_string());
         if !(1..=65535).contains(&p.container_port) {
-            let at = child(&child(&child(path, key("ports")), PathSeg::Index(i)), key("containerPort"));
-            return Err(src.error(&at, format!("Invalid value: {}: must be between 1 and 65535, inclusive", p.container_port)));
+            let at = child(
+                &child(&child(path, key("ports")), PathSeg::Index(i)),
+                key("containerPort"),
+            );
+            return Err(src.error(
+                &at,
+                format!(
+                    "Invalid value: {}: must be between 1 and 65535, inclusive",
+                    p.container_port
+                ),
+            ));
         }
         ports.push(ContainerPort {
             name: p.name.clone(),
@@ -187,12 +224,13 @@ fn container_from_api(
             protocol: p.protocol.clone().unwrap_or_default(),
         });
     }
-    let probe = |probe: &mut Option<core::Probe>, field: &str| -> Result<Option<Probe>, InputError> {
-        match probe {
-            None => Ok(None),
-            Some(p) => probe_from_api(p, field, src, &child(path, key(field))).map(Some),
-        }
-    };
+    let probe =
+        |probe: &mut Option<core::Probe>, field: &str| -> Result<Option<Probe>, InputError> {
+            match probe {
+                None => Ok(None),
+                Some(p) => probe_from_api(p, field, src, &child(path, key(field))).map(Some),
+            }
+        };
     let liveness_probe = probe(&mut c.liveness_probe, "livenessProbe")?;
     let readiness_probe = probe(&mut c.readiness_probe, "readinessProbe")?;
     let startup_probe = probe(&mut c.startup_probe, "startupProbe")?;
@@ -232,14 +270,25 @@ fn resource_list(
                 .with_hint(Some("write CPU as 500m or 0.5, memory as 300Mi, 1Gi or 500M".to_string()))
         })?;
         if parsed.signum() < 0 {
-            return Err(src.error(&child(path, key(name)), format!("Invalid value: \"{}\": must be greater than or equal to 0", q.0)));
+            return Err(src.error(
+                &child(path, key(name)),
+                format!(
+                    "Invalid value: \"{}\": must be greater than or equal to 0",
+                    q.0
+                ),
+            ));
         }
         out.insert(name.clone(), parsed);
     }
     Ok(out)
 }
 
-fn probe_from_api(p: &mut core::Probe, field: &str, src: Source<'_>, path: &[PathSeg]) -> Result<Probe, InputError> {
+fn probe_from_api(
+    p: &mut core::Probe,
+    field: &str,
+    src: Source<'_>,
+    path: &[PathSeg],
+) -> Result<Probe, InputError> {
     let int_or_string = |v: &IntOrString| match v {
         IntOrString::Int(i) => i.to_string(),
         IntOrString::String(s) => s.clone(),
@@ -276,10 +325,21 @@ fn probe_from_api(p: &mut core::Probe, field: &str, src: Source<'_>, path: &[Pat
         1 => handlers.remove(0),
         0 => {
             return Err(src
-                .error(path, format!("{field}: Required value: must specify a handler type"))
-                .with_hint(Some("give the probe one of `exec:`, `httpGet:`, `tcpSocket:` or `grpc:`".to_string())))
+                .error(
+                    path,
+                    format!("{field}: Required value: must specify a handler type"),
+                )
+                .with_hint(Some(
+                    "give the probe one of `exec:`, `httpGet:`, `tcpSocket:` or `grpc:`"
+                        .to_string(),
+                )))
         }
-        _ => return Err(src.error(path, format!("{field}: Forbidden: may not specify more than 1 handler type"))),
+        _ => {
+            return Err(src.error(
+                path,
+                format!("{field}: Forbidden: may not specify more than 1 handler type"),
+            ))
+        }
     };
     // K8S: pkg/apis/core/v1/defaults.go (SetDefaults_Probe)
     let timeout = *p.timeout_seconds.get_or_insert(1);
@@ -303,7 +363,10 @@ fn probe_from_api(p: &mut core::Probe, field: &str, src: Source<'_>, path: &[Pat
     }
     // K8S: pkg/apis/core/validation/validation.go (liveness and startup need successThreshold 1)
     if field != "readinessProbe" && success != 1 {
-        return Err(src.error(&child(path, key("successThreshold")), format!("Invalid value: {success}: must be 1")));
+        return Err(src.error(
+            &child(path, key("successThreshold")),
+            format!("Invalid value: {success}: must be 1"),
+        ));
     }
     Ok(Probe {
         handler,
@@ -315,7 +378,11 @@ fn probe_from_api(p: &mut core::Probe, field: &str, src: Source<'_>, path: &[Pat
     })
 }
 
-fn toleration_from_api(t: &core::Toleration, src: Source<'_>, path: &[PathSeg]) -> Result<Toleration, InputError> {
+fn toleration_from_api(
+    t: &core::Toleration,
+    src: Source<'_>,
+    path: &[PathSeg],
+) -> Result<Toleration, InputError> {
     let effect = match t.effect.as_deref() {
         None | Some("") => None,
         Some(e) => Some(TaintEffect::parse(e).ok_or_else(|| {
@@ -346,7 +413,11 @@ fn toleration_from_api(t: &core::Toleration, src: Source<'_>, path: &[PathSeg]) 
 
 /// Converts a `kind: Node` manifest. Capacity comes from `status.capacity` (the only place the
 /// API has for it); a node without one gets the default node shape.
-pub fn node_from_api(api: &core::Node, default_capacity: &ResourceList, src: Source<'_>) -> Result<Node, InputError> {
+pub fn node_from_api(
+    api: &core::Node,
+    default_capacity: &ResourceList,
+    src: Source<'_>,
+) -> Result<Node, InputError> {
     let status_path = [key("status")];
     let capacity = match api.status.as_ref().and_then(|s| s.capacity.as_ref()) {
         Some(list) => resource_list(Some(list), src, &child(&status_path, key("capacity")))?,

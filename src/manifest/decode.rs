@@ -29,7 +29,11 @@ impl Source<'_> {
 
 /// Decodes `value` as a `T`, rejecting unknown fields.
 // K8S: staging/src/k8s.io/apimachinery/pkg/runtime/serializer/json (strict decoding errors)
-pub fn strict<T: DeserializeOwned>(value: &Value, kind: &str, src: Source<'_>) -> Result<T, InputError> {
+pub fn strict<T: DeserializeOwned>(
+    value: &Value,
+    kind: &str,
+    src: Source<'_>,
+) -> Result<T, InputError> {
     let mut unknown: Vec<Vec<PathSeg>> = Vec::new();
     let result: Result<T, _> = {
         let mut note_unknown = |path: serde_ignored::Path<'_>| unknown.push(ignored_path(&path));
@@ -44,7 +48,10 @@ pub fn strict<T: DeserializeOwned>(value: &Value, kind: &str, src: Source<'_>) -
             PathSeg::Key(key) => key.clone(),
             PathSeg::Index(i) => i.to_string(),
         };
-        let message = format!("unknown field \"{field}\" in {}", describe_location(kind, parent));
+        let message = format!(
+            "unknown field \"{field}\" in {}",
+            describe_location(kind, parent)
+        );
         let hint = hints::for_unknown_field(&field, parent, value);
         return Err(src.error(path, message).with_hint(hint));
     }

@@ -8,14 +8,34 @@ use serde_json::Value;
 use super::yaml::PathSeg;
 
 const CONTAINER_FIELDS: &[&str] = &[
-    "image", "imagePullPolicy", "command", "args", "ports", "env", "envFrom", "resources",
-    "livenessProbe", "readinessProbe", "startupProbe", "volumeMounts", "workingDir", "lifecycle",
+    "image",
+    "imagePullPolicy",
+    "command",
+    "args",
+    "ports",
+    "env",
+    "envFrom",
+    "resources",
+    "livenessProbe",
+    "readinessProbe",
+    "startupProbe",
+    "volumeMounts",
+    "workingDir",
+    "lifecycle",
     "securityContext",
 ];
 const PORT_FIELDS: &[&str] = &["containerPort", "protocol", "hostPort", "hostIP"];
 const POD_SPEC_FIELDS: &[&str] = &[
-    "containers", "initContainers", "restartPolicy", "nodeSelector", "nodeName", "tolerations",
-    "affinity", "volumes", "terminationGracePeriodSeconds", "priorityClassName",
+    "containers",
+    "initContainers",
+    "restartPolicy",
+    "nodeSelector",
+    "nodeName",
+    "tolerations",
+    "affinity",
+    "volumes",
+    "terminationGracePeriodSeconds",
+    "priorityClassName",
 ];
 const PROBE_HANDLER_FIELDS: &[(&str, &str)] = &[
     ("command", "exec"),
@@ -57,14 +77,18 @@ pub fn for_unknown_field(field: &str, parent: &[PathSeg], _object: &Value) -> Op
         ));
     }
     if parent.is_empty() && POD_SPEC_FIELDS.contains(&field) {
-        return Some(format!("`{field}` belongs under `spec:`: indent it by two spaces below a `spec:` line"));
+        return Some(format!(
+            "`{field}` belongs under `spec:`: indent it by two spaces below a `spec:` line"
+        ));
     }
     if parent.is_empty() && matches!(field, "name" | "labels" | "annotations" | "namespace") {
         return Some(format!("`{field}` belongs under `metadata:`"));
     }
     if let Some((_, handler)) = PROBE_HANDLER_FIELDS.iter().find(|(f, _)| *f == field) {
         if parent_key.is_some_and(|k| k.ends_with("Probe")) {
-            return Some(format!("`{field}` belongs under the probe's `{handler}:` handler"));
+            return Some(format!(
+                "`{field}` belongs under the probe's `{handler}:` handler"
+            ));
         }
     }
     let close = close_known_field(field);
@@ -74,13 +98,22 @@ pub fn for_unknown_field(field: &str, parent: &[PathSeg], _object: &Value) -> Op
 /// Advice for a value of the wrong shape or type.
 pub fn for_type_error(message: &str, path: &[PathSeg], _object: &Value) -> Option<String> {
     if message.contains("expected a sequence") {
-        return Some("this field takes a list: start each item on its own line with `- `".to_string());
+        return Some(
+            "this field takes a list: start each item on its own line with `- `".to_string(),
+        );
     }
     if message.contains("invalid type: sequence") {
-        return Some("this field takes a mapping, not a list: remove the `- ` in front of its keys".to_string());
+        return Some(
+            "this field takes a mapping, not a list: remove the `- ` in front of its keys"
+                .to_string(),
+        );
     }
-    if message.contains("expected a string") && (message.contains("integer") || message.contains("floating")) {
-        return Some("quote the value (for example \"10000\"): this field takes a string".to_string());
+    if message.contains("expected a string")
+        && (message.contains("integer") || message.contains("floating"))
+    {
+        return Some(
+            "quote the value (for example \"10000\"): this field takes a string".to_string(),
+        );
     }
     if message.contains("expected a string") && message.contains("boolean") {
         return Some("quote the value (for example \"yes\"): YAML reads yes/no/on/off/true/false as booleans".to_string());
@@ -88,24 +121,50 @@ pub fn for_type_error(message: &str, path: &[PathSeg], _object: &Value) -> Optio
     if message.contains("missing field `containers`") {
         return Some("a pod needs `containers:` under `spec:` with at least one `- name: ... image: ...` item".to_string());
     }
-    if message.contains("missing field `name`") && path.last().is_some_and(|s| matches!(s, PathSeg::Index(_))) {
-        return Some("each list item needs `name:`; check that it starts with `- name:` (dash, space)".to_string());
+    if message.contains("missing field `name`")
+        && path.last().is_some_and(|s| matches!(s, PathSeg::Index(_)))
+    {
+        return Some(
+            "each list item needs `name:`; check that it starts with `- name:` (dash, space)"
+                .to_string(),
+        );
     }
     None
 }
 
-/// Advice for a YAML syntax error, from the offending line's text.
-pub fn for_syntax_error(message: &str, line_text: Option<&str>) -> Option<String> {
+/// Advice for a YAML syntax error, from the offending line's text and the line before it
+/// (parsers often notice a mistake one line late).
+pub fn for_syntax_error(
+    message: &str,
+    line_text: Option<&str>,
+    previous: Option<&str>,
+) -> Option<String> {
     let line = line_text?;
+    let dash_typo = |l: &str| {
+        let t = l.trim_start();
+        t.starts_with('-') && t.chars().nth(1).is_some_and(|c| c.is_alphanumeric())
+    };
+    if let Some(prev) = previous.filter(|p| dash_typo(p) && !dash_typo(line)) {
+        let item = prev.trim_start().trim_start_matches('-');
+        return Some(format!(
+            "the line above reads `{}`: put a space after the dash (`- {item}`) to start a list item",
+            prev.trim_start()
+        ));
+    }
     let indent: String = line.chars().take_while(|c| c.is_whitespace()).collect();
     if indent.contains('\t') || message.contains("tab") {
-        return Some("YAML does not allow tabs for indentation: indent with spaces (two per level)".to_string());
+        return Some(
+            "YAML does not allow tabs for indentation: indent with spaces (two per level)"
+                .to_string(),
+        );
     }
     let trimmed = line.trim_start();
     if trimmed.starts_with('-') && trimmed.chars().nth(1).is_some_and(|c| c.is_alphanumeric()) {
         return Some("put a space after the dash: `- name:` starts a list item".to_string());
     }
-    if message.contains("mapping values are not allowed") || message.contains("did not find expected") {
+    if message.contains("mapping values are not allowed")
+        || message.contains("did not find expected")
+    {
         return Some(
             "check this line's indentation against the lines above: keys of one mapping line up exactly, and list items start with `- `"
                 .to_string(),
@@ -118,13 +177,48 @@ pub fn for_syntax_error(message: &str, line_text: Option<&str>) -> Option<String
 /// `initialDelaySecond` or `containerport`.
 fn close_known_field(field: &str) -> Option<&'static str> {
     const KNOWN: &[&str] = &[
-        "apiVersion", "kind", "metadata", "spec", "containers", "initContainers", "image",
-        "imagePullPolicy", "command", "args", "ports", "containerPort", "protocol", "resources",
-        "requests", "limits", "livenessProbe", "readinessProbe", "startupProbe",
-        "initialDelaySeconds", "periodSeconds", "timeoutSeconds", "successThreshold",
-        "failureThreshold", "httpGet", "tcpSocket", "exec", "restartPolicy", "nodeSelector",
-        "tolerations", "labels", "annotations", "namespace", "replicas", "selector", "template",
-        "matchLabels", "env", "volumeMounts", "volumes", "nodeName", "affinity",
+        "apiVersion",
+        "kind",
+        "metadata",
+        "spec",
+        "containers",
+        "initContainers",
+        "image",
+        "imagePullPolicy",
+        "command",
+        "args",
+        "ports",
+        "containerPort",
+        "protocol",
+        "resources",
+        "requests",
+        "limits",
+        "livenessProbe",
+        "readinessProbe",
+        "startupProbe",
+        "initialDelaySeconds",
+        "periodSeconds",
+        "timeoutSeconds",
+        "successThreshold",
+        "failureThreshold",
+        "httpGet",
+        "tcpSocket",
+        "exec",
+        "restartPolicy",
+        "nodeSelector",
+        "tolerations",
+        "labels",
+        "annotations",
+        "namespace",
+        "replicas",
+        "selector",
+        "template",
+        "matchLabels",
+        "env",
+        "volumeMounts",
+        "volumes",
+        "nodeName",
+        "affinity",
     ];
     let lower = field.to_ascii_lowercase();
     KNOWN
@@ -154,17 +248,29 @@ mod tests {
 
     #[test]
     fn classic_mistakes_get_advice() {
-        let containers0 = [PathSeg::Key("spec".into()), PathSeg::Key("containers".into()), PathSeg::Index(0)];
-        assert!(for_unknown_field("-name", &containers0, &Value::Null).unwrap().contains("`- name:`"));
-        assert!(for_unknown_field("image", &[PathSeg::Key("spec".into())], &Value::Null)
+        let containers0 = [
+            PathSeg::Key("spec".into()),
+            PathSeg::Key("containers".into()),
+            PathSeg::Index(0),
+        ];
+        assert!(for_unknown_field("-name", &containers0, &Value::Null)
             .unwrap()
-            .contains("container field"));
+            .contains("`- name:`"));
+        assert!(
+            for_unknown_field("image", &[PathSeg::Key("spec".into())], &Value::Null)
+                .unwrap()
+                .contains("container field")
+        );
         assert_eq!(
             for_unknown_field("initialDelaySecond", &[], &Value::Null).unwrap(),
             "did you mean `initialDelaySeconds`?"
         );
-        assert!(for_syntax_error("found character that cannot start any token", Some("\tname: x"))
-            .unwrap()
-            .contains("tabs"));
+        assert!(for_syntax_error(
+            "found character that cannot start any token",
+            Some("\tname: x"),
+            None
+        )
+        .unwrap()
+        .contains("tabs"));
     }
 }

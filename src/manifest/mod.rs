@@ -118,8 +118,14 @@ pub fn load_file(path: &Path) -> Result<Vec<Manifest>, InputError> {
 pub fn load_str(text: &str, file: &str) -> Result<Vec<Manifest>, InputError> {
     let docs = yaml::parse_documents(text).map_err(|e| {
         let line_text = text.lines().nth(e.pos.line.saturating_sub(1));
-        InputError::at(file, e.pos.line, e.pos.column, format!("invalid YAML: {}", e.message))
-            .with_hint(hints::for_syntax_error(&e.message, line_text))
+        let previous = e.pos.line.checked_sub(2).and_then(|i| text.lines().nth(i));
+        InputError::at(
+            file,
+            e.pos.line,
+            e.pos.column,
+            format!("invalid YAML: {}", e.message),
+        )
+        .with_hint(hints::for_syntax_error(&e.message, line_text, previous))
     })?;
     let mut out = Vec::new();
     for doc in &docs {
@@ -137,9 +143,16 @@ pub fn load_value(
     prefix: &[PathSeg],
     out: &mut Vec<Manifest>,
 ) -> Result<(), InputError> {
-    let src = Source { file, located, prefix };
+    let src = Source {
+        file,
+        located,
+        prefix,
+    };
     let Value::Object(map) = value else {
-        return Err(src.error(&[], "a Kubernetes object must be a mapping with apiVersion, kind and metadata"));
+        return Err(src.error(
+            &[],
+            "a Kubernetes object must be a mapping with apiVersion, kind and metadata",
+        ));
     };
     let api_version = map.get("apiVersion").and_then(Value::as_str);
     let kind = map.get("kind").and_then(Value::as_str);
@@ -152,10 +165,17 @@ pub fn load_value(
             missing.push("kind not set");
         }
         // K8S: kubectl's client-side validation message
-        return Err(src.error(&[], format!("error validating data: [{}]", missing.join(", "))));
+        return Err(src.error(
+            &[],
+            format!("error validating data: [{}]", missing.join(", ")),
+        ));
     };
     if kind == "List" {
-        let items = map.get("items").and_then(Value::as_array).cloned().unwrap_or_default();
+        let items = map
+            .get("items")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
         for (i, item) in items.iter().enumerate() {
             let mut path = prefix.to_vec();
             path.push(PathSeg::Key("items".into()));
@@ -166,13 +186,25 @@ pub fn load_value(
     }
     let Some(spec) = KINDS.iter().find(|k| k.kind == kind) else {
         return Err(src
-            .error(&[PathSeg::Key("kind".into())], format!("no matches for kind \"{kind}\" in version \"{api_version}\""))
-            .with_hint(Some(format!("kubesim knows these kinds: {}", known_kinds()))));
+            .error(
+                &[PathSeg::Key("kind".into())],
+                format!("no matches for kind \"{kind}\" in version \"{api_version}\""),
+            )
+            .with_hint(Some(format!(
+                "kubesim knows these kinds: {}",
+                known_kinds()
+            ))));
     };
     if spec.api_version != api_version {
         return Err(src
-            .error(&[PathSeg::Key("apiVersion".into())], format!("no matches for kind \"{kind}\" in version \"{api_version}\""))
-            .with_hint(Some(format!("{kind} is served as `apiVersion: {}`", spec.api_version))));
+            .error(
+                &[PathSeg::Key("apiVersion".into())],
+                format!("no matches for kind \"{kind}\" in version \"{api_version}\""),
+            )
+            .with_hint(Some(format!(
+                "{kind} is served as `apiVersion: {}`",
+                spec.api_version
+            ))));
     }
     let pos = located.locate(prefix);
     let object = (spec.decode)(value, src)?;
@@ -193,7 +225,8 @@ struct KindSpec {
 /// Decodes a kind that is stored but not simulated: validate strictly, keep the JSON.
 fn stored<T>(kind: &'static str, value: &Value, src: Source<'_>) -> Result<Object, InputError>
 where
-    T: serde::de::DeserializeOwned + k8s_openapi::Metadata<Ty = k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta>,
+    T: serde::de::DeserializeOwned
+        + k8s_openapi::Metadata<Ty = k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta>,
 {
     let typed: T = decode::strict(value, kind, src)?;
     let meta = typed.metadata();
@@ -208,8 +241,13 @@ where
 }
 
 fn required_name(kind: &str, src: Source<'_>) -> InputError {
-    src.error(&[PathSeg::Key("metadata".into())], format!("{kind} metadata.name: Required value: name is required"))
-        .with_hint(Some("add `name: <something>` under `metadata:`".to_string()))
+    src.error(
+        &[PathSeg::Key("metadata".into())],
+        format!("{kind} metadata.name: Required value: name is required"),
+    )
+    .with_hint(Some(
+        "add `name: <something>` under `metadata:`".to_string(),
+    ))
 }
 
 macro_rules! stored_kinds {
@@ -277,7 +315,10 @@ fn decode_node(value: &Value, src: Source<'_>) -> Result<Object, InputError> {
 
 fn decode_namespace(value: &Value, src: Source<'_>) -> Result<Object, InputError> {
     let ns: core::Namespace = decode::strict(value, "Namespace", src)?;
-    let name = ns.metadata.name.ok_or_else(|| required_name("Namespace", src))?;
+    let name = ns
+        .metadata
+        .name
+        .ok_or_else(|| required_name("Namespace", src))?;
     Ok(Object::Namespace(name))
 }
 
@@ -295,7 +336,10 @@ mod tests {
                     apiVersion: v1\nkind: List\nitems:\n- apiVersion: apps/v1\n  kind: Deployment\n  metadata: {name: d}\n  \
                     spec: {selector: {matchLabels: {a: b}}, template: {metadata: {labels: {a: b}}, spec: {containers: [{name: c, image: x}]}}}\n";
         let objects = load_str(text, "f.yaml").unwrap();
-        assert_eq!(objects.iter().map(|m| m.object.kind()).collect::<Vec<_>>(), ["Pod", "Deployment"]);
+        assert_eq!(
+            objects.iter().map(|m| m.object.kind()).collect::<Vec<_>>(),
+            ["Pod", "Deployment"]
+        );
         assert_eq!(objects[0].origin, "f.yaml:1");
         assert_eq!(objects[1].origin, "f.yaml:9");
     }
@@ -316,10 +360,19 @@ mod tests {
         assert!(e.starts_with("pod.yaml:8:22: Pod spec.containers[0].command[1]: invalid type: integer `10000`, expected a string"), "{e}");
         assert!(e.contains("quote the value"));
         let e = err("apiVersion: v1\nkind: Deployment\nmetadata: {name: x}\n");
-        assert!(e.starts_with("pod.yaml:1:1: no matches for kind \"Deployment\" in version \"v1\""), "{e}");
+        assert!(
+            e.starts_with("pod.yaml:1:1: no matches for kind \"Deployment\" in version \"v1\""),
+            "{e}"
+        );
         let e = err("apiVersion: v1\nkind: Pdo\nmetadata: {name: x}\n");
-        assert!(e.starts_with("pod.yaml:2:1: no matches for kind \"Pdo\" in version \"v1\""), "{e}");
-        assert_eq!(err("kind: Pod\n"), "pod.yaml:1:1: error validating data: [apiVersion not set]");
+        assert!(
+            e.starts_with("pod.yaml:2:1: no matches for kind \"Pdo\" in version \"v1\""),
+            "{e}"
+        );
+        assert_eq!(
+            err("kind: Pod\n"),
+            "pod.yaml:1:1: error validating data: [apiVersion not set]"
+        );
     }
 
     #[test]

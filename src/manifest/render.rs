@@ -3,9 +3,9 @@
 
 use serde_json::{json, Map, Value};
 
-use crate::model::time::rfc3339;
 use crate::model::node::Node;
 use crate::model::pod::{ContainerStatus, PodCondition};
+use crate::model::time::rfc3339;
 use crate::model::{ContainerState, ObjectMeta, Pod};
 
 fn metadata(meta: &ObjectMeta) -> Value {
@@ -36,7 +36,10 @@ fn condition(c: &PodCondition) -> Value {
     m.insert("type".into(), json!(c.type_));
     m.insert("status".into(), json!(c.status));
     m.insert("lastProbeTime".into(), Value::Null);
-    m.insert("lastTransitionTime".into(), json!(rfc3339(c.last_transition)));
+    m.insert(
+        "lastTransitionTime".into(),
+        json!(rfc3339(c.last_transition)),
+    );
     if let Some(r) = &c.reason {
         m.insert("reason".into(), json!(r));
     }
@@ -56,8 +59,17 @@ fn state(s: &ContainerState) -> Value {
             }
             json!({ "waiting": m })
         }
-        ContainerState::Running { started_at } => json!({"running": {"startedAt": rfc3339(*started_at)}}),
-        ContainerState::Terminated { exit_code, reason, message, started_at, finished_at, .. } => {
+        ContainerState::Running { started_at } => {
+            json!({"running": {"startedAt": rfc3339(*started_at)}})
+        }
+        ContainerState::Terminated {
+            exit_code,
+            reason,
+            message,
+            started_at,
+            finished_at,
+            ..
+        } => {
             let mut m = Map::new();
             m.insert("exitCode".into(), json!(exit_code));
             m.insert("reason".into(), json!(reason));
@@ -85,7 +97,10 @@ fn container_status(s: &ContainerStatus) -> Value {
         m.insert("started".into(), json!(started));
     }
     m.insert("state".into(), state(&s.state));
-    m.insert("lastState".into(), s.last_state.as_ref().map_or(json!({}), state));
+    m.insert(
+        "lastState".into(),
+        s.last_state.as_ref().map_or(json!({}), state),
+    );
     Value::Object(m)
 }
 
@@ -99,15 +114,29 @@ pub fn pod(pod: &Pod) -> Value {
     status.insert("phase".into(), json!(pod.status.phase.as_str()));
     status.insert("qosClass".into(), json!(pod.status.qos_class.as_str()));
     if !pod.status.conditions.is_empty() {
-        status.insert("conditions".into(), pod.status.conditions.iter().map(condition).collect());
+        status.insert(
+            "conditions".into(),
+            pod.status.conditions.iter().map(condition).collect(),
+        );
     }
     if !pod.status.container_statuses.is_empty() {
-        status.insert("containerStatuses".into(), pod.status.container_statuses.iter().map(container_status).collect());
+        status.insert(
+            "containerStatuses".into(),
+            pod.status
+                .container_statuses
+                .iter()
+                .map(container_status)
+                .collect(),
+        );
     }
     if !pod.status.init_container_statuses.is_empty() {
         status.insert(
             "initContainerStatuses".into(),
-            pod.status.init_container_statuses.iter().map(container_status).collect(),
+            pod.status
+                .init_container_statuses
+                .iter()
+                .map(container_status)
+                .collect(),
         );
     }
     if let Some(ip) = &pod.status.host_ip {
@@ -161,7 +190,10 @@ pub fn node(node: &Node) -> Value {
         spec.insert("unschedulable".into(), json!(true));
     }
     let list = |l: &crate::model::ResourceList| -> Value {
-        l.iter().map(|(k, q)| (k.clone(), json!(q.to_string()))).collect::<Map<_, _>>().into()
+        l.iter()
+            .map(|(k, q)| (k.clone(), json!(q.to_string())))
+            .collect::<Map<_, _>>()
+            .into()
     };
     let conditions: Vec<Value> = node
         .conditions

@@ -4,8 +4,6 @@
 //! the same, and keep a parallel tree of positions so that any error found later while decoding
 //! a field can name the file's line and column.
 
-use std::borrow::Cow;
-
 use saphyr_parser::{Event, Parser, ScalarStyle, ScanError, Span};
 use serde_json::{Map, Number, Value};
 
@@ -191,15 +189,16 @@ impl<'a> Builder<'a> {
                 self.remember(anchor, &value, &located);
                 Ok((value, located))
             }
-            Event::Alias(anchor) => self
-                .anchors
-                .get(anchor)
-                .cloned()
-                .flatten()
-                .ok_or_else(|| SyntaxError {
-                    pos,
-                    message: "alias refers to an unknown anchor".to_string(),
-                }),
+            Event::Alias(anchor) => {
+                self.anchors
+                    .get(anchor)
+                    .cloned()
+                    .flatten()
+                    .ok_or_else(|| SyntaxError {
+                        pos,
+                        message: "alias refers to an unknown anchor".to_string(),
+                    })
+            }
             Event::SequenceStart(anchor, _) => {
                 let mut values = Vec::new();
                 let mut items = Vec::new();
@@ -269,11 +268,11 @@ impl<'a> Builder<'a> {
 /// Resolves a scalar to a JSON value as kubectl's YAML reader does: quoted or tagged scalars are
 /// strings; plain ones may be null, booleans or numbers.
 // K8S: sigs.k8s.io/yaml (go-yaml v2 resolution: YAML 1.1 booleans such as `yes`/`on` included)
-fn resolve_scalar(text: &Cow<'_, str>, style: ScalarStyle, tagged: bool) -> Value {
+fn resolve_scalar(text: &str, style: ScalarStyle, tagged: bool) -> Value {
     if style != ScalarStyle::Plain || tagged {
         return Value::String(text.to_string());
     }
-    let s = text.as_ref();
+    let s = text;
     match s {
         "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
         "true" | "True" | "TRUE" | "y" | "Y" | "yes" | "Yes" | "YES" | "on" | "On" | "ON" => {
@@ -359,7 +358,11 @@ mod tests {
         assert_eq!(docs.len(), 2);
         assert_eq!(docs[0].value, json!({"a": 1, "b": ["x", "y", {"c": true}]}));
         assert_eq!(docs[1].value, json!({"z": "10"}));
-        let path = [PathSeg::Key("b".into()), PathSeg::Index(2), PathSeg::Key("c".into())];
+        let path = [
+            PathSeg::Key("b".into()),
+            PathSeg::Index(2),
+            PathSeg::Key("c".into()),
+        ];
         assert_eq!(docs[0].located.locate(&path), Pos { line: 5, column: 5 });
         assert_eq!(display_path(&path), "b[2].c");
     }

@@ -51,7 +51,9 @@ impl ClusterState {
     pub fn new() -> Self {
         let mut state = ClusterState::default();
         for ns in ["default", "kube-node-lease", "kube-public", "kube-system"] {
-            state.namespaces.insert(ns.to_string(), crate::engine::SimTime::ZERO);
+            state
+                .namespaces
+                .insert(ns.to_string(), crate::engine::SimTime::ZERO);
         }
         state
     }
@@ -92,10 +94,8 @@ impl ClusterState {
     /// Stores a new pod and returns its handle.
     pub fn add_pod(&mut self, pod: Pod) -> PodId {
         let id = PodId(self.pods.len() as u32);
-        self.pod_index.insert(
-            (pod.meta.namespace.clone(), pod.meta.name.clone()),
-            id,
-        );
+        self.pod_index
+            .insert((pod.meta.namespace.clone(), pod.meta.name.clone()), id);
         self.pods.push(Some(pod));
         id
     }
@@ -126,7 +126,10 @@ impl ClusterState {
     /// The pods changed since the last call, each with its earlier state, and the event
     /// occurrences recorded since then.
     pub fn drain_changes(&mut self) -> (Vec<(PodId, Pod)>, Vec<Event>) {
-        (std::mem::take(&mut self.before), std::mem::take(&mut self.journal))
+        (
+            std::mem::take(&mut self.before),
+            std::mem::take(&mut self.journal),
+        )
     }
 
     /// Looks a pod up by namespace and name.
@@ -161,7 +164,10 @@ impl ClusterState {
     /// Records an event, folding a repeat into the earlier one's count.
     pub fn record_event(&mut self, event: Event) {
         self.journal.push(event.clone());
-        let indexes = self.events_by_object.entry(event.involved.clone()).or_default();
+        let indexes = self
+            .events_by_object
+            .entry(event.involved.clone())
+            .or_default();
         if let Some(&i) = indexes.iter().find(|&&i| self.events[i].same_as(&event)) {
             let existing = &mut self.events[i];
             existing.count += 1;

@@ -81,10 +81,16 @@ fn parse_term(term: &str) -> Result<Requirement, String> {
         return Ok(Requirement::DoesNotExist(valid_key(key.trim())?));
     }
     if let Some((key, value)) = term.split_once("!=") {
-        return Ok(Requirement::NotEquals(valid_key(key.trim())?, value.trim().to_string()));
+        return Ok(Requirement::NotEquals(
+            valid_key(key.trim())?,
+            value.trim().to_string(),
+        ));
     }
     if let Some((key, value)) = term.split_once("==").or_else(|| term.split_once('=')) {
-        return Ok(Requirement::Equals(valid_key(key.trim())?, value.trim().to_string()));
+        return Ok(Requirement::Equals(
+            valid_key(key.trim())?,
+            value.trim().to_string(),
+        ));
     }
     for (word, notin) in [(" notin ", true), (" in ", false)] {
         if let Some((key, set)) = term.split_once(word) {
@@ -92,7 +98,9 @@ fn parse_term(term: &str) -> Result<Requirement, String> {
             let inner = set
                 .strip_prefix('(')
                 .and_then(|s| s.strip_suffix(')'))
-                .ok_or_else(|| format!("unable to parse requirement: {term}: values must be in parentheses"))?;
+                .ok_or_else(|| {
+                    format!("unable to parse requirement: {term}: values must be in parentheses")
+                })?;
             let values = inner.split(',').map(|v| v.trim().to_string()).collect();
             let key = valid_key(key.trim())?;
             return Ok(if notin {
@@ -113,7 +121,9 @@ fn valid_key(key: &str) -> Result<String, String> {
     if ok {
         Ok(key.to_string())
     } else {
-        Err(format!("unable to parse requirement: invalid label key \"{key}\""))
+        Err(format!(
+            "unable to parse requirement: invalid label key \"{key}\""
+        ))
     }
 }
 
@@ -122,7 +132,10 @@ mod tests {
     use super::*;
 
     fn labels(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
@@ -131,7 +144,9 @@ mod tests {
         assert!(Selector::parse("app=web").unwrap().matches(&l));
         assert!(Selector::parse("app==web,tier").unwrap().matches(&l));
         assert!(!Selector::parse("app!=web").unwrap().matches(&l));
-        assert!(Selector::parse("tier in (front, back)").unwrap().matches(&l));
+        assert!(Selector::parse("tier in (front, back)")
+            .unwrap()
+            .matches(&l));
         assert!(!Selector::parse("tier notin (front)").unwrap().matches(&l));
         assert!(Selector::parse("!db").unwrap().matches(&l));
         assert!(Selector::parse("").unwrap().matches(&l));

@@ -95,10 +95,20 @@ pub const NODE_INFO: NodeInfoFacts = NodeInfoFacts {
 /// The default node shape: 2 CPU, 4Gi memory, 110 pods, 20Gi ephemeral storage (the default
 /// cluster's nodes, and any node that does not say).
 pub fn default_capacity() -> ResourceList {
-    [("cpu", "2"), ("memory", "4Gi"), ("pods", "110"), ("ephemeral-storage", "20Gi")]
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), v.parse().expect("default capacities are valid")))
-        .collect()
+    [
+        ("cpu", "2"),
+        ("memory", "4Gi"),
+        ("pods", "110"),
+        ("ephemeral-storage", "20Gi"),
+    ]
+    .into_iter()
+    .map(|(k, v)| {
+        (
+            k.to_string(),
+            v.parse().expect("default capacities are valid"),
+        )
+    })
+    .collect()
 }
 
 /// A node taint (`key=value:Effect`).

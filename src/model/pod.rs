@@ -74,7 +74,12 @@ impl PodSpec {
         for c in self.containers.iter().chain(&self.init_containers) {
             let mut limits_found = 0;
             for resource in ["cpu", "memory"] {
-                if let Some(q) = c.resources.requests.get(resource).filter(|q| q.signum() > 0) {
+                if let Some(q) = c
+                    .resources
+                    .requests
+                    .get(resource)
+                    .filter(|q| q.signum() > 0)
+                {
                     let total = requests.entry(resource).or_default();
                     *total = total.checked_add(q).unwrap_or_else(|| total.clone());
                 }
@@ -93,7 +98,9 @@ impl PodSpec {
         }
         if guaranteed
             && requests.len() == limits.len()
-            && requests.iter().all(|(name, req)| limits.get(name) == Some(req))
+            && requests
+                .iter()
+                .all(|(name, req)| limits.get(name) == Some(req))
         {
             QosClass::Guaranteed
         } else {
@@ -232,10 +239,23 @@ pub struct Probe {
 /// What a probe does.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ProbeHandler {
-    Exec { command: Vec<String> },
-    HttpGet { path: String, port: String, host: String, scheme: String },
-    TcpSocket { port: String, host: String },
-    Grpc { port: i32, service: String },
+    Exec {
+        command: Vec<String>,
+    },
+    HttpGet {
+        path: String,
+        port: String,
+        host: String,
+        scheme: String,
+    },
+    TcpSocket {
+        port: String,
+        host: String,
+    },
+    Grpc {
+        port: i32,
+        service: String,
+    },
 }
 
 /// `status.phase`.
@@ -304,7 +324,11 @@ impl PodStatus {
     /// Sets a condition, keeping its transition time when the status does not change, as the
     /// API server does. New condition types are appended.
     pub fn set_condition(&mut self, condition: PodCondition) -> bool {
-        match self.conditions.iter_mut().find(|c| c.type_ == condition.type_) {
+        match self
+            .conditions
+            .iter_mut()
+            .find(|c| c.type_ == condition.type_)
+        {
             Some(existing) => {
                 let changed = existing.status != condition.status
                     || existing.reason != condition.reason
@@ -326,7 +350,10 @@ impl PodStatus {
 
     /// Total restarts across app containers (what kubectl's RESTARTS column sums).
     pub fn restarts(&self) -> i32 {
-        self.container_statuses.iter().map(|c| c.restart_count).sum()
+        self.container_statuses
+            .iter()
+            .map(|c| c.restart_count)
+            .sum()
     }
 }
 

@@ -24,7 +24,9 @@ pub fn rfc3339(t: SimTime) -> String {
 /// `Wed, 01 Jan 2025 00:00:05 +0000`, as `kubectl describe` prints times (kubectl's local time
 /// zone taken as UTC).
 pub fn rfc1123z(t: SimTime) -> String {
-    timestamp(t).strftime("%a, %d %b %Y %H:%M:%S +0000").to_string()
+    timestamp(t)
+        .strftime("%a, %d %b %Y %H:%M:%S +0000")
+        .to_string()
 }
 
 /// The age of something that happened at `then`, seen at `now`. Like kubectl, it measures from
@@ -49,19 +51,31 @@ pub fn human_duration(millis: i64) -> String {
     let minutes = seconds / 60;
     if minutes < 10 {
         let s = seconds % 60;
-        return if s == 0 { format!("{minutes}m") } else { format!("{minutes}m{s}s") };
+        return if s == 0 {
+            format!("{minutes}m")
+        } else {
+            format!("{minutes}m{s}s")
+        };
     } else if minutes < 60 * 3 {
         return format!("{minutes}m");
     }
     let hours = minutes / 60;
     if hours < 8 {
         let m = minutes % 60;
-        return if m == 0 { format!("{hours}h") } else { format!("{hours}h{m}m") };
+        return if m == 0 {
+            format!("{hours}h")
+        } else {
+            format!("{hours}h{m}m")
+        };
     } else if hours < 48 {
         return format!("{hours}h");
     } else if hours < 24 * 8 {
         let h = hours % 24;
-        return if h == 0 { format!("{}d", hours / 24) } else { format!("{}d{h}h", hours / 24) };
+        return if h == 0 {
+            format!("{}d", hours / 24)
+        } else {
+            format!("{}d{h}h", hours / 24)
+        };
     } else if hours < 24 * 365 * 2 {
         return format!("{}d", hours / 24);
     } else if hours < 24 * 365 * 8 {
@@ -126,6 +140,9 @@ mod tests {
         let t = SimTime::from_millis(65_500);
         assert_eq!(rfc3339(t), "2025-01-01T00:01:05Z");
         assert_eq!(rfc1123z(t), "Wed, 01 Jan 2025 00:01:05 +0000");
-        assert_eq!(age(SimTime::from_millis(45_200), SimTime::from_millis(500)), "45s");
+        assert_eq!(
+            age(SimTime::from_millis(45_200), SimTime::from_millis(500)),
+            "45s"
+        );
     }
 }

@@ -36,7 +36,6 @@ struct TaintSpec {
     effect: String,
 }
 
-
 fn key(k: &str) -> PathSeg {
     PathSeg::Key(k.to_string())
 }
@@ -56,7 +55,10 @@ pub fn build_nodes(groups: &[NodeGroup], src: Source<'_>) -> Result<Vec<Node>, I
         };
         let mut capacity = default_capacity();
         for (name, text) in &group.capacity {
-            capacity.insert(name.clone(), quantity(text, src, &at("capacity", Some(name)))?);
+            capacity.insert(
+                name.clone(),
+                quantity(text, src, &at("capacity", Some(name)))?,
+            );
         }
         let mut allocatable = capacity.clone();
         for (name, text) in &group.allocatable {
@@ -94,11 +96,22 @@ pub fn build_nodes(groups: &[NodeGroup], src: Source<'_>) -> Result<Vec<Node>, I
         };
         for name in names {
             if nodes.iter().any(|n| n.meta.name == name) {
-                return Err(src.error(&at("name", None), format!("node \"{name}\" is defined twice")));
+                return Err(src.error(
+                    &at("name", None),
+                    format!("node \"{name}\" is defined twice"),
+                ));
             }
             let mut labels = standard_labels(&name);
             labels.extend(group.labels.clone());
-            nodes.push(new_node(name, labels, capacity.clone(), allocatable.clone(), taints.clone(), group.unschedulable, nodes.len()));
+            nodes.push(new_node(
+                name,
+                labels,
+                capacity.clone(),
+                allocatable.clone(),
+                taints.clone(),
+                group.unschedulable,
+                nodes.len(),
+            ));
         }
     }
     Ok(nodes)
@@ -107,7 +120,9 @@ pub fn build_nodes(groups: &[NodeGroup], src: Source<'_>) -> Result<Vec<Node>, I
 fn quantity(text: &str, src: Source<'_>, path: &[PathSeg]) -> Result<Quantity, InputError> {
     text.parse().map_err(|e| {
         src.error(path, format!("invalid quantity \"{text}\": {e}"))
-            .with_hint(Some("write CPU as 4 or 3900m, memory as 16Gi or 500M, pods as 110".to_string()))
+            .with_hint(Some(
+                "write CPU as 4 or 3900m, memory as 16Gi or 500M, pods as 110".to_string(),
+            ))
     })
 }
 
@@ -163,8 +178,14 @@ pub fn default_cluster() -> Vec<Node> {
             let mut taints = Vec::new();
             if *name == "controlplane" {
                 // K8S: kubeadm (control-plane role label and taint)
-                labels.insert("node-role.kubernetes.io/control-plane".to_string(), String::new());
-                labels.insert("node.kubernetes.io/exclude-from-external-load-balancers".to_string(), String::new());
+                labels.insert(
+                    "node-role.kubernetes.io/control-plane".to_string(),
+                    String::new(),
+                );
+                labels.insert(
+                    "node.kubernetes.io/exclude-from-external-load-balancers".to_string(),
+                    String::new(),
+                );
                 taints.push(Taint {
                     key: "node-role.kubernetes.io/control-plane".to_string(),
                     value: String::new(),
@@ -172,7 +193,15 @@ pub fn default_cluster() -> Vec<Node> {
                     time_added: None,
                 });
             }
-            new_node(name.to_string(), labels, capacity.clone(), capacity.clone(), taints, false, i)
+            new_node(
+                name.to_string(),
+                labels,
+                capacity.clone(),
+                capacity.clone(),
+                taints,
+                false,
+                i,
+            )
         })
         .collect()
 }

@@ -159,10 +159,17 @@ pub fn load_str(text: &str, file: &str, base_dir: &Path) -> Result<Scenario, Inp
         located: &doc.located,
         prefix: &[],
     };
-    let version = doc.value.get("apiVersion").and_then(Value::as_str).unwrap_or_default();
+    let version = doc
+        .value
+        .get("apiVersion")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
     if version != API_VERSION {
         return Err(src
-            .error(&[PathSeg::Key("apiVersion".into())], format!("unsupported scenario apiVersion \"{version}\""))
+            .error(
+                &[PathSeg::Key("apiVersion".into())],
+                format!("unsupported scenario apiVersion \"{version}\""),
+            )
             .with_hint(Some(format!("use `apiVersion: {API_VERSION}`"))));
     }
     let raw: ScenarioFile = strict(&doc.value, "Scenario", src)?;
@@ -173,7 +180,10 @@ pub fn load_str(text: &str, file: &str, base_dir: &Path) -> Result<Scenario, Inp
         None => DEFAULT_DURATION,
     };
     if duration == SimDuration::ZERO {
-        return Err(src.error(&[key("spec"), key("duration")], "duration must be greater than 0"));
+        return Err(src.error(
+            &[key("spec"), key("duration")],
+            "duration must be greater than 0",
+        ));
     }
     let nodes = match &spec.nodes {
         Some(groups) => cluster::build_nodes(groups, src)?,
@@ -190,19 +200,32 @@ pub fn load_str(text: &str, file: &str, base_dir: &Path) -> Result<Scenario, Inp
                         std::io::ErrorKind::NotFound => "no such file".to_string(),
                         _ => e.to_string(),
                     };
-                    src.error(&[&path[..], &[key("path")]].concat(), format!("cannot read manifest {}: {what}", full.display()))
+                    src.error(
+                        &[&path[..], &[key("path")]].concat(),
+                        format!("cannot read manifest {}: {what}", full.display()),
+                    )
                 })?;
                 digest.update(&bytes);
                 let text = String::from_utf8_lossy(&bytes);
-                manifests.extend(crate::manifest::load_str(&text, &full.display().to_string())?);
+                manifests.extend(crate::manifest::load_str(
+                    &text,
+                    &full.display().to_string(),
+                )?);
             }
             (None, Some(value)) => {
                 let inline_path = [&path[..], &[key("inline")]].concat();
-                crate::manifest::load_value(value, &doc.located, file, &inline_path, &mut manifests)?;
+                crate::manifest::load_value(
+                    value,
+                    &doc.located,
+                    file,
+                    &inline_path,
+                    &mut manifests,
+                )?;
             }
             _ => {
                 let mut e = at(&path);
-                e.message = "each manifests entry needs exactly one of `path:` or `inline:`".to_string();
+                e.message =
+                    "each manifests entry needs exactly one of `path:` or `inline:`".to_string();
                 return Err(e);
             }
         }
@@ -210,7 +233,14 @@ pub fn load_str(text: &str, file: &str, base_dir: &Path) -> Result<Scenario, Inp
     let mut timeline = Vec::new();
     for (i, entry) in spec.timeline.iter().enumerate() {
         let path = [key("spec"), key("timeline"), PathSeg::Index(i)];
-        timeline.push(timeline::parse_entry(entry, src, &path, base_dir, &mut digest, duration)?);
+        timeline.push(timeline::parse_entry(
+            entry,
+            src,
+            &path,
+            base_dir,
+            &mut digest,
+            duration,
+        )?);
     }
     let mut expectations = Vec::new();
     for (i, e) in spec.expect.iter().enumerate() {
@@ -243,7 +273,11 @@ pub fn load_str(text: &str, file: &str, base_dir: &Path) -> Result<Scenario, Inp
         timeline,
         expectations,
         digest: hex_digest(digest),
-        description: raw.metadata.annotations.get("kubesim.io/description").cloned(),
+        description: raw
+            .metadata
+            .annotations
+            .get("kubesim.io/description")
+            .cloned(),
     })
 }
 
@@ -258,26 +292,49 @@ fn hex_digest(digest: Sha256) -> String {
 }
 
 /// Parses a Go-style duration field (`45s`, `1m30s`); negative or malformed values are errors.
-fn parse_duration_field(text: &str, src: Source<'_>, path: &[PathSeg]) -> Result<SimDuration, InputError> {
-    let nanos = GoDuration::parse(text).map(GoDuration::as_nanos).map_err(|e| {
-        src.error(path, e.to_string())
-            .with_hint(Some("write durations like 45s, 1m30s, 2h or 500ms".to_string()))
-    })?;
+fn parse_duration_field(
+    text: &str,
+    src: Source<'_>,
+    path: &[PathSeg],
+) -> Result<SimDuration, InputError> {
+    let nanos = GoDuration::parse(text)
+        .map(GoDuration::as_nanos)
+        .map_err(|e| {
+            src.error(path, e.to_string()).with_hint(Some(
+                "write durations like 45s, 1m30s, 2h or 500ms".to_string(),
+            ))
+        })?;
     if nanos < 0 {
         return Err(src
-            .error(path, format!("invalid duration \"{text}\": must not be negative"))
-            .with_hint(Some("durations count from the start of the simulation, so they are 0 or more".to_string())));
+            .error(
+                path,
+                format!("invalid duration \"{text}\": must not be negative"),
+            )
+            .with_hint(Some(
+                "durations count from the start of the simulation, so they are 0 or more"
+                    .to_string(),
+            )));
     }
     Ok(SimDuration::from_millis((nanos / 1_000_000) as u64))
 }
 
 /// Parses an instant within the scenario (`at:` fields): a duration no later than its end.
-fn parse_instant(text: &str, src: Source<'_>, path: &[PathSeg], duration: SimDuration) -> Result<SimTime, InputError> {
+fn parse_instant(
+    text: &str,
+    src: Source<'_>,
+    path: &[PathSeg],
+    duration: SimDuration,
+) -> Result<SimTime, InputError> {
     let offset = parse_duration_field(text, src, path)?;
     if offset > duration {
         return Err(src
-            .error(path, format!("{text} is after the end of the scenario ({duration})"))
-            .with_hint(Some("raise spec.duration or move this entry earlier".to_string())));
+            .error(
+                path,
+                format!("{text} is after the end of the scenario ({duration})"),
+            )
+            .with_hint(Some(
+                "raise spec.duration or move this entry earlier".to_string(),
+            )));
     }
     Ok(SimTime::ZERO + offset)
 }
@@ -295,7 +352,13 @@ mod tests {
         )
         .unwrap();
         assert_eq!(s.name, "web");
-        assert_eq!(s.nodes.iter().map(|n| n.meta.name.as_str()).collect::<Vec<_>>(), ["controlplane", "node01", "node02"]);
+        assert_eq!(
+            s.nodes
+                .iter()
+                .map(|n| n.meta.name.as_str())
+                .collect::<Vec<_>>(),
+            ["controlplane", "node01", "node02"]
+        );
         assert_eq!(s.duration, DEFAULT_DURATION);
         assert!(s.digest.starts_with("sha256:"));
     }
@@ -304,12 +367,23 @@ mod tests {
     fn scenario_errors_are_located() {
         let text = "apiVersion: kubesim.io/v1alpha1\nkind: Scenario\nmetadata: {name: x}\nspec:\n  duration: -5s\n";
         let e = load_str(text, "s.yaml", Path::new(".")).unwrap_err();
-        assert_eq!(e.to_string().lines().next().unwrap(), "s.yaml:5:13: invalid duration \"-5s\": must not be negative");
+        assert_eq!(
+            e.to_string().lines().next().unwrap(),
+            "s.yaml:5:3: invalid duration \"-5s\": must not be negative"
+        );
         let text = "apiVersion: kubesim.io/v1alpha1\nkind: Scenario\nmetadata: {name: x}\nspec:\n  nodez: []\n";
         let e = load_str(text, "s.yaml", Path::new(".")).unwrap_err();
-        assert!(e.to_string().starts_with("s.yaml:5:3: unknown field \"nodez\" in Scenario spec"), "{e}");
+        assert!(
+            e.to_string()
+                .starts_with("s.yaml:5:3: unknown field \"nodez\" in Scenario spec"),
+            "{e}"
+        );
         let text = "apiVersion: kubesim.io/v1alpha1\nkind: Scenario\nmetadata: {name: x}\nspec:\n  duration: 1m\n  expect:\n  - {at: 2m, pod: web, phase: Running}\n";
         let e = load_str(text, "s.yaml", Path::new(".")).unwrap_err();
-        assert!(e.to_string().starts_with("s.yaml:7:9: 2m is after the end of the scenario (1m0s)"), "{e}");
+        assert!(
+            e.to_string()
+                .starts_with("s.yaml:7:6: 2m is after the end of the scenario (1m0s)"),
+            "{e}"
+        );
     }
 }

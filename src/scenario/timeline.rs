@@ -33,7 +33,10 @@ pub struct TimelineEntry {
 #[derive(Debug, Clone)]
 pub enum Action {
     /// `kubectl apply -f` / `kubectl create -f`: objects to add.
-    Apply { manifests: Vec<Manifest>, create_only: bool },
+    Apply {
+        manifests: Vec<Manifest>,
+        create_only: bool,
+    },
     /// `kubectl delete pod NAME`.
     DeletePod {
         namespace: String,
@@ -58,12 +61,18 @@ pub(super) fn parse_entry(
         (Some(c), None) => (c.clone(), "kubectl"),
         (None, Some(s)) => {
             return Err(src
-                .error(&field("simulate"), format!("unknown simulate action \"{s}\""))
+                .error(
+                    &field("simulate"),
+                    format!("unknown simulate action \"{s}\""),
+                )
                 .with_hint(Some(format!("supported timeline commands: {SUPPORTED}"))))
         }
         _ => {
             return Err(src
-                .error(path, "each timeline entry needs exactly one of `kubectl:` or `simulate:`")
+                .error(
+                    path,
+                    "each timeline entry needs exactly one of `kubectl:` or `simulate:`",
+                )
                 .with_hint(Some(format!("supported timeline commands: {SUPPORTED}"))))
         }
     };
@@ -71,18 +80,32 @@ pub(super) fn parse_entry(
         src.error(&field(field_name), message)
             .with_hint(Some(format!("supported timeline commands: {SUPPORTED}")))
     };
-    let words = shlex::split(&command).ok_or_else(|| bad(format!("cannot split command line \"{command}\"")))?;
-    let words: Vec<&str> = words.iter().map(String::as_str).skip_while(|w| *w == "kubectl").collect();
+    let words = shlex::split(&command)
+        .ok_or_else(|| bad(format!("cannot split command line \"{command}\"")))?;
+    let words: Vec<&str> = words
+        .iter()
+        .map(String::as_str)
+        .skip_while(|w| *w == "kubectl")
+        .collect();
     let action = match words.as_slice() {
         [verb @ ("apply" | "create"), rest @ ..] => {
             let file = flag_value(rest, &["-f", "--filename"]).ok_or_else(|| {
-                bad(format!("error: must specify one of -f and -k (in \"{command}\")"))
+                bad(format!(
+                    "error: must specify one of -f and -k (in \"{command}\")"
+                ))
             })?;
             let full = base_dir.join(file);
-            let bytes = std::fs::read(&full)
-                .map_err(|_| bad(format!("error: the path \"{}\" does not exist", full.display())))?;
+            let bytes = std::fs::read(&full).map_err(|_| {
+                bad(format!(
+                    "error: the path \"{}\" does not exist",
+                    full.display()
+                ))
+            })?;
             digest.update(&bytes);
-            let manifests = crate::manifest::load_str(&String::from_utf8_lossy(&bytes), &full.display().to_string())?;
+            let manifests = crate::manifest::load_str(
+                &String::from_utf8_lossy(&bytes),
+                &full.display().to_string(),
+            )?;
             Action::Apply {
                 manifests,
                 create_only: *verb == "create",
@@ -92,11 +115,19 @@ pub(super) fn parse_entry(
             let name = rest
                 .iter()
                 .find(|w| !w.starts_with('-') && !is_flag_value(rest, w))
-                .ok_or_else(|| bad("error: resource(s) were provided, but no name was specified".to_string()))?;
-            let namespace = flag_value(rest, &["-n", "--namespace"]).unwrap_or("default").to_string();
+                .ok_or_else(|| {
+                    bad("error: resource(s) were provided, but no name was specified".to_string())
+                })?;
+            let namespace = flag_value(rest, &["-n", "--namespace"])
+                .unwrap_or("default")
+                .to_string();
             let force = rest.contains(&"--force");
             let grace_period = match flag_value(rest, &["--grace-period"]) {
-                Some(v) => Some(v.parse::<i64>().map_err(|_| bad(format!("invalid argument \"{v}\" for \"--grace-period\" flag")))?),
+                Some(v) => Some(v.parse::<i64>().map_err(|_| {
+                    bad(format!(
+                        "invalid argument \"{v}\" for \"--grace-period\" flag"
+                    ))
+                })?),
                 None if force => Some(0),
                 None => None,
             };
@@ -106,10 +137,18 @@ pub(super) fn parse_entry(
                 grace_period,
             }
         }
-        [verb, ..] => return Err(bad(format!("unknown or unsupported kubectl command \"{verb}\" in \"{command}\""))),
+        [verb, ..] => {
+            return Err(bad(format!(
+                "unknown or unsupported kubectl command \"{verb}\" in \"{command}\""
+            )))
+        }
         [] => return Err(bad("empty kubectl command".to_string())),
     };
-    Ok(TimelineEntry { at, command, action })
+    Ok(TimelineEntry {
+        at,
+        command,
+        action,
+    })
 }
 
 /// The value of a flag given as `-f X`, `-f=X` or `--filename=X`.
@@ -129,7 +168,10 @@ fn flag_value<'a>(words: &[&'a str], names: &[&str]) -> Option<&'a str> {
 
 /// Whether `word` is the value of a preceding space-separated flag (`-n ns`).
 fn is_flag_value(words: &[&str], word: &str) -> bool {
-    words
-        .windows(2)
-        .any(|pair| pair[1] == word && pair[0].starts_with('-') && !pair[0].contains('=') && pair[0] != "--force")
+    words.windows(2).any(|pair| {
+        pair[1] == word
+            && pair[0].starts_with('-')
+            && !pair[0].contains('=')
+            && pair[0] != "--force"
+    })
 }

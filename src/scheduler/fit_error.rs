@@ -15,7 +15,10 @@ pub fn message(node_count: usize, rejected: &[Status]) -> String {
             *histogram.entry(reason.as_str()).or_default() += 1;
         }
     }
-    let mut parts: Vec<String> = histogram.iter().map(|(reason, n)| format!("{n} {reason}")).collect();
+    let mut parts: Vec<String> = histogram
+        .iter()
+        .map(|(reason, n)| format!("{n} {reason}"))
+        .collect();
     parts.sort();
     let mut text = format!("0/{node_count} nodes are available: {}.", parts.join(", "));
     text.push_str(&preemption_message(node_count, rejected));
@@ -36,9 +39,15 @@ fn preemption_message(node_count: usize, rejected: &[Status]) -> String {
         };
         *histogram.entry(reason).or_default() += 1;
     }
-    let mut parts: Vec<String> = histogram.iter().map(|(reason, n)| format!("{n} {reason}")).collect();
+    let mut parts: Vec<String> = histogram
+        .iter()
+        .map(|(reason, n)| format!("{n} {reason}"))
+        .collect();
     parts.sort();
-    format!(" preemption: 0/{node_count} nodes are available: {}.", parts.join(", "))
+    format!(
+        " preemption: 0/{node_count} nodes are available: {}.",
+        parts.join(", ")
+    )
 }
 
 #[cfg(test)]
@@ -48,7 +57,10 @@ mod tests {
     #[test]
     fn counts_and_sorts_reasons_like_upstream() {
         let rejected = vec![
-            Status::unresolvable("TaintToleration", "node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }"),
+            Status::unresolvable(
+                "TaintToleration",
+                "node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }",
+            ),
             Status::unschedulable("NodeResourcesFit", vec!["Insufficient memory".into()]),
             Status::unschedulable("NodeResourcesFit", vec!["Insufficient memory".into()]),
         ];

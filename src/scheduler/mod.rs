@@ -117,7 +117,12 @@ impl Scheduler {
 
     /// Runs one scheduling cycle for the pod at the head of the queue, if any is ready.
     // K8S: pkg/scheduler/schedule_one.go (schedulePod, findNodesThatFitPod, selectHost)
-    pub fn schedule_one(&mut self, state: &ClusterState, now: SimTime, rng: &mut impl Rng) -> Option<Decision> {
+    pub fn schedule_one(
+        &mut self,
+        state: &ClusterState,
+        now: SimTime,
+        rng: &mut impl Rng,
+    ) -> Option<Decision> {
         let id = self.queue.pop(now)?;
         let pod = state.pod(id)?;
         let info = PodInfo::new(&pod.spec);
@@ -126,7 +131,11 @@ impl Scheduler {
         let mut rejected: Vec<Status> = Vec::new();
         for node_info in &self.nodes {
             let node = &nodes[node_info.index];
-            match self.filters.iter().find_map(|f| f.filter(&info, node, node_info)) {
+            match self
+                .filters
+                .iter()
+                .find_map(|f| f.filter(&info, node, node_info))
+            {
                 Some(status) => rejected.push(status),
                 None => feasible.push(node_info.index),
             }

@@ -52,7 +52,8 @@ impl SchedulingQueue {
 
     fn push_active(&mut self, pod: PodId, w: Waiting) {
         self.seq += 1;
-        self.active.insert((Reverse(w.priority), w.timestamp, self.seq, pod));
+        self.active
+            .insert((Reverse(w.priority), w.timestamp, self.seq, pod));
     }
 
     /// The next pod to try at `now`, moving pods whose backoff has expired first.

@@ -11,7 +11,12 @@ use crate::model::{ObjectMeta, Pod};
 use crate::trace::{Body, Change, ObjectKey};
 
 /// Applies the objects in order and returns what kubectl would print, one line each.
-pub(super) fn apply(sim: &mut Simulation, manifests: &[Manifest], create_only: bool, now: SimTime) -> String {
+pub(super) fn apply(
+    sim: &mut Simulation,
+    manifests: &[Manifest],
+    create_only: bool,
+    now: SimTime,
+) -> String {
     let mut lines = Vec::new();
     for manifest in manifests {
         lines.push(apply_one(sim, manifest, create_only, now));
@@ -22,13 +27,19 @@ pub(super) fn apply(sim: &mut Simulation, manifests: &[Manifest], create_only: b
 fn apply_one(sim: &mut Simulation, manifest: &Manifest, create_only: bool, now: SimTime) -> String {
     match &manifest.object {
         Object::Pod(pod) => {
-            let namespace = pod.metadata.namespace.clone().unwrap_or_else(|| "default".to_string());
+            let namespace = pod
+                .metadata
+                .namespace
+                .clone()
+                .unwrap_or_else(|| "default".to_string());
             let name = pod.metadata.name.clone().unwrap_or_else(|| {
                 let prefix = pod.metadata.generate_name.clone().unwrap_or_default();
                 format!("{prefix}{}", generated_suffix(sim.state.new_uid()))
             });
             if !sim.state.namespaces.contains_key(&namespace) {
-                return format!("Error from server (NotFound): namespaces \"{namespace}\" not found");
+                return format!(
+                    "Error from server (NotFound): namespaces \"{namespace}\" not found"
+                );
             }
             if sim.state.pod_id(&namespace, &name).is_some() {
                 return if create_only {
@@ -72,7 +83,11 @@ fn apply_one(sim: &mut Simulation, manifest: &Manifest, create_only: bool, now: 
                 node_name: user_node.clone(),
                 status: PodStatus::new(qos),
             });
-            sim.record(now, super::pod_key(&namespace, &name), Body::Change(Change::Created));
+            sim.record(
+                now,
+                super::pod_key(&namespace, &name),
+                Body::Change(Change::Created),
+            );
             match user_node {
                 // A pod that names its node skips the scheduler: that node's kubelet takes it.
                 Some(node) if sim.state.node(&node).is_some() => {
@@ -104,7 +119,15 @@ fn apply_one(sim: &mut Simulation, manifest: &Manifest, create_only: bool, now: 
             sim.state.add_node(node);
             sim.scheduler.sync_nodes(&sim.state);
             sim.scheduler.queue.move_all_to_active_or_backoff(now);
-            sim.record(now, ObjectKey { kind: "Node".into(), namespace: String::new(), name: name.clone() }, Body::Change(Change::Created));
+            sim.record(
+                now,
+                ObjectKey {
+                    kind: "Node".into(),
+                    namespace: String::new(),
+                    name: name.clone(),
+                },
+                Body::Change(Change::Created),
+            );
             sim.ensure_scheduling(now);
             format!("node/{name} created")
         }
@@ -113,20 +136,39 @@ fn apply_one(sim: &mut Simulation, manifest: &Manifest, create_only: bool, now: 
                 return format!("namespace/{name} unchanged");
             }
             sim.state.namespaces.insert(name.clone(), now);
-            sim.record(now, ObjectKey { kind: "Namespace".into(), namespace: String::new(), name: name.clone() }, Body::Change(Change::Created));
+            sim.record(
+                now,
+                ObjectKey {
+                    kind: "Namespace".into(),
+                    namespace: String::new(),
+                    name: name.clone(),
+                },
+                Body::Change(Change::Created),
+            );
             format!("namespace/{name} created")
         }
         Object::Stored(stored) => {
             let namespace = if stored.is_namespaced() {
-                stored.namespace.clone().unwrap_or_else(|| "default".to_string())
+                stored
+                    .namespace
+                    .clone()
+                    .unwrap_or_else(|| "default".to_string())
             } else {
                 String::new()
             };
-            let key = (stored.kind.to_string(), namespace.clone(), stored.name.clone());
+            let key = (
+                stored.kind.to_string(),
+                namespace.clone(),
+                stored.name.clone(),
+            );
             let resource = stored.resource_name();
             if sim.state.objects.contains_key(&key) {
                 return if create_only {
-                    format!("Error from server (AlreadyExists): {} \"{}\" already exists", stored.plural(), stored.name)
+                    format!(
+                        "Error from server (AlreadyExists): {} \"{}\" already exists",
+                        stored.plural(),
+                        stored.name
+                    )
                 } else {
                     format!("{resource}/{} unchanged", stored.name)
                 };
@@ -142,8 +184,17 @@ fn apply_one(sim: &mut Simulation, manifest: &Manifest, create_only: bool, now: 
                     body: stored.body.clone(),
                 },
             );
-            sim.not_simulated.push(format!("{resource}/{} ({})", stored.name, manifest.origin));
-            sim.record(now, ObjectKey { kind: stored.kind.to_string(), namespace, name: stored.name.clone() }, Body::Change(Change::Created));
+            sim.not_simulated
+                .push(format!("{resource}/{} ({})", stored.name, manifest.origin));
+            sim.record(
+                now,
+                ObjectKey {
+                    kind: stored.kind.to_string(),
+                    namespace,
+                    name: stored.name.clone(),
+                },
+                Body::Change(Change::Created),
+            );
             format!("{resource}/{} created", stored.name)
         }
     }
@@ -152,7 +203,9 @@ fn apply_one(sim: &mut Simulation, manifest: &Manifest, create_only: bool, now: 
 /// Five lowercase alphanumerics from a uid, the shape of upstream's generated name suffixes.
 fn generated_suffix(uid: String) -> String {
     const ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
-    let mut n: u64 = uid.bytes().fold(1469598103934665603, |h, b| (h ^ b as u64).wrapping_mul(1099511628211));
+    let mut n: u64 = uid.bytes().fold(1469598103934665603, |h, b| {
+        (h ^ b as u64).wrapping_mul(1099511628211)
+    });
     (0..5)
         .map(|_| {
             let c = ALPHABET[(n % ALPHABET.len() as u64) as usize] as char;

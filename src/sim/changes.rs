@@ -39,7 +39,9 @@ pub(super) fn pod_changes(before: &Pod, after: &Pod) -> Vec<Change> {
         if before.status.condition(&condition.type_) != Some(condition) {
             let old = before.status.condition(&condition.type_);
             let same_content = old.is_some_and(|o| {
-                o.status == condition.status && o.reason == condition.reason && o.message == condition.message
+                o.status == condition.status
+                    && o.reason == condition.reason
+                    && o.message == condition.message
             });
             if !same_content {
                 changes.push(Change::Condition {
@@ -52,8 +54,16 @@ pub(super) fn pod_changes(before: &Pod, after: &Pod) -> Vec<Change> {
         }
     }
     let pairs = [
-        (&before.status.init_container_statuses, &after.status.init_container_statuses, true),
-        (&before.status.container_statuses, &after.status.container_statuses, false),
+        (
+            &before.status.init_container_statuses,
+            &after.status.init_container_statuses,
+            true,
+        ),
+        (
+            &before.status.container_statuses,
+            &after.status.container_statuses,
+            false,
+        ),
     ];
     for (old, new, init) in pairs {
         for status in new {
@@ -74,7 +84,9 @@ fn container_change(status: &ContainerStatus, init: bool) -> Change {
     let (state, reason, exit_code) = match &status.state {
         ContainerState::Waiting { reason, .. } => ("waiting", Some(reason.clone()), None),
         ContainerState::Running { .. } => ("running", None, None),
-        ContainerState::Terminated { reason, exit_code, .. } => ("terminated", Some(reason.clone()), Some(*exit_code)),
+        ContainerState::Terminated {
+            reason, exit_code, ..
+        } => ("terminated", Some(reason.clone()), Some(*exit_code)),
     };
     Change::Container {
         name: status.name.clone(),

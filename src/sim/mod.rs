@@ -20,7 +20,11 @@ use crate::trace::{self, Body, Change, Header, ObjectKey, TraceWriter};
 #[derive(Debug, Clone)]
 pub enum Event {
     /// `kubectl apply/create -f`: at t=0 for the scenario's manifests, later from the timeline.
-    Apply { manifests: Vec<Manifest>, create_only: bool, command: Option<String> },
+    Apply {
+        manifests: Vec<Manifest>,
+        create_only: bool,
+        command: Option<String>,
+    },
     /// The timeline entry with this index runs (other than apply).
     Timeline(usize),
     /// The scheduler runs one scheduling cycle.
@@ -64,7 +68,11 @@ pub struct Simulation {
 impl Simulation {
     /// Builds the cluster of the scenario and queues its t=0 manifests and its timeline. With a
     /// trace sink, every record is written to it as the simulation runs.
-    pub fn new(scenario: &Scenario, seed: u64, trace_out: Option<Box<dyn Write>>) -> std::io::Result<Self> {
+    pub fn new(
+        scenario: &Scenario,
+        seed: u64,
+        trace_out: Option<Box<dyn Write>>,
+    ) -> std::io::Result<Self> {
         let mut state = ClusterState::new();
         for node in &scenario.nodes {
             let mut node = node.clone();
@@ -103,8 +111,17 @@ impl Simulation {
             trace_error: None,
         };
         for node in sim.state.nodes().to_vec() {
-            sim.record(SimTime::ZERO, ObjectKey { kind: "Node".into(), namespace: String::new(), name: node.meta.name.clone() }, Body::Change(Change::Created));
+            sim.record(
+                SimTime::ZERO,
+                ObjectKey {
+                    kind: "Node".into(),
+                    namespace: String::new(),
+                    name: node.meta.name.clone(),
+                },
+                Body::Change(Change::Created),
+            );
         }
+        sim.last_record = None;
         sim.push(
             SimTime::ZERO,
             Event::Apply {
@@ -115,7 +132,10 @@ impl Simulation {
         );
         for (i, entry) in scenario.timeline.iter().enumerate() {
             let event = match &entry.action {
-                Action::Apply { manifests, create_only } => Event::Apply {
+                Action::Apply {
+                    manifests,
+                    create_only,
+                } => Event::Apply {
                     manifests: manifests.clone(),
                     create_only: *create_only,
                     command: Some(entry.command.clone()),
@@ -174,7 +194,11 @@ impl Simulation {
 
     fn handle(&mut self, event: Event, now: SimTime) {
         match event {
-            Event::Apply { manifests, create_only, command } => {
+            Event::Apply {
+                manifests,
+                create_only,
+                command,
+            } => {
                 let output = admission::apply(self, &manifests, create_only, now);
                 if let Some(command) = command {
                     self.command_record(now, command, output);
@@ -182,14 +206,22 @@ impl Simulation {
             }
             Event::Timeline(i) => {
                 let entry = self.timeline[i].clone();
-                if let Action::DeletePod { namespace, name, grace_period } = &entry.action {
+                if let Action::DeletePod {
+                    namespace,
+                    name,
+                    grace_period,
+                } = &entry.action
+                {
                     let output = self.delete_pod(namespace, name, *grace_period, now);
                     self.command_record(now, entry.command.clone(), output);
                 }
             }
             Event::ScheduleNext => {
                 self.schedule_at = None;
-                if let Some(decision) = self.scheduler.schedule_one(&self.state, now, &mut self.scheduler_rng) {
+                if let Some(decision) =
+                    self.scheduler
+                        .schedule_one(&self.state, now, &mut self.scheduler_rng)
+                {
                     self.apply_decision(decision, now);
                 }
                 self.ensure_scheduling(now);
@@ -225,16 +257,22 @@ impl Simulation {
         }
         if self.scheduler.queue.has_unschedulable() && !self.flush_pending {
             self.flush_pending = true;
-            self.push(now + crate::scheduler::queue_flush_period(), Event::FlushUnschedulable);
+            self.push(
+                now + crate::scheduler::queue_flush_period(),
+                Event::FlushUnschedulable,
+            );
         }
     }
 
     fn apply_decision(&mut self, decision: Decision, now: SimTime) {
         match decision {
             Decision::Bind { pod: id, node } => {
-                let Some(pod) = self.state.pod_mut(id) else { return };
+                let Some(pod) = self.state.pod_mut(id) else {
+                    return;
+                };
                 pod.node_name = Some(node.clone());
-                pod.status.set_condition(PodCondition::new("PodScheduled", true, now));
+                pod.status
+                    .set_condition(PodCondition::new("PodScheduled", true, now));
                 let (ns, name) = (pod.meta.namespace.clone(), pod.meta.name.clone());
                 // K8S: pkg/scheduler/schedule_one.go (handleBindingCycle: "Successfully assigned")
                 self.state.record_event(pod_event(
@@ -253,10 +291,13 @@ impl Simulation {
                 self.push_kubelet(out);
             }
             Decision::Unschedulable { pod: id, message } => {
-                let Some(pod) = self.state.pod_mut(id) else { return };
+                let Some(pod) = self.state.pod_mut(id) else {
+                    return;
+                };
                 // K8S: pkg/scheduler/schedule_one.go (handleSchedulingFailure)
                 pod.status.set_condition(
-                    PodCondition::new("PodScheduled", false, now).because("Unschedulable", message.clone()),
+                    PodCondition::new("PodScheduled", false, now)
+                        .because("Unschedulable", message.clone()),
                 );
                 let (ns, name) = (pod.meta.namespace.clone(), pod.meta.name.clone());
                 self.state.record_event(pod_event(
@@ -275,7 +316,13 @@ impl Simulation {
 
     /// `kubectl delete pod`: unscheduled pods go at once; scheduled ones are stopped by their
     /// kubelet first (Terminating) unless the grace period is 0.
-    fn delete_pod(&mut self, namespace: &str, name: &str, grace: Option<i64>, now: SimTime) -> String {
+    fn delete_pod(
+        &mut self,
+        namespace: &str,
+        name: &str,
+        grace: Option<i64>,
+        now: SimTime,
+    ) -> String {
         let Some(id) = self.state.pod_id(namespace, name) else {
             return format!("Error from server (NotFound): pods \"{name}\" not found");
         };
@@ -291,7 +338,8 @@ impl Simulation {
             self.remove_pod(id, now);
         } else {
             let mut out = Vec::new();
-            self.kubelets.pod_deleting(&mut self.state, id, now, &mut out);
+            self.kubelets
+                .pod_deleting(&mut self.state, id, now, &mut out);
             self.push_kubelet(out);
             self.finish_deletion_if_done(Some(id), now);
         }
@@ -318,7 +366,11 @@ impl Simulation {
         self.scheduler.on_pod_released(&self.state, id, now);
         self.scheduler.queue.forget(id);
         if let Some(pod) = self.state.remove_pod(id) {
-            self.record(now, pod_key(&pod.meta.namespace, &pod.meta.name), Body::Change(Change::Deleted));
+            self.record(
+                now,
+                pod_key(&pod.meta.namespace, &pod.meta.name),
+                Body::Change(Change::Deleted),
+            );
         }
         self.ensure_scheduling(now);
     }
@@ -347,7 +399,9 @@ impl Simulation {
             self.record(now, key, Body::Event(changes::event_body(&event)));
         }
         for (id, before) in pods {
-            let Some(after) = self.state.pod(id) else { continue };
+            let Some(after) = self.state.pod(id) else {
+                continue;
+            };
             let records = changes::pod_changes(&before, after);
             let key = pod_key(&after.meta.namespace, &after.meta.name);
             for change in records {

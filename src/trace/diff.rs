@@ -26,19 +26,42 @@ pub fn diff(a_name: &str, a: &str, b_name: &str, b: &str) -> DiffReport {
         };
     };
     let mut text = String::new();
-    let what = if i == 0 { "headers differ" } else { "first difference" };
-    let _ = writeln!(text, "{what} at line {} ({}):", i + 1, describe_line(a_lines.get(i).or(b_lines.get(i)).copied()));
+    let what = if i == 0 {
+        "headers differ"
+    } else {
+        "first difference"
+    };
+    let _ = writeln!(
+        text,
+        "{what} at line {} ({}):",
+        i + 1,
+        describe_line(a_lines.get(i).or(b_lines.get(i)).copied())
+    );
     for line in &a_lines[i.saturating_sub(2)..i] {
         let _ = writeln!(text, "  {line}");
     }
-    let _ = writeln!(text, "- {a_name}: {}", a_lines.get(i).copied().unwrap_or("<end of trace>"));
-    let _ = writeln!(text, "+ {b_name}: {}", b_lines.get(i).copied().unwrap_or("<end of trace>"));
+    let _ = writeln!(
+        text,
+        "- {a_name}: {}",
+        a_lines.get(i).copied().unwrap_or("<end of trace>")
+    );
+    let _ = writeln!(
+        text,
+        "+ {b_name}: {}",
+        b_lines.get(i).copied().unwrap_or("<end of trace>")
+    );
     let (ca, cb) = (reason_counts(&a_lines), reason_counts(&b_lines));
     let reasons: std::collections::BTreeSet<&String> = ca.keys().chain(cb.keys()).collect();
     let changed: Vec<_> = reasons
         .into_iter()
         .filter(|r| ca.get(*r) != cb.get(*r))
-        .map(|r| (r, ca.get(r).copied().unwrap_or(0), cb.get(r).copied().unwrap_or(0)))
+        .map(|r| {
+            (
+                r,
+                ca.get(r).copied().unwrap_or(0),
+                cb.get(r).copied().unwrap_or(0),
+            )
+        })
         .collect();
     if changed.is_empty() {
         let _ = writeln!(text, "event counts by reason: the same in both");
@@ -48,8 +71,16 @@ pub fn diff(a_name: &str, a: &str, b_name: &str, b: &str) -> DiffReport {
             let _ = writeln!(text, "  {reason}: {x} → {y}");
         }
     }
-    let _ = writeln!(text, "records: {} → {}", a_lines.len().saturating_sub(1), b_lines.len().saturating_sub(1));
-    DiffReport { identical: false, text }
+    let _ = writeln!(
+        text,
+        "records: {} → {}",
+        a_lines.len().saturating_sub(1),
+        b_lines.len().saturating_sub(1)
+    );
+    DiffReport {
+        identical: false,
+        text,
+    }
 }
 
 fn describe_line(line: Option<&str>) -> String {
@@ -90,7 +121,17 @@ mod tests {
         assert!(diff("a", a, "b", a).identical);
         let report = diff("a", a, "b", b);
         assert!(!report.identical);
-        assert!(report.text.starts_with("first difference at line 2 (t=1s Pod/a):"), "{}", report.text);
-        assert!(report.text.contains("  BackOff: 0 → 1\n  Pulled: 1 → 0\n"), "{}", report.text);
+        assert!(
+            report
+                .text
+                .starts_with("first difference at line 2 (t=1s Pod/a):"),
+            "{}",
+            report.text
+        );
+        assert!(
+            report.text.contains("  BackOff: 0 → 1\n  Pulled: 1 → 0\n"),
+            "{}",
+            report.text
+        );
     }
 }

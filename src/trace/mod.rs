@@ -79,11 +79,17 @@ pub enum Change {
     Created,
     Deleted,
     /// Deletion was requested (`deletionTimestamp` set).
-    DeletionRequested { grace_period_seconds: i64 },
+    DeletionRequested {
+        grace_period_seconds: i64,
+    },
     /// `spec.nodeName` was set.
-    Bound { node: String },
+    Bound {
+        node: String,
+    },
     /// `status.phase` changed.
-    Phase { phase: String },
+    Phase {
+        phase: String,
+    },
     /// A condition changed status, reason or message.
     #[serde(rename_all = "camelCase")]
     Condition {
@@ -110,7 +116,10 @@ pub enum Change {
         ready: bool,
     },
     /// A timeline command ran; `output` is what kubectl would print.
-    Command { command: String, output: String },
+    Command {
+        command: String,
+        output: String,
+    },
 }
 
 /// Writes records as JSON Lines, numbering them.
@@ -128,7 +137,13 @@ impl TraceWriter {
     }
 
     /// Appends a record and returns its sequence number.
-    pub fn write(&mut self, t: SimTime, object: ObjectKey, body: Body, cause: Option<u64>) -> std::io::Result<u64> {
+    pub fn write(
+        &mut self,
+        t: SimTime,
+        object: ObjectKey,
+        body: Body,
+        cause: Option<u64>,
+    ) -> std::io::Result<u64> {
         let seq = self.next_seq;
         self.next_seq += 1;
         let record = Record {

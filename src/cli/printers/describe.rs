@@ -40,7 +40,11 @@ pub fn pod(state: &ClusterState, pod: &Pod, now: SimTime) -> String {
     let _ = writeln!(w, "Service Account:\t{}", pod.spec.service_account_name);
     match &pod.node_name {
         Some(node) => {
-            let _ = writeln!(w, "Node:\t{node}/{}", pod.status.host_ip.clone().unwrap_or_default());
+            let _ = writeln!(
+                w,
+                "Node:\t{node}/{}",
+                pod.status.host_ip.clone().unwrap_or_default()
+            );
         }
         None => {
             let _ = writeln!(w, "Node:\t<none>");
@@ -53,8 +57,19 @@ pub fn pod(state: &ClusterState, pod: &Pod, now: SimTime) -> String {
     multiline(w, "Annotations", &pairs(&pod.meta.annotations, ": "));
     match pod.meta.deletion {
         Some(deadline) if !pod.is_terminal() => {
-            let _ = writeln!(w, "Status:\tTerminating (lasts {})", age(now, pod.meta.deletion.map_or(deadline, |_| deadline.min(now))));
-            let _ = writeln!(w, "Termination Grace Period:\t{}s", pod.meta.deletion_grace_period_seconds.unwrap_or(0));
+            let _ = writeln!(
+                w,
+                "Status:\tTerminating (lasts {})",
+                age(
+                    now,
+                    pod.meta.deletion.map_or(deadline, |_| deadline.min(now))
+                )
+            );
+            let _ = writeln!(
+                w,
+                "Termination Grace Period:\t{}s",
+                pod.meta.deletion_grace_period_seconds.unwrap_or(0)
+            );
         }
         _ => {
             let _ = writeln!(w, "Status:\t{}", pod.status.phase.as_str());
@@ -75,12 +90,18 @@ pub fn pod(state: &ClusterState, pod: &Pod, now: SimTime) -> String {
     }
     if !pod.spec.init_containers.is_empty() {
         let _ = writeln!(w, "Init Containers:");
-        for (c, s) in pod.spec.init_containers.iter().zip(statuses(&pod.status.init_container_statuses, &pod.spec.init_containers)) {
+        for (c, s) in pod.spec.init_containers.iter().zip(statuses(
+            &pod.status.init_container_statuses,
+            &pod.spec.init_containers,
+        )) {
             container(w, c, s);
         }
     }
     let _ = writeln!(w, "Containers:");
-    for (c, s) in pod.spec.containers.iter().zip(statuses(&pod.status.container_statuses, &pod.spec.containers)) {
+    for (c, s) in pod.spec.containers.iter().zip(statuses(
+        &pod.status.container_statuses,
+        &pod.spec.containers,
+    )) {
         container(w, c, s);
     }
     if !pod.status.conditions.is_empty() {
@@ -108,7 +129,11 @@ pub fn pod(state: &ClusterState, pod: &Pod, now: SimTime) -> String {
                 s.push_str(effect.as_str());
             }
             if t.operator_exists {
-                s.push_str(if s.is_empty() { "op=Exists" } else { " op=Exists" });
+                s.push_str(if s.is_empty() {
+                    "op=Exists"
+                } else {
+                    " op=Exists"
+                });
             }
             if let Some(secs) = t.toleration_seconds {
                 s.push_str(&format!(" for {secs}s"));
@@ -117,12 +142,22 @@ pub fn pod(state: &ClusterState, pod: &Pod, now: SimTime) -> String {
         })
         .collect();
     multiline(w, "Tolerations", &tolerations);
-    events(w, &state.events_for("Pod", &pod.meta.namespace, &pod.meta.name), now);
+    events(
+        w,
+        &state.events_for("Pod", &pod.meta.namespace, &pod.meta.name),
+        now,
+    );
     describe_text(&out)
 }
 
-fn statuses<'a>(statuses: &'a [ContainerStatus], containers: &[Container]) -> Vec<Option<&'a ContainerStatus>> {
-    containers.iter().map(|c| statuses.iter().find(|s| s.name == c.name)).collect()
+fn statuses<'a>(
+    statuses: &'a [ContainerStatus],
+    containers: &[Container],
+) -> Vec<Option<&'a ContainerStatus>> {
+    containers
+        .iter()
+        .map(|c| statuses.iter().find(|s| s.name == c.name))
+        .collect()
 }
 
 fn container(w: &mut String, c: &Container, status: Option<&ContainerStatus>) {
@@ -134,17 +169,34 @@ fn container(w: &mut String, c: &Container, status: Option<&ContainerStatus>) {
     if let Some(s) = status {
         let _ = writeln!(w, "    Image ID:\t{}", s.image_id);
     }
-    let ports: Vec<String> = c.ports.iter().map(|p| format!("{}/{}", p.container_port, p.protocol)).collect();
-    let host_ports: Vec<String> = c.ports.iter().map(|p| format!("{}/{}", p.host_port.unwrap_or(0), p.protocol)).collect();
+    let ports: Vec<String> = c
+        .ports
+        .iter()
+        .map(|p| format!("{}/{}", p.container_port, p.protocol))
+        .collect();
+    let host_ports: Vec<String> = c
+        .ports
+        .iter()
+        .map(|p| format!("{}/{}", p.host_port.unwrap_or(0), p.protocol))
+        .collect();
     match ports.len() {
         0 => {
             let _ = writeln!(w, "    Port:\t<none>\n    Host Port:\t<none>");
         }
         1 => {
-            let _ = writeln!(w, "    Port:\t{}\n    Host Port:\t{}", ports[0], host_ports[0]);
+            let _ = writeln!(
+                w,
+                "    Port:\t{}\n    Host Port:\t{}",
+                ports[0], host_ports[0]
+            );
         }
         _ => {
-            let _ = writeln!(w, "    Ports:\t{}\n    Host Ports:\t{}", ports.join(", "), host_ports.join(", "));
+            let _ = writeln!(
+                w,
+                "    Ports:\t{}\n    Host Ports:\t{}",
+                ports.join(", "),
+                host_ports.join(", ")
+            );
         }
     }
     for (title, items) in [("Command", &c.command), ("Args", &c.args)] {
@@ -163,7 +215,10 @@ fn container(w: &mut String, c: &Container, status: Option<&ContainerStatus>) {
         let _ = writeln!(w, "    Ready:\t{}", if s.ready { "True" } else { "False" });
         let _ = writeln!(w, "    Restart Count:\t{}", s.restart_count);
     }
-    for (title, list) in [("Limits", &c.resources.limits), ("Requests", &c.resources.requests)] {
+    for (title, list) in [
+        ("Limits", &c.resources.limits),
+        ("Requests", &c.resources.requests),
+    ] {
         if !list.is_empty() {
             let _ = writeln!(w, "    {title}:");
             for (name, q) in list {
@@ -171,7 +226,11 @@ fn container(w: &mut String, c: &Container, status: Option<&ContainerStatus>) {
             }
         }
     }
-    for (title, probe) in [("Liveness", &c.liveness_probe), ("Readiness", &c.readiness_probe), ("Startup", &c.startup_probe)] {
+    for (title, probe) in [
+        ("Liveness", &c.liveness_probe),
+        ("Readiness", &c.readiness_probe),
+        ("Startup", &c.startup_probe),
+    ] {
         if let Some(p) = probe {
             let _ = writeln!(w, "    {title}:\t{}", describe_probe(p));
         }
@@ -189,9 +248,20 @@ fn state(w: &mut String, title: &str, s: &ContainerState) {
             }
         }
         ContainerState::Running { started_at } => {
-            let _ = writeln!(w, "    {title}:\tRunning\n      Started:\t{}", rfc1123z(*started_at));
+            let _ = writeln!(
+                w,
+                "    {title}:\tRunning\n      Started:\t{}",
+                rfc1123z(*started_at)
+            );
         }
-        ContainerState::Terminated { exit_code, signal, reason, message, started_at, finished_at } => {
+        ContainerState::Terminated {
+            exit_code,
+            signal,
+            reason,
+            message,
+            started_at,
+            finished_at,
+        } => {
             let _ = writeln!(w, "    {title}:\tTerminated");
             if !reason.is_empty() {
                 let _ = writeln!(w, "      Reason:\t{reason}");
@@ -203,7 +273,12 @@ fn state(w: &mut String, title: &str, s: &ContainerState) {
             if let Some(sig) = signal.filter(|s| *s > 0) {
                 let _ = writeln!(w, "      Signal:\t{sig}");
             }
-            let _ = writeln!(w, "      Started:\t{}\n      Finished:\t{}", rfc1123z(*started_at), rfc1123z(*finished_at));
+            let _ = writeln!(
+                w,
+                "      Started:\t{}\n      Finished:\t{}",
+                rfc1123z(*started_at),
+                rfc1123z(*finished_at)
+            );
         }
     }
 }
@@ -213,12 +288,24 @@ fn state(w: &mut String, title: &str, s: &ContainerState) {
 pub fn describe_probe(p: &Probe) -> String {
     let attrs = format!(
         "delay={}s timeout={}s period={}s #success={} #failure={}",
-        p.initial_delay_seconds, p.timeout_seconds, p.period_seconds, p.success_threshold, p.failure_threshold
+        p.initial_delay_seconds,
+        p.timeout_seconds,
+        p.period_seconds,
+        p.success_threshold,
+        p.failure_threshold
     );
     match &p.handler {
         ProbeHandler::Exec { command } => format!("exec [{}] {attrs}", command.join(" ")),
-        ProbeHandler::HttpGet { path, port, host, scheme } => {
-            format!("http-get {}://{host}:{port}{path} {attrs}", scheme.to_ascii_lowercase())
+        ProbeHandler::HttpGet {
+            path,
+            port,
+            host,
+            scheme,
+        } => {
+            format!(
+                "http-get {}://{host}:{port}{path} {attrs}",
+                scheme.to_ascii_lowercase()
+            )
         }
         ProbeHandler::TcpSocket { port, host } => format!("tcp-socket {host}:{port} {attrs}"),
         ProbeHandler::Grpc { port, service } => format!("grpc <pod>:{port} {service} {attrs}"),
@@ -232,14 +319,30 @@ fn events(w: &mut String, events: &[&Event], now: SimTime) {
         return;
     }
     // A line without a tab ends the column block above, as kubectl's Flush does.
-    let _ = writeln!(w, "Events:\n  Type\tReason\tAge\tFrom\tMessage\n  ----\t------\t----\t----\t-------");
+    let _ = writeln!(
+        w,
+        "Events:\n  Type\tReason\tAge\tFrom\tMessage\n  ----\t------\t----\t----\t-------"
+    );
     for e in events {
         let interval = if e.count > 1 {
-            format!("{} (x{} over {})", age(now, e.last), e.count, age(now, e.first))
+            format!(
+                "{} (x{} over {})",
+                age(now, e.last),
+                e.count,
+                age(now, e.first)
+            )
         } else {
             age(now, e.first)
         };
-        let _ = writeln!(w, "  {}\t{}\t{}\t{}\t{}", e.type_.as_str(), e.reason, interval, e.source, e.message.trim());
+        let _ = writeln!(
+            w,
+            "  {}\t{}\t{}\t{}\t{}",
+            e.type_.as_str(),
+            e.reason,
+            interval,
+            e.source,
+            e.message.trim()
+        );
     }
 }
 
@@ -250,23 +353,43 @@ pub fn node(state: &ClusterState, node: &Node, now: SimTime) -> String {
     let w = &mut out;
     let roles = node.roles();
     let _ = writeln!(w, "Name:\t{}", node.meta.name);
-    let _ = writeln!(w, "Roles:\t{}", if roles.is_empty() { "<none>".to_string() } else { roles.join(",") });
+    let _ = writeln!(
+        w,
+        "Roles:\t{}",
+        if roles.is_empty() {
+            "<none>".to_string()
+        } else {
+            roles.join(",")
+        }
+    );
     multiline(w, "Labels", &pairs(&node.meta.labels, "="));
     multiline(w, "Annotations", &pairs(&node.meta.annotations, ": "));
     let _ = writeln!(w, "CreationTimestamp:\t{}", rfc1123z(node.meta.creation));
     let mut taints: Vec<_> = node.taints.iter().collect();
     taints.sort_by_key(|t| format!("{},{}", t.effect, t.key));
-    multiline(w, "Taints", &taints.iter().map(|t| t.to_string()).collect::<Vec<_>>());
+    multiline(
+        w,
+        "Taints",
+        &taints.iter().map(|t| t.to_string()).collect::<Vec<_>>(),
+    );
     let _ = writeln!(w, "Unschedulable:\t{}", node.unschedulable);
-    let lease_time = node.condition("Ready").map_or(now, |c| c.last_heartbeat.max(now));
+    let lease_time = node
+        .condition("Ready")
+        .map_or(now, |c| c.last_heartbeat.max(now));
     let _ = writeln!(
         w,
         "Lease:\n  HolderIdentity:\t{}\n  AcquireTime:\t<unset>\n  RenewTime:\t{}",
         node.meta.name,
         rfc1123z(lease_time)
     );
-    let _ = writeln!(w, "Conditions:\n  Type\tStatus\tLastHeartbeatTime\tLastTransitionTime\tReason\tMessage");
-    let _ = writeln!(w, "  ----\t------\t-----------------\t------------------\t------\t-------");
+    let _ = writeln!(
+        w,
+        "Conditions:\n  Type\tStatus\tLastHeartbeatTime\tLastTransitionTime\tReason\tMessage"
+    );
+    let _ = writeln!(
+        w,
+        "  ----\t------\t-----------------\t------------------\t------\t-------"
+    );
     for c in &node.conditions {
         let _ = writeln!(
             w,
@@ -279,8 +402,15 @@ pub fn node(state: &ClusterState, node: &Node, now: SimTime) -> String {
             c.message
         );
     }
-    let _ = writeln!(w, "Addresses:\n  InternalIP:\t{}\n  Hostname:\t{}", node.internal_ip, node.meta.name);
-    for (title, list) in [("Capacity", &node.capacity), ("Allocatable", &node.allocatable)] {
+    let _ = writeln!(
+        w,
+        "Addresses:\n  InternalIP:\t{}\n  Hostname:\t{}",
+        node.internal_ip, node.meta.name
+    );
+    for (title, list) in [
+        ("Capacity", &node.capacity),
+        ("Allocatable", &node.allocatable),
+    ] {
         let _ = writeln!(w, "{title}:");
         for (name, q) in list {
             let _ = writeln!(w, "  {name}:\t{q}");
@@ -292,17 +422,33 @@ pub fn node(state: &ClusterState, node: &Node, now: SimTime) -> String {
         "System Info:\n  Machine ID:\t\n  System UUID:\t\n  Boot ID:\t\n  Kernel Version:\t{}\n  OS Image:\t{}\n  Operating System:\tlinux\n  Architecture:\tamd64\n  Container Runtime Version:\t{}\n  Kubelet Version:\t{}\n  Kube-Proxy Version:\t",
         info.kernel_version, info.os_image, info.container_runtime_version, info.kubelet_version
     );
-    let _ = writeln!(w, "PodCIDR:\t{}\nPodCIDRs:\t{}", node.pod_cidr, node.pod_cidr);
+    let _ = writeln!(
+        w,
+        "PodCIDR:\t{}\nPodCIDRs:\t{}",
+        node.pod_cidr, node.pod_cidr
+    );
     let pods: Vec<&Pod> = state
         .pods_by_name()
         .map(|(_, p)| p)
         .filter(|p| p.node_name.as_deref() == Some(node.meta.name.as_str()) && !p.is_terminal())
         .collect();
     let alloc = node.allocatable_resources();
-    let percent = |v: i64, total: i64| if total == 0 { 0 } else { (v as f64 / total as f64 * 100.0) as i64 };
+    let percent = |v: i64, total: i64| {
+        if total == 0 {
+            0
+        } else {
+            (v as f64 / total as f64 * 100.0) as i64
+        }
+    };
     let _ = writeln!(w, "Non-terminated Pods:\t({} in total)", pods.len());
-    let _ = writeln!(w, "  Namespace\tName\t\tCPU Requests\tCPU Limits\tMemory Requests\tMemory Limits\tAge");
-    let _ = writeln!(w, "  ---------\t----\t\t------------\t----------\t---------------\t-------------\t---");
+    let _ = writeln!(
+        w,
+        "  Namespace\tName\t\tCPU Requests\tCPU Limits\tMemory Requests\tMemory Limits\tAge"
+    );
+    let _ = writeln!(
+        w,
+        "  ---------\t----\t\t------------\t----------\t---------------\t-------------\t---"
+    );
     let (mut cpu_req, mut cpu_lim, mut mem_req, mut mem_lim) = (0i64, 0i64, 0i64, 0i64);
     for p in &pods {
         let req = p.spec.requests();
@@ -327,10 +473,30 @@ pub fn node(state: &ClusterState, node: &Node, now: SimTime) -> String {
             age(now, p.meta.creation)
         );
     }
-    let _ = writeln!(w, "Allocated resources:\n  (Total limits may be over 100 percent, i.e., overcommitted.)");
-    let _ = writeln!(w, "  Resource\tRequests\tLimits\n  --------\t--------\t------");
-    let _ = writeln!(w, "  cpu\t{} ({}%)\t{} ({}%)", milli(cpu_req), percent(cpu_req, alloc.milli_cpu), milli(cpu_lim), percent(cpu_lim, alloc.milli_cpu));
-    let _ = writeln!(w, "  memory\t{} ({}%)\t{} ({}%)", bytes(mem_req), percent(mem_req, alloc.memory), bytes(mem_lim), percent(mem_lim, alloc.memory));
+    let _ = writeln!(
+        w,
+        "Allocated resources:\n  (Total limits may be over 100 percent, i.e., overcommitted.)"
+    );
+    let _ = writeln!(
+        w,
+        "  Resource\tRequests\tLimits\n  --------\t--------\t------"
+    );
+    let _ = writeln!(
+        w,
+        "  cpu\t{} ({}%)\t{} ({}%)",
+        milli(cpu_req),
+        percent(cpu_req, alloc.milli_cpu),
+        milli(cpu_lim),
+        percent(cpu_lim, alloc.milli_cpu)
+    );
+    let _ = writeln!(
+        w,
+        "  memory\t{} ({}%)\t{} ({}%)",
+        bytes(mem_req),
+        percent(mem_req, alloc.memory),
+        bytes(mem_lim),
+        percent(mem_lim, alloc.memory)
+    );
     let _ = writeln!(w, "  ephemeral-storage\t0 (0%)\t0 (0%)");
     events(w, &state.events_for("Node", "", &node.meta.name), now);
     describe_text(&out)

@@ -20,8 +20,15 @@ pub struct GetOptions<'a> {
 }
 
 impl GetOptions<'_> {
-    fn wants(&self, namespace: &str, name: &str, labels: &std::collections::BTreeMap<String, String>) -> bool {
-        let ns_ok = self.all_namespaces || namespace.is_empty() || namespace == self.namespace.unwrap_or("default");
+    fn wants(
+        &self,
+        namespace: &str,
+        name: &str,
+        labels: &std::collections::BTreeMap<String, String>,
+    ) -> bool {
+        let ns_ok = self.all_namespaces
+            || namespace.is_empty()
+            || namespace == self.namespace.unwrap_or("default");
         ns_ok && self.name.is_none_or(|n| n == name) && self.selector.matches(labels)
     }
 }
@@ -30,12 +37,20 @@ fn labels_text(labels: &std::collections::BTreeMap<String, String>) -> String {
     if labels.is_empty() {
         "<none>".to_string()
     } else {
-        labels.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(",")
+        labels
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join(",")
     }
 }
 
 /// Prepends NAMESPACE and appends LABELS as kubectl does for `-A` and `--show-labels`.
-fn finish(mut header: Vec<String>, rows: Vec<(String, Vec<String>, String)>, opts: &GetOptions<'_>) -> String {
+fn finish(
+    mut header: Vec<String>,
+    rows: Vec<(String, Vec<String>, String)>,
+    opts: &GetOptions<'_>,
+) -> String {
     if opts.all_namespaces {
         header.insert(0, "NAMESPACE".into());
     }
@@ -67,12 +82,18 @@ pub fn pods(state: &ClusterState, now: SimTime, opts: &GetOptions<'_>) -> Option
         if opts.wide {
             cells.extend([r.ip, r.node, r.nominated, r.readiness_gates]);
         }
-        rows.push((pod.meta.namespace.clone(), cells, labels_text(&pod.meta.labels)));
+        rows.push((
+            pod.meta.namespace.clone(),
+            cells,
+            labels_text(&pod.meta.labels),
+        ));
     }
     if rows.is_empty() {
         return None;
     }
-    let mut header: Vec<String> = ["NAME", "READY", "STATUS", "RESTARTS", "AGE"].map(String::from).to_vec();
+    let mut header: Vec<String> = ["NAME", "READY", "STATUS", "RESTARTS", "AGE"]
+        .map(String::from)
+        .to_vec();
     if opts.wide {
         header.extend(["IP", "NODE", "NOMINATED NODE", "READINESS GATES"].map(String::from));
     }
@@ -100,13 +121,20 @@ pub fn nodes(state: &ClusterState, now: SimTime, opts: &GetOptions<'_>) -> Optio
     let info = &crate::model::node::NODE_INFO;
     let rows: Vec<_> = sorted
         .into_iter()
-        .filter(|n| opts.name.is_none_or(|name| name == n.meta.name) && opts.selector.matches(&n.meta.labels))
+        .filter(|n| {
+            opts.name.is_none_or(|name| name == n.meta.name)
+                && opts.selector.matches(&n.meta.labels)
+        })
         .map(|n| {
             let roles = n.roles();
             let mut cells = vec![
                 n.meta.name.clone(),
                 node_status(n),
-                if roles.is_empty() { "<none>".to_string() } else { roles.join(",") },
+                if roles.is_empty() {
+                    "<none>".to_string()
+                } else {
+                    roles.join(",")
+                },
                 age(now, n.meta.creation),
                 info.kubelet_version.to_string(),
             ];
@@ -125,11 +153,26 @@ pub fn nodes(state: &ClusterState, now: SimTime, opts: &GetOptions<'_>) -> Optio
     if rows.is_empty() {
         return None;
     }
-    let mut header: Vec<String> = ["NAME", "STATUS", "ROLES", "AGE", "VERSION"].map(String::from).to_vec();
+    let mut header: Vec<String> = ["NAME", "STATUS", "ROLES", "AGE", "VERSION"]
+        .map(String::from)
+        .to_vec();
     if opts.wide {
-        header.extend(["INTERNAL-IP", "EXTERNAL-IP", "OS-IMAGE", "KERNEL-VERSION", "CONTAINER-RUNTIME"].map(String::from));
+        header.extend(
+            [
+                "INTERNAL-IP",
+                "EXTERNAL-IP",
+                "OS-IMAGE",
+                "KERNEL-VERSION",
+                "CONTAINER-RUNTIME",
+            ]
+            .map(String::from),
+        );
     }
-    let opts = GetOptions { all_namespaces: false, selector: opts.selector.clone(), ..*opts };
+    let opts = GetOptions {
+        all_namespaces: false,
+        selector: opts.selector.clone(),
+        ..*opts
+    };
     Some(finish(header, rows, &opts))
 }
 
@@ -139,10 +182,18 @@ pub fn events(state: &ClusterState, now: SimTime, opts: &GetOptions<'_>) -> Opti
         .events()
         .iter()
         .enumerate()
-        .filter(|(_, e)| opts.wants(&e.involved.namespace, &e.involved.name, &Default::default()) || opts.name.is_some())
+        .filter(|(_, e)| {
+            opts.wants(&e.involved.namespace, &e.involved.name, &Default::default())
+                || opts.name.is_some()
+        })
         .collect();
     events.sort_by(|(i, a), (j, b)| {
-        (&a.involved.namespace, &a.involved.name, a.first, i).cmp(&(&b.involved.namespace, &b.involved.name, b.first, j))
+        (&a.involved.namespace, &a.involved.name, a.first, i).cmp(&(
+            &b.involved.namespace,
+            &b.involved.name,
+            b.first,
+            j,
+        ))
     });
     let rows: Vec<_> = events
         .into_iter()
@@ -151,7 +202,11 @@ pub fn events(state: &ClusterState, now: SimTime, opts: &GetOptions<'_>) -> Opti
                 age(now, e.last),
                 e.type_.as_str().to_string(),
                 e.reason.clone(),
-                format!("{}/{}", e.involved.kind.to_ascii_lowercase(), e.involved.name),
+                format!(
+                    "{}/{}",
+                    e.involved.kind.to_ascii_lowercase(),
+                    e.involved.name
+                ),
                 e.message.trim().to_string(),
             ];
             (e.involved.namespace.clone(), cells, "<none>".to_string())
@@ -160,14 +215,25 @@ pub fn events(state: &ClusterState, now: SimTime, opts: &GetOptions<'_>) -> Opti
     if rows.is_empty() {
         return None;
     }
-    let header = ["LAST SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE"].map(String::from).to_vec();
-    let opts = GetOptions { show_labels: false, selector: opts.selector.clone(), ..*opts };
+    let header = ["LAST SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE"]
+        .map(String::from)
+        .to_vec();
+    let opts = GetOptions {
+        show_labels: false,
+        selector: opts.selector.clone(),
+        ..*opts
+    };
     Some(finish(header, rows, &opts))
 }
 
 /// `kubectl get deployments|replicasets|jobs|daemonsets|services` for objects stored but not
 /// simulated yet: their status columns show what a cluster without controllers would show.
-pub fn stored(state: &ClusterState, kind: &str, now: SimTime, opts: &GetOptions<'_>) -> Option<String> {
+pub fn stored(
+    state: &ClusterState,
+    kind: &str,
+    now: SimTime,
+    opts: &GetOptions<'_>,
+) -> Option<String> {
     let mut rows = Vec::new();
     for ((k, ns, name), object) in &state.objects {
         let labels = object
@@ -178,19 +244,66 @@ pub fn stored(state: &ClusterState, kind: &str, now: SimTime, opts: &GetOptions<
         if k != kind || !opts.wants(ns, name, &labels) {
             continue;
         }
-        let replicas = object.body.pointer("/spec/replicas").and_then(Value::as_i64).unwrap_or(1);
+        let replicas = object
+            .body
+            .pointer("/spec/replicas")
+            .and_then(Value::as_i64)
+            .unwrap_or(1);
         let a = age(now, object.creation);
         let cells = match kind {
-            "Deployment" => vec![name.clone(), format!("0/{replicas}"), "0".into(), "0".into(), a],
-            "ReplicaSet" => vec![name.clone(), replicas.to_string(), "0".into(), "0".into(), a],
-            "DaemonSet" => vec![name.clone(), "0".into(), "0".into(), "0".into(), "0".into(), "0".into(), "<none>".into(), a],
+            "Deployment" => vec![
+                name.clone(),
+                format!("0/{replicas}"),
+                "0".into(),
+                "0".into(),
+                a,
+            ],
+            "ReplicaSet" => vec![
+                name.clone(),
+                replicas.to_string(),
+                "0".into(),
+                "0".into(),
+                a,
+            ],
+            "DaemonSet" => vec![
+                name.clone(),
+                "0".into(),
+                "0".into(),
+                "0".into(),
+                "0".into(),
+                "0".into(),
+                "<none>".into(),
+                a,
+            ],
             "Job" => {
-                let completions = object.body.pointer("/spec/completions").and_then(Value::as_i64).unwrap_or(1);
-                vec![name.clone(), "Running".into(), format!("0/{completions}"), a.clone(), a]
+                let completions = object
+                    .body
+                    .pointer("/spec/completions")
+                    .and_then(Value::as_i64)
+                    .unwrap_or(1);
+                vec![
+                    name.clone(),
+                    "Running".into(),
+                    format!("0/{completions}"),
+                    a.clone(),
+                    a,
+                ]
             }
             "Service" => {
-                let type_ = object.body.pointer("/spec/type").and_then(Value::as_str).unwrap_or("ClusterIP").to_string();
-                vec![name.clone(), type_, "<pending>".into(), "<none>".into(), service_ports(&object.body), a]
+                let type_ = object
+                    .body
+                    .pointer("/spec/type")
+                    .and_then(Value::as_str)
+                    .unwrap_or("ClusterIP")
+                    .to_string();
+                vec![
+                    name.clone(),
+                    type_,
+                    "<pending>".into(),
+                    "<none>".into(),
+                    service_ports(&object.body),
+                    a,
+                ]
             }
             _ => vec![name.clone(), a],
         };
@@ -202,12 +315,32 @@ pub fn stored(state: &ClusterState, kind: &str, now: SimTime, opts: &GetOptions<
     let header: &[&str] = match kind {
         "Deployment" => &["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"],
         "ReplicaSet" => &["NAME", "DESIRED", "CURRENT", "READY", "AGE"],
-        "DaemonSet" => &["NAME", "DESIRED", "CURRENT", "READY", "UP-TO-DATE", "AVAILABLE", "NODE SELECTOR", "AGE"],
+        "DaemonSet" => &[
+            "NAME",
+            "DESIRED",
+            "CURRENT",
+            "READY",
+            "UP-TO-DATE",
+            "AVAILABLE",
+            "NODE SELECTOR",
+            "AGE",
+        ],
         "Job" => &["NAME", "STATUS", "COMPLETIONS", "DURATION", "AGE"],
-        "Service" => &["NAME", "TYPE", "CLUSTER-IP", "EXTERNAL-IP", "PORT(S)", "AGE"],
+        "Service" => &[
+            "NAME",
+            "TYPE",
+            "CLUSTER-IP",
+            "EXTERNAL-IP",
+            "PORT(S)",
+            "AGE",
+        ],
         _ => &["NAME", "AGE"],
     };
-    Some(finish(header.iter().map(|s| s.to_string()).collect(), rows, opts))
+    Some(finish(
+        header.iter().map(|s| s.to_string()).collect(),
+        rows,
+        opts,
+    ))
 }
 
 fn service_ports(body: &Value) -> String {

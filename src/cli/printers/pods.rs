@@ -1,8 +1,8 @@
 //! `kubectl get pods`: the READY, STATUS and RESTARTS columns as kubectl's printer computes them.
 
-use crate::model::time::age;
 use crate::engine::SimTime;
 use crate::model::pod::ContainerStatus;
+use crate::model::time::age;
 use crate::model::{ContainerState, Pod};
 
 /// One pod's row values, before alignment.
@@ -29,7 +29,11 @@ fn last_finished(status: &ContainerStatus) -> Option<SimTime> {
 // K8S: pkg/printers/internalversion/printers.go (printPod)
 pub fn pod_row(pod: &Pod, now: SimTime) -> PodRow {
     let spec = &pod.spec;
-    let sidecars = spec.init_containers.iter().filter(|c| c.restart_policy_always).count();
+    let sidecars = spec
+        .init_containers
+        .iter()
+        .filter(|c| c.restart_policy_always)
+        .count();
     let total = spec.containers.len() + sidecars;
     let mut ready = 0;
     let mut restarts = 0;
@@ -54,7 +58,10 @@ pub fn pod_row(pod: &Pod, now: SimTime) -> PodRow {
         if let Some(t) = last_finished(c) {
             last_restart = last_restart.max(Some(t));
         }
-        let sidecar = spec.init_containers.get(i).is_some_and(|s| s.restart_policy_always);
+        let sidecar = spec
+            .init_containers
+            .get(i)
+            .is_some_and(|s| s.restart_policy_always);
         if sidecar {
             sidecar_restarts += c.restart_count;
             if let Some(t) = last_finished(c) {
@@ -69,7 +76,12 @@ pub fn pod_row(pod: &Pod, now: SimTime) -> PodRow {
                 }
                 continue;
             }
-            ContainerState::Terminated { reason: r, exit_code, signal, .. } => {
+            ContainerState::Terminated {
+                reason: r,
+                exit_code,
+                signal,
+                ..
+            } => {
                 reason = if !r.is_empty() {
                     format!("Init:{r}")
                 } else if let Some(sig) = signal.filter(|s| *s != 0) {
@@ -78,7 +90,9 @@ pub fn pod_row(pod: &Pod, now: SimTime) -> PodRow {
                     format!("Init:ExitCode:{exit_code}")
                 };
             }
-            ContainerState::Waiting { reason: r, .. } if !r.is_empty() && r != "PodInitializing" => {
+            ContainerState::Waiting { reason: r, .. }
+                if !r.is_empty() && r != "PodInitializing" =>
+            {
                 reason = format!("Init:{r}");
             }
             _ => reason = format!("Init:{i}/{}", spec.init_containers.len()),
@@ -102,8 +116,12 @@ pub fn pod_row(pod: &Pod, now: SimTime) -> PodRow {
             match &c.state {
                 ContainerState::Waiting { reason: r, .. } if !r.is_empty() => reason = r.clone(),
                 ContainerState::Terminated { reason: r, .. } if !r.is_empty() => reason = r.clone(),
-                ContainerState::Terminated { signal: Some(sig), .. } if *sig != 0 => reason = format!("Signal:{sig}"),
-                ContainerState::Terminated { exit_code, .. } => reason = format!("ExitCode:{exit_code}"),
+                ContainerState::Terminated {
+                    signal: Some(sig), ..
+                } if *sig != 0 => reason = format!("Signal:{sig}"),
+                ContainerState::Terminated { exit_code, .. } => {
+                    reason = format!("ExitCode:{exit_code}")
+                }
                 ContainerState::Running { .. } if c.ready => {
                     has_running = true;
                     ready += 1;
@@ -112,7 +130,10 @@ pub fn pod_row(pod: &Pod, now: SimTime) -> PodRow {
             }
         }
         if reason == "Completed" && has_running {
-            let pod_ready = pod.status.condition("Ready").is_some_and(|c| c.status == "True");
+            let pod_ready = pod
+                .status
+                .condition("Ready")
+                .is_some_and(|c| c.status == "True");
             reason = if pod_ready { "Running" } else { "NotReady" }.to_string();
         }
     }
@@ -133,8 +154,15 @@ pub fn pod_row(pod: &Pod, now: SimTime) -> PodRow {
         status: reason,
         restarts: restarts_text,
         age: age(now, pod.meta.creation),
-        ip: pod.status.pod_ip.clone().unwrap_or_else(|| "<none>".to_string()),
-        node: pod.node_name.clone().unwrap_or_else(|| "<none>".to_string()),
+        ip: pod
+            .status
+            .pod_ip
+            .clone()
+            .unwrap_or_else(|| "<none>".to_string()),
+        node: pod
+            .node_name
+            .clone()
+            .unwrap_or_else(|| "<none>".to_string()),
         nominated: pod
             .status
             .nominated_node_name

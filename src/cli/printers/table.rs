@@ -77,6 +77,9 @@ mod tests {
     #[test]
     fn describe_aligns_consecutive_tabbed_lines_only() {
         let text = "Name:\tweb\nNamespace:\tdefault\nIPs:\n  IP:\t10.0.0.1\n";
-        assert_eq!(describe_text(text), "Name:       web\nNamespace:  default\nIPs:\n  IP:  10.0.0.1\n");
+        assert_eq!(
+            describe_text(text),
+            "Name:       web\nNamespace:  default\nIPs:\n  IP:  10.0.0.1\n"
+        );
     }
 }

@@ -21,7 +21,10 @@ impl FilterPlugin for NodeAffinity {
         if matches {
             None
         } else {
-            Some(Status::unresolvable(self.name(), "node(s) didn't match Pod's node affinity/selector"))
+            Some(Status::unresolvable(
+                self.name(),
+                "node(s) didn't match Pod's node affinity/selector",
+            ))
         }
     }
 }

@@ -17,9 +17,10 @@ impl FilterPlugin for NodeName {
     // K8S: pkg/scheduler/framework/plugins/nodename/node_name.go
     fn filter(&self, pod: &PodInfo<'_>, node: &Node, _info: &NodeInfo) -> Option<Status> {
         match pod.spec.api.node_name.as_deref() {
-            Some(name) if !name.is_empty() && name != node.meta.name => {
-                Some(Status::unresolvable(self.name(), "node(s) didn't match the requested node name"))
-            }
+            Some(name) if !name.is_empty() && name != node.meta.name => Some(Status::unresolvable(
+                self.name(),
+                "node(s) didn't match the requested node name",
+            )),
             _ => None,
         }
     }

@@ -3,7 +3,9 @@
 //! memory weighted 1 each).
 
 use crate::model::Node;
-use crate::scheduler::framework::{FilterPlugin, NodeInfo, PodInfo, ScorePlugin, Status, MAX_NODE_SCORE};
+use crate::scheduler::framework::{
+    FilterPlugin, NodeInfo, PodInfo, ScorePlugin, Status, MAX_NODE_SCORE,
+};
 
 /// The plugin.
 pub struct NodeResourcesFit;
@@ -21,8 +23,18 @@ impl FilterPlugin for NodeResourcesFit {
             reasons.push("Too many pods".to_string());
         }
         let checks = [
-            ("cpu", pod.requests.milli_cpu, info.allocatable.milli_cpu, info.requested.milli_cpu),
-            ("memory", pod.requests.memory, info.allocatable.memory, info.requested.memory),
+            (
+                "cpu",
+                pod.requests.milli_cpu,
+                info.allocatable.milli_cpu,
+                info.requested.milli_cpu,
+            ),
+            (
+                "memory",
+                pod.requests.memory,
+                info.allocatable.memory,
+                info.requested.memory,
+            ),
             (
                 "ephemeral-storage",
                 pod.requests.ephemeral_storage,
@@ -69,8 +81,14 @@ impl ScorePlugin for NodeResourcesFit {
             }
         };
         let resources = [
-            (info.non_zero_requested.milli_cpu + pod.non_zero_requests.milli_cpu, info.allocatable.milli_cpu),
-            (info.non_zero_requested.memory + pod.non_zero_requests.memory, info.allocatable.memory),
+            (
+                info.non_zero_requested.milli_cpu + pod.non_zero_requests.milli_cpu,
+                info.allocatable.milli_cpu,
+            ),
+            (
+                info.non_zero_requested.memory + pod.non_zero_requests.memory,
+                info.allocatable.memory,
+            ),
         ];
         let (mut sum, mut weights) = (0, 0);
         for (requested, capacity) in resources {
@@ -117,9 +135,15 @@ mod tests {
     // memory 5000/10000 → (25 + 50) / 2 = 37)
     #[test]
     fn least_allocated_matches_upstream_table() {
-        let spec = crate::model::pod::tests_support::spec_with_requests(3000, 5000);
-        let pod = PodInfo::new(&spec);
-        let node = crate::model::pod::tests_support::node();
-        assert_eq!(NodeResourcesFit.score(&pod, &node, &info(0, 0)), 37);
+        let yaml = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - {name: a, image: x, resources: {requests: {cpu: 1000m, memory: 2000}}}\n  - {name: b, image: x, resources: {requests: {cpu: 2000m, memory: 3000}}}\n";
+        let objects = crate::manifest::load_str(yaml, "p.yaml").unwrap();
+        let crate::manifest::Object::Pod(pod) = &objects[0].object else {
+            panic!("a pod")
+        };
+        let info_pod = PodInfo::new(&pod.spec);
+        let node = crate::scenario::default_cluster().remove(1);
+        assert_eq!(NodeResourcesFit.score(&info_pod, &node, &info(0, 0)), 37);
+        // 3000/4000 cpu and 5000/10000 memory requested: both resources still fit.
+        assert_eq!(NodeResourcesFit.filter(&info_pod, &node, &info(0, 0)), None);
     }
 }

@@ -26,6 +26,9 @@ impl FilterPlugin for NodeUnschedulable {
         if pod.spec.tolerations.iter().any(|t| t.tolerates(&taint)) {
             return None;
         }
-        Some(Status::unresolvable(self.name(), "node(s) were unschedulable"))
+        Some(Status::unresolvable(
+            self.name(),
+            "node(s) were unschedulable",
+        ))
     }
 }

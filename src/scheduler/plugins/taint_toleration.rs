@@ -2,7 +2,9 @@
 //! untolerated `PreferNoSchedule` taints lower its score.
 
 use crate::model::{Node, TaintEffect};
-use crate::scheduler::framework::{FilterPlugin, NodeInfo, PodInfo, ScorePlugin, Status, MAX_NODE_SCORE};
+use crate::scheduler::framework::{
+    FilterPlugin, NodeInfo, PodInfo, ScorePlugin, Status, MAX_NODE_SCORE,
+};
 
 /// The plugin.
 pub struct TaintToleration;
@@ -15,14 +17,19 @@ impl FilterPlugin for TaintToleration {
     // K8S: pkg/scheduler/framework/plugins/tainttoleration/taint_toleration.go (Filter)
     fn filter(&self, pod: &PodInfo<'_>, node: &Node, _info: &NodeInfo) -> Option<Status> {
         let untolerated = node.taints.iter().find(|taint| {
-            matches!(taint.effect, TaintEffect::NoSchedule | TaintEffect::NoExecute)
-                && !pod.spec.tolerations.iter().any(|t| t.tolerates(taint))
+            matches!(
+                taint.effect,
+                TaintEffect::NoSchedule | TaintEffect::NoExecute
+            ) && !pod.spec.tolerations.iter().any(|t| t.tolerates(taint))
         })?;
         // DEVIATION: v1.35 shortened this to "node(s) had untolerated taint(s)"; we keep the
         // v1.34.0 text that names the taint, which learners see in most clusters and docs.
         Some(Status::unresolvable(
             "TaintToleration",
-            format!("node(s) had untolerated taint {{{}: {}}}", untolerated.key, untolerated.value),
+            format!(
+                "node(s) had untolerated taint {{{}: {}}}",
+                untolerated.key, untolerated.value
+            ),
         ))
     }
 }

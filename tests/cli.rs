@@ -1,0 +1,346 @@
+//! Integration tests: the built `kubesim` binary, driven as a user drives it.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn kubesim(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_kubesim"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("the kubesim binary runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Every scenario file under `scenarios/`, recursively.
+fn scenario_files() -> Vec<PathBuf> {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+        let mut entries: Vec<_> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        entries.sort();
+        for p in entries {
+            if p.is_dir() {
+                walk(&p, out);
+            } else if p.extension().is_some_and(|e| e == "yaml")
+                && std::fs::read_to_string(&p)
+                    .unwrap()
+                    .contains("kind: Scenario")
+            {
+                out.push(p);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios"),
+        &mut out,
+    );
+    assert!(!out.is_empty());
+    out
+}
+
+#[test]
+fn every_scenario_traces_byte_identically_in_two_processes() {
+    let dir = tempfile::tempdir().unwrap();
+    for (i, scenario) in scenario_files().iter().enumerate() {
+        let a = dir.path().join(format!("{i}-a.jsonl"));
+        let b = dir.path().join(format!("{i}-b.jsonl"));
+        for out in [&a, &b] {
+            let o = kubesim(&[
+                "run",
+                scenario.to_str().unwrap(),
+                "--trace",
+                out.to_str().unwrap(),
+            ]);
+            assert!(o.status.success(), "{}: {}", scenario.display(), stderr(&o));
+        }
+        let (ta, tb) = (std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap());
+        assert!(ta.len() > 200, "{} wrote a trace", scenario.display());
+        assert_eq!(ta, tb, "{} is not deterministic", scenario.display());
+        let d = kubesim(&["diff", a.to_str().unwrap(), b.to_str().unwrap()]);
+        assert_eq!(d.status.code(), Some(0));
+        assert!(stdout(&d).starts_with("identical: "));
+    }
+}
+
+#[test]
+fn a_different_seed_is_reported_by_diff() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = dir.path().join("a.jsonl");
+    let b = dir.path().join("b.jsonl");
+    assert!(kubesim(&["run", "--trace", a.to_str().unwrap()])
+        .status
+        .success());
+    assert!(
+        kubesim(&["run", "--seed", "8", "--trace", b.to_str().unwrap()])
+            .status
+            .success()
+    );
+    let d = kubesim(&["diff", a.to_str().unwrap(), b.to_str().unwrap()]);
+    assert_eq!(d.status.code(), Some(1));
+    assert!(
+        stdout(&d).starts_with("headers differ at line 1 (header):"),
+        "{}",
+        stdout(&d)
+    );
+}
+
+#[test]
+fn run_without_arguments_plays_the_demo() {
+    let o = kubesim(&["run"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(
+        text.starts_with("scenario demo (seed 7): simulated 5m0s in "),
+        "{text}"
+    );
+    assert!(text.contains("\nnodes: 3\npods: 4: 1 Pending, 3 Running\nrestarts: 0\nunschedulable: default/too-big\n"), "{text}");
+}
+
+#[test]
+fn get_pods_prints_kubectl_columns() {
+    let o = kubesim(&["get", "pods", "-f", "scenarios/demo.yaml", "--at", "30s"]);
+    assert_eq!(
+        stdout(&o),
+        "NAME            READY   STATUS    RESTARTS   AGE\n\
+         limits-pod      1/1     Running   0          30s\n\
+         liveness-exam   1/1     Running   0          30s\n\
+         too-big         0/1     Pending   0          30s\n\
+         web             1/1     Running   0          30s\n"
+    );
+    // Before the image is pulled the container is still being created.
+    let o = kubesim(&[
+        "get",
+        "pods",
+        "web",
+        "-f",
+        "scenarios/demo.yaml",
+        "--at",
+        "2s",
+        "-o",
+        "wide",
+    ]);
+    assert_eq!(
+        stdout(&o),
+        "NAME   READY   STATUS              RESTARTS   AGE   IP           NODE     NOMINATED NODE   READINESS GATES\n\
+         web    0/1     ContainerCreating   0          2s    10.244.1.2   node01   <none>           <none>\n"
+    );
+}
+
+#[test]
+fn get_nodes_and_events_match_kubectl() {
+    let o = kubesim(&["get", "nodes", "-f", "scenarios/demo.yaml", "--at", "90s"]);
+    assert_eq!(
+        stdout(&o),
+        "NAME           STATUS   ROLES           AGE   VERSION\n\
+         controlplane   Ready    control-plane   90s   v1.34.0\n\
+         node01         Ready    <none>          90s   v1.34.0\n\
+         node02         Ready    <none>          90s   v1.34.0\n"
+    );
+    let o = kubesim(&["get", "events", "-f", "scenarios/demo.yaml", "--at", "30s"]);
+    let text = stdout(&o);
+    assert!(
+        text.starts_with("LAST SEEN   TYPE      REASON             OBJECT              MESSAGE\n"),
+        "{text}"
+    );
+    assert!(text.contains(
+        "30s         Warning   FailedScheduling   pod/too-big         0/3 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, 2 Insufficient memory. preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling.\n"
+    ), "{text}");
+}
+
+#[test]
+fn describe_pod_matches_kubectl_layout() {
+    let o = kubesim(&[
+        "describe",
+        "pod",
+        "too-big",
+        "-f",
+        "scenarios/demo.yaml",
+        "--at",
+        "1m",
+    ]);
+    assert_eq!(
+        stdout(&o),
+        "Name:             too-big\n\
+Namespace:        default\n\
+Priority:         0\n\
+Service Account:  default\n\
+Node:             <none>\n\
+Labels:           <none>\n\
+Annotations:      <none>\n\
+Status:           Pending\n\
+IP:               \n\
+IPs:              <none>\n\
+Containers:\n\
+\x20 app:\n\
+\x20   Image:      nginx:1.14\n\
+\x20   Port:       <none>\n\
+\x20   Host Port:  <none>\n\
+\x20   Requests:\n\
+\x20     memory:     8Gi\n\
+\x20   Environment:  <none>\n\
+\x20   Mounts:       <none>\n\
+Conditions:\n\
+\x20 Type           Status\n\
+\x20 PodScheduled   False \n\
+Volumes:         <none>\n\
+QoS Class:       Burstable\n\
+Node-Selectors:  <none>\n\
+Tolerations:     node.kubernetes.io/not-ready:NoExecute op=Exists for 300s\n\
+\x20                node.kubernetes.io/unreachable:NoExecute op=Exists for 300s\n\
+Events:\n\
+\x20 Type     Reason            Age   From               Message\n\
+\x20 ----     ------            ----  ----               -------\n\
+\x20 Warning  FailedScheduling  60s   default-scheduler  0/3 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, 2 Insufficient memory. preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling.\n"
+    );
+}
+
+#[test]
+fn describe_node_lists_its_pods_and_allocations() {
+    let o = kubesim(&[
+        "describe",
+        "node",
+        "node01",
+        "-f",
+        "scenarios/demo.yaml",
+        "--at",
+        "1m",
+    ]);
+    let text = stdout(&o);
+    assert!(text.starts_with("Name:               node01\nRoles:              <none>\nLabels:             beta.kubernetes.io/arch=amd64\n"), "{text}");
+    assert!(
+        text.contains("Non-terminated Pods:          (1 in total)\n"),
+        "{text}"
+    );
+    assert!(text.contains("  default                     web     250m (12%)    0 (0%)      256Mi (6%)       0 (0%)         60s\n"), "{text}");
+    assert!(
+        text.contains(
+            "  cpu                250m (12%)  0 (0%)\n  memory             256Mi (6%)  0 (0%)\n"
+        ),
+        "{text}"
+    );
+}
+
+#[test]
+fn check_passes_and_fails_loudly() {
+    let o = kubesim(&["check", "scenarios/demo.yaml"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    assert!(stdout(&o).ends_with("2 passed, 0 failed\n"));
+    let dir = tempfile::tempdir().unwrap();
+    let wrong = dir.path().join("wrong.yaml");
+    std::fs::write(
+        &wrong,
+        "apiVersion: kubesim.io/v1alpha1\nkind: Scenario\nmetadata: {name: wrong}\nspec:\n  manifests:\n  - inline: {apiVersion: v1, kind: Pod, metadata: {name: web}, spec: {containers: [{name: c, image: nginx:1.14}]}}\n  expect:\n  - {at: 1s, pod: web, status: Running, ready: 1/1}\n",
+    )
+    .unwrap();
+    let o = kubesim(&["check", wrong.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let text = stdout(&o);
+    assert!(text.contains("wrong.yaml:8 at 1s: pod default/web: status: expected Running, saw ContainerCreating; ready: expected 1/1, saw 0/1\n"), "{text}");
+    assert!(text.ends_with("0 passed, 1 failed\n"));
+}
+
+#[test]
+fn bad_input_names_file_line_and_exits_2() {
+    let cases: &[(&[&str], &str)] = &[
+        (&["run", "tests/fixtures/malformed.yaml"], "tests/fixtures/malformed.yaml:4:1: invalid YAML"),
+        (
+            &["run", "tests/fixtures/liveness-exam-typo.yaml"],
+            "hint: the line above reads `-name: busybox-container`: put a space after the dash",
+        ),
+        (&["run", "tests/fixtures/kubia-tabs.yaml"], "tests/fixtures/kubia-tabs.yaml:4:2: invalid YAML: tabs disallowed"),
+        (
+            &["run", "tests/fixtures/kubia-ports-misindented.yaml"],
+            "tests/fixtures/kubia-ports-misindented.yaml:9:3: unknown field \"ports\" in Pod spec\n  hint: `ports` is a container field",
+        ),
+        (
+            &["run", "tests/fixtures/unknown-kind.yaml"],
+            "tests/fixtures/unknown-kind.yaml:2:1: no matches for kind \"Pdo\" in version \"v1\"",
+        ),
+        (&["run", "tests/fixtures/no-such-file.yaml"], "tests/fixtures/no-such-file.yaml: cannot read scenario: no such file"),
+        (
+            &["run", "tests/fixtures/negative-duration.yaml"],
+            "tests/fixtures/negative-duration.yaml:5:3: invalid duration \"-10s\": must not be negative",
+        ),
+        (
+            &["get", "pods", "-f", "scenarios/demo.yaml", "--at", "6m"],
+            "error: --at 6m is after the end of scenario \"demo\" (5m0s); raise its spec.duration",
+        ),
+        (&["get", "pods", "-f", "scenarios/demo.yaml", "--at", "-5s"], "invalid --at \"-5s\": must not be negative"),
+        (&["get", "widgets", "-f", "scenarios/demo.yaml", "--at", "5s"], "the server doesn't have a resource type \"widgets\""),
+        (&["frobnicate"], "unrecognized subcommand 'frobnicate'"),
+    ];
+    for (args, want) in cases {
+        let o = kubesim(args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains(want), "{args:?}: {}", stderr(&o));
+        assert!(!stderr(&o).contains("panicked"), "{args:?}");
+    }
+}
+
+#[test]
+fn timeline_delete_waits_for_the_grace_period() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("delete.yaml");
+    std::fs::write(
+        &file,
+        "apiVersion: kubesim.io/v1alpha1\nkind: Scenario\nmetadata: {name: delete}\nspec:\n  duration: 2m\n  manifests:\n  - inline: {apiVersion: v1, kind: Pod, metadata: {name: sleeper}, spec: {containers: [{name: c, image: busybox, command: [sleep, '3600']}]}}\n  timeline:\n  - at: 30s\n    kubectl: delete pod sleeper\n",
+    )
+    .unwrap();
+    let f = file.to_str().unwrap();
+    let o = kubesim(&["get", "pods", "-f", f, "--at", "45s"]);
+    assert_eq!(stdout(&o), "NAME      READY   STATUS        RESTARTS   AGE\nsleeper   1/1     Terminating   0          45s\n");
+    let o = kubesim(&["get", "pods", "-f", f, "--at", "61s"]);
+    assert_eq!(stdout(&o), "No resources found in default namespace.\n");
+    let o = kubesim(&["run", f, "--trace", "-"]);
+    let trace = stdout(&o);
+    assert!(trace.contains(r#""t":30000,"time":"30s","object":{"kind":"Command","name":"kubectl"},"change":{"what":"command","command":"delete pod sleeper","output":"pod \"sleeper\" deleted"}"#), "{trace}");
+    assert!(trace.contains(r#""t":60000,"time":"1m0s","object":{"kind":"Pod","namespace":"default","name":"sleeper"},"change":{"what":"deleted"}"#), "{trace}");
+}
+
+#[test]
+fn output_yaml_renders_api_objects_with_status() {
+    let o = kubesim(&[
+        "get",
+        "pod",
+        "web",
+        "-f",
+        "scenarios/demo.yaml",
+        "--at",
+        "30s",
+        "-o",
+        "yaml",
+    ]);
+    let text = stdout(&o);
+    assert!(
+        text.starts_with(
+            "apiVersion: v1\nkind: Pod\nmetadata:\n  creationTimestamp: 2025-01-01T00:00:00Z\n"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("  nodeName: node01\n"), "{text}");
+    assert!(text.contains("  phase: Running\n"), "{text}");
+    let o = kubesim(&[
+        "get",
+        "pods",
+        "-f",
+        "scenarios/demo.yaml",
+        "--at",
+        "30s",
+        "-o",
+        "name",
+    ]);
+    assert_eq!(
+        stdout(&o),
+        "pod/limits-pod\npod/liveness-exam\npod/too-big\npod/web\n"
+    );
+}
