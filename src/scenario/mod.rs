@@ -174,7 +174,6 @@ pub fn load_str(text: &str, file: &str, base_dir: &Path) -> Result<Scenario, Inp
     }
     let raw: ScenarioFile = strict(&doc.value, "Scenario", src)?;
     let spec = raw.spec;
-    let at = |path: &[PathSeg]| src.error(path, "");
     let duration = match &spec.duration {
         Some(text) => parse_duration_field(text, src, &[key("spec"), key("duration")])?,
         None => DEFAULT_DURATION,
@@ -223,10 +222,10 @@ pub fn load_str(text: &str, file: &str, base_dir: &Path) -> Result<Scenario, Inp
                 )?;
             }
             _ => {
-                let mut e = at(&path);
-                e.message =
-                    "each manifests entry needs exactly one of `path:` or `inline:`".to_string();
-                return Err(e);
+                return Err(src.error(
+                    &path,
+                    "each manifests entry needs exactly one of `path:` or `inline:`",
+                ))
             }
         }
     }
