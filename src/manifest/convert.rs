@@ -20,10 +20,6 @@ use crate::model::pod::{
 };
 use crate::model::{ObjectMeta, Quantity, ResourceList};
 
-fn key(k: &str) -> PathSeg {
-    PathSeg::Key(k.to_string())
-}
-
 fn child(path: &[PathSeg], seg: PathSeg) -> Vec<PathSeg> {
     let mut p = path.to_vec();
     p.push(seg);
@@ -42,7 +38,7 @@ pub fn pod_from_api(
     if api.containers.is_empty() {
         return Err(src
             .error(
-                &child(path, key("containers")),
+                &child(path, PathSeg::key("containers")),
                 "Pod spec.containers: Required value",
             )
             .with_hint(Some("a pod needs at least one container".to_string())));
@@ -54,7 +50,7 @@ pub fn pod_from_api(
         Some(other) => {
             return Err(src
                 .error(
-                    &child(path, key("restartPolicy")),
+                    &child(path, PathSeg::key("restartPolicy")),
                     format!("Unsupported value: \"{other}\": supported values: \"Always\", \"Never\", \"OnFailure\""),
                 )
                 .with_hint(None))
@@ -63,12 +59,15 @@ pub fn pod_from_api(
     let mut names = std::collections::BTreeSet::new();
     let mut containers = Vec::new();
     for (i, c) in api.containers.iter_mut().enumerate() {
-        let p = child(&child(path, key("containers")), PathSeg::Index(i));
+        let p = child(&child(path, PathSeg::key("containers")), PathSeg::Index(i));
         containers.push(container_from_api(c, src, &p, &mut names)?);
     }
     let mut init_containers = Vec::new();
     for (i, c) in api.init_containers.iter_mut().flatten().enumerate() {
-        let p = child(&child(path, key("initContainers")), PathSeg::Index(i));
+        let p = child(
+            &child(path, PathSeg::key("initContainers")),
+            PathSeg::Index(i),
+        );
         init_containers.push(container_from_api(c, src, &p, &mut names)?);
     }
     // PriorityClass names are resolved at admission (sim), where the cluster's classes are known.
@@ -95,7 +94,7 @@ pub fn pod_from_api(
     }
     let mut tolerations = Vec::new();
     for (i, t) in tolerations_api.iter().enumerate() {
-        let p = child(&child(path, key("tolerations")), PathSeg::Index(i));
+        let p = child(&child(path, PathSeg::key("tolerations")), PathSeg::Index(i));
         tolerations.push(toleration_from_api(t, src, &p)?);
     }
     // K8S: pkg/apis/core/v1/defaults.go (SetDefaults_PodSpec)
@@ -136,7 +135,7 @@ fn container_from_api(
 ) -> Result<Container, InputError> {
     if !names.insert(c.name.clone()) {
         return Err(src.error(
-            &child(path, key("name")),
+            &child(path, PathSeg::key("name")),
             format!("Duplicate value: \"{}\"", c.name),
         ));
     }
@@ -160,7 +159,7 @@ fn container_from_api(
         None => PullPolicy::IfNotPresent,
         Some(other) => {
             return Err(src.error(
-                &child(path, key("imagePullPolicy")),
+                &child(path, PathSeg::key("imagePullPolicy")),
                 format!("Unsupported value: \"{other}\": supported values: \"Always\", \"IfNotPresent\", \"Never\""),
             ))
         }
@@ -174,12 +173,18 @@ fn container_from_api(
     let limits = resource_list(
         resources_api.limits.as_ref(),
         src,
-        &child(&child(path, key("resources")), key("limits")),
+        &child(
+            &child(path, PathSeg::key("resources")),
+            PathSeg::key("limits"),
+        ),
     )?;
     let mut requests = resource_list(
         resources_api.requests.as_ref(),
         src,
-        &child(&child(path, key("resources")), key("requests")),
+        &child(
+            &child(path, PathSeg::key("resources")),
+            PathSeg::key("requests"),
+        ),
     )?;
     // K8S: pkg/apis/core/v1/defaults.go (requests default to limits, per resource)
     for (name, q) in &limits {
@@ -195,7 +200,7 @@ fn container_from_api(
         if let Some(limit) = limits.get(name) {
             if request > limit {
                 return Err(src.error(
-                    &child(&child(&child(path, key("resources")), key("requests")), key(name)),
+                    &child(&child(&child(path, PathSeg::key("resources")), PathSeg::key("requests")), PathSeg::key(name)),
                     format!("Invalid value: \"{request}\": must be less than or equal to {name} limit of {limit}"),
                 ));
             }
@@ -206,8 +211,8 @@ fn container_from_api(
         p.protocol.get_or_insert_with(|| "TCP".to_string());
         if !(1..=65535).contains(&p.container_port) {
             let at = child(
-                &child(&child(path, key("ports")), PathSeg::Index(i)),
-                key("containerPort"),
+                &child(&child(path, PathSeg::key("ports")), PathSeg::Index(i)),
+                PathSeg::key("containerPort"),
             );
             return Err(src.error(
                 &at,
@@ -224,13 +229,14 @@ fn container_from_api(
             protocol: p.protocol.clone().unwrap_or_default(),
         });
     }
-    let probe =
-        |probe: &mut Option<core::Probe>, field: &str| -> Result<Option<Probe>, InputError> {
-            match probe {
-                None => Ok(None),
-                Some(p) => probe_from_api(p, field, src, &child(path, key(field))).map(Some),
-            }
-        };
+    let probe = |probe: &mut Option<core::Probe>,
+                 field: &str|
+     -> Result<Option<Probe>, InputError> {
+        match probe {
+            None => Ok(None),
+            Some(p) => probe_from_api(p, field, src, &child(path, PathSeg::key(field))).map(Some),
+        }
+    };
     let liveness_probe = probe(&mut c.liveness_probe, "livenessProbe")?;
     let readiness_probe = probe(&mut c.readiness_probe, "readinessProbe")?;
     let startup_probe = probe(&mut c.startup_probe, "startupProbe")?;
@@ -266,12 +272,12 @@ fn resource_list(
     let mut out = ResourceList::new();
     for (name, q) in list.into_iter().flatten() {
         let parsed: Quantity = q.0.parse().map_err(|e| {
-            src.error(&child(path, key(name)), format!("quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$': \"{}\" ({e})", q.0))
+            src.error(&child(path, PathSeg::key(name)), format!("quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$': \"{}\" ({e})", q.0))
                 .with_hint(Some("write CPU as 500m or 0.5, memory as 300Mi, 1Gi or 500M".to_string()))
         })?;
         if parsed.signum() < 0 {
             return Err(src.error(
-                &child(path, key(name)),
+                &child(path, PathSeg::key(name)),
                 format!(
                     "Invalid value: \"{}\": must be greater than or equal to 0",
                     q.0
@@ -356,7 +362,7 @@ fn probe_from_api(
     ] {
         if value < min {
             return Err(src.error(
-                &child(path, key(name)),
+                &child(path, PathSeg::key(name)),
                 format!("Invalid value: {value}: must be greater than or equal to {min}"),
             ));
         }
@@ -364,7 +370,7 @@ fn probe_from_api(
     // K8S: pkg/apis/core/validation/validation.go (liveness and startup need successThreshold 1)
     if field != "readinessProbe" && success != 1 {
         return Err(src.error(
-            &child(path, key("successThreshold")),
+            &child(path, PathSeg::key("successThreshold")),
             format!("Invalid value: {success}: must be 1"),
         ));
     }
@@ -387,7 +393,7 @@ fn toleration_from_api(
         None | Some("") => None,
         Some(e) => Some(TaintEffect::parse(e).ok_or_else(|| {
             src.error(
-                &child(path, key("effect")),
+                &child(path, PathSeg::key("effect")),
                 format!("Unsupported value: \"{e}\": supported values: \"NoSchedule\", \"PreferNoSchedule\", \"NoExecute\""),
             )
         })?),
@@ -397,7 +403,7 @@ fn toleration_from_api(
         Some("Exists") => true,
         Some(other) => {
             return Err(src.error(
-                &child(path, key("operator")),
+                &child(path, PathSeg::key("operator")),
                 format!("Unsupported value: \"{other}\": supported values: \"Equal\", \"Exists\""),
             ))
         }
@@ -418,13 +424,21 @@ pub fn node_from_api(
     default_capacity: &ResourceList,
     src: Source<'_>,
 ) -> Result<Node, InputError> {
-    let status_path = [key("status")];
+    let status_path = [PathSeg::key("status")];
     let capacity = match api.status.as_ref().and_then(|s| s.capacity.as_ref()) {
-        Some(list) => resource_list(Some(list), src, &child(&status_path, key("capacity")))?,
+        Some(list) => resource_list(
+            Some(list),
+            src,
+            &child(&status_path, PathSeg::key("capacity")),
+        )?,
         None => default_capacity.clone(),
     };
     let allocatable = match api.status.as_ref().and_then(|s| s.allocatable.as_ref()) {
-        Some(list) => resource_list(Some(list), src, &child(&status_path, key("allocatable")))?,
+        Some(list) => resource_list(
+            Some(list),
+            src,
+            &child(&status_path, PathSeg::key("allocatable")),
+        )?,
         None => capacity.clone(),
     };
     let spec = api.spec.clone().unwrap_or_default();
@@ -432,7 +446,7 @@ pub fn node_from_api(
     for (i, t) in spec.taints.iter().flatten().enumerate() {
         let effect = TaintEffect::parse(&t.effect).ok_or_else(|| {
             src.error(
-                &[key("spec"), key("taints"), PathSeg::Index(i), key("effect")],
+                &[PathSeg::key("spec"), PathSeg::key("taints"), PathSeg::Index(i), PathSeg::key("effect")],
                 format!("Unsupported value: \"{}\": supported values: \"NoSchedule\", \"PreferNoSchedule\", \"NoExecute\"", t.effect),
             )
         })?;

@@ -14,6 +14,13 @@ pub enum PathSeg {
     Index(usize),
 }
 
+impl PathSeg {
+    /// A mapping-key step.
+    pub fn key(k: &str) -> PathSeg {
+        PathSeg::Key(k.to_string())
+    }
+}
+
 /// Formats a path the way kubectl names fields: `spec.containers[0].name`.
 pub fn display_path(path: &[PathSeg]) -> String {
     let mut out = String::new();

@@ -81,6 +81,11 @@ impl ClusterState {
         &self.nodes
     }
 
+    /// The position of a node in [`ClusterState::nodes`].
+    pub fn node_position(&self, name: &str) -> Option<usize> {
+        self.node_index.get(name).copied()
+    }
+
     /// The node with this name.
     pub fn node(&self, name: &str) -> Option<&Node> {
         self.node_index.get(name).map(|&i| &self.nodes[i])

@@ -30,6 +30,13 @@ impl Node {
         Resources::from_list(&self.allocatable)
     }
 
+    /// Gives the `index`-th node of the cluster its pod CIDR (`10.244.<index>.0/24`) and its
+    /// internal IP, so that addresses depend only on the order nodes joined.
+    pub fn assign_addresses(&mut self, index: usize) {
+        self.pod_cidr = format!("10.244.{}.0/24", index % 256);
+        self.internal_ip = format!("192.168.{}.{}", 1 + index / 250, 10 + index % 250);
+    }
+
     /// Whether the `Ready` condition is `True`.
     pub fn is_ready(&self) -> bool {
         self.condition("Ready")

@@ -36,20 +36,20 @@ struct TaintSpec {
     effect: String,
 }
 
-fn key(k: &str) -> PathSeg {
-    PathSeg::Key(k.to_string())
-}
-
 /// Builds the nodes of all groups, numbering pod CIDRs and internal IPs in order.
 pub fn build_nodes(groups: &[NodeGroup], src: Source<'_>) -> Result<Vec<Node>, InputError> {
     let mut nodes: Vec<Node> = Vec::new();
     for (g, group) in groups.iter().enumerate() {
-        let path = [key("spec"), key("nodes"), PathSeg::Index(g)];
+        let path = [
+            PathSeg::key("spec"),
+            PathSeg::key("nodes"),
+            PathSeg::Index(g),
+        ];
         let at = |field: &str, sub: Option<&str>| {
             let mut p = path.to_vec();
-            p.push(key(field));
+            p.push(PathSeg::key(field));
             if let Some(s) = sub {
-                p.push(key(s));
+                p.push(PathSeg::key(s));
             }
             p
         };
@@ -76,7 +76,7 @@ pub fn build_nodes(groups: &[NodeGroup], src: Source<'_>) -> Result<Vec<Node>, I
             let effect = TaintEffect::parse(&t.effect).ok_or_else(|| {
                 let mut p = at("taints", None);
                 p.push(PathSeg::Index(i));
-                p.push(key("effect"));
+                p.push(PathSeg::key("effect"));
                 src.error(
                     &p,
                     format!("Unsupported value: \"{}\": supported values: \"NoSchedule\", \"PreferNoSchedule\", \"NoExecute\"", t.effect),
@@ -148,7 +148,7 @@ fn new_node(
     unschedulable: bool,
     index: usize,
 ) -> Node {
-    Node {
+    let mut node = Node {
         meta: ObjectMeta {
             name,
             labels,
@@ -159,10 +159,12 @@ fn new_node(
         taints,
         unschedulable,
         conditions: NodeCondition::healthy_set(crate::engine::SimTime::ZERO),
-        pod_cidr: format!("10.244.{}.0/24", index % 256),
-        internal_ip: format!("192.168.{}.{}", 1 + index / 250, 10 + index % 250),
+        pod_cidr: String::new(),
+        internal_ip: String::new(),
         images: BTreeMap::new(),
-    }
+    };
+    node.assign_addresses(index);
+    node
 }
 
 /// The default cluster, named like a CKA practice cluster: `controlplane` (tainted

@@ -175,12 +175,14 @@ pub fn load_str(text: &str, file: &str, base_dir: &Path) -> Result<Scenario, Inp
     let raw: ScenarioFile = strict(&doc.value, "Scenario", src)?;
     let spec = raw.spec;
     let duration = match &spec.duration {
-        Some(text) => parse_duration_field(text, src, &[key("spec"), key("duration")])?,
+        Some(text) => {
+            parse_duration_field(text, src, &[PathSeg::key("spec"), PathSeg::key("duration")])?
+        }
         None => DEFAULT_DURATION,
     };
     if duration == SimDuration::ZERO {
         return Err(src.error(
-            &[key("spec"), key("duration")],
+            &[PathSeg::key("spec"), PathSeg::key("duration")],
             "duration must be greater than 0",
         ));
     }
@@ -190,7 +192,11 @@ pub fn load_str(text: &str, file: &str, base_dir: &Path) -> Result<Scenario, Inp
     };
     let mut manifests = Vec::new();
     for (i, entry) in spec.manifests.iter().enumerate() {
-        let path = [key("spec"), key("manifests"), PathSeg::Index(i)];
+        let path = [
+            PathSeg::key("spec"),
+            PathSeg::key("manifests"),
+            PathSeg::Index(i),
+        ];
         match (&entry.path, &entry.inline) {
             (Some(rel), None) => {
                 let full: PathBuf = base_dir.join(rel);
@@ -200,7 +206,7 @@ pub fn load_str(text: &str, file: &str, base_dir: &Path) -> Result<Scenario, Inp
                         _ => e.to_string(),
                     };
                     src.error(
-                        &[&path[..], &[key("path")]].concat(),
+                        &[&path[..], &[PathSeg::key("path")]].concat(),
                         format!("cannot read manifest {}: {what}", full.display()),
                     )
                 })?;
@@ -212,7 +218,7 @@ pub fn load_str(text: &str, file: &str, base_dir: &Path) -> Result<Scenario, Inp
                 )?);
             }
             (None, Some(value)) => {
-                let inline_path = [&path[..], &[key("inline")]].concat();
+                let inline_path = [&path[..], &[PathSeg::key("inline")]].concat();
                 crate::manifest::load_value(
                     value,
                     &doc.located,
@@ -231,7 +237,11 @@ pub fn load_str(text: &str, file: &str, base_dir: &Path) -> Result<Scenario, Inp
     }
     let mut timeline = Vec::new();
     for (i, entry) in spec.timeline.iter().enumerate() {
-        let path = [key("spec"), key("timeline"), PathSeg::Index(i)];
+        let path = [
+            PathSeg::key("spec"),
+            PathSeg::key("timeline"),
+            PathSeg::Index(i),
+        ];
         timeline.push(timeline::parse_entry(
             entry,
             src,
@@ -243,8 +253,17 @@ pub fn load_str(text: &str, file: &str, base_dir: &Path) -> Result<Scenario, Inp
     }
     let mut expectations = Vec::new();
     for (i, e) in spec.expect.iter().enumerate() {
-        let path = [key("spec"), key("expect"), PathSeg::Index(i)];
-        let at_time = parse_instant(&e.at, src, &[&path[..], &[key("at")]].concat(), duration)?;
+        let path = [
+            PathSeg::key("spec"),
+            PathSeg::key("expect"),
+            PathSeg::Index(i),
+        ];
+        let at_time = parse_instant(
+            &e.at,
+            src,
+            &[&path[..], &[PathSeg::key("at")]].concat(),
+            duration,
+        )?;
         let (namespace, pod) = match e.pod.split_once('/') {
             Some((ns, name)) => (ns.to_string(), name.to_string()),
             None => ("default".to_string(), e.pod.clone()),
@@ -278,10 +297,6 @@ pub fn load_str(text: &str, file: &str, base_dir: &Path) -> Result<Scenario, Inp
             .get("kubesim.io/description")
             .cloned(),
     })
-}
-
-fn key(k: &str) -> PathSeg {
-    PathSeg::Key(k.to_string())
 }
 
 fn hex_digest(digest: Sha256) -> String {

@@ -80,7 +80,7 @@ impl Scheduler {
 
     /// Adds (`sign` 1) or removes (`sign` -1) a pod's requests from its node's totals.
     fn account(&mut self, state: &ClusterState, node: &str, pod: &PodInfo<'_>, sign: i64) {
-        let Some(index) = state.nodes().iter().position(|n| n.meta.name == node) else {
+        let Some(index) = state.node_position(node) else {
             return;
         };
         let info = &mut self.nodes[index];

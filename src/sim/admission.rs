@@ -114,8 +114,7 @@ fn apply_one(sim: &mut Simulation, manifest: &Manifest, create_only: bool, now: 
             let index = sim.state.nodes().len();
             node.meta.uid = sim.state.new_uid();
             node.meta.creation = now;
-            node.pod_cidr = format!("10.244.{}.0/24", index % 256);
-            node.internal_ip = format!("192.168.{}.{}", 1 + index / 250, 10 + index % 250);
+            node.assign_addresses(index);
             sim.state.add_node(node);
             sim.scheduler.sync_nodes(&sim.state);
             sim.scheduler.queue.move_all_to_active_or_backoff(now);

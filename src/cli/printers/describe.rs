@@ -60,10 +60,7 @@ pub fn pod(state: &ClusterState, pod: &Pod, now: SimTime) -> String {
             let _ = writeln!(
                 w,
                 "Status:\tTerminating (lasts {})",
-                age(
-                    now,
-                    pod.meta.deletion.map_or(deadline, |_| deadline.min(now))
-                )
+                age(now, deadline.min(now))
             );
             let _ = writeln!(
                 w,
