@@ -183,6 +183,7 @@ fn execute(command: Command) -> Result<i32, CliError> {
                 wide: output == Some(Output::Wide),
                 show_labels,
                 name: name.as_deref(),
+                name_prefix: "",
             };
             let (sim, _) = simulate_to(&at)?;
             print!("{}", get(&sim, &resource, output, &opts)?);
@@ -342,7 +343,7 @@ fn get(
         match kind {
             "Pod" => {
                 for (_, pod) in sim.state.pods_by_name() {
-                    if opts_match(opts, &pod.meta.namespace, &pod.meta.name, &pod.meta.labels) {
+                    if opts.wants(&pod.meta.namespace, &pod.meta.name, &pod.meta.labels) {
                         items.push(crate::manifest::render::pod(pod));
                         names.push(format!("pod/{}", pod.meta.name));
                     }
@@ -383,18 +384,17 @@ fn get(
         "Node" => printers::get::nodes(&sim.state, now, opts),
         "Event" => printers::get::events(&sim.state, now, opts),
         "all" => {
+            let prefixed = |name_prefix| GetOptions {
+                name_prefix,
+                ..opts.clone()
+            };
             let parts: Vec<String> = [
-                printers::get::pods(&sim.state, now, opts).map(|t| prefix_names(&t, "pod/")),
-                printers::get::stored(&sim.state, "Service", now, opts)
-                    .map(|t| prefix_names(&t, "service/")),
-                printers::get::stored(&sim.state, "DaemonSet", now, opts)
-                    .map(|t| prefix_names(&t, "daemonset.apps/")),
-                printers::get::stored(&sim.state, "Deployment", now, opts)
-                    .map(|t| prefix_names(&t, "deployment.apps/")),
-                printers::get::stored(&sim.state, "ReplicaSet", now, opts)
-                    .map(|t| prefix_names(&t, "replicaset.apps/")),
-                printers::get::stored(&sim.state, "Job", now, opts)
-                    .map(|t| prefix_names(&t, "job.batch/")),
+                printers::get::pods(&sim.state, now, &prefixed("pod/")),
+                printers::get::stored(&sim.state, "Service", now, &prefixed("service/")),
+                printers::get::stored(&sim.state, "DaemonSet", now, &prefixed("daemonset.apps/")),
+                printers::get::stored(&sim.state, "Deployment", now, &prefixed("deployment.apps/")),
+                printers::get::stored(&sim.state, "ReplicaSet", now, &prefixed("replicaset.apps/")),
+                printers::get::stored(&sim.state, "Job", now, &prefixed("job.batch/")),
             ]
             .into_iter()
             .flatten()
@@ -418,41 +418,4 @@ fn get(
             ),
         },
     })
-}
-
-fn opts_match(
-    opts: &GetOptions<'_>,
-    ns: &str,
-    name: &str,
-    labels: &std::collections::BTreeMap<String, String>,
-) -> bool {
-    (opts.all_namespaces || ns == opts.namespace.unwrap_or("default"))
-        && opts.name.is_none_or(|n| n == name)
-        && opts.selector.matches(labels)
-}
-
-/// Re-aligns a table with `kind/` before every name, as `kubectl get all` prints.
-fn prefix_names(table: &str, prefix: &str) -> String {
-    let rows: Vec<Vec<String>> = table
-        .lines()
-        .enumerate()
-        .map(|(i, line)| {
-            let mut cells: Vec<String> = split_cells(line);
-            if i > 0 {
-                cells[0] = format!("{prefix}{}", cells[0]);
-            }
-            cells
-        })
-        .collect();
-    printers::table::get_table(&rows)
-}
-
-/// Splits an aligned row back into cells (cells are separated by runs of 3 or more spaces or
-/// single spaces inside headers such as `NOMINATED NODE`).
-fn split_cells(line: &str) -> Vec<String> {
-    line.split("   ")
-        .map(str::trim)
-        .filter(|c| !c.is_empty())
-        .map(str::to_string)
-        .collect()
 }

@@ -10,6 +10,7 @@ use crate::model::time::age;
 use crate::model::{ClusterState, Node};
 
 /// What to list and how.
+#[derive(Clone)]
 pub struct GetOptions<'a> {
     pub namespace: Option<&'a str>,
     pub all_namespaces: bool,
@@ -17,10 +18,13 @@ pub struct GetOptions<'a> {
     pub wide: bool,
     pub show_labels: bool,
     pub name: Option<&'a str>,
+    /// Put before every name, as `kubectl get all` writes `pod/web` (empty otherwise).
+    pub name_prefix: &'a str,
 }
 
 impl GetOptions<'_> {
-    fn wants(
+    /// Whether an object with this namespace, name and labels is to be listed.
+    pub fn wants(
         &self,
         namespace: &str,
         name: &str,
@@ -59,6 +63,7 @@ fn finish(
     }
     let mut table = vec![header];
     for (ns, mut cells, labels) in rows {
+        cells[0].insert_str(0, opts.name_prefix);
         if opts.all_namespaces {
             cells.insert(0, ns);
         }
