@@ -104,6 +104,12 @@ fn run_without_arguments_plays_the_demo() {
         "{text}"
     );
     assert!(text.contains("\nnodes: 3\npods: 4: 1 Pending, 3 Running\nrestarts: 0\nunschedulable: default/too-big\n"), "{text}");
+    // Valid but unsimulated fields are named once each, with the first pod that used them.
+    assert!(
+        text.contains("accepted but not simulated yet:\n  spec.containers[].args (first in pod/liveness-exam at <embedded demo>:23)\n"),
+        "{text}"
+    );
+    assert_eq!(text.matches("spec.containers[].args").count(), 1, "{text}");
 }
 
 #[test]
@@ -323,7 +329,7 @@ fn output_yaml_renders_api_objects_with_status() {
     let text = stdout(&o);
     assert!(
         text.starts_with(
-            "apiVersion: v1\nkind: Pod\nmetadata:\n  creationTimestamp: 2025-01-01T00:00:00Z\n"
+            "apiVersion: v1\nkind: Pod\nmetadata:\n  creationTimestamp: \"2025-01-01T00:00:00Z\"\n"
         ),
         "{text}"
     );
@@ -342,5 +348,31 @@ fn output_yaml_renders_api_objects_with_status() {
     assert_eq!(
         stdout(&o),
         "pod/limits-pod\npod/liveness-exam\npod/too-big\npod/web\n"
+    );
+}
+
+#[test]
+fn output_yaml_and_name_cover_kinds_not_simulated_yet() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("deploy.yaml");
+    std::fs::write(
+        &file,
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  labels: {app: web}\nspec:\n  replicas: 2\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec:\n      containers:\n      - name: nginx\n        image: nginx\n",
+    )
+    .unwrap();
+    let f = file.to_str().unwrap();
+    let o = kubesim(&["get", "deploy", "web", "-f", f, "--at", "1s", "-o", "yaml"]);
+    assert_eq!(
+        stdout(&o),
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  creationTimestamp: \"2025-01-01T00:00:00Z\"\n  labels:\n    app: web\n  name: web\n  namespace: default\nspec:\n  replicas: 2\n  selector:\n    matchLabels:\n      app: web\n  template:\n    metadata:\n      labels:\n        app: web\n    spec:\n      containers:\n      - image: nginx\n        name: nginx\n"
+    );
+    let o = kubesim(&["get", "all", "-f", f, "--at", "1s", "-o", "name"]);
+    assert_eq!(stdout(&o), "deployment.apps/web\n");
+    let o = kubesim(&[
+        "get", "deploy", "-l", "app=db", "-f", f, "--at", "1s", "-o", "json",
+    ]);
+    assert_eq!(
+        stdout(&o),
+        "{\n  \"apiVersion\": \"v1\",\n  \"items\": [],\n  \"kind\": \"List\",\n  \"metadata\": {\n    \"resourceVersion\": \"\"\n  }\n}\n"
     );
 }

@@ -136,6 +136,12 @@ pub(super) fn summary(
             sim.not_simulated.join(", ")
         );
     }
+    if !sim.unsimulated_fields.is_empty() {
+        let _ = writeln!(out, "accepted but not simulated yet:");
+        for (field, first) in &sim.unsimulated_fields {
+            let _ = writeln!(out, "  {field} (first in {first})");
+        }
+    }
     let _ = writeln!(
         out,
         "events processed: {}, trace records: {}",

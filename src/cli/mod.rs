@@ -314,6 +314,15 @@ fn run(
     Ok(0)
 }
 
+/// The kinds `kubectl get all` lists after pods, in its order, with their `-o name` prefixes.
+const ALL_STORED_KINDS: [(&str, &str); 5] = [
+    ("Service", "service/"),
+    ("DaemonSet", "daemonset.apps/"),
+    ("Deployment", "deployment.apps/"),
+    ("ReplicaSet", "replicaset.apps/"),
+    ("Job", "job.batch/"),
+];
+
 fn get(
     sim: &Simulation,
     resource: &str,
@@ -340,29 +349,42 @@ fn get(
     if matches!(output, Some(Output::Json | Output::Yaml | Output::Name)) {
         let mut items = Vec::new();
         let mut names = Vec::new();
-        match kind {
-            "Pod" => {
-                for (_, pod) in sim.state.pods_by_name() {
-                    if opts.wants(&pod.meta.namespace, &pod.meta.name, &pod.meta.labels) {
-                        items.push(crate::manifest::render::pod(pod));
-                        names.push(format!("pod/{}", pod.meta.name));
-                    }
+        if kind == "Event" {
+            return Err(CliError::Usage(
+                "-o json|yaml|name is not supported for events yet; use the table or the trace"
+                    .to_string(),
+            ));
+        }
+        if matches!(kind, "Pod" | "all") {
+            for (_, pod) in sim.state.pods_by_name() {
+                if opts.wants(&pod.meta.namespace, &pod.meta.name, &pod.meta.labels) {
+                    items.push(crate::manifest::render::pod(pod));
+                    names.push(format!("pod/{}", pod.meta.name));
                 }
             }
-            "Node" => {
-                for node in sim.state.nodes() {
-                    if opts.name.is_none_or(|n| n == node.meta.name)
-                        && opts.selector.matches(&node.meta.labels)
-                    {
-                        items.push(crate::manifest::render::node(node));
-                        names.push(format!("node/{}", node.meta.name));
-                    }
+        }
+        if kind == "Node" {
+            for node in sim.state.nodes() {
+                if opts.name.is_none_or(|n| n == node.meta.name)
+                    && opts.selector.matches(&node.meta.labels)
+                {
+                    items.push(crate::manifest::render::node(node));
+                    names.push(format!("node/{}", node.meta.name));
                 }
             }
-            _ => {
-                return Err(CliError::Usage(format!(
-                    "-o json|yaml|name supports pods and nodes so far, not {resource}"
-                )))
+        }
+        let stored_kinds: Vec<&str> = match kind {
+            "all" => ALL_STORED_KINDS.iter().map(|(k, _)| *k).collect(),
+            "Pod" | "Node" => Vec::new(),
+            _ => vec![kind],
+        };
+        for stored_kind in stored_kinds {
+            for ((k, ns, name), object) in &sim.state.objects {
+                if k == stored_kind && opts.wants(ns, name, &object.labels()) {
+                    items.push(crate::manifest::render::stored(object));
+                    let resource = crate::model::meta::resource_name(k, &object.api_version);
+                    names.push(format!("{resource}/{name}"));
+                }
             }
         }
         let value = if opts.name.is_some() && items.len() == 1 {
@@ -388,17 +410,14 @@ fn get(
                 name_prefix,
                 ..opts.clone()
             };
-            let parts: Vec<String> = [
-                printers::get::pods(&sim.state, now, &prefixed("pod/")),
-                printers::get::stored(&sim.state, "Service", now, &prefixed("service/")),
-                printers::get::stored(&sim.state, "DaemonSet", now, &prefixed("daemonset.apps/")),
-                printers::get::stored(&sim.state, "Deployment", now, &prefixed("deployment.apps/")),
-                printers::get::stored(&sim.state, "ReplicaSet", now, &prefixed("replicaset.apps/")),
-                printers::get::stored(&sim.state, "Job", now, &prefixed("job.batch/")),
-            ]
-            .into_iter()
-            .flatten()
-            .collect();
+            let stored = ALL_STORED_KINDS.iter().map(|(kind, resource)| {
+                printers::get::stored(&sim.state, kind, now, &prefixed(resource))
+            });
+            let parts: Vec<String> =
+                std::iter::once(printers::get::pods(&sim.state, now, &prefixed("pod/")))
+                    .chain(stored)
+                    .flatten()
+                    .collect();
             (!parts.is_empty()).then(|| parts.join("\n"))
         }
         stored => printers::get::stored(&sim.state, stored, now, opts),

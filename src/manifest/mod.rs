@@ -10,7 +10,9 @@ pub mod decode;
 pub mod error;
 mod hints;
 pub mod render;
+mod unsimulated;
 pub mod yaml;
+mod yaml_out;
 
 use std::path::Path;
 
@@ -45,6 +47,8 @@ pub enum Object {
 pub struct PodManifest {
     pub metadata: k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
     pub spec: crate::model::PodSpec,
+    /// Fields given that are valid but not simulated yet (`spec.volumes`), for a one-time note.
+    pub unsimulated: Vec<String>,
 }
 
 /// An object of a kind kubesim accepts but does not act on yet.
@@ -65,11 +69,7 @@ impl StoredKind {
 
     /// kubectl's `resource.group` name (`deployment.apps`, `service`).
     pub fn resource_name(&self) -> String {
-        let lower = self.kind.to_ascii_lowercase();
-        match self.api_version.split_once('/') {
-            Some((group, _)) => format!("{lower}.{group}"),
-            None => lower,
-        }
+        crate::model::meta::resource_name(self.kind, &self.api_version)
     }
 
     /// The plural resource name as API errors print it (`deployments.apps`).
@@ -301,6 +301,7 @@ fn decode_pod(value: &Value, src: Source<'_>) -> Result<Object, InputError> {
     Ok(Object::Pod(Box::new(PodManifest {
         metadata: pod.metadata,
         spec,
+        unsimulated: unsimulated::pod_spec_fields(&value["spec"], "spec"),
     })))
 }
 

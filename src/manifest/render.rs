@@ -220,12 +220,22 @@ pub fn node(node: &Node) -> Value {
     })
 }
 
+/// An object of a kind not simulated yet, as given plus the metadata the API server sets. No
+/// status: without its controller, nothing would have written one.
+pub fn stored(object: &crate::model::cluster::StoredObject) -> Value {
+    let mut body = object.body.clone();
+    if let Some(meta) = body.get_mut("metadata").and_then(Value::as_object_mut) {
+        if !object.namespace.is_empty() {
+            meta.insert("namespace".into(), json!(object.namespace));
+        }
+        meta.insert("creationTimestamp".into(), json!(rfc3339(object.creation)));
+    }
+    body
+}
+
 /// Several objects as kubectl prints a list (`apiVersion: v1, kind: List, items: [...]`).
 pub fn list(items: Vec<Value>) -> Value {
     json!({"apiVersion": "v1", "items": items, "kind": "List", "metadata": {"resourceVersion": ""}})
 }
 
-/// YAML as kubectl prints it (keys sorted, list items at their parent's indentation).
-pub fn to_yaml(value: &Value) -> String {
-    serde_yaml::to_string(value).unwrap_or_default()
-}
+pub use super::yaml_out::to_yaml;

@@ -301,6 +301,28 @@ fn resolve_scalar(text: &str, style: ScalarStyle, tagged: bool) -> Value {
     Value::String(s.to_string())
 }
 
+/// Whether a plain scalar with this text reads back as a string (not null, bool or number).
+pub fn resolves_to_string(text: &str) -> bool {
+    resolve_scalar(text, ScalarStyle::Plain, false).is_string() && !looks_like_timestamp(text)
+}
+
+/// go-yaml's timestamp shapes (`2006-1-2`, then optionally `T`, `t` or a space and a time):
+/// such plain strings would read back as timestamps, so writers quote them.
+fn looks_like_timestamp(s: &str) -> bool {
+    let b = s.as_bytes();
+    let digits = |from: usize| b[from..].iter().take_while(|c| c.is_ascii_digit()).count();
+    if b.len() < 8 || digits(0) != 4 || b[4] != b'-' {
+        return false;
+    }
+    let month = digits(5);
+    if !(1..=2).contains(&month) || b.get(5 + month) != Some(&b'-') {
+        return false;
+    }
+    let day_at = 6 + month;
+    let day = digits(day_at);
+    (1..=2).contains(&day) && matches!(b.get(day_at + day), None | Some(b'T' | b't' | b' '))
+}
+
 fn parse_int(s: &str) -> Option<i64> {
     let (negative, digits) = match s.strip_prefix('-') {
         Some(rest) => (true, rest),

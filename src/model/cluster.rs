@@ -25,6 +25,16 @@ pub struct StoredObject {
     pub body: serde_json::Value,
 }
 
+impl StoredObject {
+    /// `metadata.labels` of the stored body, empty when absent.
+    pub fn labels(&self) -> BTreeMap<String, String> {
+        self.body
+            .pointer("/metadata/labels")
+            .and_then(|l| serde_json::from_value(l.clone()).ok())
+            .unwrap_or_default()
+    }
+}
+
 /// Everything the API server would hold. Iteration orders are by name (BTreeMap) or by creation
 /// (Vec), never by hash, so whatever is derived from them is deterministic.
 #[derive(Debug, Default)]

@@ -32,3 +32,13 @@ impl ObjectMeta {
         }
     }
 }
+
+/// kubectl's `resource.group` name for a kind (`deployment.apps`, `service`), as `kubectl get -o
+/// name` and `kubectl apply` print it.
+pub fn resource_name(kind: &str, api_version: &str) -> String {
+    let lower = kind.to_ascii_lowercase();
+    match api_version.split_once('/') {
+        Some((group, _)) => format!("{lower}.{group}"),
+        None => lower,
+    }
+}

@@ -48,6 +48,11 @@ fn apply_one(sim: &mut Simulation, manifest: &Manifest, create_only: bool, now: 
                     format!("pod/{name} unchanged")
                 };
             }
+            for field in &pod.unsimulated {
+                sim.unsimulated_fields
+                    .entry(field.clone())
+                    .or_insert_with(|| format!("pod/{name} at {}", manifest.origin));
+            }
             let mut spec = pod.spec.clone();
             // K8S: plugin/pkg/admission/priority (priorityClassName → spec.priority)
             if let Some(class) = &spec.priority_class_name {

@@ -60,6 +60,9 @@ pub struct Simulation {
     pub stats: Stats,
     /// Objects of kinds kubesim stores but does not act on yet, as `kind/name` lines.
     pub not_simulated: Vec<String>,
+    /// Valid fields given but not simulated yet (`spec.volumes`), each with the first object that
+    /// used it: noted once per run, however many pods carry it.
+    pub unsimulated_fields: std::collections::BTreeMap<String, String>,
     end: SimTime,
     /// A failure to write the trace, reported by `run_until`.
     trace_error: Option<std::io::Error>,
@@ -107,6 +110,7 @@ impl Simulation {
             last_record: None,
             stats: Stats::default(),
             not_simulated: Vec::new(),
+            unsimulated_fields: Default::default(),
             end: SimTime::ZERO + scenario.duration,
             trace_error: None,
         };

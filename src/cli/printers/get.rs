@@ -241,11 +241,7 @@ pub fn stored(
 ) -> Option<String> {
     let mut rows = Vec::new();
     for ((k, ns, name), object) in &state.objects {
-        let labels = object
-            .body
-            .pointer("/metadata/labels")
-            .and_then(|l| serde_json::from_value(l.clone()).ok())
-            .unwrap_or_default();
+        let labels = object.labels();
         if k != kind || !opts.wants(ns, name, &labels) {
             continue;
         }
