@@ -103,13 +103,25 @@ fn run_without_arguments_plays_the_demo() {
         text.starts_with("scenario demo (seed 7): simulated 5m0s in "),
         "{text}"
     );
-    assert!(text.contains("\nnodes: 3\npods: 4: 1 Pending, 3 Running\nrestarts: 0\nunschedulable: default/too-big\n"), "{text}");
-    // Valid but unsimulated fields are named once each, with the first pod that used them.
+    assert!(text.contains("\nnodes: 3\npods: 4: 1 CrashLoopBackOff, 1 Pending, 2 Running\nrestarts: 8\nunschedulable: default/too-big\n"), "{text}");
+}
+
+#[test]
+fn unsimulated_fields_are_named_once_with_the_first_pod_using_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("pods.yaml");
+    let pod = |name: &str| {
+        format!("apiVersion: v1\nkind: Pod\nmetadata: {{name: {name}}}\nspec:\n  volumes: [{{name: data, emptyDir: {{}}}}]\n  containers:\n  - {{name: c, image: nginx, volumeMounts: [{{name: data, mountPath: /data}}]}}\n")
+    };
+    std::fs::write(&file, format!("{}---\n{}", pod("a"), pod("b"))).unwrap();
+    let o = kubesim(&["run", file.to_str().unwrap()]);
+    let text = stdout(&o);
+    let at = file.display();
     assert!(
-        text.contains("accepted but not simulated yet:\n  spec.containers[].args (first in pod/liveness-exam at <embedded demo>:23)\n"),
+        text.contains(&format!("accepted but not simulated yet:\n  spec.containers[].volumeMounts (first in pod/a at {at}:1)\n  spec.volumes (first in pod/a at {at}:1)\n")),
         "{text}"
     );
-    assert_eq!(text.matches("spec.containers[].args").count(), 1, "{text}");
+    assert_eq!(text.matches("spec.volumes").count(), 1, "{text}");
 }
 
 #[test]
@@ -117,11 +129,11 @@ fn get_pods_prints_kubectl_columns() {
     let o = kubesim(&["get", "pods", "-f", "scenarios/demo.yaml", "--at", "30s"]);
     assert_eq!(
         stdout(&o),
-        "NAME            READY   STATUS    RESTARTS   AGE\n\
-         limits-pod      1/1     Running   0          30s\n\
-         liveness-exam   1/1     Running   0          30s\n\
-         too-big         0/1     Pending   0          30s\n\
-         web             1/1     Running   0          30s\n"
+        "NAME            READY   STATUS             RESTARTS      AGE\n\
+         limits-pod      0/1     CrashLoopBackOff   2 (15s ago)   30s\n\
+         liveness-exam   1/1     Running            0             30s\n\
+         too-big         0/1     Pending            0             30s\n\
+         web             1/1     Running            0             30s\n"
     );
     // Before the image is pulled the container is still being created.
     let o = kubesim(&[
@@ -305,12 +317,13 @@ fn timeline_delete_waits_for_the_grace_period() {
     let f = file.to_str().unwrap();
     let o = kubesim(&["get", "pods", "-f", f, "--at", "45s"]);
     assert_eq!(stdout(&o), "NAME      READY   STATUS        RESTARTS   AGE\nsleeper   1/1     Terminating   0          45s\n");
+    // SIGKILL at 60 s; the PLEG relist notices the exit at 61 s and the pod goes.
     let o = kubesim(&["get", "pods", "-f", f, "--at", "61s"]);
     assert_eq!(stdout(&o), "No resources found in default namespace.\n");
     let o = kubesim(&["run", f, "--trace", "-"]);
     let trace = stdout(&o);
     assert!(trace.contains(r#""t":30000,"time":"30s","object":{"kind":"Command","name":"kubectl"},"change":{"what":"command","command":"delete pod sleeper","output":"pod \"sleeper\" deleted"}"#), "{trace}");
-    assert!(trace.contains(r#""t":60000,"time":"1m0s","object":{"kind":"Pod","namespace":"default","name":"sleeper"},"change":{"what":"deleted"}"#), "{trace}");
+    assert!(trace.contains(r#""t":61000,"time":"1m1s","object":{"kind":"Pod","namespace":"default","name":"sleeper"},"change":{"what":"deleted"}"#), "{trace}");
 }
 
 #[test]

@@ -1,21 +1,8 @@
-//! Images: the sizes of common images (for pull times) and the per-node image cache rules.
+//! Images: sizes and existence (from the behaviour catalogue), pull times, and the references
+//! the node's image cache and the pull errors use.
 
+use super::behaviour::catalogue;
 use crate::engine::SimDuration;
-
-/// Compressed sizes of common images, in bytes, as a registry reports them (linux/amd64).
-/// Unknown images get [`DEFAULT_IMAGE_SIZE`]; the kubelet issue grows this into a catalogue
-/// with start latencies and behaviours.
-const SIZES: &[(&str, i64)] = &[
-    ("nginx", 72_000_000),
-    ("httpd", 58_000_000),
-    ("redis", 45_000_000),
-    ("busybox", 2_200_000),
-    ("alpine", 3_600_000),
-    ("centos", 76_000_000),
-    ("ubuntu", 29_000_000),
-    ("polinux/stress", 4_000_000),
-    ("registry.k8s.io/pause", 320_000),
-];
 
 /// Size assumed for an image kubesim knows nothing about.
 pub const DEFAULT_IMAGE_SIZE: i64 = 50_000_000;
@@ -34,13 +21,14 @@ pub fn repository(image: &str) -> &str {
         .unwrap_or(without_tag)
 }
 
-/// The image's size in bytes.
+/// The image's compressed size in bytes.
 pub fn size(image: &str) -> i64 {
-    let repo = repository(image);
-    SIZES
-        .iter()
-        .find(|(name, _)| *name == repo)
-        .map_or(DEFAULT_IMAGE_SIZE, |(_, size)| *size)
+    catalogue::lookup(image).map_or(DEFAULT_IMAGE_SIZE, |i| i.size_bytes as i64)
+}
+
+/// Whether a registry would serve the image (`redis123` does not exist).
+pub fn exists(image: &str) -> bool {
+    catalogue::exists(image)
 }
 
 /// How long pulling `bytes` takes at `bytes_per_sec` after a fixed overhead.
@@ -48,8 +36,7 @@ pub fn pull_duration(bytes: i64, bytes_per_sec: i64, overhead: SimDuration) -> S
     overhead + SimDuration::from_millis((bytes.max(0) as u64 * 1000) / bytes_per_sec.max(1) as u64)
 }
 
-/// The image name with `:latest` added when it has no tag, as the image cache keys it.
-// K8S: pkg/scheduler/framework/plugins/imagelocality/image_locality.go (normalizedImageName)
+/// The reference as the node's image cache keys it: with a tag (`nginx` → `nginx:latest`).
 pub fn normalized(image: &str) -> String {
     if crate::manifest::image_tag(image).is_some() {
         image.to_string()
@@ -58,20 +45,60 @@ pub fn normalized(image: &str) -> String {
     }
 }
 
+/// The fully qualified reference containerd resolves (`redis123` →
+/// `docker.io/library/redis123:latest`).
+fn fully_qualified(image: &str) -> String {
+    let tagged = normalized(image);
+    let first = tagged.split('/').next().unwrap_or_default();
+    let has_registry = tagged.contains('/')
+        && (first.contains('.') || first.contains(':') || first == "localhost");
+    if has_registry {
+        tagged
+    } else if tagged.contains('/') {
+        format!("docker.io/{tagged}")
+    } else {
+        format!("docker.io/library/{tagged}")
+    }
+}
+
+/// containerd's error for an image that does not exist, as the `Failed` event quotes it.
+// K8S: containerd 1.7 remotes/docker resolver (Docker Hub answers 401 for unknown repositories)
+pub fn pull_error(image: &str) -> String {
+    let reference = fully_qualified(image);
+    format!(
+        "failed to pull and unpack image \"{reference}\": failed to resolve reference \"{reference}\": pull access denied, repository does not exist or may require authorization: server message: insufficient_scope: authorization failed"
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn repositories_and_sizes() {
+    fn repositories_and_references() {
         assert_eq!(repository("nginx:1.14"), "nginx");
         assert_eq!(repository("docker.io/library/nginx"), "nginx");
-        assert_eq!(repository("localhost:5000/app:v1"), "localhost:5000/app");
-        assert_eq!(size("busybox:1.28"), 2_200_000);
-        assert_eq!(normalized("busybox"), "busybox:latest");
         assert_eq!(
-            pull_duration(20_000_000, 10_000_000, SimDuration::from_millis(500)),
-            SimDuration::from_millis(2500)
+            repository("localhost:5000/team/app:v1"),
+            "localhost:5000/team/app"
         );
+        assert_eq!(
+            fully_qualified("redis123"),
+            "docker.io/library/redis123:latest"
+        );
+        assert_eq!(
+            fully_qualified("luksa/kubia"),
+            "docker.io/luksa/kubia:latest"
+        );
+        assert_eq!(
+            fully_qualified("registry.k8s.io/pause:3.10"),
+            "registry.k8s.io/pause:3.10"
+        );
+    }
+
+    #[test]
+    fn pull_time_follows_size_and_bandwidth() {
+        let d = pull_duration(72_000_000, 20_000_000, SimDuration::from_millis(500));
+        assert_eq!(d.as_millis(), 4_100);
     }
 }

@@ -1,19 +1,29 @@
 //! The kubelet: for each pod bound to its node, a pod worker that creates the sandbox, pulls
-//! images, starts init containers one at a time and then the app containers, keeps the pod's
-//! status (phase, conditions, container states) and stops containers when the pod is deleted.
+//! images, runs init containers one at a time and then the app containers, probes them,
+//! restarts them under the pod's restartPolicy with CrashLoopBackOff, OOM-kills those that go
+//! over their memory limit, and stops them when the pod is deleted. It keeps the pod's status
+//! (phase, conditions, container states) as upstream's kubelet reports it.
 //!
-//! This is the foundation's thin but real path. What a container *does* once started (exit,
-//! memory growth, probes) arrives with the kubelet issue; until then a started container runs
-//! until it is stopped, and says so in the fidelity table.
+//! What a container *does* comes from `behaviour` (an image catalogue and a shell
+//! interpreter), run by the simulated runtime in `runtime`.
 
+mod backoff;
+pub mod behaviour;
+mod eviction;
 pub mod images;
+mod lifecycle;
+mod prober;
+mod runtime;
 mod status;
+mod sync;
 
 use std::collections::BTreeMap;
 
 use crate::engine::{SimDuration, SimTime};
-use crate::model::pod::PullPolicy;
-use crate::model::{ClusterState, Event, EventType, ObjectRef, PodId};
+use crate::model::{ClusterState, Event, EventType, ObjectRef, Pod, PodId};
+use backoff::Backoff;
+use prober::{ProbeKind, Worker};
+use runtime::Instance;
 
 /// The kubelet's name in events (`From: kubelet`).
 pub const COMPONENT: &str = "kubelet";
@@ -27,7 +37,8 @@ pub struct Timings {
     pub sandbox: SimDuration,
     /// CRI CreateContainer + StartContainer for one container.
     pub container_start: SimDuration,
-    /// Registry round trips before the first byte of a pull.
+    /// Registry round trips before the first byte of a pull (and the time a failing pull
+    /// takes to fail).
     pub pull_overhead: SimDuration,
     /// Registry bandwidth per node, in bytes per second.
     pub pull_bytes_per_sec: i64,
@@ -44,32 +55,132 @@ impl Default for Timings {
     }
 }
 
+/// How often the kubelet's PLEG relists containers: an exit is noticed at the next relist.
+// K8S: pkg/kubelet/kubelet.go (genericPlegRelistPeriod = 1s)
+const PLEG_RELIST: SimDuration = SimDuration::from_secs(1);
+
+/// How soon the pod worker retries a sync that failed (image pull errors).
+// K8S: pkg/kubelet/kubelet.go (backOffPeriod = 10s)
+// DEVIATION: upstream adds 0-50% jitter to the retry; kubesim retries after exactly 10 s.
+const SYNC_ERROR_RETRY: SimDuration = SimDuration::from_secs(10);
+
 /// Which container of a pod: an init container or an app container, by index.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Slot {
     pub init: bool,
     pub index: usize,
 }
 
-/// Things that happen to a pod worker later.
+/// Things that happen to a pod worker later. `instance` numbers a container's successive runs,
+/// so that an event meant for a container that has since been replaced is ignored.
 #[derive(Debug, Clone, PartialEq)]
 pub enum KubeletEvent {
     /// The pod sandbox is up; the pod has its IP.
     SandboxReady(PodId),
-    /// An image pull finished.
+    /// The pod worker syncs the pod: starts or restarts what should run.
+    Sync(PodId),
+    /// An image pull finished after `pulling` (`waited` includes the queue for the puller).
     ImagePulled {
         pod: PodId,
         slot: Slot,
-        pull: SimDuration,
+        pulling: SimDuration,
+        waited: SimDuration,
     },
+    /// An image pull failed (the image does not exist).
+    ImagePullFailed { pod: PodId, slot: Slot },
     /// A container's process is running.
-    ContainerStarted { pod: PodId, slot: Slot },
-    /// A container's process ended.
-    ContainerExited {
+    ContainerStarted {
         pod: PodId,
         slot: Slot,
-        exit_code: i32,
+        instance: u64,
     },
+    /// A container's process reaches its next step.
+    ProcessWake {
+        pod: PodId,
+        slot: Slot,
+        instance: u64,
+    },
+    /// A container's memory crosses its limit: the kernel OOM-kills it.
+    OomKill {
+        pod: PodId,
+        slot: Slot,
+        instance: u64,
+    },
+    /// The grace period of a stop is over: SIGKILL.
+    SigKill {
+        pod: PodId,
+        slot: Slot,
+        instance: u64,
+    },
+    /// The PLEG relist notices that a container has exited.
+    ExitNoticed {
+        pod: PodId,
+        slot: Slot,
+        instance: u64,
+    },
+    /// A probe worker's ticker fires.
+    ProbeTick {
+        pod: PodId,
+        slot: Slot,
+        kind: ProbeKind,
+    },
+    /// The node's eviction manager checks memory.
+    EvictionCheck(String),
+}
+
+impl KubeletEvent {
+    /// The pod the event is about, if it is about one.
+    pub fn pod(&self) -> Option<PodId> {
+        Some(match self {
+            KubeletEvent::EvictionCheck(_) => return None,
+            KubeletEvent::SandboxReady(pod) | KubeletEvent::Sync(pod) => *pod,
+            KubeletEvent::ImagePulled { pod, .. }
+            | KubeletEvent::ImagePullFailed { pod, .. }
+            | KubeletEvent::ContainerStarted { pod, .. }
+            | KubeletEvent::ProcessWake { pod, .. }
+            | KubeletEvent::OomKill { pod, .. }
+            | KubeletEvent::SigKill { pod, .. }
+            | KubeletEvent::ExitNoticed { pod, .. }
+            | KubeletEvent::ProbeTick { pod, .. } => *pod,
+        })
+    }
+}
+
+/// How a container's process ended, as the runtime reports it.
+#[derive(Debug, Clone)]
+struct Exit {
+    code: i32,
+    reason: &'static str,
+    started: SimTime,
+    finished: SimTime,
+}
+
+/// The runtime side of one container slot.
+#[derive(Default)]
+struct SlotRun {
+    /// How many instances were created; the current one is this number.
+    instance: u64,
+    /// The live process, from start until exit.
+    live: Option<Instance>,
+    /// When the live process started.
+    started: Option<SimTime>,
+    /// A stop was requested (SIGTERM sent).
+    stopping: bool,
+    /// The trace already says this run's behaviour is unknown.
+    noted: bool,
+    /// An exit the PLEG has not noticed yet.
+    exit: Option<Exit>,
+}
+
+/// The kubelet's state for one pod.
+struct PodWorker {
+    slots: BTreeMap<Slot, SlotRun>,
+    probes: BTreeMap<(Slot, ProbeKind), Worker>,
+    /// A pull, create or start in progress: the worker does one at a time, as upstream's
+    /// SyncPod starts containers one after the other.
+    busy: bool,
+    /// When the next sync is queued.
+    sync_at: Option<SimTime>,
 }
 
 /// Per-node runtime state.
@@ -80,13 +191,20 @@ struct NodeRuntime {
     /// Pulls are serialized per node by default: when the puller is free again.
     // K8S: pkg/kubelet/images/puller.go (serialImagePuller, serializeImagePulls default true)
     puller_free_at: SimTime,
+    /// Whether the eviction monitor is ticking.
+    monitoring: bool,
+    /// When memory was last found under the eviction threshold.
+    pressure_seen: Option<SimTime>,
 }
 
 /// All kubelets of the cluster (one per node, sharing the timing model).
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct Kubelets {
     pub timings: Timings,
     nodes: BTreeMap<String, NodeRuntime>,
+    workers: BTreeMap<PodId, PodWorker>,
+    crash_backoff: Backoff,
+    image_backoff: Backoff,
 }
 
 /// Follow-up events a handler asks for, at absolute instants.
@@ -97,12 +215,13 @@ impl Kubelets {
     pub fn new(timings: Timings) -> Self {
         Kubelets {
             timings,
-            nodes: BTreeMap::new(),
+            ..Default::default()
         }
     }
 
-    /// A pod was bound to a node: its kubelet admits it and starts the sandbox.
-    // K8S: pkg/kubelet/kubelet.go (SyncPod: status first, then sandbox)
+    /// A pod was bound to a node: its kubelet admits it, starts its probe workers and creates
+    /// the sandbox.
+    // K8S: pkg/kubelet/kubelet.go (SyncPod: status first, then sandbox); prober_manager.go (AddPod)
     pub fn pod_bound(
         &mut self,
         state: &mut ClusterState,
@@ -117,6 +236,40 @@ impl Kubelets {
         let pod = state.pod_mut(id).expect("checked above");
         status::admit(pod, now);
         pod.status.host_ip = host_ip;
+        let mut worker = PodWorker {
+            slots: BTreeMap::new(),
+            probes: BTreeMap::new(),
+            busy: true,
+            sync_at: None,
+        };
+        // DEVIATION: upstream delays a new worker's first probe by a random fraction of the
+        // period only while the kubelet itself has just started; kubesim's kubelets are taken
+        // to have been running for long, so workers tick from the pod's admission.
+        for (index, c) in pod.spec.containers.iter().enumerate() {
+            let slot = Slot { init: false, index };
+            let probes = [
+                (ProbeKind::Startup, &c.startup_probe),
+                (ProbeKind::Liveness, &c.liveness_probe),
+                (ProbeKind::Readiness, &c.readiness_probe),
+            ];
+            for (kind, probe) in probes {
+                if let Some(probe) = probe {
+                    worker
+                        .probes
+                        .insert((slot, kind), Worker::new(kind, probe.clone()));
+                    out.push((
+                        now,
+                        KubeletEvent::ProbeTick {
+                            pod: id,
+                            slot,
+                            kind,
+                        },
+                    ));
+                }
+            }
+        }
+        self.workers.insert(id, worker);
+        self.watch_node_memory(&node_name, now, out);
         out.push((now + self.timings.sandbox, KubeletEvent::SandboxReady(id)));
     }
 
@@ -128,83 +281,78 @@ impl Kubelets {
         now: SimTime,
         out: &mut Followups,
     ) {
+        if let Some(id) = event.pod() {
+            if state.pod(id).is_none() {
+                self.workers.remove(&id);
+                return;
+            }
+        }
         match event {
-            KubeletEvent::SandboxReady(id) => {
-                let Some(pod) = state.pod(id) else { return };
-                if pod.meta.deletion.is_some() {
+            KubeletEvent::EvictionCheck(node) => self.eviction_check(state, &node, now, out),
+            KubeletEvent::SandboxReady(id) => self.sandbox_ready(state, id, now, out),
+            KubeletEvent::Sync(id) => {
+                let Some(worker) = self.workers.get_mut(&id) else {
                     return;
+                };
+                if worker.sync_at != Some(now) {
+                    return; // superseded by an earlier sync
                 }
-                let node_name = pod.node_name.clone().unwrap_or_default();
-                let cidr = state
-                    .node(&node_name)
-                    .map(|n| n.pod_cidr.clone())
-                    .unwrap_or_default();
-                let runtime = self.nodes.entry(node_name).or_default();
-                runtime.last_ip += 1;
-                let ip = pod_ip(&cidr, runtime.last_ip + 1);
-                let pod = state.pod_mut(id).expect("checked above");
-                pod.status.pod_ip = Some(ip);
-                status::sandbox_ready(pod, now);
-                self.start_next(state, id, now, out);
+                worker.sync_at = None;
+                self.sync(state, id, now, out);
             }
             KubeletEvent::ImagePulled {
-                pod: id,
+                pod,
                 slot,
-                pull,
-            } => {
-                let Some(pod) = state.pod(id) else { return };
-                let image = container(pod, slot).image.clone();
-                let host = pod.node_name.clone();
-                if let Some(node) = host.as_ref().and_then(|n| state.node_mut(n)) {
-                    node.images
-                        .insert(images::normalized(&image), images::size(&image));
-                }
-                let secs = pull.as_millis() as f64 / 1000.0;
-                let message = format!(
-                    "Successfully pulled image \"{image}\" in {} ({} including waiting). Image size: {} bytes.",
-                    go_seconds(secs),
-                    go_seconds(secs),
-                    images::size(&image)
-                );
-                record(state, id, slot, now, EventType::Normal, "Pulled", message);
-                self.create_and_start(state, id, slot, now, out);
+                pulling,
+                waited,
+            } => self.image_pulled(state, pod, slot, pulling, waited, now, out),
+            KubeletEvent::ImagePullFailed { pod, slot } => {
+                self.image_pull_failed(state, pod, slot, now, out)
             }
-            KubeletEvent::ContainerStarted { pod: id, slot } => {
-                let Some(pod) = state.pod(id) else { return };
-                if pod.meta.deletion.is_some() {
-                    return;
-                }
-                let name = container(pod, slot).name.clone();
-                record(
-                    state,
-                    id,
-                    slot,
-                    now,
-                    EventType::Normal,
-                    "Started",
-                    format!("Started container {name}"),
-                );
-                status::container_running(state.pod_mut(id).expect("exists"), slot, now);
-                // DEVIATION: until the kubelet issue models container behaviour, a started
-                // container keeps running; an init container therefore never completes.
-                if !slot.init {
-                    self.start_next(state, id, now, out);
+            KubeletEvent::ContainerStarted {
+                pod,
+                slot,
+                instance,
+            } => self.container_started(state, pod, slot, instance, now, out),
+            KubeletEvent::ProcessWake {
+                pod,
+                slot,
+                instance,
+            } => {
+                if self.is_live(pod, slot, instance) {
+                    self.advance(state, pod, slot, now, out);
                 }
             }
-            KubeletEvent::ContainerExited {
-                pod: id,
+            KubeletEvent::OomKill {
+                pod,
                 slot,
-                exit_code,
+                instance,
             } => {
-                let Some(pod) = state.pod_mut(id) else { return };
-                status::container_exited(pod, slot, exit_code, now);
+                if self.is_live(pod, slot, instance) {
+                    self.process_exited(pod, slot, 137, "OOMKilled", now, out);
+                }
+            }
+            KubeletEvent::SigKill {
+                pod,
+                slot,
+                instance,
+            } => {
+                if self.is_live(pod, slot, instance) {
+                    self.process_exited(pod, slot, 137, "Error", now, out);
+                }
+            }
+            KubeletEvent::ExitNoticed {
+                pod,
+                slot,
+                instance,
+            } => self.exit_noticed(state, pod, slot, instance, now, out),
+            KubeletEvent::ProbeTick { pod, slot, kind } => {
+                self.probe_tick(state, pod, slot, kind, now, out)
             }
         }
     }
 
-    /// Starts the next container the pod needs: the first init container not done, else the
-    /// first app container not started.
-    fn start_next(
+    fn sandbox_ready(
         &mut self,
         state: &mut ClusterState,
         id: PodId,
@@ -212,105 +360,59 @@ impl Kubelets {
         out: &mut Followups,
     ) {
         let Some(pod) = state.pod(id) else { return };
-        let next = status::next_to_start(pod);
-        let Some(slot) = next else { return };
-        let c = container(pod, slot);
-        let (image, policy) = (c.image.clone(), c.image_pull_policy);
-        let node_name = pod.node_name.clone().unwrap_or_default();
-        let present = state
-            .node(&node_name)
-            .is_some_and(|n| n.images.contains_key(&images::normalized(&image)));
-        let must_pull = match policy {
-            PullPolicy::Always => true,
-            PullPolicy::IfNotPresent => !present,
-            PullPolicy::Never => false,
-        };
-        // K8S: pkg/kubelet/images/image_manager.go (EnsureImageExists)
-        if !must_pull {
-            if present {
-                let message = format!("Container image \"{image}\" already present on machine");
-                record(state, id, slot, now, EventType::Normal, "Pulled", message);
-                self.create_and_start(state, id, slot, now, out);
-            } else {
-                let message =
-                    format!("Container image \"{image}\" is not present with pull policy of Never");
-                record(
-                    state,
-                    id,
-                    slot,
-                    now,
-                    EventType::Warning,
-                    "ErrImageNeverPull",
-                    message,
-                );
-                let pod = state.pod_mut(id).expect("exists");
-                status::container_waiting(
-                    pod,
-                    slot,
-                    "ErrImageNeverPull",
-                    Some(format!(
-                        "Container image \"{image}\" is not present with pull policy of Never"
-                    )),
-                );
-            }
+        if pod.meta.deletion.is_some() {
             return;
         }
-        record(
-            state,
-            id,
-            slot,
-            now,
-            EventType::Normal,
-            "Pulling",
-            format!("Pulling image \"{image}\""),
-        );
+        let node_name = pod.node_name.clone().unwrap_or_default();
+        let cidr = state
+            .node(&node_name)
+            .map(|n| n.pod_cidr.clone())
+            .unwrap_or_default();
         let runtime = self.nodes.entry(node_name).or_default();
-        let start = runtime.puller_free_at.max(now);
-        let done = start
-            + images::pull_duration(
-                images::size(&image),
-                self.timings.pull_bytes_per_sec,
-                self.timings.pull_overhead,
-            );
-        runtime.puller_free_at = done;
-        out.push((
-            done,
-            KubeletEvent::ImagePulled {
-                pod: id,
-                slot,
-                pull: done.saturating_duration_since(now),
-            },
-        ));
+        runtime.last_ip += 1;
+        let ip = pod_ip(&cidr, runtime.last_ip + 1);
+        let pod = state.pod_mut(id).expect("checked above");
+        pod.status.pod_ip = Some(ip);
+        status::sandbox_ready(pod, now);
+        if let Some(worker) = self.workers.get_mut(&id) {
+            worker.busy = false;
+        }
+        self.sync(state, id, now, out);
     }
 
-    fn create_and_start(
-        &mut self,
-        state: &mut ClusterState,
-        id: PodId,
-        slot: Slot,
-        now: SimTime,
-        out: &mut Followups,
-    ) {
-        let Some(pod) = state.pod(id) else { return };
-        let name = container(pod, slot).name.clone();
-        // K8S: pkg/kubelet/kuberuntime/kuberuntime_container.go (startContainer events)
-        record(
-            state,
-            id,
-            slot,
-            now,
-            EventType::Normal,
-            "Created",
-            format!("Created container: {name}"),
-        );
-        let started = now + self.timings.container_start;
-        let pod = state.pod_mut(id).expect("exists");
-        status::container_created(pod, slot, id);
-        out.push((started, KubeletEvent::ContainerStarted { pod: id, slot }));
+    /// Queues a sync of the pod at `at`, unless one is queued no later.
+    fn sync_later(&mut self, id: PodId, at: SimTime, out: &mut Followups) {
+        let Some(worker) = self.workers.get_mut(&id) else {
+            return;
+        };
+        if worker.sync_at.is_some_and(|queued| queued <= at) {
+            return;
+        }
+        worker.sync_at = Some(at);
+        out.push((at, KubeletEvent::Sync(id)));
     }
 
-    /// The pod is being deleted: stop every running container.
-    // K8S: pkg/kubelet/kuberuntime/kuberuntime_container.go (killContainer)
+    fn is_live(&self, id: PodId, slot: Slot, instance: u64) -> bool {
+        self.run(id, slot)
+            .is_some_and(|r| r.instance == instance && r.live.is_some())
+    }
+
+    fn run(&self, id: PodId, slot: Slot) -> Option<&SlotRun> {
+        self.workers.get(&id)?.slots.get(&slot)
+    }
+
+    fn run_mut(&mut self, id: PodId, slot: Slot) -> &mut SlotRun {
+        self.workers
+            .get_mut(&id)
+            .expect("a pod with events has a worker")
+            .slots
+            .entry(slot)
+            .or_default()
+    }
+
+    /// The pod is being deleted: stop every running container with the deletion's grace
+    /// period.
+    // K8S: pkg/kubelet/kubelet.go (SyncTerminatingPod → killPod)
     pub fn pod_deleting(
         &mut self,
         state: &mut ClusterState,
@@ -323,30 +425,10 @@ impl Kubelets {
             .meta
             .deletion_grace_period_seconds
             .unwrap_or(pod.spec.termination_grace_period_seconds);
-        let running: Vec<(Slot, String)> = status::running_containers(pod);
-        for (slot, name) in running {
-            record(
-                state,
-                id,
-                slot,
-                now,
-                EventType::Normal,
-                "Killing",
-                format!("Stopping container {name}"),
-            );
-            // DEVIATION: without a behaviour model every process is taken to be PID 1 with no
-            // SIGTERM handler (a shell or `sleep`): it ignores SIGTERM and is SIGKILLed when the
-            // grace period ends (at least 2 s, as upstream enforces), exiting 137.
-            let wait = SimDuration::from_secs(grace.max(2) as u64);
-            let wait = if grace == 0 { SimDuration::ZERO } else { wait };
-            out.push((
-                now + wait,
-                KubeletEvent::ContainerExited {
-                    pod: id,
-                    slot,
-                    exit_code: 137,
-                },
-            ));
+        for (slot, name) in status::running_containers(pod) {
+            let message = format!("Stopping container {name}");
+            let grace = lifecycle::grace_period(grace);
+            self.kill(state, id, slot, message, grace, now, out);
         }
     }
 }
@@ -369,25 +451,21 @@ fn record(
     };
     let involved = ObjectRef::new("Pod", &pod.meta.namespace, &pod.meta.name).container(field);
     let host = pod.node_name.clone();
-    state.record_event(Event {
-        involved,
-        type_,
-        reason: reason.to_string(),
-        message,
-        source: COMPONENT,
-        host,
-        first: now,
-        last: now,
-        count: 1,
-    });
+    state.record_event(Event::new(involved, type_, reason, message, COMPONENT, now).on_node(host));
 }
 
-fn container(pod: &crate::model::Pod, slot: Slot) -> &crate::model::Container {
+fn container(pod: &Pod, slot: Slot) -> &crate::model::Container {
     if slot.init {
         &pod.spec.init_containers[slot.index]
     } else {
         &pod.spec.containers[slot.index]
     }
+}
+
+/// `format.Pod`: how kubelet messages name a pod (`web_default(uid)`).
+// K8S: pkg/kubelet/util/format/pod.go (Pod)
+fn pod_desc(pod: &Pod) -> String {
+    format!("{}_{}({})", pod.meta.name, pod.meta.namespace, pod.meta.uid)
 }
 
 /// The `host`-th address of a `/24` pod CIDR such as `10.244.1.0/24`.
@@ -401,10 +479,4 @@ fn pod_ip(cidr: &str, host: u32) -> String {
     } else {
         format!("10.244.0.{last}")
     }
-}
-
-/// Go's `time.Duration.String()` for a number of seconds, as the Pulled message prints it
-/// (`1.234s`, `2m3.5s`).
-fn go_seconds(secs: f64) -> String {
-    crate::model::duration::GoDuration::from_nanos((secs * 1e9).round() as i64).to_string()
 }

@@ -53,9 +53,12 @@ fn status_mut(pod: &mut Pod, slot: Slot) -> &mut ContainerStatus {
     }
 }
 
-/// The runtime created the container: it has an ID (still waiting until it runs).
-pub fn container_created(pod: &mut Pod, slot: Slot, id: PodId) {
-    let seed = format!("{}/{}/{}/{}", pod.meta.uid, id.0, slot.init, slot.index);
+/// The runtime created the container (its `instance`-th run): it has a new ID.
+pub fn container_created(pod: &mut Pod, slot: Slot, id: PodId, instance: u64) {
+    let seed = format!(
+        "{}/{}/{}/{}/{instance}",
+        pod.meta.uid, id.0, slot.init, slot.index
+    );
     let status = status_mut(pod, slot);
     status.container_id = format!("containerd://{}", digest_hex(&seed));
     status.image_id = format!(
@@ -83,69 +86,108 @@ fn normalized_repo(image: &str) -> String {
     }
 }
 
-/// The container's process is running.
-pub fn container_running(pod: &mut Pod, slot: Slot, now: SimTime) {
-    let spec_has_readiness = if slot.init {
-        false
+/// The status of the container in `slot`.
+pub fn container_status(pod: &Pod, slot: Slot) -> &ContainerStatus {
+    if slot.init {
+        &pod.status.init_container_statuses[slot.index]
     } else {
-        pod.spec.containers[slot.index].readiness_probe.is_some()
-    };
+        &pod.status.container_statuses[slot.index]
+    }
+}
+
+/// The container's process is running. A restart moves the previous run to `lastState` and
+/// counts it. `started` is false while a startup probe has yet to pass; a container is ready
+/// once started unless a readiness probe must pass first.
+// K8S: pkg/kubelet/prober/prober_manager.go (UpdatePodStatus: started, then ready)
+pub fn container_running(
+    pod: &mut Pod,
+    slot: Slot,
+    now: SimTime,
+    started: bool,
+    has_readiness: bool,
+) {
     let status = status_mut(pod, slot);
+    if let Some(previous) = latest_exit(status) {
+        status.last_state = Some(previous);
+        status.restart_count += 1;
+    }
     status.state = ContainerState::Running { started_at: now };
-    status.started = Some(true);
-    // K8S: pkg/kubelet/prober/prober_manager.go (no readiness probe: ready once started)
-    status.ready = !slot.init && !spec_has_readiness;
+    status.started = Some(started);
+    status.ready = !slot.init && started && !has_readiness;
     refresh(pod, now);
 }
 
-/// The container's process ended with `exit_code`.
-pub fn container_exited(pod: &mut Pod, slot: Slot, exit_code: i32, now: SimTime) {
+/// The container's last run, if it has run and exited.
+fn latest_exit(status: &ContainerStatus) -> Option<ContainerState> {
+    match (&status.state, &status.last_state) {
+        (ContainerState::Terminated { .. }, _) => Some(status.state.clone()),
+        (ContainerState::Waiting { .. }, Some(last)) => Some(last.clone()),
+        _ => None,
+    }
+}
+
+/// A startup probe passed.
+pub fn set_started(pod: &mut Pod, slot: Slot, ready: bool, now: SimTime) {
     let status = status_mut(pod, slot);
-    let started_at = match status.state {
-        ContainerState::Running { started_at } => started_at,
-        _ => now,
-    };
+    status.started = Some(true);
+    status.ready = ready;
+    refresh(pod, now);
+}
+
+/// A readiness probe published a result.
+pub fn set_ready(pod: &mut Pod, slot: Slot, ready: bool, now: SimTime) {
+    let status = status_mut(pod, slot);
+    if matches!(status.state, ContainerState::Running { .. }) && status.started == Some(true) {
+        status.ready = ready;
+        refresh(pod, now);
+    }
+}
+
+/// The PLEG saw the container's process end: `terminated` with the runtime's reason
+/// (`Completed`, `Error`, `OOMKilled`) and exit code. A regular init container that completed
+/// is ready.
+#[allow(clippy::too_many_arguments)]
+pub fn container_exited(
+    pod: &mut Pod,
+    slot: Slot,
+    exit_code: i32,
+    reason: &str,
+    started_at: SimTime,
+    finished_at: SimTime,
+    now: SimTime,
+) {
+    let status = status_mut(pod, slot);
     status.state = ContainerState::Terminated {
         exit_code,
         signal: None,
-        reason: if exit_code == 0 { "Completed" } else { "Error" }.to_string(),
+        reason: reason.to_string(),
         message: None,
         started_at,
-        finished_at: now,
+        finished_at,
     };
-    status.ready = false;
+    status.ready = slot.init && exit_code == 0;
     status.started = Some(false);
     refresh(pod, now);
 }
 
-/// The container cannot start for now (image errors and the like).
-pub fn container_waiting(pod: &mut Pod, slot: Slot, reason: &str, message: Option<String>) {
+/// The container cannot run for now (image errors, CrashLoopBackOff). A terminated run
+/// becomes `lastState`.
+pub fn container_waiting(
+    pod: &mut Pod,
+    slot: Slot,
+    reason: &str,
+    message: Option<String>,
+    now: SimTime,
+) {
     let status = status_mut(pod, slot);
+    if let Some(previous) = latest_exit(status) {
+        status.last_state = Some(previous);
+    }
     status.state = ContainerState::Waiting {
         reason: reason.to_string(),
         message,
     };
-}
-
-/// The next container to start: the first init container that has not completed (if it is not
-/// running yet), else the first app container never started.
-pub fn next_to_start(pod: &Pod) -> Option<Slot> {
-    for (index, status) in pod.status.init_container_statuses.iter().enumerate() {
-        match &status.state {
-            ContainerState::Terminated { exit_code: 0, .. } => continue,
-            ContainerState::Waiting { .. } if status.container_id.is_empty() => {
-                return Some(Slot { init: true, index })
-            }
-            _ => return None,
-        }
-    }
-    pod.status
-        .container_statuses
-        .iter()
-        .position(|s| {
-            s.container_id.is_empty() && matches!(s.state, ContainerState::Waiting { .. })
-        })
-        .map(|index| Slot { init: false, index })
+    refresh(pod, now);
 }
 
 /// The containers with a running process, by slot and name.
@@ -174,11 +216,14 @@ fn refresh(pod: &mut Pod, now: SimTime) {
     if !pod.is_terminal() {
         pod.status.phase = phase;
     }
-    let init_done = pod
+    let initialized_flags: Vec<bool> = pod
         .status
         .init_container_statuses
         .iter()
-        .all(|s| matches!(s.state, ContainerState::Terminated { exit_code: 0, .. }));
+        .zip(&pod.spec.init_containers)
+        .map(|(s, c)| init_container_initialized(s, c.restart_policy_always))
+        .collect();
+    let init_done = initialized_flags.iter().all(|done| *done);
     let any_started = pod
         .status
         .container_statuses
@@ -192,8 +237,9 @@ fn refresh(pod: &mut Pod, now: SimTime) {
             .status
             .init_container_statuses
             .iter()
-            .filter(|s| !matches!(s.state, ContainerState::Terminated { exit_code: 0, .. }))
-            .map(|s| s.name.as_str())
+            .zip(&initialized_flags)
+            .filter(|(_, done)| !**done)
+            .map(|(s, _)| s.name.as_str())
             .collect();
         PodCondition::new("Initialized", false, now).because(
             "ContainersNotInitialized",
@@ -202,10 +248,15 @@ fn refresh(pod: &mut Pod, now: SimTime) {
     };
     pod.status.set_condition(initialized);
     // K8S: pkg/kubelet/status/generate.go (GenerateContainersReadyCondition, GeneratePodReadyCondition)
-    let unready: Vec<&str> = pod
+    let sidecars = pod
         .status
-        .container_statuses
+        .init_container_statuses
         .iter()
+        .zip(&pod.spec.init_containers)
+        .filter(|(_, c)| c.restart_policy_always)
+        .map(|(s, _)| s);
+    let unready: Vec<&str> = sidecars
+        .chain(&pod.status.container_statuses)
         .filter(|s| !s.ready)
         .map(|s| s.name.as_str())
         .collect();
@@ -225,6 +276,16 @@ fn refresh(pod: &mut Pod, now: SimTime) {
     pod.status.set_condition(ready);
     pod.status.set_condition(containers_ready);
     order_conditions(pod);
+}
+
+/// A regular init container counts once it completed; a sidecar once it has started.
+// K8S: pkg/kubelet/status/generate.go (isInitContainerInitialized)
+fn init_container_initialized(s: &ContainerStatus, sidecar: bool) -> bool {
+    if sidecar {
+        s.started == Some(true)
+    } else {
+        matches!(s.state, ContainerState::Terminated { exit_code: 0, .. })
+    }
 }
 
 /// Keeps conditions in the order the kubelet writes them.
@@ -250,7 +311,29 @@ fn order_conditions(pod: &mut Pod) {
 pub fn get_phase(pod: &Pod) -> PodPhase {
     let mut pending_init = 0;
     let mut failed_init = 0;
-    for s in &pod.status.init_container_statuses {
+    let (mut running, mut stopped, mut succeeded, mut waiting) = (0, 0, 0, 0);
+    for (s, c) in pod
+        .status
+        .init_container_statuses
+        .iter()
+        .zip(&pod.spec.init_containers)
+    {
+        if c.restart_policy_always {
+            match &s.state {
+                ContainerState::Running { .. } => {
+                    running += 1;
+                    if s.started != Some(true) {
+                        pending_init += 1;
+                    }
+                }
+                ContainerState::Waiting { .. } if s.last_state.is_none() => {
+                    pending_init += 1;
+                    waiting += 1;
+                }
+                _ => {}
+            }
+            continue;
+        }
         let last_exit = match &s.last_state {
             Some(ContainerState::Terminated { exit_code, .. }) => Some(*exit_code),
             _ => None,
@@ -265,7 +348,6 @@ pub fn get_phase(pod: &Pod) -> PodPhase {
             },
         }
     }
-    let (mut running, mut stopped, mut succeeded, mut waiting) = (0, 0, 0, 0);
     for s in &pod.status.container_statuses {
         match &s.state {
             ContainerState::Running { .. } => running += 1,
@@ -283,7 +365,12 @@ pub fn get_phase(pod: &Pod) -> PodPhase {
     if failed_init > 0 && policy == RestartPolicy::Never {
         return PodPhase::Failed;
     }
-    let any_regular_started = running > 0 || stopped > 0;
+    // K8S: pkg/kubelet/kubelet_pods.go (hasAnyRegularContainerStarted)
+    let any_regular_started = pod
+        .status
+        .container_statuses
+        .iter()
+        .any(|s| !matches!(s.state, ContainerState::Waiting { .. }) || s.last_state.is_some());
     if (pending_init > 0 && !any_regular_started) || waiting > 0 {
         return PodPhase::Pending;
     }

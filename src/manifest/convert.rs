@@ -246,6 +246,14 @@ fn container_from_api(
         image_pull_policy: pull_policy,
         command: c.command.clone().unwrap_or_default(),
         args: c.args.clone().unwrap_or_default(),
+        // `valueFrom` (ConfigMaps, Secrets, the downward API) is not simulated: such variables
+        // are left out, and the field is named in the run summary.
+        env: c
+            .env
+            .iter()
+            .flatten()
+            .filter_map(|e| e.value.clone().map(|v| (e.name.clone(), v)))
+            .collect(),
         ports,
         resources: ResourceRequirements { requests, limits },
         liveness_probe,

@@ -20,7 +20,20 @@ const SIMULATED_POD_FIELDS: &[&str] = &[
 ];
 
 /// Container fields the simulator acts on.
-const SIMULATED_CONTAINER_FIELDS: &[&str] = &["image", "imagePullPolicy", "name", "resources"];
+const SIMULATED_CONTAINER_FIELDS: &[&str] = &[
+    "args",
+    "command",
+    "env",
+    "image",
+    "imagePullPolicy",
+    "livenessProbe",
+    "name",
+    "ports",
+    "readinessProbe",
+    "resources",
+    "restartPolicy",
+    "startupProbe",
+];
 
 /// The not-simulated fields present in a pod spec given as JSON, as generic paths
 /// (`spec.volumes`, `spec.containers[].env`), sorted and without repeats. `prefix` is where the
@@ -41,6 +54,15 @@ pub fn pod_spec_fields(spec: &Value, prefix: &str) -> Vec<String> {
                 for field in fields.filter(|f| !SIMULATED_CONTAINER_FIELDS.contains(&f.as_str())) {
                     found.insert(format!("{prefix}.{key}[].{field}"));
                 }
+                // Only literal `value`s reach the process.
+                let env = container
+                    .get("env")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten();
+                if env.into_iter().any(|e| e.get("valueFrom").is_some()) {
+                    found.insert(format!("{prefix}.{key}[].env[].valueFrom"));
+                }
             }
         }
     }
@@ -58,14 +80,15 @@ mod tests {
             "volumes": [{"name": "data", "emptyDir": {}}],
             "nodeSelector": {"disktype": "ssd"},
             "containers": [
-                {"name": "a", "image": "nginx", "env": [{"name": "X", "value": "1"}], "volumeMounts": []},
-                {"name": "b", "image": "busybox", "env": []},
+                {"name": "a", "image": "nginx", "lifecycle": {}, "volumeMounts": []},
+                {"name": "b", "image": "busybox", "env": [{"name": "X", "valueFrom": {}}]},
             ],
         });
         assert_eq!(
             pod_spec_fields(&spec, "spec"),
             [
-                "spec.containers[].env",
+                "spec.containers[].env[].valueFrom",
+                "spec.containers[].lifecycle",
                 "spec.containers[].volumeMounts",
                 "spec.volumes"
             ]

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::event::{Event, ObjectRef};
-use super::node::Node;
+use super::node::{Node, NodeCondition};
 use super::pod::Pod;
 
 /// A stable handle to a pod slot. Slots are never reused, so a handle held by a pending event
@@ -35,6 +35,15 @@ impl StoredObject {
     }
 }
 
+/// A simulator note about one container of a pod: not a Kubernetes object, but something the
+/// trace must say (a command kubesim cannot interpret, for instance).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Note {
+    pub pod: PodId,
+    pub container: String,
+    pub text: String,
+}
+
 /// Everything the API server would hold. Iteration orders are by name (BTreeMap) or by creation
 /// (Vec), never by hash, so whatever is derived from them is deterministic.
 #[derive(Debug, Default)]
@@ -52,6 +61,10 @@ pub struct ClusterState {
     next_uid: u64,
     /// Every event occurrence since the last drain, unaggregated, for the trace.
     journal: Vec<Event>,
+    /// Simulator notes since the last drain (what kubesim could not model), for the trace.
+    notes: Vec<Note>,
+    /// Node conditions changed since the last drain, by node name.
+    node_conditions: Vec<(String, NodeCondition)>,
     /// Pods changed since the last drain, with their state before the first change.
     before: Vec<(PodId, Pod)>,
 }
@@ -145,6 +158,44 @@ impl ClusterState {
             std::mem::take(&mut self.before),
             std::mem::take(&mut self.journal),
         )
+    }
+
+    /// Adds a simulator note about a container.
+    pub fn note(&mut self, pod: PodId, container: &str, text: String) {
+        self.notes.push(Note {
+            pod,
+            container: container.to_string(),
+            text,
+        });
+    }
+
+    /// The notes added since the last call.
+    pub fn drain_notes(&mut self) -> Vec<Note> {
+        std::mem::take(&mut self.notes)
+    }
+
+    /// Sets a node condition; a change of status, reason or message moves its transition time
+    /// and is kept for the trace.
+    pub fn set_node_condition(&mut self, node: &str, condition: NodeCondition) {
+        let Some(n) = self.node_index.get(node).map(|&i| &mut self.nodes[i]) else {
+            return;
+        };
+        let Some(old) = n.conditions.iter_mut().find(|c| c.type_ == condition.type_) else {
+            return;
+        };
+        let changed = (&old.status, &old.reason, &old.message)
+            != (&condition.status, &condition.reason, &condition.message);
+        if changed {
+            *old = condition.clone();
+            self.node_conditions.push((node.to_string(), condition));
+        } else {
+            old.last_heartbeat = condition.last_heartbeat;
+        }
+    }
+
+    /// The node conditions changed since the last call.
+    pub fn drain_node_conditions(&mut self) -> Vec<(String, NodeCondition)> {
+        std::mem::take(&mut self.node_conditions)
     }
 
     /// Looks a pod up by namespace and name.

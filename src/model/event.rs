@@ -66,6 +66,34 @@ pub struct Event {
 }
 
 impl Event {
+    /// A first occurrence of an event at `now`.
+    pub fn new(
+        involved: ObjectRef,
+        type_: EventType,
+        reason: &str,
+        message: String,
+        source: &'static str,
+        now: SimTime,
+    ) -> Self {
+        Event {
+            involved,
+            type_,
+            reason: reason.to_string(),
+            message,
+            source,
+            host: None,
+            first: now,
+            last: now,
+            count: 1,
+        }
+    }
+
+    /// The same event, reported from a node (kubelet events).
+    pub fn on_node(mut self, host: Option<String>) -> Self {
+        self.host = host;
+        self
+    }
+
     /// Whether `other` is a repeat of this event and should be folded into its count.
     pub fn same_as(&self, other: &Event) -> bool {
         self.involved == other.involved

@@ -181,6 +181,8 @@ pub struct Container {
     pub image_pull_policy: PullPolicy,
     pub command: Vec<String>,
     pub args: Vec<String>,
+    /// Literal `env` values, for the container's process.
+    pub env: BTreeMap<String, String>,
     pub ports: Vec<ContainerPort>,
     pub resources: ResourceRequirements,
     pub liveness_probe: Option<Probe>,

@@ -68,6 +68,18 @@ pub(super) fn pod_changes(before: &Pod, after: &Pod) -> Vec<Change> {
     for (old, new, init) in pairs {
         for status in new {
             let previous = old.iter().find(|s| s.name == status.name);
+            // A run that ended and was already followed (by a restart or a back-off) within
+            // the same instant is only visible as the new lastState: record its end first.
+            if let Some(p) = previous {
+                let ended_unseen = status.last_state != p.last_state
+                    && status.last_state.as_ref() != Some(&p.state);
+                if let (true, Some(last)) = (ended_unseen, &status.last_state) {
+                    let mut ended = p.clone();
+                    ended.state = last.clone();
+                    ended.ready = false;
+                    changes.push(container_change(&ended, init));
+                }
+            }
             if previous.is_none_or(|p| visible_difference(p, status)) {
                 changes.push(container_change(status, init));
             }

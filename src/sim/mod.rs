@@ -236,7 +236,7 @@ impl Simulation {
                 self.ensure_scheduling(now);
             }
             Event::Kubelet(event) => {
-                let pod = kubelet_event_pod(&event);
+                let pod = event.pod();
                 let mut out = Vec::new();
                 self.kubelets.handle(&mut self.state, event, now, &mut out);
                 self.push_kubelet(out);
@@ -279,15 +279,13 @@ impl Simulation {
                     .set_condition(PodCondition::new("PodScheduled", true, now));
                 let (ns, name) = (pod.meta.namespace.clone(), pod.meta.name.clone());
                 // K8S: pkg/scheduler/schedule_one.go (handleBindingCycle: "Successfully assigned")
-                self.state.record_event(pod_event(
-                    &ns,
-                    &name,
-                    now,
+                self.state.record_event(K8sEvent::new(
+                    ObjectRef::new("Pod", &ns, &name),
                     EventType::Normal,
                     "Scheduled",
                     format!("Successfully assigned {ns}/{name} to {node}"),
                     crate::scheduler::COMPONENT,
-                    None,
+                    now,
                 ));
                 self.flush_changes(now);
                 let mut out = Vec::new();
@@ -304,15 +302,13 @@ impl Simulation {
                         .because("Unschedulable", message.clone()),
                 );
                 let (ns, name) = (pod.meta.namespace.clone(), pod.meta.name.clone());
-                self.state.record_event(pod_event(
-                    &ns,
-                    &name,
-                    now,
+                self.state.record_event(K8sEvent::new(
+                    ObjectRef::new("Pod", &ns, &name),
                     EventType::Warning,
                     "FailedScheduling",
                     message,
                     crate::scheduler::COMPONENT,
-                    None,
+                    now,
                 ));
             }
         }
@@ -402,6 +398,31 @@ impl Simulation {
             };
             self.record(now, key, Body::Event(changes::event_body(&event)));
         }
+        for (node, c) in self.state.drain_node_conditions() {
+            let key = ObjectKey {
+                kind: "Node".into(),
+                namespace: String::new(),
+                name: node,
+            };
+            let change = Change::Condition {
+                type_: c.type_,
+                status: c.status,
+                reason: Some(c.reason),
+                message: Some(c.message),
+            };
+            self.record(now, key, Body::Change(change));
+        }
+        for note in self.state.drain_notes() {
+            let Some(pod) = self.state.pod(note.pod) else {
+                continue;
+            };
+            let key = pod_key(&pod.meta.namespace, &pod.meta.name);
+            let change = Change::Note {
+                container: note.container,
+                note: note.text,
+            };
+            self.record(now, key, Body::Change(change));
+        }
         for (id, before) in pods {
             let Some(after) = self.state.pod(id) else {
                 continue;
@@ -424,44 +445,10 @@ impl Simulation {
     }
 }
 
-fn kubelet_event_pod(event: &KubeletEvent) -> Option<PodId> {
-    match event {
-        KubeletEvent::SandboxReady(pod)
-        | KubeletEvent::ImagePulled { pod, .. }
-        | KubeletEvent::ContainerStarted { pod, .. }
-        | KubeletEvent::ContainerExited { pod, .. } => Some(*pod),
-    }
-}
-
 fn pod_key(namespace: &str, name: &str) -> ObjectKey {
     ObjectKey {
         kind: "Pod".into(),
         namespace: namespace.to_string(),
         name: name.to_string(),
-    }
-}
-
-/// An event about a pod (not one of its containers).
-#[allow(clippy::too_many_arguments)]
-fn pod_event(
-    namespace: &str,
-    name: &str,
-    now: SimTime,
-    type_: EventType,
-    reason: &str,
-    message: String,
-    source: &'static str,
-    host: Option<String>,
-) -> K8sEvent {
-    K8sEvent {
-        involved: ObjectRef::new("Pod", namespace, name),
-        type_,
-        reason: reason.to_string(),
-        message,
-        source,
-        host,
-        first: now,
-        last: now,
-        count: 1,
     }
 }

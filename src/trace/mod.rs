@@ -79,6 +79,7 @@ pub enum Change {
     Created,
     Deleted,
     /// Deletion was requested (`deletionTimestamp` set).
+    #[serde(rename_all = "camelCase")]
     DeletionRequested {
         grace_period_seconds: i64,
     },
@@ -114,6 +115,11 @@ pub enum Change {
         exit_code: Option<i32>,
         restart_count: i32,
         ready: bool,
+    },
+    /// Something kubesim could not model faithfully about a container, said once.
+    Note {
+        container: String,
+        note: String,
     },
     /// A timeline command ran; `output` is what kubectl would print.
     Command {

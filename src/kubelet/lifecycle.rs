@@ -1,0 +1,502 @@
+//! A container's life after creation: its process runs (and may exit, or go over its memory
+//! limit), probes watch it, the kubelet kills it (liveness failure, deletion), and the PLEG
+//! notices its exit.
+
+use super::behaviour::{catalogue, World};
+use super::prober::{ContainerView, ProbeKind, ProbeResult, TickAction};
+use super::runtime::{Instance, Next, ProbeOutcome};
+use super::{
+    container, record, status, Exit, Followups, KubeletEvent, Kubelets, Slot, PLEG_RELIST,
+};
+use crate::engine::{SimDuration, SimTime};
+use crate::model::pod::{ProbeHandler, RestartPolicy};
+use crate::model::{ClusterState, ContainerState, EventType, PodId};
+
+/// Name resolution inside the cluster, from the Services that exist now.
+struct ClusterDns<'a> {
+    state: &'a ClusterState,
+    namespace: &'a str,
+}
+
+impl World for ClusterDns<'_> {
+    // K8S: cluster DNS names `<service>[.<namespace>[.svc[.cluster.local]]]`; the `kubernetes`
+    // Service always exists in `default` at the first address of the service range.
+    fn resolve(&self, name: &str) -> Option<String> {
+        let name = name.trim_end_matches('.');
+        let name = name
+            .strip_suffix(".cluster.local")
+            .unwrap_or(name)
+            .trim_end_matches(".svc");
+        let (service, namespace) = match name.split_once('.') {
+            Some((s, ns)) => (s, ns),
+            None => (name, self.namespace),
+        };
+        if service == "kubernetes" && namespace == "default" {
+            return Some("10.96.0.1".to_string());
+        }
+        let key = (
+            "Service".to_string(),
+            namespace.to_string(),
+            service.to_string(),
+        );
+        let object = self.state.objects.get(&key)?;
+        let given = object
+            .body
+            .pointer("/spec/clusterIP")
+            .and_then(|v| v.as_str());
+        Some(given.map_or_else(|| service_ip(namespace, service), str::to_string))
+    }
+}
+
+/// A Service's cluster IP when its manifest gives none: a stable address in 10.96.0.0/12
+/// derived from its name, as the allocator would hand out some free one.
+fn service_ip(namespace: &str, name: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let h = Sha256::digest(format!("{namespace}/{name}").as_bytes());
+    format!("10.{}.{}.{}", 96 + h[0] % 16, h[1], 2 + h[2] % 250)
+}
+
+impl Kubelets {
+    /// The runtime started the container's process.
+    pub(super) fn container_started(
+        &mut self,
+        state: &mut ClusterState,
+        id: PodId,
+        slot: Slot,
+        instance: u64,
+        now: SimTime,
+        out: &mut Followups,
+    ) {
+        self.workers.get_mut(&id).expect("worker").busy = false;
+        let pod = state.pod(id).expect("handled pods exist");
+        if pod.meta.deletion.is_some() || self.run(id, slot).is_none_or(|r| r.instance != instance)
+        {
+            return;
+        }
+        let c = container(pod, slot);
+        let name = c.name.clone();
+        let argv = catalogue::argv(&c.image, &c.command, &c.args);
+        let process = Instance::start(
+            argv,
+            c.env.clone(),
+            &pod.meta.namespace,
+            &pod.meta.name,
+            now,
+        );
+        record(
+            state,
+            id,
+            slot,
+            now,
+            EventType::Normal,
+            "Started",
+            format!("Started container {name}"),
+        );
+        let has_startup = !slot.init && self.has_probe(id, slot, ProbeKind::Startup);
+        let has_readiness = !slot.init && self.has_probe(id, slot, ProbeKind::Readiness);
+        status::container_running(
+            state.pod_mut(id).expect("exists"),
+            slot,
+            now,
+            !has_startup,
+            has_readiness,
+        );
+        let run = self.run_mut(id, slot);
+        run.live = Some(process);
+        run.started = Some(now);
+        run.stopping = false;
+        run.noted = false;
+        self.advance(state, id, slot, now, out);
+        // K8S: pkg/kubelet/prober/prober_manager.go (UpdatePodStatus triggers a readiness probe
+        // at once while the container is not ready yet)
+        if has_readiness {
+            self.probe_tick_now(state, id, slot, ProbeKind::Readiness, now, out);
+        }
+        self.sync(state, id, now, out);
+    }
+
+    fn has_probe(&self, id: PodId, slot: Slot, kind: ProbeKind) -> bool {
+        self.workers
+            .get(&id)
+            .is_some_and(|w| w.probes.contains_key(&(slot, kind)))
+    }
+
+    /// Lets the container's process run until time must pass again.
+    pub(super) fn advance(
+        &mut self,
+        state: &mut ClusterState,
+        id: PodId,
+        slot: Slot,
+        now: SimTime,
+        out: &mut Followups,
+    ) {
+        let pod = state.pod(id).expect("handled pods exist");
+        let limit = container(pod, slot)
+            .resources
+            .limits
+            .get("memory")
+            .map(|q| q.value().max(0) as u64);
+        let dns = ClusterDns {
+            state,
+            namespace: &pod.meta.namespace,
+        };
+        let run = self.run_mut(id, slot);
+        let instance = run.instance;
+        let Some(live) = run.live.as_mut() else {
+            return;
+        };
+        let next = live.advance(now, limit, &dns);
+        if let Some(why) = live.unsupported().filter(|_| !run.noted) {
+            let note = format!("behaviour unknown, running until stopped: {why}");
+            run.noted = true;
+            let name = container(pod, slot).name.clone();
+            state.note(id, &name, note);
+        }
+        match next {
+            Next::WakeAt(at) => out.push((
+                at,
+                KubeletEvent::ProcessWake {
+                    pod: id,
+                    slot,
+                    instance,
+                },
+            )),
+            Next::OomAt(at) if at <= now => {
+                self.process_exited(id, slot, 137, "OOMKilled", now, out)
+            }
+            Next::OomAt(at) => out.push((
+                at,
+                KubeletEvent::OomKill {
+                    pod: id,
+                    slot,
+                    instance,
+                },
+            )),
+            Next::Exited(code) => {
+                let reason = if code == 0 { "Completed" } else { "Error" };
+                self.process_exited(id, slot, code, reason, now, out)
+            }
+            Next::Idle => {}
+        }
+    }
+
+    /// The process is gone; the kubelet learns of it at the PLEG's next relist.
+    pub(super) fn process_exited(
+        &mut self,
+        id: PodId,
+        slot: Slot,
+        code: i32,
+        reason: &'static str,
+        now: SimTime,
+        out: &mut Followups,
+    ) {
+        let run = self.run_mut(id, slot);
+        run.live = None;
+        run.exit = Some(Exit {
+            code,
+            reason,
+            started: run.started.unwrap_or(now),
+            finished: now,
+        });
+        let relist = next_relist(now);
+        out.push((
+            relist,
+            KubeletEvent::ExitNoticed {
+                pod: id,
+                slot,
+                instance: run.instance,
+            },
+        ));
+    }
+
+    /// The PLEG saw the exit: report it and let the worker decide what comes next.
+    pub(super) fn exit_noticed(
+        &mut self,
+        state: &mut ClusterState,
+        id: PodId,
+        slot: Slot,
+        instance: u64,
+        now: SimTime,
+        out: &mut Followups,
+    ) {
+        let run = self.run_mut(id, slot);
+        if run.instance != instance {
+            return;
+        }
+        let Some(exit) = run.exit.take() else { return };
+        let pod = state.pod_mut(id).expect("handled pods exist");
+        status::container_exited(
+            pod,
+            slot,
+            exit.code,
+            exit.reason,
+            exit.started,
+            exit.finished,
+            now,
+        );
+        if let Some(worker) = self.workers.get_mut(&id) {
+            for ((s, _), w) in worker.probes.iter_mut() {
+                if *s == slot {
+                    w.container_stopped();
+                }
+            }
+        }
+        self.sync(state, id, now, out);
+    }
+
+    /// Stops a container: `Killing` event, SIGTERM, and SIGKILL after `grace` unless the
+    /// process exits first (see [`grace_period`]; a zero grace is a hard eviction's override).
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn kill(
+        &mut self,
+        state: &mut ClusterState,
+        id: PodId,
+        slot: Slot,
+        message: String,
+        grace: SimDuration,
+        now: SimTime,
+        out: &mut Followups,
+    ) {
+        let run = self.run_mut(id, slot);
+        if run.stopping || run.live.is_none() {
+            return;
+        }
+        run.stopping = true;
+        let instance = run.instance;
+        let on_term = run.live.as_ref().and_then(Instance::on_sigterm);
+        record(state, id, slot, now, EventType::Normal, "Killing", message);
+        match on_term {
+            _ if grace == SimDuration::ZERO => {
+                self.process_exited(id, slot, 137, "Error", now, out)
+            }
+            Some(code) => {
+                let reason = if code == 0 { "Completed" } else { "Error" };
+                self.process_exited(id, slot, code, reason, now, out);
+            }
+            None => out.push((
+                now + grace,
+                KubeletEvent::SigKill {
+                    pod: id,
+                    slot,
+                    instance,
+                },
+            )),
+        }
+    }
+
+    /// A probe worker's ticker fires: probe if due, then tick again one period later.
+    pub(super) fn probe_tick(
+        &mut self,
+        state: &mut ClusterState,
+        id: PodId,
+        slot: Slot,
+        kind: ProbeKind,
+        now: SimTime,
+        out: &mut Followups,
+    ) {
+        let pod = state.pod(id).expect("handled pods exist");
+        // K8S: pkg/kubelet/prober/worker.go (doProbe: stop for terminal pods; liveness and
+        // startup stop once the pod is being deleted)
+        if pod.is_terminal() || (pod.meta.deletion.is_some() && kind != ProbeKind::Readiness) {
+            return;
+        }
+        let Some(period) = self
+            .workers
+            .get(&id)
+            .and_then(|w| w.probes.get(&(slot, kind)))
+            .map(|w| w.period())
+        else {
+            return;
+        };
+        self.probe_tick_now(state, id, slot, kind, now, out);
+        out.push((
+            now + period,
+            KubeletEvent::ProbeTick {
+                pod: id,
+                slot,
+                kind,
+            },
+        ));
+    }
+
+    /// One `doProbe` of a worker.
+    // K8S: pkg/kubelet/prober/worker.go (doProbe), prober.go (probe: Unhealthy events)
+    fn probe_tick_now(
+        &mut self,
+        state: &mut ClusterState,
+        id: PodId,
+        slot: Slot,
+        kind: ProbeKind,
+        now: SimTime,
+        out: &mut Followups,
+    ) {
+        let pod = state.pod(id).expect("handled pods exist");
+        let s = status::container_status(pod, slot);
+        let running = match (&s.state, self.run(id, slot)) {
+            (ContainerState::Running { started_at }, Some(run)) if run.live.is_some() => {
+                Some((run.instance, *started_at))
+            }
+            _ => None,
+        };
+        let view = ContainerView {
+            running,
+            started: s.started == Some(true),
+        };
+        let never = pod.spec.restart_policy == RestartPolicy::Never;
+        let worker = self
+            .workers
+            .get_mut(&id)
+            .and_then(|w| w.probes.get_mut(&(slot, kind)))
+            .expect("ticking workers exist");
+        let outcome = match worker.tick(view, now) {
+            TickAction::Skip => return,
+            TickAction::NotRunning => {
+                if let Some(result) = worker.container_stopped() {
+                    self.publish(state, id, slot, kind, result, never, now, out);
+                }
+                return;
+            }
+            TickAction::Probe => {
+                let probe = worker.probe.clone();
+                self.run_probe(state, id, slot, &probe.handler, probe.timeout_seconds, now)
+            }
+        };
+        if let Err(output) = &outcome {
+            record(
+                state,
+                id,
+                slot,
+                now,
+                EventType::Warning,
+                "Unhealthy",
+                format!("{} probe failed: {output}", kind.title()),
+            );
+        }
+        let worker = self
+            .workers
+            .get_mut(&id)
+            .and_then(|w| w.probes.get_mut(&(slot, kind)))
+            .expect("ticking workers exist");
+        if let Some(result) = worker.observe(outcome.is_ok()) {
+            self.publish(state, id, slot, kind, result, never, now, out);
+        }
+    }
+
+    /// Acts on a newly published probe result.
+    // K8S: pkg/kubelet/kuberuntime/kuberuntime_manager.go (computePodActions: a failed
+    // liveness or startup probe kills the container, "will be restarted" unless Never)
+    #[allow(clippy::too_many_arguments)]
+    fn publish(
+        &mut self,
+        state: &mut ClusterState,
+        id: PodId,
+        slot: Slot,
+        kind: ProbeKind,
+        result: ProbeResult,
+        never: bool,
+        now: SimTime,
+        out: &mut Followups,
+    ) {
+        let pod = state.pod_mut(id).expect("handled pods exist");
+        match (kind, result) {
+            (ProbeKind::Readiness, _) => {
+                status::set_ready(pod, slot, result == ProbeResult::Success, now)
+            }
+            (ProbeKind::Startup, ProbeResult::Success) => {
+                let readiness = self.has_probe(id, slot, ProbeKind::Readiness);
+                status::set_started(state.pod_mut(id).expect("exists"), slot, !readiness, now);
+            }
+            (_, ProbeResult::Failure) => {
+                let name = container(pod, slot).name.clone();
+                let grace = grace_period(pod.spec.termination_grace_period_seconds);
+                let mut message = format!("Container {name} failed {} probe", kind.lower());
+                if !never {
+                    message.push_str(", will be restarted");
+                }
+                self.kill(state, id, slot, message, grace, now, out);
+            }
+            _ => {}
+        }
+    }
+
+    /// Runs a probe handler against the container.
+    // K8S: pkg/probe/http/http.go (2xx-3xx succeed; "HTTP probe failed with statuscode: %d"),
+    // pkg/probe/tcp/tcp.go
+    fn run_probe(
+        &mut self,
+        state: &ClusterState,
+        id: PodId,
+        slot: Slot,
+        handler: &ProbeHandler,
+        timeout_seconds: i32,
+        now: SimTime,
+    ) -> ProbeOutcome {
+        let pod = state.pod(id).expect("handled pods exist");
+        let c = container(pod, slot);
+        let ip = pod.status.pod_ip.clone().unwrap_or_default();
+        let dns = ClusterDns {
+            state,
+            namespace: &pod.meta.namespace,
+        };
+        let live = self
+            .workers
+            .get_mut(&id)
+            .and_then(|w| w.slots.get_mut(&slot))
+            .and_then(|r| r.live.as_mut())
+            .expect("probed containers run");
+        let port_of = |port: &str| -> u16 {
+            port.parse().unwrap_or_else(|_| {
+                c.ports
+                    .iter()
+                    .find(|p| p.name.as_deref() == Some(port))
+                    .map_or(0, |p| p.container_port as u16)
+            })
+        };
+        match handler {
+            ProbeHandler::Exec { command } => {
+                let timeout = SimDuration::from_secs(timeout_seconds.max(1) as u64);
+                live.exec(command, timeout, now, &dns)
+            }
+            ProbeHandler::HttpGet {
+                path, port, scheme, ..
+            } => {
+                let port = port_of(port);
+                let url = format!("{}://{ip}:{port}{path}", scheme.to_ascii_lowercase());
+                match live.http_status(port, path, now) {
+                    Some(Some(code)) if (200..400).contains(&code) => Ok(()),
+                    Some(Some(code)) => Err(format!("HTTP probe failed with statuscode: {code}")),
+                    Some(None) => Err(format!("Get \"{url}\": EOF")),
+                    None => Err(format!(
+                        "Get \"{url}\": dial tcp {ip}:{port}: connect: connection refused"
+                    )),
+                }
+            }
+            ProbeHandler::TcpSocket { port, .. } => {
+                let port = port_of(port);
+                match live.http_status(port, "/", now) {
+                    Some(_) => Ok(()),
+                    None => Err(format!("dial tcp {ip}:{port}: connect: connection refused")),
+                }
+            }
+            ProbeHandler::Grpc { port, .. } => match live.http_status(*port as u16, "/", now) {
+                Some(_) => Ok(()),
+                None => Err(format!(
+                    "timeout: failed to connect service \"{ip}:{port}\" within {timeout_seconds}s"
+                )),
+            },
+        }
+    }
+}
+
+/// A kill's grace period: at least 2 s, as the kubelet enforces.
+// K8S: pkg/kubelet/kuberuntime/kuberuntime_container.go (killContainer, minimumGracePeriodInSeconds)
+pub(super) fn grace_period(seconds: i64) -> SimDuration {
+    SimDuration::from_secs(seconds.max(2) as u64)
+}
+
+/// The first PLEG relist strictly after `now` (relists run every second).
+fn next_relist(now: SimTime) -> SimTime {
+    let period = PLEG_RELIST.as_millis();
+    let next = (now.saturating_duration_since(SimTime::ZERO).as_millis() / period + 1) * period;
+    SimTime::ZERO + SimDuration::from_millis(next)
+}

@@ -1,0 +1,159 @@
+//! The simulated container runtime: what runs inside each container (its process, filesystem,
+//! memory and listening ports), advanced only when the kubelet asks. This is the seam the
+//! real-execution mode replaces with real containers; the kubelet's state machine above it
+//! stays the same.
+
+use std::collections::BTreeMap;
+
+use super::behaviour::{self, Ctx, Fs, ProbeRun, Process, Server, Step, World};
+
+use crate::engine::{SimDuration, SimTime};
+
+/// One running container instance.
+pub struct Instance {
+    process: Process,
+    fs: Fs,
+    env: BTreeMap<String, String>,
+    listening: BTreeMap<u16, Server>,
+    /// What the process printed (stdout and stderr), for `kubectl logs` later.
+    output: Vec<String>,
+    started: SimTime,
+    /// Resident memory at `ramp.0`, growing by `ramp.1` bytes over `ramp.2`.
+    memory: u64,
+    ramp: Option<(SimTime, u64, SimDuration)>,
+}
+
+/// What the kubelet must do next for an instance after advancing it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Next {
+    /// Advance again at this instant.
+    WakeAt(SimTime),
+    /// The memory limit is crossed at this instant: the kernel OOM-kills the container.
+    OomAt(SimTime),
+    /// The process exited now with this code.
+    Exited(i32),
+    /// Nothing happens until the container is killed.
+    Idle,
+}
+
+/// The answer of a probe handler: success, or failure with upstream's output text.
+pub type ProbeOutcome = Result<(), String>;
+
+impl Instance {
+    /// Starts a container's process: `argv` resolved from the image and the manifest.
+    pub fn start(
+        argv: Vec<String>,
+        env: BTreeMap<String, String>,
+        namespace: &str,
+        pod_name: &str,
+        now: SimTime,
+    ) -> Instance {
+        Instance {
+            process: Process::spawn(argv, env.clone()),
+            fs: Fs::for_container(namespace, pod_name),
+            env,
+            listening: BTreeMap::new(),
+            output: Vec::new(),
+            started: now,
+            memory: 0,
+            ramp: None,
+        }
+    }
+
+    /// Why the process could not be interpreted, if it could not.
+    pub fn unsupported(&self) -> Option<&str> {
+        self.process.unsupported()
+    }
+
+    /// How PID 1 answers SIGTERM: `Some(exit code)` when it exits, `None` when it ignores it.
+    pub fn on_sigterm(&self) -> Option<i32> {
+        self.process.on_sigterm()
+    }
+
+    fn since_start(&self, now: SimTime) -> u64 {
+        now.saturating_duration_since(self.started).as_millis()
+    }
+
+    /// Runs the process until time must pass again. `limit` is the memory limit in bytes.
+    pub fn advance(&mut self, now: SimTime, limit: Option<u64>, world: &dyn World) -> Next {
+        if let Some((_, bytes, _)) = self.ramp.take() {
+            self.memory += bytes;
+        }
+        let mut ctx = Ctx {
+            fs: &mut self.fs,
+            world,
+            output: &mut self.output,
+            listening: &mut self.listening,
+            memory: &mut self.memory,
+            now_ms: now.saturating_duration_since(self.started).as_millis(),
+        };
+        let step = self.process.resume(&mut ctx);
+        if limit.is_some_and(|l| self.memory > l) {
+            return Next::OomAt(now);
+        }
+        match step {
+            Step::Sleep { ms } => Next::WakeAt(now + SimDuration::from_millis(ms)),
+            Step::Exit { code } => Next::Exited(code),
+            Step::Forever { .. } => Next::Idle,
+            Step::Allocate { bytes, ms } => {
+                let over = SimDuration::from_millis(ms);
+                if let Some(limit) = limit.filter(|l| self.memory + bytes > *l) {
+                    // The first millisecond at which usage exceeds the limit.
+                    let room = limit - self.memory;
+                    let crossing = (room as u128 * ms as u128 / bytes.max(1) as u128) as u64 + 1;
+                    return Next::OomAt(now + SimDuration::from_millis(crossing.min(ms)));
+                }
+                self.ramp = Some((now, bytes, over));
+                Next::WakeAt(now + over)
+            }
+        }
+    }
+
+    /// Resident memory at `now`, following a ramp in progress.
+    pub fn memory_at(&self, now: SimTime) -> u64 {
+        match self.ramp {
+            Some((from, bytes, over)) if over.as_millis() > 0 => {
+                let done = now
+                    .saturating_duration_since(from)
+                    .as_millis()
+                    .min(over.as_millis());
+                self.memory + (bytes as u128 * done as u128 / over.as_millis() as u128) as u64
+            }
+            _ => self.memory,
+        }
+    }
+
+    /// Runs an exec probe's command in the container.
+    // K8S: pkg/probe/exec/exec.go (success iff exit code 0; a timeout is a failure)
+    pub fn exec(
+        &mut self,
+        command: &[String],
+        timeout: SimDuration,
+        now: SimTime,
+        world: &dyn World,
+    ) -> ProbeOutcome {
+        let since_start = self.since_start(now);
+        match behaviour::run_to_completion(
+            command.to_vec(),
+            self.env.clone(),
+            &mut self.fs,
+            world,
+            since_start,
+            timeout.as_millis(),
+        ) {
+            ProbeRun::Exited { code: 0, .. } => Ok(()),
+            ProbeRun::Exited { output, .. } => Err(output.join("\n")),
+            ProbeRun::TimedOut => Err(format!("command \"{}\" timed out", command.join(" "))),
+            ProbeRun::Unsupported(why) => Err(why),
+        }
+    }
+
+    /// Whether something listens on `port`, and the HTTP status it answers for `path`
+    /// (`None` inside when it speaks no HTTP).
+    pub fn http_status(&self, port: u16, path: &str, now: SimTime) -> Option<Option<u16>> {
+        let since = self.since_start(now);
+        self.listening
+            .get(&port)
+            .map(|server: &Server| server.http_status(path, since, &self.fs))
+    }
+}
