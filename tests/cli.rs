@@ -1,23 +1,10 @@
 //! Integration tests: the built `kubesim` binary, driven as a user drives it.
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
-fn kubesim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_kubesim"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("the kubesim binary runs")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+use common::{kubesim, stderr, stdout};
 
 /// Every scenario file under `scenarios/`, recursively.
 fn scenario_files() -> Vec<PathBuf> {
@@ -69,6 +56,25 @@ fn every_scenario_traces_byte_identically_in_two_processes() {
         let d = kubesim(&["diff", a.to_str().unwrap(), b.to_str().unwrap()]);
         assert_eq!(d.status.code(), Some(0));
         assert!(stdout(&d).starts_with("identical: "));
+    }
+}
+
+#[test]
+fn every_scenario_meets_its_expectations() {
+    for scenario in scenario_files() {
+        let o = kubesim(&["check", scenario.to_str().unwrap()]);
+        assert!(
+            o.status.success(),
+            "{}:\n{}{}",
+            scenario.display(),
+            stdout(&o),
+            stderr(&o)
+        );
+        assert!(
+            stdout(&o).ends_with(" passed, 0 failed\n"),
+            "{}",
+            stdout(&o)
+        );
     }
 }
 
@@ -252,7 +258,7 @@ fn describe_node_lists_its_pods_and_allocations() {
 fn check_passes_and_fails_loudly() {
     let o = kubesim(&["check", "scenarios/demo.yaml"]);
     assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
-    assert!(stdout(&o).ends_with("2 passed, 0 failed\n"));
+    assert!(stdout(&o).ends_with("6 passed, 0 failed\n"));
     let dir = tempfile::tempdir().unwrap();
     let wrong = dir.path().join("wrong.yaml");
     std::fs::write(

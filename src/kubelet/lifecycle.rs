@@ -4,7 +4,7 @@
 
 use super::behaviour::{catalogue, World};
 use super::prober::{ContainerView, ProbeKind, ProbeResult, TickAction};
-use super::runtime::{Instance, Next, ProbeOutcome};
+use super::runtime::{Next, ProbeOutcome, StartRequest};
 use super::{
     container, record, status, Exit, Followups, KubeletEvent, Kubelets, Slot, PLEG_RELIST,
 };
@@ -76,13 +76,13 @@ impl Kubelets {
         let c = container(pod, slot);
         let name = c.name.clone();
         let argv = catalogue::argv(&c.image, &c.command, &c.args);
-        let process = Instance::start(
+        let request = StartRequest {
             argv,
-            c.env.clone(),
-            &pod.meta.namespace,
-            &pod.meta.name,
-            now,
-        );
+            env: &c.env,
+            namespace: &pod.meta.namespace,
+            pod_name: &pod.meta.name,
+        };
+        let process = self.runtime.start(request, now);
         record(
             state,
             id,
@@ -263,7 +263,7 @@ impl Kubelets {
         }
         run.stopping = true;
         let instance = run.instance;
-        let on_term = run.live.as_ref().and_then(Instance::on_sigterm);
+        let on_term = run.live.as_ref().and_then(|c| c.on_sigterm());
         record(state, id, slot, now, EventType::Normal, "Killing", message);
         match on_term {
             _ if grace == SimDuration::ZERO => {

@@ -23,7 +23,7 @@ use crate::engine::{SimDuration, SimTime};
 use crate::model::{ClusterState, Event, EventType, ObjectRef, Pod, PodId};
 use backoff::Backoff;
 use prober::{ProbeKind, Worker};
-use runtime::Instance;
+use runtime::{Container, Runtime, SimRuntime};
 
 /// The kubelet's name in events (`From: kubelet`).
 pub const COMPONENT: &str = "kubelet";
@@ -161,7 +161,7 @@ struct SlotRun {
     /// How many instances were created; the current one is this number.
     instance: u64,
     /// The live process, from start until exit.
-    live: Option<Instance>,
+    live: Option<Box<dyn Container>>,
     /// When the live process started.
     started: Option<SimTime>,
     /// A stop was requested (SIGTERM sent).
@@ -197,10 +197,10 @@ struct NodeRuntime {
     pressure_seen: Option<SimTime>,
 }
 
-/// All kubelets of the cluster (one per node, sharing the timing model).
-#[derive(Default)]
+/// All kubelets of the cluster (one per node, sharing the timing model and the runtime).
 pub struct Kubelets {
     pub timings: Timings,
+    runtime: Box<dyn Runtime>,
     nodes: BTreeMap<String, NodeRuntime>,
     workers: BTreeMap<PodId, PodWorker>,
     crash_backoff: Backoff,
@@ -211,11 +211,15 @@ pub struct Kubelets {
 pub type Followups = Vec<(SimTime, KubeletEvent)>;
 
 impl Kubelets {
-    /// Kubelets with the given timing model.
+    /// Kubelets with the given timing model, running simulated containers.
     pub fn new(timings: Timings) -> Self {
         Kubelets {
             timings,
-            ..Default::default()
+            runtime: Box::new(SimRuntime),
+            nodes: BTreeMap::new(),
+            workers: BTreeMap::new(),
+            crash_backoff: Backoff::new(),
+            image_backoff: Backoff::new(),
         }
     }
 
@@ -408,6 +412,32 @@ impl Kubelets {
             .slots
             .entry(slot)
             .or_default()
+    }
+
+    /// The pod's spec changed (a new image): containers running another image are restarted,
+    /// and those waiting for their image try the new one.
+    // K8S: pkg/kubelet/kuberuntime/kuberuntime_manager.go (computePodActions: a changed
+    // container hash kills the container, "definition changed")
+    pub fn pod_updated(
+        &mut self,
+        state: &mut ClusterState,
+        id: PodId,
+        now: SimTime,
+        out: &mut Followups,
+    ) {
+        let Some(pod) = state.pod(id) else { return };
+        let grace = lifecycle::grace_period(pod.spec.termination_grace_period_seconds);
+        let changed: Vec<(Slot, String)> = status::running_containers(pod)
+            .into_iter()
+            .filter(|(slot, _)| {
+                status::container_status(pod, *slot).image != container(pod, *slot).image
+            })
+            .collect();
+        for (slot, name) in changed {
+            let message = format!("Container {name} definition changed, will be restarted");
+            self.kill(state, id, slot, message, grace, now, out);
+        }
+        self.sync_later(id, now, out);
     }
 
     /// The pod is being deleted: stop every running container with the deletion's grace

@@ -1,7 +1,7 @@
-//! The simulated container runtime: what runs inside each container (its process, filesystem,
-//! memory and listening ports), advanced only when the kubelet asks. This is the seam the
-//! real-execution mode replaces with real containers; the kubelet's state machine above it
-//! stays the same.
+//! The container runtime seam. The kubelet's state machine talks to containers only through
+//! [`Runtime`] and [`Container`]; [`SimRuntime`] runs simulated containers (a process from
+//! `behaviour`, its filesystem, memory and listening ports, advanced only when the kubelet asks),
+//! and the real-execution mode plugs real containers in behind the same traits.
 
 use std::collections::BTreeMap;
 
@@ -9,8 +9,65 @@ use super::behaviour::{self, Ctx, Fs, ProbeRun, Process, Server, Step, World};
 
 use crate::engine::{SimDuration, SimTime};
 
-/// One running container instance.
-pub struct Instance {
+/// What a runtime needs to start a container's process.
+pub struct StartRequest<'a> {
+    /// The command line, resolved from the image and the manifest.
+    pub argv: Vec<String>,
+    pub env: &'a BTreeMap<String, String>,
+    pub namespace: &'a str,
+    pub pod_name: &'a str,
+}
+
+/// Starts containers (CRI CreateContainer + StartContainer, as the kubelet sees them).
+pub trait Runtime {
+    /// Starts a container's process at `now`.
+    fn start(&mut self, request: StartRequest<'_>, now: SimTime) -> Box<dyn Container>;
+}
+
+/// One running container, as the kubelet sees it.
+pub trait Container {
+    /// Lets the process run until time must pass again; `limit` is the memory limit in bytes.
+    fn advance(&mut self, now: SimTime, limit: Option<u64>, world: &dyn World) -> Next;
+    /// Resident memory at `now`.
+    fn memory_at(&self, now: SimTime) -> u64;
+    /// Runs an exec probe's command in the container.
+    fn exec(
+        &mut self,
+        command: &[String],
+        timeout: SimDuration,
+        now: SimTime,
+        world: &dyn World,
+    ) -> ProbeOutcome;
+    /// Whether something listens on `port`, and the HTTP status it answers for `path`
+    /// (`None` inside when it speaks no HTTP).
+    fn http_status(&self, port: u16, path: &str, now: SimTime) -> Option<Option<u16>>;
+    /// How PID 1 answers SIGTERM: `Some(exit code)` when it exits, `None` when it ignores it.
+    fn on_sigterm(&self) -> Option<i32>;
+    /// Why the process's behaviour is unknown, if it is.
+    fn unsupported(&self) -> Option<&str>;
+}
+
+/// The simulated runtime.
+#[derive(Debug, Default)]
+pub struct SimRuntime;
+
+impl Runtime for SimRuntime {
+    fn start(&mut self, request: StartRequest<'_>, now: SimTime) -> Box<dyn Container> {
+        Box::new(SimContainer {
+            process: Process::spawn(request.argv, request.env.clone()),
+            fs: Fs::for_container(request.namespace, request.pod_name),
+            env: request.env.clone(),
+            listening: BTreeMap::new(),
+            output: Vec::new(),
+            started: now,
+            memory: 0,
+            ramp: None,
+        })
+    }
+}
+
+/// One simulated container run.
+struct SimContainer {
     process: Process,
     fs: Fs,
     env: BTreeMap<String, String>,
@@ -39,43 +96,25 @@ pub enum Next {
 /// The answer of a probe handler: success, or failure with upstream's output text.
 pub type ProbeOutcome = Result<(), String>;
 
-impl Instance {
-    /// Starts a container's process: `argv` resolved from the image and the manifest.
-    pub fn start(
-        argv: Vec<String>,
-        env: BTreeMap<String, String>,
-        namespace: &str,
-        pod_name: &str,
-        now: SimTime,
-    ) -> Instance {
-        Instance {
-            process: Process::spawn(argv, env.clone()),
-            fs: Fs::for_container(namespace, pod_name),
-            env,
-            listening: BTreeMap::new(),
-            output: Vec::new(),
-            started: now,
-            memory: 0,
-            ramp: None,
-        }
+impl SimContainer {
+    fn since_start(&self, now: SimTime) -> u64 {
+        now.saturating_duration_since(self.started).as_millis()
     }
+}
 
+impl Container for SimContainer {
     /// Why the process could not be interpreted, if it could not.
-    pub fn unsupported(&self) -> Option<&str> {
+    fn unsupported(&self) -> Option<&str> {
         self.process.unsupported()
     }
 
     /// How PID 1 answers SIGTERM: `Some(exit code)` when it exits, `None` when it ignores it.
-    pub fn on_sigterm(&self) -> Option<i32> {
+    fn on_sigterm(&self) -> Option<i32> {
         self.process.on_sigterm()
     }
 
-    fn since_start(&self, now: SimTime) -> u64 {
-        now.saturating_duration_since(self.started).as_millis()
-    }
-
     /// Runs the process until time must pass again. `limit` is the memory limit in bytes.
-    pub fn advance(&mut self, now: SimTime, limit: Option<u64>, world: &dyn World) -> Next {
+    fn advance(&mut self, now: SimTime, limit: Option<u64>, world: &dyn World) -> Next {
         if let Some((_, bytes, _)) = self.ramp.take() {
             self.memory += bytes;
         }
@@ -110,7 +149,7 @@ impl Instance {
     }
 
     /// Resident memory at `now`, following a ramp in progress.
-    pub fn memory_at(&self, now: SimTime) -> u64 {
+    fn memory_at(&self, now: SimTime) -> u64 {
         match self.ramp {
             Some((from, bytes, over)) if over.as_millis() > 0 => {
                 let done = now
@@ -125,7 +164,7 @@ impl Instance {
 
     /// Runs an exec probe's command in the container.
     // K8S: pkg/probe/exec/exec.go (success iff exit code 0; a timeout is a failure)
-    pub fn exec(
+    fn exec(
         &mut self,
         command: &[String],
         timeout: SimDuration,
@@ -150,7 +189,7 @@ impl Instance {
 
     /// Whether something listens on `port`, and the HTTP status it answers for `path`
     /// (`None` inside when it speaks no HTTP).
-    pub fn http_status(&self, port: u16, path: &str, now: SimTime) -> Option<Option<u16>> {
+    fn http_status(&self, port: u16, path: &str, now: SimTime) -> Option<Option<u16>> {
         let since = self.since_start(now);
         self.listening
             .get(&port)

@@ -59,7 +59,9 @@ pub fn container_created(pod: &mut Pod, slot: Slot, id: PodId, instance: u64) {
         "{}/{}/{}/{}/{instance}",
         pod.meta.uid, id.0, slot.init, slot.index
     );
+    let image = super::container(pod, slot).image.clone();
     let status = status_mut(pod, slot);
+    status.image = image;
     status.container_id = format!("containerd://{}", digest_hex(&seed));
     status.image_id = format!(
         "{}@sha256:{}",

@@ -7,7 +7,7 @@ use super::Simulation;
 use crate::engine::SimTime;
 use crate::manifest::{Manifest, Object};
 use crate::model::pod::PodStatus;
-use crate::model::{ObjectMeta, Pod};
+use crate::model::{ObjectMeta, Pod, PodId};
 use crate::trace::{Body, Change, ObjectKey};
 
 /// Applies the objects in order and returns what kubectl would print, one line each.
@@ -41,11 +41,11 @@ fn apply_one(sim: &mut Simulation, manifest: &Manifest, create_only: bool, now: 
                     "Error from server (NotFound): namespaces \"{namespace}\" not found"
                 );
             }
-            if sim.state.pod_id(&namespace, &name).is_some() {
+            if let Some(id) = sim.state.pod_id(&namespace, &name) {
                 return if create_only {
                     format!("Error from server (AlreadyExists): pods \"{name}\" already exists")
                 } else {
-                    format!("pod/{name} unchanged")
+                    update_pod(sim, id, &pod.spec, now)
                 };
             }
             for field in &pod.unsimulated {
@@ -202,6 +202,80 @@ fn apply_one(sim: &mut Simulation, manifest: &Manifest, create_only: bool, now: 
             format!("{resource}/{} created", stored.name)
         }
     }
+}
+
+/// `kubectl apply` of a pod that exists: only container images may change, as the API server
+/// allows; the pod's kubelet then restarts the containers whose image changed.
+// K8S: pkg/apis/core/validation/validation.go (ValidatePodUpdate)
+fn update_pod(
+    sim: &mut Simulation,
+    id: PodId,
+    new: &crate::model::PodSpec,
+    now: SimTime,
+) -> String {
+    let pod = sim.state.pod(id).expect("indexed pods exist");
+    let name = pod.meta.name.clone();
+    let old = &pod.spec;
+    let mut merged = old.api.clone();
+    let same_shape = merged.containers.len() == new.api.containers.len()
+        && merged.init_containers.as_ref().map(Vec::len)
+            == new.api.init_containers.as_ref().map(Vec::len);
+    if same_shape {
+        let images = new
+            .api
+            .containers
+            .iter()
+            .chain(new.api.init_containers.iter().flatten())
+            .map(|c| c.image.clone());
+        let init = merged.init_containers.iter_mut().flatten();
+        for (c, image) in merged.containers.iter_mut().chain(init).zip(images) {
+            c.image = image;
+        }
+    }
+    // The live object keeps its defaulted fields (imagePullPolicy among them).
+    let mut submitted = new.api.clone();
+    let live_policies = old
+        .api
+        .containers
+        .iter()
+        .chain(old.api.init_containers.iter().flatten());
+    let init = submitted.init_containers.iter_mut().flatten();
+    for (c, live) in submitted
+        .containers
+        .iter_mut()
+        .chain(init)
+        .zip(live_policies)
+    {
+        c.image_pull_policy = live.image_pull_policy.clone();
+    }
+    if !same_shape || merged != submitted {
+        return format!(
+            "The Pod \"{name}\" is invalid: spec: Forbidden: pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)"
+        );
+    }
+    if merged == old.api {
+        return format!("pod/{name} unchanged");
+    }
+    let mut spec = (**old).clone();
+    let images = merged
+        .containers
+        .iter()
+        .chain(merged.init_containers.iter().flatten())
+        .map(|c| c.image.clone().unwrap_or_default());
+    for (c, image) in spec
+        .containers
+        .iter_mut()
+        .chain(spec.init_containers.iter_mut())
+        .zip(images)
+    {
+        c.image = image;
+    }
+    spec.api = merged;
+    sim.state.pod_mut(id).expect("exists").spec = Arc::new(spec);
+    let mut out = Vec::new();
+    sim.kubelets.pod_updated(&mut sim.state, id, now, &mut out);
+    sim.push_kubelet(out);
+    format!("pod/{name} configured")
 }
 
 /// Five lowercase alphanumerics from a uid, the shape of upstream's generated name suffixes.

@@ -1,0 +1,22 @@
+//! Helpers shared by the integration tests: run the built binary as a user would.
+
+#![allow(dead_code)] // each test crate uses its own subset
+
+use std::process::{Command, Output};
+
+/// Runs `kubesim` with `args` from the repository root.
+pub fn kubesim(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_kubesim"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("the kubesim binary runs")
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}

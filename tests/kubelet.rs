@@ -1,0 +1,274 @@
+//! Kubelet timelines at exact simulated instants, read from the trace of the built binary.
+//!
+//! Default timings behind the numbers: sandbox 500 ms; busybox pulls in 610 ms (500 ms
+//! registry overhead + 2.2 MB at 20 MB/s) or is "already present" for a tagged image; create
+//! + start 50 ms; a container's exit is noticed at the next whole-second PLEG relist.
+
+mod common;
+
+use common::{kubesim, stderr, stdout};
+use serde_json::Value;
+
+/// Runs a scenario given as YAML text and returns its trace records (header skipped).
+fn trace(yaml: &str) -> Vec<Value> {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("scenario.yaml");
+    std::fs::write(&file, yaml).unwrap();
+    let o = kubesim(&["run", file.to_str().unwrap(), "--trace", "-"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    stdout(&o)
+        .lines()
+        .skip(1)
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+/// `(t, change)` of the container changes of pod `pod`, as `state[/reason]#restarts`.
+fn container_changes(trace: &[Value], pod: &str) -> Vec<(u64, String)> {
+    trace
+        .iter()
+        .filter(|r| r["object"]["name"] == pod && r["change"]["what"] == "container")
+        .map(|r| {
+            let c = &r["change"];
+            let mut s = c["state"].as_str().unwrap().to_string();
+            if let Some(reason) = c["reason"].as_str() {
+                s = format!("{s}/{reason}");
+            }
+            (
+                r["t"].as_u64().unwrap(),
+                format!("{s}#{}", c["restartCount"]),
+            )
+        })
+        .collect()
+}
+
+/// Instants of the events with `reason` about `pod`, each with its message.
+fn events(trace: &[Value], pod: &str, reason: &str) -> Vec<(u64, String)> {
+    trace
+        .iter()
+        .filter(|r| r["object"]["name"] == pod && r["event"]["reason"] == reason)
+        .map(|r| {
+            let message = r["event"]["message"].as_str().unwrap().to_string();
+            (r["t"].as_u64().unwrap(), message)
+        })
+        .collect()
+}
+
+fn times(list: &[(u64, String)]) -> Vec<u64> {
+    list.iter().map(|(t, _)| *t).collect()
+}
+
+fn one_pod(name: &str, duration: &str, pod_spec: &str) -> String {
+    format!(
+        "apiVersion: kubesim.io/v1alpha1\nkind: Scenario\nmetadata: {{name: {name}}}\nspec:\n  duration: {duration}\n  manifests:\n  - inline:\n      apiVersion: v1\n      kind: Pod\n      metadata: {{name: {name}}}\n      spec:\n{pod_spec}"
+    )
+}
+
+fn exiting_pod(policy: &str, code: i32) -> String {
+    one_pod(
+        "app",
+        "2m",
+        &format!("        restartPolicy: {policy}\n        containers:\n        - {{name: app, image: \"busybox:1.36\", command: [sh, -c, \"sleep 5; exit {code}\"]}}\n"),
+    )
+}
+
+#[test]
+fn exit_1_restarts_with_crash_loop_backoff_under_always_and_on_failure() {
+    // Runs 1.16 s → 6.16 s, noticed at 7 s, restarted at once; then each exit waits 10 s,
+    // 20 s, 40 s from its finishedAt (12.05 s → 22.05 s, 27.1 s → 47.1 s, 52.15 s → 92.15 s).
+    let expected = [
+        (0, "waiting/ContainerCreating#0"),
+        (1_160, "running#0"),
+        (7_000, "terminated/Error#0"),
+        (7_050, "running#1"),
+        (13_000, "terminated/Error#1"),
+        (13_000, "waiting/CrashLoopBackOff#1"),
+        (22_100, "running#2"),
+        (28_000, "terminated/Error#2"),
+        (28_000, "waiting/CrashLoopBackOff#2"),
+        (47_150, "running#3"),
+        (53_000, "terminated/Error#3"),
+        (53_000, "waiting/CrashLoopBackOff#3"),
+        (92_200, "running#4"),
+        (98_000, "terminated/Error#4"),
+        (98_000, "waiting/CrashLoopBackOff#4"),
+    ]
+    .map(|(t, s)| (t, s.to_string()));
+    for policy in ["Always", "OnFailure"] {
+        let trace = trace(&exiting_pod(policy, 1));
+        assert_eq!(container_changes(&trace, "app"), expected, "{policy}");
+        let backoffs = events(&trace, "app", "BackOff");
+        assert_eq!(times(&backoffs), [13_000, 28_000, 53_000, 98_000]);
+        assert!(backoffs[0]
+            .1
+            .starts_with("Back-off restarting failed container app in pod app_default("));
+    }
+}
+
+#[test]
+fn exit_under_never_fails_the_pod_and_exit_0_under_on_failure_completes_it() {
+    let never = trace(&exiting_pod("Never", 1));
+    assert_eq!(
+        container_changes(&never, "app").last(),
+        Some(&(7_000, "terminated/Error#0".to_string()))
+    );
+    let phase = |t: &[Value]| -> Vec<(u64, String)> {
+        t.iter()
+            .filter(|r| r["change"]["what"] == "phase")
+            .map(|r| (r["t"].as_u64().unwrap(), r["change"]["phase"].to_string()))
+            .collect()
+    };
+    assert_eq!(
+        phase(&never),
+        [(1_160, "\"Running\"".into()), (7_000, "\"Failed\"".into())]
+    );
+    let done = trace(&exiting_pod("OnFailure", 0));
+    assert_eq!(
+        container_changes(&done, "app").last(),
+        Some(&(7_000, "terminated/Completed#0".to_string()))
+    );
+    assert_eq!(phase(&done).last(), Some(&(7_000, "\"Succeeded\"".into())));
+}
+
+#[test]
+fn liveness_exam_fails_at_35_and_40_s_and_the_shell_is_killed_after_the_grace_period() {
+    let o = kubesim(&["run", "scenarios/seeds/liveness-exam.yaml", "--trace", "-"]);
+    let trace: Vec<Value> = stdout(&o)
+        .lines()
+        .skip(1)
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let unhealthy = events(&trace, "liveness-exam", "Unhealthy");
+    // The file goes at 31.16 s; probes tick every 5 s from admission (0 s).
+    assert_eq!(times(&unhealthy)[..4], [35_000, 40_000, 105_000, 110_000]);
+    assert_eq!(
+        unhealthy[0].1,
+        "Liveness probe failed: ls: /tmp/healthy: No such file or directory"
+    );
+    let killing = events(&trace, "liveness-exam", "Killing");
+    assert_eq!(times(&killing)[..2], [40_000, 110_000]);
+    assert_eq!(
+        killing[0].1,
+        "Container busybox-container failed liveness probe, will be restarted"
+    );
+    // SIGTERM is ignored by sh as PID 1: SIGKILL 30 s later (exit 137), noticed at 71 s.
+    let changes = container_changes(&trace, "liveness-exam");
+    assert!(changes.contains(&(71_000, "terminated/Error#0".into())));
+    assert!(changes.contains(&(141_000, "waiting/CrashLoopBackOff#1".into())));
+    assert!(changes.contains(&(150_550, "running#2".into())));
+}
+
+#[test]
+fn a_startup_probe_holds_liveness_back_until_it_passes() {
+    let spec = "        containers:\n        - name: app\n          image: busybox:1.36\n          command: [sh, -c, \"sleep 20; touch /tmp/started; sleep 3600\"]\n          startupProbe:\n            exec: {command: [cat, /tmp/started]}\n            periodSeconds: 5\n            failureThreshold: 10\n          livenessProbe:\n            exec: {command: [cat, /tmp/started]}\n            periodSeconds: 5\n            failureThreshold: 1\n";
+    let slow = trace(&one_pod("slow", "2m", spec));
+    let unhealthy = events(&slow, "slow", "Unhealthy");
+    // Started at 1.16 s, the file appears at 21.16 s: startup fails at 5..20 s, passes at 25 s.
+    assert_eq!(times(&unhealthy), [5_000, 10_000, 15_000, 20_000]);
+    assert_eq!(
+        unhealthy[0].1,
+        "Startup probe failed: cat: can't open '/tmp/started': No such file or directory"
+    );
+    assert!(events(&slow, "slow", "Killing").is_empty());
+    let changes = container_changes(&slow, "slow");
+    assert_eq!(changes[1], (1_160, "running#0".to_string()));
+    // Ready only once started (no readiness probe: ready as soon as the startup probe passes).
+    let ready: Vec<u64> = slow
+        .iter()
+        .filter(|r| r["change"]["what"] == "container" && r["change"]["ready"] == true)
+        .map(|r| r["t"].as_u64().unwrap())
+        .collect();
+    assert_eq!(ready, [25_000]);
+
+    // A startup probe that never passes kills the container after failureThreshold misses.
+    let never = spec.replace("sleep 20; touch /tmp/started; ", "");
+    let never = never.replace("failureThreshold: 10", "failureThreshold: 3");
+    let stuck = trace(&one_pod("stuck", "1m", &never));
+    let killing = events(&stuck, "stuck", "Killing");
+    assert_eq!(
+        killing.first(),
+        Some(&(
+            15_000,
+            "Container app failed startup probe, will be restarted".to_string()
+        ))
+    );
+}
+
+#[test]
+fn a_failing_readiness_probe_keeps_a_two_container_pod_at_1_of_2() {
+    let spec = "        containers:\n        - name: web\n          image: nginx:1.14\n          readinessProbe:\n            httpGet: {path: /, port: 80}\n        - name: sidecar\n          image: busybox:1.36\n          command: [sleep, \"3600\"]\n          readinessProbe:\n            exec: {command: [cat, /tmp/ready]}\n";
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("ready.yaml");
+    std::fs::write(&file, one_pod("two", "2m", spec)).unwrap();
+    let f = file.to_str().unwrap();
+    let o = kubesim(&["get", "pods", "-f", f, "--at", "1m"]);
+    assert_eq!(
+        stdout(&o),
+        "NAME   READY   STATUS    RESTARTS   AGE\ntwo    1/2     Running   0          60s\n"
+    );
+    let o = kubesim(&["describe", "pod", "two", "-f", f, "--at", "1m"]);
+    let text = stdout(&o);
+    assert!(
+        text.contains("  Ready                       False \n"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "Readiness probe failed: cat: can't open '/tmp/ready': No such file or directory"
+        ),
+        "{text}"
+    );
+    // Readiness never restarts anything.
+    assert!(!text.contains("Killing"), "{text}");
+}
+
+#[test]
+fn deleting_a_pod_whose_pid_1_handles_sigterm_is_quick() {
+    let spec = "        containers:\n        - {name: web, image: \"nginx:1.14\"}\n";
+    let yaml =
+        one_pod("web", "2m", spec) + "  timeline:\n  - at: 30s\n    kubectl: delete pod web\n";
+    let trace = trace(&yaml);
+    // nginx exits 0 on SIGTERM at once; the kubelet notices at the next relist.
+    let deleted: Vec<u64> = trace
+        .iter()
+        .filter(|r| r["change"]["what"] == "deleted")
+        .map(|r| r["t"].as_u64().unwrap())
+        .collect();
+    assert_eq!(deleted, [31_000]);
+    assert!(container_changes(&trace, "web").contains(&(31_000, "terminated/Completed#0".into())));
+}
+
+#[test]
+fn memory_pressure_evicts_the_pod_using_more_than_it_requested() {
+    let yaml = "apiVersion: kubesim.io/v1alpha1\nkind: Scenario\nmetadata: {name: eviction}\nspec:\n  duration: 1m\n  nodes:\n  - name: small\n    capacity: {memory: 1Gi}\n  manifests:\n  - inline:\n      apiVersion: v1\n      kind: Pod\n      metadata: {name: hog}\n      spec:\n        containers:\n        - {name: stress, image: polinux/stress, command: [stress, --vm, \"1\", --vm-bytes, 950M, --vm-keep]}\n  - inline:\n      apiVersion: v1\n      kind: Pod\n      metadata: {name: web}\n      spec:\n        containers:\n        - {name: nginx, image: \"nginx:1.14\", resources: {requests: {memory: 64Mi}}}\n";
+    let trace = trace(yaml);
+    // The eviction manager looks every 10 s: 950Mi + nginx's 10Mi leave 64Mi < 100Mi.
+    assert_eq!(
+        events(&trace, "hog", "Evicted"),
+        [(10_000, "The node was low on resource: memory. Threshold quantity: 100Mi, available: 64Mi. Container stress was using 950Mi, request is 0, has larger consumption of memory. ".to_string())]
+    );
+    let pressure = trace
+        .iter()
+        .find(|r| r["object"]["kind"] == "Node" && r["change"]["type"] == "MemoryPressure")
+        .unwrap();
+    assert_eq!(pressure["t"], 10_000);
+    assert_eq!(pressure["change"]["status"], "True");
+    assert!(events(&trace, "web", "Evicted").is_empty());
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("evict.yaml");
+    std::fs::write(&file, yaml).unwrap();
+    let o = kubesim(&[
+        "get",
+        "pod",
+        "hog",
+        "-f",
+        file.to_str().unwrap(),
+        "--at",
+        "30s",
+        "-o",
+        "json",
+    ]);
+    let pod: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(pod["status"]["phase"], "Failed");
+    assert_eq!(pod["status"]["reason"], "Evicted");
+}
