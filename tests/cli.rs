@@ -136,7 +136,7 @@ fn get_pods_prints_kubectl_columns() {
     assert_eq!(
         stdout(&o),
         "NAME            READY   STATUS             RESTARTS      AGE\n\
-         limits-pod      0/1     CrashLoopBackOff   2 (15s ago)   30s\n\
+         limits-pod      0/1     CrashLoopBackOff   2 (16s ago)   30s\n\
          liveness-exam   1/1     Running            0             30s\n\
          too-big         0/1     Pending            0             30s\n\
          web             1/1     Running            0             30s\n"

@@ -31,7 +31,7 @@ struct PodMemory {
 impl Kubelets {
     /// Starts the node's eviction monitor if it is not running (its first pod arrived).
     pub(super) fn watch_node_memory(&mut self, node: &str, now: SimTime, out: &mut Followups) {
-        let runtime = self.nodes.entry(node.to_string()).or_default();
+        let runtime = self.node_runtime(node);
         if runtime.monitoring {
             return;
         }
@@ -64,7 +64,7 @@ impl Kubelets {
         };
         let used: u64 = pods.iter().map(|p| p.usage).sum();
         let available = capacity.saturating_sub(used);
-        let runtime = self.nodes.entry(node.to_string()).or_default();
+        let runtime = self.node_runtime(node);
         if available < MEMORY_AVAILABLE_HARD {
             runtime.pressure_seen = Some(now);
             set_memory_pressure(state, node, true, now);
@@ -78,12 +78,12 @@ impl Kubelets {
             runtime.pressure_seen = None;
             set_memory_pressure(state, node, false, now);
         }
-        let runtime = self.nodes.entry(node.to_string()).or_default();
         let pods_left = self.workers.keys().any(|id| {
             state
                 .pod(*id)
                 .is_some_and(|p| p.node_name.as_deref() == Some(node))
         });
+        let runtime = self.node_runtime(node);
         if pods_left || runtime.pressure_seen.is_some() {
             out.push((
                 now + MONITORING_PERIOD,

@@ -19,7 +19,8 @@ mod sync;
 
 use std::collections::BTreeMap;
 
-use crate::engine::{SimDuration, SimTime};
+use crate::engine::{RngStreams, SimDuration, SimTime, StreamRng};
+use crate::model::node::Latency;
 use crate::model::{ClusterState, Event, EventType, ObjectRef, Pod, PodId};
 use backoff::Backoff;
 use prober::{ProbeKind, Worker};
@@ -27,33 +28,6 @@ use runtime::{Container, Runtime, SimRuntime};
 
 /// The kubelet's name in events (`From: kubelet`).
 pub const COMPONENT: &str = "kubelet";
-
-/// Latency model parameters. Defaults are round figures of the same order as the container
-/// runtime measurements in `shared/reference/real-containers.md` plus a CNI setup; the
-/// real-execution issue calibrates them.
-#[derive(Debug, Clone, Copy)]
-pub struct Timings {
-    /// Pod sandbox (pause container and network) creation.
-    pub sandbox: SimDuration,
-    /// CRI CreateContainer + StartContainer for one container.
-    pub container_start: SimDuration,
-    /// Registry round trips before the first byte of a pull (and the time a failing pull
-    /// takes to fail).
-    pub pull_overhead: SimDuration,
-    /// Registry bandwidth per node, in bytes per second.
-    pub pull_bytes_per_sec: i64,
-}
-
-impl Default for Timings {
-    fn default() -> Self {
-        Timings {
-            sandbox: SimDuration::from_millis(500),
-            container_start: SimDuration::from_millis(50),
-            pull_overhead: SimDuration::from_millis(500),
-            pull_bytes_per_sec: 20_000_000,
-        }
-    }
-}
 
 /// How often the kubelet's PLEG relists containers: an exit is noticed at the next relist.
 // K8S: pkg/kubelet/kubelet.go (genericPlegRelistPeriod = 1s)
@@ -184,8 +158,10 @@ struct PodWorker {
 }
 
 /// Per-node runtime state.
-#[derive(Debug, Default)]
 struct NodeRuntime {
+    /// The node's own stream for latency draws (`kubelet/<node>`), so that one node's draws
+    /// never shift another's.
+    rng: StreamRng,
     /// Last host number handed out in the node's pod CIDR.
     last_ip: u32,
     /// Pulls are serialized per node by default: when the puller is free again.
@@ -197,9 +173,9 @@ struct NodeRuntime {
     pressure_seen: Option<SimTime>,
 }
 
-/// All kubelets of the cluster (one per node, sharing the timing model and the runtime).
+/// All kubelets of the cluster (one per node, sharing the runtime).
 pub struct Kubelets {
-    pub timings: Timings,
+    streams: RngStreams,
     runtime: Box<dyn Runtime>,
     nodes: BTreeMap<String, NodeRuntime>,
     workers: BTreeMap<PodId, PodWorker>,
@@ -211,10 +187,10 @@ pub struct Kubelets {
 pub type Followups = Vec<(SimTime, KubeletEvent)>;
 
 impl Kubelets {
-    /// Kubelets with the given timing model, running simulated containers.
-    pub fn new(timings: Timings) -> Self {
+    /// Kubelets running simulated containers, drawing latencies from `streams`.
+    pub fn new(streams: RngStreams) -> Self {
         Kubelets {
-            timings,
+            streams,
             runtime: Box::new(SimRuntime),
             nodes: BTreeMap::new(),
             workers: BTreeMap::new(),
@@ -274,7 +250,9 @@ impl Kubelets {
         }
         self.workers.insert(id, worker);
         self.watch_node_memory(&node_name, now, out);
-        out.push((now + self.timings.sandbox, KubeletEvent::SandboxReady(id)));
+        let latency = state.node(&node_name).map(|n| n.timings.sandbox);
+        let ready = now + self.draw(&node_name, latency);
+        out.push((ready, KubeletEvent::SandboxReady(id)));
     }
 
     /// Handles one of the kubelet's own events.
@@ -372,7 +350,7 @@ impl Kubelets {
             .node(&node_name)
             .map(|n| n.pod_cidr.clone())
             .unwrap_or_default();
-        let runtime = self.nodes.entry(node_name).or_default();
+        let runtime = self.node_runtime(&node_name);
         runtime.last_ip += 1;
         let ip = pod_ip(&cidr, runtime.last_ip + 1);
         let pod = state.pod_mut(id).expect("checked above");
@@ -382,6 +360,28 @@ impl Kubelets {
             worker.busy = false;
         }
         self.sync(state, id, now, out);
+    }
+
+    /// The runtime state of a node's kubelet.
+    fn node_runtime(&mut self, node: &str) -> &mut NodeRuntime {
+        let streams = self.streams;
+        self.nodes
+            .entry(node.to_string())
+            .or_insert_with(|| NodeRuntime {
+                rng: streams.stream(&format!("kubelet/{node}")),
+                last_ip: 0,
+                puller_free_at: SimTime::ZERO,
+                monitoring: false,
+                pressure_seen: None,
+            })
+    }
+
+    /// One draw of a node's latency (zero for a node that has gone).
+    fn draw(&mut self, node: &str, latency: Option<Latency>) -> SimDuration {
+        let Some(latency) = latency else {
+            return SimDuration::ZERO;
+        };
+        latency.sample(&mut self.node_runtime(node).rng)
     }
 
     /// Queues a sync of the pod at `at`, unless one is queued no later.

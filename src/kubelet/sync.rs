@@ -149,18 +149,22 @@ impl Kubelets {
             "Pulling",
             format!("Pulling image \"{image}\""),
         );
-        let runtime = self.nodes.entry(node_name).or_default();
+        let timings = state
+            .node(&node_name)
+            .map(|n| n.timings)
+            .unwrap_or_default();
+        let runtime = self.node_runtime(&node_name);
         let start = runtime.puller_free_at.max(now);
         let exists = images::exists(&image);
         // An image already on the node only has its manifest checked.
         let pulling = if exists && !present {
             images::pull_duration(
                 images::size(&image),
-                self.timings.pull_bytes_per_sec,
-                self.timings.pull_overhead,
+                timings.pull_bytes_per_sec,
+                timings.pull_overhead,
             )
         } else {
-            self.timings.pull_overhead
+            timings.pull_overhead
         };
         let done = start + pulling;
         runtime.puller_free_at = done;
@@ -280,6 +284,9 @@ impl Kubelets {
     ) {
         let pod = state.pod(id).expect("synced pods exist");
         let name = container(pod, slot).name.clone();
+        let node = pod.node_name.clone().unwrap_or_default();
+        let latency = state.node(&node).map(|n| n.timings.container_start);
+        let start_latency = self.draw(&node, latency);
         record(
             state,
             id,
@@ -296,7 +303,7 @@ impl Kubelets {
         let pod = state.pod_mut(id).expect("exists");
         status::container_created(pod, slot, id, instance);
         out.push((
-            now + self.timings.container_start,
+            now + start_latency,
             super::KubeletEvent::ContainerStarted {
                 pod: id,
                 slot,

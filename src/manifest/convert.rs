@@ -478,6 +478,7 @@ pub fn node_from_api(
         taints,
         unschedulable: spec.unschedulable.unwrap_or(false),
         conditions: NodeCondition::healthy_set(crate::engine::SimTime::ZERO),
+        timings: Default::default(),
         pod_cidr: spec.pod_cidr.clone().unwrap_or_default(),
         internal_ip: String::new(),
         images: BTreeMap::new(),

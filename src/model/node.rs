@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use super::meta::ObjectMeta;
 use super::resources::{ResourceList, Resources};
-use crate::engine::SimTime;
+use crate::engine::{SimDuration, SimTime};
 
 /// A node of the cluster, as `kubectl get node -o yaml` would show the parts that matter.
 #[derive(Debug, Clone, PartialEq)]
@@ -22,6 +22,71 @@ pub struct Node {
     pub internal_ip: String,
     /// Images present on the node (the kubelet's image cache), by normalised name.
     pub images: BTreeMap<String, i64>,
+    /// How fast the node's runtime and registry link are (not an API field: scenario input).
+    pub timings: RuntimeTimings,
+}
+
+/// A latency drawn from a log-normal distribution with this median and 95th percentile;
+/// `p95 == median` makes it fixed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Latency {
+    pub median: SimDuration,
+    pub p95: SimDuration,
+}
+
+impl Latency {
+    /// One draw, in whole milliseconds. Uses `libm` so that the same draws give the same
+    /// durations on every platform.
+    pub fn sample(&self, rng: &mut impl rand::Rng) -> SimDuration {
+        let median = self.median.as_millis() as f64;
+        let p95 = self.p95.as_millis() as f64;
+        if p95 <= median || median <= 0.0 {
+            return self.median;
+        }
+        // P95 of the standard normal distribution.
+        const Z95: f64 = 1.644_853_626_951_472_2;
+        let sigma = libm::log(p95 / median) / Z95;
+        // Box-Muller: a standard normal from two uniforms in (0, 1].
+        let u1: f64 = 1.0 - rng.random::<f64>();
+        let u2: f64 = rng.random::<f64>();
+        let z = libm::sqrt(-2.0 * libm::log(u1)) * libm::cos(std::f64::consts::TAU * u2);
+        SimDuration::from_millis(libm::round(median * libm::exp(sigma * z)) as u64)
+    }
+}
+
+/// A node's container runtime timings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RuntimeTimings {
+    /// Pod sandbox creation (pause container and CNI network setup).
+    pub sandbox: Latency,
+    /// CRI CreateContainer + StartContainer of one container.
+    pub container_start: Latency,
+    /// Registry round trips before the first byte of a pull (and the time a failing pull
+    /// takes to fail, and an `Always` pull of a present image).
+    pub pull_overhead: SimDuration,
+    /// Registry bandwidth, in bytes per second.
+    pub pull_bytes_per_sec: i64,
+}
+
+impl Default for RuntimeTimings {
+    /// Container start: `crun` create+start measured on this project's host at 27–42 ms
+    /// median, p95 40–58 ms (`shared/reference/real-containers.md`), plus a kubelet
+    /// round trip. Sandbox and registry figures are estimates of the same order, until the
+    /// real-execution mode calibrates them.
+    fn default() -> Self {
+        RuntimeTimings {
+            sandbox: Latency {
+                median: SimDuration::from_millis(500),
+                p95: SimDuration::from_millis(1000),
+            },
+            container_start: Latency {
+                median: SimDuration::from_millis(50),
+                p95: SimDuration::from_millis(90),
+            },
+            pull_overhead: SimDuration::from_millis(500),
+            pull_bytes_per_sec: 20_000_000,
+        }
+    }
 }
 
 impl Node {
@@ -223,5 +288,31 @@ impl NodeCondition {
                 "kubelet is posting ready status",
             ),
         ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+
+    #[test]
+    fn latency_draws_follow_the_median_and_p95() {
+        let latency = Latency {
+            median: SimDuration::from_millis(500),
+            p95: SimDuration::from_millis(1000),
+        };
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
+        let mut draws: Vec<u64> = (0..20_000)
+            .map(|_| latency.sample(&mut rng).as_millis())
+            .collect();
+        draws.sort_unstable();
+        let median = draws[draws.len() / 2];
+        let p95 = draws[draws.len() * 95 / 100];
+        assert!((480..=520).contains(&median), "median {median}");
+        assert!((950..=1050).contains(&p95), "p95 {p95}");
+        let d = SimDuration::from_millis(50);
+        let fixed = Latency { median: d, p95: d };
+        assert_eq!(fixed.sample(&mut rng), SimDuration::from_millis(50));
     }
 }

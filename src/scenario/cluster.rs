@@ -4,10 +4,13 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
+use super::parse_duration_field;
 use crate::manifest::decode::Source;
 use crate::manifest::yaml::PathSeg;
 use crate::manifest::InputError;
-use crate::model::node::{default_capacity, Node, NodeCondition, Taint, TaintEffect};
+use crate::model::node::{
+    default_capacity, Latency, Node, NodeCondition, RuntimeTimings, Taint, TaintEffect,
+};
 use crate::model::{ObjectMeta, Quantity, ResourceList};
 
 /// A `spec.nodes` entry: one node, or `count` numbered copies (`worker-1` .. `worker-N`).
@@ -26,6 +29,26 @@ pub struct NodeGroup {
     taints: Vec<TaintSpec>,
     #[serde(default)]
     unschedulable: bool,
+    /// Overrides of the node's runtime timings.
+    latency: Option<LatencySpec>,
+}
+
+/// `latency:` of a node group: how fast its runtime and registry link are.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct LatencySpec {
+    sandbox: Option<DistributionSpec>,
+    container_start: Option<DistributionSpec>,
+    pull_overhead: Option<String>,
+    /// Bytes per second, as a quantity (`20M`, `100Mi`).
+    pull_bandwidth: Option<String>,
+}
+
+/// A latency distribution: median, and optionally the 95th percentile (fixed without it).
+#[derive(Debug, Clone, Deserialize)]
+struct DistributionSpec {
+    median: String,
+    p95: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -89,6 +112,10 @@ pub fn build_nodes(groups: &[NodeGroup], src: Source<'_>) -> Result<Vec<Node>, I
                 time_added: None,
             });
         }
+        let timings = match &group.latency {
+            Some(spec) => timings(spec, src, &at("latency", None))?,
+            None => RuntimeTimings::default(),
+        };
         let names: Vec<String> = match group.count {
             None => vec![group.name.clone()],
             Some(0) => return Err(src.error(&at("count", None), "count must be at least 1")),
@@ -103,7 +130,7 @@ pub fn build_nodes(groups: &[NodeGroup], src: Source<'_>) -> Result<Vec<Node>, I
             }
             let mut labels = standard_labels(&name);
             labels.extend(group.labels.clone());
-            nodes.push(new_node(
+            let mut node = new_node(
                 name,
                 labels,
                 capacity.clone(),
@@ -111,10 +138,61 @@ pub fn build_nodes(groups: &[NodeGroup], src: Source<'_>) -> Result<Vec<Node>, I
                 taints.clone(),
                 group.unschedulable,
                 nodes.len(),
-            ));
+            );
+            node.timings = timings;
+            nodes.push(node);
         }
     }
     Ok(nodes)
+}
+
+/// A node group's runtime timings: the defaults, with what the group overrides.
+fn timings(
+    spec: &LatencySpec,
+    src: Source<'_>,
+    path: &[PathSeg],
+) -> Result<RuntimeTimings, InputError> {
+    let at = |field: &str, sub: Option<&str>| {
+        let mut p = path.to_vec();
+        p.push(PathSeg::key(field));
+        p.extend(sub.map(PathSeg::key));
+        p
+    };
+    let mut t = RuntimeTimings::default();
+    let distributions = [
+        ("sandbox", &spec.sandbox, &mut t.sandbox),
+        (
+            "containerStart",
+            &spec.container_start,
+            &mut t.container_start,
+        ),
+    ];
+    for (field, given, latency) in distributions {
+        let Some(d) = given else { continue };
+        let median = parse_duration_field(&d.median, src, &at(field, Some("median")))?;
+        let p95 = match &d.p95 {
+            Some(p95) => parse_duration_field(p95, src, &at(field, Some("p95")))?,
+            None => median,
+        };
+        if p95 < median {
+            return Err(src.error(
+                &at(field, Some("p95")),
+                format!("p95 {} is below the median {}", p95, median),
+            ));
+        }
+        *latency = Latency { median, p95 };
+    }
+    if let Some(text) = &spec.pull_overhead {
+        t.pull_overhead = parse_duration_field(text, src, &at("pullOverhead", None))?;
+    }
+    if let Some(text) = &spec.pull_bandwidth {
+        let q = quantity(text, src, &at("pullBandwidth", None))?;
+        if q.value() <= 0 {
+            return Err(src.error(&at("pullBandwidth", None), "pullBandwidth must be positive"));
+        }
+        t.pull_bytes_per_sec = q.value();
+    }
+    Ok(t)
 }
 
 fn quantity(text: &str, src: Source<'_>, path: &[PathSeg]) -> Result<Quantity, InputError> {
@@ -162,6 +240,7 @@ fn new_node(
         pod_cidr: String::new(),
         internal_ip: String::new(),
         images: BTreeMap::new(),
+        timings: RuntimeTimings::default(),
     };
     node.assign_addresses(index);
     node

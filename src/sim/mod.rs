@@ -9,7 +9,7 @@ mod changes;
 use std::io::Write;
 
 use crate::engine::{EventQueue, RngStreams, SimDuration, SimTime, StreamRng};
-use crate::kubelet::{KubeletEvent, Kubelets, Timings};
+use crate::kubelet::{KubeletEvent, Kubelets};
 use crate::manifest::Manifest;
 use crate::model::{ClusterState, Event as K8sEvent, EventType, ObjectRef, PodCondition, PodId};
 use crate::scenario::{Action, Scenario};
@@ -100,7 +100,7 @@ impl Simulation {
             scheduler: Scheduler::new(&state),
             state,
             queue: EventQueue::new(),
-            kubelets: Kubelets::new(Timings::default()),
+            kubelets: Kubelets::new(streams),
             scheduler_rng: streams.stream("scheduler"),
             timeline: scenario.timeline.clone(),
             trace,
