@@ -277,3 +277,44 @@ fn memory_pressure_evicts_the_pod_using_more_than_it_requested() {
     assert_eq!(pod["status"]["phase"], "Failed");
     assert_eq!(pod["status"]["reason"], "Evicted");
 }
+
+#[test]
+fn a_pre_stop_hook_runs_before_sigterm_within_the_grace_period() {
+    let spec = "        containers:\n        - name: web\n          image: nginx:1.14\n          lifecycle:\n            preStop:\n              sleep: {seconds: 5}\n";
+    let yaml =
+        one_pod("web", "2m", spec) + "  timeline:\n  - at: 30s\n    kubectl: delete pod web\n";
+    let trace = trace(&yaml);
+    assert_eq!(
+        events(&trace, "web", "Killing"),
+        [(30_000, "Stopping container web".to_string())]
+    );
+    // SIGTERM after the 5 s hook: nginx exits 0 at 35 s, noticed at 36 s.
+    assert!(container_changes(&trace, "web").contains(&(36_000, "terminated/Completed#0".into())));
+}
+
+#[test]
+fn a_post_start_hook_delays_running_and_its_failure_kills_the_container() {
+    let spec = "        containers:\n        - name: app\n          image: busybox:1.36\n          command: [sleep, \"3600\"]\n          lifecycle:\n            postStart:\n              exec: {command: [sh, -c, \"sleep 3; echo hello > /tmp/msg\"]}\n";
+    let slow = trace(&one_pod("slow", "1m", spec));
+    // Started at 1.16 s; reported running once the hook returns at 4.16 s.
+    assert_eq!(times(&events(&slow, "slow", "Started")), [1_160],);
+    assert_eq!(
+        container_changes(&slow, "slow")[1],
+        (4_160, "running#0".to_string())
+    );
+
+    let failing = spec.replace("sleep 3; echo hello > /tmp/msg", "exit 1");
+    let failed = trace(&one_pod("bad", "1m", &failing));
+    // sleep ignores SIGTERM: killed after the 30 s grace, restarted at 32.05 s, failing again.
+    assert_eq!(
+        events(&failed, "bad", "FailedPostStartHook"),
+        [
+            (1_160, "PostStartHook failed".to_string()),
+            (32_050, "PostStartHook failed".to_string())
+        ]
+    );
+    assert_eq!(
+        events(&failed, "bad", "Killing")[0],
+        (1_160, "FailedPostStartHook".to_string())
+    );
+}

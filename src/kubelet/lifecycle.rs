@@ -6,11 +6,11 @@ use super::behaviour::{catalogue, World};
 use super::prober::{ContainerView, ProbeKind, ProbeResult, TickAction};
 use super::runtime::{Next, ProbeOutcome, StartRequest};
 use super::{
-    container, record, status, Exit, Followups, KubeletEvent, Kubelets, Slot, PLEG_RELIST,
+    container, normal, status, warning, Exit, Followups, KubeletEvent, Kubelets, Slot, PLEG_RELIST,
 };
 use crate::engine::{SimDuration, SimTime};
-use crate::model::pod::{ProbeHandler, RestartPolicy};
-use crate::model::{ClusterState, ContainerState, EventType, PodId};
+use crate::model::pod::{Hook, ProbeHandler, RestartPolicy};
+use crate::model::{ClusterState, ContainerState, PodId};
 
 /// Name resolution inside the cluster, from the Services that exist now.
 struct ClusterDns<'a> {
@@ -67,10 +67,10 @@ impl Kubelets {
         now: SimTime,
         out: &mut Followups,
     ) {
-        self.workers.get_mut(&id).expect("worker").busy = false;
         let pod = state.pod(id).expect("handled pods exist");
         if pod.meta.deletion.is_some() || self.run(id, slot).is_none_or(|r| r.instance != instance)
         {
+            self.workers.get_mut(&id).expect("worker").busy = false;
             return;
         }
         let c = container(pod, slot);
@@ -83,23 +83,13 @@ impl Kubelets {
             pod_name: &pod.meta.name,
         };
         let process = self.runtime.start(request, now);
-        record(
+        normal(
             state,
             id,
             slot,
             now,
-            EventType::Normal,
             "Started",
             format!("Started container {name}"),
-        );
-        let has_startup = !slot.init && self.has_probe(id, slot, ProbeKind::Startup);
-        let has_readiness = !slot.init && self.has_probe(id, slot, ProbeKind::Readiness);
-        status::container_running(
-            state.pod_mut(id).expect("exists"),
-            slot,
-            now,
-            !has_startup,
-            has_readiness,
         );
         let run = self.run_mut(id, slot);
         run.live = Some(process);
@@ -107,6 +97,75 @@ impl Kubelets {
         run.stopping = false;
         run.noted = false;
         self.advance(state, id, slot, now, out);
+        // K8S: pkg/kubelet/kuberuntime/kuberuntime_container.go (startContainer runs postStart
+        // before returning: the container is not reported running until it completes)
+        let hook = state
+            .pod(id)
+            .and_then(|p| container(p, slot).post_start.clone());
+        match hook {
+            Some(hook) => {
+                let (outcome, took) = self.run_hook(state, id, slot, &hook, None, now);
+                let ok = outcome.is_ok();
+                let event = KubeletEvent::PostStartDone {
+                    pod: id,
+                    slot,
+                    instance,
+                    ok,
+                };
+                out.push((now + took, event));
+            }
+            None => self.report_running(state, id, slot, now, out),
+        }
+    }
+
+    /// The postStart hook finished: the container is running, or is killed if the hook failed.
+    pub(super) fn post_start_done(
+        &mut self,
+        state: &mut ClusterState,
+        id: PodId,
+        slot: Slot,
+        ok: bool,
+        now: SimTime,
+        out: &mut Followups,
+    ) {
+        self.report_running(state, id, slot, now, out);
+        if !ok {
+            // Upstream leaves the hook's output out of the event, lest it leak secrets.
+            let message = "PostStartHook failed".to_string();
+            warning(state, id, slot, now, "FailedPostStartHook", message);
+            let grace = grace_period(
+                state
+                    .pod(id)
+                    .map_or(30, |p| p.spec.termination_grace_period_seconds),
+            );
+            self.kill(
+                state,
+                id,
+                slot,
+                "FailedPostStartHook".to_string(),
+                grace,
+                now,
+                out,
+            );
+        }
+    }
+
+    /// Reports a started container as running, probes readiness at once, and lets the pod
+    /// worker go on.
+    fn report_running(
+        &mut self,
+        state: &mut ClusterState,
+        id: PodId,
+        slot: Slot,
+        now: SimTime,
+        out: &mut Followups,
+    ) {
+        let has_startup = !slot.init && self.has_probe(id, slot, ProbeKind::Startup);
+        let has_readiness = !slot.init && self.has_probe(id, slot, ProbeKind::Readiness);
+        let started_at = self.run(id, slot).and_then(|r| r.started).unwrap_or(now);
+        let pod = state.pod_mut(id).expect("exists");
+        status::container_running(pod, slot, started_at, now, !has_startup, has_readiness);
+        self.workers.get_mut(&id).expect("worker").busy = false;
         // K8S: pkg/kubelet/prober/prober_manager.go (UpdatePodStatus triggers a readiness probe
         // at once while the container is not ready yet)
         if has_readiness {
@@ -262,9 +321,46 @@ impl Kubelets {
             return;
         }
         run.stopping = true;
+        normal(state, id, slot, now, "Killing", message);
+        // K8S: kuberuntime_container.go (executePreStopHook: it runs within the grace period,
+        // which then shrinks by the time it took, to no less than 2 s)
+        let hook = state
+            .pod(id)
+            .and_then(|p| container(p, slot).pre_stop.clone());
+        if let Some(hook) = hook.filter(|_| grace > SimDuration::ZERO) {
+            let (outcome, took) = self.run_hook(state, id, slot, &hook, Some(grace), now);
+            if outcome.is_err() {
+                let message = "PreStopHook failed".to_string();
+                warning(state, id, slot, now, "FailedPreStopHook", message);
+            }
+            let took = took.min(grace);
+            let left = grace.saturating_sub(took).max(grace_period(0));
+            let instance = self.run_mut(id, slot).instance;
+            let event = KubeletEvent::SigTerm {
+                pod: id,
+                slot,
+                instance,
+                grace: left,
+            };
+            out.push((now + took, event));
+            return;
+        }
+        self.terminate(id, slot, grace, now, out);
+    }
+
+    /// SIGTERM to PID 1, then SIGKILL after `grace` unless it exits (a zero grace kills at
+    /// once).
+    pub(super) fn terminate(
+        &mut self,
+        id: PodId,
+        slot: Slot,
+        grace: SimDuration,
+        now: SimTime,
+        out: &mut Followups,
+    ) {
+        let run = self.run_mut(id, slot);
         let instance = run.instance;
         let on_term = run.live.as_ref().and_then(|c| c.on_sigterm());
-        record(state, id, slot, now, EventType::Normal, "Killing", message);
         match on_term {
             _ if grace == SimDuration::ZERO => {
                 self.process_exited(id, slot, 137, "Error", now, out)
@@ -281,6 +377,41 @@ impl Kubelets {
                     instance,
                 },
             )),
+        }
+    }
+
+    /// Runs a lifecycle hook against the container: its outcome and how long it took.
+    // K8S: pkg/kubelet/lifecycle/handlers.go (exec, httpGet, sleep; tcpSocket does nothing)
+    fn run_hook(
+        &mut self,
+        state: &ClusterState,
+        id: PodId,
+        slot: Slot,
+        hook: &Hook,
+        timeout: Option<SimDuration>,
+        now: SimTime,
+    ) -> (ProbeOutcome, SimDuration) {
+        match hook {
+            Hook::Sleep { seconds } => (Ok(()), SimDuration::from_secs(*seconds as u64)),
+            Hook::TcpSocket => (Ok(()), SimDuration::ZERO),
+            Hook::Exec { command } => {
+                // Without a grace period to bound it, a postStart hook may take up to an hour.
+                let timeout = timeout.unwrap_or(SimDuration::from_secs(3600));
+                let handler = ProbeHandler::Exec {
+                    command: command.clone(),
+                };
+                self.run_handler(state, id, slot, &handler, timeout, now)
+            }
+            Hook::HttpGet { path, port } => {
+                let handler = ProbeHandler::HttpGet {
+                    path: path.clone(),
+                    port: port.clone(),
+                    host: String::new(),
+                    scheme: "HTTP".to_string(),
+                };
+                let timeout = SimDuration::from_secs(1);
+                self.run_handler(state, id, slot, &handler, timeout, now)
+            }
         }
     }
 
@@ -358,16 +489,17 @@ impl Kubelets {
             }
             TickAction::Probe => {
                 let probe = worker.probe.clone();
-                self.run_probe(state, id, slot, &probe.handler, probe.timeout_seconds, now)
+                let timeout = SimDuration::from_secs(probe.timeout_seconds.max(1) as u64);
+                self.run_handler(state, id, slot, &probe.handler, timeout, now)
+                    .0
             }
         };
         if let Err(output) = &outcome {
-            record(
+            warning(
                 state,
                 id,
                 slot,
                 now,
-                EventType::Warning,
                 "Unhealthy",
                 format!("{} probe failed: {output}", kind.title()),
             );
@@ -419,18 +551,19 @@ impl Kubelets {
         }
     }
 
-    /// Runs a probe handler against the container.
+    /// Runs a probe (or hook) handler against the container: its outcome, and how long it took
+    /// (network handlers answer at once).
     // K8S: pkg/probe/http/http.go (2xx-3xx succeed; "HTTP probe failed with statuscode: %d"),
     // pkg/probe/tcp/tcp.go
-    fn run_probe(
+    fn run_handler(
         &mut self,
         state: &ClusterState,
         id: PodId,
         slot: Slot,
         handler: &ProbeHandler,
-        timeout_seconds: i32,
+        timeout: SimDuration,
         now: SimTime,
-    ) -> ProbeOutcome {
+    ) -> (ProbeOutcome, SimDuration) {
         let pod = state.pod(id).expect("handled pods exist");
         let c = container(pod, slot);
         let ip = pod.status.pod_ip.clone().unwrap_or_default();
@@ -452,11 +585,8 @@ impl Kubelets {
                     .map_or(0, |p| p.container_port as u16)
             })
         };
-        match handler {
-            ProbeHandler::Exec { command } => {
-                let timeout = SimDuration::from_secs(timeout_seconds.max(1) as u64);
-                live.exec(command, timeout, now, &dns)
-            }
+        let outcome = match handler {
+            ProbeHandler::Exec { command } => return live.exec(command, timeout, now, &dns),
             ProbeHandler::HttpGet {
                 path, port, scheme, ..
             } => {
@@ -481,10 +611,12 @@ impl Kubelets {
             ProbeHandler::Grpc { port, .. } => match live.http_status(*port as u16, "/", now) {
                 Some(_) => Ok(()),
                 None => Err(format!(
-                    "timeout: failed to connect service \"{ip}:{port}\" within {timeout_seconds}s"
+                    "timeout: failed to connect service \"{ip}:{port}\" within {}s",
+                    timeout.as_millis() / 1000
                 )),
             },
-        }
+        };
+        (outcome, SimDuration::ZERO)
     }
 }
 

@@ -80,6 +80,20 @@ pub enum KubeletEvent {
         slot: Slot,
         instance: u64,
     },
+    /// A container's postStart hook finished (`ok` unless it failed).
+    PostStartDone {
+        pod: PodId,
+        slot: Slot,
+        instance: u64,
+        ok: bool,
+    },
+    /// The preStop hook is done: SIGTERM, with `grace` left before SIGKILL.
+    SigTerm {
+        pod: PodId,
+        slot: Slot,
+        instance: u64,
+        grace: SimDuration,
+    },
     /// The grace period of a stop is over: SIGKILL.
     SigKill {
         pod: PodId,
@@ -113,6 +127,8 @@ impl KubeletEvent {
             | KubeletEvent::ContainerStarted { pod, .. }
             | KubeletEvent::ProcessWake { pod, .. }
             | KubeletEvent::OomKill { pod, .. }
+            | KubeletEvent::PostStartDone { pod, .. }
+            | KubeletEvent::SigTerm { pod, .. }
             | KubeletEvent::SigKill { pod, .. }
             | KubeletEvent::ExitNoticed { pod, .. }
             | KubeletEvent::ProbeTick { pod, .. } => *pod,
@@ -314,6 +330,29 @@ impl Kubelets {
                     self.process_exited(pod, slot, 137, "OOMKilled", now, out);
                 }
             }
+            KubeletEvent::PostStartDone {
+                pod,
+                slot,
+                instance,
+                ok,
+            } => {
+                if self.is_live(pod, slot, instance) {
+                    self.post_start_done(state, pod, slot, ok, now, out);
+                } else if let Some(worker) = self.workers.get_mut(&pod) {
+                    worker.busy = false;
+                    self.sync(state, pod, now, out);
+                }
+            }
+            KubeletEvent::SigTerm {
+                pod,
+                slot,
+                instance,
+                grace,
+            } => {
+                if self.is_live(pod, slot, instance) {
+                    self.terminate(pod, slot, grace, now, out);
+                }
+            }
             KubeletEvent::SigKill {
                 pod,
                 slot,
@@ -461,6 +500,30 @@ impl Kubelets {
             self.kill(state, id, slot, message, grace, now, out);
         }
     }
+}
+
+/// Records a `Normal` kubelet event about one container of a pod.
+fn normal(
+    state: &mut ClusterState,
+    id: PodId,
+    slot: Slot,
+    now: SimTime,
+    reason: &str,
+    message: String,
+) {
+    record(state, id, slot, now, EventType::Normal, reason, message);
+}
+
+/// Records a `Warning` kubelet event about one container of a pod.
+fn warning(
+    state: &mut ClusterState,
+    id: PodId,
+    slot: Slot,
+    now: SimTime,
+    reason: &str,
+    message: String,
+) {
+    record(state, id, slot, now, EventType::Warning, reason, message);
 }
 
 /// Records a kubelet event about one container of a pod.

@@ -30,14 +30,15 @@ pub trait Container {
     fn advance(&mut self, now: SimTime, limit: Option<u64>, world: &dyn World) -> Next;
     /// Resident memory at `now`.
     fn memory_at(&self, now: SimTime) -> u64;
-    /// Runs an exec probe's command in the container.
+    /// Runs a command in the container (an exec probe or hook): its outcome, and how long it
+    /// ran (at most `timeout`).
     fn exec(
         &mut self,
         command: &[String],
         timeout: SimDuration,
         now: SimTime,
         world: &dyn World,
-    ) -> ProbeOutcome;
+    ) -> (ProbeOutcome, SimDuration);
     /// Whether something listens on `port`, and the HTTP status it answers for `path`
     /// (`None` inside when it speaks no HTTP).
     fn http_status(&self, port: u16, path: &str, now: SimTime) -> Option<Option<u16>>;
@@ -170,7 +171,7 @@ impl Container for SimContainer {
         timeout: SimDuration,
         now: SimTime,
         world: &dyn World,
-    ) -> ProbeOutcome {
+    ) -> (ProbeOutcome, SimDuration) {
         let since_start = self.since_start(now);
         match behaviour::run_to_completion(
             command.to_vec(),
@@ -180,10 +181,19 @@ impl Container for SimContainer {
             since_start,
             timeout.as_millis(),
         ) {
-            ProbeRun::Exited { code: 0, .. } => Ok(()),
-            ProbeRun::Exited { output, .. } => Err(output.join("\n")),
-            ProbeRun::TimedOut => Err(format!("command \"{}\" timed out", command.join(" "))),
-            ProbeRun::Unsupported(why) => Err(why),
+            ProbeRun::Exited {
+                code: 0,
+                elapsed_ms,
+                ..
+            } => (Ok(()), SimDuration::from_millis(elapsed_ms)),
+            ProbeRun::Exited {
+                output, elapsed_ms, ..
+            } => (Err(output.join("\n")), SimDuration::from_millis(elapsed_ms)),
+            ProbeRun::TimedOut => (
+                Err(format!("command \"{}\" timed out", command.join(" "))),
+                timeout,
+            ),
+            ProbeRun::Unsupported(why) => (Err(why), SimDuration::ZERO),
         }
     }
 

@@ -104,6 +104,7 @@ pub fn container_status(pod: &Pod, slot: Slot) -> &ContainerStatus {
 pub fn container_running(
     pod: &mut Pod,
     slot: Slot,
+    started_at: SimTime,
     now: SimTime,
     started: bool,
     has_readiness: bool,
@@ -113,7 +114,7 @@ pub fn container_running(
         status.last_state = Some(previous);
         status.restart_count += 1;
     }
-    status.state = ContainerState::Running { started_at: now };
+    status.state = ContainerState::Running { started_at };
     status.started = Some(started);
     status.ready = !slot.init && started && !has_readiness;
     refresh(pod, now);

@@ -2,11 +2,12 @@
 //! through image pull, create and start, with the image and crash-loop backoffs.
 
 use super::{
-    container, images, pod_desc, record, status, Followups, Kubelets, Slot, SYNC_ERROR_RETRY,
+    container, images, normal, pod_desc, status, warning, Followups, Kubelets, Slot,
+    SYNC_ERROR_RETRY,
 };
 use crate::engine::{SimDuration, SimTime};
 use crate::model::pod::{PullPolicy, RestartPolicy};
-use crate::model::{ClusterState, ContainerState, EventType, Pod, PodId};
+use crate::model::{ClusterState, ContainerState, Pod, PodId};
 
 /// What the sync wants for one container.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,12 +64,11 @@ impl Kubelets {
             let delay = crate::model::duration::GoDuration::from_nanos(
                 self.crash_backoff.get(&key).as_millis() as i64 * 1_000_000,
             );
-            record(
+            warning(
                 state,
                 id,
                 slot,
                 now,
-                EventType::Warning,
                 "BackOff",
                 format!("Back-off restarting failed container {name} in pod {desc}"),
             );
@@ -110,7 +110,7 @@ impl Kubelets {
         if !must_pull {
             if present {
                 let message = format!("Container image \"{image}\" already present on machine");
-                record(state, id, slot, now, EventType::Normal, "Pulled", message);
+                normal(state, id, slot, now, "Pulled", message);
                 self.create(state, id, slot, now, out);
             } else {
                 let message =
@@ -125,27 +125,18 @@ impl Kubelets {
             .is_some()
         {
             let message = format!("Back-off pulling image \"{image}\"");
-            record(
-                state,
-                id,
-                slot,
-                now,
-                EventType::Normal,
-                "BackOff",
-                message.clone(),
-            );
+            normal(state, id, slot, now, "BackOff", message.clone());
             self.image_error(state, id, slot, "ImagePullBackOff", message, now);
             // The worker retries the failed sync after 10 s; the pull happens on the first
             // retry past the backoff.
             self.sync_later(id, now + SYNC_ERROR_RETRY, out);
             return;
         }
-        record(
+        normal(
             state,
             id,
             slot,
             now,
-            EventType::Normal,
             "Pulling",
             format!("Pulling image \"{image}\""),
         );
@@ -194,19 +185,10 @@ impl Kubelets {
         message: String,
         now: SimTime,
     ) {
-        let event_type = EventType::Warning;
         if reason == "ErrImageNeverPull" {
-            record(state, id, slot, now, event_type, reason, message.clone());
+            warning(state, id, slot, now, reason, message.clone());
         }
-        record(
-            state,
-            id,
-            slot,
-            now,
-            event_type,
-            "Failed",
-            format!("Error: {reason}"),
-        );
+        warning(state, id, slot, now, "Failed", format!("Error: {reason}"));
         let pod = state.pod_mut(id).expect("exists");
         status::container_waiting(pod, slot, reason, Some(message), now);
     }
@@ -239,7 +221,7 @@ impl Kubelets {
             go(waited),
             images::size(&image)
         );
-        record(state, id, slot, now, EventType::Normal, "Pulled", message);
+        normal(state, id, slot, now, "Pulled", message);
         if state.pod(id).is_some_and(|p| p.meta.deletion.is_none()) {
             self.create(state, id, slot, now, out);
         }
@@ -258,12 +240,11 @@ impl Kubelets {
         let image = container(pod, slot).image.clone();
         let key = format!("{}_{}", pod.meta.uid, images::normalized(&image));
         let error = images::pull_error(&image);
-        record(
+        warning(
             state,
             id,
             slot,
             now,
-            EventType::Warning,
             "Failed",
             format!("Failed to pull image \"{image}\": {error}"),
         );
@@ -287,12 +268,11 @@ impl Kubelets {
         let node = pod.node_name.clone().unwrap_or_default();
         let latency = state.node(&node).map(|n| n.timings.container_start);
         let start_latency = self.draw(&node, latency);
-        record(
+        normal(
             state,
             id,
             slot,
             now,
-            EventType::Normal,
             "Created",
             format!("Created container: {name}"),
         );

@@ -15,7 +15,7 @@ use super::error::InputError;
 use super::yaml::PathSeg;
 use crate::model::node::{Node, NodeCondition, Taint, TaintEffect};
 use crate::model::pod::{
-    Container, ContainerPort, PodSpec, Probe, ProbeHandler, PullPolicy, ResourceRequirements,
+    Container, ContainerPort, Hook, PodSpec, Probe, ProbeHandler, PullPolicy, ResourceRequirements,
     RestartPolicy, Toleration,
 };
 use crate::model::{ObjectMeta, Quantity, ResourceList};
@@ -260,7 +260,40 @@ fn container_from_api(
         readiness_probe,
         startup_probe,
         restart_policy_always: c.restart_policy.as_deref() == Some("Always"),
+        post_start: c
+            .lifecycle
+            .as_ref()
+            .and_then(|l| l.post_start.as_ref())
+            .map(hook_from_api),
+        pre_stop: c
+            .lifecycle
+            .as_ref()
+            .and_then(|l| l.pre_stop.as_ref())
+            .map(hook_from_api),
     })
+}
+
+/// A lifecycle handler; the API server has already required exactly one handler type.
+fn hook_from_api(h: &core::LifecycleHandler) -> Hook {
+    if let Some(exec) = &h.exec {
+        Hook::Exec {
+            command: exec.command.clone().unwrap_or_default(),
+        }
+    } else if let Some(http) = &h.http_get {
+        Hook::HttpGet {
+            path: http.path.clone().unwrap_or_else(|| "/".to_string()),
+            port: match &http.port {
+                IntOrString::Int(i) => i.to_string(),
+                IntOrString::String(s) => s.clone(),
+            },
+        }
+    } else if let Some(sleep) = &h.sleep {
+        Hook::Sleep {
+            seconds: sleep.seconds,
+        }
+    } else {
+        Hook::TcpSocket
+    }
 }
 
 /// The tag of an image reference (`nginx:1.14` → `1.14`), ignoring a registry port and a digest.

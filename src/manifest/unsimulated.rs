@@ -26,6 +26,7 @@ const SIMULATED_CONTAINER_FIELDS: &[&str] = &[
     "env",
     "image",
     "imagePullPolicy",
+    "lifecycle",
     "livenessProbe",
     "name",
     "ports",
@@ -80,7 +81,7 @@ mod tests {
             "volumes": [{"name": "data", "emptyDir": {}}],
             "nodeSelector": {"disktype": "ssd"},
             "containers": [
-                {"name": "a", "image": "nginx", "lifecycle": {}, "volumeMounts": []},
+                {"name": "a", "image": "nginx", "securityContext": {}, "volumeMounts": []},
                 {"name": "b", "image": "busybox", "env": [{"name": "X", "valueFrom": {}}]},
             ],
         });
@@ -88,7 +89,7 @@ mod tests {
             pod_spec_fields(&spec, "spec"),
             [
                 "spec.containers[].env[].valueFrom",
-                "spec.containers[].lifecycle",
+                "spec.containers[].securityContext",
                 "spec.containers[].volumeMounts",
                 "spec.volumes"
             ]

@@ -190,6 +190,26 @@ pub struct Container {
     pub startup_probe: Option<Probe>,
     /// `restartPolicy: Always` on an init container makes it a sidecar.
     pub restart_policy_always: bool,
+    /// `lifecycle.postStart` and `lifecycle.preStop`.
+    pub post_start: Option<Hook>,
+    pub pre_stop: Option<Hook>,
+}
+
+/// A container lifecycle hook handler.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Hook {
+    Exec {
+        command: Vec<String>,
+    },
+    HttpGet {
+        path: String,
+        port: String,
+    },
+    Sleep {
+        seconds: i64,
+    },
+    /// Accepted by the API for compatibility only: it does nothing.
+    TcpSocket,
 }
 
 /// `imagePullPolicy`.

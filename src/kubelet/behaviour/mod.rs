@@ -163,8 +163,13 @@ impl Process {
 /// How an exec probe's command ended.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ProbeRun {
-    /// It exited with this code, having printed this output (the kubelet puts it in events).
-    Exited { code: i32, output: Vec<String> },
+    /// It exited with this code after `elapsed_ms`, having printed this output (the kubelet
+    /// puts it in events).
+    Exited {
+        code: i32,
+        output: Vec<String>,
+        elapsed_ms: u64,
+    },
     /// It would take longer than the probe's timeout.
     TimedOut,
     /// It could not be interpreted, and why.
@@ -193,7 +198,13 @@ pub fn run_to_completion(
             now_ms: now_ms + elapsed,
         };
         let ms = match process.resume(&mut ctx) {
-            Step::Exit { code } => return ProbeRun::Exited { code, output },
+            Step::Exit { code } => {
+                return ProbeRun::Exited {
+                    code,
+                    output,
+                    elapsed_ms: elapsed,
+                }
+            }
             Step::Forever { .. } => break,
             Step::Sleep { ms } => ms,
             Step::Allocate { bytes, ms } => {

@@ -109,6 +109,7 @@ fn liveness_exec_exercise() {
     let healthy = ProbeRun::Exited {
         code: 0,
         output: vec![],
+        elapsed_ms: 0,
     };
     assert_eq!(container.probe(&["cat", "/tmp/healthy"], 1000), healthy);
     assert_eq!(container.step(), sleep(600_000));
@@ -117,6 +118,7 @@ fn liveness_exec_exercise() {
     let failed = ProbeRun::Exited {
         code: 1,
         output: words(&[missing]),
+        elapsed_ms: 0,
     };
     assert_eq!(container.probe(&["cat", "/tmp/healthy"], 1000), failed);
     assert_eq!(container.process.on_sigterm(), None);
@@ -313,28 +315,29 @@ fn catalogue_argv_lookup_and_pulls() {
 fn exec_probes_run_to_completion() {
     let mut container = sh("echo hi > /tmp/x; sleep 3600");
     container.step();
-    let exited = |code, output: &[&str]| ProbeRun::Exited {
+    let exited = |code, output: &[&str], elapsed_ms| ProbeRun::Exited {
         code,
         output: words(output),
+        elapsed_ms,
     };
     assert_eq!(
         container.probe(&["cat", "/tmp/x"], 1000),
-        exited(0, &["hi"])
+        exited(0, &["hi"], 0)
     );
     assert_eq!(
         container.probe(&["ls", "/tmp/x"], 1000),
-        exited(0, &["/tmp/x"])
+        exited(0, &["/tmp/x"], 0)
     );
     let missing = "ls: /tmp/healthy: No such file or directory";
     assert_eq!(
         container.probe(&["ls", "/tmp/healthy"], 1000),
-        exited(1, &[missing])
+        exited(1, &[missing], 0)
     );
     assert_eq!(
         container.probe(&["sh", "-c", "sleep 5"], 1000),
         ProbeRun::TimedOut
     );
-    assert_eq!(container.probe(&["sleep", "1"], 1000), exited(0, &[]));
+    assert_eq!(container.probe(&["sleep", "1"], 1000), exited(0, &[], 1000));
     let unsupported = ProbeRun::Unsupported("unsupported command \"pg_isready\"".to_string());
     assert_eq!(container.probe(&["pg_isready"], 1000), unsupported);
 }
