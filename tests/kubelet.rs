@@ -318,3 +318,84 @@ fn a_post_start_hook_delays_running_and_its_failure_kills_the_container() {
         (1_160, "FailedPostStartHook".to_string())
     );
 }
+
+#[test]
+fn liveness_http_fails_with_status_500_after_10_s_and_restarts() {
+    let spec = "        containers:\n        - name: liveness\n          image: k8s.gcr.io/liveness\n          args: [/server]\n          livenessProbe:\n            httpGet: {path: /healthz, port: 8080}\n            initialDelaySeconds: 10\n            periodSeconds: 5\n";
+    let trace = trace(&one_pod("liveness-http", "2m", spec));
+    // Pulled in 625 ms (2.5 MB), started at 1.175 s: /healthz turns 500 at 11.175 s; ticks at
+    // 15, 20, 25 s fail (failureThreshold 3); the Go server exits 2 on SIGTERM.
+    let unhealthy = events(&trace, "liveness-http", "Unhealthy");
+    assert_eq!(times(&unhealthy)[..3], [15_000, 20_000, 25_000]);
+    assert_eq!(
+        unhealthy[0].1,
+        "Liveness probe failed: HTTP probe failed with statuscode: 500"
+    );
+    let changes = container_changes(&trace, "liveness-http");
+    assert_eq!(
+        changes[1..5],
+        [
+            (1_175, "running#0".to_string()),
+            (26_000, "terminated/Error#0".to_string()),
+            (26_550, "running#1".to_string()),
+            (51_000, "terminated/Error#1".to_string()),
+        ]
+    );
+    assert_eq!(
+        changes[5],
+        (51_000, "waiting/CrashLoopBackOff#1".to_string())
+    );
+}
+
+#[test]
+fn limits_pod_is_oom_killed_601_ms_after_each_start() {
+    let spec = "        containers:\n        - name: main\n          image: polinux/stress\n          resources: {limits: {cpu: 90m, memory: 300Mi}}\n          command: [stress]\n          args: [--vm, \"1\", --vm-bytes, 500M, --vm-hang, \"1\"]\n";
+    let trace = trace(&one_pod("limits-pod", "2m", spec));
+    // 500 MiB at 500 MiB/s crosses 300Mi after 600 ms: OOM at 1.25 s + 601 ms, noticed at 2 s;
+    // restarted at once (Always pull 500 ms), OOM at 3.151 s, then back-off 10 s, 20 s ...
+    let changes = container_changes(&trace, "limits-pod");
+    assert_eq!(
+        changes[1..9],
+        [
+            (1_250, "running#0".to_string()),
+            (2_000, "terminated/OOMKilled#0".to_string()),
+            (2_550, "running#1".to_string()),
+            (4_000, "terminated/OOMKilled#1".to_string()),
+            (4_000, "waiting/CrashLoopBackOff#1".to_string()),
+            (13_701, "running#2".to_string()),
+            (15_000, "terminated/OOMKilled#2".to_string()),
+            (15_000, "waiting/CrashLoopBackOff#2".to_string()),
+        ]
+    );
+    let o = trace
+        .iter()
+        .find(|r| r["change"]["reason"] == "OOMKilled")
+        .unwrap();
+    assert_eq!(o["change"]["exitCode"], 137);
+}
+
+#[test]
+fn a_missing_image_alternates_err_image_pull_and_image_pull_back_off_with_growing_gaps() {
+    let spec = "        containers:\n        - {name: redis, image: redis123}\n";
+    let trace = trace(&one_pod("redis", "3m", spec));
+    // Each failed pull takes 500 ms; syncs retry every 10 s; the back-off doubles from 10 s.
+    let pulls = times(&events(&trace, "redis", "Pulling"));
+    assert_eq!(pulls, [500, 11_000, 31_500, 72_000, 152_500]);
+    let failed = events(&trace, "redis", "Failed");
+    assert_eq!(
+        failed[0],
+        (1_000, "Failed to pull image \"redis123\": failed to pull and unpack image \"docker.io/library/redis123:latest\": failed to resolve reference \"docker.io/library/redis123:latest\": pull access denied, repository does not exist or may require authorization: server message: insufficient_scope: authorization failed".to_string())
+    );
+    assert_eq!(failed[1], (1_000, "Error: ErrImagePull".to_string()));
+    let states: Vec<(u64, String)> = container_changes(&trace, "redis")[1..5].to_vec();
+    assert_eq!(
+        states,
+        [
+            (1_000, "waiting/ErrImagePull#0".to_string()),
+            // (the second failure at 11.5 s leaves the state as it was)
+            (21_500, "waiting/ImagePullBackOff#0".to_string()),
+            (32_000, "waiting/ErrImagePull#0".to_string()),
+            (42_000, "waiting/ImagePullBackOff#0".to_string()),
+        ]
+    );
+}
