@@ -292,6 +292,10 @@ fn bad_input_names_file_line_and_exits_2() {
         ),
         (&["run", "tests/fixtures/no-such-file.yaml"], "tests/fixtures/no-such-file.yaml: cannot read scenario: no such file"),
         (
+            &["run", "tests/fixtures/behaviour-without-selector.yaml"],
+            "tests/fixtures/behaviour-without-selector.yaml:6:5: a behaviour must select containers\n  hint: give `image:`, `container:` or `pod:` (they combine)",
+        ),
+        (
             &["run", "tests/fixtures/negative-duration.yaml"],
             "tests/fixtures/negative-duration.yaml:5:3: invalid duration \"-10s\": must not be negative",
         ),

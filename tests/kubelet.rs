@@ -399,3 +399,29 @@ fn a_missing_image_alternates_err_image_pull_and_image_pull_back_off_with_growin
         ]
     );
 }
+
+#[test]
+fn a_behaviour_the_scenario_states_overrides_the_image() {
+    let text = std::fs::read_to_string("tests/fixtures/stated-behaviour.yaml").unwrap();
+    let trace = trace(&text);
+    // Started at 3.55 s: the port opens 3 s later (the 5 s liveness tick is refused), the
+    // file appears at 8.55 s (ready at the 10 s readiness tick), and memory climbing from
+    // 100Mi to 600Mi over 20 s crosses the 512Mi limit at 20.03 s.
+    let liveness = events(&trace, "api", "Unhealthy")
+        .into_iter()
+        .filter(|(_, m)| m.starts_with("Liveness"))
+        .collect::<Vec<_>>();
+    assert_eq!(
+        liveness[0],
+        (5_000, "Liveness probe failed: Get \"http://10.244.0.2:8080/healthz\": dial tcp 10.244.0.2:8080: connect: connection refused".to_string())
+    );
+    let changes = container_changes(&trace, "api");
+    assert_eq!(changes[1], (3_550, "running#0".to_string()));
+    assert!(changes.contains(&(21_000, "terminated/OOMKilled#0".to_string())));
+    let ready: Vec<u64> = trace
+        .iter()
+        .filter(|r| r["change"]["what"] == "container" && r["change"]["ready"] == true)
+        .map(|r| r["t"].as_u64().unwrap())
+        .collect();
+    assert_eq!(ready[0], 10_000);
+}

@@ -76,8 +76,10 @@ impl Kubelets {
         let c = container(pod, slot);
         let name = c.name.clone();
         let argv = catalogue::argv(&c.image, &c.command, &c.args);
+        let script = self.behaviours.iter().find(|b| b.selects(pod, c));
         let request = StartRequest {
             argv,
+            script: script.map(|b| b.script.clone()),
             env: &c.env,
             namespace: &pod.meta.namespace,
             pod_name: &pod.meta.name,

@@ -136,6 +136,26 @@ impl KubeletEvent {
     }
 }
 
+/// A behaviour a scenario states for the containers it selects (by image repository, pod
+/// name, container name; all given must match).
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatedBehaviour {
+    pub image: Option<String>,
+    pub pod: Option<String>,
+    pub container: Option<String>,
+    pub script: behaviour::Script,
+}
+
+impl StatedBehaviour {
+    fn selects(&self, pod: &Pod, c: &crate::model::Container) -> bool {
+        self.image
+            .as_deref()
+            .is_none_or(|i| images::repository(i) == images::repository(&c.image))
+            && self.pod.as_deref().is_none_or(|p| p == pod.meta.name)
+            && self.container.as_deref().is_none_or(|n| n == c.name)
+    }
+}
+
 /// How a container's process ended, as the runtime reports it.
 #[derive(Debug, Clone)]
 struct Exit {
@@ -192,6 +212,7 @@ struct NodeRuntime {
 /// All kubelets of the cluster (one per node, sharing the runtime).
 pub struct Kubelets {
     streams: RngStreams,
+    behaviours: Vec<StatedBehaviour>,
     runtime: Box<dyn Runtime>,
     nodes: BTreeMap<String, NodeRuntime>,
     workers: BTreeMap<PodId, PodWorker>,
@@ -203,10 +224,12 @@ pub struct Kubelets {
 pub type Followups = Vec<(SimTime, KubeletEvent)>;
 
 impl Kubelets {
-    /// Kubelets running simulated containers, drawing latencies from `streams`.
-    pub fn new(streams: RngStreams) -> Self {
+    /// Kubelets running simulated containers, drawing latencies from `streams`; containers
+    /// selected by one of `behaviours` do what it states (the first that selects them).
+    pub fn new(streams: RngStreams, behaviours: Vec<StatedBehaviour>) -> Self {
         Kubelets {
             streams,
+            behaviours,
             runtime: Box::new(SimRuntime),
             nodes: BTreeMap::new(),
             workers: BTreeMap::new(),

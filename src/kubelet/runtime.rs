@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use super::behaviour::{self, Ctx, Fs, ProbeRun, Process, Server, Step, World};
+use super::behaviour::{self, Ctx, Fs, ProbeRun, Process, Script, Server, Step, World};
 
 use crate::engine::{SimDuration, SimTime};
 
@@ -13,6 +13,8 @@ use crate::engine::{SimDuration, SimTime};
 pub struct StartRequest<'a> {
     /// The command line, resolved from the image and the manifest.
     pub argv: Vec<String>,
+    /// What the scenario says the container does, overriding the command line.
+    pub script: Option<Script>,
     pub env: &'a BTreeMap<String, String>,
     pub namespace: &'a str,
     pub pod_name: &'a str,
@@ -55,7 +57,10 @@ pub struct SimRuntime;
 impl Runtime for SimRuntime {
     fn start(&mut self, request: StartRequest<'_>, now: SimTime) -> Box<dyn Container> {
         Box::new(SimContainer {
-            process: Process::spawn(request.argv, request.env.clone()),
+            process: match request.script {
+                Some(script) => Process::scripted(script),
+                None => Process::spawn(request.argv, request.env.clone()),
+            },
             fs: Fs::for_container(request.namespace, request.pod_name),
             env: request.env.clone(),
             listening: BTreeMap::new(),

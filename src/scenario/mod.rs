@@ -2,6 +2,7 @@
 //! expectations `kubesim check` verifies. A plain manifest file is a scenario too: it runs on the
 //! default cluster. The format is documented with a full example in `scenarios/README.md`.
 
+mod behaviours;
 mod cluster;
 mod timeline;
 
@@ -44,6 +45,8 @@ pub struct Scenario {
     pub manifests: Vec<Manifest>,
     pub timeline: Vec<TimelineEntry>,
     pub expectations: Vec<Expectation>,
+    /// What containers do, where the scenario says so.
+    pub behaviours: Vec<crate::kubelet::StatedBehaviour>,
     /// `sha256:<hex>` over the scenario and every manifest file it read.
     pub digest: String,
     pub description: Option<String>,
@@ -94,6 +97,8 @@ struct Spec {
     timeline: Vec<timeline::RawEntry>,
     #[serde(default)]
     expect: Vec<RawExpectation>,
+    #[serde(default)]
+    behaviours: Vec<behaviours::RawBehaviour>,
 }
 
 #[derive(Deserialize)]
@@ -149,6 +154,7 @@ pub fn load_str(text: &str, file: &str, base_dir: &Path) -> Result<Scenario, Inp
             manifests,
             timeline: Vec::new(),
             expectations: Vec::new(),
+            behaviours: Vec::new(),
             digest: hex_digest(digest),
             description: None,
         });
@@ -281,6 +287,15 @@ pub fn load_str(text: &str, file: &str, base_dir: &Path) -> Result<Scenario, Inp
             node: e.node.clone(),
         });
     }
+    let mut stated = Vec::new();
+    for (i, raw) in spec.behaviours.iter().enumerate() {
+        let path = [
+            PathSeg::key("spec"),
+            PathSeg::key("behaviours"),
+            PathSeg::Index(i),
+        ];
+        stated.push(behaviours::parse(raw, src, &path)?);
+    }
     Ok(Scenario {
         name: raw.metadata.name,
         file: file.to_string(),
@@ -290,6 +305,7 @@ pub fn load_str(text: &str, file: &str, base_dir: &Path) -> Result<Scenario, Inp
         manifests,
         timeline,
         expectations,
+        behaviours: stated,
         digest: hex_digest(digest),
         description: raw
             .metadata

@@ -100,7 +100,7 @@ impl Simulation {
             scheduler: Scheduler::new(&state),
             state,
             queue: EventQueue::new(),
-            kubelets: Kubelets::new(streams),
+            kubelets: Kubelets::new(streams, scenario.behaviours.clone()),
             scheduler_rng: streams.stream("scheduler"),
             timeline: scenario.timeline.clone(),
             trace,

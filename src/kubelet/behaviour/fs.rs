@@ -61,7 +61,7 @@ pub fn resolve(cwd: &str, path: &str) -> String {
     format!("/{}", parts.join("/"))
 }
 
-fn parent(path: &str) -> String {
+pub(super) fn parent(path: &str) -> String {
     resolve(path, "..")
 }
 

@@ -12,11 +12,13 @@ mod commands;
 mod fs;
 mod parse;
 mod programs;
+mod scripted;
 mod shell;
 #[cfg(test)]
 mod tests;
 
 pub use fs::{resolve, Fs, FsError};
+pub use scripted::{HttpAnswer, Script};
 
 use std::collections::BTreeMap;
 
@@ -83,6 +85,8 @@ pub enum Routes {
     /// Kubernetes' liveness test server: `/healthz` is 200 while at most `ms` have passed since
     /// the server started and 500 after; `/started` is 200; other paths 404.
     HealthyFor { ms: u64 },
+    /// Answers a scenario states (see [`HttpAnswer`]).
+    Answers(Vec<HttpAnswer>),
 }
 
 impl Server {
@@ -104,6 +108,7 @@ impl Server {
                 });
             }
             Routes::HealthyFor { .. } => path == "/started",
+            Routes::Answers(answers) => return Some(scripted::answer(answers, path, now_ms)),
         };
         Some(if found { 200 } else { 404 })
     }
@@ -111,8 +116,15 @@ impl Server {
 
 /// The process a container (or an exec probe) runs.
 pub struct Process {
-    shell: shell::Shell,
+    program: Program,
     unsupported: Option<String>,
+}
+
+/// What drives a process: the shell interpreter (with the catalogue's programs), or a script a
+/// scenario states.
+enum Program {
+    Shell(shell::Shell),
+    Script(scripted::ScriptRun),
 }
 
 impl Process {
@@ -125,8 +137,16 @@ impl Process {
                 .to_string()
         });
         Process {
-            shell: shell::Shell::spawn(argv, env),
+            program: Program::Shell(shell::Shell::spawn(argv, env)),
             unsupported,
+        }
+    }
+
+    /// A process that does what a scenario states.
+    pub fn scripted(script: Script) -> Process {
+        Process {
+            program: Program::Script(scripted::ScriptRun::new(script)),
+            unsupported: None,
         }
     }
 
@@ -134,9 +154,12 @@ impl Process {
     /// each time the previous [`Step`]'s duration has elapsed.
     pub fn resume(&mut self, ctx: &mut Ctx) -> Step {
         if self.unsupported.is_none() {
-            match self.shell.run(ctx) {
-                Ok(step) => return step,
-                Err(why) => self.unsupported = Some(why),
+            match &mut self.program {
+                Program::Script(script) => return script.resume(ctx),
+                Program::Shell(shell) => match shell.run(ctx) {
+                    Ok(step) => return step,
+                    Err(why) => self.unsupported = Some(why),
+                },
             }
         }
         Step::Forever { busy: false }
@@ -153,9 +176,10 @@ impl Process {
     /// PID 1 without a handler), `Some(code)` = exits at once with that code (nginx, redis 0; a
     /// Go server 2). A process killed by a signal reports 128 + signal (137 for SIGKILL).
     pub fn on_sigterm(&self) -> Option<i32> {
-        match self.unsupported {
-            Some(_) => None,
-            None => self.shell.pid1_sigterm(),
+        match (&self.unsupported, &self.program) {
+            (Some(_), _) => None,
+            (None, Program::Shell(shell)) => shell.pid1_sigterm(),
+            (None, Program::Script(script)) => script.sigterm_exit(),
         }
     }
 }
