@@ -425,3 +425,17 @@ fn a_behaviour_the_scenario_states_overrides_the_image() {
         .collect();
     assert_eq!(ready[0], 10_000);
 }
+
+#[test]
+fn a_cpu_limit_throttles_cpu_bound_work() {
+    let spec = "        restartPolicy: Never\n        containers:\n        - {name: batch, image: example.com/batch, resources: {limits: {cpu: 500m}}}\n";
+    let yaml = one_pod("batch", "3m", spec).replace(
+        "  manifests:",
+        "  behaviours:\n  - {image: example.com/batch, exit: {afterCpu: 30s}}\n  manifests:",
+    );
+    let trace = trace(&yaml);
+    // 30 s of work at half a core: 60 s. Pulled 3.0 s (50 MB default), started at 3.55 s.
+    let changes = container_changes(&trace, "batch");
+    assert_eq!(changes[1], (3_550, "running#0".to_string()));
+    assert_eq!(changes[2], (64_000, "terminated/Completed#0".to_string()));
+}

@@ -77,9 +77,14 @@ impl Kubelets {
         let name = c.name.clone();
         let argv = catalogue::argv(&c.image, &c.command, &c.args);
         let script = self.behaviours.iter().find(|b| b.selects(pod, c));
+        let cpu_limit = c
+            .resources
+            .limits
+            .get("cpu")
+            .map(|q| q.milli_value().max(0) as u64);
         let request = StartRequest {
             argv,
-            script: script.map(|b| b.script.clone()),
+            script: script.map(|b| b.script.clone().under_cpu_limit(cpu_limit)),
             env: &c.env,
             namespace: &pod.meta.namespace,
             pod_name: &pod.meta.name,

@@ -31,8 +31,12 @@ pub struct RawBehaviour {
 }
 
 #[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
 struct RawExit {
-    after: String,
+    /// Wall time after the start.
+    after: Option<String>,
+    /// CPU time of work: at one core, or slower under a CPU limit below one core.
+    after_cpu: Option<String>,
     #[serde(default)]
     code: i32,
 }
@@ -87,8 +91,23 @@ pub fn parse(
         ..Script::default()
     };
     if let Some(exit) = &raw.exit {
-        let after = ms(&exit.after, &[PathSeg::key("exit"), PathSeg::key("after")])?;
-        script.exit = Some((after, exit.code));
+        let here = [PathSeg::key("exit")];
+        match (&exit.after, &exit.after_cpu) {
+            (Some(text), None) => {
+                let after = ms(text, &[&here[..], &[PathSeg::key("after")]].concat())?;
+                script.exit = Some((after, exit.code));
+            }
+            (None, Some(text)) => {
+                let work = ms(text, &[&here[..], &[PathSeg::key("afterCpu")]].concat())?;
+                script.cpu_exit = Some((work, exit.code));
+            }
+            _ => {
+                return Err(src.error(
+                    &at(&here),
+                    "exit needs exactly one of `after:` (wall time) or `afterCpu:` (CPU work)",
+                ))
+            }
+        }
     }
     for (i, m) in raw.memory.iter().enumerate() {
         let here = [PathSeg::key("memory"), PathSeg::Index(i)];

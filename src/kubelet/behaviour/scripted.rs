@@ -10,6 +10,9 @@ use super::{Ctx, Routes, Server, Step};
 pub struct Script {
     /// When it exits, and with which code; `None`: it runs until stopped.
     pub exit: Option<(u64, i32)>,
+    /// CPU-bound work (CPU milliseconds at one full core) after which it exits with the code;
+    /// the runtime turns it into an `exit` time under the container's CPU limit.
+    pub cpu_exit: Option<(u64, i32)>,
     /// Resident memory at instants, linear in between (a fall takes effect at its instant).
     pub memory: Vec<(u64, u64)>,
     /// Files created (`true`) or removed (`false`) at instants.
@@ -18,6 +21,18 @@ pub struct Script {
     pub ports: Vec<(u64, u16, Option<Vec<HttpAnswer>>)>,
     /// The exit code when SIGTERM arrives; `None`: SIGTERM is ignored (PID 1 without handler).
     pub sigterm_exit: Option<i32>,
+}
+
+impl Script {
+    /// The script with its CPU-bound work placed in time: a CPU limit below one core
+    /// (`limit_millicores`) throttles it in proportion, as the CFS quota does.
+    pub fn under_cpu_limit(mut self, limit_millicores: Option<u64>) -> Script {
+        if let Some((work, code)) = self.cpu_exit.take() {
+            let share = limit_millicores.map_or(1000, |m| m.clamp(1, 1000));
+            self.exit = Some((work * 1000 / share, code));
+        }
+        self
+    }
 }
 
 /// One rule of an HTTP server: the status for `path` (any path when `None`) until `until_ms`
@@ -141,6 +156,20 @@ mod tests {
         assert_eq!(memory_at(&points, 500), 200);
         assert_eq!(memory_at(&points, 1999), 300);
         assert_eq!(memory_at(&points, 2000), 50);
+    }
+
+    #[test]
+    fn cpu_work_is_throttled_by_a_limit_below_one_core() {
+        let script = Script {
+            cpu_exit: Some((30_000, 0)),
+            ..Script::default()
+        };
+        assert_eq!(script.clone().under_cpu_limit(None).exit, Some((30_000, 0)));
+        assert_eq!(
+            script.clone().under_cpu_limit(Some(2000)).exit,
+            Some((30_000, 0))
+        );
+        assert_eq!(script.under_cpu_limit(Some(250)).exit, Some((120_000, 0)));
     }
 
     #[test]
