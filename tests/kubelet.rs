@@ -439,3 +439,33 @@ fn a_cpu_limit_throttles_cpu_bound_work() {
     assert_eq!(changes[1], (3_550, "running#0".to_string()));
     assert_eq!(changes[2], (64_000, "terminated/Completed#0".to_string()));
 }
+
+#[test]
+fn init_container_failures_and_sidecars_show_as_kubectl_shows_them() {
+    let pod = |policy: &str, setup: &str| {
+        let spec = format!("        restartPolicy: {policy}\n        initContainers:\n        - {{name: setup, image: \"busybox:1.36\", command: [sh, -c, \"{setup}\"]}}\n        - name: proxy\n          image: nginx:1.14\n          restartPolicy: Always\n          startupProbe:\n            httpGet: {{path: /, port: 80}}\n            periodSeconds: 2\n        containers:\n        - {{name: app, image: \"busybox:1.36\", command: [sleep, \"3600\"]}}\n");
+        one_pod("p", "2m", &spec)
+    };
+    let get = |yaml: &str, at: &str| {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("p.yaml");
+        std::fs::write(&file, yaml).unwrap();
+        let o = kubesim(&["get", "pods", "-f", file.to_str().unwrap(), "--at", at]);
+        stdout(&o).lines().nth(1).unwrap().to_string()
+    };
+    let never = pod("Never", "sleep 2; exit 1");
+    assert_eq!(
+        get(&never, "20s"),
+        "p      0/2     Init:Error   0          20s"
+    );
+    let always = pod("Always", "sleep 2; exit 1");
+    assert_eq!(
+        get(&always, "20s"),
+        "p      0/2     Init:CrashLoopBackOff   2 (2s ago)   20s"
+    );
+    // setup completes at 3.16 s (noticed at 4 s); nginx is pulled (4.1 s) and started at
+    // 8.15 s, its startup probe passes at the 10 s tick, and only then does the app start.
+    let ok = pod("Always", "sleep 2");
+    assert_eq!(get(&ok, "9s"), "p      0/2     Init:1/2   0          9s");
+    assert_eq!(get(&ok, "11s"), "p      2/2     Running   0          11s");
+}

@@ -167,8 +167,8 @@ impl Kubelets {
         now: SimTime,
         out: &mut Followups,
     ) {
-        let has_startup = !slot.init && self.has_probe(id, slot, ProbeKind::Startup);
-        let has_readiness = !slot.init && self.has_probe(id, slot, ProbeKind::Readiness);
+        let has_startup = self.has_probe(id, slot, ProbeKind::Startup);
+        let has_readiness = self.has_probe(id, slot, ProbeKind::Readiness);
         let started_at = self.run(id, slot).and_then(|r| r.started).unwrap_or(now);
         let pod = state.pod_mut(id).expect("exists");
         status::container_running(pod, slot, started_at, now, !has_startup, has_readiness);
@@ -544,6 +544,7 @@ impl Kubelets {
             (ProbeKind::Startup, ProbeResult::Success) => {
                 let readiness = self.has_probe(id, slot, ProbeKind::Readiness);
                 status::set_started(state.pod_mut(id).expect("exists"), slot, !readiness, now);
+                self.sync(state, id, now, out);
             }
             (_, ProbeResult::Failure) => {
                 let name = container(pod, slot).name.clone();

@@ -264,8 +264,14 @@ impl Kubelets {
         // DEVIATION: upstream delays a new worker's first probe by a random fraction of the
         // period only while the kubelet itself has just started; kubesim's kubelets are taken
         // to have been running for long, so workers tick from the pod's admission.
-        for (index, c) in pod.spec.containers.iter().enumerate() {
-            let slot = Slot { init: false, index };
+        // K8S: probes run on app containers and sidecars, never on regular init containers.
+        let sidecars = pod.spec.init_containers.iter().enumerate();
+        let sidecars = sidecars
+            .filter(|(_, c)| c.restart_policy_always)
+            .map(|(index, c)| (Slot { init: true, index }, c));
+        let apps = pod.spec.containers.iter().enumerate();
+        let apps = apps.map(|(index, c)| (Slot { init: false, index }, c));
+        for (slot, c) in sidecars.chain(apps) {
             let probes = [
                 (ProbeKind::Startup, &c.startup_probe),
                 (ProbeKind::Liveness, &c.liveness_probe),

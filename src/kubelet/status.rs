@@ -109,6 +109,7 @@ pub fn container_running(
     started: bool,
     has_readiness: bool,
 ) {
+    let sidecar = slot.init && pod.spec.init_containers[slot.index].restart_policy_always;
     let status = status_mut(pod, slot);
     if let Some(previous) = latest_exit(status) {
         status.last_state = Some(previous);
@@ -116,7 +117,9 @@ pub fn container_running(
     }
     status.state = ContainerState::Running { started_at };
     status.started = Some(started);
-    status.ready = !slot.init && started && !has_readiness;
+    // Regular init containers are never "ready" while running; sidecars are, like app
+    // containers.
+    status.ready = (!slot.init || sidecar) && started && !has_readiness;
     refresh(pod, now);
 }
 

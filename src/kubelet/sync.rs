@@ -308,7 +308,10 @@ fn next_need(pod: &Pod) -> Option<(Slot, Need)> {
                 RestartPolicy::OnFailure
             },
         ) {
-            Need::Nothing if sidecar || completed(s) => continue,
+            // K8S: a sidecar lets the next init container start once it has started (its
+            // startup probe passed, or it runs and has none).
+            Need::Nothing if sidecar && s.started == Some(true) => continue,
+            Need::Nothing if !sidecar && completed(s) => continue,
             // K8S: getPhase / computeInitContainerActions: a failed init container under
             // restartPolicy Never fails the pod.
             Need::Restart(_) if policy == RestartPolicy::Never && !sidecar => return None,
