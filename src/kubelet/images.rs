@@ -36,14 +36,7 @@ pub fn pull_duration(bytes: i64, bytes_per_sec: i64, overhead: SimDuration) -> S
     overhead + SimDuration::from_millis((bytes.max(0) as u64 * 1000) / bytes_per_sec.max(1) as u64)
 }
 
-/// The reference as the node's image cache keys it: with a tag (`nginx` → `nginx:latest`).
-pub fn normalized(image: &str) -> String {
-    if crate::manifest::image_tag(image).is_some() {
-        image.to_string()
-    } else {
-        format!("{image}:latest")
-    }
-}
+pub use crate::model::node::normalized_image as normalized;
 
 /// The fully qualified reference containerd resolves (`redis123` →
 /// `docker.io/library/redis123:latest`).

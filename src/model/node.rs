@@ -26,6 +26,16 @@ pub struct Node {
     pub timings: RuntimeTimings,
 }
 
+/// An image reference as a node's image cache keys it: with a tag (`nginx` → `nginx:latest`).
+// K8S: pkg/scheduler/framework/plugins/imagelocality/image_locality.go (normalizedImageName)
+pub fn normalized_image(image: &str) -> String {
+    if crate::manifest::image_tag(image).is_some() {
+        image.to_string()
+    } else {
+        format!("{image}:latest")
+    }
+}
+
 /// A latency drawn from a log-normal distribution with this median and 95th percentile;
 /// `p95 == median` makes it fixed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -24,6 +24,10 @@ pub struct PodInfo<'a> {
     pub spec: &'a PodSpec,
     pub requests: Resources,
     pub non_zero_requests: Resources,
+    /// For each of the pod's images (normalised), on how many nodes it is present, and the
+    /// cluster's node count (ImageLocality's spread); empty until the scheduler fills it in.
+    pub image_spread: Vec<(String, usize)>,
+    pub total_nodes: usize,
 }
 
 /// Upstream's defaults for a container that requests no cpu or no memory: scoring only.
@@ -53,6 +57,8 @@ impl<'a> PodInfo<'a> {
             spec,
             requests: spec.requests(),
             non_zero_requests: non_zero,
+            image_spread: Vec::new(),
+            total_nodes: 0,
         }
     }
 }
@@ -106,6 +112,21 @@ pub trait ScorePlugin {
     fn score(&self, pod: &PodInfo<'_>, node: &Node, info: &NodeInfo) -> i64;
     /// Turns raw scores into 0..=100; the default keeps them as they are.
     fn normalize(&self, _scores: &mut [i64]) {}
+}
+
+/// Scales raw scores so that the highest becomes 100 (or, `reverse`, the lowest); all zero stays
+/// zero (reversed: all 100).
+// K8S: pkg/scheduler/framework/plugins/helper/normalize_score.go (DefaultNormalizeScore)
+pub fn default_normalize(scores: &mut [i64], reverse: bool) {
+    let max = scores.iter().copied().max().unwrap_or(0);
+    for s in scores.iter_mut() {
+        *s = match (max, reverse) {
+            (0, true) => MAX_NODE_SCORE,
+            (0, false) => *s,
+            (_, false) => MAX_NODE_SCORE * *s / max,
+            (_, true) => MAX_NODE_SCORE - MAX_NODE_SCORE * *s / max,
+        };
+    }
 }
 
 /// Upstream's highest node score.

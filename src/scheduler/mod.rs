@@ -38,6 +38,10 @@ pub enum Decision {
 pub struct Scheduler {
     pub queue: SchedulingQueue,
     nodes: Vec<NodeInfo>,
+    /// Where the next feasible-node search starts (round robin across cycles).
+    next_start: usize,
+    /// The profile's `percentageOfNodesToScore` (0: upstream's adaptive default).
+    percentage_of_nodes_to_score: i64,
     filters: Vec<Box<dyn FilterPlugin>>,
     scorers: Vec<Box<dyn ScorePlugin>>,
 }
@@ -48,6 +52,8 @@ impl Scheduler {
         let mut scheduler = Scheduler {
             queue: SchedulingQueue::default(),
             nodes: Vec::new(),
+            next_start: 0,
+            percentage_of_nodes_to_score: 0,
             filters: plugins::default_filters(),
             scorers: plugins::default_scorers(),
         };
@@ -125,11 +131,18 @@ impl Scheduler {
     ) -> Option<Decision> {
         let id = self.queue.pop(now)?;
         let pod = state.pod(id)?;
-        let info = PodInfo::new(&pod.spec);
+        let mut info = PodInfo::new(&pod.spec);
         let nodes = state.nodes();
         let mut feasible: Vec<usize> = Vec::new();
         let mut rejected: Vec<Status> = Vec::new();
-        for node_info in &self.nodes {
+        let n = self.nodes.len();
+        let to_find = num_feasible_nodes_to_find(self.percentage_of_nodes_to_score, n);
+        let order = (0..n).map(|k| (self.next_start + k) % n.max(1));
+        for position in order {
+            if feasible.len() >= to_find {
+                break;
+            }
+            let node_info = &self.nodes[position];
             let node = &nodes[node_info.index];
             match self
                 .filters
@@ -140,6 +153,9 @@ impl Scheduler {
                 None => feasible.push(node_info.index),
             }
         }
+        // DEVIATION: upstream filters nodes in parallel, so which feasible nodes it finds first
+        // varies; kubesim scans them in order, from where the last search stopped.
+        self.next_start = (self.next_start + feasible.len() + rejected.len()) % n.max(1);
         if feasible.is_empty() {
             let message = fit_error::message(nodes.len(), &rejected);
             self.queue.add_unschedulable(id, now);
@@ -148,6 +164,8 @@ impl Scheduler {
         let chosen = if feasible.len() == 1 {
             feasible[0]
         } else {
+            info.image_spread = image_spread(&pod.spec, nodes);
+            info.total_nodes = nodes.len();
             let mut totals = vec![0i64; feasible.len()];
             for plugin in &self.scorers {
                 let mut scores: Vec<i64> = feasible
@@ -171,6 +189,44 @@ impl Scheduler {
     pub fn next_ready(&self, now: SimTime) -> Option<SimTime> {
         self.queue.next_ready(now)
     }
+}
+
+/// How many feasible nodes the search looks for before scoring: all below 100 nodes, else a
+/// percentage (adaptive when unset: 50% minus 1% per 125 nodes, at least 5%), at least 100.
+// K8S: pkg/scheduler/schedule_one.go (numFeasibleNodesToFind)
+fn num_feasible_nodes_to_find(percentage: i64, num_all_nodes: usize) -> usize {
+    const MIN_FEASIBLE_NODES_TO_FIND: i64 = 100;
+    const MIN_FEASIBLE_NODES_PERCENTAGE_TO_FIND: i64 = 5;
+    let n = num_all_nodes as i64;
+    if n < MIN_FEASIBLE_NODES_TO_FIND {
+        return num_all_nodes;
+    }
+    let mut pct = percentage;
+    if pct == 0 {
+        pct = (50 - n / 125).max(MIN_FEASIBLE_NODES_PERCENTAGE_TO_FIND);
+    }
+    let num = n * pct / 100;
+    num.max(MIN_FEASIBLE_NODES_TO_FIND) as usize
+}
+
+/// For each image of the pod, on how many nodes it is present (ImageLocality's spread).
+// K8S: pkg/scheduler/framework/types.go (ImageStateSummary.NumNodes)
+fn image_spread(
+    spec: &crate::model::PodSpec,
+    nodes: &[crate::model::Node],
+) -> Vec<(String, usize)> {
+    spec.init_containers
+        .iter()
+        .chain(&spec.containers)
+        .map(|c| {
+            let image = crate::model::node::normalized_image(&c.image);
+            let count = nodes
+                .iter()
+                .filter(|n| n.images.contains_key(&image))
+                .count();
+            (image, count)
+        })
+        .collect()
 }
 
 /// Picks the index of a highest total, uniformly among ties (reservoir sampling as upstream), with
@@ -202,4 +258,55 @@ pub fn backoff(attempts: u32) -> SimDuration {
     }
     let secs = 1u64 << (attempts - 1).min(4);
     SimDuration::from_secs(secs.min(10))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // K8S: pkg/scheduler/schedule_one_test.go (TestNumFeasibleNodesToFind)
+    #[test]
+    fn num_feasible_nodes_to_find_upstream_table() {
+        let cases = [
+            (
+                "not set percentageOfNodesToScore and nodes number not more than 50",
+                0,
+                10,
+                10,
+            ),
+            (
+                "set percentageOfNodesToScore and nodes number not more than 50",
+                40,
+                10,
+                10,
+            ),
+            (
+                "not set percentageOfNodesToScore and nodes number more than 50",
+                0,
+                1000,
+                420,
+            ),
+            (
+                "set percentageOfNodesToScore and nodes number more than 50",
+                40,
+                1000,
+                400,
+            ),
+            (
+                "not set percentageOfNodesToScore and nodes number more than 50*125",
+                0,
+                6000,
+                300,
+            ),
+            (
+                "set percentageOfNodesToScore and nodes number more than 50*125",
+                40,
+                6000,
+                2400,
+            ),
+        ];
+        for (name, pct, nodes, want) in cases {
+            assert_eq!(num_feasible_nodes_to_find(pct, nodes), want, "{name}");
+        }
+    }
 }

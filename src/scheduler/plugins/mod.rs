@@ -1,7 +1,9 @@
 //! One file per upstream plugin, named as upstream names it.
 
+pub mod image_locality;
 pub mod node_affinity;
 pub mod node_name;
+pub mod node_resources_balanced_allocation;
 pub mod node_resources_fit;
 pub mod node_unschedulable;
 pub mod taint_toleration;
@@ -16,14 +18,19 @@ pub fn default_filters() -> Vec<Box<dyn FilterPlugin>> {
         Box::new(node_name::NodeName),
         Box::new(taint_toleration::TaintToleration),
         Box::new(node_affinity::NodeAffinity),
-        Box::new(node_resources_fit::NodeResourcesFit),
+        Box::new(node_resources_fit::NodeResourcesFit::default()),
     ]
 }
 
 /// The default profile's score plugins implemented so far, with upstream's weights.
+// K8S: pkg/scheduler/apis/config/v1/default_plugins.go (TaintToleration 3, NodeAffinity 2,
+// NodeResourcesFit 1, NodeResourcesBalancedAllocation 1, ImageLocality 1)
 pub fn default_scorers() -> Vec<Box<dyn ScorePlugin>> {
     vec![
         Box::new(taint_toleration::TaintToleration),
-        Box::new(node_resources_fit::NodeResourcesFit),
+        Box::new(node_affinity::NodeAffinity),
+        Box::new(node_resources_fit::NodeResourcesFit::default()),
+        Box::new(node_resources_balanced_allocation::NodeResourcesBalancedAllocation),
+        Box::new(image_locality::ImageLocality),
     ]
 }

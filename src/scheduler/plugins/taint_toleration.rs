@@ -3,7 +3,7 @@
 
 use crate::model::{Node, TaintEffect};
 use crate::scheduler::framework::{
-    FilterPlugin, NodeInfo, PodInfo, ScorePlugin, Status, MAX_NODE_SCORE,
+    default_normalize, FilterPlugin, NodeInfo, PodInfo, ScorePlugin, Status,
 };
 
 /// The plugin.
@@ -60,13 +60,6 @@ impl ScorePlugin for TaintToleration {
 
     // K8S: pkg/scheduler/framework/plugins/helper/normalize_score.go (DefaultNormalizeScore, reverse)
     fn normalize(&self, scores: &mut [i64]) {
-        let max = scores.iter().copied().max().unwrap_or(0);
-        for s in scores.iter_mut() {
-            *s = if max == 0 {
-                MAX_NODE_SCORE
-            } else {
-                MAX_NODE_SCORE - MAX_NODE_SCORE * *s / max
-            };
-        }
+        default_normalize(scores, true);
     }
 }
