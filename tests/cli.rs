@@ -258,7 +258,7 @@ fn describe_node_lists_its_pods_and_allocations() {
 fn check_passes_and_fails_loudly() {
     let o = kubesim(&["check", "scenarios/demo.yaml"]);
     assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
-    assert!(stdout(&o).ends_with("6 passed, 0 failed\n"));
+    assert!(stdout(&o).ends_with("7 passed, 0 failed\n"));
     let dir = tempfile::tempdir().unwrap();
     let wrong = dir.path().join("wrong.yaml");
     std::fs::write(

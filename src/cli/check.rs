@@ -56,7 +56,13 @@ fn evaluate(sim: &Simulation, e: &Expectation) -> Result<(), Vec<String>> {
         .node_name
         .clone()
         .unwrap_or_else(|| "<none>".to_string());
-    let checks: [(&str, Option<String>, String); 5] = [
+    let unschedulable = pod
+        .status
+        .condition("PodScheduled")
+        .filter(|c| c.status == "False")
+        .and_then(|c| c.message.clone())
+        .unwrap_or_else(|| "<none>".to_string());
+    let checks: [(&str, Option<String>, String); 6] = [
         (
             "phase",
             e.phase.clone(),
@@ -70,6 +76,7 @@ fn evaluate(sim: &Simulation, e: &Expectation) -> Result<(), Vec<String>> {
             restarts.to_string(),
         ),
         ("node", e.node.clone(), node),
+        ("unschedulable", e.unschedulable.clone(), unschedulable),
     ];
     let problems: Vec<String> = checks
         .into_iter()

@@ -65,6 +65,8 @@ pub struct Expectation {
     pub ready: Option<String>,
     pub restarts: Option<i32>,
     pub node: Option<String>,
+    /// The message of `PodScheduled=False` (the scheduler's FitError text).
+    pub unschedulable: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -116,6 +118,7 @@ struct RawExpectation {
     ready: Option<String>,
     restarts: Option<i32>,
     node: Option<String>,
+    unschedulable: Option<String>,
 }
 
 /// Loads a scenario file, or a plain manifest file to run on the default cluster.
@@ -285,6 +288,7 @@ pub fn load_str(text: &str, file: &str, base_dir: &Path) -> Result<Scenario, Inp
             ready: e.ready.clone(),
             restarts: e.restarts,
             node: e.node.clone(),
+            unschedulable: e.unschedulable.clone(),
         });
     }
     let mut stated = Vec::new();
