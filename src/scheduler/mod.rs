@@ -61,6 +61,11 @@ impl Scheduler {
         scheduler
     }
 
+    /// Sets the profile's `percentageOfNodesToScore` (0: upstream's adaptive default).
+    pub fn set_percentage_of_nodes_to_score(&mut self, percentage: i64) {
+        self.percentage_of_nodes_to_score = percentage;
+    }
+
     /// Rebuilds the per-node view from the cluster (after nodes were added or changed).
     pub fn sync_nodes(&mut self, state: &ClusterState) {
         self.nodes = state
