@@ -25,7 +25,9 @@ fn cluster() -> ClusterState {
     for i in 0..NODES {
         let mut node = template.clone();
         node.meta.name = format!("node-{i}");
-        node.meta.labels.insert("kubernetes.io/hostname".into(), node.meta.name.clone());
+        node.meta
+            .labels
+            .insert("kubernetes.io/hostname".into(), node.meta.name.clone());
         for (resource, value) in [("cpu", "4"), ("memory", "32Gi"), ("pods", "110")] {
             let q: Quantity = value.parse().unwrap();
             node.capacity.insert(resource.into(), q.clone());
@@ -48,7 +50,12 @@ fn pod_spec() -> kubesim::model::PodSpec {
 }
 
 /// Schedules `count` pods; returns how many were bound.
-fn schedule(state: &mut ClusterState, scheduler: &mut Scheduler, count: usize, first: usize) -> usize {
+fn schedule(
+    state: &mut ClusterState,
+    scheduler: &mut Scheduler,
+    count: usize,
+    first: usize,
+) -> usize {
     let spec = Arc::new(pod_spec());
     let rng_streams = RngStreams::new(1);
     let mut rng = rng_streams.stream("scheduler");
@@ -66,7 +73,8 @@ fn schedule(state: &mut ClusterState, scheduler: &mut Scheduler, count: usize, f
             status: PodStatus::new(qos),
         });
         scheduler.queue.add(id, 0, SimTime::ZERO);
-        if let Some(Decision::Bind { .. }) = scheduler.schedule_one(state, SimTime::ZERO, &mut rng) {
+        if let Some(Decision::Bind { .. }) = scheduler.schedule_one(state, SimTime::ZERO, &mut rng)
+        {
             bound += 1;
         }
     }
@@ -82,7 +90,11 @@ fn main() {
         let start = Instant::now();
         let bound = schedule(&mut state, &mut scheduler, MEASURED_PODS, INITIAL_PODS);
         let secs = start.elapsed().as_secs_f64();
-        let label = if percentage == 0 { "adaptive".to_string() } else { format!("{percentage}%") };
+        let label = if percentage == 0 {
+            "adaptive".to_string()
+        } else {
+            format!("{percentage}%")
+        };
         println!(
             "SchedulingBasic 5000 nodes, {MEASURED_PODS} pods, percentageOfNodesToScore {label}: {bound} bound in {secs:.3}s = {:.0} pods/s",
             bound as f64 / secs

@@ -11,12 +11,15 @@ pub struct NodeResourcesBalancedAllocation;
 /// resources the node has; truncated.
 // K8S: pkg/scheduler/framework/plugins/noderesources/balanced_allocation.go (balancedResourceScorer)
 fn balanced_score(items: &[(i64, i64)]) -> i64 {
-    let fractions: Vec<f64> = items
-        .iter()
-        .filter(|(_, allocatable)| *allocatable != 0)
-        .map(|&(requested, allocatable)| (requested as f64 / allocatable as f64).min(1.0))
-        .collect();
-    let std = match fractions.as_slice() {
+    // At most three resources are weighed (cpu, memory, and in tests a third): no allocation.
+    let mut buffer = [0.0f64; 3];
+    let mut len = 0;
+    for &(requested, allocatable) in items.iter().filter(|(_, a)| *a != 0).take(3) {
+        buffer[len] = (requested as f64 / allocatable as f64).min(1.0);
+        len += 1;
+    }
+    let fractions = &buffer[..len];
+    let std = match fractions {
         [a, b] => (a - b).abs() / 2.0,
         [] | [_] => 0.0,
         many => {

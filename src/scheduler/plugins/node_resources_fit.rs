@@ -91,10 +91,10 @@ fn broken_linear(shape: &[(i64, i64)], x: i64) -> i64 {
 /// A node's score: the weighted average of its resources' scores, over the resources the node
 /// has (truncated; RequestedToCapacityRatio rounds and skips zero scores).
 // K8S: noderesources/resource_allocation.go (score), least_allocated.go (leastResourceScorer)
-fn node_score(strategy: &ScoringStrategy, items: &[(i64, i64, i64)]) -> i64 {
+fn node_score(strategy: &ScoringStrategy, items: impl IntoIterator<Item = (i64, i64, i64)>) -> i64 {
     let ratio = matches!(strategy, ScoringStrategy::RequestedToCapacityRatio(_));
     let (mut sum, mut weights) = (0i64, 0i64);
-    for &(requested, allocatable, weight) in items {
+    for (requested, allocatable, weight) in items {
         if allocatable == 0 {
             continue;
         }
@@ -176,15 +176,11 @@ impl ScorePlugin for NodeResourcesFit {
     // K8S: pkg/scheduler/framework/plugins/noderesources/resource_allocation.go (non-zero
     // requests of the node plus the pod)
     fn score(&self, pod: &PodInfo<'_>, _node: &Node, info: &NodeInfo) -> i64 {
-        let items: Vec<(i64, i64, i64)> = self
-            .resources
-            .iter()
-            .map(|&(r, weight)| {
-                let requested = r.of(&info.non_zero_requested) + r.of(&pod.non_zero_requests);
-                (requested, r.of(&info.allocatable), weight)
-            })
-            .collect();
-        node_score(&self.strategy, &items)
+        let items = self.resources.iter().map(|&(r, weight)| {
+            let requested = r.of(&info.non_zero_requested) + r.of(&pod.non_zero_requests);
+            (requested, r.of(&info.allocatable), weight)
+        });
+        node_score(&self.strategy, items)
     }
 }
 
@@ -205,7 +201,7 @@ mod tests {
                 (requested[0], allocatable[0], weights[0]),
                 (requested[1], allocatable[1], weights[1]),
             ];
-            assert_eq!(node_score(strategy, &items), *want, "{name}");
+            assert_eq!(node_score(strategy, items), *want, "{name}");
         }
     }
 
