@@ -9,6 +9,7 @@ pub mod fit_error;
 pub mod framework;
 pub mod plugins;
 mod queue;
+mod topology;
 
 use rand::Rng;
 
@@ -42,6 +43,11 @@ pub struct Scheduler {
     next_start: usize,
     /// The profile's `percentageOfNodesToScore` (0: upstream's adaptive default).
     percentage_of_nodes_to_score: i64,
+    /// The pods bound to each node (by node position), for the inter-pod plugins.
+    pods_on_node: Vec<Vec<PodId>>,
+    /// How many bound pods carry pod (anti-)affinity or spread terms: while none do, a pod
+    /// without its own needs no inter-pod view.
+    pods_with_terms: usize,
     filters: Vec<Box<dyn FilterPlugin>>,
     scorers: Vec<Box<dyn ScorePlugin>>,
 }
@@ -54,6 +60,8 @@ impl Scheduler {
             nodes: Vec::new(),
             next_start: 0,
             percentage_of_nodes_to_score: 0,
+            pods_on_node: Vec::new(),
+            pods_with_terms: 0,
             filters: plugins::default_filters(),
             scorers: plugins::default_scorers(),
         };
@@ -80,20 +88,31 @@ impl Scheduler {
                 pod_count: 0,
             })
             .collect();
-        for (_, pod) in state.pods_by_name() {
+        self.pods_on_node = vec![Vec::new(); self.nodes.len()];
+        self.pods_with_terms = 0;
+        for (id, pod) in state.pods_by_name() {
             if let Some(node) = &pod.node_name {
                 if !pod.is_terminal() {
-                    self.account(state, node, &PodInfo::new(&pod.spec), 1);
+                    self.account(state, node, id, 1);
                 }
             }
         }
     }
 
-    /// Adds (`sign` 1) or removes (`sign` -1) a pod's requests from its node's totals.
-    fn account(&mut self, state: &ClusterState, node: &str, pod: &PodInfo<'_>, sign: i64) {
-        let Some(index) = state.node_position(node) else {
+    /// Adds (`sign` 1) or removes (`sign` -1) a pod from its node: requests and pod list.
+    fn account(&mut self, state: &ClusterState, node: &str, id: PodId, sign: i64) {
+        let (Some(index), Some(p)) = (state.node_position(node), state.pod(id)) else {
             return;
         };
+        let pod = &PodInfo::new(&p.spec);
+        let terms = topology::has_constraints(p);
+        if sign > 0 {
+            self.pods_on_node[index].push(id);
+            self.pods_with_terms += usize::from(terms);
+        } else {
+            self.pods_on_node[index].retain(|other| *other != id);
+            self.pods_with_terms -= usize::from(terms);
+        }
         let info = &mut self.nodes[index];
         let scale = |r: Resources| Resources {
             milli_cpu: r.milli_cpu * sign,
@@ -108,20 +127,16 @@ impl Scheduler {
 
     /// A pod bound to a node (by us or by the user) now uses its resources.
     pub fn on_pod_bound(&mut self, state: &ClusterState, pod: PodId) {
-        if let Some(p) = state.pod(pod) {
-            if let Some(node) = p.node_name.clone() {
-                self.account(state, &node, &PodInfo::new(&p.spec), 1);
-            }
+        if let Some(node) = state.pod(pod).and_then(|p| p.node_name.clone()) {
+            self.account(state, &node, pod, 1);
         }
     }
 
     /// A bound pod finished or was deleted: its resources are free again, and pods that did not
     /// fit may now fit.
     pub fn on_pod_released(&mut self, state: &ClusterState, pod: PodId, now: SimTime) {
-        if let Some(p) = state.pod(pod) {
-            if let Some(node) = p.node_name.clone() {
-                self.account(state, &node, &PodInfo::new(&p.spec), -1);
-            }
+        if let Some(node) = state.pod(pod).and_then(|p| p.node_name.clone()) {
+            self.account(state, &node, pod, -1);
         }
         self.queue.move_all_to_active_or_backoff(now);
     }
@@ -140,6 +155,9 @@ impl Scheduler {
         let nodes = state.nodes();
         let mut feasible: Vec<usize> = Vec::new();
         let mut rejected: Vec<Status> = Vec::new();
+        let topology = (topology::has_constraints(pod) || self.pods_with_terms > 0).then(|| {
+            topology::Topology::prepare(state, pod, &info, &self.nodes, &self.pods_on_node)
+        });
         let n = self.nodes.len();
         let to_find = num_feasible_nodes_to_find(self.percentage_of_nodes_to_score, n);
         let order = (0..n).map(|k| (self.next_start + k) % n.max(1));
@@ -149,11 +167,12 @@ impl Scheduler {
             }
             let node_info = &self.nodes[position];
             let node = &nodes[node_info.index];
-            match self
+            let verdict = self
                 .filters
                 .iter()
                 .find_map(|f| f.filter(&info, node, node_info))
-            {
+                .or_else(|| topology.as_ref()?.filter(position));
+            match verdict {
                 Some(status) => rejected.push(status),
                 None => feasible.push(node_info.index),
             }
@@ -182,10 +201,13 @@ impl Scheduler {
                     *total += score * plugin.weight();
                 }
             }
+            if let Some(topology) = &topology {
+                topology.add_scores(&feasible, &mut totals);
+            }
             feasible[select_host(&totals, rng)]
         };
         let node = nodes[chosen].meta.name.clone();
-        self.account(state, &node, &info, 1);
+        self.account(state, &node, id, 1);
         self.queue.forget(id);
         Some(Decision::Bind { pod: id, node })
     }

@@ -1,12 +1,19 @@
 //! One file per upstream plugin, named as upstream names it.
 
 pub mod image_locality;
+pub mod inter_pod_affinity;
+pub mod label_selector;
 pub mod node_affinity;
 pub mod node_name;
 pub mod node_resources_balanced_allocation;
 pub mod node_resources_fit;
 pub mod node_unschedulable;
+pub mod pod_topology_spread;
+pub mod snapshot;
 pub mod taint_toleration;
+
+#[cfg(test)]
+mod testing;
 
 use super::framework::{FilterPlugin, ScorePlugin};
 

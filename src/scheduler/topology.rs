@@ -1,0 +1,184 @@
+//! The two plugins that look at other pods, InterPodAffinity and PodTopologySpread, for one
+//! scheduling cycle: the cluster view they need is built only when the incoming pod has
+//! (anti-)affinity or spread constraints, or some bound pod has anti-affinity toward others.
+
+use super::framework::{NodeInfo, PodInfo, Status};
+use super::plugins::inter_pod_affinity::{self, InterPodAffinity};
+use super::plugins::pod_topology_spread::{self, PodTopologySpread};
+use super::plugins::snapshot::{Code, IncomingPod, NamespaceLabels, NodeScore, NodeView, PodView};
+use crate::model::{ClusterState, Pod, PodId, TaintEffect};
+
+/// The cycle's state for both plugins.
+pub struct Topology<'a> {
+    incoming: IncomingPod<'a>,
+    views: Vec<NodeView<'a>>,
+    namespaces: NamespaceLabels,
+    ipa: Option<inter_pod_affinity::PreFilterState>,
+    pts: Option<pod_topology_spread::PreFilterState>,
+    /// A PreFilter rejection: every node fails with it.
+    rejected: Option<Status>,
+}
+
+/// Whether the pod has any inter-pod term or spread constraint of its own.
+pub fn has_constraints(pod: &Pod) -> bool {
+    let api = &pod.spec.api;
+    let affinity = api.affinity.as_ref();
+    affinity.is_some_and(|a| a.pod_affinity.is_some() || a.pod_anti_affinity.is_some())
+        || api
+            .topology_spread_constraints
+            .as_ref()
+            .is_some_and(|c| !c.is_empty())
+}
+
+fn status(s: super::plugins::snapshot::Status, plugin: &'static str) -> Status {
+    match s.code {
+        Code::UnschedulableAndUnresolvable | Code::Error => Status::unresolvable(plugin, s.reason),
+        Code::Unschedulable => Status::unschedulable(plugin, vec![s.reason]),
+    }
+}
+
+impl<'a> Topology<'a> {
+    /// Builds the view (nodes in the scheduler's order) and runs both PreFilters.
+    pub fn prepare(
+        state: &'a ClusterState,
+        pod: &'a Pod,
+        info: &PodInfo<'_>,
+        nodes: &[NodeInfo],
+        pods_on_node: &[Vec<PodId>],
+    ) -> Self {
+        let incoming = IncomingPod {
+            namespace: &pod.meta.namespace,
+            labels: &pod.meta.labels,
+            affinity: pod.spec.api.affinity.as_ref(),
+            topology_spread_constraints: pod
+                .spec
+                .api
+                .topology_spread_constraints
+                .as_deref()
+                .unwrap_or_default(),
+        };
+        let all = state.nodes();
+        let views = nodes
+            .iter()
+            .map(|n| {
+                let node = &all[n.index];
+                let pods = pods_on_node[n.index]
+                    .iter()
+                    .filter_map(|id| state.pod(*id))
+                    .map(|p| PodView {
+                        namespace: &p.meta.namespace,
+                        labels: &p.meta.labels,
+                        affinity: p.spec.api.affinity.as_ref(),
+                        terminating: p.meta.deletion.is_some(),
+                    })
+                    .collect();
+                NodeView {
+                    name: &node.meta.name,
+                    labels: &node.meta.labels,
+                    pods,
+                    matches_node_affinity: super::plugins::node_affinity::required_matches(
+                        info, node,
+                    ),
+                    taints_tolerated: node
+                        .taints
+                        .iter()
+                        .filter(|t| t.effect != TaintEffect::PreferNoSchedule)
+                        .all(|t| info.spec.tolerations.iter().any(|tol| tol.tolerates(t))),
+                }
+            })
+            .collect();
+        // K8S: the API server labels every namespace with its name.
+        let namespaces = state
+            .namespaces
+            .keys()
+            .map(|ns| {
+                let labels = [("kubernetes.io/metadata.name".to_string(), ns.clone())];
+                (ns.clone(), labels.into_iter().collect())
+            })
+            .collect();
+        let mut topology = Topology {
+            incoming,
+            views,
+            namespaces,
+            ipa: None,
+            pts: None,
+            rejected: None,
+        };
+        let ipa = InterPodAffinity::default().pre_filter(
+            &topology.incoming,
+            &topology.views,
+            &topology.namespaces,
+        );
+        match ipa {
+            Ok(s) => topology.ipa = s,
+            Err(s) => topology.rejected = Some(status(s, inter_pod_affinity::NAME)),
+        }
+        match PodTopologySpread.pre_filter(&topology.incoming, &topology.views) {
+            Ok(s) => topology.pts = s,
+            Err(s) => topology.rejected = Some(status(s, pod_topology_spread::NAME)),
+        }
+        topology
+    }
+
+    /// Filters the node at `position` of the scheduler's node list.
+    pub fn filter(&self, position: usize) -> Option<Status> {
+        if let Some(rejected) = &self.rejected {
+            return Some(rejected.clone());
+        }
+        let view = &self.views[position];
+        let ipa = self.ipa.as_ref().and_then(|s| {
+            let rejection = InterPodAffinity::default().filter(s, view)?;
+            Some(status(rejection, inter_pod_affinity::NAME))
+        });
+        ipa.or_else(|| {
+            let s = self.pts.as_ref()?;
+            Some(status(
+                PodTopologySpread.filter(s, view)?,
+                pod_topology_spread::NAME,
+            ))
+        })
+    }
+
+    /// Adds both plugins' weighted, normalized scores for the feasible nodes to `totals`.
+    // K8S: pkg/scheduler/apis/config/v1/default_plugins.go (InterPodAffinity 2, PodTopologySpread 2)
+    pub fn add_scores(&self, feasible: &[usize], totals: &mut [i64]) {
+        const WEIGHT: i64 = 2;
+        let ipa = InterPodAffinity::default();
+        let named = |scores: Vec<i64>| -> Vec<NodeScore<'_>> {
+            feasible
+                .iter()
+                .zip(scores)
+                .map(|(&i, score)| NodeScore {
+                    name: self.views[i].name,
+                    score,
+                })
+                .collect()
+        };
+        if let Ok(Some(state)) = ipa.pre_score(&self.incoming, &self.views, &self.namespaces) {
+            let raw = feasible
+                .iter()
+                .map(|&i| ipa.score(&state, &self.views[i]))
+                .collect();
+            let mut scores = named(raw);
+            ipa.normalize_score(&mut scores);
+            for (total, s) in totals.iter_mut().zip(&scores) {
+                *total += s.score * WEIGHT;
+            }
+        }
+        let candidates: Vec<&NodeView> = feasible.iter().map(|&i| &self.views[i]).collect();
+        // DEVIATION: the system default spread constraints apply to pods selected by Services
+        // and controllers; until those are simulated, no default selector is given.
+        let pts = PodTopologySpread.pre_score(&self.incoming, &self.views, &candidates, None);
+        if let Ok(Some(state)) = pts {
+            let raw = feasible
+                .iter()
+                .map(|&i| PodTopologySpread.score(&state, &self.views[i]))
+                .collect();
+            let mut scores = named(raw);
+            PodTopologySpread.normalize_score(&state, &mut scores);
+            for (total, s) in totals.iter_mut().zip(&scores) {
+                *total += s.score * WEIGHT;
+            }
+        }
+    }
+}
