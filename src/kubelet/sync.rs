@@ -207,9 +207,8 @@ impl Kubelets {
         self.workers.get_mut(&id).expect("worker").busy = false;
         let pod = state.pod(id).expect("handled pods exist");
         let image = container(pod, slot).image.clone();
-        if let Some(node) = pod.node_name.clone().and_then(|n| state.node_mut(&n)) {
-            node.images
-                .insert(images::normalized(&image), images::size(&image));
+        if let Some(node) = pod.node_name.clone() {
+            state.add_node_image(&node, images::normalized(&image), images::size(&image));
         }
         let go = |d: SimDuration| {
             crate::model::duration::GoDuration::from_nanos(d.as_millis() as i64 * 1_000_000)

@@ -63,6 +63,8 @@ pub struct ClusterState {
     journal: Vec<Event>,
     /// Simulator notes since the last drain (what kubesim could not model), for the trace.
     notes: Vec<Note>,
+    /// On how many nodes each image (normalised) is present: ImageLocality's spread.
+    image_nodes: BTreeMap<String, usize>,
     /// Node conditions changed since the last drain, by node name.
     node_conditions: Vec<(String, NodeCondition)>,
     /// Pods changed since the last drain, with their state before the first change.
@@ -94,6 +96,9 @@ impl ClusterState {
 
     /// Adds a node; the caller has checked that the name is free.
     pub fn add_node(&mut self, node: Node) {
+        for image in node.images.keys() {
+            *self.image_nodes.entry(image.clone()).or_default() += 1;
+        }
         self.node_index
             .insert(node.meta.name.clone(), self.nodes.len());
         self.nodes.push(node);
@@ -112,6 +117,21 @@ impl ClusterState {
     /// The node with this name.
     pub fn node(&self, name: &str) -> Option<&Node> {
         self.node_index.get(name).map(|&i| &self.nodes[i])
+    }
+
+    /// Records that `node` now holds `image` (normalised) of `size` bytes.
+    pub fn add_node_image(&mut self, node: &str, image: String, size: i64) {
+        let Some(&i) = self.node_index.get(node) else {
+            return;
+        };
+        if self.nodes[i].images.insert(image.clone(), size).is_none() {
+            *self.image_nodes.entry(image).or_default() += 1;
+        }
+    }
+
+    /// On how many nodes `image` (normalised) is present.
+    pub fn nodes_with_image(&self, image: &str) -> usize {
+        self.image_nodes.get(image).copied().unwrap_or(0)
     }
 
     /// The node with this name, for updates.

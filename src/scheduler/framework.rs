@@ -15,6 +15,8 @@ pub struct NodeInfo {
     /// The same with upstream's non-zero defaults for absent cpu/memory requests (scoring only).
     pub non_zero_requested: Resources,
     pub pod_count: i64,
+    /// Host ports taken by the node's pods, as (protocol, port).
+    pub used_ports: Vec<(String, i32)>,
 }
 
 /// The per-pod data every plugin needs, computed once per scheduling attempt.
@@ -28,6 +30,18 @@ pub struct PodInfo<'a> {
     /// cluster's node count (ImageLocality's spread); empty until the scheduler fills it in.
     pub image_spread: Vec<(String, usize)>,
     pub total_nodes: usize,
+}
+
+/// The host ports a pod asks for, as (protocol, port).
+pub fn host_ports(spec: &PodSpec) -> impl Iterator<Item = (String, i32)> + '_ {
+    spec.containers
+        .iter()
+        .flat_map(|c| &c.ports)
+        .filter_map(|p| {
+            p.host_port
+                .filter(|h| *h > 0)
+                .map(|h| (p.protocol.clone(), h))
+        })
 }
 
 /// Upstream's defaults for a container that requests no cpu or no memory: scoring only.

@@ -86,6 +86,7 @@ impl Scheduler {
                 requested: Resources::default(),
                 non_zero_requested: Resources::default(),
                 pod_count: 0,
+                used_ports: Vec::new(),
             })
             .collect();
         self.pods_on_node = vec![Vec::new(); self.nodes.len()];
@@ -123,6 +124,13 @@ impl Scheduler {
         info.requested += scale(pod.requests);
         info.non_zero_requested += scale(pod.non_zero_requests);
         info.pod_count += sign;
+        for port in framework::host_ports(&p.spec) {
+            if sign > 0 {
+                info.used_ports.push(port);
+            } else if let Some(i) = info.used_ports.iter().position(|used| *used == port) {
+                info.used_ports.swap_remove(i);
+            }
+        }
     }
 
     /// A pod bound to a node (by us or by the user) now uses its resources.
@@ -188,7 +196,7 @@ impl Scheduler {
         let chosen = if feasible.len() == 1 {
             feasible[0]
         } else {
-            info.image_spread = image_spread(&pod.spec, nodes);
+            info.image_spread = image_spread(&pod.spec, state);
             info.total_nodes = nodes.len();
             let mut totals = vec![0i64; feasible.len()];
             for plugin in &self.scorers {
@@ -238,21 +246,17 @@ fn num_feasible_nodes_to_find(percentage: i64, num_all_nodes: usize) -> usize {
 
 /// For each image of the pod, on how many nodes it is present (ImageLocality's spread).
 // K8S: pkg/scheduler/framework/types.go (ImageStateSummary.NumNodes)
-fn image_spread(
-    spec: &crate::model::PodSpec,
-    nodes: &[crate::model::Node],
-) -> Vec<(String, usize)> {
+/// Images on no node are left out: they add nothing to any node's score.
+fn image_spread(spec: &crate::model::PodSpec, state: &ClusterState) -> Vec<(String, usize)> {
     spec.init_containers
         .iter()
         .chain(&spec.containers)
-        .map(|c| {
-            let image = crate::model::node::normalized_image(&c.image);
-            let count = nodes
-                .iter()
-                .filter(|n| n.images.contains_key(&image))
-                .count();
+        .map(|c| crate::model::node::normalized_image(&c.image))
+        .map(|image| {
+            let count = state.nodes_with_image(&image);
             (image, count)
         })
+        .filter(|(_, count)| *count > 0)
         .collect()
 }
 

@@ -35,6 +35,9 @@ impl ScorePlugin for ImageLocality {
 
     /// Init and app containers' images, each `size × nodes having it / all nodes`.
     fn score(&self, pod: &PodInfo<'_>, node: &Node, _info: &NodeInfo) -> i64 {
+        if pod.image_spread.is_empty() {
+            return 0; // none of its images is on any node
+        }
         let total = pod.total_nodes.max(1) as f64;
         let sum: i64 = pod
             .image_spread

@@ -5,6 +5,7 @@ pub mod inter_pod_affinity;
 pub mod label_selector;
 pub mod node_affinity;
 pub mod node_name;
+pub mod node_ports;
 pub mod node_resources_balanced_allocation;
 pub mod node_resources_fit;
 pub mod node_unschedulable;
@@ -25,6 +26,7 @@ pub fn default_filters() -> Vec<Box<dyn FilterPlugin>> {
         Box::new(node_name::NodeName),
         Box::new(taint_toleration::TaintToleration),
         Box::new(node_affinity::NodeAffinity),
+        Box::new(node_ports::NodePorts),
         Box::new(node_resources_fit::NodeResourcesFit::default()),
     ]
 }

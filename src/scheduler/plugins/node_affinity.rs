@@ -254,6 +254,7 @@ mod tests {
             requested: Default::default(),
             non_zero_requested: Default::default(),
             pod_count: 0,
+            used_ports: Vec::new(),
         };
         let mut scores: Vec<i64> = nodes
             .iter()

@@ -368,6 +368,7 @@ mod tests {
             },
             non_zero_requested: Resources::default(),
             pod_count: pods,
+            used_ports: Vec::new(),
         };
         let yaml = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - {name: a, image: x, resources: {requests: {cpu: 1m, memory: \"1\"}}}\n";
         let objects = crate::manifest::load_str(yaml, "p.yaml").unwrap();
