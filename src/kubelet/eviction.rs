@@ -36,11 +36,8 @@ impl Kubelets {
             return;
         }
         runtime.monitoring = true;
-        // The monitor ticks on whole multiples of its period since the kubelet started.
-        let period = MONITORING_PERIOD.as_millis();
-        let next = (now.saturating_duration_since(SimTime::ZERO).as_millis() / period + 1) * period;
         out.push((
-            SimTime::ZERO + SimDuration::from_millis(next),
+            super::lifecycle::next_tick(now, MONITORING_PERIOD),
             KubeletEvent::EvictionCheck(node.to_string()),
         ));
     }

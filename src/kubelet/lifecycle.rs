@@ -264,7 +264,7 @@ impl Kubelets {
             started: run.started.unwrap_or(now),
             finished: now,
         });
-        let relist = next_relist(now);
+        let relist = next_tick(now, PLEG_RELIST);
         out.push((
             relist,
             KubeletEvent::ExitNoticed {
@@ -634,9 +634,10 @@ pub(super) fn grace_period(seconds: i64) -> SimDuration {
     SimDuration::from_secs(seconds.max(2) as u64)
 }
 
-/// The first PLEG relist strictly after `now` (relists run every second).
-fn next_relist(now: SimTime) -> SimTime {
-    let period = PLEG_RELIST.as_millis();
+/// The first tick of a kubelet loop running every `period` strictly after `now` (the loops
+/// tick on whole multiples of their period since the kubelet started).
+pub(super) fn next_tick(now: SimTime, period: SimDuration) -> SimTime {
+    let period = period.as_millis();
     let next = (now.saturating_duration_since(SimTime::ZERO).as_millis() / period + 1) * period;
     SimTime::ZERO + SimDuration::from_millis(next)
 }

@@ -111,7 +111,7 @@ pub fn container_running(
 ) {
     let sidecar = slot.init && pod.spec.init_containers[slot.index].restart_policy_always;
     let status = status_mut(pod, slot);
-    if let Some(previous) = latest_exit(status) {
+    if let Some(previous) = latest_exit(status).cloned() {
         status.last_state = Some(previous);
         status.restart_count += 1;
     }
@@ -123,11 +123,12 @@ pub fn container_running(
     refresh(pod, now);
 }
 
-/// The container's last run, if it has run and exited.
-fn latest_exit(status: &ContainerStatus) -> Option<ContainerState> {
+/// The container's last run, if it has run and exited: the current state, or while it waits
+/// to run again (back-off, image errors) its `lastState`.
+pub fn latest_exit(status: &ContainerStatus) -> Option<&ContainerState> {
     match (&status.state, &status.last_state) {
-        (ContainerState::Terminated { .. }, _) => Some(status.state.clone()),
-        (ContainerState::Waiting { .. }, Some(last)) => Some(last.clone()),
+        (ContainerState::Terminated { .. }, _) => Some(&status.state),
+        (ContainerState::Waiting { .. }, Some(last)) => Some(last),
         _ => None,
     }
 }
@@ -186,7 +187,7 @@ pub fn container_waiting(
     now: SimTime,
 ) {
     let status = status_mut(pod, slot);
-    if let Some(previous) = latest_exit(status) {
+    if let Some(previous) = latest_exit(status).cloned() {
         status.last_state = Some(previous);
     }
     status.state = ContainerState::Waiting {

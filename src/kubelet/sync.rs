@@ -61,9 +61,7 @@ impl Kubelets {
         if let Some(ends) = self.crash_backoff.in_backoff_since(&key, finished, now) {
             let name = container(pod, slot).name.clone();
             let desc = pod_desc(pod);
-            let delay = crate::model::duration::GoDuration::from_nanos(
-                self.crash_backoff.get(&key).as_millis() as i64 * 1_000_000,
-            );
+            let delay = self.crash_backoff.get(&key);
             warning(
                 state,
                 id,
@@ -98,10 +96,11 @@ impl Kubelets {
         let c = container(pod, slot);
         let (image, policy) = (c.image.clone(), c.image_pull_policy);
         let node_name = pod.node_name.clone().unwrap_or_default();
-        let pull_key = format!("{}_{}", pod.meta.uid, images::normalized(&image));
+        let reference = images::normalized(&image);
+        let pull_key = format!("{}_{}", pod.meta.uid, reference);
         let present = state
             .node(&node_name)
-            .is_some_and(|n| n.images.contains_key(&images::normalized(&image)));
+            .is_some_and(|n| n.images.contains_key(&reference));
         let must_pull = match policy {
             PullPolicy::Always => true,
             PullPolicy::IfNotPresent => !present,
@@ -210,14 +209,11 @@ impl Kubelets {
         if let Some(node) = pod.node_name.clone() {
             state.add_node_image(&node, images::normalized(&image), images::size(&image));
         }
-        let go = |d: SimDuration| {
-            crate::model::duration::GoDuration::from_nanos(d.as_millis() as i64 * 1_000_000)
-        };
         // K8S: pkg/kubelet/images/image_manager.go (successful pull message)
         let message = format!(
             "Successfully pulled image \"{image}\" in {} ({} including waiting). Image size: {} bytes.",
-            go(pulling),
-            go(waited),
+            pulling,
+            waited,
             images::size(&image)
         );
         normal(state, id, slot, now, "Pulled", message);
@@ -333,26 +329,17 @@ fn completed(s: &crate::model::pod::ContainerStatus) -> bool {
 /// What one container needs under a restart policy.
 // K8S: pkg/kubelet/container/helpers.go (ShouldContainerBeRestarted)
 fn need(s: &crate::model::pod::ContainerStatus, policy: RestartPolicy) -> Need {
-    let (exit_code, finished_at) = match (&s.state, &s.last_state) {
-        (ContainerState::Running { .. }, _) => return Need::Nothing,
-        (
-            ContainerState::Terminated {
-                exit_code,
-                finished_at,
-                ..
-            },
-            _,
-        )
-        | (
-            ContainerState::Waiting { .. },
-            Some(ContainerState::Terminated {
-                exit_code,
-                finished_at,
-                ..
-            }),
-        ) => (*exit_code, *finished_at),
+    if matches!(s.state, ContainerState::Running { .. }) {
+        return Need::Nothing;
+    }
+    let Some(&ContainerState::Terminated {
+        exit_code,
+        finished_at,
+        ..
+    }) = status::latest_exit(s)
+    else {
         // Never ran: waiting to be created, or for its image.
-        (ContainerState::Waiting { .. }, _) => return Need::Start,
+        return Need::Start;
     };
     let restart = match policy {
         RestartPolicy::Always => true,

@@ -326,7 +326,7 @@ fn hex_digest(digest: Sha256) -> String {
 }
 
 /// Parses a Go-style duration field (`45s`, `1m30s`); negative or malformed values are errors.
-pub(crate) fn parse_duration_field(
+pub(super) fn parse_duration_field(
     text: &str,
     src: Source<'_>,
     path: &[PathSeg],
