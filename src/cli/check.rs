@@ -44,13 +44,23 @@ pub(super) fn run(paths: &[PathBuf]) -> Result<i32, CliError> {
 
 /// What differs from the expectation, if anything, as "field: expected X, saw Y" items.
 fn evaluate(sim: &Simulation, e: &Expectation) -> Result<(), Vec<String>> {
+    let expect_gone = e.exists == Some(false);
     let Some(id) = sim.state.pod_id(&e.namespace, &e.pod) else {
-        return Err(vec![
-            "expected the pod to exist, but there is no such pod".to_string()
-        ]);
+        return match expect_gone {
+            true => Ok(()),
+            false => Err(vec![
+                "expected the pod to exist, but there is no such pod".to_string()
+            ]),
+        };
     };
     let pod = sim.state.pod(id).expect("indexed pods exist");
     let row = pod_row(pod, sim.now());
+    if expect_gone {
+        return Err(vec![format!(
+            "expected no such pod, but it exists ({})",
+            row.status
+        )]);
+    }
     let restarts = pod.status.restarts();
     let node = pod
         .node_name
@@ -62,7 +72,12 @@ fn evaluate(sim: &Simulation, e: &Expectation) -> Result<(), Vec<String>> {
         .filter(|c| c.status == "False")
         .and_then(|c| c.message.clone())
         .unwrap_or_else(|| "<none>".to_string());
-    let checks: [(&str, Option<String>, String); 6] = [
+    let nominated = pod
+        .status
+        .nominated_node_name
+        .clone()
+        .unwrap_or_else(|| "<none>".to_string());
+    let checks: [(&str, Option<String>, String); 7] = [
         (
             "phase",
             e.phase.clone(),
@@ -77,6 +92,7 @@ fn evaluate(sim: &Simulation, e: &Expectation) -> Result<(), Vec<String>> {
         ),
         ("node", e.node.clone(), node),
         ("unschedulable", e.unschedulable.clone(), unschedulable),
+        ("nominated", e.nominated.clone(), nominated),
     ];
     let problems: Vec<String> = checks
         .into_iter()

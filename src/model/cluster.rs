@@ -232,18 +232,24 @@ impl ClusterState {
             .filter_map(|&id| self.pod(id).map(|pod| (id, pod)))
     }
 
-    /// The value of a PriorityClass, built-in classes included.
+    /// The value and `preemptionPolicy` of a PriorityClass, built-in classes included.
     // K8S: pkg/apis/scheduling/types.go (system-cluster-critical, system-node-critical)
-    pub fn priority_class_value(&self, name: &str) -> Option<i32> {
+    pub fn priority_class(&self, name: &str) -> Option<(i32, Option<String>)> {
         match name {
-            "system-cluster-critical" => Some(2_000_000_000),
-            "system-node-critical" => Some(2_000_001_000),
-            _ => self
-                .objects
-                .get(&("PriorityClass".to_string(), String::new(), name.to_string()))
-                .and_then(|o| o.body.get("value"))
-                .and_then(serde_json::Value::as_i64)
-                .map(|v| v as i32),
+            "system-cluster-critical" => Some((2_000_000_000, None)),
+            "system-node-critical" => Some((2_000_001_000, None)),
+            _ => {
+                let body = &self
+                    .objects
+                    .get(&("PriorityClass".to_string(), String::new(), name.to_string()))?
+                    .body;
+                let value = body.get("value").and_then(serde_json::Value::as_i64)?;
+                let policy = body
+                    .get("preemptionPolicy")
+                    .and_then(serde_json::Value::as_str)
+                    .map(str::to_string);
+                Some((value as i32, policy))
+            }
         }
     }
 

@@ -67,6 +67,10 @@ pub struct Expectation {
     pub node: Option<String>,
     /// The message of `PodScheduled=False` (the scheduler's FitError text).
     pub unschedulable: Option<String>,
+    /// `status.nominatedNodeName` (`<none>` when unset), set by preemption.
+    pub nominated: Option<String>,
+    /// `false`: the pod must be gone (deleted, preempted, evicted and removed).
+    pub exists: Option<bool>,
 }
 
 #[derive(Deserialize)]
@@ -119,6 +123,8 @@ struct RawExpectation {
     restarts: Option<i32>,
     node: Option<String>,
     unschedulable: Option<String>,
+    nominated: Option<String>,
+    exists: Option<bool>,
 }
 
 /// Loads a scenario file, or a plain manifest file to run on the default cluster.
@@ -289,6 +295,8 @@ pub fn load_str(text: &str, file: &str, base_dir: &Path) -> Result<Scenario, Inp
             restarts: e.restarts,
             node: e.node.clone(),
             unschedulable: e.unschedulable.clone(),
+            nominated: e.nominated.clone(),
+            exists: e.exists,
         });
     }
     let mut stated = Vec::new();

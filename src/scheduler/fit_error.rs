@@ -1,5 +1,5 @@
 //! The FitError message: `0/3 nodes are available: 1 node(s) had untolerated taint ..., 2
-//! Insufficient memory. preemption: ...`.
+//! Insufficient memory. preemption: ...`, the last part from DefaultPreemption.
 
 use std::collections::BTreeMap;
 
@@ -8,7 +8,7 @@ use super::framework::Status;
 /// Upstream's message for a pod no node can take, from each rejected node's status.
 // K8S: pkg/scheduler/framework/types.go (FitError.Error: reasons counted, "<n> <reason>" strings
 // sorted lexicographically, joined with ", ")
-pub fn message(node_count: usize, rejected: &[Status]) -> String {
+pub fn message(node_count: usize, rejected: &[Status], post_filter: &str) -> String {
     let mut histogram: BTreeMap<&str, usize> = BTreeMap::new();
     for status in rejected {
         for reason in &status.reasons {
@@ -21,33 +21,12 @@ pub fn message(node_count: usize, rejected: &[Status]) -> String {
         .collect();
     parts.sort();
     let mut text = format!("0/{node_count} nodes are available: {}.", parts.join(", "));
-    text.push_str(&preemption_message(node_count, rejected));
-    text
-}
-
-/// DefaultPreemption's PostFilter message. Preemption itself arrives with the scheduler issue;
-/// until then no pod has victims, so the message says what upstream says in that case.
-// K8S: pkg/scheduler/framework/preemption/preemption.go (candidates: "Preemption is not helpful
-// for scheduling" for UnschedulableAndUnresolvable nodes, else "No preemption victims found")
-fn preemption_message(node_count: usize, rejected: &[Status]) -> String {
-    let mut histogram: BTreeMap<&str, usize> = BTreeMap::new();
-    for status in rejected {
-        let reason = if status.unresolvable {
-            "Preemption is not helpful for scheduling"
-        } else {
-            "No preemption victims found for incoming pod"
-        };
-        *histogram.entry(reason).or_default() += 1;
+    // K8S: pkg/scheduler/framework/types.go (FitError.Error: PostFilterMsg appended)
+    if !post_filter.is_empty() {
+        text.push(' ');
+        text.push_str(post_filter);
     }
-    let mut parts: Vec<String> = histogram
-        .iter()
-        .map(|(reason, n)| format!("{n} {reason}"))
-        .collect();
-    parts.sort();
-    format!(
-        " preemption: 0/{node_count} nodes are available: {}.",
-        parts.join(", ")
-    )
+    text
 }
 
 #[cfg(test)]
@@ -65,7 +44,12 @@ mod tests {
             Status::unschedulable("NodeResourcesFit", vec!["Insufficient memory".into()]),
         ];
         assert_eq!(
-            message(3, &rejected),
+            message(
+                3,
+                &rejected,
+                "preemption: 0/3 nodes are available: 1 Preemption is not helpful for scheduling, \
+                 2 No preemption victims found for incoming pod."
+            ),
             "0/3 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, \
              2 Insufficient memory. preemption: 0/3 nodes are available: 1 Preemption is not helpful for scheduling, \
              2 No preemption victims found for incoming pod."

@@ -19,6 +19,30 @@ pub struct NodeInfo {
     pub used_ports: Vec<(String, i32)>,
 }
 
+impl NodeInfo {
+    /// Adds (`sign` 1) or removes (`sign` -1) a pod's requests, its place and its host ports,
+    /// as upstream's `NodeInfo.AddPod`/`RemovePod` do.
+    // K8S: pkg/scheduler/framework/types.go (NodeInfo.update)
+    pub fn update(&mut self, pod: &PodInfo<'_>, sign: i64) {
+        let scale = |r: Resources| Resources {
+            milli_cpu: r.milli_cpu * sign,
+            memory: r.memory * sign,
+            ephemeral_storage: r.ephemeral_storage * sign,
+            pods: 0,
+        };
+        self.requested += scale(pod.requests);
+        self.non_zero_requested += scale(pod.non_zero_requests);
+        self.pod_count += sign;
+        for port in host_ports(pod.spec) {
+            if sign > 0 {
+                self.used_ports.push(port);
+            } else if let Some(i) = self.used_ports.iter().position(|used| *used == port) {
+                self.used_ports.swap_remove(i);
+            }
+        }
+    }
+}
+
 /// The per-pod data every plugin needs, computed once per scheduling attempt.
 // K8S: pkg/scheduler/framework/plugins/noderesources/fit.go (preFilterState)
 #[derive(Debug, Clone)]

@@ -8,6 +8,7 @@
 pub mod fit_error;
 pub mod framework;
 pub mod plugins;
+mod preemption;
 mod queue;
 mod topology;
 
@@ -16,6 +17,7 @@ use rand::Rng;
 use crate::engine::{SimDuration, SimTime};
 use crate::model::{ClusterState, PodId, Resources};
 use framework::{FilterPlugin, NodeInfo, PodInfo, ScorePlugin, Status};
+pub use preemption::{Nomination, PREEMPTION_BY_SCHEDULER};
 pub use queue::SchedulingQueue;
 
 /// How often pods left unschedulable are looked at again.
@@ -31,8 +33,13 @@ pub const COMPONENT: &str = "default-scheduler";
 pub enum Decision {
     /// Bind the pod to this node.
     Bind { pod: PodId, node: String },
-    /// No node fits; the message is upstream's FitError text.
-    Unschedulable { pod: PodId, message: String },
+    /// No node fits; the message is upstream's FitError text, and preemption may have
+    /// nominated a node whose victims must go first.
+    Unschedulable {
+        pod: PodId,
+        message: String,
+        nomination: Nomination,
+    },
 }
 
 /// The scheduler: its queue, its view of each node's load, and its plugins.
@@ -48,8 +55,26 @@ pub struct Scheduler {
     /// How many bound pods carry pod (anti-)affinity or spread terms: while none do, a pod
     /// without its own needs no inter-pod view.
     pods_with_terms: usize,
+    /// Pods that preemption nominated to a node and that wait for their victims to go: their
+    /// requests are held on that node for pods of lower or equal priority.
+    nominated: std::collections::BTreeMap<PodId, NominatedPod>,
     filters: Vec<Box<dyn FilterPlugin>>,
     scorers: Vec<Box<dyn ScorePlugin>>,
+}
+
+/// One scheduling attempt: the pod and what was computed for it once.
+struct Attempt<'a> {
+    id: PodId,
+    pod: &'a crate::model::Pod,
+    info: PodInfo<'a>,
+    topology: Option<topology::Topology<'a>>,
+}
+
+/// Where a nominated pod waits, and its priority.
+#[derive(Debug, Clone, Copy)]
+struct NominatedPod {
+    position: usize,
+    priority: i32,
 }
 
 impl Scheduler {
@@ -62,6 +87,7 @@ impl Scheduler {
             percentage_of_nodes_to_score: 0,
             pods_on_node: Vec::new(),
             pods_with_terms: 0,
+            nominated: Default::default(),
             filters: plugins::default_filters(),
             scorers: plugins::default_scorers(),
         };
@@ -114,23 +140,7 @@ impl Scheduler {
             self.pods_on_node[index].retain(|other| *other != id);
             self.pods_with_terms -= usize::from(terms);
         }
-        let info = &mut self.nodes[index];
-        let scale = |r: Resources| Resources {
-            milli_cpu: r.milli_cpu * sign,
-            memory: r.memory * sign,
-            ephemeral_storage: r.ephemeral_storage * sign,
-            pods: 0,
-        };
-        info.requested += scale(pod.requests);
-        info.non_zero_requested += scale(pod.non_zero_requests);
-        info.pod_count += sign;
-        for port in framework::host_ports(&p.spec) {
-            if sign > 0 {
-                info.used_ports.push(port);
-            } else if let Some(i) = info.used_ports.iter().position(|used| *used == port) {
-                info.used_ports.swap_remove(i);
-            }
-        }
+        self.nodes[index].update(pod, sign);
     }
 
     /// A pod bound to a node (by us or by the user) now uses its resources.
@@ -149,6 +159,12 @@ impl Scheduler {
         self.queue.move_all_to_active_or_backoff(now);
     }
 
+    /// The pod was bound elsewhere, deleted or finished: forget it.
+    pub fn forget(&mut self, pod: PodId) {
+        self.queue.forget(pod);
+        self.nominated.remove(&pod);
+    }
+
     /// Runs one scheduling cycle for the pod at the head of the queue, if any is ready.
     // K8S: pkg/scheduler/schedule_one.go (schedulePod, findNodesThatFitPod, selectHost)
     pub fn schedule_one(
@@ -159,13 +175,30 @@ impl Scheduler {
     ) -> Option<Decision> {
         let id = self.queue.pop(now)?;
         let pod = state.pod(id)?;
-        let mut info = PodInfo::new(&pod.spec);
+        let info = PodInfo::new(&pod.spec);
         let nodes = state.nodes();
-        let mut feasible: Vec<usize> = Vec::new();
-        let mut rejected: Vec<Status> = Vec::new();
         let topology = (topology::has_constraints(pod) || self.pods_with_terms > 0).then(|| {
             topology::Topology::prepare(state, pod, &info, &self.nodes, &self.pods_on_node)
         });
+        let mut attempt = Attempt {
+            id,
+            pod,
+            info,
+            topology,
+        };
+        // K8S: schedule_one.go (evaluateNominatedNode): a pod that preempted tries its
+        // nominated node first, and takes it without scoring when it fits.
+        let nominated = pod.status.nominated_node_name.as_deref();
+        if let Some(position) = nominated.and_then(|node| state.node_position(node)) {
+            if self
+                .filter_one(state, &attempt, position, &self.nodes[position])
+                .is_none()
+            {
+                return Some(self.bind(state, id, position));
+            }
+        }
+        let mut feasible: Vec<usize> = Vec::new();
+        let mut rejected: Vec<(usize, Status)> = Vec::new();
         let n = self.nodes.len();
         let to_find = num_feasible_nodes_to_find(self.percentage_of_nodes_to_score, n);
         let order = (0..n).map(|k| (self.next_start + k) % n.max(1));
@@ -174,14 +207,8 @@ impl Scheduler {
                 break;
             }
             let node_info = &self.nodes[position];
-            let node = &nodes[node_info.index];
-            let verdict = self
-                .filters
-                .iter()
-                .find_map(|f| f.filter(&info, node, node_info))
-                .or_else(|| topology.as_ref()?.filter(position));
-            match verdict {
-                Some(status) => rejected.push(status),
+            match self.filter_one(state, &attempt, position, node_info) {
+                Some(status) => rejected.push((position, status)),
                 None => feasible.push(node_info.index),
             }
         }
@@ -189,35 +216,125 @@ impl Scheduler {
         // varies; kubesim scans them in order, from where the last search stopped.
         self.next_start = (self.next_start + feasible.len() + rejected.len()) % n.max(1);
         if feasible.is_empty() {
-            let message = fit_error::message(nodes.len(), &rejected);
+            let (post_filter, nomination) = self.post_filter(state, &attempt, &rejected, now, rng);
+            let statuses: Vec<Status> = rejected.into_iter().map(|(_, s)| s).collect();
+            let message = fit_error::message(nodes.len(), &statuses, &post_filter);
+            self.note_nomination(id, pod.spec.priority, state, &nomination);
             self.queue.add_unschedulable(id, now);
-            return Some(Decision::Unschedulable { pod: id, message });
+            return Some(Decision::Unschedulable {
+                pod: id,
+                message,
+                nomination,
+            });
         }
         let chosen = if feasible.len() == 1 {
             feasible[0]
         } else {
+            let info = &mut attempt.info;
             info.image_spread = image_spread(&pod.spec, state);
             info.total_nodes = nodes.len();
             let mut totals = vec![0i64; feasible.len()];
             for plugin in &self.scorers {
                 let mut scores: Vec<i64> = feasible
                     .iter()
-                    .map(|&i| plugin.score(&info, &nodes[i], &self.nodes[i]))
+                    .map(|&i| plugin.score(info, &nodes[i], &self.nodes[i]))
                     .collect();
                 plugin.normalize(&mut scores);
                 for (total, score) in totals.iter_mut().zip(scores) {
                     *total += score * plugin.weight();
                 }
             }
-            if let Some(topology) = &topology {
+            if let Some(topology) = &attempt.topology {
                 topology.add_scores(&feasible, &mut totals);
             }
             feasible[select_host(&totals, rng)]
         };
-        let node = nodes[chosen].meta.name.clone();
+        Some(self.bind(state, id, chosen))
+    }
+
+    /// Runs the filters for one node. Pods nominated to the node with at least this pod's
+    /// priority count as if already there.
+    // K8S: pkg/scheduler/framework/runtime/framework.go (RunFilterPluginsWithNominatedPods)
+    fn filter_one(
+        &self,
+        state: &ClusterState,
+        attempt: &Attempt<'_>,
+        position: usize,
+        node_info: &NodeInfo,
+    ) -> Option<Status> {
+        let info = &attempt.info;
+        let with_nominated;
+        let node_info = match self.add_nominated(state, attempt.id, info.spec.priority, position) {
+            None => node_info,
+            Some(nominated) => {
+                let mut copy = node_info.clone();
+                for other in &nominated {
+                    copy.update(other, 1);
+                }
+                with_nominated = copy;
+                &with_nominated
+            }
+        };
+        let node = &state.nodes()[position];
+        self.filters
+            .iter()
+            .find_map(|f| f.filter(info, node, node_info))
+            .or_else(|| attempt.topology.as_ref()?.filter(position))
+    }
+
+    /// The other pods nominated to the node with at least `priority`, if any.
+    fn add_nominated<'s>(
+        &self,
+        state: &'s ClusterState,
+        id: PodId,
+        priority: i32,
+        position: usize,
+    ) -> Option<Vec<PodInfo<'s>>> {
+        if self.nominated.is_empty() {
+            return None;
+        }
+        let pods: Vec<PodInfo<'s>> = self
+            .nominated
+            .iter()
+            .filter(|(other, n)| **other != id && n.position == position && n.priority >= priority)
+            .filter_map(|(other, _)| state.pod(*other).map(|p| PodInfo::new(&p.spec)))
+            .collect();
+        (!pods.is_empty()).then_some(pods)
+    }
+
+    /// Keeps the nominations in step with what a failed cycle decided.
+    fn note_nomination(
+        &mut self,
+        id: PodId,
+        priority: i32,
+        state: &ClusterState,
+        nomination: &Nomination,
+    ) {
+        match nomination {
+            Nomination::Keep => {}
+            Nomination::Clear => {
+                self.nominated.remove(&id);
+            }
+            Nomination::Node {
+                node, displaced, ..
+            } => {
+                for other in displaced {
+                    self.nominated.remove(other);
+                }
+                if let Some(position) = state.node_position(node) {
+                    self.nominated
+                        .insert(id, NominatedPod { position, priority });
+                }
+            }
+        }
+    }
+
+    /// Assumes the pod on the node (its requests count at once) and answers the bind.
+    fn bind(&mut self, state: &ClusterState, id: PodId, position: usize) -> Decision {
+        let node = state.nodes()[position].meta.name.clone();
         self.account(state, &node, id, 1);
-        self.queue.forget(id);
-        Some(Decision::Bind { pod: id, node })
+        self.forget(id);
+        Decision::Bind { pod: id, node }
     }
 
     /// When the queue next has a pod ready, if it has any waiting.

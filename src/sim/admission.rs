@@ -56,10 +56,13 @@ fn apply_one(sim: &mut Simulation, manifest: &Manifest, create_only: bool, now: 
             let mut spec = pod.spec.clone();
             // K8S: plugin/pkg/admission/priority (priorityClassName → spec.priority)
             if let Some(class) = &spec.priority_class_name {
-                match sim.state.priority_class_value(class) {
-                    Some(value) => {
+                match sim.state.priority_class(class) {
+                    Some((value, policy)) => {
                         spec.priority = value;
                         spec.api.priority = Some(value);
+                        if policy.is_some() {
+                            spec.api.preemption_policy = policy;
+                        }
                     }
                     None => {
                         return format!(
@@ -188,8 +191,11 @@ fn apply_one(sim: &mut Simulation, manifest: &Manifest, create_only: bool, now: 
                     body: stored.body.clone(),
                 },
             );
-            sim.not_simulated
-                .push(format!("{resource}/{} ({})", stored.name, manifest.origin));
+            // PriorityClasses are acted on: admission resolves them into pod priorities.
+            if stored.kind != "PriorityClass" {
+                sim.not_simulated
+                    .push(format!("{resource}/{} ({})", stored.name, manifest.origin));
+            }
             sim.record(
                 now,
                 ObjectKey {

@@ -30,6 +30,11 @@ pub(super) fn pod_changes(before: &Pod, after: &Pod) -> Vec<Change> {
             grace_period_seconds: after.meta.deletion_grace_period_seconds.unwrap_or(0),
         });
     }
+    if before.status.nominated_node_name != after.status.nominated_node_name {
+        changes.push(Change::Nominated {
+            node: after.status.nominated_node_name.clone(),
+        });
+    }
     if before.status.phase != after.status.phase {
         changes.push(Change::Phase {
             phase: after.status.phase.as_str().to_string(),

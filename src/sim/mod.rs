@@ -13,7 +13,7 @@ use crate::kubelet::{KubeletEvent, Kubelets};
 use crate::manifest::Manifest;
 use crate::model::{ClusterState, Event as K8sEvent, EventType, ObjectRef, PodCondition, PodId};
 use crate::scenario::{Action, Scenario};
-use crate::scheduler::{Decision, Scheduler};
+use crate::scheduler::{Decision, Nomination, Scheduler, PREEMPTION_BY_SCHEDULER};
 use crate::trace::{self, Body, Change, Header, ObjectKey, TraceWriter};
 
 /// Everything that can happen in the simulated cluster.
@@ -292,7 +292,11 @@ impl Simulation {
                 self.kubelets.pod_bound(&mut self.state, id, now, &mut out);
                 self.push_kubelet(out);
             }
-            Decision::Unschedulable { pod: id, message } => {
+            Decision::Unschedulable {
+                pod: id,
+                message,
+                nomination,
+            } => {
                 let Some(pod) = self.state.pod_mut(id) else {
                     return;
                 };
@@ -310,7 +314,62 @@ impl Simulation {
                     crate::scheduler::COMPONENT,
                     now,
                 ));
+                self.apply_nomination(id, nomination, now);
             }
+        }
+    }
+
+    /// Writes what preemption decided: the preemptor's nominated node, the nominations it
+    /// displaced, and the eviction of each victim.
+    // K8S: pkg/scheduler/framework/preemption/preemption.go (prepareCandidate, PreemptPod)
+    fn apply_nomination(&mut self, id: PodId, nomination: Nomination, now: SimTime) {
+        let Some(preemptor) = self.state.pod_mut(id) else {
+            return;
+        };
+        let (node, victims, displaced) = match nomination {
+            Nomination::Keep => return,
+            Nomination::Clear => {
+                preemptor.status.nominated_node_name = None;
+                return;
+            }
+            Nomination::Node {
+                node,
+                victims,
+                displaced,
+            } => (node, victims, displaced),
+        };
+        preemptor.status.nominated_node_name = Some(node.clone());
+        let uid = preemptor.meta.uid.clone();
+        let condition_message = format!(
+            "{}: preempting to accommodate a higher priority pod",
+            preemptor.spec.scheduler_name
+        );
+        for other in displaced {
+            if let Some(p) = self.state.pod_mut(other) {
+                p.status.nominated_node_name = None;
+            }
+        }
+        for victim in victims {
+            let Some(pod) = self.state.pod_mut(victim) else {
+                continue;
+            };
+            if pod.meta.deletion.is_some() {
+                continue;
+            }
+            pod.status.set_condition(
+                PodCondition::new("DisruptionTarget", true, now)
+                    .because(PREEMPTION_BY_SCHEDULER, condition_message.clone()),
+            );
+            let (ns, name) = (pod.meta.namespace.clone(), pod.meta.name.clone());
+            self.delete_pod(&ns, &name, None, now);
+            self.state.record_event(K8sEvent::new(
+                ObjectRef::new("Pod", &ns, &name),
+                EventType::Normal,
+                "Preempted",
+                format!("Preempted by pod {uid} on node {node}"),
+                crate::scheduler::COMPONENT,
+                now,
+            ));
         }
     }
 
@@ -364,7 +423,7 @@ impl Simulation {
     fn remove_pod(&mut self, id: PodId, now: SimTime) {
         self.flush_changes(now);
         self.scheduler.on_pod_released(&self.state, id, now);
-        self.scheduler.queue.forget(id);
+        self.scheduler.forget(id);
         if let Some(pod) = self.state.remove_pod(id) {
             self.record(
                 now,

@@ -87,6 +87,10 @@ pub enum Change {
     Bound {
         node: String,
     },
+    /// `status.nominatedNodeName` was set by preemption (`null`: cleared).
+    Nominated {
+        node: Option<String>,
+    },
     /// `status.phase` changed.
     Phase {
         phase: String,

@@ -85,6 +85,10 @@ pub fn pod(state: &ClusterState, pod: &Pod, now: SimTime) -> String {
     } else {
         let _ = writeln!(w, "IPs:\n  IP:\t{ip}");
     }
+    // K8S: staging/src/k8s.io/kubectl/pkg/describe/describe.go (describePod: NominatedNodeName)
+    if let Some(node) = &pod.status.nominated_node_name {
+        let _ = writeln!(w, "NominatedNodeName:\t{node}");
+    }
     if !pod.spec.init_containers.is_empty() {
         let _ = writeln!(w, "Init Containers:");
         for (c, s) in pod.spec.init_containers.iter().zip(statuses(

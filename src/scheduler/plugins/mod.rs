@@ -1,5 +1,6 @@
 //! One file per upstream plugin, named as upstream names it.
 
+pub mod default_preemption;
 pub mod image_locality;
 pub mod inter_pod_affinity;
 pub mod label_selector;
