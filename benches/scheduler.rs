@@ -84,7 +84,7 @@ fn schedule(
 fn main() {
     for percentage in [0, 100] {
         let mut state = cluster();
-        let mut scheduler = Scheduler::new(&state);
+        let mut scheduler = Scheduler::new(&state, &Default::default());
         scheduler.set_percentage_of_nodes_to_score(percentage);
         schedule(&mut state, &mut scheduler, INITIAL_PODS, 0);
         let start = Instant::now();

@@ -57,7 +57,7 @@ pub struct Event {
     pub reason: String,
     pub message: String,
     /// The reporting component: `default-scheduler`, `kubelet`, `replicaset-controller`...
-    pub source: &'static str,
+    pub source: std::borrow::Cow<'static, str>,
     /// The node for kubelet events.
     pub host: Option<String>,
     pub first: SimTime,
@@ -72,7 +72,7 @@ impl Event {
         type_: EventType,
         reason: &str,
         message: String,
-        source: &'static str,
+        source: impl Into<std::borrow::Cow<'static, str>>,
         now: SimTime,
     ) -> Self {
         Event {
@@ -80,7 +80,7 @@ impl Event {
             type_,
             reason: reason.to_string(),
             message,
-            source,
+            source: source.into(),
             host: None,
             first: now,
             last: now,

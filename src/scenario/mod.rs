@@ -47,6 +47,8 @@ pub struct Scenario {
     pub expectations: Vec<Expectation>,
     /// What containers do, where the scenario says so.
     pub behaviours: Vec<crate::kubelet::StatedBehaviour>,
+    /// The `KubeSchedulerConfiguration` (upstream's defaults when the scenario gives none).
+    pub scheduler: crate::scheduler::config::Configuration,
     /// `sha256:<hex>` over the scenario and every manifest file it read.
     pub digest: String,
     pub description: Option<String>,
@@ -105,6 +107,7 @@ struct Spec {
     expect: Vec<RawExpectation>,
     #[serde(default)]
     behaviours: Vec<behaviours::RawBehaviour>,
+    scheduler_configuration: Option<ManifestEntry>,
 }
 
 #[derive(Deserialize)]
@@ -164,6 +167,7 @@ pub fn load_str(text: &str, file: &str, base_dir: &Path) -> Result<Scenario, Inp
             timeline: Vec::new(),
             expectations: Vec::new(),
             behaviours: Vec::new(),
+            scheduler: Default::default(),
             digest: hex_digest(digest),
             description: None,
         });
@@ -308,6 +312,10 @@ pub fn load_str(text: &str, file: &str, base_dir: &Path) -> Result<Scenario, Inp
         ];
         stated.push(behaviours::parse(raw, src, &path)?);
     }
+    let scheduler = match &spec.scheduler_configuration {
+        None => Default::default(),
+        Some(entry) => scheduler_configuration(entry, src, base_dir, &mut digest)?,
+    };
     Ok(Scenario {
         name: raw.metadata.name,
         file: file.to_string(),
@@ -318,6 +326,7 @@ pub fn load_str(text: &str, file: &str, base_dir: &Path) -> Result<Scenario, Inp
         timeline,
         expectations,
         behaviours: stated,
+        scheduler,
         digest: hex_digest(digest),
         description: raw
             .metadata
@@ -325,6 +334,57 @@ pub fn load_str(text: &str, file: &str, base_dir: &Path) -> Result<Scenario, Inp
             .get("kubesim.io/description")
             .cloned(),
     })
+}
+
+/// `spec.schedulerConfiguration`: a `KubeSchedulerConfiguration` inline or in a file.
+fn scheduler_configuration(
+    entry: &ManifestEntry,
+    src: Source<'_>,
+    base_dir: &Path,
+    digest: &mut Sha256,
+) -> Result<crate::scheduler::config::Configuration, InputError> {
+    let field = [PathSeg::key("spec"), PathSeg::key("schedulerConfiguration")];
+    match (&entry.path, &entry.inline) {
+        (None, Some(value)) => {
+            let prefix = [&field[..], &[PathSeg::key("inline")]].concat();
+            let inline = Source {
+                file: src.file,
+                located: src.located,
+                prefix: &prefix,
+            };
+            crate::scheduler::config::parse(value, inline)
+        }
+        (Some(rel), None) => {
+            let full = base_dir.join(rel);
+            let shown = full.display().to_string();
+            let text = std::fs::read_to_string(&full).map_err(|e| {
+                let path = [&field[..], &[PathSeg::key("path")]].concat();
+                src.error(
+                    &path,
+                    format!("cannot read scheduler configuration {shown}: {e}"),
+                )
+            })?;
+            digest.update(text.as_bytes());
+            let docs = yaml::parse_documents(&text)
+                .map_err(|e| InputError::at(&shown, e.pos.line, e.pos.column, e.message))?;
+            let [doc] = docs.as_slice() else {
+                return Err(InputError::file(
+                    &shown,
+                    "a scheduler configuration file holds exactly one document",
+                ));
+            };
+            let file_src = Source {
+                file: &shown,
+                located: &doc.located,
+                prefix: &[],
+            };
+            crate::scheduler::config::parse(&doc.value, file_src)
+        }
+        _ => Err(src.error(
+            &field,
+            "schedulerConfiguration needs exactly one of `path:` or `inline:`",
+        )),
+    }
 }
 
 fn hex_digest(digest: Sha256) -> String {

@@ -144,8 +144,6 @@ pub trait FilterPlugin {
 pub trait ScorePlugin {
     /// Upstream's plugin name.
     fn name(&self) -> &'static str;
-    /// The weight of the plugin in the default profile.
-    fn weight(&self) -> i64;
     /// A raw score.
     fn score(&self, pod: &PodInfo<'_>, node: &Node, info: &NodeInfo) -> i64;
     /// Turns raw scores into 0..=100; the default keeps them as they are.

@@ -5,10 +5,12 @@
 //! The scheduler reads the cluster state and answers with a decision; `sim` applies it (binds the
 //! pod, records events) and tells the scheduler about cluster changes, as informers would.
 
+pub mod config;
 pub mod fit_error;
 pub mod framework;
 pub mod plugins;
 mod preemption;
+mod profile;
 mod queue;
 mod topology;
 
@@ -16,7 +18,7 @@ use rand::Rng;
 
 use crate::engine::{SimDuration, SimTime};
 use crate::model::{ClusterState, PodId, Resources};
-use framework::{FilterPlugin, NodeInfo, PodInfo, ScorePlugin, Status};
+use framework::{NodeInfo, PodInfo, Status};
 pub use preemption::{Nomination, PREEMPTION_BY_SCHEDULER};
 pub use queue::SchedulingQueue;
 
@@ -25,7 +27,7 @@ pub fn queue_flush_period() -> SimDuration {
     queue::FLUSH_PERIOD
 }
 
-/// The scheduler's name in events (`From: default-scheduler`).
+/// The default profile's `schedulerName`, which its events report as (`From: default-scheduler`).
 pub const COMPONENT: &str = "default-scheduler";
 
 /// What one scheduling cycle decided.
@@ -48,8 +50,8 @@ pub struct Scheduler {
     nodes: Vec<NodeInfo>,
     /// Where the next feasible-node search starts (round robin across cycles).
     next_start: usize,
-    /// The profile's `percentageOfNodesToScore` (0: upstream's adaptive default).
-    percentage_of_nodes_to_score: i64,
+    /// One per `schedulerName`; the first is `default-scheduler` unless configured otherwise.
+    profiles: Vec<profile::Profile>,
     /// The pods bound to each node (by node position), for the inter-pod plugins.
     pods_on_node: Vec<Vec<PodId>>,
     /// How many bound pods carry pod (anti-)affinity or spread terms: while none do, a pod
@@ -58,13 +60,12 @@ pub struct Scheduler {
     /// Pods that preemption nominated to a node and that wait for their victims to go: their
     /// requests are held on that node for pods of lower or equal priority.
     nominated: std::collections::BTreeMap<PodId, NominatedPod>,
-    filters: Vec<Box<dyn FilterPlugin>>,
-    scorers: Vec<Box<dyn ScorePlugin>>,
 }
 
 /// One scheduling attempt: the pod and what was computed for it once.
 struct Attempt<'a> {
     id: PodId,
+    profile: &'a profile::Profile,
     pod: &'a crate::model::Pod,
     info: PodInfo<'a>,
     topology: Option<topology::Topology<'a>>,
@@ -78,26 +79,48 @@ struct NominatedPod {
 }
 
 impl Scheduler {
-    /// A scheduler with the default profile over the cluster's current nodes.
-    pub fn new(state: &ClusterState) -> Self {
+    /// A scheduler with the configuration's profiles over the cluster's current nodes.
+    pub fn new(state: &ClusterState, config: &config::Configuration) -> Self {
+        let mut queue = SchedulingQueue::default();
+        queue.set_backoff(
+            SimDuration::from_secs(config.initial_backoff_seconds),
+            SimDuration::from_secs(config.max_backoff_seconds),
+        );
         let mut scheduler = Scheduler {
-            queue: SchedulingQueue::default(),
+            queue,
             nodes: Vec::new(),
             next_start: 0,
-            percentage_of_nodes_to_score: 0,
+            profiles: config
+                .profiles
+                .iter()
+                .cloned()
+                .map(profile::Profile::new)
+                .collect(),
             pods_on_node: Vec::new(),
             pods_with_terms: 0,
             nominated: Default::default(),
-            filters: plugins::default_filters(),
-            scorers: plugins::default_scorers(),
         };
         scheduler.sync_nodes(state);
         scheduler
     }
 
-    /// Sets the profile's `percentageOfNodesToScore` (0: upstream's adaptive default).
+    /// Whether a profile answers to this `schedulerName` (pods for other schedulers stay
+    /// Pending, as nothing in the cluster would schedule them).
+    pub fn has_profile(&self, scheduler_name: &str) -> bool {
+        self.profile_index(scheduler_name).is_some()
+    }
+
+    fn profile_index(&self, scheduler_name: &str) -> Option<usize> {
+        self.profiles
+            .iter()
+            .position(|p| p.config.scheduler_name == scheduler_name)
+    }
+
+    /// Sets every profile's `percentageOfNodesToScore` (0: upstream's adaptive default).
     pub fn set_percentage_of_nodes_to_score(&mut self, percentage: i64) {
-        self.percentage_of_nodes_to_score = percentage;
+        for profile in &mut self.profiles {
+            profile.config.percentage_of_nodes_to_score = percentage;
+        }
     }
 
     /// Rebuilds the per-node view from the cluster (after nodes were added or changed).
@@ -175,13 +198,19 @@ impl Scheduler {
     ) -> Option<Decision> {
         let id = self.queue.pop(now)?;
         let pod = state.pod(id)?;
+        let profile = &self.profiles[self.profile_index(&pod.spec.scheduler_name)?];
         let info = PodInfo::new(&pod.spec);
         let nodes = state.nodes();
-        let topology = (topology::has_constraints(pod) || self.pods_with_terms > 0).then(|| {
-            topology::Topology::prepare(state, pod, &info, &self.nodes, &self.pods_on_node)
-        });
+        let plugins = &profile.topology;
+        let topology = (plugins.any()
+            && (topology::has_constraints(pod) || self.pods_with_terms > 0))
+            .then(|| {
+                let (view, pods) = (&self.nodes, &self.pods_on_node);
+                topology::Topology::prepare(state, pod, &info, view, pods, plugins)
+            });
         let mut attempt = Attempt {
             id,
+            profile,
             pod,
             info,
             topology,
@@ -200,7 +229,8 @@ impl Scheduler {
         let mut feasible: Vec<usize> = Vec::new();
         let mut rejected: Vec<(usize, Status)> = Vec::new();
         let n = self.nodes.len();
-        let to_find = num_feasible_nodes_to_find(self.percentage_of_nodes_to_score, n);
+        let percentage = profile.config.percentage_of_nodes_to_score;
+        let to_find = num_feasible_nodes_to_find(percentage, n);
         let order = (0..n).map(|k| (self.next_start + k) % n.max(1));
         for position in order {
             if feasible.len() >= to_find {
@@ -234,14 +264,14 @@ impl Scheduler {
             info.image_spread = image_spread(&pod.spec, state);
             info.total_nodes = nodes.len();
             let mut totals = vec![0i64; feasible.len()];
-            for plugin in &self.scorers {
+            for (plugin, weight) in &profile.scorers {
                 let mut scores: Vec<i64> = feasible
                     .iter()
                     .map(|&i| plugin.score(info, &nodes[i], &self.nodes[i]))
                     .collect();
                 plugin.normalize(&mut scores);
                 for (total, score) in totals.iter_mut().zip(scores) {
-                    *total += score * plugin.weight();
+                    *total += score * weight;
                 }
             }
             if let Some(topology) = &attempt.topology {
@@ -276,7 +306,9 @@ impl Scheduler {
             }
         };
         let node = &state.nodes()[position];
-        self.filters
+        attempt
+            .profile
+            .filters
             .iter()
             .find_map(|f| f.filter(info, node, node_info))
             .or_else(|| attempt.topology.as_ref()?.filter(position))
@@ -397,15 +429,21 @@ fn select_host(totals: &[i64], rng: &mut impl Rng) -> usize {
     best
 }
 
-/// How long a pod that failed scheduling `attempts` times waits before its next try:
-/// 1 s doubling to 10 s.
+/// How long a pod that failed scheduling `attempts` times waits before its next try: the
+/// initial backoff doubling up to the maximum (1 s and 10 s by default).
 // K8S: pkg/scheduler/backend/queue/backoff_queue.go (calculateBackoffDuration)
-pub fn backoff(attempts: u32) -> SimDuration {
+pub fn backoff(attempts: u32, initial: SimDuration, max: SimDuration) -> SimDuration {
     if attempts == 0 {
         return SimDuration::ZERO;
     }
-    let secs = 1u64 << (attempts - 1).min(4);
-    SimDuration::from_secs(secs.min(10))
+    let mut duration = initial;
+    for _ in 1..attempts {
+        if duration >= max {
+            break;
+        }
+        duration = duration + duration;
+    }
+    duration.min(max)
 }
 
 #[cfg(test)]

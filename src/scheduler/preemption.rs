@@ -43,6 +43,10 @@ impl Scheduler {
         rng: &mut impl Rng,
     ) -> (String, Nomination) {
         let pod = attempt.pod;
+        let profile = &attempt.profile.config;
+        if !profile.preemption {
+            return (String::new(), Nomination::Keep);
+        }
         let policy = pod.spec.api.preemption_policy.as_deref();
         let terminating = self.victim_terminating_on_nominated(state, pod);
         if let Some(why) = dp::ineligibility(policy, terminating) {
@@ -58,7 +62,8 @@ impl Scheduler {
         if !potential.is_empty() {
             // K8S: default_preemption.go (GetOffsetAndNumCandidates: a random offset, seeded here)
             let offset = rng.random_range(0..potential.len());
-            let wanted = dp::num_candidates(potential.len());
+            let (percentage, absolute) = profile.min_candidates;
+            let wanted = dp::num_candidates(potential.len(), percentage, absolute);
             for k in 0..potential.len() {
                 if candidates.len() >= wanted {
                     break;

@@ -25,7 +25,7 @@ struct Waiting {
 
 /// The three sub-queues. Orders are total (ties broken by an insertion sequence), so pops are
 /// deterministic.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct SchedulingQueue {
     /// (higher priority first, earlier timestamp first, sequence, pod)
     active: BTreeSet<(Reverse<i32>, SimTime, u64, PodId)>,
@@ -34,9 +34,34 @@ pub struct SchedulingQueue {
     unschedulable: BTreeMap<PodId, Waiting>,
     known: BTreeMap<PodId, Waiting>,
     seq: u64,
+    /// `podInitialBackoffSeconds` and `podMaxBackoffSeconds`.
+    initial_backoff: SimDuration,
+    max_backoff: SimDuration,
+}
+
+impl Default for SchedulingQueue {
+    // K8S: pkg/scheduler/scheduler.go (DefaultPodInitialBackoffDuration 1 s,
+    // DefaultPodMaxBackoffDuration 10 s)
+    fn default() -> Self {
+        SchedulingQueue {
+            active: BTreeSet::new(),
+            backoff: BTreeSet::new(),
+            unschedulable: BTreeMap::new(),
+            known: BTreeMap::new(),
+            seq: 0,
+            initial_backoff: SimDuration::from_secs(1),
+            max_backoff: SimDuration::from_secs(10),
+        }
+    }
 }
 
 impl SchedulingQueue {
+    /// Sets the backoff bounds from the scheduler's configuration.
+    pub fn set_backoff(&mut self, initial: SimDuration, max: SimDuration) {
+        self.initial_backoff = initial;
+        self.max_backoff = max;
+    }
+
     /// A new pod to schedule.
     // K8S: pkg/scheduler/framework/plugins/queuesort/priority_sort.go (Less)
     pub fn add(&mut self, pod: PodId, priority: i32, now: SimTime) {
@@ -109,7 +134,8 @@ impl SchedulingQueue {
             let Some(w) = self.unschedulable.remove(&pod) else {
                 continue;
             };
-            let ready = w.since + super::backoff(w.attempts);
+            let ready =
+                w.since + super::backoff(w.attempts, self.initial_backoff, self.max_backoff);
             if ready <= now {
                 self.push_active(pod, w);
             } else {

@@ -3,13 +3,15 @@
 //! (anti-)affinity or spread constraints, or some bound pod has anti-affinity toward others.
 
 use super::framework::{NodeInfo, PodInfo, Status};
-use super::plugins::inter_pod_affinity::{self, InterPodAffinity};
+use super::plugins::inter_pod_affinity;
 use super::plugins::pod_topology_spread::{self, PodTopologySpread};
 use super::plugins::snapshot::{Code, IncomingPod, NamespaceLabels, NodeScore, NodeView, PodView};
+use super::profile::TopologyPlugins;
 use crate::model::{ClusterState, Pod, PodId, TaintEffect};
 
 /// The cycle's state for both plugins.
 pub struct Topology<'a> {
+    plugins: &'a TopologyPlugins,
     incoming: IncomingPod<'a>,
     views: Vec<NodeView<'a>>,
     namespaces: NamespaceLabels,
@@ -45,6 +47,7 @@ impl<'a> Topology<'a> {
         info: &PodInfo<'_>,
         nodes: &[NodeInfo],
         pods_on_node: &[Vec<PodId>],
+        plugins: &'a TopologyPlugins,
     ) -> Self {
         let incoming = IncomingPod {
             namespace: &pod.meta.namespace,
@@ -97,6 +100,7 @@ impl<'a> Topology<'a> {
             })
             .collect();
         let mut topology = Topology {
+            plugins,
             incoming,
             views,
             namespaces,
@@ -104,18 +108,22 @@ impl<'a> Topology<'a> {
             pts: None,
             rejected: None,
         };
-        let ipa = InterPodAffinity::default().pre_filter(
-            &topology.incoming,
-            &topology.views,
-            &topology.namespaces,
-        );
-        match ipa {
-            Ok(s) => topology.ipa = s,
-            Err(s) => topology.rejected = Some(status(s, inter_pod_affinity::NAME)),
+        if plugins.affinity_filter {
+            let ipa = plugins.affinity.pre_filter(
+                &topology.incoming,
+                &topology.views,
+                &topology.namespaces,
+            );
+            match ipa {
+                Ok(s) => topology.ipa = s,
+                Err(s) => topology.rejected = Some(status(s, inter_pod_affinity::NAME)),
+            }
         }
-        match PodTopologySpread.pre_filter(&topology.incoming, &topology.views) {
-            Ok(s) => topology.pts = s,
-            Err(s) => topology.rejected = Some(status(s, pod_topology_spread::NAME)),
+        if plugins.spread_filter {
+            match PodTopologySpread.pre_filter(&topology.incoming, &topology.views) {
+                Ok(s) => topology.pts = s,
+                Err(s) => topology.rejected = Some(status(s, pod_topology_spread::NAME)),
+            }
         }
         topology
     }
@@ -127,7 +135,7 @@ impl<'a> Topology<'a> {
         }
         let view = &self.views[position];
         let ipa = self.ipa.as_ref().and_then(|s| {
-            let rejection = InterPodAffinity::default().filter(s, view)?;
+            let rejection = self.plugins.affinity.filter(s, view)?;
             Some(status(rejection, inter_pod_affinity::NAME))
         });
         ipa.or_else(|| {
@@ -140,10 +148,8 @@ impl<'a> Topology<'a> {
     }
 
     /// Adds both plugins' weighted, normalized scores for the feasible nodes to `totals`.
-    // K8S: pkg/scheduler/apis/config/v1/default_plugins.go (InterPodAffinity 2, PodTopologySpread 2)
     pub fn add_scores(&self, feasible: &[usize], totals: &mut [i64]) {
-        const WEIGHT: i64 = 2;
-        let ipa = InterPodAffinity::default();
+        let ipa = &self.plugins.affinity;
         let named = |scores: Vec<i64>| -> Vec<NodeScore<'_>> {
             feasible
                 .iter()
@@ -154,7 +160,10 @@ impl<'a> Topology<'a> {
                 })
                 .collect()
         };
-        if let Ok(Some(state)) = ipa.pre_score(&self.incoming, &self.views, &self.namespaces) {
+        let ipa_weight = self.plugins.affinity_weight;
+        let ipa_state =
+            ipa_weight.map(|_| ipa.pre_score(&self.incoming, &self.views, &self.namespaces));
+        if let (Some(weight), Some(Ok(Some(state)))) = (ipa_weight, ipa_state) {
             let raw = feasible
                 .iter()
                 .map(|&i| ipa.score(&state, &self.views[i]))
@@ -162,9 +171,12 @@ impl<'a> Topology<'a> {
             let mut scores = named(raw);
             ipa.normalize_score(&mut scores);
             for (total, s) in totals.iter_mut().zip(&scores) {
-                *total += s.score * WEIGHT;
+                *total += s.score * weight;
             }
         }
+        let Some(weight) = self.plugins.spread_weight else {
+            return;
+        };
         let candidates: Vec<&NodeView> = feasible.iter().map(|&i| &self.views[i]).collect();
         // DEVIATION: the system default spread constraints apply to pods selected by Services
         // and controllers; until those are simulated, no default selector is given.
@@ -177,7 +189,7 @@ impl<'a> Topology<'a> {
             let mut scores = named(raw);
             PodTopologySpread.normalize_score(&state, &mut scores);
             for (total, s) in totals.iter_mut().zip(&scores) {
-                *total += s.score * WEIGHT;
+                *total += s.score * weight;
             }
         }
     }

@@ -105,11 +105,11 @@ fn apply_one(sim: &mut Simulation, manifest: &Manifest, create_only: bool, now: 
                     sim.push_kubelet(out);
                 }
                 Some(_) => {} // no such node: the pod stays Pending, as in a real cluster
-                None if scheduler_name == crate::scheduler::COMPONENT => {
+                None if sim.scheduler.has_profile(&scheduler_name) => {
                     sim.scheduler.queue.add(id, priority, now);
                     sim.ensure_scheduling(now);
                 }
-                None => {} // another scheduler that does not exist here: Pending forever
+                None => {} // a scheduler no profile answers to: Pending forever, as upstream
             }
             format!("pod/{name} created")
         }

@@ -97,7 +97,7 @@ impl Simulation {
             None => None,
         };
         let mut sim = Simulation {
-            scheduler: Scheduler::new(&state),
+            scheduler: Scheduler::new(&state, &scenario.scheduler),
             state,
             queue: EventQueue::new(),
             kubelets: Kubelets::new(streams, scenario.behaviours.clone()),
@@ -278,13 +278,15 @@ impl Simulation {
                 pod.status
                     .set_condition(PodCondition::new("PodScheduled", true, now));
                 let (ns, name) = (pod.meta.namespace.clone(), pod.meta.name.clone());
+                // Each profile reports as its own schedulerName.
+                let source = pod.spec.scheduler_name.clone();
                 // K8S: pkg/scheduler/schedule_one.go (handleBindingCycle: "Successfully assigned")
                 self.state.record_event(K8sEvent::new(
                     ObjectRef::new("Pod", &ns, &name),
                     EventType::Normal,
                     "Scheduled",
                     format!("Successfully assigned {ns}/{name} to {node}"),
-                    crate::scheduler::COMPONENT,
+                    source,
                     now,
                 ));
                 self.flush_changes(now);
@@ -306,12 +308,13 @@ impl Simulation {
                         .because("Unschedulable", message.clone()),
                 );
                 let (ns, name) = (pod.meta.namespace.clone(), pod.meta.name.clone());
+                let source = pod.spec.scheduler_name.clone();
                 self.state.record_event(K8sEvent::new(
                     ObjectRef::new("Pod", &ns, &name),
                     EventType::Warning,
                     "FailedScheduling",
                     message,
-                    crate::scheduler::COMPONENT,
+                    source,
                     now,
                 ));
                 self.apply_nomination(id, nomination, now);
@@ -340,10 +343,9 @@ impl Simulation {
         };
         preemptor.status.nominated_node_name = Some(node.clone());
         let uid = preemptor.meta.uid.clone();
-        let condition_message = format!(
-            "{}: preempting to accommodate a higher priority pod",
-            preemptor.spec.scheduler_name
-        );
+        let source = preemptor.spec.scheduler_name.clone();
+        let condition_message =
+            format!("{source}: preempting to accommodate a higher priority pod");
         for other in displaced {
             if let Some(p) = self.state.pod_mut(other) {
                 p.status.nominated_node_name = None;
@@ -361,15 +363,15 @@ impl Simulation {
                     .because(PREEMPTION_BY_SCHEDULER, condition_message.clone()),
             );
             let (ns, name) = (pod.meta.namespace.clone(), pod.meta.name.clone());
-            self.delete_pod(&ns, &name, None, now);
             self.state.record_event(K8sEvent::new(
                 ObjectRef::new("Pod", &ns, &name),
                 EventType::Normal,
                 "Preempted",
                 format!("Preempted by pod {uid} on node {node}"),
-                crate::scheduler::COMPONENT,
+                source.clone(),
                 now,
             ));
+            self.delete_pod(&ns, &name, None, now);
         }
     }
 

@@ -12,12 +12,6 @@ use crate::scheduler::framework::{NodeInfo, PodInfo, Status};
 /// The plugin's name.
 pub const NAME: &str = "DefaultPreemption";
 
-/// Upstream's default `DefaultPreemptionArgs`.
-// K8S: pkg/scheduler/apis/config/v1/defaults.go (SetDefaults_DefaultPreemptionArgs)
-pub const MIN_CANDIDATE_NODES_PERCENTAGE: usize = 10;
-/// See [`MIN_CANDIDATE_NODES_PERCENTAGE`].
-pub const MIN_CANDIDATE_NODES_ABSOLUTE: usize = 100;
-
 /// A pod that preemption may evict, with what ranks it.
 #[derive(Debug, Clone)]
 pub struct Victim<'a> {
@@ -52,12 +46,12 @@ pub fn ineligibility(
     None
 }
 
-/// How many candidate nodes the dry run looks for: 10% of the potential nodes, at least 100,
-/// at most all of them.
+/// How many candidate nodes the dry run looks for: `percentage` of the potential nodes (10 by
+/// default), at least `absolute` (100), at most all of them.
 // K8S: default_preemption.go (calculateNumCandidates)
-pub fn num_candidates(potential_nodes: usize) -> usize {
-    (potential_nodes * MIN_CANDIDATE_NODES_PERCENTAGE / 100)
-        .max(MIN_CANDIDATE_NODES_ABSOLUTE)
+pub fn num_candidates(potential_nodes: usize, percentage: usize, absolute: usize) -> usize {
+    (potential_nodes * percentage / 100)
+        .max(absolute)
         .min(potential_nodes)
 }
 
@@ -275,9 +269,11 @@ mod tests {
     // K8S: default_preemption_test.go (TestCalculateNumCandidates)
     #[test]
     fn number_of_candidates_like_upstream() {
-        assert_eq!(num_candidates(10), 10);
-        assert_eq!(num_candidates(1000), 100);
-        assert_eq!(num_candidates(5000), 500);
+        assert_eq!(num_candidates(10, 10, 100), 10);
+        assert_eq!(num_candidates(1000, 10, 100), 100);
+        assert_eq!(num_candidates(5000, 10, 100), 500);
+        assert_eq!(num_candidates(5000, 40, 100), 2000);
+        assert_eq!(num_candidates(50, 0, 10), 10);
     }
 
     #[test]

@@ -29,10 +29,6 @@ impl ScorePlugin for ImageLocality {
         "ImageLocality"
     }
 
-    fn weight(&self) -> i64 {
-        1
-    }
-
     /// Init and app containers' images, each `size × nodes having it / all nodes`.
     fn score(&self, pod: &PodInfo<'_>, node: &Node, _info: &NodeInfo) -> i64 {
         if pod.image_spread.is_empty() {

@@ -17,30 +17,33 @@ pub mod taint_toleration;
 #[cfg(test)]
 mod testing;
 
+use super::config::ProfileConfig;
 use super::framework::{FilterPlugin, ScorePlugin};
 
-/// The default profile's filters, in upstream's order.
-// K8S: pkg/scheduler/apis/config/v1/default_plugins.go (getDefaultPlugins)
-pub fn default_filters() -> Vec<Box<dyn FilterPlugin>> {
-    vec![
-        Box::new(node_unschedulable::NodeUnschedulable),
-        Box::new(node_name::NodeName),
-        Box::new(taint_toleration::TaintToleration),
-        Box::new(node_affinity::NodeAffinity),
-        Box::new(node_ports::NodePorts),
-        Box::new(node_resources_fit::NodeResourcesFit::default()),
-    ]
+/// The filter plugin of this name, configured by the profile; `None` for the plugins that run
+/// elsewhere (the inter-pod ones, in `topology`) or at no simulated point.
+pub fn filter(name: &str, profile: &ProfileConfig) -> Option<Box<dyn FilterPlugin>> {
+    Some(match name {
+        "NodeUnschedulable" => Box::new(node_unschedulable::NodeUnschedulable),
+        "NodeName" => Box::new(node_name::NodeName),
+        "TaintToleration" => Box::new(taint_toleration::TaintToleration),
+        "NodeAffinity" => Box::new(node_affinity::NodeAffinity),
+        "NodePorts" => Box::new(node_ports::NodePorts),
+        "NodeResourcesFit" => Box::new(profile.fit.clone()),
+        _ => return None,
+    })
 }
 
-/// The default profile's score plugins implemented so far, with upstream's weights.
-// K8S: pkg/scheduler/apis/config/v1/default_plugins.go (TaintToleration 3, NodeAffinity 2,
-// NodeResourcesFit 1, NodeResourcesBalancedAllocation 1, ImageLocality 1)
-pub fn default_scorers() -> Vec<Box<dyn ScorePlugin>> {
-    vec![
-        Box::new(taint_toleration::TaintToleration),
-        Box::new(node_affinity::NodeAffinity),
-        Box::new(node_resources_fit::NodeResourcesFit::default()),
-        Box::new(node_resources_balanced_allocation::NodeResourcesBalancedAllocation),
-        Box::new(image_locality::ImageLocality),
-    ]
+/// The score plugin of this name, configured by the profile; `None` as for [`filter`].
+pub fn scorer(name: &str, profile: &ProfileConfig) -> Option<Box<dyn ScorePlugin>> {
+    Some(match name {
+        "TaintToleration" => Box::new(taint_toleration::TaintToleration),
+        "NodeAffinity" => Box::new(node_affinity::NodeAffinity),
+        "NodeResourcesFit" => Box::new(profile.fit.clone()),
+        "NodeResourcesBalancedAllocation" => {
+            Box::new(node_resources_balanced_allocation::NodeResourcesBalancedAllocation)
+        }
+        "ImageLocality" => Box::new(image_locality::ImageLocality),
+        _ => return None,
+    })
 }

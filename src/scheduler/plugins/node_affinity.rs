@@ -97,10 +97,6 @@ impl ScorePlugin for NodeAffinity {
         "NodeAffinity"
     }
 
-    fn weight(&self) -> i64 {
-        2
-    }
-
     // K8S: pkg/scheduler/framework/plugins/nodeaffinity/node_affinity.go (Score)
     fn score(&self, pod: &PodInfo<'_>, node: &Node, _info: &NodeInfo) -> i64 {
         let preferred = node_affinity(pod)

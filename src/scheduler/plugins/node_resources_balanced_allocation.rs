@@ -36,10 +36,6 @@ impl ScorePlugin for NodeResourcesBalancedAllocation {
         "NodeResourcesBalancedAllocation"
     }
 
-    fn weight(&self) -> i64 {
-        1
-    }
-
     /// Actual requests (no non-zero defaults); a pod that requests nothing gets no score from
     /// this plugin (upstream's PreScore skips it).
     fn score(&self, pod: &PodInfo<'_>, _node: &Node, info: &NodeInfo) -> i64 {

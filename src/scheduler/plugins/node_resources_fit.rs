@@ -169,10 +169,6 @@ impl ScorePlugin for NodeResourcesFit {
         "NodeResourcesFit"
     }
 
-    fn weight(&self) -> i64 {
-        1
-    }
-
     // K8S: pkg/scheduler/framework/plugins/noderesources/resource_allocation.go (non-zero
     // requests of the node plus the pod)
     fn score(&self, pod: &PodInfo<'_>, _node: &Node, info: &NodeInfo) -> i64 {

@@ -39,10 +39,6 @@ impl ScorePlugin for TaintToleration {
         "TaintToleration"
     }
 
-    fn weight(&self) -> i64 {
-        3
-    }
-
     // K8S: pkg/scheduler/framework/plugins/tainttoleration/taint_toleration.go (Score)
     fn score(&self, pod: &PodInfo<'_>, node: &Node, _info: &NodeInfo) -> i64 {
         node.taints
