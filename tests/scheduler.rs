@@ -90,3 +90,88 @@ fn a_bad_scheduler_configuration_names_file_line_and_exits_2() {
         "{err}"
     );
 }
+
+#[test]
+fn explain_pod_shows_filters_scores_and_how_the_winner_won() {
+    let o = kubesim(&[
+        "explain",
+        "pod",
+        "web",
+        "-f",
+        "scenarios/demo.yaml",
+        "--at",
+        "1m",
+    ]);
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(
+        stdout(&o),
+        "Pod default/web: last scheduling attempt at 0s by default-scheduler: assigned to node01.
+
+NODE           FILTERS
+controlplane   rejected by TaintToleration: node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }
+node01         passed
+node02         passed
+
+SCORE (normalized, raw)                      node01    node02
+TaintToleration (weight 3)                   100 (0)   100 (0)
+NodeAffinity (weight 2)                      0 (0)     0 (0)
+NodeResourcesFit (weight 1)                  90 (90)   90 (90)
+NodeResourcesBalancedAllocation (weight 1)   96 (96)   96 (96)
+ImageLocality (weight 1)                     0 (0)     0 (0)
+TOTAL (weighted sum)                         486       486
+
+node01 was chosen: node01, node02 tie at 486, and the tie is broken by a draw from the seeded \"scheduler\" stream (upstream draws at random).
+"
+    );
+    let pending = stdout(&kubesim(&[
+        "explain",
+        "pod",
+        "too-big",
+        "-f",
+        "scenarios/demo.yaml",
+        "--at",
+        "1m",
+    ]));
+    assert!(
+        pending.starts_with("Pod default/too-big: last scheduling attempt at 0s by default-scheduler: no node fits.\n  0/3 nodes are available: "),
+        "{pending}"
+    );
+    assert!(
+        pending.contains("\nnode01         rejected by NodeResourcesFit: Insufficient memory\n"),
+        "{pending}"
+    );
+    let bad = kubesim(&[
+        "explain",
+        "node",
+        "node01",
+        "-f",
+        "scenarios/demo.yaml",
+        "--at",
+        "1m",
+    ]);
+    assert_eq!(bad.status.code(), Some(2));
+}
+
+#[test]
+fn the_trace_explains_attempts_on_small_clusters_unless_told_not_to() {
+    let with = stdout(&kubesim(&[
+        "run",
+        "scenarios/demo.yaml",
+        "--until",
+        "1s",
+        "--trace",
+        "-",
+    ]));
+    assert!(with.contains(r#""scheduling":{"profile":"default-scheduler","nodes":[{"node":"controlplane","verdict":{"is":"rejected","plugin":"TaintToleration""#), "{with}");
+    let without = stdout(&kubesim(&[
+        "run",
+        "scenarios/demo.yaml",
+        "--until",
+        "1s",
+        "--trace",
+        "-",
+        "--explain-scheduling",
+        "off",
+    ]));
+    assert!(!without.contains("\"scheduling\""));
+}

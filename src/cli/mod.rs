@@ -51,6 +51,10 @@ enum Command {
         /// Write the JSON Lines trace to this file, or `-` for standard output.
         #[arg(long)]
         trace: Option<String>,
+        /// Explain each scheduling attempt in the trace (filter verdicts, scores): `auto` does
+        /// it on clusters of up to 100 nodes.
+        #[arg(long, value_enum, default_value_t = Explain::Auto)]
+        explain_scheduling: Explain,
     },
     /// Show objects at a simulated instant, as `kubectl get` prints them.
     #[command(
@@ -92,6 +96,20 @@ enum Command {
         #[arg(short, long)]
         namespace: Option<String>,
     },
+    /// Explain a pod's placement at a simulated instant: each node's filter verdict and each
+    /// score plugin's scores in its last scheduling attempt.
+    #[command(
+        after_help = "Examples:\n  kubesim explain pod too-big -f scenarios/demo.yaml --at 1m\n  kubesim explain pod critical -f scenarios/scheduling/preemption.yaml --at 1m"
+    )]
+    Explain {
+        /// pod (the only kind explained so far).
+        kind: String,
+        name: String,
+        #[command(flatten)]
+        at: AtArgs,
+        #[arg(short, long)]
+        namespace: Option<String>,
+    },
     /// Check scenarios' `expect` entries; exit 1 if any fails.
     Check {
         #[arg(required = true)]
@@ -99,6 +117,14 @@ enum Command {
     },
     /// Compare two traces; exit 1 if they differ.
     Diff { a: PathBuf, b: PathBuf },
+}
+
+/// When scheduling attempts are explained in the trace.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Explain {
+    Auto,
+    On,
+    Off,
 }
 
 #[derive(clap::Args)]
@@ -158,11 +184,13 @@ fn execute(command: Command) -> Result<i32, CliError> {
             seed,
             until,
             trace,
+            explain_scheduling,
         } => run(
             scenario.as_deref(),
             seed,
             until.as_deref(),
             trace.as_deref(),
+            explain_scheduling,
         ),
         Command::Get {
             resource,
@@ -187,6 +215,33 @@ fn execute(command: Command) -> Result<i32, CliError> {
             };
             let (sim, _) = simulate_to(&at)?;
             print!("{}", get(&sim, &resource, output, &opts)?);
+            Ok(0)
+        }
+        Command::Explain {
+            kind,
+            name,
+            at,
+            namespace,
+        } => {
+            if !matches!(kind.as_str(), "pod" | "pods" | "po") {
+                return Err(CliError::Usage(format!(
+                    "kubesim explain supports pod, not \"{kind}\""
+                )));
+            }
+            let scenario = load(Some(&at.file))?;
+            let now = instant(&at.at, "--at", &scenario)?;
+            let mut sim = Simulation::new(&scenario, at.seed.unwrap_or(scenario.seed), None)?;
+            sim.keep_explanations();
+            sim.run_until(now)?;
+            let ns = namespace.unwrap_or_else(|| "default".to_string());
+            let id = sim.state.pod_id(&ns, &name).ok_or_else(|| {
+                CliError::Usage(format!(
+                    "Error from server (NotFound): pods \"{name}\" not found"
+                ))
+            })?;
+            let pod = sim.state.pod(id).expect("indexed pods exist");
+            let last = sim.explanations.get(&(ns, name));
+            print!("{}", printers::explain::pod(pod, last, now));
             Ok(0)
         }
         Command::Describe {
@@ -283,6 +338,7 @@ fn run(
     seed: Option<u64>,
     until: Option<&str>,
     trace: Option<&str>,
+    explain: Explain,
 ) -> Result<i32, CliError> {
     let scenario = load(path)?;
     let seed = seed.unwrap_or(scenario.seed);
@@ -302,6 +358,11 @@ fn run(
     // Wall time is measured for the summary only; it never reaches the simulation.
     let started = std::time::Instant::now();
     let mut sim = Simulation::new(&scenario, seed, sink)?;
+    match explain {
+        Explain::Auto => {}
+        Explain::On => sim.set_explain_scheduling(true),
+        Explain::Off => sim.set_explain_scheduling(false),
+    }
     sim.run_until(end)?;
     let wall = started.elapsed();
     let summary = check::summary(&sim, &scenario, seed, end, wall);

@@ -6,6 +6,7 @@
 //! pod, records events) and tells the scheduler about cluster changes, as informers would.
 
 pub mod config;
+pub mod explain;
 pub mod fit_error;
 pub mod framework;
 pub mod plugins;
@@ -18,6 +19,7 @@ use rand::Rng;
 
 use crate::engine::{SimDuration, SimTime};
 use crate::model::{ClusterState, PodId, Resources};
+use explain::{Explanation, NodeVerdict, PluginScores, Verdict};
 use framework::{NodeInfo, PodInfo, Status};
 pub use preemption::{Nomination, PREEMPTION_BY_SCHEDULER};
 pub use queue::SchedulingQueue;
@@ -60,6 +62,9 @@ pub struct Scheduler {
     /// Pods that preemption nominated to a node and that wait for their victims to go: their
     /// requests are held on that node for pods of lower or equal priority.
     nominated: std::collections::BTreeMap<PodId, NominatedPod>,
+    /// Whether attempts are explained, and the last attempt's explanation.
+    explain: bool,
+    explanation: Option<Explanation>,
 }
 
 /// One scheduling attempt: the pod and what was computed for it once.
@@ -99,6 +104,8 @@ impl Scheduler {
             pods_on_node: Vec::new(),
             pods_with_terms: 0,
             nominated: Default::default(),
+            explain: false,
+            explanation: None,
         };
         scheduler.sync_nodes(state);
         scheduler
@@ -223,6 +230,12 @@ impl Scheduler {
                 .filter_one(state, &attempt, position, &self.nodes[position])
                 .is_none()
             {
+                if self.explain {
+                    let mut explanation = explanation(state, profile, &[position], &[]);
+                    explanation.chosen = explanation.feasible.first().cloned();
+                    explanation.shortcut = Some("its nominated node fits".to_string());
+                    self.explanation = Some(explanation);
+                }
                 return Some(self.bind(state, id, position));
             }
         }
@@ -245,7 +258,11 @@ impl Scheduler {
         // DEVIATION: upstream filters nodes in parallel, so which feasible nodes it finds first
         // varies; kubesim scans them in order, from where the last search stopped.
         self.next_start = (self.next_start + feasible.len() + rejected.len()) % n.max(1);
+        let mut explained = self
+            .explain
+            .then(|| explanation(state, profile, &feasible, &rejected));
         if feasible.is_empty() {
+            self.explanation = explained;
             let (post_filter, nomination) = self.post_filter(state, &attempt, &rejected, now, rng);
             let statuses: Vec<Status> = rejected.into_iter().map(|(_, s)| s).collect();
             let message = fit_error::message(nodes.len(), &statuses, &post_filter);
@@ -258,28 +275,63 @@ impl Scheduler {
             });
         }
         let chosen = if feasible.len() == 1 {
+            if let Some(e) = &mut explained {
+                e.shortcut = Some("the only feasible node: scoring skipped".to_string());
+            }
             feasible[0]
         } else {
             let info = &mut attempt.info;
             info.image_spread = image_spread(&pod.spec, state);
             info.total_nodes = nodes.len();
+            let mut scores: Vec<PluginScores> = profile
+                .scorers
+                .iter()
+                .map(|(plugin, weight)| {
+                    let raw: Vec<i64> = feasible
+                        .iter()
+                        .map(|&i| plugin.score(info, &nodes[i], &self.nodes[i]))
+                        .collect();
+                    let mut normalized = raw.clone();
+                    plugin.normalize(&mut normalized);
+                    PluginScores {
+                        plugin: plugin.name().to_string(),
+                        weight: *weight,
+                        raw,
+                        normalized,
+                    }
+                })
+                .collect();
+            if let Some(topology) = &attempt.topology {
+                scores.extend(topology.scores(&feasible));
+            }
             let mut totals = vec![0i64; feasible.len()];
-            for (plugin, weight) in &profile.scorers {
-                let mut scores: Vec<i64> = feasible
-                    .iter()
-                    .map(|&i| plugin.score(info, &nodes[i], &self.nodes[i]))
-                    .collect();
-                plugin.normalize(&mut scores);
-                for (total, score) in totals.iter_mut().zip(scores) {
-                    *total += score * weight;
+            for plugin in &scores {
+                for (total, score) in totals.iter_mut().zip(&plugin.normalized) {
+                    *total += score * plugin.weight;
                 }
             }
-            if let Some(topology) = &attempt.topology {
-                topology.add_scores(&feasible, &mut totals);
+            let winner = feasible[select_host(&totals, rng)];
+            if let Some(e) = &mut explained {
+                e.scores = scores;
+                e.totals = totals;
             }
-            feasible[select_host(&totals, rng)]
+            winner
         };
+        if let Some(mut e) = explained {
+            e.chosen = Some(nodes[chosen].meta.name.clone());
+            self.explanation = Some(e);
+        }
         Some(self.bind(state, id, chosen))
+    }
+
+    /// Collects explanations of the attempts from now on (see [`Scheduler::take_explanation`]).
+    pub fn set_explain(&mut self, explain: bool) {
+        self.explain = explain;
+    }
+
+    /// The explanation of the last attempt, when explaining.
+    pub fn take_explanation(&mut self) -> Option<Explanation> {
+        self.explanation.take()
     }
 
     /// Runs the filters for one node. Pods nominated to the node with at least this pod's
@@ -372,6 +424,44 @@ impl Scheduler {
     /// When the queue next has a pod ready, if it has any waiting.
     pub fn next_ready(&self, now: SimTime) -> Option<SimTime> {
         self.queue.next_ready(now)
+    }
+}
+
+/// The filter verdicts of an attempt: feasible, rejected (by which plugin, why) or not
+/// evaluated, for every node in the cluster's order.
+fn explanation(
+    state: &ClusterState,
+    profile: &profile::Profile,
+    feasible: &[usize],
+    rejected: &[(usize, Status)],
+) -> Explanation {
+    let name = |i: usize| state.nodes()[i].meta.name.clone();
+    let nodes = (0..state.nodes().len())
+        .map(|i| {
+            let verdict = if feasible.contains(&i) {
+                Verdict::Feasible
+            } else if let Some((_, status)) = rejected.iter().find(|(p, _)| *p == i) {
+                Verdict::Rejected {
+                    plugin: status.plugin.to_string(),
+                    reasons: status.reasons.clone(),
+                }
+            } else {
+                Verdict::NotEvaluated
+            };
+            NodeVerdict {
+                node: name(i),
+                verdict,
+            }
+        })
+        .collect();
+    Explanation {
+        profile: profile.config.scheduler_name.clone(),
+        nodes,
+        feasible: feasible.iter().map(|&i| name(i)).collect(),
+        scores: Vec::new(),
+        totals: Vec::new(),
+        chosen: None,
+        shortcut: None,
     }
 }
 

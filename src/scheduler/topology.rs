@@ -2,6 +2,7 @@
 //! scheduling cycle: the cluster view they need is built only when the incoming pod has
 //! (anti-)affinity or spread constraints, or some bound pod has anti-affinity toward others.
 
+use super::explain::PluginScores;
 use super::framework::{NodeInfo, PodInfo, Status};
 use super::plugins::inter_pod_affinity;
 use super::plugins::pod_topology_spread::{self, PodTopologySpread};
@@ -147,50 +148,55 @@ impl<'a> Topology<'a> {
         })
     }
 
-    /// Adds both plugins' weighted, normalized scores for the feasible nodes to `totals`.
-    pub fn add_scores(&self, feasible: &[usize], totals: &mut [i64]) {
+    /// Both plugins' raw and normalized scores for the feasible nodes, with their weights; a
+    /// plugin whose PreScore skips the pod gives none.
+    pub fn scores(&self, feasible: &[usize]) -> Vec<PluginScores> {
         let ipa = &self.plugins.affinity;
-        let named = |scores: Vec<i64>| -> Vec<NodeScore<'_>> {
+        let named = |scores: &[i64]| -> Vec<NodeScore<'_>> {
             feasible
                 .iter()
                 .zip(scores)
-                .map(|(&i, score)| NodeScore {
+                .map(|(&i, &score)| NodeScore {
                     name: self.views[i].name,
                     score,
                 })
                 .collect()
         };
-        let ipa_weight = self.plugins.affinity_weight;
-        let ipa_state =
-            ipa_weight.map(|_| ipa.pre_score(&self.incoming, &self.views, &self.namespaces));
-        if let (Some(weight), Some(Ok(Some(state)))) = (ipa_weight, ipa_state) {
-            let raw = feasible
-                .iter()
-                .map(|&i| ipa.score(&state, &self.views[i]))
-                .collect();
-            let mut scores = named(raw);
-            ipa.normalize_score(&mut scores);
-            for (total, s) in totals.iter_mut().zip(&scores) {
-                *total += s.score * weight;
+        let scored =
+            |plugin: &str, weight: i64, raw: Vec<i64>, normalized: Vec<NodeScore>| PluginScores {
+                plugin: plugin.to_string(),
+                weight,
+                raw,
+                normalized: normalized.iter().map(|s| s.score).collect(),
+            };
+        let mut out = Vec::new();
+        if let Some(weight) = self.plugins.affinity_weight {
+            let state = ipa.pre_score(&self.incoming, &self.views, &self.namespaces);
+            if let Ok(Some(state)) = state {
+                let raw: Vec<i64> = feasible
+                    .iter()
+                    .map(|&i| ipa.score(&state, &self.views[i]))
+                    .collect();
+                let mut scores = named(&raw);
+                ipa.normalize_score(&mut scores);
+                out.push(scored(inter_pod_affinity::NAME, weight, raw, scores));
             }
         }
-        let Some(weight) = self.plugins.spread_weight else {
-            return;
-        };
-        let candidates: Vec<&NodeView> = feasible.iter().map(|&i| &self.views[i]).collect();
-        // DEVIATION: the system default spread constraints apply to pods selected by Services
-        // and controllers; until those are simulated, no default selector is given.
-        let pts = PodTopologySpread.pre_score(&self.incoming, &self.views, &candidates, None);
-        if let Ok(Some(state)) = pts {
-            let raw = feasible
-                .iter()
-                .map(|&i| PodTopologySpread.score(&state, &self.views[i]))
-                .collect();
-            let mut scores = named(raw);
-            PodTopologySpread.normalize_score(&state, &mut scores);
-            for (total, s) in totals.iter_mut().zip(&scores) {
-                *total += s.score * weight;
+        if let Some(weight) = self.plugins.spread_weight {
+            let candidates: Vec<&NodeView> = feasible.iter().map(|&i| &self.views[i]).collect();
+            // DEVIATION: the system default spread constraints apply to pods selected by Services
+            // and controllers; until those are simulated, no default selector is given.
+            let pts = PodTopologySpread.pre_score(&self.incoming, &self.views, &candidates, None);
+            if let Ok(Some(state)) = pts {
+                let raw: Vec<i64> = feasible
+                    .iter()
+                    .map(|&i| PodTopologySpread.score(&state, &self.views[i]))
+                    .collect();
+                let mut scores = named(&raw);
+                PodTopologySpread.normalize_score(&state, &mut scores);
+                out.push(scored(pod_topology_spread::NAME, weight, raw, scores));
             }
         }
+        out
     }
 }

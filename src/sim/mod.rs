@@ -13,8 +13,13 @@ use crate::kubelet::{KubeletEvent, Kubelets};
 use crate::manifest::Manifest;
 use crate::model::{ClusterState, Event as K8sEvent, EventType, ObjectRef, PodCondition, PodId};
 use crate::scenario::{Action, Scenario};
+use crate::scheduler::explain::Explanation;
 use crate::scheduler::{Decision, Nomination, Scheduler, PREEMPTION_BY_SCHEDULER};
 use crate::trace::{self, Body, Change, Header, ObjectKey, TraceWriter};
+
+/// Scheduling attempts are explained (trace and `kubesim explain`) by default on clusters up to
+/// this size; larger ones would pay a record per node per attempt.
+pub const EXPLAIN_BY_DEFAULT_UP_TO_NODES: usize = 100;
 
 /// Everything that can happen in the simulated cluster.
 #[derive(Debug, Clone)]
@@ -64,6 +69,10 @@ pub struct Simulation {
     /// used it: noted once per run, however many pods carry it.
     pub unsimulated_fields: std::collections::BTreeMap<String, String>,
     end: SimTime,
+    /// The last explained scheduling attempt of each pod (namespace, name), with its instant;
+    /// kept only after [`Simulation::keep_explanations`].
+    pub explanations: std::collections::BTreeMap<(String, String), (SimTime, Explanation)>,
+    keep_explanations: bool,
     /// A failure to write the trace, reported by `run_until`.
     trace_error: Option<std::io::Error>,
 }
@@ -112,8 +121,12 @@ impl Simulation {
             not_simulated: Vec::new(),
             unsimulated_fields: Default::default(),
             end: SimTime::ZERO + scenario.duration,
+            explanations: Default::default(),
+            keep_explanations: false,
             trace_error: None,
         };
+        sim.scheduler
+            .set_explain(sim.state.nodes().len() <= EXPLAIN_BY_DEFAULT_UP_TO_NODES);
         for node in sim.state.nodes().to_vec() {
             sim.record(
                 SimTime::ZERO,
@@ -226,6 +239,9 @@ impl Simulation {
                     self.scheduler
                         .schedule_one(&self.state, now, &mut self.scheduler_rng)
                 {
+                    if let Some(explanation) = self.scheduler.take_explanation() {
+                        self.record_explanation(&decision, explanation, now);
+                    }
                     self.apply_decision(decision, now);
                 }
                 self.ensure_scheduling(now);
@@ -265,6 +281,35 @@ impl Simulation {
                 now + crate::scheduler::queue_flush_period(),
                 Event::FlushUnschedulable,
             );
+        }
+    }
+
+    /// Overrides the default of explaining scheduling attempts on small clusters only.
+    pub fn set_explain_scheduling(&mut self, explain: bool) {
+        self.scheduler.set_explain(explain);
+    }
+
+    /// Explains every scheduling attempt and keeps each pod's last explanation in
+    /// [`Simulation::explanations`] (for `kubesim explain`).
+    pub fn keep_explanations(&mut self) {
+        self.scheduler.set_explain(true);
+        self.keep_explanations = true;
+    }
+
+    fn record_explanation(&mut self, decision: &Decision, explanation: Explanation, now: SimTime) {
+        let id = match decision {
+            Decision::Bind { pod, .. } | Decision::Unschedulable { pod, .. } => *pod,
+        };
+        let Some(pod) = self.state.pod(id) else {
+            return;
+        };
+        let key = (pod.meta.namespace.clone(), pod.meta.name.clone());
+        let object = pod_key(&key.0, &key.1);
+        if self.keep_explanations {
+            self.record(now, object, Body::Scheduling(explanation.clone()));
+            self.explanations.insert(key, (now, explanation));
+        } else {
+            self.record(now, object, Body::Scheduling(explanation));
         }
     }
 

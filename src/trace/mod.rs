@@ -54,6 +54,8 @@ pub struct Record {
 pub enum Body {
     Event(EventBody),
     Change(Change),
+    /// A scheduling attempt explained: filter verdicts per node, scores per plugin.
+    Scheduling(crate::scheduler::explain::Explanation),
 }
 
 /// A Kubernetes Event occurrence.
