@@ -5,9 +5,10 @@
 //! out. Modules follow the data flow: `engine` (time, queue, random streams; knows nothing of
 //! Kubernetes) → `model` (plain data) → `manifest` (YAML in and out) → `scheduler` · `kubelet`
 //! (components that talk only through the cluster state) → `sim` (the wiring) → `scenario`,
-//! `trace` → `cli`.
+//! `trace` → `cli`. `controllers` (workloads) also talk only through the cluster state.
 
 pub mod cli;
+pub mod controllers;
 pub mod engine;
 pub mod kubelet;
 pub mod manifest;

@@ -8,30 +8,24 @@ use std::path::PathBuf;
 use super::printers::pods::pod_row;
 use super::CliError;
 use crate::engine::SimTime;
-use crate::scenario::{Expectation, Scenario};
+use crate::scenario::{Expectation, Scenario, Subject};
 use crate::sim::Simulation;
 
 /// Checks every scenario; returns 0 when all expectations hold, 1 otherwise.
 pub(super) fn run(paths: &[PathBuf]) -> Result<i32, CliError> {
-    let mut failed = 0;
-    let mut passed = 0;
+    let (mut passed, mut failed) = (0, 0);
     for path in paths {
         let scenario = crate::scenario::load(path)?;
-        let mut expectations = scenario.expectations.clone();
-        expectations.sort_by_key(|e| e.at);
         let mut sim = Simulation::new(&scenario, scenario.seed, None)?;
-        for e in &expectations {
-            sim.run_until(e.at)?;
-            match evaluate(&sim, e) {
-                Ok(()) => passed += 1,
-                Err(problems) => {
+        for (e, problems) in check_scenario(&mut sim, &scenario.expectations)? {
+            match problems {
+                None => passed += 1,
+                Some((at, problems)) => {
                     failed += 1;
                     println!(
-                        "FAIL {} at {}: pod {}/{}: {}",
+                        "FAIL {} at {at}: {}: {}",
                         e.origin,
-                        e.at,
-                        e.namespace,
-                        e.pod,
+                        subject(e),
                         problems.join("; ")
                     );
                 }
@@ -42,26 +36,144 @@ pub(super) fn run(paths: &[PathBuf]) -> Result<i32, CliError> {
     Ok(if failed == 0 { 0 } else { 1 })
 }
 
+/// The first failure of an expectation: when, and what differed.
+type Failure = Option<(SimTime, Vec<String>)>;
+
+/// Plays the simulation through every expectation: an `at` entry is checked once, a `during`
+/// entry after every event of its span. Returns each entry with its first failure, if any.
+fn check_scenario<'e>(
+    sim: &mut Simulation,
+    expectations: &'e [Expectation],
+) -> Result<Vec<(&'e Expectation, Failure)>, CliError> {
+    let mut order: Vec<&Expectation> = expectations.iter().collect();
+    order.sort_by_key(|e| e.at);
+    let mut results: Vec<(&Expectation, Failure)> = Vec::new();
+    let mut pending = order.into_iter().peekable();
+    let mut active: Vec<&Expectation> = Vec::new();
+    loop {
+        let next_entry = pending.peek().map(|e| e.at);
+        let next_event = (!active.is_empty())
+            .then(|| sim.next_event_time())
+            .flatten()
+            .filter(|t| *t <= sim.end());
+        let t = match (next_entry, next_event) {
+            (Some(a), Some(b)) => a.min(b),
+            (Some(a), None) => a,
+            (None, Some(b)) => b,
+            (None, None) => break,
+        };
+        // Spans that ended before `t` held at every instant they covered.
+        active.retain(|e| {
+            let open = e.until.is_some_and(|u| u >= t);
+            if !open {
+                results.push((e, None));
+            }
+            open
+        });
+        sim.run_until(t)?;
+        while let Some(e) = pending.next_if(|e| e.at == t) {
+            if e.until.is_some() {
+                active.push(e);
+            } else {
+                results.push((e, evaluate(sim, e).err().map(|p| (t, p))));
+            }
+        }
+        active.retain(|e| match evaluate(sim, e) {
+            Err(problems) => {
+                results.push((e, Some((t, problems))));
+                false
+            }
+            Ok(()) => true,
+        });
+    }
+    results.extend(active.into_iter().map(|e| (e, None)));
+    Ok(results)
+}
+
+/// `pod default/web`, `deployment default/web`, `events Preempted`.
+fn subject(e: &Expectation) -> String {
+    match &e.subject {
+        Subject::Pod(name) => format!("pod {}/{name}", e.namespace),
+        Subject::Deployment(name) => format!("deployment {}/{name}", e.namespace),
+        Subject::Events { reason, .. } => format!("events {reason}"),
+    }
+}
+
 /// What differs from the expectation, if anything, as "field: expected X, saw Y" items.
 fn evaluate(sim: &Simulation, e: &Expectation) -> Result<(), Vec<String>> {
+    let checks = match &e.subject {
+        Subject::Pod(name) => pod_checks(sim, e, name)?,
+        Subject::Deployment(name) => deployment_checks(sim, e, name)?,
+        Subject::Events {
+            reason,
+            object,
+            message,
+            count,
+        } => {
+            let seen: u32 = sim
+                .state
+                .events()
+                .iter()
+                .filter(|ev| ev.reason == *reason)
+                .filter(|ev| {
+                    object.as_ref().is_none_or(|o| {
+                        *o == format!(
+                            "{}/{}",
+                            ev.involved.kind.to_ascii_lowercase(),
+                            ev.involved.name
+                        )
+                    })
+                })
+                .filter(|ev| {
+                    message
+                        .as_ref()
+                        .is_none_or(|m| ev.message.contains(m.as_str()))
+                })
+                .map(|ev| ev.count)
+                .sum();
+            match count {
+                Some(n) => vec![("count", Some(n.to_string()), seen.to_string())],
+                None if seen == 0 => vec![("count", Some("at least 1".into()), "0".into())],
+                None => Vec::new(),
+            }
+        }
+    };
+    let problems: Vec<String> = checks
+        .into_iter()
+        .filter_map(|(field, want, saw)| match want {
+            Some(want) if want != saw => Some(format!("{field}: expected {want}, saw {saw}")),
+            _ => None,
+        })
+        .collect();
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems)
+    }
+}
+
+type Checks = Vec<(&'static str, Option<String>, String)>;
+
+/// Whether the object's presence matches `exists`; `Ok(None)` when it is absent as expected.
+fn presence<T>(found: Option<T>, e: &Expectation, what: &str) -> Result<Option<T>, Vec<String>> {
     let expect_gone = e.exists == Some(false);
-    let Some(id) = sim.state.pod_id(&e.namespace, &e.pod) else {
-        return match expect_gone {
-            true => Ok(()),
-            false => Err(vec![
-                "expected the pod to exist, but there is no such pod".to_string()
-            ]),
-        };
+    match (found, expect_gone) {
+        (None, true) => Ok(None),
+        (None, false) => Err(vec![format!(
+            "expected the {what} to exist, but there is no such {what}"
+        )]),
+        (Some(_), true) => Err(vec![format!("expected no such {what}, but it exists")]),
+        (Some(found), false) => Ok(Some(found)),
+    }
+}
+
+fn pod_checks(sim: &Simulation, e: &Expectation, name: &str) -> Result<Checks, Vec<String>> {
+    let id = sim.state.pod_id(&e.namespace, name);
+    let Some(id) = presence(id, e, "pod")? else {
+        return Ok(Vec::new());
     };
     let pod = sim.state.pod(id).expect("indexed pods exist");
     let row = pod_row(pod, sim.now());
-    if expect_gone {
-        return Err(vec![format!(
-            "expected no such pod, but it exists ({})",
-            row.status
-        )]);
-    }
-    let restarts = pod.status.restarts();
     let node = pod
         .node_name
         .clone()
@@ -77,7 +189,7 @@ fn evaluate(sim: &Simulation, e: &Expectation) -> Result<(), Vec<String>> {
         .nominated_node_name
         .clone()
         .unwrap_or_else(|| "<none>".to_string());
-    let checks: [(&str, Option<String>, String); 7] = [
+    Ok(vec![
         (
             "phase",
             e.phase.clone(),
@@ -88,24 +200,72 @@ fn evaluate(sim: &Simulation, e: &Expectation) -> Result<(), Vec<String>> {
         (
             "restarts",
             e.restarts.map(|r| r.to_string()),
-            restarts.to_string(),
+            pod.status.restarts().to_string(),
         ),
         ("node", e.node.clone(), node),
         ("unschedulable", e.unschedulable.clone(), unschedulable),
         ("nominated", e.nominated.clone(), nominated),
-    ];
-    let problems: Vec<String> = checks
-        .into_iter()
-        .filter_map(|(field, want, saw)| match want {
-            Some(want) if want != saw => Some(format!("{field}: expected {want}, saw {saw}")),
-            _ => None,
-        })
-        .collect();
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(problems)
-    }
+    ])
+}
+
+fn deployment_checks(sim: &Simulation, e: &Expectation, name: &str) -> Result<Checks, Vec<String>> {
+    let key = (
+        "Deployment".to_string(),
+        e.namespace.clone(),
+        name.to_string(),
+    );
+    let Some(object) = presence(sim.state.objects.get(&key), e, "deployment")? else {
+        return Ok(Vec::new());
+    };
+    let int = |path: &str| {
+        object
+            .body
+            .pointer(path)
+            .and_then(serde_json::Value::as_i64)
+    };
+    let status = |field: &str| int(&format!("/status/{field}")).unwrap_or(0);
+    let replicas = int("/spec/replicas").unwrap_or(1);
+    let at_least = |min: Option<i64>, saw: i64| {
+        (
+            min.map(|m| format!("at least {m}")),
+            if min.is_some_and(|m| saw >= m) {
+                min.map(|m| format!("at least {m}")).unwrap_or_default()
+            } else {
+                saw.to_string()
+            },
+        )
+    };
+    let at_most = |max: Option<i64>, saw: i64| {
+        (
+            max.map(|m| format!("at most {m}")),
+            if max.is_some_and(|m| saw <= m) {
+                max.map(|m| format!("at most {m}")).unwrap_or_default()
+            } else {
+                saw.to_string()
+            },
+        )
+    };
+    let (min_want, min_saw) = at_least(e.min_available, status("availableReplicas"));
+    let (max_want, max_saw) = at_most(e.max_replicas, status("replicas"));
+    Ok(vec![
+        (
+            "ready",
+            e.ready.clone(),
+            format!("{}/{replicas}", status("readyReplicas")),
+        ),
+        (
+            "upToDate",
+            e.up_to_date.map(|v| v.to_string()),
+            status("updatedReplicas").to_string(),
+        ),
+        (
+            "available",
+            e.available.map(|v| v.to_string()),
+            status("availableReplicas").to_string(),
+        ),
+        ("minAvailable", min_want, min_saw),
+        ("maxReplicas", max_want, max_saw),
+    ])
 }
 
 /// The `run` summary: pods by status, restarts, unschedulable pods, spans.

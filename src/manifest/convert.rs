@@ -26,6 +26,18 @@ fn child(path: &[PathSeg], seg: PathSeg) -> Vec<PathSeg> {
     p
 }
 
+/// Converts a pod template's spec that comes from no file (a controller's template, already
+/// validated when its workload was applied); the error, if any, as text.
+pub fn pod_from_template(api: &core::PodSpec, origin: &str) -> Result<PodSpec, String> {
+    let located = super::yaml::Located::nowhere();
+    let src = Source {
+        file: origin,
+        located: &located,
+        prefix: &[],
+    };
+    pod_from_api(api, src, &[]).map_err(|e| e.to_string())
+}
+
 /// Converts and defaults a pod spec found at `path` of its object (`spec`, or
 /// `spec.template.spec` in a workload). Returns the compact spec; its `api` field holds the
 /// defaulted API spec for rendering.

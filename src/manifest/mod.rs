@@ -19,7 +19,7 @@ use std::path::Path;
 use k8s_openapi::api::core::v1 as core;
 use serde_json::Value;
 
-pub use convert::{image_tag, node_from_api, pod_from_api};
+pub use convert::{image_tag, node_from_api, pod_from_api, pod_from_template};
 pub use decode::Source;
 pub use error::InputError;
 use yaml::{Located, PathSeg};

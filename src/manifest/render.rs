@@ -25,6 +25,19 @@ fn metadata(meta: &ObjectMeta) -> Value {
     if let Some(t) = meta.deletion {
         m.insert("deletionTimestamp".into(), json!(rfc3339(t)));
     }
+    if let Some(owner) = &meta.owner {
+        m.insert(
+            "ownerReferences".into(),
+            json!([{
+                "apiVersion": owner.api_version,
+                "blockOwnerDeletion": true,
+                "controller": true,
+                "kind": owner.kind,
+                "name": owner.name,
+                "uid": owner.uid,
+            }]),
+        );
+    }
     if let Some(g) = meta.deletion_grace_period_seconds {
         m.insert("deletionGracePeriodSeconds".into(), json!(g));
     }

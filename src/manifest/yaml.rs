@@ -70,6 +70,15 @@ enum Children {
 }
 
 impl Located {
+    /// A tree with no positions, for objects that come from no file (a controller's pod
+    /// template, an object a kubectl command built): errors then point at line 0.
+    pub fn nowhere() -> Self {
+        Located {
+            pos: Pos { line: 0, column: 0 },
+            children: Children::None,
+        }
+    }
+
     /// The position of the deepest node the path reaches: for a key, the key itself.
     pub fn locate(&self, path: &[PathSeg]) -> Pos {
         let mut node = self;

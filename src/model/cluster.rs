@@ -56,6 +56,8 @@ pub struct ClusterState {
     events_by_object: BTreeMap<ObjectRef, Vec<usize>>,
     /// Namespaces by name (the default ones exist from the start).
     pub namespaces: BTreeMap<String, crate::engine::SimTime>,
+    /// Pods by the uid of their controller (ownerReferences), for the controllers.
+    pods_by_owner: BTreeMap<String, std::collections::BTreeSet<PodId>>,
     /// Objects of kinds not simulated yet, by (kind, namespace, name).
     pub objects: BTreeMap<(String, String, String), StoredObject>,
     next_uid: u64,
@@ -142,6 +144,12 @@ impl ClusterState {
     /// Stores a new pod and returns its handle.
     pub fn add_pod(&mut self, pod: Pod) -> PodId {
         let id = PodId(self.pods.len() as u32);
+        if let Some(owner) = &pod.meta.owner {
+            self.pods_by_owner
+                .entry(owner.uid.clone())
+                .or_default()
+                .insert(id);
+        }
         self.pod_index
             .insert((pod.meta.namespace.clone(), pod.meta.name.clone()), id);
         self.pods.push(Some(pod));
@@ -153,7 +161,24 @@ impl ClusterState {
         let pod = self.pods.get_mut(id.0 as usize)?.take()?;
         self.pod_index
             .remove(&(pod.meta.namespace.clone(), pod.meta.name.clone()));
+        if let Some(owner) = &pod.meta.owner {
+            if let Some(pods) = self.pods_by_owner.get_mut(&owner.uid) {
+                pods.remove(&id);
+                if pods.is_empty() {
+                    self.pods_by_owner.remove(&owner.uid);
+                }
+            }
+        }
         Some(pod)
+    }
+
+    /// The pods a controller (by uid) owns, in creation order.
+    pub fn pods_owned_by(&self, uid: &str) -> impl Iterator<Item = (PodId, &Pod)> {
+        self.pods_by_owner
+            .get(uid)
+            .into_iter()
+            .flatten()
+            .filter_map(|&id| Some((id, self.pod(id)?)))
     }
 
     /// The pod behind a handle, if it still exists.

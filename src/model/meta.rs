@@ -19,6 +19,17 @@ pub struct ObjectMeta {
     /// Set when deletion was requested (the API server's `deletionTimestamp`).
     pub deletion: Option<SimTime>,
     pub deletion_grace_period_seconds: Option<i64>,
+    /// The controller that owns the object (`metadata.ownerReferences` with `controller: true`).
+    pub owner: Option<OwnerReference>,
+}
+
+/// A controller reference: which object created and manages this one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OwnerReference {
+    pub api_version: String,
+    pub kind: String,
+    pub name: String,
+    pub uid: String,
 }
 
 impl ObjectMeta {

@@ -18,7 +18,7 @@ pub mod time;
 
 pub use cluster::{ClusterState, PodId};
 pub use event::{Event, EventType, ObjectRef};
-pub use meta::ObjectMeta;
+pub use meta::{ObjectMeta, OwnerReference};
 pub use node::{Node, NodeCondition, Taint, TaintEffect};
 pub use pod::{Container, ContainerState, ContainerStatus, Pod, PodCondition, PodPhase, PodSpec};
 pub use quantity::Quantity;

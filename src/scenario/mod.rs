@@ -4,6 +4,9 @@
 
 mod behaviours;
 mod cluster;
+mod expect;
+pub mod kubectl;
+pub mod simulate;
 mod timeline;
 
 use std::collections::BTreeMap;
@@ -14,6 +17,7 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 pub use cluster::{default_cluster, NodeGroup};
+pub use expect::{Expectation, Subject};
 pub use timeline::{Action, TimelineEntry};
 
 use crate::engine::{SimDuration, SimTime};
@@ -54,27 +58,6 @@ pub struct Scenario {
     pub description: Option<String>,
 }
 
-/// One `expect` entry: what must hold of an object at an instant.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Expectation {
-    pub at: SimTime,
-    /// `file:line` of the entry, for failure messages.
-    pub origin: String,
-    pub namespace: String,
-    pub pod: String,
-    pub phase: Option<String>,
-    pub status: Option<String>,
-    pub ready: Option<String>,
-    pub restarts: Option<i32>,
-    pub node: Option<String>,
-    /// The message of `PodScheduled=False` (the scheduler's FitError text).
-    pub unschedulable: Option<String>,
-    /// `status.nominatedNodeName` (`<none>` when unset), set by preemption.
-    pub nominated: Option<String>,
-    /// `false`: the pod must be gone (deleted, preempted, evicted and removed).
-    pub exists: Option<bool>,
-}
-
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct ScenarioFile {
@@ -104,7 +87,7 @@ struct Spec {
     #[serde(default)]
     timeline: Vec<timeline::RawEntry>,
     #[serde(default)]
-    expect: Vec<RawExpectation>,
+    expect: Vec<expect::RawExpectation>,
     #[serde(default)]
     behaviours: Vec<behaviours::RawBehaviour>,
     scheduler_configuration: Option<ManifestEntry>,
@@ -114,20 +97,6 @@ struct Spec {
 struct ManifestEntry {
     path: Option<String>,
     inline: Option<Value>,
-}
-
-#[derive(Deserialize)]
-struct RawExpectation {
-    at: String,
-    pod: String,
-    phase: Option<String>,
-    status: Option<String>,
-    ready: Option<String>,
-    restarts: Option<i32>,
-    node: Option<String>,
-    unschedulable: Option<String>,
-    nominated: Option<String>,
-    exists: Option<bool>,
 }
 
 /// Loads a scenario file, or a plain manifest file to run on the default cluster.
@@ -277,31 +246,9 @@ pub fn load_str(text: &str, file: &str, base_dir: &Path) -> Result<Scenario, Inp
             PathSeg::key("expect"),
             PathSeg::Index(i),
         ];
-        let at_time = parse_instant(
-            &e.at,
-            src,
-            &[&path[..], &[PathSeg::key("at")]].concat(),
-            duration,
-        )?;
-        let (namespace, pod) = match e.pod.split_once('/') {
-            Some((ns, name)) => (ns.to_string(), name.to_string()),
-            None => ("default".to_string(), e.pod.clone()),
-        };
         let pos = doc.located.locate(&path);
-        expectations.push(Expectation {
-            at: at_time,
-            origin: format!("{file}:{}", pos.line),
-            namespace,
-            pod,
-            phase: e.phase.clone(),
-            status: e.status.clone(),
-            ready: e.ready.clone(),
-            restarts: e.restarts,
-            node: e.node.clone(),
-            unschedulable: e.unschedulable.clone(),
-            nominated: e.nominated.clone(),
-            exists: e.exists,
-        });
+        let origin = format!("{file}:{}", pos.line);
+        expectations.push(expect::parse(e, src, &path, duration, origin)?);
     }
     let mut stated = Vec::new();
     for (i, raw) in spec.behaviours.iter().enumerate() {

@@ -24,6 +24,68 @@ pub(super) fn apply(
     lines.join("\n")
 }
 
+/// Admits a new pod (from a manifest or a controller): resolves its PriorityClass, stores it,
+/// and hands it to its node's kubelet (when it names one) or to the scheduler. The error is the
+/// API server's message.
+pub(super) fn admit_pod(
+    sim: &mut Simulation,
+    mut meta: ObjectMeta,
+    mut spec: Arc<crate::model::PodSpec>,
+    now: SimTime,
+) -> Result<PodId, String> {
+    // K8S: plugin/pkg/admission/priority (priorityClassName → spec.priority, preemptionPolicy)
+    if let Some(class) = spec.priority_class_name.clone() {
+        let Some((value, policy)) = sim.state.priority_class(&class) else {
+            return Err(format!(
+                "Error from server (Forbidden): pods \"{}\" is forbidden: no PriorityClass with name {class} was found",
+                meta.name
+            ));
+        };
+        let policy = policy.or_else(|| spec.api.preemption_policy.clone());
+        if spec.priority != value || spec.api.preemption_policy != policy {
+            let spec = Arc::make_mut(&mut spec);
+            spec.priority = value;
+            spec.api.priority = Some(value);
+            spec.api.preemption_policy = policy;
+        }
+    }
+    let qos = spec.qos_class();
+    let user_node = spec.api.node_name.clone().filter(|n| !n.is_empty());
+    meta.uid = sim.state.new_uid();
+    meta.creation = now;
+    let (namespace, name) = (meta.namespace.clone(), meta.name.clone());
+    let priority = spec.priority;
+    let scheduler_name = spec.scheduler_name.clone();
+    let id = sim.state.add_pod(Pod {
+        meta,
+        spec,
+        node_name: user_node.clone(),
+        status: PodStatus::new(qos),
+    });
+    sim.controllers.observe_pod(None, sim.state.pod(id));
+    sim.record(
+        now,
+        super::pod_key(&namespace, &name),
+        Body::Change(Change::Created),
+    );
+    match user_node {
+        // A pod that names its node skips the scheduler: that node's kubelet takes it.
+        Some(node) if sim.state.node(&node).is_some() => {
+            sim.scheduler.on_pod_bound(&sim.state, id);
+            let mut out = Vec::new();
+            sim.kubelets.pod_bound(&mut sim.state, id, now, &mut out);
+            sim.push_kubelet(out);
+        }
+        Some(_) => {} // no such node: the pod stays Pending, as in a real cluster
+        None if sim.scheduler.has_profile(&scheduler_name) => {
+            sim.scheduler.queue.add(id, priority, now);
+            sim.ensure_scheduling(now);
+        }
+        None => {} // a scheduler no profile answers to: Pending forever, as upstream
+    }
+    Ok(id)
+}
+
 fn apply_one(sim: &mut Simulation, manifest: &Manifest, create_only: bool, now: SimTime) -> String {
     match &manifest.object {
         Object::Pod(pod) => {
@@ -53,65 +115,17 @@ fn apply_one(sim: &mut Simulation, manifest: &Manifest, create_only: bool, now: 
                     .entry(field.clone())
                     .or_insert_with(|| format!("pod/{name} at {}", manifest.origin));
             }
-            let mut spec = pod.spec.clone();
-            // K8S: plugin/pkg/admission/priority (priorityClassName → spec.priority)
-            if let Some(class) = &spec.priority_class_name {
-                match sim.state.priority_class(class) {
-                    Some((value, policy)) => {
-                        spec.priority = value;
-                        spec.api.priority = Some(value);
-                        if policy.is_some() {
-                            spec.api.preemption_policy = policy;
-                        }
-                    }
-                    None => {
-                        return format!(
-                            "Error from server (Forbidden): pods \"{name}\" is forbidden: no PriorityClass with name {class} was found"
-                        )
-                    }
-                }
-            }
-            let qos = spec.qos_class();
-            let user_node = spec.api.node_name.clone().filter(|n| !n.is_empty());
             let meta = ObjectMeta {
                 name: name.clone(),
-                namespace: namespace.clone(),
-                uid: sim.state.new_uid(),
+                namespace,
                 labels: pod.metadata.labels.clone().unwrap_or_default(),
                 annotations: pod.metadata.annotations.clone().unwrap_or_default(),
-                creation: now,
-                deletion: None,
-                deletion_grace_period_seconds: None,
+                ..Default::default()
             };
-            let priority = spec.priority;
-            let scheduler_name = spec.scheduler_name.clone();
-            let id = sim.state.add_pod(Pod {
-                meta,
-                spec: Arc::new(spec),
-                node_name: user_node.clone(),
-                status: PodStatus::new(qos),
-            });
-            sim.record(
-                now,
-                super::pod_key(&namespace, &name),
-                Body::Change(Change::Created),
-            );
-            match user_node {
-                // A pod that names its node skips the scheduler: that node's kubelet takes it.
-                Some(node) if sim.state.node(&node).is_some() => {
-                    sim.scheduler.on_pod_bound(&sim.state, id);
-                    let mut out = Vec::new();
-                    sim.kubelets.pod_bound(&mut sim.state, id, now, &mut out);
-                    sim.push_kubelet(out);
-                }
-                Some(_) => {} // no such node: the pod stays Pending, as in a real cluster
-                None if sim.scheduler.has_profile(&scheduler_name) => {
-                    sim.scheduler.queue.add(id, priority, now);
-                    sim.ensure_scheduling(now);
-                }
-                None => {} // a scheduler no profile answers to: Pending forever, as upstream
+            match admit_pod(sim, meta, Arc::new(pod.spec.clone()), now) {
+                Ok(_) => format!("pod/{name} created"),
+                Err(message) => message,
             }
-            format!("pod/{name} created")
         }
         Object::Node(node) => {
             let name = node.meta.name.clone();
@@ -169,51 +183,114 @@ fn apply_one(sim: &mut Simulation, manifest: &Manifest, create_only: bool, now: 
                 stored.name.clone(),
             );
             let resource = stored.resource_name();
-            if sim.state.objects.contains_key(&key) {
-                return if create_only {
-                    format!(
+            if let Some(existing) = sim.state.objects.get_mut(&key) {
+                if create_only {
+                    return format!(
                         "Error from server (AlreadyExists): {} \"{}\" already exists",
                         stored.plural(),
                         stored.name
-                    )
+                    );
+                }
+                return if update_stored(existing, &stored.body) {
+                    sim.controllers
+                        .observe_object(stored.kind, &namespace, &stored.name);
+                    format!("{resource}/{} configured", stored.name)
                 } else {
                     format!("{resource}/{} unchanged", stored.name)
                 };
             }
-            sim.state.objects.insert(
-                key,
+            // Kinds acted on: PriorityClasses (admission), Deployments and ReplicaSets.
+            if !matches!(stored.kind, "PriorityClass" | "Deployment" | "ReplicaSet") {
+                sim.not_simulated
+                    .push(format!("{resource}/{} ({})", stored.name, manifest.origin));
+            }
+            store_object(
+                sim,
                 crate::model::cluster::StoredObject {
                     kind: stored.kind.to_string(),
                     api_version: stored.api_version.clone(),
-                    namespace: namespace.clone(),
+                    namespace,
                     name: stored.name.clone(),
                     creation: now,
                     body: stored.body.clone(),
                 },
-            );
-            // PriorityClasses are acted on: admission resolves them into pod priorities.
-            if stored.kind != "PriorityClass" {
-                sim.not_simulated
-                    .push(format!("{resource}/{} ({})", stored.name, manifest.origin));
-            }
-            sim.record(
                 now,
-                ObjectKey {
-                    kind: stored.kind.to_string(),
-                    namespace,
-                    name: stored.name.clone(),
-                },
-                Body::Change(Change::Created),
             );
             format!("{resource}/{} created", stored.name)
         }
     }
 }
 
+/// Stores a new object with the metadata the API server sets (uid, generation), and tells the
+/// controllers.
+pub(super) fn store_object(
+    sim: &mut Simulation,
+    mut object: crate::model::cluster::StoredObject,
+    now: SimTime,
+) {
+    object.creation = now;
+    if let Some(meta) = object
+        .body
+        .get_mut("metadata")
+        .and_then(|m| m.as_object_mut())
+    {
+        meta.insert("uid".into(), sim.state.new_uid().into());
+        meta.entry("generation").or_insert(1.into());
+    }
+    let key = ObjectKey {
+        kind: object.kind.clone(),
+        namespace: object.namespace.clone(),
+        name: object.name.clone(),
+    };
+    sim.controllers
+        .observe_object(&object.kind, &object.namespace, &object.name);
+    sim.state.objects.insert(
+        (
+            object.kind.clone(),
+            object.namespace.clone(),
+            object.name.clone(),
+        ),
+        object,
+    );
+    sim.record(now, key, Body::Change(Change::Created));
+}
+
+/// `kubectl apply` of an object that exists: the new spec replaces the old one (status and the
+/// server-set metadata stay); a changed spec moves `metadata.generation`. Says whether anything
+/// changed.
+fn update_stored(
+    existing: &mut crate::model::cluster::StoredObject,
+    given: &serde_json::Value,
+) -> bool {
+    let mut next = given.clone();
+    if let (Some(meta), Some(old)) = (
+        next.get_mut("metadata").and_then(|m| m.as_object_mut()),
+        existing.body.get("metadata").and_then(|m| m.as_object()),
+    ) {
+        for kept in ["uid", "generation", "ownerReferences"] {
+            if let Some(v) = old.get(kept) {
+                meta.insert(kept.into(), v.clone());
+            }
+        }
+    }
+    if let Some(status) = existing.body.get("status") {
+        next["status"] = status.clone();
+    }
+    if next == existing.body {
+        return false;
+    }
+    let spec_changed = next.get("spec") != existing.body.get("spec");
+    existing.body = next;
+    if spec_changed {
+        crate::controllers::deployment::bump_generation(existing);
+    }
+    true
+}
+
 /// `kubectl apply` of a pod that exists: only container images may change, as the API server
 /// allows; the pod's kubelet then restarts the containers whose image changed.
 // K8S: pkg/apis/core/validation/validation.go (ValidatePodUpdate)
-fn update_pod(
+pub(super) fn update_pod(
     sim: &mut Simulation,
     id: PodId,
     new: &crate::model::PodSpec,

@@ -5,9 +5,11 @@
 
 mod admission;
 mod changes;
+pub mod kubectl;
 
 use std::io::Write;
 
+use crate::controllers::{Controllers, Request};
 use crate::engine::{EventQueue, RngStreams, SimDuration, SimTime, StreamRng};
 use crate::kubelet::{KubeletEvent, Kubelets};
 use crate::manifest::Manifest;
@@ -38,6 +40,8 @@ pub enum Event {
     FlushUnschedulable,
     /// Something a kubelet had scheduled.
     Kubelet(KubeletEvent),
+    /// The controllers sync the workloads that changed.
+    ControllerSync,
 }
 
 /// Counters for the run summary.
@@ -53,12 +57,15 @@ pub struct Simulation {
     queue: EventQueue<(Event, Option<u64>)>,
     scheduler: Scheduler,
     kubelets: Kubelets,
+    controllers: Controllers,
     scheduler_rng: StreamRng,
     timeline: Vec<crate::scenario::TimelineEntry>,
     trace: Option<TraceWriter>,
     /// When a `ScheduleNext` is already queued.
     schedule_at: Option<SimTime>,
     flush_pending: bool,
+    /// When a `ControllerSync` is already queued.
+    controller_sync_pending: bool,
     /// The cause of the event being handled, and the last record written while handling it.
     cause: Option<u64>,
     last_record: Option<u64>,
@@ -110,11 +117,13 @@ impl Simulation {
             state,
             queue: EventQueue::new(),
             kubelets: Kubelets::new(streams, scenario.behaviours.clone()),
+            controllers: Controllers::new(streams),
             scheduler_rng: streams.stream("scheduler"),
             timeline: scenario.timeline.clone(),
             trace,
             schedule_at: None,
             flush_pending: false,
+            controller_sync_pending: false,
             cause: None,
             last_record: None,
             stats: Stats::default(),
@@ -157,7 +166,7 @@ impl Simulation {
                     create_only: *create_only,
                     command: Some(entry.command.clone()),
                 },
-                Action::DeletePod { .. } => Event::Timeline(i),
+                Action::Kubectl(_) => Event::Timeline(i),
             };
             sim.push(entry.at, event);
         }
@@ -167,6 +176,11 @@ impl Simulation {
     /// The simulated instant reached so far.
     pub fn now(&self) -> SimTime {
         self.queue.now()
+    }
+
+    /// When the next queued event happens, if any.
+    pub fn next_event_time(&self) -> Option<SimTime> {
+        self.queue.peek_time()
     }
 
     /// The end of the scenario.
@@ -184,6 +198,7 @@ impl Simulation {
             self.stats.events += 1;
             self.handle(event, now);
             self.flush_changes(now);
+            self.ensure_controllers(now);
             if let Some(err) = self.trace_error.take() {
                 return Err(err);
             }
@@ -223,13 +238,8 @@ impl Simulation {
             }
             Event::Timeline(i) => {
                 let entry = self.timeline[i].clone();
-                if let Action::DeletePod {
-                    namespace,
-                    name,
-                    grace_period,
-                } = &entry.action
-                {
-                    let output = self.delete_pod(namespace, name, *grace_period, now);
+                if let Action::Kubectl(invocation) = &entry.action {
+                    let output = kubectl::run(self, invocation, now);
                     self.command_record(now, entry.command.clone(), output);
                 }
             }
@@ -251,6 +261,13 @@ impl Simulation {
                 self.scheduler.queue.flush_leftover(now);
                 self.ensure_scheduling(now);
             }
+            Event::ControllerSync => {
+                self.controller_sync_pending = false;
+                let requests = self.controllers.sync(&mut self.state, now);
+                for request in requests {
+                    self.apply_request(request, now);
+                }
+            }
             Event::Kubelet(event) => {
                 let pod = event.pod();
                 let mut out = Vec::new();
@@ -264,6 +281,36 @@ impl Simulation {
     fn push_kubelet(&mut self, out: Vec<(SimTime, KubeletEvent)>) {
         for (at, event) in out {
             self.push(at, Event::Kubelet(event));
+        }
+    }
+
+    /// Nodes changed (labels, taints, cordon): the scheduler refreshes its view, and pods that
+    /// did not fit are tried again.
+    fn nodes_changed(&mut self, now: SimTime) {
+        self.scheduler.sync_nodes(&self.state);
+        self.scheduler.queue.move_all_to_active_or_backoff(now);
+        self.ensure_scheduling(now);
+    }
+
+    /// Queues a controller sync at `now` when some workload changed.
+    fn ensure_controllers(&mut self, now: SimTime) {
+        if self.controllers.has_work() && !self.controller_sync_pending {
+            self.controller_sync_pending = true;
+            self.push(now, Event::ControllerSync);
+        }
+    }
+
+    /// Carries out what a controller asked of the API server.
+    // DEVIATION: controller API calls take no simulated time (no client QPS limit).
+    fn apply_request(&mut self, request: Request, now: SimTime) {
+        match request {
+            Request::CreatePod { meta, spec } => {
+                let _ = admission::admit_pod(self, meta, spec, now);
+            }
+            Request::DeletePod { namespace, name } => {
+                self.delete_pod(&namespace, &name, None, now);
+            }
+            Request::CreateObject(object) => admission::store_object(self, object, now),
         }
     }
 
@@ -469,6 +516,7 @@ impl Simulation {
 
     fn remove_pod(&mut self, id: PodId, now: SimTime) {
         self.flush_changes(now);
+        self.controllers.observe_pod(self.state.pod(id), None);
         self.scheduler.on_pod_released(&self.state, id, now);
         self.scheduler.forget(id);
         if let Some(pod) = self.state.remove_pod(id) {
@@ -533,6 +581,7 @@ impl Simulation {
             let Some(after) = self.state.pod(id) else {
                 continue;
             };
+            self.controllers.observe_pod(Some(&before), Some(after));
             let records = changes::pod_changes(&before, after);
             let key = pod_key(&after.meta.namespace, &after.meta.name);
             for change in records {

@@ -85,7 +85,11 @@ pub fn pod(state: &ClusterState, pod: &Pod, now: SimTime) -> String {
     } else {
         let _ = writeln!(w, "IPs:\n  IP:\t{ip}");
     }
-    // K8S: staging/src/k8s.io/kubectl/pkg/describe/describe.go (describePod: NominatedNodeName)
+    // K8S: staging/src/k8s.io/kubectl/pkg/describe/describe.go (describePod: Controlled By,
+    // NominatedNodeName)
+    if let Some(owner) = &pod.meta.owner {
+        let _ = writeln!(w, "Controlled By:\t{}/{}", owner.kind, owner.name);
+    }
     if let Some(node) = &pod.status.nominated_node_name {
         let _ = writeln!(w, "NominatedNodeName:\t{node}");
     }

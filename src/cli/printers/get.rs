@@ -231,8 +231,8 @@ pub fn events(state: &ClusterState, now: SimTime, opts: &GetOptions<'_>) -> Opti
     Some(finish(header, rows, &opts))
 }
 
-/// `kubectl get deployments|replicasets|jobs|daemonsets|services` for objects stored but not
-/// simulated yet: their status columns show what a cluster without controllers would show.
+/// `kubectl get deployments|replicasets|jobs|daemonsets|services`: the status columns come from
+/// the status the controllers wrote (zero for kinds without a controller yet).
 pub fn stored(
     state: &ClusterState,
     kind: &str,
@@ -251,19 +251,27 @@ pub fn stored(
             .and_then(Value::as_i64)
             .unwrap_or(1);
         let a = age(now, object.creation);
+        let status = |field: &str| {
+            object
+                .body
+                .pointer(&format!("/status/{field}"))
+                .and_then(Value::as_i64)
+                .unwrap_or(0)
+        };
+        // K8S: pkg/printers/internalversion/printers.go (printDeployment, printReplicaSet)
         let cells = match kind {
             "Deployment" => vec![
                 name.clone(),
-                format!("0/{replicas}"),
-                "0".into(),
-                "0".into(),
+                format!("{}/{replicas}", status("readyReplicas")),
+                status("updatedReplicas").to_string(),
+                status("availableReplicas").to_string(),
                 a,
             ],
             "ReplicaSet" => vec![
                 name.clone(),
                 replicas.to_string(),
-                "0".into(),
-                "0".into(),
+                status("replicas").to_string(),
+                status("readyReplicas").to_string(),
                 a,
             ],
             "DaemonSet" => vec![

@@ -1,0 +1,85 @@
+//! Reading and writing workload objects kept as their API JSON: typed views of what a
+//! controller reads, and the status it writes back.
+
+use serde_json::{json, Value};
+
+use crate::model::cluster::StoredObject;
+use crate::model::{OwnerReference, Pod, PodPhase};
+
+/// Whether a pod counts as active (not finished, not being deleted) and, if so, as ready.
+// K8S: pkg/controller/controller_utils.go (IsPodActive), pkg/api/v1/pod/util.go (IsPodReady)
+pub fn active_and_ready(pod: &Pod) -> (bool, bool) {
+    let active = pod.meta.deletion.is_none()
+        && !matches!(pod.status.phase, PodPhase::Succeeded | PodPhase::Failed);
+    let ready = active
+        && pod
+            .status
+            .condition("Ready")
+            .is_some_and(|c| c.status == "True");
+    (active, ready)
+}
+
+/// The object's `metadata.uid`.
+pub fn uid(object: &StoredObject) -> String {
+    object
+        .body
+        .pointer("/metadata/uid")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// The object's `metadata.generation` (1 when unset).
+pub fn generation(object: &StoredObject) -> i64 {
+    object
+        .body
+        .pointer("/metadata/generation")
+        .and_then(Value::as_i64)
+        .unwrap_or(1)
+}
+
+/// A controller reference to `object`, for what it creates.
+pub fn owner_reference(object: &StoredObject) -> OwnerReference {
+    OwnerReference {
+        api_version: object.api_version.clone(),
+        kind: object.kind.clone(),
+        name: object.name.clone(),
+        uid: uid(object),
+    }
+}
+
+/// The controller reference in the object's own metadata, if any, as (kind, name).
+pub fn owner_of(object: &StoredObject) -> Option<(String, String)> {
+    let refs = object
+        .body
+        .pointer("/metadata/ownerReferences")?
+        .as_array()?;
+    let owner = refs
+        .iter()
+        .find(|r| r.get("controller").and_then(Value::as_bool) == Some(true))?;
+    Some((
+        owner.get("kind")?.as_str()?.to_string(),
+        owner.get("name")?.as_str()?.to_string(),
+    ))
+}
+
+/// Writes `status` if it differs; says whether it did.
+pub fn set_status(object: &mut StoredObject, status: Value) -> bool {
+    if object.body.get("status") == Some(&status) {
+        return false;
+    }
+    object.body["status"] = status;
+    true
+}
+
+/// A JSON object holding only the entries whose value is not zero: the API server's JSON
+/// omits zero counts (`omitempty`).
+pub fn counts(pairs: &[(&str, i64)]) -> Value {
+    let mut map = serde_json::Map::new();
+    for (key, value) in pairs {
+        if *value != 0 {
+            map.insert((*key).to_string(), json!(value));
+        }
+    }
+    Value::Object(map)
+}

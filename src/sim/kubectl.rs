@@ -1,0 +1,753 @@
+//! The kubectl commands of a timeline, run against the cluster at their instant. Each returns
+//! what kubectl would print, for the trace.
+
+use std::sync::Arc;
+
+use serde_json::{json, Value};
+
+use super::{admission, Simulation};
+use crate::controllers::deployment::{bump_generation, POD_TEMPLATE_HASH};
+use crate::engine::SimTime;
+use crate::model::labels::Selector;
+use crate::model::node::{Taint, TaintEffect};
+use crate::model::time::rfc3339;
+use crate::model::ObjectMeta;
+use crate::scenario::kubectl::{
+    self as k, Invocation, KubectlCommand, ObjectRef, ResourceKind, RolloutAction, Targets,
+};
+use crate::trace::{Body, Change, ObjectKey};
+
+/// What the timeline can run today, for load-time errors.
+pub const SIMULATED: &str = "apply -f, create -f, delete (pods by name, -l or --all; deployments and replicasets by name), scale, set image, rollout status|history|undo|restart, create deployment, create namespace, run, label, annotate, cordon, uncordon, taint";
+
+/// The command's name when kubesim cannot run it yet (the scenario is then rejected at load).
+pub fn not_simulated(command: &KubectlCommand) -> Option<&'static str> {
+    Some(match command {
+        KubectlCommand::CreateService { .. } => "`kubectl create service`",
+        KubectlCommand::Expose(_) => "`kubectl expose`",
+        KubectlCommand::SetResources { .. } => "`kubectl set resources`",
+        KubectlCommand::Drain(_) => "`kubectl drain`",
+        KubectlCommand::Patch { .. } => "`kubectl patch`",
+        KubectlCommand::Delete(d) if matches!(d.targets, Targets::Files(_)) => {
+            "`kubectl delete -f`"
+        }
+        KubectlCommand::Rollout {
+            action: RolloutAction::Pause | RolloutAction::Resume,
+            ..
+        } => "`kubectl rollout pause|resume`",
+        _ => return None,
+    })
+}
+
+/// Runs a command; returns kubectl's output.
+pub(super) fn run(sim: &mut Simulation, invocation: &Invocation, now: SimTime) -> String {
+    let ns = invocation.namespace.as_deref().unwrap_or("default");
+    let lines: Vec<String> = match &invocation.command {
+        KubectlCommand::Delete(d) => delete(sim, ns, d, now),
+        KubectlCommand::Scale { targets, replicas } => objects(targets)
+            .map(|o| scale(sim, ns, o, *replicas))
+            .collect(),
+        KubectlCommand::SetImage { targets, images } => objects(targets)
+            .map(|o| set_image(sim, ns, o, images, now))
+            .collect(),
+        KubectlCommand::Rollout { action, targets } => objects(targets)
+            .map(|o| rollout(sim, ns, o, action, now))
+            .collect(),
+        KubectlCommand::CreateDeployment {
+            name,
+            images,
+            replicas,
+            port,
+            command,
+        } => vec![create_deployment(
+            sim, ns, name, images, *replicas, *port, command, now,
+        )],
+        KubectlCommand::CreateNamespace { name } => vec![create_namespace(sim, name, now)],
+        KubectlCommand::Run(r) => vec![run_pod(sim, ns, r, now)],
+        KubectlCommand::Label(edit) => edit_metadata(sim, ns, edit, "labels", "labeled"),
+        KubectlCommand::Annotate(edit) => edit_metadata(sim, ns, edit, "annotations", "annotated"),
+        KubectlCommand::Cordon { nodes } => node_names(nodes)
+            .map(|n| cordon(sim, n, true, now))
+            .collect(),
+        KubectlCommand::Uncordon { nodes } => node_names(nodes)
+            .map(|n| cordon(sim, n, false, now))
+            .collect(),
+        KubectlCommand::Taint {
+            nodes, add, remove, ..
+        } => node_names(nodes)
+            .map(|n| taint(sim, n, add, remove, now))
+            .collect(),
+        other => vec![format!(
+            "kubesim does not simulate {} yet",
+            not_simulated(other).unwrap_or("this command")
+        )],
+    };
+    lines.join("\n")
+}
+
+fn objects(targets: &Targets) -> impl Iterator<Item = &ObjectRef> {
+    match targets {
+        Targets::Objects(objects) => objects.iter(),
+        _ => [].iter(),
+    }
+}
+
+fn node_names(targets: &Targets) -> impl Iterator<Item = &str> {
+    objects(targets).map(|o| o.name.as_str())
+}
+
+/// `deployment.apps/web`, `pod/web`: how kubectl names an object in its messages.
+fn qualified(kind: ResourceKind, name: &str) -> String {
+    match kind.group() {
+        "" => format!("{}/{name}", kind.name().to_ascii_lowercase()),
+        group => format!("{}.{group}/{name}", kind.name().to_ascii_lowercase()),
+    }
+}
+
+/// `deployments.apps "web"` as NotFound errors print it.
+fn not_found(kind: ResourceKind, name: &str) -> String {
+    let plural = format!("{}s", kind.name().to_ascii_lowercase());
+    let resource = match kind.group() {
+        "" => plural,
+        group => format!("{plural}.{group}"),
+    };
+    format!("Error from server (NotFound): {resource} \"{name}\" not found")
+}
+
+fn key(kind: ResourceKind, ns: &str, name: &str) -> (String, String, String) {
+    (kind.name().to_string(), ns.to_string(), name.to_string())
+}
+
+// K8S: staging/src/k8s.io/kubectl/pkg/cmd/delete/delete.go
+fn delete(sim: &mut Simulation, ns: &str, d: &k::Delete, now: SimTime) -> Vec<String> {
+    let grace = if d.force { Some(0) } else { d.grace_period };
+    match &d.targets {
+        Targets::Objects(objects) => objects
+            .iter()
+            .map(|o| delete_one(sim, ns, o.kind, &o.name, grace, now))
+            .collect(),
+        Targets::Selector { kinds, selector } => {
+            let Ok(selector) = Selector::parse(selector) else {
+                return vec![format!("error: unable to parse requirement: {selector}")];
+            };
+            let mut lines = Vec::new();
+            for &kind in kinds {
+                for name in matching(sim, kind, ns, &selector) {
+                    lines.push(delete_one(sim, ns, kind, &name, grace, now));
+                }
+            }
+            if lines.is_empty() {
+                lines.push("No resources found".to_string());
+            }
+            lines
+        }
+        Targets::Files(_) => vec![not_simulated(&KubectlCommand::Delete(d.clone()))
+            .unwrap_or_default()
+            .to_string()],
+    }
+}
+
+/// The names of the objects of `kind` in `ns` whose labels match.
+fn matching(sim: &Simulation, kind: ResourceKind, ns: &str, selector: &Selector) -> Vec<String> {
+    if kind == ResourceKind::Pod {
+        return sim
+            .state
+            .pods_by_name()
+            .map(|(_, p)| p)
+            .filter(|p| p.meta.namespace == ns && selector.matches(&p.meta.labels))
+            .map(|p| p.meta.name.clone())
+            .collect();
+    }
+    sim.state
+        .objects
+        .iter()
+        .filter(|((k, n, _), o)| k == kind.name() && n == ns && selector.matches(&o.labels()))
+        .map(|((_, _, name), _)| name.clone())
+        .collect()
+}
+
+fn delete_one(
+    sim: &mut Simulation,
+    ns: &str,
+    kind: ResourceKind,
+    name: &str,
+    grace: Option<i64>,
+    now: SimTime,
+) -> String {
+    if kind == ResourceKind::Pod {
+        return sim.delete_pod(ns, name, grace, now);
+    }
+    if !delete_object(sim, &key(kind, ns, name), now) {
+        return not_found(kind, name);
+    }
+    let plural = qualified(kind, name);
+    let (resource, _) = plural
+        .split_once('/')
+        .expect("qualified names have a slash");
+    format!("{resource} \"{name}\" deleted")
+}
+
+/// Removes a stored object, then what it owns (background cascading deletion, as the garbage
+/// collector does it: owned objects, then owned pods, gracefully).
+// K8S: pkg/controller/garbagecollector (background propagation)
+fn delete_object(sim: &mut Simulation, key: &(String, String, String), now: SimTime) -> bool {
+    let Some(object) = sim.state.objects.remove(key) else {
+        return false;
+    };
+    sim.record(
+        now,
+        ObjectKey {
+            kind: key.0.clone(),
+            namespace: key.1.clone(),
+            name: key.2.clone(),
+        },
+        Body::Change(Change::Deleted),
+    );
+    let uid = object
+        .body
+        .pointer("/metadata/uid")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    let owned: Vec<(String, String, String)> = sim
+        .state
+        .objects
+        .iter()
+        .filter(|(_, o)| {
+            o.body
+                .pointer("/metadata/ownerReferences/0/uid")
+                .and_then(Value::as_str)
+                == Some(uid.as_str())
+        })
+        .map(|(k, _)| k.clone())
+        .collect();
+    for child in owned {
+        delete_object(sim, &child, now);
+    }
+    let pods: Vec<(String, String)> = sim
+        .state
+        .pods_owned_by(&uid)
+        .map(|(_, p)| (p.meta.namespace.clone(), p.meta.name.clone()))
+        .collect();
+    for (ns, name) in pods {
+        sim.delete_pod(&ns, &name, None, now);
+    }
+    true
+}
+
+/// Changes a stored workload's body and tells the controllers; `None` when it does not exist.
+fn edit_workload(
+    sim: &mut Simulation,
+    kind: ResourceKind,
+    ns: &str,
+    name: &str,
+    edit: impl FnOnce(&mut Value),
+) -> Option<()> {
+    let object = sim.state.objects.get_mut(&key(kind, ns, name))?;
+    let before = object.body.get("spec").cloned();
+    edit(&mut object.body);
+    if object.body.get("spec") != before.as_ref() {
+        bump_generation(object);
+    }
+    sim.controllers.observe_object(kind.name(), ns, name);
+    Some(())
+}
+
+// K8S: staging/src/k8s.io/kubectl/pkg/cmd/scale/scale.go
+fn scale(sim: &mut Simulation, ns: &str, o: &ObjectRef, replicas: i64) -> String {
+    if !matches!(o.kind, ResourceKind::Deployment | ResourceKind::ReplicaSet) {
+        return format!(
+            "error: cannot scale {}: kubesim scales deployments and replicasets",
+            qualified(o.kind, &o.name)
+        );
+    }
+    match edit_workload(sim, o.kind, ns, &o.name, |body| {
+        body["spec"]["replicas"] = json!(replicas)
+    }) {
+        Some(()) => format!("{} scaled", qualified(o.kind, &o.name)),
+        None => not_found(o.kind, &o.name),
+    }
+}
+
+// K8S: staging/src/k8s.io/kubectl/pkg/cmd/set/set_image.go
+fn set_image(
+    sim: &mut Simulation,
+    ns: &str,
+    o: &ObjectRef,
+    images: &[(String, String)],
+    now: SimTime,
+) -> String {
+    let done = format!("{} image updated", qualified(o.kind, &o.name));
+    if o.kind == ResourceKind::Pod {
+        let Some(id) = sim.state.pod_id(ns, &o.name) else {
+            return not_found(o.kind, &o.name);
+        };
+        let mut spec = (*sim.state.pod(id).expect("indexed").spec).clone();
+        for (container, image) in images {
+            let mut found = false;
+            for c in spec.containers.iter_mut().chain(&mut spec.init_containers) {
+                if container == "*" || c.name == *container {
+                    c.image = image.clone();
+                    found = true;
+                }
+            }
+            for c in spec.api.containers.iter_mut() {
+                if container == "*" || c.name == *container {
+                    c.image = Some(image.clone());
+                }
+            }
+            if !found {
+                return format!("error: unable to find container named \"{container}\"");
+            }
+        }
+        let _ = admission::update_pod(sim, id, &spec, now);
+        return done;
+    }
+    let mut missing = None;
+    let edited = edit_workload(sim, o.kind, ns, &o.name, |body| {
+        let Some(containers) = body
+            .pointer_mut("/spec/template/spec/containers")
+            .and_then(Value::as_array_mut)
+        else {
+            return;
+        };
+        for (container, image) in images {
+            let mut found = false;
+            for c in containers.iter_mut() {
+                if container == "*" || c["name"] == container.as_str() {
+                    c["image"] = json!(image);
+                    found = true;
+                }
+            }
+            if !found {
+                missing = Some(container.clone());
+            }
+        }
+    });
+    match (edited, missing) {
+        (None, _) => not_found(o.kind, &o.name),
+        (Some(()), Some(container)) => {
+            format!("error: unable to find container named \"{container}\"")
+        }
+        (Some(()), None) => done,
+    }
+}
+
+// K8S: staging/src/k8s.io/kubectl/pkg/cmd/rollout (status, history, undo, restart)
+fn rollout(
+    sim: &mut Simulation,
+    ns: &str,
+    o: &ObjectRef,
+    action: &RolloutAction,
+    now: SimTime,
+) -> String {
+    if o.kind != ResourceKind::Deployment {
+        return format!(
+            "error: kubesim rolls out deployments, not {}",
+            qualified(o.kind, &o.name)
+        );
+    }
+    let Some(object) = sim.state.objects.get(&key(o.kind, ns, &o.name)) else {
+        return not_found(o.kind, &o.name);
+    };
+    let name = &o.name;
+    match action {
+        RolloutAction::Status { .. } => rollout_status(&object.body, name),
+        RolloutAction::History { .. } => {
+            let mut out = format!("{}\nREVISION  CHANGE-CAUSE\n", qualified(o.kind, name));
+            for (revision, _) in revisions(sim, &object.body, ns) {
+                out.push_str(&format!("{revision:<10}<none>\n"));
+            }
+            out.trim_end().to_string()
+        }
+        RolloutAction::Undo { to_revision } => {
+            let history = revisions(sim, &object.body, ns);
+            let current = history.last().map(|(r, _)| *r).unwrap_or(0);
+            let target = match to_revision {
+                0 => history.iter().rev().nth(1),
+                r => history.iter().find(|(rev, _)| rev == r),
+            };
+            let Some((revision, template)) = target.cloned() else {
+                return match to_revision {
+                    0 => format!("error: no rollout history found for deployment \"{name}\""),
+                    r => format!("error: unable to find specified revision {r} in history"),
+                };
+            };
+            if Some(&template) == object.body.pointer("/spec/template") || revision == current {
+                return format!(
+                    "{} skipped rollback (current template already matches revision {revision})",
+                    qualified(o.kind, name)
+                );
+            }
+            edit_workload(sim, o.kind, ns, name, |body| {
+                body["spec"]["template"] = template
+            });
+            format!("{} rolled back", qualified(o.kind, name))
+        }
+        RolloutAction::Restart => {
+            edit_workload(sim, o.kind, ns, name, |body| {
+                body["spec"]["template"]["metadata"]["annotations"]
+                    ["kubectl.kubernetes.io/restartedAt"] = json!(rfc3339(now));
+            });
+            format!("{} restarted", qualified(o.kind, name))
+        }
+        RolloutAction::Pause | RolloutAction::Resume => {
+            "kubesim does not simulate `kubectl rollout pause|resume` yet".to_string()
+        }
+    }
+}
+
+/// The Deployment's revisions, oldest first, each with its ReplicaSet's template (the
+/// pod-template-hash label taken out, as `rollout undo` copies it back).
+fn revisions(sim: &Simulation, deployment: &Value, ns: &str) -> Vec<(i64, Value)> {
+    let uid = deployment.pointer("/metadata/uid").and_then(Value::as_str);
+    let mut out: Vec<(i64, Value)> = sim
+        .state
+        .objects
+        .iter()
+        .filter(|((kind, n, _), o)| {
+            kind == "ReplicaSet"
+                && n == ns
+                && o.body
+                    .pointer("/metadata/ownerReferences/0/uid")
+                    .and_then(Value::as_str)
+                    == uid
+        })
+        .filter_map(|(_, o)| {
+            let revision = o
+                .body
+                .pointer("/metadata/annotations/deployment.kubernetes.io~1revision")?
+                .as_str()?
+                .parse()
+                .ok()?;
+            let mut template = o.body.pointer("/spec/template")?.clone();
+            if let Some(labels) = template
+                .pointer_mut("/metadata/labels")
+                .and_then(Value::as_object_mut)
+            {
+                labels.remove(POD_TEMPLATE_HASH);
+            }
+            Some((revision, template))
+        })
+        .collect();
+    out.sort_by_key(|(revision, _)| *revision);
+    out
+}
+
+/// What `kubectl rollout status` prints at this instant (it would then wait; the timeline does
+/// not).
+// K8S: staging/src/k8s.io/kubectl/pkg/polymorphichelpers/rollout_status.go (DeploymentStatusViewer)
+// DEVIATION: the command does not block until the rollout finishes.
+fn rollout_status(body: &Value, name: &str) -> String {
+    let int = |path: &str| body.pointer(path).and_then(Value::as_i64).unwrap_or(0);
+    let generation = body
+        .pointer("/metadata/generation")
+        .and_then(Value::as_i64)
+        .unwrap_or(1);
+    if generation > int("/status/observedGeneration") {
+        return "Waiting for deployment spec update to be observed...".to_string();
+    }
+    let replicas = body
+        .pointer("/spec/replicas")
+        .and_then(Value::as_i64)
+        .unwrap_or(1);
+    let (updated, current, available) = (
+        int("/status/updatedReplicas"),
+        int("/status/replicas"),
+        int("/status/availableReplicas"),
+    );
+    if updated < replicas {
+        format!("Waiting for deployment \"{name}\" rollout to finish: {updated} out of {replicas} new replicas have been updated...")
+    } else if current > updated {
+        format!(
+            "Waiting for deployment \"{name}\" rollout to finish: {} old replicas are pending termination...",
+            current - updated
+        )
+    } else if available < updated {
+        format!("Waiting for deployment \"{name}\" rollout to finish: {available} of {updated} updated replicas are available...")
+    } else {
+        format!("deployment \"{name}\" successfully rolled out")
+    }
+}
+
+/// `kubectl create deployment`: labels `app: NAME`, one container per image named after it.
+// K8S: staging/src/k8s.io/kubectl/pkg/cmd/create/create_deployment.go
+#[allow(clippy::too_many_arguments)]
+fn create_deployment(
+    sim: &mut Simulation,
+    ns: &str,
+    name: &str,
+    images: &[String],
+    replicas: i32,
+    port: Option<i32>,
+    command: &[String],
+    now: SimTime,
+) -> String {
+    if sim
+        .state
+        .objects
+        .contains_key(&key(ResourceKind::Deployment, ns, name))
+    {
+        return format!(
+            "error: failed to create deployment: deployments.apps \"{name}\" already exists"
+        );
+    }
+    let containers: Vec<Value> = images
+        .iter()
+        .map(|image| {
+            let mut c = json!({"name": container_name(image), "image": image, "resources": {}});
+            if let Some(p) = port {
+                c["ports"] = json!([{"containerPort": p}]);
+            }
+            if !command.is_empty() {
+                c["command"] = json!(command);
+            }
+            c
+        })
+        .collect();
+    let labels = json!({"app": name});
+    let body = json!({
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": name, "namespace": ns, "labels": labels},
+        "spec": {
+            "replicas": replicas,
+            "selector": {"matchLabels": labels},
+            "strategy": {},
+            "template": {"metadata": {"labels": labels}, "spec": {"containers": containers}},
+        },
+    });
+    admission::store_object(
+        sim,
+        crate::model::cluster::StoredObject {
+            kind: "Deployment".into(),
+            api_version: "apps/v1".into(),
+            namespace: ns.to_string(),
+            name: name.to_string(),
+            creation: now,
+            body,
+        },
+        now,
+    );
+    format!("deployment.apps/{name} created")
+}
+
+/// The container name kubectl derives from an image: its last path element without tag or
+/// digest.
+// K8S: staging/src/k8s.io/kubectl/pkg/cmd/create/create_deployment.go (buildPodSpec)
+fn container_name(image: &str) -> String {
+    let last = image.rsplit('/').next().unwrap_or(image);
+    let bare = last.split(['@', ':']).next().unwrap_or(last);
+    bare.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect()
+}
+
+fn create_namespace(sim: &mut Simulation, name: &str, now: SimTime) -> String {
+    if sim.state.namespaces.contains_key(name) {
+        return format!("Error from server (AlreadyExists): namespaces \"{name}\" already exists");
+    }
+    sim.state.namespaces.insert(name.to_string(), now);
+    sim.record(
+        now,
+        ObjectKey {
+            kind: "Namespace".into(),
+            namespace: String::new(),
+            name: name.to_string(),
+        },
+        Body::Change(Change::Created),
+    );
+    format!("namespace/{name} created")
+}
+
+/// `kubectl run`: one pod, its container named after the pod.
+// K8S: staging/src/k8s.io/kubectl/pkg/cmd/run/run.go
+fn run_pod(sim: &mut Simulation, ns: &str, r: &k::Run, now: SimTime) -> String {
+    if sim.state.pod_id(ns, &r.name).is_some() {
+        return format!(
+            "Error from server (AlreadyExists): pods \"{}\" already exists",
+            r.name
+        );
+    }
+    let restart = match r.restart {
+        k::RestartPolicy::Always => "Always",
+        k::RestartPolicy::OnFailure => "OnFailure",
+        k::RestartPolicy::Never => "Never",
+    };
+    let mut container = json!({"name": r.name, "image": r.image, "resources": {}});
+    if let Some(p) = r.port {
+        container["ports"] = json!([{"containerPort": p}]);
+    }
+    if !r.env.is_empty() {
+        let env: Vec<Value> = r
+            .env
+            .iter()
+            .map(|(k, v)| json!({"name": k, "value": v}))
+            .collect();
+        container["env"] = json!(env);
+    }
+    if !r.command.is_empty() {
+        container["command"] = json!(r.command);
+    }
+    if !r.args.is_empty() {
+        container["args"] = json!(r.args);
+    }
+    let api = json!({"containers": [container], "restartPolicy": restart});
+    let spec = serde_json::from_value(api)
+        .map_err(|e| e.to_string())
+        .and_then(|api| crate::manifest::pod_from_template(&api, "kubectl run"));
+    let spec = match spec {
+        Ok(spec) => spec,
+        Err(e) => return format!("error: {e}"),
+    };
+    let meta = ObjectMeta {
+        name: r.name.clone(),
+        namespace: ns.to_string(),
+        labels: r.labels.iter().cloned().collect(),
+        ..Default::default()
+    };
+    match admission::admit_pod(sim, meta, Arc::new(spec), now) {
+        Ok(_) => format!("pod/{} created", r.name),
+        Err(message) => message,
+    }
+}
+
+/// `kubectl label` / `annotate` on pods, nodes and stored objects.
+// K8S: staging/src/k8s.io/kubectl/pkg/cmd/label/label.go
+fn edit_metadata(
+    sim: &mut Simulation,
+    ns: &str,
+    edit: &k::MetadataEdit,
+    field: &str,
+    verb: &str,
+) -> Vec<String> {
+    objects(&edit.targets)
+        .map(|o| {
+            let apply = |map: &mut std::collections::BTreeMap<String, String>| {
+                for (k, v) in &edit.set {
+                    if let Some(old) = map.get(k) {
+                        if old != v && !edit.overwrite {
+                            return Err(format!(
+                                "error: '{k}' already has a value ({old}), and --overwrite is false"
+                            ));
+                        }
+                    }
+                    map.insert(k.clone(), v.clone());
+                }
+                for k in &edit.remove {
+                    map.remove(k);
+                }
+                Ok(())
+            };
+            let result = match o.kind {
+                ResourceKind::Pod => match sim.state.pod_id(ns, &o.name) {
+                    None => return not_found(o.kind, &o.name),
+                    Some(id) => {
+                        let pod = sim.state.pod_mut(id).expect("indexed");
+                        apply(if field == "labels" {
+                            &mut pod.meta.labels
+                        } else {
+                            &mut pod.meta.annotations
+                        })
+                    }
+                },
+                ResourceKind::Node => match sim.state.node_mut(&o.name) {
+                    None => return not_found(o.kind, &o.name),
+                    Some(node) => {
+                        let r = apply(if field == "labels" {
+                            &mut node.meta.labels
+                        } else {
+                            &mut node.meta.annotations
+                        });
+                        sim.nodes_changed(SimTime::ZERO.max(sim.now()));
+                        r
+                    }
+                },
+                kind => {
+                    let Some(object) = sim.state.objects.get_mut(&key(kind, ns, &o.name)) else {
+                        return not_found(kind, &o.name);
+                    };
+                    let mut map = object.labels();
+                    if field == "annotations" {
+                        map = object
+                            .body
+                            .pointer("/metadata/annotations")
+                            .and_then(|a| serde_json::from_value(a.clone()).ok())
+                            .unwrap_or_default();
+                    }
+                    let r = apply(&mut map);
+                    object.body["metadata"][field] = json!(map);
+                    r
+                }
+            };
+            match result {
+                Ok(()) => format!("{} {verb}", qualified(o.kind, &o.name)),
+                Err(e) => e,
+            }
+        })
+        .collect()
+}
+
+// K8S: staging/src/k8s.io/kubectl/pkg/cmd/drain/cordon.go
+fn cordon(sim: &mut Simulation, name: &str, on: bool, now: SimTime) -> String {
+    let Some(node) = sim.state.node_mut(name) else {
+        return not_found(ResourceKind::Node, name);
+    };
+    let verb = if on { "cordoned" } else { "uncordoned" };
+    if node.unschedulable == on {
+        return format!("node/{name} already {verb}");
+    }
+    node.unschedulable = on;
+    sim.nodes_changed(now);
+    format!("node/{name} {verb}")
+}
+
+// K8S: staging/src/k8s.io/kubectl/pkg/cmd/taint/taint.go
+fn taint(
+    sim: &mut Simulation,
+    name: &str,
+    add: &[k::Taint],
+    remove: &[k::TaintRemoval],
+    now: SimTime,
+) -> String {
+    let Some(node) = sim.state.node_mut(name) else {
+        return not_found(ResourceKind::Node, name);
+    };
+    let effect = |e: k::TaintEffect| match e {
+        k::TaintEffect::NoSchedule => TaintEffect::NoSchedule,
+        k::TaintEffect::PreferNoSchedule => TaintEffect::PreferNoSchedule,
+        k::TaintEffect::NoExecute => TaintEffect::NoExecute,
+    };
+    for r in remove {
+        let before = node.taints.len();
+        node.taints
+            .retain(|t| !(t.key == r.key && r.effect.is_none_or(|e| effect(e) == t.effect)));
+        if node.taints.len() == before {
+            return format!("error: taint \"{}\" not found", r.key);
+        }
+    }
+    for t in add {
+        let effect = effect(t.effect);
+        node.taints
+            .retain(|old| !(old.key == t.key && old.effect == effect));
+        node.taints.push(Taint {
+            key: t.key.clone(),
+            value: t.value.clone(),
+            effect,
+            time_added: None,
+        });
+    }
+    sim.nodes_changed(now);
+    let verb = if add.is_empty() {
+        "untainted"
+    } else {
+        "tainted"
+    };
+    format!("node/{name} {verb}")
+}
