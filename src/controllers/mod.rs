@@ -7,7 +7,7 @@
 //! pods go first (`pod_rank`), Job counts and backoff (`job`).
 
 pub mod deployment;
-pub mod job;
+pub mod job_util;
 pub mod names;
 pub mod pod_rank;
 pub mod replicaset;

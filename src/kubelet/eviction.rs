@@ -75,10 +75,10 @@ impl Kubelets {
             runtime.pressure_seen = None;
             set_memory_pressure(state, node, false, now);
         }
-        let pods_left = self.workers.keys().any(|id| {
-            state
-                .pod(*id)
-                .is_some_and(|p| p.node_name.as_deref() == Some(node))
+        let pods_left = self.nodes.get(node).is_some_and(|n| {
+            n.pods
+                .iter()
+                .any(|id| self.workers.contains_key(id) && state.pod(*id).is_some())
         });
         let runtime = self.node_runtime(node);
         if pods_left || runtime.pressure_seen.is_some() {
@@ -94,7 +94,8 @@ impl Kubelets {
     /// The memory of every running pod on the node.
     fn pod_memory(&self, state: &ClusterState, node: &str, now: SimTime) -> Vec<PodMemory> {
         let mut pods = Vec::new();
-        for (id, worker) in &self.workers {
+        let on_node = self.nodes.get(node).map(|n| &n.pods).into_iter().flatten();
+        for (id, worker) in on_node.filter_map(|id| Some((id, self.workers.get(id)?))) {
             let Some(pod) = state.pod(*id) else { continue };
             if pod.node_name.as_deref() != Some(node) || pod.is_terminal() {
                 continue;

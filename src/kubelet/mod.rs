@@ -191,6 +191,8 @@ struct PodWorker {
     busy: bool,
     /// When the next sync is queued.
     sync_at: Option<SimTime>,
+    /// The node the pod runs on.
+    node: String,
 }
 
 /// Per-node runtime state.
@@ -207,6 +209,8 @@ struct NodeRuntime {
     monitoring: bool,
     /// When memory was last found under the eviction threshold.
     pressure_seen: Option<SimTime>,
+    /// The pods this kubelet has workers for.
+    pods: std::collections::BTreeSet<PodId>,
 }
 
 /// All kubelets of the cluster (one per node, sharing the runtime).
@@ -260,6 +264,7 @@ impl Kubelets {
             probes: BTreeMap::new(),
             busy: true,
             sync_at: None,
+            node: node_name.clone(),
         };
         // DEVIATION: upstream delays a new worker's first probe by a random fraction of the
         // period only while the kubelet itself has just started; kubesim's kubelets are taken
@@ -294,6 +299,7 @@ impl Kubelets {
             }
         }
         self.workers.insert(id, worker);
+        self.node_runtime(&node_name).pods.insert(id);
         self.watch_node_memory(&node_name, now, out);
         let latency = state.node(&node_name).map(|n| n.timings.sandbox);
         let ready = now + self.draw(&node_name, latency);
@@ -310,7 +316,9 @@ impl Kubelets {
     ) {
         if let Some(id) = event.pod() {
             if state.pod(id).is_none() {
-                self.workers.remove(&id);
+                if let Some(worker) = self.workers.remove(&id) {
+                    self.node_runtime(&worker.node).pods.remove(&id);
+                }
                 return;
             }
         }
@@ -441,6 +449,7 @@ impl Kubelets {
                 puller_free_at: SimTime::ZERO,
                 monitoring: false,
                 pressure_seen: None,
+                pods: Default::default(),
             })
     }
 

@@ -35,6 +35,17 @@ impl StoredObject {
     }
 }
 
+/// What makes two event occurrences the same event (client-go's correlator key, without the
+/// component's host).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct EventKey {
+    involved: ObjectRef,
+    warning: bool,
+    reason: String,
+    message: String,
+    source: String,
+}
+
 /// A simulator note about one container of a pod: not a Kubernetes object, but something the
 /// trace must say (a command kubesim cannot interpret, for instance).
 #[derive(Debug, Clone, PartialEq)]
@@ -54,6 +65,8 @@ pub struct ClusterState {
     pod_index: BTreeMap<(String, String), PodId>,
     events: Vec<Event>,
     events_by_object: BTreeMap<ObjectRef, Vec<usize>>,
+    /// Each distinct event (object, type, reason, message, source), for folding repeats.
+    event_index: BTreeMap<EventKey, usize>,
     /// Namespaces by name (the default ones exist from the start).
     pub namespaces: BTreeMap<String, crate::engine::SimTime>,
     /// Pods by the uid of their controller (ownerReferences), for the controllers.
@@ -281,17 +294,24 @@ impl ClusterState {
     /// Records an event, folding a repeat into the earlier one's count.
     pub fn record_event(&mut self, event: Event) {
         self.journal.push(event.clone());
-        let indexes = self
-            .events_by_object
-            .entry(event.involved.clone())
-            .or_default();
-        if let Some(&i) = indexes.iter().find(|&&i| self.events[i].same_as(&event)) {
+        let key = EventKey {
+            involved: event.involved.clone(),
+            warning: event.type_ == super::event::EventType::Warning,
+            reason: event.reason.clone(),
+            message: event.message.clone(),
+            source: event.source.to_string(),
+        };
+        if let Some(&i) = self.event_index.get(&key) {
             let existing = &mut self.events[i];
             existing.count += 1;
             existing.last = event.last;
             return;
         }
-        indexes.push(self.events.len());
+        self.event_index.insert(key, self.events.len());
+        self.events_by_object
+            .entry(event.involved.clone())
+            .or_default()
+            .push(self.events.len());
         self.events.push(event);
     }
 

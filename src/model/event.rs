@@ -93,13 +93,4 @@ impl Event {
         self.host = host;
         self
     }
-
-    /// Whether `other` is a repeat of this event and should be folded into its count.
-    pub fn same_as(&self, other: &Event) -> bool {
-        self.involved == other.involved
-            && self.reason == other.reason
-            && self.message == other.message
-            && self.source == other.source
-            && self.type_ == other.type_
-    }
 }
