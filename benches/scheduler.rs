@@ -159,7 +159,11 @@ fn selected(name: &str) -> bool {
 
 fn main() {
     for percentage in [0, 100] {
-        let name = if percentage == 0 { "basic-adaptive" } else { "basic-100" };
+        let name = if percentage == 0 {
+            "basic-adaptive"
+        } else {
+            "basic-100"
+        };
         if selected(name) {
             run("SchedulingBasic", percentage, INITIAL_PODS, MEASURED_PODS);
         }

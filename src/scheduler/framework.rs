@@ -138,6 +138,12 @@ pub trait FilterPlugin {
     fn name(&self) -> &'static str;
     /// `None` when the node fits.
     fn filter(&self, pod: &PodInfo<'_>, node: &Node, info: &NodeInfo) -> Option<Status>;
+    /// True when `filter` passes every node for this pod, so that a cycle need not call it
+    /// once per node: upstream's PreFilter answering `Skip`. The default never skips.
+    // K8S: pkg/scheduler/framework/runtime/framework.go (RunPreFilterPlugins, SkipFilterPlugins)
+    fn skips(&self, _pod: &PodInfo<'_>) -> bool {
+        false
+    }
 }
 
 /// A score plugin: how good is this feasible node, before normalisation?
@@ -148,6 +154,12 @@ pub trait ScorePlugin {
     fn score(&self, pod: &PodInfo<'_>, node: &Node, info: &NodeInfo) -> i64;
     /// Turns raw scores into 0..=100; the default keeps them as they are.
     fn normalize(&self, _scores: &mut [i64]) {}
+    /// `Some(s)` when every node gets the same normalized score `s` for this pod, whatever the
+    /// nodes: a cycle can then add `s × weight` to each total without a call per node
+    /// (upstream's PreScore answering `Skip` is the case `s = 0`). The default always scores.
+    fn uniform_score(&self, _pod: &PodInfo<'_>) -> Option<i64> {
+        None
+    }
 }
 
 /// Scales raw scores so that the highest becomes 100 (or, `reverse`, the lowest); all zero stays

@@ -20,7 +20,7 @@ use rand::Rng;
 use crate::engine::{SimDuration, SimTime};
 use crate::model::{ClusterState, PodId, Resources};
 use explain::{Explanation, NodeVerdict, PluginScores, Verdict};
-use framework::{NodeInfo, PodInfo, Status};
+use framework::{FilterPlugin, NodeInfo, PodInfo, Status};
 pub use preemption::{Nomination, PREEMPTION_BY_SCHEDULER};
 pub use queue::SchedulingQueue;
 
@@ -65,6 +65,16 @@ pub struct Scheduler {
     /// Whether attempts are explained, and the last attempt's explanation.
     explain: bool,
     explanation: Option<Explanation>,
+    /// Buffers reused from cycle to cycle, so that a cycle allocates nothing per node.
+    scratch: Scratch,
+}
+
+/// Per-node buffers of a cycle, kept between cycles (their contents are not).
+#[derive(Debug, Default)]
+struct Scratch {
+    feasible: Vec<usize>,
+    raw: Vec<i64>,
+    totals: Vec<i64>,
 }
 
 /// One scheduling attempt: the pod and what was computed for it once.
@@ -73,6 +83,8 @@ struct Attempt<'a> {
     profile: &'a profile::Profile,
     pod: &'a crate::model::Pod,
     info: PodInfo<'a>,
+    /// The profile's filters that can reject some node for this pod (the others skip it).
+    filters: Vec<&'a dyn FilterPlugin>,
     topology: Option<topology::Topology<'a>>,
 }
 
@@ -106,6 +118,7 @@ impl Scheduler {
             nominated: Default::default(),
             explain: false,
             explanation: None,
+            scratch: Scratch::default(),
         };
         scheduler.sync_nodes(state);
         scheduler
@@ -215,11 +228,18 @@ impl Scheduler {
                 let (view, pods) = (&self.nodes, &self.pods_on_node);
                 topology::Topology::prepare(state, pod, &info, view, pods, plugins)
             });
+        let filters = profile
+            .filters
+            .iter()
+            .map(|f| f.as_ref())
+            .filter(|f| !f.skips(&info))
+            .collect();
         let mut attempt = Attempt {
             id,
             profile,
             pod,
             info,
+            filters,
             topology,
         };
         // K8S: schedule_one.go (evaluateNominatedNode): a pod that preempted tries its
@@ -239,29 +259,18 @@ impl Scheduler {
                 return Some(self.bind(state, id, position));
             }
         }
-        let mut feasible: Vec<usize> = Vec::new();
-        let mut rejected: Vec<(usize, Status)> = Vec::new();
-        let n = self.nodes.len();
-        let percentage = profile.config.percentage_of_nodes_to_score;
-        let to_find = num_feasible_nodes_to_find(percentage, n);
-        let order = (0..n).map(|k| (self.next_start + k) % n.max(1));
-        for position in order {
-            if feasible.len() >= to_find {
-                break;
-            }
-            let node_info = &self.nodes[position];
-            match self.filter_one(state, &attempt, position, node_info) {
-                Some(status) => rejected.push((position, status)),
-                None => feasible.push(node_info.index),
-            }
-        }
+        let mut scratch = std::mem::take(&mut self.scratch);
+        let rejected = self.find_feasible(state, &attempt, &mut scratch.feasible);
+        let feasible = &scratch.feasible;
         // DEVIATION: upstream filters nodes in parallel, so which feasible nodes it finds first
         // varies; kubesim scans them in order, from where the last search stopped.
-        self.next_start = (self.next_start + feasible.len() + rejected.len()) % n.max(1);
+        let examined = feasible.len() + rejected.len();
+        self.next_start = (self.next_start + examined) % self.nodes.len().max(1);
         let mut explained = self
             .explain
-            .then(|| explanation(state, profile, &feasible, &rejected));
+            .then(|| explanation(state, profile, feasible, &rejected));
         if feasible.is_empty() {
+            self.scratch = scratch;
             self.explanation = explained;
             let (post_filter, nomination) = self.post_filter(state, &attempt, &rejected, now, rng);
             let statuses: Vec<Status> = rejected.into_iter().map(|(_, s)| s).collect();
@@ -280,48 +289,103 @@ impl Scheduler {
             }
             feasible[0]
         } else {
-            let info = &mut attempt.info;
-            info.image_spread = image_spread(&pod.spec, state);
-            info.total_nodes = nodes.len();
-            let mut scores: Vec<PluginScores> = profile
-                .scorers
-                .iter()
-                .map(|(plugin, weight)| {
-                    let raw: Vec<i64> = feasible
-                        .iter()
-                        .map(|&i| plugin.score(info, &nodes[i], &self.nodes[i]))
-                        .collect();
-                    let mut normalized = raw.clone();
-                    plugin.normalize(&mut normalized);
-                    PluginScores {
-                        plugin: plugin.name().to_string(),
-                        weight: *weight,
-                        raw,
-                        normalized,
-                    }
-                })
-                .collect();
-            if let Some(topology) = &attempt.topology {
-                scores.extend(topology.scores(&feasible));
-            }
-            let mut totals = vec![0i64; feasible.len()];
-            for plugin in &scores {
-                for (total, score) in totals.iter_mut().zip(&plugin.normalized) {
-                    *total += score * plugin.weight;
-                }
-            }
-            let winner = feasible[select_host(&totals, rng)];
+            attempt.info.image_spread = image_spread(&pod.spec, state);
+            attempt.info.total_nodes = nodes.len();
+            let (raw, totals) = (&mut scratch.raw, &mut scratch.totals);
+            let scores = self.score(state, &attempt, feasible, raw, totals);
+            let winner = feasible[select_host(totals, rng)];
             if let Some(e) = &mut explained {
                 e.scores = scores;
-                e.totals = totals;
+                e.totals = totals.clone();
             }
             winner
         };
+        self.scratch = scratch;
         if let Some(mut e) = explained {
             e.chosen = Some(nodes[chosen].meta.name.clone());
             self.explanation = Some(e);
         }
         Some(self.bind(state, id, chosen))
+    }
+
+    /// Runs the filters over the nodes, from where the last search stopped, until enough
+    /// feasible nodes are found (`percentageOfNodesToScore`); fills `feasible` with their
+    /// positions in the order found and returns the nodes rejected, with why.
+    // K8S: pkg/scheduler/schedule_one.go (findNodesThatPassFilters)
+    fn find_feasible(
+        &self,
+        state: &ClusterState,
+        attempt: &Attempt<'_>,
+        feasible: &mut Vec<usize>,
+    ) -> Vec<(usize, Status)> {
+        feasible.clear();
+        let mut rejected: Vec<(usize, Status)> = Vec::new();
+        let n = self.nodes.len();
+        let percentage = attempt.profile.config.percentage_of_nodes_to_score;
+        let to_find = num_feasible_nodes_to_find(percentage, n);
+        let start = self.next_start % n.max(1);
+        for position in (start..n).chain(0..start) {
+            if feasible.len() >= to_find {
+                break;
+            }
+            let node_info = &self.nodes[position];
+            match self.filter_one(state, attempt, position, node_info) {
+                Some(status) => rejected.push((position, status)),
+                None => feasible.push(node_info.index),
+            }
+        }
+        rejected
+    }
+
+    /// Scores the feasible nodes: sets `totals` to each node's sum of normalized score ×
+    /// weight over the score plugins. When explaining, returns each plugin's raw and normalized
+    /// scores; otherwise a plugin that gives every node the same score is not run per node.
+    // K8S: pkg/scheduler/schedule_one.go (prioritizeNodes)
+    fn score(
+        &self,
+        state: &ClusterState,
+        attempt: &Attempt<'_>,
+        feasible: &[usize],
+        raw: &mut Vec<i64>,
+        totals: &mut Vec<i64>,
+    ) -> Vec<PluginScores> {
+        let (info, nodes) = (&attempt.info, state.nodes());
+        totals.clear();
+        totals.resize(feasible.len(), 0);
+        let mut explained = Vec::new();
+        for (plugin, weight) in &attempt.profile.scorers {
+            let uniform = (!self.explain)
+                .then(|| plugin.uniform_score(info))
+                .flatten();
+            if let Some(score) = uniform {
+                totals.iter_mut().for_each(|total| *total += score * weight);
+                continue;
+            }
+            raw.clear();
+            let score = |&i: &usize| plugin.score(info, &nodes[i], &self.nodes[i]);
+            raw.extend(feasible.iter().map(score));
+            let before = self.explain.then(|| raw.clone());
+            plugin.normalize(raw);
+            add_weighted(totals, raw, *weight);
+            if let Some(raw_scores) = before {
+                explained.push(PluginScores {
+                    plugin: plugin.name().to_string(),
+                    weight: *weight,
+                    raw: raw_scores,
+                    normalized: raw.clone(),
+                });
+            }
+        }
+        if let Some(topology) = &attempt.topology {
+            for plugin in topology.scores(feasible) {
+                add_weighted(totals, &plugin.normalized, plugin.weight);
+                explained.push(plugin);
+            }
+        }
+        if !self.explain {
+            explained.clear();
+        }
+        explained
     }
 
     /// Collects explanations of the attempts from now on (see [`Scheduler::take_explanation`]).
@@ -359,7 +423,6 @@ impl Scheduler {
         };
         let node = &state.nodes()[position];
         attempt
-            .profile
             .filters
             .iter()
             .find_map(|f| f.filter(info, node, node_info))
@@ -497,6 +560,13 @@ fn image_spread(spec: &crate::model::PodSpec, state: &ClusterState) -> Vec<(Stri
         })
         .filter(|(_, count)| *count > 0)
         .collect()
+}
+
+/// Adds each normalized score × weight to the node's total.
+fn add_weighted(totals: &mut [i64], normalized: &[i64], weight: i64) {
+    for (total, score) in totals.iter_mut().zip(normalized) {
+        *total += score * weight;
+    }
 }
 
 /// Picks the index of a highest total, uniformly among ties (reservoir sampling as upstream), with

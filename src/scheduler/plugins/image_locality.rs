@@ -46,6 +46,11 @@ impl ScorePlugin for ImageLocality {
         let containers = pod.spec.containers.len() + pod.spec.init_containers.len();
         priority(sum, containers)
     }
+
+    /// None of the pod's images is on any node: every score is 0 (and stays 0 normalized).
+    fn uniform_score(&self, pod: &PodInfo<'_>) -> Option<i64> {
+        pod.image_spread.is_empty().then_some(0)
+    }
 }
 
 #[cfg(test)]

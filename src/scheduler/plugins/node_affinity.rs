@@ -15,6 +15,23 @@ fn node_affinity<'a>(pod: &PodInfo<'a>) -> Option<&'a core::NodeAffinity> {
     pod.spec.api.affinity.as_ref()?.node_affinity.as_ref()
 }
 
+/// The pod's required node affinity, if it has one.
+fn required<'a>(pod: &PodInfo<'a>) -> Option<&'a core::NodeSelector> {
+    node_affinity(pod)?
+        .required_during_scheduling_ignored_during_execution
+        .as_ref()
+}
+
+/// The pod's preferred node affinity terms (none when it has no node affinity).
+fn preferred<'a>(pod: &PodInfo<'a>) -> &'a [core::PreferredSchedulingTerm] {
+    node_affinity(pod)
+        .and_then(|a| {
+            a.preferred_during_scheduling_ignored_during_execution
+                .as_deref()
+        })
+        .unwrap_or_default()
+}
+
 /// One `matchExpressions`/`matchFields` requirement against a value the node has (or not).
 // K8S: staging/src/k8s.io/component-helpers/scheduling/corev1/nodeaffinity (nodeSelectorRequirementsAsSelector)
 fn requirement_matches(r: &core::NodeSelectorRequirement, value: Option<&str>) -> bool {
@@ -68,12 +85,8 @@ pub fn required_matches(pod: &PodInfo<'_>, node: &Node) -> bool {
         .node_selector
         .iter()
         .all(|(k, v)| node.meta.labels.get(k) == Some(v));
-    let required = node_affinity(pod).and_then(|a| {
-        a.required_during_scheduling_ignored_during_execution
-            .as_ref()
-    });
     selector_ok
-        && required.is_none_or(|r| r.node_selector_terms.iter().any(|t| term_matches(t, node)))
+        && required(pod).is_none_or(|r| r.node_selector_terms.iter().any(|t| term_matches(t, node)))
 }
 
 impl FilterPlugin for NodeAffinity {
@@ -90,6 +103,12 @@ impl FilterPlugin for NodeAffinity {
             )
         })
     }
+
+    /// Without a nodeSelector or required node affinity every node matches.
+    // K8S: pkg/scheduler/framework/plugins/nodeaffinity/node_affinity.go (PreFilter: Skip)
+    fn skips(&self, pod: &PodInfo<'_>) -> bool {
+        pod.spec.node_selector.is_empty() && required(pod).is_none()
+    }
 }
 
 impl ScorePlugin for NodeAffinity {
@@ -99,13 +118,7 @@ impl ScorePlugin for NodeAffinity {
 
     // K8S: pkg/scheduler/framework/plugins/nodeaffinity/node_affinity.go (Score)
     fn score(&self, pod: &PodInfo<'_>, node: &Node, _info: &NodeInfo) -> i64 {
-        let preferred = node_affinity(pod)
-            .and_then(|a| {
-                a.preferred_during_scheduling_ignored_during_execution
-                    .as_deref()
-            })
-            .unwrap_or_default();
-        preferred
+        preferred(pod)
             .iter()
             .filter(|p| p.weight != 0 && term_matches(&p.preference, node))
             .map(|p| p.weight as i64)
@@ -114,6 +127,12 @@ impl ScorePlugin for NodeAffinity {
 
     fn normalize(&self, scores: &mut [i64]) {
         default_normalize(scores, false);
+    }
+
+    /// Without weighted preferred terms every raw score is 0, which normalizes to 0.
+    // K8S: pkg/scheduler/framework/plugins/nodeaffinity/node_affinity.go (PreScore: Skip)
+    fn uniform_score(&self, pod: &PodInfo<'_>) -> Option<i64> {
+        preferred(pod).iter().all(|p| p.weight == 0).then_some(0)
     }
 }
 

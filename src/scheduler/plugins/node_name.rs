@@ -24,4 +24,10 @@ impl FilterPlugin for NodeName {
             _ => None,
         }
     }
+
+    /// A pod that names no node fits every node by name. (Upstream has no PreFilter here; the
+    /// skip only spares a call that would pass.)
+    fn skips(&self, pod: &PodInfo<'_>) -> bool {
+        pod.spec.api.node_name.as_deref().is_none_or(str::is_empty)
+    }
 }

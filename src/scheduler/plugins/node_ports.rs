@@ -22,4 +22,10 @@ impl FilterPlugin for NodePorts {
             )
         })
     }
+
+    /// A pod without host ports conflicts with nothing.
+    // K8S: pkg/scheduler/framework/plugins/nodeports/node_ports.go (PreFilter: Skip)
+    fn skips(&self, pod: &PodInfo<'_>) -> bool {
+        host_ports(pod.spec).next().is_none()
+    }
 }

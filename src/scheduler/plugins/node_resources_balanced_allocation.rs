@@ -39,8 +39,8 @@ impl ScorePlugin for NodeResourcesBalancedAllocation {
     /// Actual requests (no non-zero defaults); a pod that requests nothing gets no score from
     /// this plugin (upstream's PreScore skips it).
     fn score(&self, pod: &PodInfo<'_>, _node: &Node, info: &NodeInfo) -> i64 {
-        if pod.requests.milli_cpu == 0 && pod.requests.memory == 0 {
-            return 0;
+        if let Some(score) = self.uniform_score(pod) {
+            return score;
         }
         balanced_score(&[
             (
@@ -52,6 +52,12 @@ impl ScorePlugin for NodeResourcesBalancedAllocation {
                 info.allocatable.memory,
             ),
         ])
+    }
+
+    /// A pod that requests no cpu and no memory scores 0 everywhere.
+    // K8S: pkg/scheduler/framework/plugins/noderesources/balanced_allocation.go (PreScore: Skip)
+    fn uniform_score(&self, pod: &PodInfo<'_>) -> Option<i64> {
+        (pod.requests.milli_cpu == 0 && pod.requests.memory == 0).then_some(0)
     }
 }
 

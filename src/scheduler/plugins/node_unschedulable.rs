@@ -14,16 +14,7 @@ impl FilterPlugin for NodeUnschedulable {
 
     // K8S: pkg/scheduler/framework/plugins/nodeunschedulable/node_unschedulable.go
     fn filter(&self, pod: &PodInfo<'_>, node: &Node, _info: &NodeInfo) -> Option<Status> {
-        if !node.unschedulable {
-            return None;
-        }
-        let taint = Taint {
-            key: "node.kubernetes.io/unschedulable".to_string(),
-            value: String::new(),
-            effect: TaintEffect::NoSchedule,
-            time_added: None,
-        };
-        if pod.spec.tolerations.iter().any(|t| t.tolerates(&taint)) {
+        if !node.unschedulable || tolerates_unschedulable(pod) {
             return None;
         }
         Some(Status::unresolvable(
@@ -31,4 +22,23 @@ impl FilterPlugin for NodeUnschedulable {
             "node(s) were unschedulable",
         ))
     }
+
+    /// A pod that tolerates cordoning passes every node.
+    fn skips(&self, pod: &PodInfo<'_>) -> bool {
+        tolerates_unschedulable(pod)
+    }
+}
+
+/// Whether the pod tolerates the `node.kubernetes.io/unschedulable:NoSchedule` taint.
+fn tolerates_unschedulable(pod: &PodInfo<'_>) -> bool {
+    if pod.spec.tolerations.is_empty() {
+        return false; // most pods: no taint to build
+    }
+    let taint = Taint {
+        key: "node.kubernetes.io/unschedulable".to_string(),
+        value: String::new(),
+        effect: TaintEffect::NoSchedule,
+        time_added: None,
+    };
+    pod.spec.tolerations.iter().any(|t| t.tolerates(&taint))
 }
