@@ -95,6 +95,7 @@ fn subject(e: &Expectation) -> String {
     match &e.subject {
         Subject::Pod(name) => format!("pod {}/{name}", e.namespace),
         Subject::Deployment(name) => format!("deployment {}/{name}", e.namespace),
+        Subject::Job(name) => format!("job {}/{name}", e.namespace),
         Subject::Events { reason, .. } => format!("events {reason}"),
     }
 }
@@ -104,6 +105,7 @@ fn evaluate(sim: &Simulation, e: &Expectation) -> Result<(), Vec<String>> {
     let checks = match &e.subject {
         Subject::Pod(name) => pod_checks(sim, e, name)?,
         Subject::Deployment(name) => deployment_checks(sim, e, name)?,
+        Subject::Job(name) => job_checks(sim, e, name)?,
         Subject::Events {
             reason,
             object,
@@ -205,6 +207,37 @@ fn pod_checks(sim: &Simulation, e: &Expectation, name: &str) -> Result<Checks, V
         ("node", e.node.clone(), node),
         ("unschedulable", e.unschedulable.clone(), unschedulable),
         ("nominated", e.nominated.clone(), nominated),
+    ])
+}
+
+fn job_checks(sim: &Simulation, e: &Expectation, name: &str) -> Result<Checks, Vec<String>> {
+    let key = ("Job".to_string(), e.namespace.clone(), name.to_string());
+    let Some(object) = presence(sim.state.objects.get(&key), e, "job")? else {
+        return Ok(Vec::new());
+    };
+    let int = |path: &str| {
+        object
+            .body
+            .pointer(path)
+            .and_then(serde_json::Value::as_i64)
+    };
+    let completions = format!(
+        "{}/{}",
+        int("/status/succeeded").unwrap_or(0),
+        int("/spec/completions").unwrap_or(1)
+    );
+    Ok(vec![
+        (
+            "status",
+            e.status.clone(),
+            super::printers::get::job_status(&object.body),
+        ),
+        ("completions", e.completions.clone(), completions),
+        (
+            "failed",
+            e.failed.map(|f| f.to_string()),
+            int("/status/failed").unwrap_or(0).to_string(),
+        ),
     ])
 }
 

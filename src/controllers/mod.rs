@@ -4,9 +4,10 @@
 //!
 //! The arithmetic each one needs lives in its own plain module, ported with upstream's tables:
 //! generated names and template hashes (`names`), rolling updates (`rollout`), which surplus
-//! pods go first (`pod_rank`), Job counts and backoff (`job`).
+//! pods go first (`pod_rank`), Job counts and backoff (`job_util`).
 
 pub mod deployment;
+pub mod job;
 pub mod job_util;
 pub mod names;
 pub mod pod_rank;
@@ -46,6 +47,30 @@ struct Counts {
     active: i32,
     /// Active and Ready.
     ready: i32,
+    /// Phase Succeeded, Failed (what a Job counts).
+    succeeded: i32,
+    failed: i32,
+}
+
+impl Counts {
+    /// One pod's contribution, negated with `sign` -1.
+    fn of(pod: &Pod, sign: i32) -> Counts {
+        let (active, ready) = workload::active_and_ready(pod);
+        let phase = |p| i32::from(pod.status.phase == p) * sign;
+        Counts {
+            active: i32::from(active) * sign,
+            ready: i32::from(ready) * sign,
+            succeeded: phase(crate::model::PodPhase::Succeeded),
+            failed: phase(crate::model::PodPhase::Failed),
+        }
+    }
+
+    fn add(&mut self, other: Counts) {
+        self.active += other.active;
+        self.ready += other.ready;
+        self.succeeded += other.succeeded;
+        self.failed += other.failed;
+    }
 }
 
 /// The controllers' shared state: what needs a sync, the pod counts per owner, and the pod
@@ -56,12 +81,18 @@ pub struct Controllers {
     counts: BTreeMap<String, Counts>,
     /// By ReplicaSet uid: the template JSON and the spec converted from it, shared by its pods.
     templates: BTreeMap<String, (serde_json::Value, Arc<PodSpec>)>,
+    /// Workloads to sync again at an instant (a Job's backoff or deadline).
+    timers: BTreeSet<(SimTime, Key)>,
+    /// By Job uid: when it started, to the millisecond (its `status.startTime` has seconds).
+    job_starts: BTreeMap<String, SimTime>,
 }
 
 /// Upstream's controller names, the `source` of their events.
 pub const REPLICASET_CONTROLLER: &str = "replicaset-controller";
 /// See [`REPLICASET_CONTROLLER`].
 pub const DEPLOYMENT_CONTROLLER: &str = "deployment-controller";
+/// See [`REPLICASET_CONTROLLER`].
+pub const JOB_CONTROLLER: &str = "job-controller";
 
 impl Controllers {
     /// Controllers drawing their random names from the `controllers` stream.
@@ -71,12 +102,14 @@ impl Controllers {
             dirty: BTreeSet::new(),
             counts: BTreeMap::new(),
             templates: BTreeMap::new(),
+            timers: BTreeSet::new(),
+            job_starts: BTreeMap::new(),
         }
     }
 
     /// A workload was created or changed (applied, scaled, edited): sync it.
     pub fn observe_object(&mut self, kind: &str, namespace: &str, name: &str) {
-        if matches!(kind, "Deployment" | "ReplicaSet") {
+        if matches!(kind, "Deployment" | "ReplicaSet" | "Job") {
             self.dirty
                 .insert((kind.to_string(), namespace.to_string(), name.to_string()));
         }
@@ -88,21 +121,35 @@ impl Controllers {
         let Some(owner) = after.or(before).and_then(|p| p.meta.owner.as_ref()) else {
             return;
         };
-        let delta = |pod: Option<&Pod>, sign: i32| {
-            let (active, ready) = pod.map_or((false, false), workload::active_and_ready);
-            (i32::from(active) * sign, i32::from(ready) * sign)
-        };
-        let (a0, r0) = delta(before, -1);
-        let (a1, r1) = delta(after, 1);
         let counts = self.counts.entry(owner.uid.clone()).or_default();
-        counts.active += a0 + a1;
-        counts.ready += r0 + r1;
+        if let Some(pod) = before {
+            counts.add(Counts::of(pod, -1));
+        }
+        if let Some(pod) = after {
+            counts.add(Counts::of(pod, 1));
+        }
         let namespace = after.or(before).map(|p| p.meta.namespace.clone());
         self.dirty.insert((
             owner.kind.clone(),
             namespace.unwrap_or_default(),
             owner.name.clone(),
         ));
+    }
+
+    /// The earliest instant a workload asked to be synced again.
+    pub fn next_timer(&self) -> Option<SimTime> {
+        self.timers.first().map(|(at, _)| *at)
+    }
+
+    /// Marks the workloads whose timers are due for a sync.
+    pub fn fire_timers(&mut self, now: SimTime) {
+        while let Some((at, key)) = self.timers.first().cloned() {
+            if at > now {
+                break;
+            }
+            self.timers.pop_first();
+            self.dirty.insert(key);
+        }
     }
 
     /// Whether some workload waits for a sync.
@@ -120,6 +167,7 @@ impl Controllers {
             match key.0.as_str() {
                 "Deployment" => deployment::sync(self, state, &key, now, &mut out),
                 "ReplicaSet" => replicaset::sync(self, state, &key, now, &mut out),
+                "Job" => job::sync(self, state, &key, now, &mut out),
                 _ => {}
             }
         }

@@ -190,7 +190,12 @@ fn record(state: &mut ClusterState, key: &Key, reason: &str, message: String, no
 
 impl Controllers {
     /// The pod spec of a ReplicaSet's template, converted once and shared by its pods.
-    fn template(&mut self, uid: &str, template: &Value, name: &str) -> Option<Arc<PodSpec>> {
+    pub(super) fn template(
+        &mut self,
+        uid: &str,
+        template: &Value,
+        name: &str,
+    ) -> Option<Arc<PodSpec>> {
         if let Some((seen, spec)) = self.templates.get(uid) {
             if seen == template {
                 return Some(Arc::clone(spec));

@@ -21,6 +21,13 @@ pub fn rfc3339(t: SimTime) -> String {
     timestamp(t).strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
+/// The simulated instant of an RFC 3339 timestamp written by [`rfc3339`], if it is one.
+pub fn parse_rfc3339(text: &str) -> Option<SimTime> {
+    let t: jiff::Timestamp = text.parse().ok()?;
+    let seconds = u64::try_from(t.as_second() - EPOCH_UNIX_SECONDS).ok()?;
+    Some(SimTime::from_millis(seconds * 1000))
+}
+
 /// `Wed, 01 Jan 2025 00:00:05 +0000`, as `kubectl describe` prints times (kubectl's local time
 /// zone taken as UTC).
 pub fn rfc1123z(t: SimTime) -> String {

@@ -17,6 +17,7 @@ pub(super) struct RawExpectation {
     during: Option<String>,
     pod: Option<String>,
     deployment: Option<String>,
+    job: Option<String>,
     event: Option<RawEvent>,
     phase: Option<String>,
     status: Option<String>,
@@ -30,6 +31,8 @@ pub(super) struct RawExpectation {
     available: Option<i64>,
     min_available: Option<i64>,
     max_replicas: Option<i64>,
+    completions: Option<String>,
+    failed: Option<i64>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -45,6 +48,7 @@ struct RawEvent {
 pub enum Subject {
     Pod(String),
     Deployment(String),
+    Job(String),
     /// Events of this reason, optionally on one object (`deployment/web`) and with a message
     /// containing a text; `count` is how many occurrences (default: at least one).
     Events {
@@ -84,6 +88,10 @@ pub struct Expectation {
     /// (pods not terminating) at most.
     pub min_available: Option<i64>,
     pub max_replicas: Option<i64>,
+    /// Job `COMPLETIONS` column (`5/5`) and `status.failed`; a Job's `status` is its STATUS
+    /// column.
+    pub completions: Option<String>,
+    pub failed: Option<i64>,
 }
 
 /// Parses the entry at `path`.
@@ -124,16 +132,20 @@ pub(super) fn parse(
         Some((ns, n)) => (ns.to_string(), n.to_string()),
         None => ("default".to_string(), name.to_string()),
     };
-    let (namespace, subject) = match (&e.pod, &e.deployment, &e.event) {
-        (Some(pod), None, None) => {
-            let (ns, name) = split(pod);
-            (ns, Subject::Pod(name))
-        }
-        (None, Some(d), None) => {
-            let (ns, name) = split(d);
-            (ns, Subject::Deployment(name))
-        }
-        (None, None, Some(ev)) => (
+    let named = [
+        (&e.pod, Subject::Pod as fn(String) -> Subject),
+        (&e.deployment, Subject::Deployment),
+        (&e.job, Subject::Job),
+    ];
+    let mut subjects: Vec<(String, Subject)> = named
+        .iter()
+        .filter_map(|(name, make)| {
+            let (ns, n) = split(name.as_ref()?);
+            Some((ns, make(n)))
+        })
+        .collect();
+    if let Some(ev) = &e.event {
+        subjects.push((
             "default".to_string(),
             Subject::Events {
                 reason: ev.reason.clone(),
@@ -141,14 +153,16 @@ pub(super) fn parse(
                 message: ev.message.clone(),
                 count: ev.count,
             },
-        ),
-        _ => {
-            return Err(src.error(
+        ));
+    }
+    let (namespace, subject) =
+        match subjects.len() {
+            1 => subjects.remove(0),
+            _ => return Err(src.error(
                 path,
-                "each expect entry needs exactly one of `pod:`, `deployment:` or `event:`",
-            ))
-        }
-    };
+                "each expect entry needs exactly one of `pod:`, `deployment:`, `job:` or `event:`",
+            )),
+        };
     Ok(Expectation {
         at,
         until,
@@ -167,5 +181,7 @@ pub(super) fn parse(
         available: e.available,
         min_available: e.min_available,
         max_replicas: e.max_replicas,
+        completions: e.completions.clone(),
+        failed: e.failed,
     })
 }

@@ -199,8 +199,11 @@ fn apply_one(sim: &mut Simulation, manifest: &Manifest, create_only: bool, now: 
                     format!("{resource}/{} unchanged", stored.name)
                 };
             }
-            // Kinds acted on: PriorityClasses (admission), Deployments and ReplicaSets.
-            if !matches!(stored.kind, "PriorityClass" | "Deployment" | "ReplicaSet") {
+            // Kinds acted on: PriorityClasses (admission), Deployments, ReplicaSets and Jobs.
+            if !matches!(
+                stored.kind,
+                "PriorityClass" | "Deployment" | "ReplicaSet" | "Job"
+            ) {
                 sim.not_simulated
                     .push(format!("{resource}/{} ({})", stored.name, manifest.origin));
             }

@@ -42,6 +42,8 @@ pub enum Event {
     Kubelet(KubeletEvent),
     /// The controllers sync the workloads that changed.
     ControllerSync,
+    /// A controller's timer (a Job's backoff or deadline) is due.
+    ControllerTimer,
 }
 
 /// Counters for the run summary.
@@ -66,6 +68,8 @@ pub struct Simulation {
     flush_pending: bool,
     /// When a `ControllerSync` is already queued.
     controller_sync_pending: bool,
+    /// When the earliest queued `ControllerTimer` fires.
+    controller_timer_at: Option<SimTime>,
     /// The cause of the event being handled, and the last record written while handling it.
     cause: Option<u64>,
     last_record: Option<u64>,
@@ -124,6 +128,7 @@ impl Simulation {
             schedule_at: None,
             flush_pending: false,
             controller_sync_pending: false,
+            controller_timer_at: None,
             cause: None,
             last_record: None,
             stats: Stats::default(),
@@ -268,6 +273,12 @@ impl Simulation {
                     self.apply_request(request, now);
                 }
             }
+            Event::ControllerTimer => {
+                if self.controller_timer_at == Some(now) {
+                    self.controller_timer_at = None;
+                }
+                self.controllers.fire_timers(now);
+            }
             Event::Kubelet(event) => {
                 let pod = event.pod();
                 let mut out = Vec::new();
@@ -292,11 +303,18 @@ impl Simulation {
         self.ensure_scheduling(now);
     }
 
-    /// Queues a controller sync at `now` when some workload changed.
+    /// Queues a controller sync at `now` when some workload changed, and the controllers'
+    /// earliest timer.
     fn ensure_controllers(&mut self, now: SimTime) {
         if self.controllers.has_work() && !self.controller_sync_pending {
             self.controller_sync_pending = true;
             self.push(now, Event::ControllerSync);
+        }
+        if let Some(at) = self.controllers.next_timer() {
+            if self.controller_timer_at.is_none_or(|queued| at < queued) {
+                self.controller_timer_at = Some(at);
+                self.push(at.max(now), Event::ControllerTimer);
+            }
         }
     }
 

@@ -231,6 +231,32 @@ pub fn events(state: &ClusterState, now: SimTime, opts: &GetOptions<'_>) -> Opti
     Some(finish(header, rows, &opts))
 }
 
+/// A Job's STATUS column: its final condition, else Running.
+// K8S: pkg/printers/internalversion/printers.go (printJob: Complete, Failed, Suspended,
+// FailureTarget shown as Failed, SuccessCriteriaMet as Complete)
+pub fn job_status(body: &Value) -> String {
+    let conditions = body
+        .pointer("/status/conditions")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    let has = |t: &str| {
+        conditions
+            .iter()
+            .any(|c| c["type"] == t && c["status"] == "True")
+    };
+    let status = if has("Failed") || has("FailureTarget") {
+        "Failed"
+    } else if has("Complete") || has("SuccessCriteriaMet") {
+        "Complete"
+    } else if has("Suspended") {
+        "Suspended"
+    } else {
+        "Running"
+    };
+    status.to_string()
+}
+
 /// `kubectl get deployments|replicasets|jobs|daemonsets|services`: the status columns come from
 /// the status the controllers wrote (zero for kinds without a controller yet).
 pub fn stored(
@@ -284,17 +310,43 @@ pub fn stored(
                 "<none>".into(),
                 a,
             ],
+            // K8S: pkg/printers/internalversion/printers.go (printJob)
             "Job" => {
-                let completions = object
-                    .body
-                    .pointer("/spec/completions")
-                    .and_then(Value::as_i64)
-                    .unwrap_or(1);
+                let spec = |field: &str| {
+                    object
+                        .body
+                        .pointer(&format!("/spec/{field}"))
+                        .and_then(Value::as_i64)
+                };
+                let completions = match (spec("completions"), spec("parallelism")) {
+                    (Some(_), _) | (None, None) => {
+                        format!(
+                            "{}/{}",
+                            status("succeeded"),
+                            spec("completions").unwrap_or(1)
+                        )
+                    }
+                    (None, Some(p)) if p > 1 => format!("{}/1 of {p}", status("succeeded")),
+                    (None, Some(_)) => format!("{}/1", status("succeeded")),
+                };
+                let time = |field: &str| {
+                    object
+                        .body
+                        .pointer(&format!("/status/{field}"))
+                        .and_then(Value::as_str)
+                        .and_then(crate::model::time::parse_rfc3339)
+                };
+                let duration = match time("startTime") {
+                    Some(start) => {
+                        crate::model::time::age(time("completionTime").unwrap_or(now), start)
+                    }
+                    None => String::new(),
+                };
                 vec![
                     name.clone(),
-                    "Running".into(),
-                    format!("0/{completions}"),
-                    a.clone(),
+                    job_status(&object.body),
+                    completions,
+                    duration,
                     a,
                 ]
             }
