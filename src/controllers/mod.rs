@@ -6,6 +6,7 @@
 //! generated names and template hashes (`names`), rolling updates (`rollout`), which surplus
 //! pods go first (`pod_rank`), Job counts and backoff (`job_util`).
 
+pub mod daemonset;
 pub mod deployment;
 pub mod job;
 pub mod job_util;
@@ -109,10 +110,19 @@ impl Controllers {
 
     /// A workload was created or changed (applied, scaled, edited): sync it.
     pub fn observe_object(&mut self, kind: &str, namespace: &str, name: &str) {
-        if matches!(kind, "Deployment" | "ReplicaSet" | "Job") {
+        if matches!(kind, "Deployment" | "ReplicaSet" | "Job" | "DaemonSet") {
             self.dirty
                 .insert((kind.to_string(), namespace.to_string(), name.to_string()));
         }
+    }
+
+    /// Nodes were added or changed (labels, taints, cordon): every DaemonSet looks again.
+    pub fn observe_nodes(&mut self, state: &crate::model::ClusterState) {
+        let daemonsets = state
+            .objects
+            .keys()
+            .filter(|(kind, _, _)| kind == "DaemonSet");
+        self.dirty.extend(daemonsets.cloned());
     }
 
     /// A pod appeared (`before` none), changed or went away (`after` none): its owner's counts
@@ -168,6 +178,7 @@ impl Controllers {
                 "Deployment" => deployment::sync(self, state, &key, now, &mut out),
                 "ReplicaSet" => replicaset::sync(self, state, &key, now, &mut out),
                 "Job" => job::sync(self, state, &key, now, &mut out),
+                "DaemonSet" => daemonset::sync(self, state, &key, now, &mut out),
                 _ => {}
             }
         }

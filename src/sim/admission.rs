@@ -138,8 +138,7 @@ fn apply_one(sim: &mut Simulation, manifest: &Manifest, create_only: bool, now: 
             node.meta.creation = now;
             node.assign_addresses(index);
             sim.state.add_node(node);
-            sim.scheduler.sync_nodes(&sim.state);
-            sim.scheduler.queue.move_all_to_active_or_backoff(now);
+            sim.nodes_changed(now);
             sim.record(
                 now,
                 ObjectKey {
@@ -202,7 +201,7 @@ fn apply_one(sim: &mut Simulation, manifest: &Manifest, create_only: bool, now: 
             // Kinds acted on: PriorityClasses (admission), Deployments, ReplicaSets and Jobs.
             if !matches!(
                 stored.kind,
-                "PriorityClass" | "Deployment" | "ReplicaSet" | "Job"
+                "PriorityClass" | "Deployment" | "ReplicaSet" | "Job" | "DaemonSet"
             ) {
                 sim.not_simulated
                     .push(format!("{resource}/{} ({})", stored.name, manifest.origin));

@@ -298,6 +298,7 @@ impl Simulation {
     /// Nodes changed (labels, taints, cordon): the scheduler refreshes its view, and pods that
     /// did not fit are tried again.
     fn nodes_changed(&mut self, now: SimTime) {
+        self.controllers.observe_nodes(&self.state);
         self.scheduler.sync_nodes(&self.state);
         self.scheduler.queue.move_all_to_active_or_backoff(now);
         self.ensure_scheduling(now);

@@ -300,16 +300,31 @@ pub fn stored(
                 status("readyReplicas").to_string(),
                 a,
             ],
-            "DaemonSet" => vec![
-                name.clone(),
-                "0".into(),
-                "0".into(),
-                "0".into(),
-                "0".into(),
-                "0".into(),
-                "<none>".into(),
-                a,
-            ],
+            // K8S: pkg/printers/internalversion/printers.go (printDaemonSet)
+            "DaemonSet" => {
+                let selector = object
+                    .body
+                    .pointer("/spec/template/spec/nodeSelector")
+                    .and_then(Value::as_object)
+                    .filter(|m| !m.is_empty())
+                    .map(|m| {
+                        m.iter()
+                            .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or_default()))
+                            .collect::<Vec<_>>()
+                            .join(",")
+                    })
+                    .unwrap_or_else(|| "<none>".to_string());
+                vec![
+                    name.clone(),
+                    status("desiredNumberScheduled").to_string(),
+                    status("currentNumberScheduled").to_string(),
+                    status("numberReady").to_string(),
+                    status("updatedNumberScheduled").to_string(),
+                    status("numberAvailable").to_string(),
+                    selector,
+                    a,
+                ]
+            }
             // K8S: pkg/printers/internalversion/printers.go (printJob)
             "Job" => {
                 let spec = |field: &str| {
