@@ -18,7 +18,7 @@ use crate::scenario::kubectl::{
 use crate::trace::{Body, Change, ObjectKey};
 
 /// What the timeline can run today, for load-time errors.
-pub const SIMULATED: &str = "apply -f, create -f, delete (pods by name, -l or --all; deployments and replicasets by name), scale, set image, rollout status|history|undo|restart, create deployment, create namespace, run, label, annotate, cordon, uncordon, taint";
+pub const SIMULATED: &str = "apply -f, create -f, delete (pods by name, -l or --all; deployments and replicasets by name), scale, set image, rollout status|history|undo|restart, create deployment, create namespace, run, label, annotate, cordon, uncordon, drain, taint";
 
 /// The command's name when kubesim cannot run it yet (the scenario is then rejected at load).
 pub fn not_simulated(command: &KubectlCommand) -> Option<&'static str> {
@@ -26,7 +26,6 @@ pub fn not_simulated(command: &KubectlCommand) -> Option<&'static str> {
         KubectlCommand::CreateService { .. } => "`kubectl create service`",
         KubectlCommand::Expose(_) => "`kubectl expose`",
         KubectlCommand::SetResources { .. } => "`kubectl set resources`",
-        KubectlCommand::Drain(_) => "`kubectl drain`",
         KubectlCommand::Patch { .. } => "`kubectl patch`",
         KubectlCommand::Delete(d) if matches!(d.targets, Targets::Files(_)) => {
             "`kubectl delete -f`"
@@ -71,6 +70,9 @@ pub(super) fn run(sim: &mut Simulation, invocation: &Invocation, now: SimTime) -
             .collect(),
         KubectlCommand::Uncordon { nodes } => node_names(nodes)
             .map(|n| cordon(sim, n, false, now))
+            .collect(),
+        KubectlCommand::Drain(d) => node_names(&d.nodes)
+            .map(|n| drain(sim, n, d, now))
             .collect(),
         KubectlCommand::Taint {
             nodes, add, remove, ..
@@ -750,4 +752,85 @@ fn taint(
         "tainted"
     };
     format!("node/{name} {verb}")
+}
+
+/// `kubectl drain`: cordon, then evict every pod of the node, unless some cannot go: pods of no
+/// controller (without `--force`) and DaemonSet pods (without `--ignore-daemonsets`; with it,
+/// they stay).
+// K8S: staging/src/k8s.io/kubectl/pkg/drain/filters.go, pkg/cmd/drain/drain.go
+// DEVIATION: evictions return at once (kubectl waits for each pod to be gone); the error texts
+// are kubectl v1.33's, including its doubled "cannot delete cannot delete".
+fn drain(sim: &mut Simulation, name: &str, d: &k::Drain, now: SimTime) -> String {
+    let Some(node) = sim.state.node(name) else {
+        return not_found(ResourceKind::Node, name);
+    };
+    let mut out = vec![if node.unschedulable {
+        format!("node/{name} already cordoned")
+    } else {
+        cordon(sim, name, true, now)
+    }];
+    let mut daemon = Vec::new();
+    let mut unmanaged = Vec::new();
+    let mut evict = Vec::new();
+    for (_, pod) in sim.state.pods_by_name() {
+        if pod.node_name.as_deref() != Some(name) || pod.meta.deletion.is_some() {
+            continue;
+        }
+        let id = format!("{}/{}", pod.meta.namespace, pod.meta.name);
+        let owner = pod.meta.owner.as_ref().map(|o| o.kind.as_str());
+        match owner {
+            Some("DaemonSet") => daemon.push(id),
+            None if !pod.is_terminal() => {
+                unmanaged.push(id.clone());
+                evict.push(id);
+            }
+            _ => evict.push(id),
+        }
+    }
+    let mut fatal = Vec::new();
+    if !daemon.is_empty() && !d.ignore_daemonsets {
+        fatal.push(format!(
+            "cannot delete DaemonSet-managed Pods (use --ignore-daemonsets to ignore): {}",
+            daemon.join(", ")
+        ));
+    }
+    if !unmanaged.is_empty() && !d.force {
+        fatal.push(format!(
+            "cannot delete cannot delete Pods that declare no controller (use --force to override): {}",
+            unmanaged.join(", ")
+        ));
+    }
+    if !fatal.is_empty() {
+        let joined = match fatal.len() {
+            1 => fatal[0].clone(),
+            _ => format!("[{}]", fatal.join(", ")),
+        };
+        out.push(format!(
+            "error: unable to drain node \"{name}\" due to error: {joined}, continuing command...\nThere are pending nodes to be drained:\n {name}\n{}",
+            fatal.join("\n")
+        ));
+        return out.join("\n");
+    }
+    if !daemon.is_empty() {
+        out.push(format!(
+            "Warning: ignoring DaemonSet-managed Pods: {}",
+            daemon.join(", ")
+        ));
+    }
+    if !unmanaged.is_empty() {
+        out.push(format!(
+            "Warning: deleting Pods that declare no controller: {}",
+            unmanaged.join(", ")
+        ));
+    }
+    for id in &evict {
+        out.push(format!("evicting pod {id}"));
+    }
+    for id in &evict {
+        let (ns, pod) = id.split_once('/').expect("namespace/name");
+        sim.delete_pod(ns, pod, d.grace_period, now);
+        out.push(format!("pod/{pod} evicted"));
+    }
+    out.push(format!("node/{name} drained"));
+    out.join("\n")
 }
