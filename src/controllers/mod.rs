@@ -11,6 +11,7 @@ pub mod deployment;
 pub mod job;
 pub mod job_util;
 pub mod names;
+pub mod node_lifecycle;
 pub mod pod_rank;
 pub mod replicaset;
 pub mod rollout;
@@ -38,6 +39,8 @@ pub enum Request {
     DeletePod { namespace: String, name: String },
     /// Create a workload object (a Deployment's ReplicaSet).
     CreateObject(StoredObject),
+    /// Node taints or conditions changed: the scheduler must look again.
+    NodesChanged,
 }
 
 /// A workload's pods as its controller counts them, kept up to date from every pod change so
@@ -84,6 +87,8 @@ pub struct Controllers {
     templates: BTreeMap<String, (serde_json::Value, Arc<PodSpec>)>,
     /// Workloads to sync again at an instant (a Job's backoff or deadline).
     timers: BTreeSet<(SimTime, Key)>,
+    /// Nodes whose kubelet stopped reporting.
+    nodes: node_lifecycle::NodeLifecycle,
     /// By Job uid: when it started, to the millisecond (its `status.startTime` has seconds).
     job_starts: BTreeMap<String, SimTime>,
 }
@@ -105,6 +110,7 @@ impl Controllers {
             templates: BTreeMap::new(),
             timers: BTreeSet::new(),
             job_starts: BTreeMap::new(),
+            nodes: Default::default(),
         }
     }
 
@@ -179,6 +185,7 @@ impl Controllers {
                 "ReplicaSet" => replicaset::sync(self, state, &key, now, &mut out),
                 "Job" => job::sync(self, state, &key, now, &mut out),
                 "DaemonSet" => daemonset::sync(self, state, &key, now, &mut out),
+                "Node" => self.sync_node(state, &key.2, now, &mut out),
                 _ => {}
             }
         }

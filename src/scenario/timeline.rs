@@ -10,6 +10,7 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use super::kubectl::{self, Invocation, KubectlCommand};
+use super::simulate::SimulateCommand;
 use crate::engine::{SimDuration, SimTime};
 use crate::manifest::decode::Source;
 use crate::manifest::yaml::PathSeg;
@@ -41,6 +42,8 @@ pub enum Action {
     },
     /// Any other kubectl command, run against the cluster at its instant.
     Kubectl(Invocation),
+    /// A simulator action (`simulate: node-down node02`).
+    Simulate(SimulateCommand),
 }
 
 /// Parses one `timeline:` entry: its instant and its command, with kubectl's own errors.
@@ -62,16 +65,32 @@ pub(super) fn parse_entry(
     };
     let command = match (&raw.kubectl, &raw.simulate) {
         (Some(c), None) => c.clone(),
-        (None, Some(s)) => {
-            return Err(src
-                .error(
-                    &field("simulate"),
-                    format!("kubesim does not simulate `{s}` yet"),
-                )
-                .with_hint(Some(format!(
-                    "simulate actions to come: {}",
-                    super::simulate::supported()
-                ))))
+        (None, Some(line)) => {
+            let action = super::simulate::parse(line).map_err(|e| {
+                src.error(&field("simulate"), e.to_string())
+                    .with_hint(Some(format!(
+                        "simulate actions: {}",
+                        super::simulate::supported()
+                    )))
+            })?;
+            if !matches!(
+                action,
+                SimulateCommand::NodeDown { .. } | SimulateCommand::NodeUp { .. }
+            ) {
+                return Err(src
+                    .error(
+                        &field("simulate"),
+                        format!("kubesim does not simulate `{line}` yet"),
+                    )
+                    .with_hint(Some(
+                        "simulated now: node-down NODE, node-up NODE".to_string(),
+                    )));
+            }
+            return Ok(TimelineEntry {
+                at,
+                command: line.clone(),
+                action: Action::Simulate(action),
+            });
         }
         _ => {
             return Err(src

@@ -70,6 +70,8 @@ pub struct Simulation {
     controller_sync_pending: bool,
     /// When the earliest queued `ControllerTimer` fires.
     controller_timer_at: Option<SimTime>,
+    /// Nodes whose kubelet is down, with the kubelet events held until it comes back.
+    parked: std::collections::BTreeMap<String, Vec<KubeletEvent>>,
     /// The cause of the event being handled, and the last record written while handling it.
     cause: Option<u64>,
     last_record: Option<u64>,
@@ -129,6 +131,7 @@ impl Simulation {
             flush_pending: false,
             controller_sync_pending: false,
             controller_timer_at: None,
+            parked: Default::default(),
             cause: None,
             last_record: None,
             stats: Stats::default(),
@@ -171,7 +174,7 @@ impl Simulation {
                     create_only: *create_only,
                     command: Some(entry.command.clone()),
                 },
-                Action::Kubectl(_) => Event::Timeline(i),
+                Action::Kubectl(_) | Action::Simulate(_) => Event::Timeline(i),
             };
             sim.push(entry.at, event);
         }
@@ -243,9 +246,13 @@ impl Simulation {
             }
             Event::Timeline(i) => {
                 let entry = self.timeline[i].clone();
-                if let Action::Kubectl(invocation) = &entry.action {
-                    let output = kubectl::run(self, invocation, now);
-                    self.command_record(now, entry.command.clone(), output);
+                match &entry.action {
+                    Action::Kubectl(invocation) => {
+                        let output = kubectl::run(self, invocation, now);
+                        self.command_record(now, entry.command.clone(), output);
+                    }
+                    Action::Simulate(action) => self.simulate(action, now),
+                    Action::Apply { .. } => {}
                 }
             }
             Event::ScheduleNext => {
@@ -280,6 +287,10 @@ impl Simulation {
                 self.controllers.fire_timers(now);
             }
             Event::Kubelet(event) => {
+                if let Some(node) = self.down_node_of(&event) {
+                    self.parked.entry(node).or_default().push(event);
+                    return;
+                }
                 let pod = event.pod();
                 let mut out = Vec::new();
                 self.kubelets.handle(&mut self.state, event, now, &mut out);
@@ -293,6 +304,61 @@ impl Simulation {
         for (at, event) in out {
             self.push(at, Event::Kubelet(event));
         }
+    }
+
+    /// A simulator-only timeline action.
+    fn simulate(&mut self, action: &crate::scenario::simulate::SimulateCommand, now: SimTime) {
+        use crate::scenario::simulate::SimulateCommand as S;
+        match action {
+            S::NodeDown { node } if self.state.node(node).is_some() => {
+                self.parked.entry(node.clone()).or_default();
+                self.controllers.node_down(node, now);
+            }
+            S::NodeUp { node } => {
+                let Some(events) = self.parked.remove(node) else {
+                    return;
+                };
+                for request in self.controllers.node_up(&mut self.state, node, now) {
+                    self.apply_request(request, now);
+                }
+                // The kubelet picks up where it stopped: what was due meanwhile happens now,
+                // and the pods deleted meanwhile are stopped.
+                for event in events {
+                    self.push(now, Event::Kubelet(event));
+                }
+                let deleted: Vec<PodId> = self
+                    .state
+                    .pods_by_name()
+                    .filter(|(_, p)| {
+                        p.node_name.as_deref() == Some(node) && p.meta.deletion.is_some()
+                    })
+                    .map(|(id, _)| id)
+                    .collect();
+                for id in deleted {
+                    let mut out = Vec::new();
+                    self.kubelets
+                        .pod_deleting(&mut self.state, id, now, &mut out);
+                    self.push_kubelet(out);
+                    self.finish_deletion_if_done(Some(id), now);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// The downed node a kubelet event belongs to, if its node is down.
+    fn down_node_of(&self, event: &KubeletEvent) -> Option<String> {
+        if self.parked.is_empty() {
+            return None;
+        }
+        let node = match event {
+            KubeletEvent::EvictionCheck(node) => Some(node.clone()),
+            other => other
+                .pod()
+                .and_then(|id| self.state.pod(id))
+                .and_then(|p| p.node_name.clone()),
+        }?;
+        self.parked.contains_key(&node).then_some(node)
     }
 
     /// Nodes changed (labels, taints, cordon): the scheduler refreshes its view, and pods that
@@ -330,6 +396,7 @@ impl Simulation {
                 self.delete_pod(&namespace, &name, None, now);
             }
             Request::CreateObject(object) => admission::store_object(self, object, now),
+            Request::NodesChanged => self.nodes_changed(now),
         }
     }
 
@@ -506,8 +573,14 @@ impl Simulation {
         pod.meta.deletion = Some(now + SimDuration::from_secs(grace.max(0) as u64));
         pod.meta.deletion_grace_period_seconds = Some(grace);
         let bound = pod.node_name.is_some();
+        let node_down = pod
+            .node_name
+            .as_ref()
+            .is_some_and(|n| self.parked.contains_key(n));
         if !bound || grace == 0 {
             self.remove_pod(id, now);
+        } else if node_down {
+            // Nobody stops its containers until the kubelet is back: Terminating meanwhile.
         } else {
             let mut out = Vec::new();
             self.kubelets
