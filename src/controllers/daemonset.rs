@@ -7,10 +7,10 @@ use std::collections::BTreeMap;
 
 use serde_json::{json, Value};
 
-use super::{names, workload, Controllers, Key, Request};
+use super::{workload, Controllers, Key, Request};
 use crate::engine::SimTime;
 use crate::model::node::TaintEffect;
-use crate::model::{ClusterState, Event, EventType, Node, ObjectMeta, ObjectRef};
+use crate::model::{ClusterState, Event, EventType, Node, ObjectRef};
 use crate::scheduler::framework::PodInfo;
 use crate::scheduler::plugins::node_affinity;
 
@@ -103,7 +103,10 @@ pub fn sync(
         .pointer("/metadata/labels")
         .and_then(|l| serde_json::from_value(l.clone()).ok())
         .unwrap_or_default();
-    let mut created = Vec::new();
+    let annotations: BTreeMap<String, String> = template
+        .pointer("/metadata/annotations")
+        .and_then(|a| serde_json::from_value(a.clone()).ok())
+        .unwrap_or_default();
     for node in &eligible {
         if on_node.contains_key(node) {
             continue;
@@ -125,31 +128,15 @@ pub fn sync(
         else {
             return;
         };
-        let name = loop {
-            let candidate =
-                names::generate_name(&names::pods_generate_name_prefix(&key.2), &mut c.rng);
-            if state.pod_id(&key.1, &candidate).is_none() && !created.contains(&candidate) {
-                break candidate;
-            }
-        };
-        created.push(name.clone());
-        record(
+        c.create_pod(
             state,
-            key,
-            "SuccessfulCreate",
-            format!("Created pod: {name}"),
+            ("DaemonSet", &object),
+            (labels.clone(), annotations.clone()),
+            std::sync::Arc::new(spec),
+            DAEMONSET_CONTROLLER,
             now,
+            out,
         );
-        out.push(Request::CreatePod {
-            meta: ObjectMeta {
-                name,
-                namespace: key.1.clone(),
-                labels: labels.clone(),
-                owner: Some(workload::owner_reference(&object)),
-                ..Default::default()
-            },
-            spec: std::sync::Arc::new(spec),
-        });
     }
     let mut misscheduled = 0;
     for (node, pods) in &on_node {

@@ -8,10 +8,10 @@ use k8s_openapi::api::batch::v1::Job;
 use serde_json::{json, Value};
 
 use super::job_util::{self as util, JobCounts, ManageAction};
-use super::{names, workload, Controllers, Key, Request, JOB_CONTROLLER};
+use super::{workload, Controllers, Key, Request, JOB_CONTROLLER};
 use crate::engine::{SimDuration, SimTime};
 use crate::model::time::rfc3339;
-use crate::model::{ClusterState, ContainerState, Event, EventType, ObjectMeta, ObjectRef, Pod};
+use crate::model::{ClusterState, ContainerState, Event, EventType, ObjectRef, Pod};
 
 /// Syncs one Job.
 // K8S: pkg/controller/job/job_controller.go (syncJob, manageJob)
@@ -191,32 +191,20 @@ fn create(
     ] {
         labels.insert(k.to_string(), v.clone());
     }
-    let prefix = names::pods_generate_name_prefix(&key.2);
+    let annotations: std::collections::BTreeMap<String, String> = template
+        .pointer("/metadata/annotations")
+        .and_then(|a| serde_json::from_value(a.clone()).ok())
+        .unwrap_or_default();
     for _ in 0..n {
-        let name = loop {
-            let candidate = names::generate_name(&prefix, &mut c.rng);
-            if state.pod_id(&key.1, &candidate).is_none() {
-                break candidate;
-            }
-        };
-        record(
+        c.create_pod(
             state,
-            key,
-            EventType::Normal,
-            util::EVENT_SUCCESSFUL_CREATE,
-            util::msg_created_pod(&name),
+            ("Job", object),
+            (labels.clone(), annotations.clone()),
+            std::sync::Arc::clone(&spec),
+            JOB_CONTROLLER,
             now,
+            out,
         );
-        out.push(Request::CreatePod {
-            meta: ObjectMeta {
-                name,
-                namespace: key.1.clone(),
-                labels: labels.clone(),
-                owner: Some(workload::owner_reference(object)),
-                ..Default::default()
-            },
-            spec: std::sync::Arc::clone(&spec),
-        });
     }
 }
 

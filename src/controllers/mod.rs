@@ -192,6 +192,53 @@ impl Controllers {
         out
     }
 
+    /// Asks for a pod of `owner` named `<owner>-<5 random characters>` (unique among the pods
+    /// and those asked for in this sync) and records `SuccessfulCreate` on the owner, as every
+    /// workload controller does.
+    // K8S: pkg/controller/controller_utils.go (CreatePods: generateName, SuccessfulCreate)
+    #[allow(clippy::too_many_arguments)]
+    fn create_pod(
+        &mut self,
+        state: &mut crate::model::ClusterState,
+        (kind, owner): (&'static str, &StoredObject),
+        (labels, annotations): (BTreeMap<String, String>, BTreeMap<String, String>),
+        spec: Arc<PodSpec>,
+        source: &'static str,
+        now: SimTime,
+        out: &mut Vec<Request>,
+    ) {
+        let prefix = names::pods_generate_name_prefix(&owner.name);
+        let asked = |name: &str| {
+            out.iter()
+                .any(|r| matches!(r, Request::CreatePod { meta, .. } if meta.name == name))
+        };
+        let name = loop {
+            let candidate = names::generate_name(&prefix, &mut self.rng);
+            if state.pod_id(&owner.namespace, &candidate).is_none() && !asked(&candidate) {
+                break candidate;
+            }
+        };
+        state.record_event(crate::model::Event::new(
+            crate::model::ObjectRef::new(kind, &owner.namespace, &owner.name),
+            crate::model::EventType::Normal,
+            "SuccessfulCreate",
+            format!("Created pod: {name}"),
+            source,
+            now,
+        ));
+        out.push(Request::CreatePod {
+            meta: ObjectMeta {
+                name,
+                namespace: owner.namespace.clone(),
+                labels,
+                annotations,
+                owner: Some(workload::owner_reference(owner)),
+                ..Default::default()
+            },
+            spec,
+        });
+    }
+
     fn counts(&self, uid: &str) -> Counts {
         self.counts.get(uid).copied().unwrap_or_default()
     }

@@ -8,9 +8,9 @@ use k8s_openapi::api::apps::v1::ReplicaSet;
 use serde_json::Value;
 
 use super::pod_rank::{self, PodRank, RelatedPod};
-use super::{names, workload, Controllers, Key, Request, REPLICASET_CONTROLLER};
+use super::{workload, Controllers, Key, Request, REPLICASET_CONTROLLER};
 use crate::engine::SimTime;
-use crate::model::{ClusterState, Event, EventType, ObjectMeta, ObjectRef, PodSpec};
+use crate::model::{ClusterState, Event, EventType, ObjectRef, PodSpec};
 
 /// At most this many pods are created or deleted in one sync.
 // K8S: pkg/controller/replicaset/replica_set.go (BurstReplicas)
@@ -25,14 +25,13 @@ pub fn sync(
     now: SimTime,
     out: &mut Vec<Request>,
 ) {
-    let Some(object) = state.objects.get(key) else {
+    let Some(object) = state.objects.get(key).cloned() else {
         return;
     };
     let Ok(rs) = serde_json::from_value::<ReplicaSet>(object.body.clone()) else {
         return;
     };
-    let uid = workload::uid(object);
-    let owner = workload::owner_reference(object);
+    let uid = workload::uid(&object);
     let wanted = rs.spec.as_ref().and_then(|s| s.replicas).unwrap_or(1);
     let template_json = object.body.pointer("/spec/template").cloned();
     let counts = c.counts(&uid);
@@ -42,7 +41,7 @@ pub fn sync(
             return;
         };
         let template = rs.spec.and_then(|s| s.template).and_then(|t| t.metadata);
-        let (labels, annotations) = template
+        let meta = template
             .map(|m| {
                 (
                     m.labels.unwrap_or_default(),
@@ -50,33 +49,16 @@ pub fn sync(
                 )
             })
             .unwrap_or_default();
-        let creations = (-diff).min(BURST_REPLICAS);
-        let prefix = names::pods_generate_name_prefix(&key.2);
-        for _ in 0..creations {
-            let name = loop {
-                let candidate = names::generate_name(&prefix, &mut c.rng);
-                if state.pod_id(&key.1, &candidate).is_none() {
-                    break candidate;
-                }
-            };
-            record(
+        for _ in 0..(-diff).min(BURST_REPLICAS) {
+            c.create_pod(
                 state,
-                key,
-                "SuccessfulCreate",
-                format!("Created pod: {name}"),
+                ("ReplicaSet", &object),
+                meta.clone(),
+                Arc::clone(&spec),
+                REPLICASET_CONTROLLER,
                 now,
+                out,
             );
-            out.push(Request::CreatePod {
-                meta: ObjectMeta {
-                    name,
-                    namespace: key.1.clone(),
-                    labels: labels.clone(),
-                    annotations: annotations.clone(),
-                    owner: Some(owner.clone()),
-                    ..Default::default()
-                },
-                spec: Arc::clone(&spec),
-            });
         }
         if -diff > BURST_REPLICAS {
             c.dirty.insert(key.clone());
