@@ -96,6 +96,7 @@ fn subject(e: &Expectation) -> String {
         Subject::Pod(name) => format!("pod {}/{name}", e.namespace),
         Subject::Deployment(name) => format!("deployment {}/{name}", e.namespace),
         Subject::Job(name) => format!("job {}/{name}", e.namespace),
+        Subject::Endpoints(name) => format!("endpoints {}/{name}", e.namespace),
         Subject::Events { reason, .. } => format!("events {reason}"),
     }
 }
@@ -106,6 +107,21 @@ fn evaluate(sim: &Simulation, e: &Expectation) -> Result<(), Vec<String>> {
         Subject::Pod(name) => pod_checks(sim, e, name)?,
         Subject::Deployment(name) => deployment_checks(sim, e, name)?,
         Subject::Job(name) => job_checks(sim, e, name)?,
+        Subject::Endpoints(name) => {
+            let key = (
+                "Endpoints".to_string(),
+                e.namespace.clone(),
+                name.to_string(),
+            );
+            match presence(sim.state.objects.get(&key), e, "endpoints")? {
+                None => Vec::new(),
+                Some(object) => vec![(
+                    "addresses",
+                    e.addresses.clone(),
+                    crate::controllers::endpoints::column(&object.body),
+                )],
+            }
+        }
         Subject::Events {
             reason,
             object,

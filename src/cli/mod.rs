@@ -400,10 +400,11 @@ fn get(
         "jobs" | "job" => "Job",
         "daemonsets" | "daemonset" | "ds" => "DaemonSet",
         "services" | "service" | "svc" => "Service",
+        "endpoints" | "ep" => "Endpoints",
         "all" => "all",
         other => {
             return Err(CliError::Usage(format!(
-                "the server doesn't have a resource type \"{other}\" (kubesim get knows: pods, nodes, events, deployments, replicasets, jobs, daemonsets, services, all)"
+                "the server doesn't have a resource type \"{other}\" (kubesim get knows: pods, nodes, events, deployments, replicasets, jobs, daemonsets, services, endpoints, all)"
             )))
         }
     };

@@ -8,6 +8,7 @@
 
 pub mod daemonset;
 pub mod deployment;
+pub mod endpoints;
 pub mod job;
 pub mod job_util;
 pub mod names;
@@ -87,6 +88,8 @@ pub struct Controllers {
     templates: BTreeMap<String, (serde_json::Value, Arc<PodSpec>)>,
     /// Workloads to sync again at an instant (a Job's backoff or deadline).
     timers: BTreeSet<(SimTime, Key)>,
+    /// Every Service, for the endpoints controller to look again when pods change.
+    services: BTreeSet<Key>,
     /// Nodes whose kubelet stopped reporting.
     nodes: node_lifecycle::NodeLifecycle,
     /// By Job uid: when it started, to the millisecond (its `status.startTime` has seconds).
@@ -111,12 +114,20 @@ impl Controllers {
             timers: BTreeSet::new(),
             job_starts: BTreeMap::new(),
             nodes: Default::default(),
+            services: BTreeSet::new(),
         }
     }
 
     /// A workload was created or changed (applied, scaled, edited): sync it.
     pub fn observe_object(&mut self, kind: &str, namespace: &str, name: &str) {
-        if matches!(kind, "Deployment" | "ReplicaSet" | "Job" | "DaemonSet") {
+        if kind == "Service" {
+            self.services
+                .insert((kind.to_string(), namespace.to_string(), name.to_string()));
+        }
+        if matches!(
+            kind,
+            "Deployment" | "ReplicaSet" | "Job" | "DaemonSet" | "Service"
+        ) {
             self.dirty
                 .insert((kind.to_string(), namespace.to_string(), name.to_string()));
         }
@@ -134,6 +145,11 @@ impl Controllers {
     /// A pod appeared (`before` none), changed or went away (`after` none): its owner's counts
     /// move and the owner gets a sync.
     pub fn observe_pod(&mut self, before: Option<&Pod>, after: Option<&Pod>) {
+        // The Services of the pod's namespace may list it (or stop listing it).
+        if let Some(ns) = after.or(before).map(|p| p.meta.namespace.as_str()) {
+            let services = self.services.iter().filter(|(_, n, _)| n == ns);
+            self.dirty.extend(services.cloned());
+        }
         let Some(owner) = after.or(before).and_then(|p| p.meta.owner.as_ref()) else {
             return;
         };
@@ -186,6 +202,7 @@ impl Controllers {
                 "Job" => job::sync(self, state, &key, now, &mut out),
                 "DaemonSet" => daemonset::sync(self, state, &key, now, &mut out),
                 "Node" => self.sync_node(state, &key.2, now, &mut out),
+                "Service" => endpoints::sync(self, state, &key, now),
                 _ => {}
             }
         }

@@ -18,6 +18,7 @@ pub(super) struct RawExpectation {
     pod: Option<String>,
     deployment: Option<String>,
     job: Option<String>,
+    endpoints: Option<String>,
     event: Option<RawEvent>,
     phase: Option<String>,
     status: Option<String>,
@@ -33,6 +34,7 @@ pub(super) struct RawExpectation {
     max_replicas: Option<i64>,
     completions: Option<String>,
     failed: Option<i64>,
+    addresses: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -49,6 +51,8 @@ pub enum Subject {
     Pod(String),
     Deployment(String),
     Job(String),
+    /// A Service's Endpoints object.
+    Endpoints(String),
     /// Events of this reason, optionally on one object (`deployment/web`) and with a message
     /// containing a text; `count` is how many occurrences (default: at least one).
     Events {
@@ -92,6 +96,8 @@ pub struct Expectation {
     /// column.
     pub completions: Option<String>,
     pub failed: Option<i64>,
+    /// The `ENDPOINTS` column of `kubectl get endpoints` (ready addresses only).
+    pub addresses: Option<String>,
 }
 
 /// Parses the entry at `path`.
@@ -136,6 +142,7 @@ pub(super) fn parse(
         (&e.pod, Subject::Pod as fn(String) -> Subject),
         (&e.deployment, Subject::Deployment),
         (&e.job, Subject::Job),
+        (&e.endpoints, Subject::Endpoints),
     ];
     let mut subjects: Vec<(String, Subject)> = named
         .iter()
@@ -160,7 +167,7 @@ pub(super) fn parse(
             1 => subjects.remove(0),
             _ => return Err(src.error(
                 path,
-                "each expect entry needs exactly one of `pod:`, `deployment:`, `job:` or `event:`",
+                "each expect entry needs exactly one of `pod:`, `deployment:`, `job:`, `endpoints:` or `event:`",
             )),
         };
     Ok(Expectation {
@@ -183,5 +190,6 @@ pub(super) fn parse(
         max_replicas: e.max_replicas,
         completions: e.completions.clone(),
         failed: e.failed,
+        addresses: e.addresses.clone(),
     })
 }

@@ -201,7 +201,7 @@ fn apply_one(sim: &mut Simulation, manifest: &Manifest, create_only: bool, now: 
             // Kinds acted on: PriorityClasses (admission), Deployments, ReplicaSets and Jobs.
             if !matches!(
                 stored.kind,
-                "PriorityClass" | "Deployment" | "ReplicaSet" | "Job" | "DaemonSet"
+                "PriorityClass" | "Deployment" | "ReplicaSet" | "Job" | "DaemonSet" | "Service"
             ) {
                 sim.not_simulated
                     .push(format!("{resource}/{} ({})", stored.name, manifest.origin));
@@ -239,6 +239,9 @@ pub(super) fn store_object(
         meta.insert("uid".into(), sim.state.new_uid().into());
         meta.entry("generation").or_insert(1.into());
     }
+    if object.kind == "Service" {
+        allocate_cluster_ip(sim, &mut object.body);
+    }
     let key = ObjectKey {
         kind: object.kind.clone(),
         namespace: object.namespace.clone(),
@@ -255,6 +258,26 @@ pub(super) fn store_object(
         object,
     );
     sim.record(now, key, Body::Change(Change::Created));
+}
+
+/// Gives a Service without one a cluster IP from the default service range 10.96.0.0/12.
+// K8S: pkg/registry/core/service/ipallocator (the kube-apiserver's --service-cluster-ip-range)
+// DEVIATION: addresses are handed out in order from 10.96.0.10, not at random.
+fn allocate_cluster_ip(sim: &Simulation, body: &mut serde_json::Value) {
+    let spec = &body["spec"];
+    let given = spec.get("clusterIP").and_then(serde_json::Value::as_str);
+    let external = spec.get("type").and_then(serde_json::Value::as_str) == Some("ExternalName");
+    if given.is_some() || external {
+        return;
+    }
+    let taken = sim
+        .state
+        .objects
+        .keys()
+        .filter(|(kind, _, _)| kind == "Service")
+        .count() as u32;
+    let host = 10 + taken;
+    body["spec"]["clusterIP"] = format!("10.96.{}.{}", host / 256, host % 256).into();
 }
 
 /// `kubectl apply` of an object that exists: the new spec replaces the old one (status and the

@@ -372,15 +372,26 @@ pub fn stored(
                     .and_then(Value::as_str)
                     .unwrap_or("ClusterIP")
                     .to_string();
+                let cluster_ip = object
+                    .body
+                    .pointer("/spec/clusterIP")
+                    .and_then(Value::as_str)
+                    .unwrap_or("<none>")
+                    .to_string();
                 vec![
                     name.clone(),
                     type_,
-                    "<pending>".into(),
+                    cluster_ip,
                     "<none>".into(),
                     service_ports(&object.body),
                     a,
                 ]
             }
+            "Endpoints" => vec![
+                name.clone(),
+                crate::controllers::endpoints::column(&object.body),
+                a,
+            ],
             _ => vec![name.clone(), a],
         };
         rows.push((ns.clone(), cells, labels_text(&labels)));
@@ -391,6 +402,7 @@ pub fn stored(
     let header: &[&str] = match kind {
         "Deployment" => &["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"],
         "ReplicaSet" => &["NAME", "DESIRED", "CURRENT", "READY", "AGE"],
+        "Endpoints" => &["NAME", "ENDPOINTS", "AGE"],
         "DaemonSet" => &[
             "NAME",
             "DESIRED",
