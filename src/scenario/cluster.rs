@@ -31,6 +31,19 @@ pub struct NodeGroup {
     unschedulable: bool,
     /// Overrides of the node's runtime timings.
     latency: Option<LatencySpec>,
+    /// Manifests in each node's static pod directory, shaped like `manifests:` entries.
+    #[serde(default)]
+    pub(super) static_pods: Vec<super::ManifestEntry>,
+}
+
+impl NodeGroup {
+    /// The names of the group's nodes: `name`, or `name-1` .. `name-N` with `count`.
+    pub(super) fn node_names(&self) -> Vec<String> {
+        match self.count {
+            None | Some(0) => vec![self.name.clone()],
+            Some(n) => (1..=n).map(|i| format!("{}-{i}", self.name)).collect(),
+        }
+    }
 }
 
 /// `latency:` of a node group: how fast its runtime and registry link are.
@@ -116,11 +129,10 @@ pub fn build_nodes(groups: &[NodeGroup], src: Source<'_>) -> Result<Vec<Node>, I
             Some(spec) => timings(spec, src, &at("latency", None))?,
             None => RuntimeTimings::default(),
         };
-        let names: Vec<String> = match group.count {
-            None => vec![group.name.clone()],
-            Some(0) => return Err(src.error(&at("count", None), "count must be at least 1")),
-            Some(n) => (1..=n).map(|i| format!("{}-{i}", group.name)).collect(),
-        };
+        if group.count == Some(0) {
+            return Err(src.error(&at("count", None), "count must be at least 1"));
+        }
+        let names = group.node_names();
         for name in names {
             if nodes.iter().any(|n| n.meta.name == name) {
                 return Err(src.error(

@@ -51,6 +51,8 @@ pub struct Scenario {
     pub expectations: Vec<Expectation>,
     /// What containers do, where the scenario says so.
     pub behaviours: Vec<crate::kubelet::StatedBehaviour>,
+    /// Static pods by node: what each kubelet finds in its `staticPodPath`.
+    pub static_pods: Vec<(String, Manifest)>,
     /// The `KubeSchedulerConfiguration` (upstream's defaults when the scenario gives none).
     pub scheduler: crate::scheduler::config::Configuration,
     /// `sha256:<hex>` over the scenario and every manifest file it read.
@@ -93,8 +95,8 @@ struct Spec {
     scheduler_configuration: Option<ManifestEntry>,
 }
 
-#[derive(Deserialize)]
-struct ManifestEntry {
+#[derive(Debug, Clone, Deserialize)]
+pub(super) struct ManifestEntry {
     path: Option<String>,
     inline: Option<Value>,
 }
@@ -136,6 +138,7 @@ pub fn load_str(text: &str, file: &str, base_dir: &Path) -> Result<Scenario, Inp
             timeline: Vec::new(),
             expectations: Vec::new(),
             behaviours: Vec::new(),
+            static_pods: Vec::new(),
             scheduler: Default::default(),
             digest: hex_digest(digest),
             description: None,
@@ -178,49 +181,24 @@ pub fn load_str(text: &str, file: &str, base_dir: &Path) -> Result<Scenario, Inp
         Some(groups) => cluster::build_nodes(groups, src)?,
         None => default_cluster(),
     };
-    let mut manifests = Vec::new();
-    for (i, entry) in spec.manifests.iter().enumerate() {
+    let entries = Entries {
+        src,
+        located: &doc.located,
+        base_dir,
+    };
+    let manifests_path = [PathSeg::key("spec"), PathSeg::key("manifests")];
+    let manifests = entries.load(&spec.manifests, &manifests_path, &mut digest)?;
+    let mut static_pods = Vec::new();
+    for (g, group) in spec.nodes.iter().flatten().enumerate() {
         let path = [
             PathSeg::key("spec"),
-            PathSeg::key("manifests"),
-            PathSeg::Index(i),
+            PathSeg::key("nodes"),
+            PathSeg::Index(g),
+            PathSeg::key("staticPods"),
         ];
-        match (&entry.path, &entry.inline) {
-            (Some(rel), None) => {
-                let full: PathBuf = base_dir.join(rel);
-                let bytes = std::fs::read(&full).map_err(|e| {
-                    let what = match e.kind() {
-                        std::io::ErrorKind::NotFound => "no such file".to_string(),
-                        _ => e.to_string(),
-                    };
-                    src.error(
-                        &[&path[..], &[PathSeg::key("path")]].concat(),
-                        format!("cannot read manifest {}: {what}", full.display()),
-                    )
-                })?;
-                digest.update(&bytes);
-                let text = String::from_utf8_lossy(&bytes);
-                manifests.extend(crate::manifest::load_str(
-                    &text,
-                    &full.display().to_string(),
-                )?);
-            }
-            (None, Some(value)) => {
-                let inline_path = [&path[..], &[PathSeg::key("inline")]].concat();
-                crate::manifest::load_value(
-                    value,
-                    &doc.located,
-                    file,
-                    &inline_path,
-                    &mut manifests,
-                )?;
-            }
-            _ => {
-                return Err(src.error(
-                    &path,
-                    "each manifests entry needs exactly one of `path:` or `inline:`",
-                ))
-            }
+        let loaded = entries.load(&group.static_pods, &path, &mut digest)?;
+        for node in group.node_names() {
+            static_pods.extend(loaded.iter().map(|m| (node.clone(), m.clone())));
         }
     }
     let mut timeline = Vec::new();
@@ -273,6 +251,7 @@ pub fn load_str(text: &str, file: &str, base_dir: &Path) -> Result<Scenario, Inp
         timeline,
         expectations,
         behaviours: stated,
+        static_pods,
         scheduler,
         digest: hex_digest(digest),
         description: raw
@@ -281,6 +260,66 @@ pub fn load_str(text: &str, file: &str, base_dir: &Path) -> Result<Scenario, Inp
             .get("kubesim.io/description")
             .cloned(),
     })
+}
+
+/// Where `manifests:`-shaped entries are read from.
+struct Entries<'a> {
+    src: Source<'a>,
+    located: &'a crate::manifest::yaml::Located,
+    base_dir: &'a Path,
+}
+
+impl Entries<'_> {
+    /// Loads each entry (`path:` relative to the scenario, or `inline:`) found under `path`.
+    fn load(
+        &self,
+        entries: &[ManifestEntry],
+        path: &[PathSeg],
+        digest: &mut Sha256,
+    ) -> Result<Vec<Manifest>, InputError> {
+        let mut manifests = Vec::new();
+        for (i, entry) in entries.iter().enumerate() {
+            let path = [path, &[PathSeg::Index(i)]].concat();
+            match (&entry.path, &entry.inline) {
+                (Some(rel), None) => {
+                    let full: PathBuf = self.base_dir.join(rel);
+                    let bytes = std::fs::read(&full).map_err(|e| {
+                        let what = match e.kind() {
+                            std::io::ErrorKind::NotFound => "no such file".to_string(),
+                            _ => e.to_string(),
+                        };
+                        self.src.error(
+                            &[&path[..], &[PathSeg::key("path")]].concat(),
+                            format!("cannot read manifest {}: {what}", full.display()),
+                        )
+                    })?;
+                    digest.update(&bytes);
+                    let text = String::from_utf8_lossy(&bytes);
+                    manifests.extend(crate::manifest::load_str(
+                        &text,
+                        &full.display().to_string(),
+                    )?);
+                }
+                (None, Some(value)) => {
+                    let inline_path = [&path[..], &[PathSeg::key("inline")]].concat();
+                    crate::manifest::load_value(
+                        value,
+                        self.located,
+                        self.src.file,
+                        &inline_path,
+                        &mut manifests,
+                    )?;
+                }
+                _ => {
+                    return Err(self.src.error(
+                        &path,
+                        "each manifests entry needs exactly one of `path:` or `inline:`",
+                    ))
+                }
+            }
+        }
+        Ok(manifests)
+    }
 }
 
 /// `spec.schedulerConfiguration`: a `KubeSchedulerConfiguration` inline or in a file.

@@ -24,6 +24,65 @@ pub(super) fn apply(
     lines.join("\n")
 }
 
+/// The annotation that marks a mirror pod (the API's copy of a static pod).
+pub(super) const MIRROR_ANNOTATION: &str = "kubernetes.io/config.mirror";
+
+/// A kubelet starts a pod from its static pod directory and posts its mirror pod, named
+/// `<name>-<node>`, owned by the Node, with the config annotations.
+// K8S: pkg/kubelet/config/common.go (applyDefaults: name suffix, config.source file),
+// pkg/kubelet/pod/mirror_client.go (CreateMirrorPod: config.mirror, owner reference to the Node)
+pub(super) fn admit_static_pod(
+    sim: &mut Simulation,
+    node: &str,
+    manifest: &Manifest,
+    now: SimTime,
+) {
+    let Object::Pod(pod) = &manifest.object else {
+        return;
+    };
+    let Some(node_object) = sim.state.node(node) else {
+        return;
+    };
+    let owner = crate::model::OwnerReference {
+        api_version: "v1".into(),
+        kind: "Node".into(),
+        name: node.to_string(),
+        uid: node_object.meta.uid.clone(),
+    };
+    let base = pod.metadata.name.clone().unwrap_or_default();
+    let mut annotations = pod.metadata.annotations.clone().unwrap_or_default();
+    let hash = format!(
+        "{:08x}",
+        crate::controllers::names::fnv1a_32(base.as_bytes())
+    );
+    for (key, value) in [
+        ("kubernetes.io/config.hash", hash.clone()),
+        (MIRROR_ANNOTATION, hash),
+        (
+            "kubernetes.io/config.seen",
+            crate::model::time::rfc3339(now),
+        ),
+        ("kubernetes.io/config.source", "file".to_string()),
+    ] {
+        annotations.insert(key.to_string(), value);
+    }
+    let mut spec = pod.spec.clone();
+    spec.api.node_name = Some(node.to_string());
+    let meta = ObjectMeta {
+        name: format!("{base}-{node}"),
+        namespace: pod
+            .metadata
+            .namespace
+            .clone()
+            .unwrap_or_else(|| "default".to_string()),
+        labels: pod.metadata.labels.clone().unwrap_or_default(),
+        annotations,
+        owner: Some(owner),
+        ..Default::default()
+    };
+    let _ = admit_pod(sim, meta, Arc::new(spec), now);
+}
+
 /// Admits a new pod (from a manifest or a controller): resolves its PriorityClass, stores it,
 /// and hands it to its node's kubelet (when it names one) or to the scheduler. The error is the
 /// API server's message.

@@ -779,6 +779,8 @@ fn drain(sim: &mut Simulation, name: &str, d: &k::Drain, now: SimTime) -> String
         let id = format!("{}/{}", pod.meta.namespace, pod.meta.name);
         let owner = pod.meta.owner.as_ref().map(|o| o.kind.as_str());
         match owner {
+            // K8S: drain/filters.go (mirrorPodFilter): static pods are the kubelet's, not drained.
+            Some("Node") => {}
             Some("DaemonSet") => daemon.push(id),
             None if !pod.is_terminal() => {
                 unmanaged.push(id.clone());

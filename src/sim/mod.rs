@@ -44,6 +44,8 @@ pub enum Event {
     ControllerSync,
     /// A controller's timer (a Job's backoff or deadline) is due.
     ControllerTimer,
+    /// The kubelets start the static pods of their nodes.
+    StaticPods,
 }
 
 /// Counters for the run summary.
@@ -70,6 +72,8 @@ pub struct Simulation {
     controller_sync_pending: bool,
     /// When the earliest queued `ControllerTimer` fires.
     controller_timer_at: Option<SimTime>,
+    /// Static pods by node, started at t=0.
+    static_pods: Vec<(String, crate::manifest::Manifest)>,
     /// Nodes whose kubelet is down, with the kubelet events held until it comes back.
     parked: std::collections::BTreeMap<String, Vec<KubeletEvent>>,
     /// The cause of the event being handled, and the last record written while handling it.
@@ -132,6 +136,7 @@ impl Simulation {
             controller_sync_pending: false,
             controller_timer_at: None,
             parked: Default::default(),
+            static_pods: scenario.static_pods.clone(),
             cause: None,
             last_record: None,
             stats: Stats::default(),
@@ -156,6 +161,9 @@ impl Simulation {
             );
         }
         sim.last_record = None;
+        if !sim.static_pods.is_empty() {
+            sim.push(SimTime::ZERO, Event::StaticPods);
+        }
         sim.push(
             SimTime::ZERO,
             Event::Apply {
@@ -278,6 +286,11 @@ impl Simulation {
                 let requests = self.controllers.sync(&mut self.state, now);
                 for request in requests {
                     self.apply_request(request, now);
+                }
+            }
+            Event::StaticPods => {
+                for (node, manifest) in self.static_pods.clone() {
+                    admission::admit_static_pod(self, &node, &manifest, now);
                 }
             }
             Event::ControllerTimer => {
@@ -567,6 +580,22 @@ impl Simulation {
         };
         let pod = self.state.pod_mut(id).expect("indexed pods exist");
         if pod.meta.deletion.is_some() {
+            return format!("pod \"{name}\" deleted");
+        }
+        // K8S: pkg/kubelet/pod/mirror_client.go: deleting a mirror pod does not stop the static
+        // pod; its kubelet creates the mirror again at once.
+        if pod
+            .meta
+            .annotations
+            .contains_key(admission::MIRROR_ANNOTATION)
+        {
+            let uid = self.state.new_uid();
+            let pod = self.state.pod_mut(id).expect("indexed pods exist");
+            pod.meta.uid = uid;
+            pod.meta.creation = now;
+            let key = pod_key(namespace, name);
+            self.record(now, key.clone(), Body::Change(Change::Deleted));
+            self.record(now, key, Body::Change(Change::Created));
             return format!("pod \"{name}\" deleted");
         }
         let grace = grace.unwrap_or(pod.spec.termination_grace_period_seconds);
