@@ -326,10 +326,57 @@ mod tests {
         check(&ScoringStrategy::MostAllocated, [1, 2], weighted);
     }
 
+    // K8S: pkg/scheduler/framework/plugins/noderesources/requested_to_capacity_ratio_test.go
+    // (TestRequestedToCapacityRatioScoringStrategy: shape (0, 10), (100, 0), cpu and memory
+    // weight 1; the requested pod's two containers sum to 3000 / 5000)
+    #[test]
+    fn requested_to_capacity_ratio_upstream_table() {
+        let shape = ScoringStrategy::RequestedToCapacityRatio(vec![(0, 10), (100, 0)]);
+        let cases: &[Case] = &[
+            (
+                "nothing scheduled, nothing requested (node1)",
+                [0, 0],
+                [4000, 10000],
+                100,
+            ),
+            (
+                "nothing scheduled, nothing requested (node2)",
+                [0, 0],
+                [4000, 10000],
+                100,
+            ),
+            (
+                "nothing scheduled, resources requested, differently sized nodes (node1)",
+                [3000, 5000],
+                [4000, 10000],
+                38,
+            ),
+            (
+                "nothing scheduled, resources requested, differently sized nodes (node2)",
+                [3000, 5000],
+                [6000, 10000],
+                50,
+            ),
+            (
+                "no resources requested, pods scheduled with resources (node1)",
+                [3000, 5000],
+                [4000, 10000],
+                38,
+            ),
+            (
+                "no resources requested, pods scheduled with resources (node2)",
+                [3000, 5000],
+                [6000, 10000],
+                50,
+            ),
+        ];
+        check(&shape, CPU_MEM, cases);
+    }
+
     // Not an upstream table: values worked out from BuildBrokenLinearFunction's definition
     // (points scaled ×10, linear in between, flat outside).
     #[test]
-    fn broken_linear_function_upstream_table() {
+    fn broken_linear_function_shape() {
         let shape = [(10, 1), (90, 9)];
         for (x, want) in [
             (0, 10),
