@@ -18,13 +18,11 @@ use crate::scenario::kubectl::{
 use crate::trace::{Body, Change, ObjectKey};
 
 /// What the timeline can run today, for load-time errors.
-pub const SIMULATED: &str = "apply -f, create -f, delete (pods by name, -l or --all; deployments and replicasets by name), scale, set image, rollout status|history|undo|restart, create deployment, create namespace, run, label, annotate, cordon, uncordon, drain, taint";
+pub const SIMULATED: &str = "apply -f, create -f, delete (pods by name, -l or --all; deployments and replicasets by name), scale, set image, rollout status|history|undo|restart, create deployment, create service clusterip|nodeport, expose, create namespace, run, label, annotate, cordon, uncordon, drain, taint";
 
 /// The command's name when kubesim cannot run it yet (the scenario is then rejected at load).
 pub fn not_simulated(command: &KubectlCommand) -> Option<&'static str> {
     Some(match command {
-        KubectlCommand::CreateService { .. } => "`kubectl create service`",
-        KubectlCommand::Expose(_) => "`kubectl expose`",
         KubectlCommand::SetResources { .. } => "`kubectl set resources`",
         KubectlCommand::Patch { .. } => "`kubectl patch`",
         KubectlCommand::Delete(d) if matches!(d.targets, Targets::Files(_)) => {
@@ -62,6 +60,45 @@ pub(super) fn run(sim: &mut Simulation, invocation: &Invocation, now: SimTime) -
             sim, ns, name, images, *replicas, *port, command, now,
         )],
         KubectlCommand::CreateNamespace { name } => vec![create_namespace(sim, name, now)],
+        KubectlCommand::CreateService {
+            name,
+            service_type,
+            ports,
+            node_port,
+        } => {
+            let ports: Vec<Value> = ports
+                .iter()
+                .map(|p| {
+                    let target = match &p.target_port {
+                        k::TargetPort::Number(n) => json!(n),
+                        k::TargetPort::Name(n) => json!(n),
+                    };
+                    let mut port = json!({"name": p.name, "port": p.port, "protocol": "TCP", "targetPort": target});
+                    if let Some(n) = node_port {
+                        port["nodePort"] = json!(n);
+                    }
+                    port
+                })
+                .collect();
+            let type_ = match service_type {
+                k::ServiceType::ClusterIP => "ClusterIP",
+                k::ServiceType::NodePort => "NodePort",
+            };
+            // K8S: staging/src/k8s.io/kubectl/pkg/cmd/create/create_service.go (selector app: NAME)
+            let spec = json!({"ports": ports, "selector": {"app": name}, "type": type_});
+            vec![create_service(
+                sim,
+                ns,
+                name,
+                json!({"app": name}),
+                spec,
+                "created",
+                now,
+            )]
+        }
+        KubectlCommand::Expose(e) => objects(&e.targets)
+            .map(|o| expose(sim, ns, o, e, now))
+            .collect(),
         KubectlCommand::Run(r) => vec![run_pod(sim, ns, r, now)],
         KubectlCommand::Label(edit) => edit_metadata(sim, ns, edit, "labels", "labeled"),
         KubectlCommand::Annotate(edit) => edit_metadata(sim, ns, edit, "annotations", "annotated"),
@@ -835,4 +872,114 @@ fn drain(sim: &mut Simulation, name: &str, d: &k::Drain, now: SimTime) -> String
     }
     out.push(format!("node/{name} drained"));
     out.join("\n")
+}
+
+/// Stores a Service unless one of that name exists; `verb` is kubectl's (`created`, `exposed`).
+fn create_service(
+    sim: &mut Simulation,
+    ns: &str,
+    name: &str,
+    labels: Value,
+    spec: Value,
+    verb: &str,
+    now: SimTime,
+) -> String {
+    if sim
+        .state
+        .objects
+        .contains_key(&key(ResourceKind::Service, ns, name))
+    {
+        return format!("Error from server (AlreadyExists): services \"{name}\" already exists");
+    }
+    let body = json!({
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": name, "namespace": ns, "labels": labels},
+        "spec": spec,
+    });
+    admission::store_object(
+        sim,
+        crate::model::cluster::StoredObject {
+            kind: "Service".into(),
+            api_version: "v1".into(),
+            namespace: ns.to_string(),
+            name: name.to_string(),
+            creation: now,
+            body,
+        },
+        now,
+    );
+    format!("service/{name} {verb}")
+}
+
+/// `kubectl expose`: a Service selecting what the object selects (a Deployment's or
+/// ReplicaSet's selector, a pod's labels), on `--port` (else the first container port).
+// K8S: staging/src/k8s.io/kubectl/pkg/cmd/expose/expose.go
+fn expose(sim: &mut Simulation, ns: &str, o: &ObjectRef, e: &k::Expose, now: SimTime) -> String {
+    let (selector, labels, container_port) = match o.kind {
+        ResourceKind::Pod => {
+            let Some(pod) = sim
+                .state
+                .pod_id(ns, &o.name)
+                .and_then(|id| sim.state.pod(id))
+            else {
+                return not_found(o.kind, &o.name);
+            };
+            let port = pod
+                .spec
+                .containers
+                .iter()
+                .flat_map(|c| &c.ports)
+                .map(|p| p.container_port)
+                .next();
+            (json!(pod.meta.labels), json!(pod.meta.labels), port)
+        }
+        kind => {
+            let Some(object) = sim.state.objects.get(&key(kind, ns, &o.name)) else {
+                return not_found(kind, &o.name);
+            };
+            let selector = object
+                .body
+                .pointer("/spec/selector/matchLabels")
+                .or_else(|| object.body.pointer("/spec/selector"))
+                .cloned()
+                .unwrap_or(json!({}));
+            let port = object
+                .body
+                .pointer("/spec/template/spec/containers/0/ports/0/containerPort")
+                .and_then(Value::as_i64)
+                .map(|p| p as i32);
+            (selector, json!(object.labels()), port)
+        }
+    };
+    let selector = match &e.selector {
+        Some(text) => {
+            let pairs: serde_json::Map<String, Value> = text
+                .split(',')
+                .filter_map(|kv| kv.split_once('='))
+                .map(|(k, v)| (k.to_string(), json!(v)))
+                .collect();
+            Value::Object(pairs)
+        }
+        None => selector,
+    };
+    let port = e
+        .port
+        .as_deref()
+        .and_then(|p| p.parse::<i32>().ok())
+        .or(container_port);
+    let Some(port) = port else {
+        return "error: couldn't find port via --port flag or introspection".to_string();
+    };
+    let target = match e.target_port.as_deref() {
+        Some(t) => t.parse::<i64>().map_or(json!(t), |n| json!(n)),
+        None => json!(port),
+    };
+    let spec = json!({
+        "ports": [{"port": port, "protocol": "TCP", "targetPort": target}],
+        "selector": selector,
+        "type": e.service_type.clone().unwrap_or_else(|| "ClusterIP".to_string()),
+    });
+    let name = e.name.clone().unwrap_or_else(|| o.name.clone());
+    create_service(sim, ns, &name, labels, spec, "exposed", now)
 }
