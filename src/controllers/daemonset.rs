@@ -10,9 +10,7 @@ use serde_json::{json, Value};
 use super::{workload, Controllers, Key, Request};
 use crate::engine::SimTime;
 use crate::model::node::TaintEffect;
-use crate::model::{ClusterState, Event, EventType, Node, ObjectRef};
-use crate::scheduler::framework::PodInfo;
-use crate::scheduler::plugins::node_affinity;
+use crate::model::{ClusterState, Event, EventType, ObjectRef};
 
 /// The controller's name, the source of its events.
 pub const DAEMONSET_CONTROLLER: &str = "daemonset-controller";
@@ -57,30 +55,18 @@ pub fn sync(
     let Some(base) = c.template(&uid, &template, &key.2) else {
         return;
     };
-    let info = PodInfo::new(&base);
     // K8S: pkg/controller/daemon/daemon_controller.go (NodeShouldRunDaemonPod: an untolerated
     // NoSchedule taint keeps new pods off a node, only NoExecute removes the running one)
-    let tolerated = |node: &Node, effects: &[TaintEffect]| {
-        node.taints
+    let nodes_where = |effects: &[TaintEffect]| -> Vec<String> {
+        state
+            .nodes()
             .iter()
-            .filter(|t| effects.contains(&t.effect))
-            .all(|t| base.tolerations.iter().any(|tol| tol.tolerates(t)))
+            .filter(|node| base.matches_node(node) && base.tolerates_taints(node, effects))
+            .map(|node| node.meta.name.clone())
+            .collect()
     };
-    let placeable = |node: &&Node| node_affinity::required_matches(&info, node);
-    let eligible: Vec<String> = state
-        .nodes()
-        .iter()
-        .filter(placeable)
-        .filter(|node| tolerated(node, &[TaintEffect::NoSchedule, TaintEffect::NoExecute]))
-        .map(|node| node.meta.name.clone())
-        .collect();
-    let may_stay: Vec<String> = state
-        .nodes()
-        .iter()
-        .filter(placeable)
-        .filter(|node| tolerated(node, &[TaintEffect::NoExecute]))
-        .map(|node| node.meta.name.clone())
-        .collect();
+    let eligible = nodes_where(&[TaintEffect::NoSchedule, TaintEffect::NoExecute]);
+    let may_stay = nodes_where(&[TaintEffect::NoExecute]);
     // Each node's active daemon pods, with whether each is ready.
     let mut on_node: BTreeMap<String, Vec<(String, bool)>> = BTreeMap::new();
     for (_, pod) in state.pods_owned_by(&uid) {

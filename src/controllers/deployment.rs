@@ -235,7 +235,7 @@ fn owned_replica_sets(state: &ClusterState, namespace: &str, uid: &str) -> Vec<O
         .objects
         .iter()
         .filter(|((kind, ns, _), o)| {
-            kind == "ReplicaSet" && ns == namespace && controller_uid(o).as_deref() == Some(uid)
+            kind == "ReplicaSet" && ns == namespace && workload::controller_uid(o) == Some(uid)
         })
         .map(|(key, o)| {
             let int = |path: &str| o.body.pointer(path).and_then(Value::as_i64).unwrap_or(0) as i32;
@@ -269,16 +269,6 @@ fn owned_replica_sets(state: &ClusterState, namespace: &str, uid: &str) -> Vec<O
         .collect();
     owned.sort_by(|a, b| rollout::by_creation(&a.rs, &b.rs));
     owned
-}
-
-fn controller_uid(object: &StoredObject) -> Option<String> {
-    let refs = object
-        .body
-        .pointer("/metadata/ownerReferences")?
-        .as_array()?;
-    refs.iter()
-        .find(|r| r.get("controller").and_then(Value::as_bool) == Some(true))
-        .and_then(|r| r.get("uid")?.as_str().map(str::to_string))
 }
 
 /// The new ReplicaSet for the template: the template with the hash label added to its labels

@@ -16,7 +16,7 @@ pub mod node_lifecycle;
 pub mod pod_rank;
 pub mod replicaset;
 pub mod rollout;
-mod workload;
+pub(crate) mod workload;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;

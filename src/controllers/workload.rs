@@ -48,19 +48,28 @@ pub fn owner_reference(object: &StoredObject) -> OwnerReference {
     }
 }
 
-/// The controller reference in the object's own metadata, if any, as (kind, name).
-pub fn owner_of(object: &StoredObject) -> Option<(String, String)> {
+/// The controller reference (`controller: true`) in the object's own metadata, if any.
+fn controller_ref(object: &StoredObject) -> Option<&Value> {
     let refs = object
         .body
         .pointer("/metadata/ownerReferences")?
         .as_array()?;
-    let owner = refs
-        .iter()
-        .find(|r| r.get("controller").and_then(Value::as_bool) == Some(true))?;
+    refs.iter()
+        .find(|r| r.get("controller").and_then(Value::as_bool) == Some(true))
+}
+
+/// The object's controller, as (kind, name).
+pub fn owner_of(object: &StoredObject) -> Option<(String, String)> {
+    let owner = controller_ref(object)?;
     Some((
         owner.get("kind")?.as_str()?.to_string(),
         owner.get("name")?.as_str()?.to_string(),
     ))
+}
+
+/// The uid of the object's controller.
+pub fn controller_uid(object: &StoredObject) -> Option<&str> {
+    controller_ref(object)?.get("uid")?.as_str()
 }
 
 /// Writes `status` if it differs; says whether it did.

@@ -11,6 +11,7 @@ pub mod event;
 pub mod labels;
 pub mod meta;
 pub mod node;
+pub mod node_affinity;
 pub mod pod;
 pub mod quantity;
 pub mod resources;

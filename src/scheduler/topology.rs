@@ -83,11 +83,9 @@ impl<'a> Topology<'a> {
                     matches_node_affinity: super::plugins::node_affinity::required_matches(
                         info, node,
                     ),
-                    taints_tolerated: node
-                        .taints
-                        .iter()
-                        .filter(|t| t.effect != TaintEffect::PreferNoSchedule)
-                        .all(|t| info.spec.tolerations.iter().any(|tol| tol.tolerates(t))),
+                    taints_tolerated: info
+                        .spec
+                        .tolerates_taints(node, &[TaintEffect::NoSchedule, TaintEffect::NoExecute]),
                 }
             })
             .collect();

@@ -7,6 +7,7 @@ use serde_json::{json, Value};
 
 use super::{admission, Simulation};
 use crate::controllers::deployment::{bump_generation, POD_TEMPLATE_HASH};
+use crate::controllers::workload;
 use crate::engine::SimTime;
 use crate::model::labels::Selector;
 use crate::model::node::{Taint, TaintEffect};
@@ -242,22 +243,12 @@ fn delete_object(sim: &mut Simulation, key: &(String, String, String), now: SimT
         },
         Body::Change(Change::Deleted),
     );
-    let uid = object
-        .body
-        .pointer("/metadata/uid")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_string();
+    let uid = workload::uid(&object);
     let owned: Vec<(String, String, String)> = sim
         .state
         .objects
         .iter()
-        .filter(|(_, o)| {
-            o.body
-                .pointer("/metadata/ownerReferences/0/uid")
-                .and_then(Value::as_str)
-                == Some(uid.as_str())
-        })
+        .filter(|(_, o)| workload::controller_uid(o) == Some(uid.as_str()))
         .map(|(k, _)| k.clone())
         .collect();
     for child in owned {
@@ -445,12 +436,7 @@ fn revisions(sim: &Simulation, deployment: &Value, ns: &str) -> Vec<(i64, Value)
         .objects
         .iter()
         .filter(|((kind, n, _), o)| {
-            kind == "ReplicaSet"
-                && n == ns
-                && o.body
-                    .pointer("/metadata/ownerReferences/0/uid")
-                    .and_then(Value::as_str)
-                    == uid
+            kind == "ReplicaSet" && n == ns && workload::controller_uid(o) == uid
         })
         .filter_map(|(_, o)| {
             let revision = o

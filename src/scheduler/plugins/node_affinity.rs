@@ -3,7 +3,7 @@
 
 use k8s_openapi::api::core::v1 as core;
 
-use crate::model::Node;
+use crate::model::{node_affinity, Node};
 use crate::scheduler::framework::{
     default_normalize, FilterPlugin, NodeInfo, PodInfo, ScorePlugin, Status,
 };
@@ -13,13 +13,6 @@ pub struct NodeAffinity;
 
 fn node_affinity<'a>(pod: &PodInfo<'a>) -> Option<&'a core::NodeAffinity> {
     pod.spec.api.affinity.as_ref()?.node_affinity.as_ref()
-}
-
-/// The pod's required node affinity, if it has one.
-fn required<'a>(pod: &PodInfo<'a>) -> Option<&'a core::NodeSelector> {
-    node_affinity(pod)?
-        .required_during_scheduling_ignored_during_execution
-        .as_ref()
 }
 
 /// The pod's preferred node affinity terms (none when it has no node affinity).
@@ -32,61 +25,10 @@ fn preferred<'a>(pod: &PodInfo<'a>) -> &'a [core::PreferredSchedulingTerm] {
         .unwrap_or_default()
 }
 
-/// One `matchExpressions`/`matchFields` requirement against a value the node has (or not).
-// K8S: staging/src/k8s.io/component-helpers/scheduling/corev1/nodeaffinity (nodeSelectorRequirementsAsSelector)
-fn requirement_matches(r: &core::NodeSelectorRequirement, value: Option<&str>) -> bool {
-    let values = r.values.as_deref().unwrap_or_default();
-    let number = |s: &str| s.parse::<i64>().ok();
-    match r.operator.as_str() {
-        "In" => value.is_some_and(|v| values.iter().any(|x| x == v)),
-        "NotIn" => value.is_none_or(|v| !values.iter().any(|x| x == v)),
-        "Exists" => value.is_some(),
-        "DoesNotExist" => value.is_none(),
-        // Gt and Lt compare integers; a non-integer label or value never matches.
-        "Gt" | "Lt" => {
-            let (Some(v), [bound]) = (value.and_then(number), values) else {
-                return false;
-            };
-            let Some(bound) = number(bound) else {
-                return false;
-            };
-            if r.operator == "Gt" {
-                v > bound
-            } else {
-                v < bound
-            }
-        }
-        _ => false,
-    }
-}
-
-/// A term matches when all its expressions (on labels) and fields (`metadata.name`) match; a
-/// term with neither matches nothing.
-fn term_matches(term: &core::NodeSelectorTerm, node: &Node) -> bool {
-    let expressions = term.match_expressions.as_deref().unwrap_or_default();
-    let fields = term.match_fields.as_deref().unwrap_or_default();
-    if expressions.is_empty() && fields.is_empty() {
-        return false;
-    }
-    expressions
-        .iter()
-        .all(|r| requirement_matches(r, node.meta.labels.get(&r.key).map(String::as_str)))
-        && fields.iter().all(|r| {
-            let value = (r.key == "metadata.name").then_some(node.meta.name.as_str());
-            requirement_matches(r, value)
-        })
-}
-
 /// Whether the node satisfies the pod's nodeSelector and required node affinity (terms ORed).
 // K8S: pkg/scheduler/framework/plugins/nodeaffinity/node_affinity.go (Filter)
 pub fn required_matches(pod: &PodInfo<'_>, node: &Node) -> bool {
-    let selector_ok = pod
-        .spec
-        .node_selector
-        .iter()
-        .all(|(k, v)| node.meta.labels.get(k) == Some(v));
-    selector_ok
-        && required(pod).is_none_or(|r| r.node_selector_terms.iter().any(|t| term_matches(t, node)))
+    pod.spec.matches_node(node)
 }
 
 impl FilterPlugin for NodeAffinity {
@@ -107,7 +49,7 @@ impl FilterPlugin for NodeAffinity {
     /// Without a nodeSelector or required node affinity every node matches.
     // K8S: pkg/scheduler/framework/plugins/nodeaffinity/node_affinity.go (PreFilter: Skip)
     fn skips(&self, pod: &PodInfo<'_>) -> bool {
-        pod.spec.node_selector.is_empty() && required(pod).is_none()
+        pod.spec.node_selector.is_empty() && pod.spec.required_node_affinity().is_none()
     }
 }
 
@@ -120,7 +62,7 @@ impl ScorePlugin for NodeAffinity {
     fn score(&self, pod: &PodInfo<'_>, node: &Node, _info: &NodeInfo) -> i64 {
         preferred(pod)
             .iter()
-            .filter(|p| p.weight != 0 && term_matches(&p.preference, node))
+            .filter(|p| p.weight != 0 && node_affinity::term_matches(&p.preference, node))
             .map(|p| p.weight as i64)
             .sum()
     }
