@@ -690,7 +690,7 @@ fn edit_metadata(
                         } else {
                             &mut node.meta.annotations
                         });
-                        sim.nodes_changed(SimTime::ZERO.max(sim.now()));
+                        sim.nodes_changed(sim.now());
                         r
                     }
                 },
