@@ -81,7 +81,7 @@ fn get_shows_workload_columns() {
     ]));
     assert_eq!(
         ds,
-        "NAME        DESIRED   CURRENT   READY   UP-TO-DATE   AVAILABLE   NODE SELECTOR   AGE\nlog-agent   3         3         3       3            3           <none>          90s\n"
+        "NAME        DESIRED   CURRENT   READY   UP-TO-DATE   AVAILABLE   NODE SELECTOR   AGE\nlog-agent   3         3         2       0            2           <none>          90s\n"
     );
     let deploy = stdout(&kubesim(&[
         "get",
@@ -94,5 +94,18 @@ fn get_shows_workload_columns() {
     assert_eq!(
         deploy,
         "NAME   READY   UP-TO-DATE   AVAILABLE   AGE\nweb    3/4     2            3           3m\n"
+    );
+}
+
+#[test]
+fn rollout_status_reports_the_progress_deadline() {
+    let outputs = command_outputs("scenarios/workloads/rollout-deadline.yaml");
+    let status = outputs
+        .iter()
+        .find(|(c, _)| c.starts_with("rollout status"))
+        .unwrap();
+    assert_eq!(
+        status.1,
+        "error: deployment \"api\" exceeded its progress deadline"
     );
 }

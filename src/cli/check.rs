@@ -96,6 +96,8 @@ fn subject(e: &Expectation) -> String {
         Subject::Pod(name) => format!("pod {}/{name}", e.namespace),
         Subject::Deployment(name) => format!("deployment {}/{name}", e.namespace),
         Subject::Job(name) => format!("job {}/{name}", e.namespace),
+        Subject::DaemonSet(name) => format!("daemonset {}/{name}", e.namespace),
+        Subject::Node(name) => format!("node {name}"),
         Subject::Endpoints(name) => format!("endpoints {}/{name}", e.namespace),
         Subject::Events { reason, .. } => format!("events {reason}"),
     }
@@ -107,6 +109,18 @@ fn evaluate(sim: &Simulation, e: &Expectation) -> Result<(), Vec<String>> {
         Subject::Pod(name) => pod_checks(sim, e, name)?,
         Subject::Deployment(name) => deployment_checks(sim, e, name)?,
         Subject::Job(name) => job_checks(sim, e, name)?,
+        Subject::DaemonSet(name) => daemonset_checks(sim, e, name)?,
+        Subject::Node(name) => {
+            let node = sim.state.nodes().iter().find(|n| n.meta.name == *name);
+            match presence(node, e, "node")? {
+                None => Vec::new(),
+                Some(node) => vec![(
+                    "status",
+                    e.status.clone(),
+                    super::printers::get::node_status(node),
+                )],
+            }
+        }
         Subject::Endpoints(name) => {
             let key = (
                 "Endpoints".to_string(),
@@ -257,6 +271,35 @@ fn job_checks(sim: &Simulation, e: &Expectation, name: &str) -> Result<Checks, V
     ])
 }
 
+fn daemonset_checks(sim: &Simulation, e: &Expectation, name: &str) -> Result<Checks, Vec<String>> {
+    let key = (
+        "DaemonSet".to_string(),
+        e.namespace.clone(),
+        name.to_string(),
+    );
+    let Some(object) = presence(sim.state.objects.get(&key), e, "daemonset")? else {
+        return Ok(Vec::new());
+    };
+    let status = |field: &str| {
+        let value = object.body.pointer(&format!("/status/{field}"));
+        value
+            .and_then(serde_json::Value::as_i64)
+            .unwrap_or(0)
+            .to_string()
+    };
+    let want = |v: Option<i64>| v.map(|v| v.to_string());
+    Ok(vec![
+        ("desired", want(e.desired), status("desiredNumberScheduled")),
+        ("ready", e.ready.clone(), status("numberReady")),
+        (
+            "upToDate",
+            want(e.up_to_date),
+            status("updatedNumberScheduled"),
+        ),
+        ("available", want(e.available), status("numberAvailable")),
+    ])
+}
+
 fn deployment_checks(sim: &Simulation, e: &Expectation, name: &str) -> Result<Checks, Vec<String>> {
     let key = (
         "Deployment".to_string(),
@@ -295,6 +338,15 @@ fn deployment_checks(sim: &Simulation, e: &Expectation, name: &str) -> Result<Ch
         )
     };
     let (min_want, min_saw) = at_least(e.min_available, status("availableReplicas"));
+    let conditions = object
+        .body
+        .pointer("/status/conditions")
+        .and_then(|c| c.as_array());
+    let progressing = conditions
+        .and_then(|cs| cs.iter().find(|c| c["type"] == "Progressing"))
+        .and_then(|c| c["reason"].as_str())
+        .unwrap_or("<none>")
+        .to_string();
     let (max_want, max_saw) = at_most(e.max_replicas, status("replicas"));
     Ok(vec![
         (
@@ -314,6 +366,7 @@ fn deployment_checks(sim: &Simulation, e: &Expectation, name: &str) -> Result<Ch
         ),
         ("minAvailable", min_want, min_saw),
         ("maxReplicas", max_want, max_saw),
+        ("progressing", e.progressing.clone(), progressing),
     ])
 }
 

@@ -7,13 +7,21 @@ use std::collections::BTreeMap;
 
 use serde_json::{json, Value};
 
-use super::{workload, Controllers, Key, Request};
-use crate::engine::SimTime;
+use super::{names, workload, Controllers, Key, Request};
+use crate::engine::{SimDuration, SimTime};
+use crate::model::cluster::StoredObject;
 use crate::model::node::TaintEffect;
-use crate::model::{ClusterState, Event, EventType, ObjectRef};
+use crate::model::{ClusterState, Event, EventType, ObjectRef, PodPhase};
 
 /// The controller's name, the source of its events.
 pub const DAEMONSET_CONTROLLER: &str = "daemonset-controller";
+
+/// The label naming the template revision a daemon pod was made from.
+// K8S: staging/src/k8s.io/api/apps/v1/types.go (DefaultDaemonSetUniqueLabelKey)
+pub const REVISION_HASH: &str = "controller-revision-hash";
+/// The deprecated label carrying the DaemonSet's generation when the pod was made.
+// K8S: staging/src/k8s.io/api/apps/v1/types.go (DeprecatedTemplateGeneration)
+const TEMPLATE_GENERATION: &str = "pod-template-generation";
 
 /// The tolerations the controller adds to every daemon pod.
 // K8S: pkg/controller/daemon/util/daemonset_util.go (AddOrUpdateDaemonPodTolerations)
@@ -67,28 +75,50 @@ pub fn sync(
     };
     let eligible = nodes_where(&[TaintEffect::NoSchedule, TaintEffect::NoExecute]);
     let may_stay = nodes_where(&[TaintEffect::NoExecute]);
-    // Each node's active daemon pods, with whether each is ready.
-    let mut on_node: BTreeMap<String, Vec<(String, bool)>> = BTreeMap::new();
+    // K8S: pkg/controller/controller_utils.go (ComputeHash over the template as stored)
+    let hash = names::pod_template_hash(&object.body["spec"]["template"].to_string(), None);
+    let min_ready = object
+        .body
+        .pointer("/spec/minReadySeconds")
+        .and_then(Value::as_u64)
+        .map_or(SimDuration::ZERO, SimDuration::from_secs);
+    // Each node's daemon pods that are not finished, terminating ones included: a node
+    // whose old pod is still shutting down gets its new pod only once that one is gone.
+    // K8S: daemon_controller.go (getNodesToDaemonPods, podsShouldBeOnNode)
+    let mut on_node: BTreeMap<String, Vec<DaemonPod>> = BTreeMap::new();
+    let mut next_available: Option<SimTime> = None;
     for (_, pod) in state.pods_owned_by(&uid) {
-        let (active, ready) = workload::active_and_ready(pod);
-        if active {
-            let node = target_node(pod).unwrap_or_default();
-            on_node
-                .entry(node)
-                .or_default()
-                .push((pod.meta.name.clone(), ready));
+        if matches!(pod.status.phase, PodPhase::Succeeded | PodPhase::Failed) {
+            continue;
         }
+        let (available, next) = workload::available(std::iter::once(pod), min_ready, now);
+        if let Some(at) = next {
+            next_available = Some(next_available.map_or(at, |n| n.min(at)));
+        }
+        on_node
+            .entry(target_node(pod).unwrap_or_default())
+            .or_default()
+            .push(DaemonPod {
+                name: pod.meta.name.clone(),
+                ready: workload::active_and_ready(pod).1,
+                available: available == 1,
+                terminating: pod.meta.deletion.is_some(),
+                updated: pod.meta.labels.get(REVISION_HASH) == Some(&hash),
+            });
     }
-    // K8S: daemon_controller.go (updateDaemonSetStatus: counts over the nodes that should run it)
-    let ready = on_node
-        .iter()
-        .filter(|(node, _)| eligible.contains(node))
-        .filter(|(_, pods)| pods.first().is_some_and(|(_, ready)| *ready))
-        .count() as i64;
-    let labels: BTreeMap<String, String> = template
+    if let Some(at) = next_available {
+        c.timers.insert((at, key.clone()));
+    }
+    let mut labels: BTreeMap<String, String> = template
         .pointer("/metadata/labels")
         .and_then(|l| serde_json::from_value(l.clone()).ok())
         .unwrap_or_default();
+    // K8S: pkg/controller/daemon/util/daemonset_util.go (CreatePodTemplate)
+    labels.insert(REVISION_HASH.to_string(), hash.clone());
+    labels.insert(
+        TEMPLATE_GENERATION.to_string(),
+        workload::generation(&object).to_string(),
+    );
     let annotations: BTreeMap<String, String> = template
         .pointer("/metadata/annotations")
         .and_then(|a| serde_json::from_value(a.clone()).ok())
@@ -124,41 +154,143 @@ pub fn sync(
             out,
         );
     }
-    let mut misscheduled = 0;
+    let mut to_delete: Vec<&str> = Vec::new();
     for (node, pods) in &on_node {
-        misscheduled += i64::from(!eligible.contains(node));
         let keep = usize::from(may_stay.contains(node));
-        for (name, _) in pods.iter().skip(keep) {
-            record(
-                state,
-                key,
-                "SuccessfulDelete",
-                format!("Deleted pod: {name}"),
-                now,
-            );
-            out.push(Request::DeletePod {
-                namespace: key.1.clone(),
-                name: name.clone(),
-            });
+        let live = pods.iter().filter(|p| !p.terminating);
+        to_delete.extend(live.skip(keep).map(|p| p.name.as_str()));
+    }
+    if rolling_update(&object) {
+        let max_unavailable = max_unavailable(&object, eligible.len());
+        to_delete.extend(old_pods_to_delete(&on_node, &eligible, max_unavailable));
+    }
+    for name in to_delete {
+        record(
+            state,
+            key,
+            "SuccessfulDelete",
+            format!("Deleted pod: {name}"),
+            now,
+        );
+        out.push(Request::DeletePod {
+            namespace: key.1.clone(),
+            name: name.to_string(),
+        });
+    }
+    write_status(state, key, &on_node, &eligible);
+}
+
+/// One daemon pod, as the rolling update and the status see it.
+struct DaemonPod {
+    name: String,
+    ready: bool,
+    available: bool,
+    terminating: bool,
+    /// Made from the current template (its `controller-revision-hash` matches).
+    updated: bool,
+}
+
+/// Whether the DaemonSet replaces its pods itself when the template changes (the default), or
+/// leaves that to whoever deletes them (`OnDelete`).
+fn rolling_update(object: &StoredObject) -> bool {
+    object
+        .body
+        .pointer("/spec/updateStrategy/type")
+        .and_then(Value::as_str)
+        != Some("OnDelete")
+}
+
+/// `rollingUpdate.maxUnavailable` against the number of nodes that should run the pod: 1 by
+/// default, percentages rounded up, and never 0.
+// K8S: pkg/controller/daemon/util/daemonset_util.go (UnavailableCount), apps/v1 defaults
+// DEVIATION: maxSurge is not simulated: old pods are always deleted before new ones start.
+fn max_unavailable(object: &StoredObject, desired: usize) -> usize {
+    let value = object
+        .body
+        .pointer("/spec/updateStrategy/rollingUpdate/maxUnavailable");
+    let count = match value {
+        Some(Value::String(s)) => s
+            .strip_suffix('%')
+            .and_then(|p| p.parse::<usize>().ok())
+            .map_or(1, |p| (p * desired).div_ceil(100)),
+        Some(v) => v.as_u64().map_or(1, |n| n as usize),
+        None => 1,
+    };
+    count.max(1)
+}
+
+/// The old pods a rolling update deletes now: every unavailable old pod, and available ones
+/// while fewer than `max_unavailable` nodes lack an available current pod.
+// K8S: pkg/controller/daemon/update.go (rollingUpdate, the maxSurge = 0 branch)
+// DEVIATION: nodes are visited in name order; upstream walks a Go map in random order.
+fn old_pods_to_delete<'a>(
+    on_node: &'a BTreeMap<String, Vec<DaemonPod>>,
+    eligible: &[String],
+    max_unavailable: usize,
+) -> Vec<&'a str> {
+    let mut unavailable = 0;
+    let mut replace = Vec::new();
+    let mut candidates = Vec::new();
+    for node in eligible {
+        let pods = on_node.get(node).map_or(&[][..], Vec::as_slice);
+        let new = pods.iter().find(|p| p.updated && !p.terminating);
+        let old = pods.iter().find(|p| !p.updated && !p.terminating);
+        match (old, new) {
+            (None, None) | (Some(_), Some(_)) => unavailable += 1,
+            (None, Some(new)) => unavailable += usize::from(!new.available),
+            (Some(old), None) if !old.available => replace.push(old.name.as_str()),
+            (Some(_), None) if unavailable >= max_unavailable => {}
+            (Some(old), None) => candidates.push(old.name.as_str()),
         }
     }
-    let current = on_node.keys().filter(|n| eligible.contains(n)).count() as i64;
-    let generation = workload::generation(&object);
+    let room = max_unavailable
+        .saturating_sub(unavailable)
+        .min(candidates.len());
+    replace.extend(&candidates[..room]);
+    replace
+}
+
+/// The DaemonSet's status, counted over the nodes that should run its pod.
+// K8S: daemon_controller.go (updateDaemonSetStatus)
+fn write_status(
+    state: &mut ClusterState,
+    key: &Key,
+    on_node: &BTreeMap<String, Vec<DaemonPod>>,
+    eligible: &[String],
+) {
+    let mut current = 0;
+    let mut ready = 0;
+    let mut available = 0;
+    let mut updated = 0;
+    let mut misscheduled = 0;
+    for (node, pods) in on_node {
+        if !eligible.contains(node) {
+            misscheduled += 1;
+            continue;
+        }
+        current += 1;
+        let Some(first) = pods.iter().find(|p| !p.terminating).or(pods.first()) else {
+            continue;
+        };
+        ready += i64::from(first.ready);
+        available += i64::from(first.available);
+        updated += i64::from(pods.iter().any(|p| p.updated && !p.terminating));
+    }
+    let Some(object) = state.objects.get_mut(key) else {
+        return;
+    };
+    let desired = eligible.len() as i64;
     let mut status = workload::counts(&[
-        ("currentNumberScheduled", current),
-        ("numberReady", ready),
-        ("numberAvailable", ready),
-        ("updatedNumberScheduled", current),
-        ("numberMisscheduled", misscheduled),
-        ("observedGeneration", generation),
+        ("numberAvailable", available),
+        ("updatedNumberScheduled", updated),
+        ("numberUnavailable", desired - available),
+        ("observedGeneration", workload::generation(object)),
     ]);
-    status["desiredNumberScheduled"] = Value::from(eligible.len());
+    status["desiredNumberScheduled"] = Value::from(desired);
     status["currentNumberScheduled"] = Value::from(current);
     status["numberMisscheduled"] = Value::from(misscheduled);
     status["numberReady"] = Value::from(ready);
-    if let Some(object) = state.objects.get_mut(key) {
-        workload::set_status(object, status);
-    }
+    workload::set_status(object, status);
 }
 
 /// The node a daemon pod is bound to, or pinned to by its node affinity.

@@ -8,9 +8,9 @@ use serde_json::{json, Value};
 
 use super::rollout::{self, DeploymentSpec, IntOrPercent, Rs, Strategy};
 use super::{names, workload, Controllers, Key, Request, DEPLOYMENT_CONTROLLER};
-use crate::engine::SimTime;
+use crate::engine::{SimDuration, SimTime};
 use crate::model::cluster::StoredObject;
-use crate::model::time::rfc3339;
+use crate::model::time::{parse_rfc3339, rfc3339};
 use crate::model::{ClusterState, Event, EventType, ObjectRef};
 
 const REVISION: &str = "deployment.kubernetes.io/revision";
@@ -95,7 +95,7 @@ pub fn sync(
             );
         }
         out.push(Request::CreateObject(rs));
-        write_status(state, key, &d, &owned, None, Some(&name), now);
+        write_status(c, state, key, &d, &owned, None, Some(&name), now);
         return;
     };
     // K8S: pkg/controller/deployment/sync.go (getNewReplicaSet: the new ReplicaSet takes the
@@ -113,7 +113,7 @@ pub fn sync(
     }
     let owned = owned_replica_sets(state, &key.1, &uid);
     let new = owned.iter().find(|o| o.hash == hash);
-    write_status(state, key, &d, &owned, new, None, now);
+    write_status(c, state, key, &d, &owned, new, None, now);
 }
 
 /// One step of a rolling update: grow the new ReplicaSet within maxSurge, or else shrink the
@@ -341,7 +341,9 @@ fn new_replica_set(
 /// The Deployment's status: counts summed over its ReplicaSets, and the Available and
 /// Progressing conditions.
 // K8S: pkg/controller/deployment/sync.go (calculateStatus), progress.go (syncRolloutStatus)
+#[allow(clippy::too_many_arguments)]
 fn write_status(
+    c: &mut Controllers,
     state: &mut ClusterState,
     key: &Key,
     d: &DeploymentSpec,
@@ -382,42 +384,162 @@ fn write_status(
             )
         };
     let new_name = new.map(|n| n.rs.name.as_str()).or(created);
-    let complete = new.is_some_and(|n| {
-        n.rs.replicas == d.replicas
-            && n.current == d.replicas
-            && n.rs.available == d.replicas
-            && total == d.replicas
-    });
-    let (progressing_reason, progressing_message) = match (created, complete) {
-        (Some(name), _) => (rollout::NEW_RS_REASON, rollout::msg_new_rs_created(name)),
-        (None, true) => (
-            rollout::NEW_RS_AVAILABLE_REASON,
-            rollout::msg_rs_progressed(&key.2, new_name),
-        ),
-        (None, false) => (
-            rollout::RS_UPDATED_REASON,
-            rollout::msg_rs_progressing(&key.2, new_name),
-        ),
-    };
-    status["conditions"] = json!([
-        condition(
-            &old,
-            "Available",
-            available_status,
-            available_reason,
-            available_message.to_string(),
-            now
-        ),
-        condition(
+    let previous = old
+        .get("conditions")
+        .and_then(Value::as_array)
+        .and_then(|cs| cs.iter().find(|c| c["type"] == "Progressing"))
+        .cloned();
+    let counts = Progress::of(&status);
+    // K8S: pkg/controller/deployment/util/deployment_util.go (DeploymentComplete)
+    let complete = counts.updated == i64::from(d.replicas)
+        && counts.replicas == i64::from(d.replicas)
+        && counts.available == i64::from(d.replicas);
+    let progressing = match (created, previous) {
+        (Some(name), _) => Some(condition(
             &old,
             "Progressing",
             "True",
-            progressing_reason,
-            progressing_message,
-            now
-        ),
-    ]);
+            rollout::NEW_RS_REASON,
+            rollout::msg_new_rs_created(name),
+            now,
+        )),
+        (None, Some(current)) => {
+            // K8S: progress.go (syncRolloutStatus: a finished rollout keeps its condition)
+            let finished = counts.replicas == counts.updated
+                && current["reason"] == rollout::NEW_RS_AVAILABLE_REASON;
+            let deadline = progress_deadline(object).filter(|_| !finished);
+            let next = deadline.and_then(|deadline| {
+                let step = Step {
+                    counts,
+                    before: Progress::of(&old),
+                    complete,
+                    deadline,
+                };
+                step.condition(&key.2, &current, new_name, now)
+            });
+            let next = next.unwrap_or(current);
+            let stuck = next["reason"] == rollout::TIMED_OUT_REASON;
+            if let (Some(deadline), false, false) = (deadline, complete, stuck) {
+                // K8S: progress.go (requeueStuckDeployment: a second after the deadline)
+                let last_update = next["lastUpdateTime"].as_str().and_then(parse_rfc3339);
+                let at = last_update.unwrap_or(now) + deadline + SimDuration::from_secs(1);
+                c.timers.insert((at.max(now), key.clone()));
+            }
+            Some(next)
+        }
+        (None, None) => None,
+    };
+    let mut conditions = vec![condition(
+        &old,
+        "Available",
+        available_status,
+        available_reason,
+        available_message.to_string(),
+        now,
+    )];
+    conditions.extend(progressing);
+    status["conditions"] = json!(conditions);
     workload::set_status(object, status);
+}
+
+/// `spec.progressDeadlineSeconds`: 600 by default, none when set to the largest int32.
+// K8S: pkg/apis/apps/v1/defaults.go, deployment_util.go (HasProgressDeadline)
+fn progress_deadline(object: &StoredObject) -> Option<SimDuration> {
+    let seconds = object.body.pointer("/spec/progressDeadlineSeconds");
+    match seconds.and_then(Value::as_i64).unwrap_or(600) {
+        s if s == i64::from(i32::MAX) => None,
+        s => Some(SimDuration::from_secs(s.max(0) as u64)),
+    }
+}
+
+/// The status counts that tell whether a rollout moves.
+#[derive(Debug, Clone, Copy)]
+struct Progress {
+    replicas: i64,
+    updated: i64,
+    ready: i64,
+    available: i64,
+}
+
+impl Progress {
+    fn of(status: &Value) -> Progress {
+        let int = |field: &str| status.get(field).and_then(Value::as_i64).unwrap_or(0);
+        Progress {
+            replicas: int("replicas"),
+            updated: int("updatedReplicas"),
+            ready: int("readyReplicas"),
+            available: int("availableReplicas"),
+        }
+    }
+
+    /// Whether `self` moved on from `before`: more pods updated, ready or available, or fewer
+    /// old ones left.
+    // K8S: pkg/controller/deployment/util/deployment_util.go (DeploymentProgressing)
+    fn beyond(&self, before: &Progress) -> bool {
+        self.updated > before.updated
+            || self.replicas - self.updated < before.replicas - before.updated
+            || self.ready > before.ready
+            || self.available > before.available
+    }
+}
+
+/// One sync of a rollout that runs under a progress deadline.
+struct Step {
+    counts: Progress,
+    before: Progress,
+    complete: bool,
+    deadline: SimDuration,
+}
+
+impl Step {
+    /// The Progressing condition after this sync, when it changes: complete, moving (its
+    /// update time restarts the deadline), or stuck past the deadline.
+    // K8S: pkg/controller/deployment/progress.go (syncRolloutStatus), deployment_util.go
+    // (DeploymentTimedOut: last update + deadline strictly before now; SetDeploymentCondition:
+    // the same status and reason keep the condition, the same status its transition time)
+    fn condition(
+        &self,
+        deployment: &str,
+        current: &Value,
+        new_rs: Option<&str>,
+        now: SimTime,
+    ) -> Option<Value> {
+        let stamp = json!(rfc3339(now));
+        let make = |status: &str, reason: &str, message: String| {
+            let transition = if current["status"] == status {
+                current["lastTransitionTime"].clone()
+            } else {
+                stamp.clone()
+            };
+            json!({
+                "type": "Progressing",
+                "status": status,
+                "reason": reason,
+                "message": message,
+                "lastTransitionTime": transition,
+                "lastUpdateTime": stamp,
+            })
+        };
+        let unchanged = |reason: &str| current["reason"] == reason;
+        if self.complete {
+            let reason = rollout::NEW_RS_AVAILABLE_REASON;
+            return (!unchanged(reason)).then(|| {
+                make(
+                    "True",
+                    reason,
+                    rollout::msg_rs_progressed(deployment, new_rs),
+                )
+            });
+        }
+        if self.counts.beyond(&self.before) {
+            let message = rollout::msg_rs_progressing(deployment, new_rs);
+            return Some(make("True", rollout::RS_UPDATED_REASON, message));
+        }
+        let last_update = current["lastUpdateTime"].as_str().and_then(parse_rfc3339)?;
+        let reason = rollout::TIMED_OUT_REASON;
+        (last_update + self.deadline < now && !unchanged(reason))
+            .then(|| make("False", reason, rollout::msg_timed_out(deployment, new_rs)))
+    }
 }
 
 /// A Deployment condition; its transition time moves only when its status does, its update

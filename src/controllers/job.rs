@@ -114,20 +114,21 @@ pub fn sync(
         write(state, key, status);
         return;
     }
-    // DEVIATION: the backoff counts every failure of the Job, not only those since its last
-    // success (upstream's backoff record).
-    let last_failure = pods
-        .iter()
-        .filter(|p| p.status.phase == crate::model::PodPhase::Failed)
-        .filter_map(|p| finished_at(p))
-        .max();
-    let remaining = util::remaining_backoff_ms(
-        counts.failed,
-        last_failure.map(SimTime::as_millis),
-        now.as_millis(),
-        util::DEFAULT_POD_FAILURE_BACKOFF_MS,
-        util::MAX_POD_FAILURE_BACKOFF_MS,
+    // K8S: pkg/controller/job/backoff_utils.go (the backoff record: failures since the
+    // latest success, timed from the latest of them)
+    let finished_in = |phase| -> Vec<u64> {
+        let finished = pods.iter().filter(|p| p.status.phase == phase);
+        finished
+            .filter_map(|p| finished_at(p))
+            .map(SimTime::as_millis)
+            .collect()
+    };
+    let record = util::new_backoff_record(
+        util::BackoffRecord::default(),
+        &finished_in(crate::model::PodPhase::Succeeded),
+        &finished_in(crate::model::PodPhase::Failed),
     );
+    let remaining = record.remaining_ms(now.as_millis());
     let job_counts = JobCounts {
         parallelism,
         completions,

@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use super::pod_rank::{self, PodRank, RelatedPod};
 use super::{workload, Controllers, Key, Request, REPLICASET_CONTROLLER};
-use crate::engine::SimTime;
+use crate::engine::{SimDuration, SimTime};
 use crate::model::{ClusterState, Event, EventType, ObjectRef, PodSpec};
 
 /// At most this many pods are created or deleted in one sync.
@@ -78,14 +78,31 @@ pub fn sync(
             });
         }
     }
-    write_status(c, state, key, &uid);
+    write_status(c, state, key, &uid, now);
 }
 
 /// Writes `status` from the pod counts; a change wakes the owning Deployment.
 // K8S: pkg/controller/replicaset/replica_set_utils.go (calculateStatus)
-// DEVIATION: minReadySeconds is not waited for: a ready pod counts as available at once.
-fn write_status(c: &mut Controllers, state: &mut ClusterState, key: &Key, uid: &str) {
+fn write_status(c: &mut Controllers, state: &mut ClusterState, key: &Key, uid: &str, now: SimTime) {
     let counts = c.counts(uid);
+    let Some(object) = state.objects.get(key) else {
+        return;
+    };
+    let min_ready = object
+        .body
+        .pointer("/spec/minReadySeconds")
+        .and_then(Value::as_u64)
+        .unwrap_or(0);
+    let available = if min_ready == 0 {
+        counts.ready
+    } else {
+        let pods = state.pods_owned_by(uid).map(|(_, p)| p);
+        let (available, next) = workload::available(pods, SimDuration::from_secs(min_ready), now);
+        if let Some(at) = next {
+            c.timers.insert((at, key.clone()));
+        }
+        available
+    };
     let Some(object) = state.objects.get_mut(key) else {
         return;
     };
@@ -93,7 +110,7 @@ fn write_status(c: &mut Controllers, state: &mut ClusterState, key: &Key, uid: &
     let mut status = workload::counts(&[
         ("fullyLabeledReplicas", counts.active.into()),
         ("readyReplicas", counts.ready.into()),
-        ("availableReplicas", counts.ready.into()),
+        ("availableReplicas", available.into()),
         ("observedGeneration", generation),
     ]);
     status["replicas"] = Value::from(counts.active);

@@ -3,6 +3,7 @@
 
 use serde_json::{json, Value};
 
+use crate::engine::{SimDuration, SimTime};
 use crate::model::cluster::StoredObject;
 use crate::model::{OwnerReference, Pod, PodPhase};
 
@@ -17,6 +18,33 @@ pub fn active_and_ready(pod: &Pod) -> (bool, bool) {
             .condition("Ready")
             .is_some_and(|c| c.status == "True");
     (active, ready)
+}
+
+/// How many of `pods` are available at `now` (ready for longer than `min_ready`), and when
+/// the controller must look again for the first of the others that will be: upstream requeues
+/// a workload `minReadySeconds` + 1 s after one of its pods turns ready.
+// K8S: pkg/api/v1/pod/util.go (IsPodAvailable: the Ready transition time, whole seconds as the
+// API stores it, plus minReadySeconds, strictly before now), replica_set.go (updatePod)
+pub fn available<'a>(
+    pods: impl Iterator<Item = &'a Pod>,
+    min_ready: SimDuration,
+    now: SimTime,
+) -> (i32, Option<SimTime>) {
+    let mut available = 0;
+    let mut next: Option<SimTime> = None;
+    for pod in pods.filter(|p| active_and_ready(p).1) {
+        let Some(ready) = pod.status.condition("Ready") else {
+            continue;
+        };
+        let stored = SimTime::from_millis(ready.last_transition.as_millis() / 1000 * 1000);
+        if stored + min_ready < now {
+            available += 1;
+        } else {
+            let at = ready.last_transition + min_ready + SimDuration::from_secs(1);
+            next = Some(next.map_or(at, |n| n.min(at)));
+        }
+    }
+    (available, next)
 }
 
 /// The object's `metadata.uid`.

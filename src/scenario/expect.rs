@@ -18,6 +18,7 @@ pub(super) struct RawExpectation {
     pod: Option<String>,
     deployment: Option<String>,
     job: Option<String>,
+    daemonset: Option<String>,
     endpoints: Option<String>,
     event: Option<RawEvent>,
     phase: Option<String>,
@@ -35,6 +36,8 @@ pub(super) struct RawExpectation {
     completions: Option<String>,
     failed: Option<i64>,
     addresses: Option<String>,
+    desired: Option<i64>,
+    progressing: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -51,6 +54,9 @@ pub enum Subject {
     Pod(String),
     Deployment(String),
     Job(String),
+    DaemonSet(String),
+    /// A Node (`node:` given without a pod).
+    Node(String),
     /// A Service's Endpoints object.
     Endpoints(String),
     /// Events of this reason, optionally on one object (`deployment/web`) and with a message
@@ -98,6 +104,10 @@ pub struct Expectation {
     pub failed: Option<i64>,
     /// The `ENDPOINTS` column of `kubectl get endpoints` (ready addresses only).
     pub addresses: Option<String>,
+    /// DaemonSet `DESIRED` column.
+    pub desired: Option<i64>,
+    /// The reason of a Deployment's Progressing condition (`ProgressDeadlineExceeded`).
+    pub progressing: Option<String>,
 }
 
 /// Parses the entry at `path`.
@@ -142,6 +152,7 @@ pub(super) fn parse(
         (&e.pod, Subject::Pod as fn(String) -> Subject),
         (&e.deployment, Subject::Deployment),
         (&e.job, Subject::Job),
+        (&e.daemonset, Subject::DaemonSet),
         (&e.endpoints, Subject::Endpoints),
     ];
     let mut subjects: Vec<(String, Subject)> = named
@@ -151,6 +162,11 @@ pub(super) fn parse(
             Some((ns, make(n)))
         })
         .collect();
+    // `node:` is the subject only when nothing else is; beside `pod:` it is the pod's node.
+    let node_subject = subjects.is_empty() && e.event.is_none();
+    if let Some(node) = e.node.as_ref().filter(|_| node_subject) {
+        subjects.push((String::new(), Subject::Node(node.clone())));
+    }
     if let Some(ev) = &e.event {
         subjects.push((
             "default".to_string(),
@@ -167,7 +183,7 @@ pub(super) fn parse(
             1 => subjects.remove(0),
             _ => return Err(src.error(
                 path,
-                "each expect entry needs exactly one of `pod:`, `deployment:`, `job:`, `endpoints:` or `event:`",
+                "each expect entry needs exactly one of `pod:`, `deployment:`, `job:`, `daemonset:`, `endpoints:`, `event:` or `node:`",
             )),
         };
     Ok(Expectation {
@@ -180,7 +196,7 @@ pub(super) fn parse(
         status: e.status.clone(),
         ready: e.ready.clone(),
         restarts: e.restarts,
-        node: e.node.clone(),
+        node: e.node.clone().filter(|_| !node_subject),
         unschedulable: e.unschedulable.clone(),
         nominated: e.nominated.clone(),
         exists: e.exists,
@@ -191,5 +207,7 @@ pub(super) fn parse(
         completions: e.completions.clone(),
         failed: e.failed,
         addresses: e.addresses.clone(),
+        desired: e.desired,
+        progressing: e.progressing.clone(),
     })
 }

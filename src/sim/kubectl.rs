@@ -472,6 +472,12 @@ fn rollout_status(body: &Value, name: &str) -> String {
     if generation > int("/status/observedGeneration") {
         return "Waiting for deployment spec update to be observed...".to_string();
     }
+    // K8S: staging/src/k8s.io/kubectl/pkg/polymorphichelpers/rollout_status.go
+    let conditions = body.pointer("/status/conditions").and_then(Value::as_array);
+    let progressing = conditions.and_then(|cs| cs.iter().find(|c| c["type"] == "Progressing"));
+    if progressing.is_some_and(|c| c["reason"] == "ProgressDeadlineExceeded") {
+        return format!("error: deployment \"{name}\" exceeded its progress deadline");
+    }
     let replicas = body
         .pointer("/spec/replicas")
         .and_then(Value::as_i64)
