@@ -109,3 +109,48 @@ fn rollout_status_reports_the_progress_deadline() {
         "error: deployment \"api\" exceeded its progress deadline"
     );
 }
+
+#[test]
+fn endpoint_slices_list_every_pod_and_a_placeholder_for_an_empty_service() {
+    let slices = stdout(&kubesim(&[
+        "get",
+        "endpointslices",
+        "-f",
+        "scenarios/workloads/service-endpoints.yaml",
+        "--at",
+        "2m30s",
+    ]));
+    assert_eq!(
+        slices,
+        "NAME            ADDRESSTYPE   PORTS     ENDPOINTS                                      AGE\n\
+         other-dnlln     IPv4          <unset>   <unset>                                        30s\n\
+         web-alt-h4jq6   IPv4          80        10.244.1.2,10.244.1.3,10.244.2.2 + 1 more...   30s\n\
+         web-nblvd       IPv4          80        10.244.1.2,10.244.1.3,10.244.2.2 + 1 more...   2m30s\n"
+    );
+    let yaml = stdout(&kubesim(&[
+        "get",
+        "endpointslice",
+        "web-nblvd",
+        "-f",
+        "scenarios/workloads/service-endpoints.yaml",
+        "--at",
+        "1m30s",
+        "-o",
+        "json",
+    ]));
+    let slice: serde_json::Value = serde_json::from_str(&yaml).unwrap();
+    let unready = slice["endpoints"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["targetRef"]["name"] == "web-76bcdc67c6-x5kq9")
+        .unwrap();
+    assert_eq!(
+        unready["conditions"],
+        serde_json::json!({"ready": false, "serving": false, "terminating": false})
+    );
+    assert_eq!(
+        slice["metadata"]["labels"]["kubernetes.io/service-name"],
+        "web"
+    );
+}

@@ -401,10 +401,11 @@ fn get(
         "daemonsets" | "daemonset" | "ds" => "DaemonSet",
         "services" | "service" | "svc" => "Service",
         "endpoints" | "ep" => "Endpoints",
+        "endpointslices" | "endpointslice" | "endpointslices.discovery.k8s.io" => "EndpointSlice",
         "all" => "all",
         other => {
             return Err(CliError::Usage(format!(
-                "the server doesn't have a resource type \"{other}\" (kubesim get knows: pods, nodes, events, deployments, replicasets, jobs, daemonsets, services, endpoints, all)"
+                "the server doesn't have a resource type \"{other}\" (kubesim get knows: pods, nodes, events, deployments, replicasets, jobs, daemonsets, services, endpoints, endpointslices, all)"
             )))
         }
     };

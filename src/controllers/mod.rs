@@ -88,8 +88,10 @@ pub struct Controllers {
     templates: BTreeMap<String, (serde_json::Value, Arc<PodSpec>)>,
     /// Workloads to sync again at an instant (a Job's backoff or deadline).
     timers: BTreeSet<(SimTime, Key)>,
-    /// Every Service, for the endpoints controller to look again when pods change.
-    services: BTreeSet<Key>,
+    /// The Services, their selectors and pods, for the endpoints controllers.
+    services: endpoints::Services,
+    /// Names for EndpointSlices.
+    slice_rng: StreamRng,
     /// Nodes whose kubelet stopped reporting.
     nodes: node_lifecycle::NodeLifecycle,
     /// By Job uid: when it started, to the millisecond (its `status.startTime` has seconds).
@@ -114,15 +116,16 @@ impl Controllers {
             timers: BTreeSet::new(),
             job_starts: BTreeMap::new(),
             nodes: Default::default(),
-            services: BTreeSet::new(),
+            services: Default::default(),
+            slice_rng: endpoints::slice_names(streams),
         }
     }
 
     /// A workload was created or changed (applied, scaled, edited): sync it.
     pub fn observe_object(&mut self, kind: &str, namespace: &str, name: &str) {
         if kind == "Service" {
-            self.services
-                .insert((kind.to_string(), namespace.to_string(), name.to_string()));
+            let key = (kind.to_string(), namespace.to_string(), name.to_string());
+            self.services.observe(&key);
         }
         if matches!(
             kind,
@@ -145,11 +148,8 @@ impl Controllers {
     /// A pod appeared (`before` none), changed or went away (`after` none): its owner's counts
     /// move and the owner gets a sync.
     pub fn observe_pod(&mut self, before: Option<&Pod>, after: Option<&Pod>) {
-        // The Services of the pod's namespace may list it (or stop listing it).
-        if let Some(ns) = after.or(before).map(|p| p.meta.namespace.as_str()) {
-            let services = self.services.iter().filter(|(_, n, _)| n == ns);
-            self.dirty.extend(services.cloned());
-        }
+        // The Services that select the pod, or did, list it (or stop listing it).
+        self.dirty.extend(self.services.observe_pod(before, after));
         let Some(owner) = after.or(before).and_then(|p| p.meta.owner.as_ref()) else {
             return;
         };

@@ -392,6 +392,11 @@ pub fn stored(
                 crate::controllers::endpoints::column(&object.body),
                 a,
             ],
+            "EndpointSlice" => {
+                let (ports, endpoints) = crate::controllers::endpoints::slice_columns(&object.body);
+                let address_type = object.body["addressType"].as_str().unwrap_or_default();
+                vec![name.clone(), address_type.to_string(), ports, endpoints, a]
+            }
             _ => vec![name.clone(), a],
         };
         rows.push((ns.clone(), cells, labels_text(&labels)));
@@ -403,6 +408,7 @@ pub fn stored(
         "Deployment" => &["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"],
         "ReplicaSet" => &["NAME", "DESIRED", "CURRENT", "READY", "AGE"],
         "Endpoints" => &["NAME", "ENDPOINTS", "AGE"],
+        "EndpointSlice" => &["NAME", "ADDRESSTYPE", "PORTS", "ENDPOINTS", "AGE"],
         "DaemonSet" => &[
             "NAME",
             "DESIRED",
