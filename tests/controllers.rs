@@ -154,3 +154,34 @@ fn endpoint_slices_list_every_pod_and_a_placeholder_for_an_empty_service() {
         "web"
     );
 }
+
+#[test]
+fn indexed_job_pods_carry_their_index_and_the_job_lists_completed_indexes() {
+    let get = |kind: &str, name: &str, at: &str| -> serde_json::Value {
+        let out = stdout(&kubesim(&[
+            "get",
+            kind,
+            name,
+            "-f",
+            "scenarios/workloads/indexed-job.yaml",
+            "--at",
+            at,
+            "-o",
+            "json",
+        ]));
+        serde_json::from_str(&out).unwrap()
+    };
+    let pod = get("pod", "render-3-b86qc", "13s");
+    let index = "batch.kubernetes.io/job-completion-index";
+    assert_eq!(pod["metadata"]["annotations"][index], "3");
+    assert_eq!(pod["metadata"]["labels"][index], "3");
+    assert_eq!(pod["spec"]["hostname"], "render-3");
+    assert_eq!(
+        pod["spec"]["containers"][0]["env"][0],
+        serde_json::json!({"name": "JOB_COMPLETION_INDEX", "valueFrom": {"fieldRef": {
+            "fieldPath": "metadata.annotations['batch.kubernetes.io/job-completion-index']"}}})
+    );
+    let job = get("job", "render", "30s");
+    assert_eq!(job["status"]["completedIndexes"], "0-1,3");
+    assert_eq!(job["status"]["succeeded"], 3);
+}

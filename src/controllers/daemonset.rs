@@ -146,7 +146,7 @@ pub fn sync(
         };
         c.create_pod(
             state,
-            ("DaemonSet", &object),
+            ("DaemonSet", &object, None),
             (labels.clone(), annotations.clone()),
             std::sync::Arc::new(spec),
             DAEMONSET_CONTROLLER,

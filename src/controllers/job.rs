@@ -7,6 +7,7 @@
 use k8s_openapi::api::batch::v1::Job;
 use serde_json::{json, Value};
 
+use super::indexed_job;
 use super::job_util::{self as util, JobCounts, ManageAction};
 use super::{workload, Controllers, Key, Request, JOB_CONTROLLER};
 use crate::engine::{SimDuration, SimTime};
@@ -61,13 +62,24 @@ pub fn sync(
     let deadline = spec.active_deadline_seconds;
     let past_deadline =
         util::past_active_deadline(deadline, Some(start_at), now.as_millis(), false);
+    let indexed = spec.completion_mode.as_deref() == Some("Indexed");
+    let indexes = completions
+        .filter(|_| indexed)
+        .map(|n| (n, indexed_job::indexes(pods.iter().copied(), n)));
+    // An Indexed Job counts each index once, however many of its pods succeeded.
+    let succeeded = indexes
+        .as_ref()
+        .map_or(counts.succeeded, |(_, (done, _))| done.len() as i32);
     let mut status = workload::counts(&[
         ("active", counts.active.into()),
         ("ready", counts.ready.into()),
-        ("succeeded", counts.succeeded.into()),
+        ("succeeded", succeeded.into()),
         ("failed", counts.failed.into()),
     ]);
     status["startTime"] = json!(start);
+    if let Some((_, (done, _))) = indexes.as_ref().filter(|(_, (done, _))| !done.is_empty()) {
+        status["completedIndexes"] = json!(indexed_job::completed_text(done));
+    }
     if let Some((reason, message)) =
         util::job_failure(counts.failed, backoff_limit, restarts, past_deadline)
     {
@@ -91,7 +103,7 @@ pub fn sync(
         write(state, key, status);
         return;
     }
-    if util::job_complete(completions, counts.succeeded, counts.active) {
+    if util::job_complete(completions, succeeded, counts.active) {
         let (reason, message) = (
             util::REASON_COMPLETIONS_REACHED,
             util::MSG_COMPLETIONS_REACHED,
@@ -133,13 +145,24 @@ pub fn sync(
         parallelism,
         completions,
         active: counts.active,
-        succeeded: counts.succeeded,
+        succeeded,
         terminating: 0,
         only_replace_failed: false,
         suspended: spec.suspend.unwrap_or(false),
     };
     match util::manage_job(&job_counts, remaining) {
-        ManageAction::Create(n) => create(c, state, key, &object, n, now, out),
+        ManageAction::Create(n) => {
+            let slots: Vec<Option<i32>> = match &indexes {
+                Some((completions, (done, running))) => {
+                    indexed_job::first_pending(done, running, *completions, n as usize)
+                        .into_iter()
+                        .map(Some)
+                        .collect()
+                }
+                None => vec![None; n as usize],
+            };
+            create(c, state, key, &object, &slots, now, out)
+        }
         ManageAction::Delete(n) => {
             let active = pods.iter().filter(|p| workload::active_and_ready(p).0);
             for pod in active.rev().take(n as usize) {
@@ -161,15 +184,17 @@ pub fn sync(
     write(state, key, status);
 }
 
-/// Creates `n` pods from the template, named `<job>-<5 characters>` and labelled with the Job.
+/// Creates a pod from the template for each slot, labelled with the Job: named
+/// `<job>-<5 characters>`, or for a completion index `<job>-<index>-<5 characters>`.
 // K8S: pkg/controller/job/job_controller.go (manageJob), pkg/registry/batch/job/strategy.go
-// (the controller-uid and job-name labels the API server adds to the template)
+// (the controller-uid and job-name labels the API server adds to the template),
+// indexed_job_utils.go (addCompletionIndexAnnotation, addCompletionIndexLabel)
 fn create(
     c: &mut Controllers,
     state: &mut ClusterState,
     key: &Key,
     object: &crate::model::cluster::StoredObject,
-    n: i32,
+    slots: &[Option<i32>],
     now: SimTime,
     out: &mut Vec<Request>,
 ) {
@@ -196,12 +221,23 @@ fn create(
         .pointer("/metadata/annotations")
         .and_then(|a| serde_json::from_value(a.clone()).ok())
         .unwrap_or_default();
-    for _ in 0..n {
+    for slot in slots {
+        let (mut labels, mut annotations) = (labels.clone(), annotations.clone());
+        let (prefix, spec) = match *slot {
+            Some(index) => {
+                labels.insert(indexed_job::INDEX_ANNOTATION.into(), index.to_string());
+                annotations.insert(indexed_job::INDEX_ANNOTATION.into(), index.to_string());
+                let prefix = util::pod_generate_name_with_index(&key.2, index);
+                let spec = indexed_job::spec_for_index(&spec, &key.2, index);
+                (Some(prefix), std::sync::Arc::new(spec))
+            }
+            None => (None, std::sync::Arc::clone(&spec)),
+        };
         c.create_pod(
             state,
-            ("Job", object),
-            (labels.clone(), annotations.clone()),
-            std::sync::Arc::clone(&spec),
+            ("Job", object, prefix),
+            (labels, annotations),
+            spec,
             JOB_CONTROLLER,
             now,
             out,

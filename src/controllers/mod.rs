@@ -9,6 +9,7 @@
 pub mod daemonset;
 pub mod deployment;
 pub mod endpoints;
+pub mod indexed_job;
 pub mod job;
 pub mod job_util;
 pub mod names;
@@ -209,22 +210,22 @@ impl Controllers {
         out
     }
 
-    /// Asks for a pod of `owner` named `<owner>-<5 random characters>` (unique among the pods
-    /// and those asked for in this sync) and records `SuccessfulCreate` on the owner, as every
-    /// workload controller does.
+    /// Asks for a pod of `owner` named `<prefix><5 random characters>` (unique among the pods
+    /// and those asked for in this sync; the prefix is `<owner>-` unless given) and records
+    /// `SuccessfulCreate` on the owner, as every workload controller does.
     // K8S: pkg/controller/controller_utils.go (CreatePods: generateName, SuccessfulCreate)
     #[allow(clippy::too_many_arguments)]
     fn create_pod(
         &mut self,
         state: &mut crate::model::ClusterState,
-        (kind, owner): (&'static str, &StoredObject),
+        (kind, owner, prefix): (&'static str, &StoredObject, Option<String>),
         (labels, annotations): (BTreeMap<String, String>, BTreeMap<String, String>),
         spec: Arc<PodSpec>,
         source: &'static str,
         now: SimTime,
         out: &mut Vec<Request>,
     ) {
-        let prefix = names::pods_generate_name_prefix(&owner.name);
+        let prefix = prefix.unwrap_or_else(|| names::pods_generate_name_prefix(&owner.name));
         let asked = |name: &str| {
             out.iter()
                 .any(|r| matches!(r, Request::CreatePod { meta, .. } if meta.name == name))

@@ -52,7 +52,7 @@ pub fn sync(
         for _ in 0..(-diff).min(BURST_REPLICAS) {
             c.create_pod(
                 state,
-                ("ReplicaSet", &object),
+                ("ReplicaSet", &object, None),
                 meta.clone(),
                 Arc::clone(&spec),
                 REPLICASET_CONTROLLER,

@@ -256,6 +256,7 @@ macro_rules! stored_kinds {
             KindSpec { kind: "Pod", api_version: "v1", decode: decode_pod },
             KindSpec { kind: "Node", api_version: "v1", decode: decode_node },
             KindSpec { kind: "Namespace", api_version: "v1", decode: decode_namespace },
+            KindSpec { kind: "Job", api_version: "batch/v1", decode: decode_job },
             $(KindSpec { kind: $kind, api_version: $version, decode: |v, s| stored::<$ty>($kind, v, s) },)*
         ]
     };
@@ -268,7 +269,6 @@ const KINDS: &[KindSpec] = stored_kinds! {
     "ReplicaSet", "apps/v1", k8s_openapi::api::apps::v1::ReplicaSet;
     "DaemonSet", "apps/v1", k8s_openapi::api::apps::v1::DaemonSet;
     "StatefulSet", "apps/v1", k8s_openapi::api::apps::v1::StatefulSet;
-    "Job", "batch/v1", k8s_openapi::api::batch::v1::Job;
     "CronJob", "batch/v1", k8s_openapi::api::batch::v1::CronJob;
     "Service", "v1", core::Service;
     "ConfigMap", "v1", core::ConfigMap;
@@ -305,6 +305,26 @@ fn decode_pod(value: &Value, src: Source<'_>) -> Result<Object, InputError> {
     })))
 }
 
+/// A Job, with the validation rule its completion mode adds.
+// K8S: pkg/apis/batch/validation/validation.go (validateJobSpec)
+fn decode_job(value: &Value, src: Source<'_>) -> Result<Object, InputError> {
+    let object = stored::<k8s_openapi::api::batch::v1::Job>("Job", value, src)?;
+    let spec = &value["spec"];
+    if spec["completionMode"] == "Indexed" && spec["completions"].is_null() {
+        let name = value["metadata"]["name"].as_str().unwrap_or_default();
+        return Err(src
+            .error(
+                &[PathSeg::key("spec"), PathSeg::key("completionMode")],
+                format!("Job.batch \"{name}\" is invalid: spec.completions: Required value: when completion mode is Indexed"),
+            )
+            .with_hint(Some(
+                "an Indexed Job needs `completions:` (one pod succeeds per index 0..completions-1)"
+                    .to_string(),
+            )));
+    }
+    Ok(object)
+}
+
 fn decode_node(value: &Value, src: Source<'_>) -> Result<Object, InputError> {
     let node: core::Node = decode::strict(value, "Node", src)?;
     if node.metadata.name.is_none() {
@@ -329,6 +349,17 @@ mod tests {
 
     fn err(text: &str) -> String {
         load_str(text, "pod.yaml").unwrap_err().to_string()
+    }
+
+    #[test]
+    fn an_indexed_job_needs_completions() {
+        let text = "apiVersion: batch/v1\nkind: Job\nmetadata: {name: j}\nspec:\n  completionMode: Indexed\n  \
+                    template: {spec: {restartPolicy: Never, containers: [{name: c, image: busybox}]}}\n";
+        assert_eq!(
+            err(text),
+            "pod.yaml:5:3: Job.batch \"j\" is invalid: spec.completions: Required value: when completion mode is Indexed\n  \
+             hint: an Indexed Job needs `completions:` (one pod succeeds per index 0..completions-1)"
+        );
     }
 
     #[test]
