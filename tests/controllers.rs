@@ -185,3 +185,23 @@ fn indexed_job_pods_carry_their_index_and_the_job_lists_completed_indexes() {
     assert_eq!(job["status"]["completedIndexes"], "0-1,3");
     assert_eq!(job["status"]["succeeded"], 3);
 }
+
+#[test]
+fn get_takes_several_kinds_joined_by_commas() {
+    let out = stdout(&kubesim(&[
+        "get",
+        "deploy,svc",
+        "-f",
+        "scenarios/workloads/service-endpoints.yaml",
+        "--at",
+        "30s",
+    ]));
+    assert_eq!(
+        out,
+        "NAME                  READY   UP-TO-DATE   AVAILABLE   AGE\n\
+         deployment.apps/web   4/4     4            4           30s\n\
+         \n\
+         NAME          TYPE        CLUSTER-IP   EXTERNAL-IP   PORT(S)   AGE\n\
+         service/web   ClusterIP   10.96.0.10   <none>        80/TCP    30s\n"
+    );
+}

@@ -305,6 +305,45 @@ fn load(path: Option<&Path>) -> Result<Scenario, CliError> {
 }
 
 /// Parses a `--at`/`--until` value against the scenario's span.
+/// The objects of `kind` that `get -o json|yaml|name` prints, with their `-o name` names.
+fn objects_of(
+    sim: &Simulation,
+    kind: &str,
+    opts: &GetOptions<'_>,
+    items: &mut Vec<serde_json::Value>,
+    names: &mut Vec<String>,
+) {
+    match kind {
+        "Pod" => {
+            for (_, pod) in sim.state.pods_by_name() {
+                if opts.wants(&pod.meta.namespace, &pod.meta.name, &pod.meta.labels) {
+                    items.push(crate::manifest::render::pod(pod));
+                    names.push(format!("pod/{}", pod.meta.name));
+                }
+            }
+        }
+        "Node" => {
+            for node in sim.state.nodes() {
+                if opts.name.is_none_or(|n| n == node.meta.name)
+                    && opts.selector.matches(&node.meta.labels)
+                {
+                    items.push(crate::manifest::render::node(node));
+                    names.push(format!("node/{}", node.meta.name));
+                }
+            }
+        }
+        _ => {
+            for ((k, ns, name), object) in &sim.state.objects {
+                if k == kind && opts.wants(ns, name, &object.labels()) {
+                    items.push(crate::manifest::render::stored(object));
+                    let resource = crate::model::meta::resource_name(k, &object.api_version);
+                    names.push(format!("{resource}/{name}"));
+                }
+            }
+        }
+    }
+}
+
 fn instant(text: &str, flag: &str, scenario: &Scenario) -> Result<SimTime, CliError> {
     let nanos = GoDuration::parse(text)
         .map_err(|e| CliError::Usage(format!("invalid {flag} \"{text}\": {e}")))?
@@ -375,23 +414,19 @@ fn run(
     Ok(0)
 }
 
-/// The kinds `kubectl get all` lists after pods, in its order, with their `-o name` prefixes.
-const ALL_STORED_KINDS: [(&str, &str); 5] = [
-    ("Service", "service/"),
-    ("DaemonSet", "daemonset.apps/"),
-    ("Deployment", "deployment.apps/"),
-    ("ReplicaSet", "replicaset.apps/"),
-    ("Job", "job.batch/"),
+/// The kinds `kubectl get all` lists, in its order.
+const ALL_KINDS: [&str; 6] = [
+    "Pod",
+    "Service",
+    "DaemonSet",
+    "Deployment",
+    "ReplicaSet",
+    "Job",
 ];
 
-fn get(
-    sim: &Simulation,
-    resource: &str,
-    output: Option<Output>,
-    opts: &GetOptions<'_>,
-) -> Result<String, CliError> {
-    let now = sim.now();
-    let kind = match resource {
+/// The kind a resource name given to `get` means (`po`, `deploy`, `endpointslices`...).
+fn kind_of(resource: &str) -> Result<&'static str, CliError> {
+    Ok(match resource {
         "pods" | "pod" | "po" => "Pod",
         "nodes" | "node" | "no" => "Node",
         "events" | "event" | "ev" => "Event",
@@ -402,53 +437,59 @@ fn get(
         "services" | "service" | "svc" => "Service",
         "endpoints" | "ep" => "Endpoints",
         "endpointslices" | "endpointslice" | "endpointslices.discovery.k8s.io" => "EndpointSlice",
-        "all" => "all",
         other => {
             return Err(CliError::Usage(format!(
-                "the server doesn't have a resource type \"{other}\" (kubesim get knows: pods, nodes, events, deployments, replicasets, jobs, daemonsets, services, endpoints, endpointslices, all)"
+                "the server doesn't have a resource type \"{other}\" (kubesim get knows: pods, nodes, events, deployments, replicasets, jobs, daemonsets, services, endpoints, endpointslices, all; several joined by commas)"
             )))
         }
+    })
+}
+
+/// `-o name` and multi-kind tables name objects `<resource>/<name>`: `pod/web`,
+/// `deployment.apps/web`.
+fn resource_prefix(kind: &str) -> String {
+    let api_version = match kind {
+        "Deployment" | "ReplicaSet" | "DaemonSet" => "apps/v1",
+        "Job" => "batch/v1",
+        "EndpointSlice" => "discovery.k8s.io/v1",
+        _ => "v1",
     };
+    format!("{}/", crate::model::meta::resource_name(kind, api_version))
+}
+
+/// `kubesim get`: one kind, `all`, or several joined by commas (`pods,svc`), as kubectl prints
+/// them: a table per kind with `<resource>/<name>` names when there are several, or one list.
+fn get(
+    sim: &Simulation,
+    resource: &str,
+    output: Option<Output>,
+    opts: &GetOptions<'_>,
+) -> Result<String, CliError> {
+    let mut kinds = Vec::new();
+    for part in resource.split(',') {
+        match part {
+            "all" => kinds.extend(ALL_KINDS),
+            one => kinds.push(kind_of(one)?),
+        }
+    }
+    kinds.dedup();
+    if opts.name.is_some() && kinds.len() > 1 {
+        return Err(CliError::Usage(
+            "error: you must specify only one resource type with a name".to_string(),
+        ));
+    }
+    let several = kinds.len() > 1;
     if matches!(output, Some(Output::Json | Output::Yaml | Output::Name)) {
-        let mut items = Vec::new();
-        let mut names = Vec::new();
-        if kind == "Event" {
+        if kinds.contains(&"Event") {
             return Err(CliError::Usage(
                 "-o json|yaml|name is not supported for events yet; use the table or the trace"
                     .to_string(),
             ));
         }
-        if matches!(kind, "Pod" | "all") {
-            for (_, pod) in sim.state.pods_by_name() {
-                if opts.wants(&pod.meta.namespace, &pod.meta.name, &pod.meta.labels) {
-                    items.push(crate::manifest::render::pod(pod));
-                    names.push(format!("pod/{}", pod.meta.name));
-                }
-            }
-        }
-        if kind == "Node" {
-            for node in sim.state.nodes() {
-                if opts.name.is_none_or(|n| n == node.meta.name)
-                    && opts.selector.matches(&node.meta.labels)
-                {
-                    items.push(crate::manifest::render::node(node));
-                    names.push(format!("node/{}", node.meta.name));
-                }
-            }
-        }
-        let stored_kinds: Vec<&str> = match kind {
-            "all" => ALL_STORED_KINDS.iter().map(|(k, _)| *k).collect(),
-            "Pod" | "Node" => Vec::new(),
-            _ => vec![kind],
-        };
-        for stored_kind in stored_kinds {
-            for ((k, ns, name), object) in &sim.state.objects {
-                if k == stored_kind && opts.wants(ns, name, &object.labels()) {
-                    items.push(crate::manifest::render::stored(object));
-                    let resource = crate::model::meta::resource_name(k, &object.api_version);
-                    names.push(format!("{resource}/{name}"));
-                }
-            }
+        let mut items = Vec::new();
+        let mut names = Vec::new();
+        for &kind in &kinds {
+            objects_of(sim, kind, opts, &mut items, &mut names);
         }
         let value = if opts.name.is_some() && items.len() == 1 {
             items.remove(0)
@@ -464,27 +505,24 @@ fn get(
             _ => names.iter().map(|n| format!("{n}\n")).collect(),
         });
     }
-    let table = match kind {
-        "Pod" => printers::get::pods(&sim.state, now, opts),
-        "Node" => printers::get::nodes(&sim.state, now, opts),
-        "Event" => printers::get::events(&sim.state, now, opts),
-        "all" => {
-            let prefixed = |name_prefix| GetOptions {
-                name_prefix,
-                ..opts.clone()
-            };
-            let stored = ALL_STORED_KINDS.iter().map(|(kind, resource)| {
-                printers::get::stored(&sim.state, kind, now, &prefixed(resource))
-            });
-            let parts: Vec<String> =
-                std::iter::once(printers::get::pods(&sim.state, now, &prefixed("pod/")))
-                    .chain(stored)
-                    .flatten()
-                    .collect();
-            (!parts.is_empty()).then(|| parts.join("\n"))
-        }
-        stored => printers::get::stored(&sim.state, stored, now, opts),
-    };
+    let now = sim.now();
+    let mut tables = Vec::new();
+    for &kind in &kinds {
+        let prefix = resource_prefix(kind);
+        let opts = GetOptions {
+            name_prefix: if several { &prefix } else { "" },
+            ..opts.clone()
+        };
+        let table = match kind {
+            "Pod" => printers::get::pods(&sim.state, now, &opts),
+            "Node" => printers::get::nodes(&sim.state, now, &opts),
+            "Event" => printers::get::events(&sim.state, now, &opts),
+            stored => printers::get::stored(&sim.state, stored, now, &opts),
+        };
+        tables.extend(table);
+    }
+    let table = (!tables.is_empty()).then(|| tables.join("\n"));
+    let kind = if several { "all" } else { kinds[0] };
     Ok(match table {
         Some(t) => t,
         None => match (opts.name, kind) {
