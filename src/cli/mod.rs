@@ -304,7 +304,6 @@ fn load(path: Option<&Path>) -> Result<Scenario, CliError> {
     })
 }
 
-/// Parses a `--at`/`--until` value against the scenario's span.
 /// The objects of `kind` that `get -o json|yaml|name` prints, with their `-o name` names.
 fn objects_of(
     sim: &Simulation,
@@ -344,6 +343,7 @@ fn objects_of(
     }
 }
 
+/// Parses a `--at`/`--until` value against the scenario's span.
 fn instant(text: &str, flag: &str, scenario: &Scenario) -> Result<SimTime, CliError> {
     let nanos = GoDuration::parse(text)
         .map_err(|e| CliError::Usage(format!("invalid {flag} \"{text}\": {e}")))?
