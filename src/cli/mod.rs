@@ -5,6 +5,7 @@
 
 mod check;
 pub mod printers;
+mod watch;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -109,6 +110,39 @@ enum Command {
         at: AtArgs,
         #[arg(short, long)]
         namespace: Option<String>,
+    },
+    /// Watch objects change as simulated time runs, like `watch kubectl get pods`: redrawn in
+    /// place on a terminal (space pauses, n steps, +/- change the speed, q quits), as
+    /// `kubectl get -w` lines otherwise.
+    #[command(
+        after_help = "Examples:\n  kubesim watch pods -f scenarios/seeds/liveness-exam.yaml\n  kubesim watch deploy,pods -f scenarios/workloads/deployment-rollout.yaml --speed 10 --from 3m\n  kubesim watch pods -f scenario.yaml --speed 0 | less     # as fast as it can"
+    )]
+    Watch {
+        /// What to watch, as `get` takes it: pods, nodes, deploy, jobs, deploy,pods, all...
+        resource: String,
+        /// The scenario (or a plain manifest) to play.
+        #[arg(short = 'f', long = "filename")]
+        file: PathBuf,
+        /// Simulated seconds per wall-clock second (0: as fast as it can).
+        #[arg(long, default_value_t = 60.0)]
+        speed: f64,
+        /// Start watching at this simulated instant.
+        #[arg(long, allow_hyphen_values = true)]
+        from: Option<String>,
+        /// Stop at this simulated instant (default: the scenario's end).
+        #[arg(long, allow_hyphen_values = true)]
+        until: Option<String>,
+        #[arg(long)]
+        seed: Option<u64>,
+        #[arg(short, long)]
+        namespace: Option<String>,
+        #[arg(short = 'A', long)]
+        all_namespaces: bool,
+        #[arg(short = 'l', long)]
+        selector: Option<String>,
+        /// `wide` adds the IP and NODE columns.
+        #[arg(short, long)]
+        output: Option<Output>,
     },
     /// Check scenarios' `expect` entries; exit 1 if any fails.
     Check {
@@ -215,6 +249,54 @@ fn execute(command: Command) -> Result<i32, CliError> {
             };
             let (sim, _) = simulate_to(&at)?;
             print!("{}", get(&sim, &resource, output, &opts)?);
+            Ok(0)
+        }
+        Command::Watch {
+            resource,
+            file,
+            speed,
+            from,
+            until,
+            seed,
+            namespace,
+            all_namespaces,
+            selector,
+            output,
+        } => {
+            if !(speed >= 0.0 && speed.is_finite()) {
+                return Err(CliError::Usage(format!(
+                    "invalid --speed {speed}: give simulated seconds per second, 0 or more"
+                )));
+            }
+            let selector = crate::model::labels::Selector::parse(selector.as_deref().unwrap_or(""))
+                .map_err(CliError::Usage)?;
+            let scenario = load(Some(&file))?;
+            let from = match from {
+                Some(text) => instant(&text, "--from", &scenario)?,
+                None => SimTime::ZERO,
+            };
+            let until = match until {
+                Some(text) => instant(&text, "--until", &scenario)?,
+                None => SimTime::ZERO + scenario.duration,
+            };
+            let mut sim = Simulation::new(&scenario, seed.unwrap_or(scenario.seed), None)?;
+            sim.run_until(from)?;
+            let w = watch::Watch {
+                resource: &resource,
+                opts: GetOptions {
+                    namespace: namespace.as_deref(),
+                    all_namespaces,
+                    selector,
+                    wide: output == Some(Output::Wide),
+                    show_labels: false,
+                    name: None,
+                    name_prefix: "",
+                },
+                speed,
+                until,
+                title: format!("kubesim watch {resource} -f {}", file.display()),
+            };
+            watch::watch(&mut sim, &w)?;
             Ok(0)
         }
         Command::Explain {
