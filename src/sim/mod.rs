@@ -48,6 +48,10 @@ pub enum Event {
     StaticPods,
 }
 
+/// The trace record an event was caused by, shared by the events one step scheduled and set
+/// when that step's records are written.
+type Cause = std::rc::Rc<std::cell::Cell<Option<u64>>>;
+
 /// Counters for the run summary.
 #[derive(Debug, Clone, Default)]
 pub struct Stats {
@@ -58,7 +62,7 @@ pub struct Stats {
 /// A running simulation.
 pub struct Simulation {
     pub state: ClusterState,
-    queue: EventQueue<(Event, Option<u64>)>,
+    queue: EventQueue<(Event, Cause)>,
     scheduler: Scheduler,
     kubelets: Kubelets,
     controllers: Controllers,
@@ -79,6 +83,10 @@ pub struct Simulation {
     /// The cause of the event being handled, and the last record written while handling it.
     cause: Option<u64>,
     last_record: Option<u64>,
+    /// The cause of the events scheduled while handling the current one: filled in once its
+    /// records are written (the kubelet schedules its next step before the pod's changes are
+    /// recorded), so that each record links to the record that led to it.
+    next_cause: Cause,
     pub stats: Stats,
     /// Objects of kinds kubesim stores but does not act on yet, as `kind/name` lines.
     pub not_simulated: Vec<String>,
@@ -139,6 +147,7 @@ impl Simulation {
             static_pods: scenario.static_pods.clone(),
             cause: None,
             last_record: None,
+            next_cause: Cause::default(),
             stats: Stats::default(),
             not_simulated: Vec::new(),
             unsimulated_fields: Default::default(),
@@ -209,12 +218,14 @@ impl Simulation {
     pub fn run_until(&mut self, until: SimTime) -> std::io::Result<()> {
         let until = until.min(self.end);
         while let Some((now, _, (event, cause))) = self.queue.pop_until(until) {
-            self.cause = cause;
+            self.cause = cause.get();
             self.last_record = None;
+            self.next_cause = Cause::default();
             self.stats.events += 1;
             self.handle(event, now);
             self.flush_changes(now);
             self.ensure_controllers(now);
+            self.next_cause.set(self.last_record.or(self.cause));
             if let Some(err) = self.trace_error.take() {
                 return Err(err);
             }
@@ -234,9 +245,8 @@ impl Simulation {
     }
 
     fn push(&mut self, at: SimTime, event: Event) {
-        let cause = self.last_record.or(self.cause);
         self.queue
-            .schedule(at, (event, cause))
+            .schedule(at, (event, self.next_cause.clone()))
             .expect("components never schedule in the past");
     }
 
