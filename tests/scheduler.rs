@@ -103,8 +103,11 @@ fn explain_pod_shows_filters_scores_and_how_the_winner_won() {
         "1m",
     ]);
     assert_eq!(o.status.code(), Some(0));
+    let out = stdout(&o);
+    let (story, scheduling) = out.split_once("\nScheduling:\n").unwrap();
+    assert!(story.starts_with("Pod default/web at 1m0s: Running, 1/1 ready, 0 restarts.\n"));
     assert_eq!(
-        stdout(&o),
+        scheduling,
         "Pod default/web: last scheduling attempt at 0s by default-scheduler: assigned to node01.
 
 NODE           FILTERS
@@ -132,6 +135,7 @@ node01 was chosen: node01, node02 tie at 486, and the tie is broken by a draw fr
         "--at",
         "1m",
     ]));
+    let (_, pending) = pending.split_once("\nScheduling:\n").unwrap();
     assert!(
         pending.starts_with("Pod default/too-big: last scheduling attempt at 0s by default-scheduler: no node fits.\n  0/3 nodes are available: "),
         "{pending}"

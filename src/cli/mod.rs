@@ -97,8 +97,9 @@ enum Command {
         #[arg(short, long)]
         namespace: Option<String>,
     },
-    /// Explain a pod's placement at a simulated instant: each node's filter verdict and each
-    /// score plugin's scores in its last scheduling attempt.
+    /// Explain a pod at a simulated instant: why it is in its state (the chain of events that
+    /// led there, from the trace's cause links), then its placement: each node's filter
+    /// verdict and each score plugin's scores in its last scheduling attempt.
     #[command(
         after_help = "Examples:\n  kubesim explain pod too-big -f scenarios/demo.yaml --at 1m\n  kubesim explain pod critical -f scenarios/scheduling/preemption.yaml --at 1m"
     )]
@@ -312,7 +313,9 @@ fn execute(command: Command) -> Result<i32, CliError> {
             }
             let scenario = load(Some(&at.file))?;
             let now = instant(&at.at, "--at", &scenario)?;
-            let mut sim = Simulation::new(&scenario, at.seed.unwrap_or(scenario.seed), None)?;
+            let trace = SharedBuffer::default();
+            let sink = Box::new(trace.clone());
+            let mut sim = Simulation::new(&scenario, at.seed.unwrap_or(scenario.seed), Some(sink))?;
             sim.keep_explanations();
             sim.run_until(now)?;
             let ns = namespace.unwrap_or_else(|| "default".to_string());
@@ -322,8 +325,10 @@ fn execute(command: Command) -> Result<i32, CliError> {
                 ))
             })?;
             let pod = sim.state.pod(id).expect("indexed pods exist");
+            let records = trace.records();
+            print!("{}", printers::why::pod_story(pod, &records, now));
             let last = sim.explanations.get(&(ns, name));
-            print!("{}", printers::explain::pod(pod, last, now));
+            print!("\nScheduling:\n{}", printers::explain::pod(pod, last, now));
             Ok(0)
         }
         Command::Describe {
@@ -422,6 +427,33 @@ fn objects_of(
                 }
             }
         }
+    }
+}
+
+/// A trace kept in memory, for commands that read the run they made.
+#[derive(Clone, Default)]
+struct SharedBuffer(std::rc::Rc<std::cell::RefCell<Vec<u8>>>);
+
+impl Write for SharedBuffer {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.borrow_mut().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl SharedBuffer {
+    /// The records written so far (the header line left out).
+    fn records(&self) -> Vec<crate::trace::Record> {
+        let bytes = self.0.borrow();
+        String::from_utf8_lossy(&bytes)
+            .lines()
+            .skip(1)
+            .filter_map(|line| serde_json::from_str(line).ok())
+            .collect()
     }
 }
 

@@ -1,4 +1,4 @@
-//! `kubesim explain pod`: the scheduler's reasoning for a pod's last scheduling attempt, as
+//! `kubesim explain pod`'s scheduling section: the scheduler's reasoning for a pod's last scheduling attempt, as
 //! readable tables: every node's filter verdict, then each score plugin's normalized (and raw)
 //! score on every feasible node, and the weighted totals that chose the winner.
 

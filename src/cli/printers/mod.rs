@@ -5,3 +5,4 @@ pub mod explain;
 pub mod get;
 pub mod pods;
 pub mod table;
+pub mod why;

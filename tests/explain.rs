@@ -1,0 +1,95 @@
+//! `kubesim explain pod`: the story behind a pod's state, walked back through the trace's
+//! cause links, for the seed notes' scenarios.
+
+mod common;
+
+use common::{kubesim, stdout};
+
+/// The story part of `kubesim explain pod NAME -f SCENARIO --at AT` (before the scheduling
+/// section).
+fn story(name: &str, scenario: &str, at: &str) -> String {
+    let out = stdout(&kubesim(&[
+        "explain", "pod", name, "-f", scenario, "--at", at,
+    ]));
+    out.split_once("\nScheduling:\n").unwrap().0.to_string()
+}
+
+#[test]
+fn crash_loop_after_liveness_failures_is_told_from_the_restart_back() {
+    assert_eq!(
+        story("liveness-exam", "scenarios/seeds/liveness-exam.yaml", "2m30s"),
+        "Pod default/liveness-exam at 2m30s: CrashLoopBackOff, 0/1 ready, 1 restart.
+
+Why (latest first; each line follows from the one below it):
+     2m21s  container busybox-container waits in CrashLoopBackOff: the kubelet backs off before restarting a container that keeps failing
+     2m21s  container busybox-container exited with code 137 (Error): 137 = 128 + 9, SIGKILL; its process ignored SIGTERM, so it was killed when the 30s grace period ran out
+     1m50s  the kubelet stopped it: Container busybox-container failed liveness probe, will be restarted
+     1m50s  Unhealthy (kubelet): Liveness probe failed: ls: /tmp/healthy: No such file or directory (2 times since 1m45s)
+  1m11.55s  container busybox-container is running again (restart 1) and ready
+
+Now: back-off 10s restarting failed container=busybox-container pod=liveness-exam_default(78dde6e4-0000-4000-8000-000000000004).
+"
+    );
+}
+
+#[test]
+fn oom_kill_names_the_limit() {
+    let story = story("limits-pod", "scenarios/seeds/limits-pod.yaml", "2m");
+    assert!(story.contains(
+        "  1m18s  container main exited with code 137 (OOMKilled): the kernel's OOM killer stopped it when its memory went over its 300Mi limit\n"
+    ), "{story}");
+    assert!(story.ends_with("Now: back-off 1m20s restarting failed container=main pod=limits-pod_default(78dde6e4-0000-4000-8000-000000000004).\n"), "{story}");
+}
+
+#[test]
+fn image_pull_back_off_goes_back_to_the_registry_refusal() {
+    let story = story("redis", "scenarios/seeds/redis123.yaml", "2m");
+    let lines: Vec<&str> = story.lines().collect();
+    assert_eq!(
+        lines[3],
+        "  1m52.86s  Failed (kubelet): Error: ImagePullBackOff (3 times since 1m32.86s)"
+    );
+    assert!(lines[8].starts_with("  1m12.86s  Failed (kubelet): Failed to pull image \"redis123\": failed to pull and unpack image \"docker.io/library/redis123:latest\""), "{story}");
+    assert_eq!(lines[10], "Now: Back-off pulling image \"redis123\".");
+}
+
+#[test]
+fn init_containers_say_what_the_pod_waits_for() {
+    assert_eq!(
+        story("myapp-pod", "scenarios/seeds/myapp-pod.yaml", "30s"),
+        "Pod default/myapp-pod at 30s: Init:1/2, 0/1 ready, 0 restarts.
+
+Why (latest first; each line follows from the one below it):
+  22.05s  init container init-mydb is running
+     22s  init container init-myservice exited with code 0 (Completed)
+  1.532s  init container init-myservice is running
+      0s  the scheduler assigned it to node01
+      0s  the pod was created
+
+Now: init container init-mydb is running `sh -c until nslookup mydb.$(cat /var/run/secrets/kubernetes.io/serviceaccount/namespace).svc.cluster.local; do echo waiting for mydb; sleep 2; done`; the next containers start only once it exits with code 0.
+"
+    );
+}
+
+#[test]
+fn a_rollout_pod_goes_back_to_the_kubectl_command() {
+    let story = story(
+        "web-7f5c9d5b46-4gwbc",
+        "scenarios/workloads/deployment-rollout.yaml",
+        "3m10s",
+    );
+    assert!(
+        story.contains("  3m0s  the pod was created by ReplicaSet web-7f5c9d5b46\n"),
+        "{story}"
+    );
+    assert!(
+        story.ends_with("  3m0s  kubectl set image deployment/web nginx=nginx:1.16 → deployment.apps/web image updated\n"),
+        "{story}"
+    );
+}
+
+#[test]
+fn a_pending_pod_shows_the_scheduler_verdict() {
+    let story = story("too-big", "scenarios/demo.yaml", "1m");
+    assert!(story.contains("  0s  FailedScheduling (default-scheduler): 0/3 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, 2 Insufficient memory."), "{story}");
+}
