@@ -402,3 +402,25 @@ fn output_yaml_and_name_cover_workloads_with_their_controller_status() {
         "{\n  \"apiVersion\": \"v1\",\n  \"items\": [],\n  \"kind\": \"List\",\n  \"metadata\": {\n    \"resourceVersion\": \"\"\n  }\n}\n"
     );
 }
+
+#[test]
+fn semantic_mistakes_are_warned_about_before_the_run() {
+    let o = kubesim(&["run", "tests/fixtures/lint-mistakes.yaml"]);
+    assert_eq!(o.status.code(), Some(0));
+    let warnings: Vec<String> = stderr(&o)
+        .lines()
+        .filter(|l| l.starts_with("Warning: "))
+        .map(String::from)
+        .collect();
+    assert_eq!(
+        warnings,
+        [
+            "Warning: tests/fixtures/lint-mistakes.yaml:2: deployment tools: container shell exits with code 0 after 0s (it runs `sh`); under restartPolicy Always it is restarted again and again and ends in CrashLoopBackOff. Give it a command that keeps running (for example `sleep 3600`), or use restartPolicy Never or OnFailure for a one-off task.",
+            "Warning: tests/fixtures/lint-mistakes.yaml:18: pod web: container nginx: livenessProbe.httpGet.port 8080: nothing in the pod listens on 8080 (it listens on 80); the probe will fail and the kubelet will restart the container.",
+            "Warning: tests/fixtures/lint-mistakes.yaml:18: pod web: container nginx: readinessProbe.tcpSocket.port http: container nginx has no port named http; the probe will fail and the pod never becomes Ready.",
+            "Warning: tests/fixtures/lint-mistakes.yaml:32: service web selects app=wbe, which no pod or pod template in the scenario carries; its endpoints stay empty. Check the selector against the pods' labels.",
+        ]
+    );
+    let demo = kubesim(&["check", "scenarios/demo.yaml"]);
+    assert!(stderr(&demo).contains("Warning: scenarios/demo.yaml:49: pod too-big: requests 8Gi of memory, more than any node can give (the largest allocatable is 4Gi); it will stay Pending."));
+}

@@ -16,6 +16,7 @@ pub(super) fn run(paths: &[PathBuf]) -> Result<i32, CliError> {
     let (mut passed, mut failed) = (0, 0);
     for path in paths {
         let scenario = crate::scenario::load(path)?;
+        super::print_warnings(&scenario);
         let mut sim = Simulation::new(&scenario, scenario.seed, None)?;
         for (e, problems) in check_scenario(&mut sim, &scenario.expectations)? {
             match problems {

@@ -486,6 +486,13 @@ fn simulate_to(at: &AtArgs) -> Result<(Simulation, SimTime), CliError> {
     Ok((sim, now))
 }
 
+/// Prints the scenario's warnings (`kubectl`'s `Warning: ` prefix) on standard error.
+fn print_warnings(scenario: &Scenario) {
+    for warning in scenario::lint::warnings(scenario) {
+        eprintln!("Warning: {warning}");
+    }
+}
+
 fn run(
     path: Option<&Path>,
     seed: Option<u64>,
@@ -494,6 +501,7 @@ fn run(
     explain: Explain,
 ) -> Result<i32, CliError> {
     let scenario = load(path)?;
+    print_warnings(&scenario);
     let seed = seed.unwrap_or(scenario.seed);
     let end = match until {
         Some(text) => instant(text, "--until", &scenario)?,

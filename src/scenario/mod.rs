@@ -6,6 +6,7 @@ mod behaviours;
 mod cluster;
 mod expect;
 pub mod kubectl;
+pub mod lint;
 pub mod simulate;
 mod timeline;
 
