@@ -56,6 +56,13 @@ pub fn sync(
     let (new, old): (Vec<&Owned>, Vec<&Owned>) = owned.iter().partition(|o| o.hash == hash);
     let new = new.first().copied();
     let max_revision = old.iter().map(|o| o.revision).max().unwrap_or(0);
+    if is_paused(&object) {
+        sync_paused(c, state, key, &d, &owned, new, now);
+        let owned = owned_replica_sets(state, &key.1, &uid);
+        let new = owned.iter().find(|o| o.hash == hash);
+        write_status(state, key, &d, &owned, new, Progress::Paused, now);
+        return;
+    }
     let Some(new) = new else {
         let replicas = match &d.strategy {
             // K8S: pkg/controller/deployment/recreate.go: the new ReplicaSet waits at 0 until
@@ -95,7 +102,7 @@ pub fn sync(
             );
         }
         out.push(Request::CreateObject(rs));
-        write_status(state, key, &d, &owned, None, Some(&name), now);
+        write_status(state, key, &d, &owned, None, Progress::Created(&name), now);
         return;
     };
     // K8S: pkg/controller/deployment/sync.go (getNewReplicaSet: the new ReplicaSet takes the
@@ -113,7 +120,56 @@ pub fn sync(
     }
     let owned = owned_replica_sets(state, &key.1, &uid);
     let new = owned.iter().find(|o| o.hash == hash);
-    write_status(state, key, &d, &owned, new, None, now);
+    write_status(state, key, &d, &owned, new, Progress::Rolling, now);
+}
+
+/// Whether `spec.paused` is set: `kubectl rollout pause`.
+fn is_paused(object: &StoredObject) -> bool {
+    object.body.pointer("/spec/paused") == Some(&json!(true))
+}
+
+/// A paused Deployment: no new ReplicaSet and no rollout step, only scaling. With one active
+/// ReplicaSet (or none, then the newest) that one takes `spec.replicas`; a saturated new one
+/// sends the old ones to zero.
+// K8S: pkg/controller/deployment/sync.go (sync, scale; FindActiveOrLatest)
+// DEVIATION: with several active ReplicaSets (a rollout paused midway) a replica change is not
+// spread proportionally across them; they keep their sizes until the rollout resumes.
+fn sync_paused(
+    c: &mut Controllers,
+    state: &mut ClusterState,
+    key: &Key,
+    d: &DeploymentSpec,
+    owned: &[Owned],
+    new: Option<&Owned>,
+    now: SimTime,
+) {
+    let active: Vec<&Owned> = owned.iter().filter(|o| o.rs.replicas > 0).collect();
+    let target = match active[..] {
+        [one] => Some(one),
+        [] => new.or(owned.last()),
+        _ => None,
+    };
+    if let Some(rs) = target {
+        if rs.rs.replicas != d.replicas {
+            scale(c, state, key, rs, d.replicas, d, now);
+        }
+        return;
+    }
+    if let Some(new) = new.filter(|n| n.rs.replicas == d.replicas && n.rs.available == d.replicas) {
+        for o in active.iter().filter(|o| o.key != new.key) {
+            scale(c, state, key, o, 0, d, now);
+        }
+    }
+}
+
+/// How the Progressing condition reads after this sync.
+enum Progress<'a> {
+    /// A new ReplicaSet, named, was just created.
+    Created(&'a str),
+    /// A rollout step (or none needed).
+    Rolling,
+    /// `spec.paused`.
+    Paused,
 }
 
 /// One step of a rolling update: grow the new ReplicaSet within maxSurge, or else shrink the
@@ -347,7 +403,7 @@ fn write_status(
     d: &DeploymentSpec,
     owned: &[Owned],
     new: Option<&Owned>,
-    created: Option<&str>,
+    progress: Progress<'_>,
     now: SimTime,
 ) {
     let Some(object) = state.objects.get_mut(key) else {
@@ -381,6 +437,10 @@ fn write_status(
                 rollout::MSG_MIN_UNAVAILABLE,
             )
         };
+    let created = match progress {
+        Progress::Created(name) => Some(name),
+        _ => None,
+    };
     let new_name = new.map(|n| n.rs.name.as_str()).or(created);
     let complete = new.is_some_and(|n| {
         n.rs.replicas == d.replicas
@@ -388,13 +448,25 @@ fn write_status(
             && n.rs.available == d.replicas
             && total == d.replicas
     });
-    let (progressing_reason, progressing_message) = match (created, complete) {
-        (Some(name), _) => (rollout::NEW_RS_REASON, rollout::msg_new_rs_created(name)),
-        (None, true) => (
+    // K8S: pkg/controller/deployment/sync.go (checkPausedConditions: Unknown while paused)
+    let (progressing_status, progressing_reason, progressing_message) = match (progress, complete) {
+        (Progress::Paused, _) => (
+            "Unknown",
+            rollout::PAUSED_REASON,
+            rollout::MSG_PAUSED.into(),
+        ),
+        (Progress::Created(name), _) => (
+            "True",
+            rollout::NEW_RS_REASON,
+            rollout::msg_new_rs_created(name),
+        ),
+        (Progress::Rolling, true) => (
+            "True",
             rollout::NEW_RS_AVAILABLE_REASON,
             rollout::msg_rs_progressed(&key.2, new_name),
         ),
-        (None, false) => (
+        (Progress::Rolling, false) => (
+            "True",
             rollout::RS_UPDATED_REASON,
             rollout::msg_rs_progressing(&key.2, new_name),
         ),
@@ -411,7 +483,7 @@ fn write_status(
         condition(
             &old,
             "Progressing",
-            "True",
+            progressing_status,
             progressing_reason,
             progressing_message,
             now

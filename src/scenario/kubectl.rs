@@ -24,7 +24,6 @@ const KUBECTL_ONLY: &[&str] = &[
     "describe",
     "logs",
     "exec",
-    "edit",
     "explain",
     "top",
     "attach",
@@ -154,7 +153,7 @@ impl KubectlError {
 pub fn supported() -> &'static str {
     "apply -f, create -f, create deployment|service clusterip|service nodeport|namespace, delete, \
      run, expose, scale, set image|resources, label, annotate, taint, cordon, uncordon, drain, \
-     rollout status|history|undo|restart|pause|resume, patch"
+     rollout status|history|undo|restart|pause|resume, patch, edit"
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -385,6 +384,8 @@ pub enum KubectlCommand {
         action: RolloutAction,
         targets: Targets,
     },
+    /// `edit TYPE NAME`: the object the editor saves is the timeline entry's `object:`.
+    Edit { target: ObjectRef },
     /// `patch TYPE NAME -p PATCH`: the patch text as given (JSON or YAML).
     Patch {
         targets: Targets,
@@ -563,6 +564,7 @@ pub fn parse(line: &str) -> Result<Invocation, KubectlError> {
         "drain" => drain(&words),
         "rollout" => rollout(words),
         "patch" => patch(&words),
+        "edit" => edit(&words),
         v if KUBECTL_ONLY.contains(&v) => Err(unsupported(format!("kubectl {v}"))),
         // K8S: vendor/github.com/spf13/cobra/args.go (legacyArgs)
         _ => Err(KubectlError::UnknownCommand { verb }),
@@ -736,6 +738,7 @@ const ROLLOUT_SUBCOMMANDS: &[Cmd] = &[
     cmd("kubectl rollout pause", "f,filename:slice l,selector"),
     cmd("kubectl rollout resume", "f,filename:slice l,selector"),
 ];
+const EDIT: Cmd = cmd("kubectl edit", "f,filename:slice o,output");
 const PATCH: Cmd = cmd("kubectl patch", "f,filename:slice p,patch type");
 const CREATE_DEPLOYMENT: Cmd = Cmd {
     path: "kubectl create deployment",
@@ -1163,6 +1166,25 @@ fn patch(words: &[String]) -> Result<Invocation, KubectlError> {
             patch_type,
         },
     )
+}
+
+/// `edit TYPE NAME` or `edit TYPE/NAME`: one object, whose saved version the timeline gives.
+// K8S: staging/src/k8s.io/kubectl/pkg/cmd/edit/edit.go
+fn edit(words: &[String]) -> Result<Invocation, KubectlError> {
+    let p = EDIT.parse(words)?;
+    let targets = Builder::new(p.list("filename"))
+        .type_or_name_args(false, &p.args)
+        .resolve()?;
+    match targets {
+        Targets::Objects(mut objects) if objects.len() == 1 => {
+            let target = objects.remove(0);
+            done(&p, KubectlCommand::Edit { target })
+        }
+        Targets::Files(_) => Err(unsupported("kubectl edit -f".to_string())),
+        _ => Err(unsupported(
+            "kubectl edit of several objects (a timeline entry edits one)".to_string(),
+        )),
+    }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,15 +1,17 @@
 //! Timeline entries: kubectl command lines applied at a simulated instant.
 //!
-//! Command lines are parsed with kubectl's flags and errors (`kubectl` module); `apply -f` and
-//! `create -f` read their files when the scenario loads, the rest run at their instant
-//! (`sim::kubectl`). A command kubesim does not simulate yet is an error at load time.
+//! Command lines are parsed with kubectl's flags and errors (`kubectl` module); `apply -f`,
+//! `create -f` and `delete -f` read their files when the scenario loads, as does `edit` its
+//! entry's `object:` (the object as the user saves it in the editor); the rest run at their
+//! instant (`sim::kubectl`).
 
 use std::path::Path;
 
 use serde::Deserialize;
+use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use super::kubectl::{self, Invocation, KubectlCommand};
+use super::kubectl::{self, Invocation, KubectlCommand, ResourceKind, Targets};
 use super::simulate::SimulateCommand;
 use crate::engine::{SimDuration, SimTime};
 use crate::manifest::decode::Source;
@@ -21,6 +23,8 @@ pub(super) struct RawEntry {
     at: String,
     kubectl: Option<String>,
     simulate: Option<String>,
+    /// `edit`'s saved object: a manifest path (relative to the scenario) or the object inline.
+    object: Option<Value>,
 }
 
 /// One timeline entry, parsed.
@@ -42,8 +46,29 @@ pub enum Action {
     },
     /// Any other kubectl command, run against the cluster at its instant.
     Kubectl(Invocation),
+    /// `kubectl delete -f`: the files' objects, read when the scenario loads.
+    DeleteFiles {
+        invocation: Invocation,
+        objects: Vec<FileObject>,
+    },
+    /// `kubectl edit`: the object as saved, validated when the scenario loads.
+    Edit {
+        invocation: Invocation,
+        object: Value,
+    },
     /// A simulator action (`simulate: node-down node02`).
     Simulate(SimulateCommand),
+}
+
+/// One object of a file given to `delete -f`.
+#[derive(Debug, Clone)]
+pub struct FileObject {
+    /// The file as the command line names it, for kubectl's messages.
+    pub file: String,
+    pub kind: ResourceKind,
+    /// The manifest's own; `None`: the command's (`-n`) or `default`.
+    pub namespace: Option<String>,
+    pub name: String,
 }
 
 /// Parses one `timeline:` entry: its instant and its command, with kubectl's own errors.
@@ -65,7 +90,7 @@ pub(super) fn parse_entry(
     };
     let command = match (&raw.kubectl, &raw.simulate) {
         (Some(c), None) => c.clone(),
-        (None, Some(line)) => {
+        (None, Some(line)) if raw.object.is_none() => {
             let action = super::simulate::parse(line).map_err(|e| {
                 src.error(&field("simulate"), e.to_string())
                     .with_hint(Some(format!(
@@ -106,46 +131,184 @@ pub(super) fn parse_entry(
         src.error(&field("kubectl"), e.to_string())
             .with_hint(own.or_else(hint))
     })?;
+    let is_edit = matches!(invocation.command, KubectlCommand::Edit { .. });
+    if let (false, Some(_)) = (is_edit, &raw.object) {
+        return Err(src
+            .error(
+                &field("object"),
+                "only `kubectl edit` entries take an `object:`",
+            )
+            .with_hint(Some(
+                "remove `object:`, or make the command `edit KIND NAME`".into(),
+            )));
+    }
     let action = match invocation.command {
-        KubectlCommand::ApplyFile { files, create_only } => {
-            let mut manifests = Vec::new();
-            for file in files {
-                let full = base_dir.join(&file);
-                let bytes = std::fs::read(&full).map_err(|_| {
-                    src.error(
+        KubectlCommand::ApplyFile { files, create_only } => Action::Apply {
+            manifests: read_files(&files, src, &field("kubectl"), base_dir, digest)?,
+            create_only,
+        },
+        KubectlCommand::Delete(ref d) => match &d.targets {
+            Targets::Files(files) => {
+                let mut objects = Vec::new();
+                for file in files {
+                    let manifests = read_files(
+                        std::slice::from_ref(file),
+                        src,
                         &field("kubectl"),
-                        format!("error: the path \"{}\" does not exist", full.display()),
-                    )
-                })?;
-                digest.update(&bytes);
-                manifests.extend(crate::manifest::load_str(
-                    &String::from_utf8_lossy(&bytes),
-                    &full.display().to_string(),
-                )?);
+                        base_dir,
+                        digest,
+                    )?;
+                    for manifest in manifests {
+                        objects.push(file_object(file, &manifest).map_err(|e| {
+                            src.error(&field("kubectl"), e).with_hint(Some(
+                                "delete -f deletes pods and the workload kinds; delete the others by name"
+                                    .into(),
+                            ))
+                        })?);
+                    }
+                }
+                Action::DeleteFiles {
+                    invocation,
+                    objects,
+                }
             }
-            Action::Apply {
-                manifests,
-                create_only,
-            }
+            _ => Action::Kubectl(invocation),
+        },
+        KubectlCommand::Edit { ref target } => {
+            let object = edited_object(
+                raw.object.as_ref(),
+                target,
+                src,
+                &field("object"),
+                base_dir,
+                digest,
+            )?;
+            Action::Edit { invocation, object }
         }
-        ref command => {
-            if let Some(what) = crate::sim::kubectl::not_simulated(command) {
-                return Err(src
-                    .error(
-                        &field("kubectl"),
-                        format!("kubesim does not simulate {what} yet"),
-                    )
-                    .with_hint(Some(format!(
-                        "simulated now: {}",
-                        crate::sim::kubectl::SIMULATED
-                    ))));
-            }
+        KubectlCommand::Patch { ref patch, .. } => {
+            crate::sim::patch::parse(patch)
+                .map_err(|e| src.error(&field("kubectl"), format!("error: {e}")))?;
             Action::Kubectl(invocation)
         }
+        _ => Action::Kubectl(invocation),
     };
     Ok(TimelineEntry {
         at,
         command,
         action,
     })
+}
+
+/// Reads the manifests of `-f` files (relative to the scenario), each file into the digest.
+fn read_files(
+    files: &[String],
+    src: Source<'_>,
+    path: &[PathSeg],
+    base_dir: &Path,
+    digest: &mut Sha256,
+) -> Result<Vec<Manifest>, InputError> {
+    let mut manifests = Vec::new();
+    for file in files {
+        let full = base_dir.join(file);
+        let bytes = std::fs::read(&full).map_err(|_| {
+            src.error(
+                path,
+                format!("error: the path \"{}\" does not exist", full.display()),
+            )
+        })?;
+        digest.update(&bytes);
+        manifests.extend(crate::manifest::load_str(
+            &String::from_utf8_lossy(&bytes),
+            &full.display().to_string(),
+        )?);
+    }
+    Ok(manifests)
+}
+
+/// What `delete -f` needs of one manifest object; nodes and namespaces are not deleted.
+fn file_object(file: &str, manifest: &Manifest) -> Result<FileObject, String> {
+    use crate::manifest::Object;
+    let (namespace, name) = match &manifest.object {
+        Object::Pod(pod) => (
+            pod.metadata.namespace.clone(),
+            pod.metadata.name.clone().unwrap_or_default(),
+        ),
+        Object::Stored(stored) => (stored.namespace.clone(), stored.name.clone()),
+        other => {
+            return Err(format!(
+                "kubesim does not simulate deleting a {} ({}) yet",
+                other.kind(),
+                manifest.origin
+            ))
+        }
+    };
+    let kind = ResourceKind::from_arg(manifest.object.kind()).map_err(|e| e.to_string())?;
+    Ok(FileObject {
+        file: file.to_string(),
+        kind,
+        namespace,
+        name,
+    })
+}
+
+/// `edit`'s `object:`: read (a path) or taken inline, validated as a manifest, and of the
+/// kind and name the command edits.
+fn edited_object(
+    given: Option<&Value>,
+    target: &kubectl::ObjectRef,
+    src: Source<'_>,
+    path: &[PathSeg],
+    base_dir: &Path,
+    digest: &mut Sha256,
+) -> Result<Value, InputError> {
+    let hint = || {
+        Some(
+            "give `object: path/to/final.yaml` (relative to the scenario) or the object inline under `object:`"
+                .to_string(),
+        )
+    };
+    let mut loaded = Vec::new();
+    let value = match given {
+        None => {
+            let entry = &path[..path.len().saturating_sub(1)];
+            let message = "`kubectl edit` needs `object:`, the object as saved from the editor";
+            return Err(src.error(entry, message).with_hint(hint()));
+        }
+        Some(Value::String(file)) => {
+            let full = base_dir.join(file);
+            let label = full.display().to_string();
+            let text = std::fs::read_to_string(&full)
+                .map_err(|_| src.error(path, format!("cannot read {label}: no such file")))?;
+            digest.update(text.as_bytes());
+            let docs = crate::manifest::yaml::parse_documents(&text)
+                .map_err(|e| InputError::at(&label, e.pos.line, e.pos.column, e.message))?;
+            let [doc] = &docs[..] else {
+                return Err(src.error(path, format!("{label} must hold exactly one object")));
+            };
+            crate::manifest::load_value(&doc.value, &doc.located, &label, &[], &mut loaded)?;
+            doc.value.clone()
+        }
+        Some(value @ Value::Object(_)) => {
+            crate::manifest::load_value(value, src.located, src.file, path, &mut loaded)?;
+            value.clone()
+        }
+        Some(_) => {
+            let message = "`object:` must be a manifest path or an inline object";
+            return Err(src.error(path, message).with_hint(hint()));
+        }
+    };
+    let named = value["metadata"]["name"].as_str().unwrap_or_default();
+    if loaded.len() != 1 || value["kind"] != target.kind.name() || named != target.name {
+        return Err(src
+            .error(
+                path,
+                "error: At least one of apiVersion, kind and name was changed",
+            )
+            .with_hint(Some(format!(
+                "the object must be the {} named {} that the command edits",
+                target.kind.name(),
+                target.name
+            ))));
+    }
+    Ok(value)
 }
