@@ -2627,6 +2627,27 @@ rollout frob deploy/web => error: unknown command "frob deploy/web"
     }
 
     #[test]
+    fn edit_names_one_object() {
+        let web = ObjectRef {
+            kind: Deployment,
+            name: "web".into(),
+        };
+        assert_eq!(
+            ok("edit deployment web"),
+            K::Edit {
+                target: web.clone()
+            }
+        );
+        assert_eq!(ok("edit deploy/web -o yaml"), K::Edit { target: web });
+        for line in ["edit pods a b", "edit -f web.yaml"] {
+            assert!(
+                matches!(parse(line), Err(KubectlError::Unsupported { .. })),
+                "{line}"
+            );
+        }
+    }
+
+    #[test]
     fn workload_edits() {
         let web = objects(Deployment, &["web"]);
         assert_eq!(

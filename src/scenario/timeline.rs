@@ -131,6 +131,13 @@ pub(super) fn parse_entry(
         src.error(&field("kubectl"), e.to_string())
             .with_hint(own.or_else(hint))
     })?;
+    if let Some(what) = not_updatable(&invocation.command) {
+        return Err(src
+            .error(&field("kubectl"), format!("kubesim does not simulate {what} yet"))
+            .with_hint(Some(
+                "patch, set resources and edit reach pods and the workload kinds; use label, annotate, taint or cordon on nodes".into(),
+            )));
+    }
     let is_edit = matches!(invocation.command, KubectlCommand::Edit { .. });
     if let (false, Some(_)) = (is_edit, &raw.object) {
         return Err(src
@@ -197,6 +204,29 @@ pub(super) fn parse_entry(
         command,
         action,
     })
+}
+
+/// The update verbs (`patch`, `set resources`, `edit`) on nodes or namespaces, which the
+/// simulation keeps as typed state rather than as objects those verbs can rewrite.
+fn not_updatable(command: &KubectlCommand) -> Option<String> {
+    let (verb, kinds): (&str, Vec<ResourceKind>) = match command {
+        KubectlCommand::Patch { targets, .. } => ("patch", kinds(targets)),
+        KubectlCommand::SetResources { targets, .. } => ("set resources", kinds(targets)),
+        KubectlCommand::Edit { target } => ("edit", vec![target.kind]),
+        _ => return None,
+    };
+    let kind = kinds
+        .into_iter()
+        .find(|k| matches!(k, ResourceKind::Node | ResourceKind::Namespace))?;
+    Some(format!("`kubectl {verb}` of a {}", kind.name()))
+}
+
+fn kinds(targets: &Targets) -> Vec<ResourceKind> {
+    match targets {
+        Targets::Objects(objects) => objects.iter().map(|o| o.kind).collect(),
+        Targets::Selector { kinds, .. } => kinds.clone(),
+        Targets::Files(_) => Vec::new(),
+    }
 }
 
 /// Reads the manifests of `-f` files (relative to the scenario), each file into the digest.
@@ -311,4 +341,78 @@ fn edited_object(
             ))));
     }
     Ok(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::Action;
+
+    const HEAD: &str = "apiVersion: kubesim.io/v1alpha1\nkind: Scenario\nmetadata: {name: t}\nspec:\n  timeline:\n";
+
+    /// The first line of the load error of a scenario with this one timeline entry.
+    fn error(entry: &str) -> String {
+        let text = format!("{HEAD}{entry}");
+        let e = crate::scenario::load_str(&text, "s.yaml", Path::new("scenarios/workloads"))
+            .unwrap_err();
+        e.to_string().lines().next().unwrap().to_string()
+    }
+
+    #[test]
+    fn edit_needs_its_object_and_only_edit_takes_one() {
+        assert_eq!(
+            error("  - {at: 1m, kubectl: edit deployment web}\n"),
+            "s.yaml:6:5: `kubectl edit` needs `object:`, the object as saved from the editor"
+        );
+        assert_eq!(
+            error("  - {at: 1m, kubectl: scale deploy web --replicas=1, object: ../manifests/web-edited.yaml}\n"),
+            "s.yaml:6:54: only `kubectl edit` entries take an `object:`"
+        );
+        assert_eq!(
+            error("  - {at: 1m, kubectl: edit deployment api, object: ../manifests/web-edited.yaml}\n"),
+            "s.yaml:6:44: error: At least one of apiVersion, kind and name was changed"
+        );
+        assert_eq!(
+            error("  - {at: 1m, kubectl: edit pod web, object: {apiVersion: v1, kind: Pod, metadata: {name: web}}}\n"),
+            "s.yaml:6:37: Pod spec: Required value"
+        );
+    }
+
+    #[test]
+    fn patches_and_delete_files_are_checked_at_load() {
+        let bad = error("  - {at: 1m, kubectl: \"patch deploy web -p '{\\\"spec\\\": '\"}\n");
+        assert!(
+            bad.starts_with("s.yaml:6:14: error: unable to parse "),
+            "{bad}"
+        );
+        assert_eq!(
+            error("  - {at: 1m, kubectl: delete -f nowhere.yaml}\n"),
+            "s.yaml:6:14: error: the path \"scenarios/workloads/nowhere.yaml\" does not exist"
+        );
+        assert_eq!(
+            error("  - {at: 1m, kubectl: patch node node01 -p x}\n"),
+            "s.yaml:6:14: kubesim does not simulate `kubectl patch` of a Node yet"
+        );
+        let node = error("  - {at: 1m, kubectl: delete -f ../manifests/node03.yaml}\n");
+        assert!(
+            node.starts_with("s.yaml:6:14: kubesim does not simulate deleting a Node"),
+            "{node}"
+        );
+        let text =
+            format!("{HEAD}  - {{at: 1m, kubectl: delete -f ../manifests/web.yaml -n team}}\n");
+        let s =
+            crate::scenario::load_str(&text, "s.yaml", Path::new("scenarios/workloads")).unwrap();
+        let Action::DeleteFiles { objects, .. } = &s.timeline[0].action else {
+            panic!("{:?}", s.timeline[0].action)
+        };
+        assert_eq!(
+            (
+                objects[0].file.as_str(),
+                objects[0].name.as_str(),
+                &objects[0].namespace
+            ),
+            ("../manifests/web.yaml", "web", &None)
+        );
+    }
 }

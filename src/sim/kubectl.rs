@@ -19,9 +19,6 @@ use crate::scenario::kubectl::{
 use crate::scenario::FileObject;
 use crate::trace::{Body, Change, ObjectKey};
 
-/// What the timeline can run, for load-time errors.
-pub const SIMULATED: &str = "apply -f, create -f, delete (-f; pods by name, -l or --all; deployments and replicasets by name), scale, set image|resources, patch (strategic, merge, json), edit (with `object:`), rollout status|history|undo|restart|pause|resume, create deployment, create service clusterip|nodeport, expose, create namespace, run, label, annotate, cordon, uncordon, drain, taint";
-
 /// Runs a command; returns kubectl's output.
 pub(super) fn run(sim: &mut Simulation, invocation: &Invocation, now: SimTime) -> String {
     let ns = invocation.namespace.as_deref().unwrap_or("default");

@@ -222,7 +222,206 @@ fn glob(pattern: &str, name: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use std::path::Path;
+
+    use serde_json::{json, Value};
+
     use super::glob;
+    use crate::engine::SimTime;
+    use crate::scenario::kubectl::parse;
+    use crate::sim::{kubectl, patch::JSON_PATCH_REJECTED, Simulation};
+
+    /// A Deployment `web` (2 × nginx:1.25) and a bare pod `solo`, 30 s in.
+    fn cluster() -> Simulation {
+        let text = r#"
+apiVersion: kubesim.io/v1alpha1
+kind: Scenario
+metadata: {name: updates}
+spec:
+  duration: 5m
+  manifests:
+  - inline:
+      apiVersion: apps/v1
+      kind: Deployment
+      metadata: {name: web}
+      spec:
+        replicas: 2
+        selector: {matchLabels: {app: web}}
+        template:
+          metadata: {labels: {app: web}}
+          spec: {containers: [{name: nginx, image: "nginx:1.25"}]}
+  - inline:
+      apiVersion: v1
+      kind: Pod
+      metadata: {name: solo, labels: {app: solo}}
+      spec: {containers: [{name: c, image: "busybox:1.36", command: [sleep, "3600"]}]}
+"#;
+        let scenario = crate::scenario::load_str(text, "updates.yaml", Path::new(".")).unwrap();
+        let mut sim = Simulation::new(&scenario, 1, None).unwrap();
+        sim.run_until(SimTime::from_secs(30)).unwrap();
+        sim
+    }
+
+    fn run(sim: &mut Simulation, line: &str) -> String {
+        let now = sim.now();
+        kubectl::run(sim, &parse(line).unwrap(), now)
+    }
+
+    fn deployment(sim: &Simulation) -> Value {
+        let key = (
+            "Deployment".to_string(),
+            "default".to_string(),
+            "web".to_string(),
+        );
+        sim.state.objects[&key].body.clone()
+    }
+
+    fn solo(sim: &Simulation) -> &crate::model::Pod {
+        sim.state
+            .pod(sim.state.pod_id("default", "solo").unwrap())
+            .unwrap()
+    }
+
+    const FORBIDDEN: &str = "The Pod \"solo\" is invalid: spec: Forbidden: pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)";
+
+    #[test]
+    fn strategic_patch_of_a_template_moves_the_generation_once() {
+        let mut sim = cluster();
+        let image = r#"patch deploy web -p '{"spec":{"template":{"spec":{"containers":[{"name":"nginx","image":"nginx:1.26"}]}}}}'"#;
+        assert_eq!(run(&mut sim, image), "deployment.apps/web patched");
+        let d = deployment(&sim);
+        assert_eq!(d["metadata"]["generation"], 2);
+        assert_eq!(
+            d["spec"]["template"]["spec"]["containers"],
+            json!([{"name": "nginx", "image": "nginx:1.26"}])
+        );
+        assert_eq!(
+            run(&mut sim, image),
+            "deployment.apps/web patched (no change)"
+        );
+        assert_eq!(deployment(&sim)["metadata"]["generation"], 2);
+    }
+
+    #[test]
+    fn merge_and_json_patches_and_their_errors() {
+        let mut sim = cluster();
+        let merge = r#"patch deployment web --type merge -p 'spec: {replicas: 5}'"#;
+        assert_eq!(run(&mut sim, merge), "deployment.apps/web patched");
+        assert_eq!(deployment(&sim)["spec"]["replicas"], 5);
+        let test = r#"patch deployment web --type json -p '[{"op":"test","path":"/spec/replicas","value":4}]'"#;
+        assert_eq!(run(&mut sim, test), JSON_PATCH_REJECTED);
+        let add = r#"patch deployment web --type=json -p '[{"op":"add","path":"/metadata/labels","value":{"tier":"front"}}]'"#;
+        assert_eq!(run(&mut sim, add), "deployment.apps/web patched");
+        assert_eq!(
+            deployment(&sim)["metadata"]["labels"],
+            json!({"tier": "front"})
+        );
+        assert_eq!(
+            run(
+                &mut sim,
+                r#"patch deployment api -p '{"spec":{"replicas":1}}'"#
+            ),
+            "Error from server (NotFound): deployments.apps \"api\" not found"
+        );
+        let wrong_type = r#"patch deployment web --type merge -p '{"spec":{"replicas":"many"}}'"#;
+        assert!(run(&mut sim, wrong_type).starts_with("The Deployment \"web\" is invalid: "));
+        assert_eq!(deployment(&sim)["spec"]["replicas"], 5);
+    }
+
+    #[test]
+    fn a_pod_takes_label_and_image_patches_and_refuses_the_rest() {
+        let mut sim = cluster();
+        let labels = r#"patch pod solo -p '{"metadata":{"labels":{"tier":"db"}}}'"#;
+        assert_eq!(run(&mut sim, labels), "pod/solo patched");
+        assert_eq!(
+            solo(&sim).meta.labels.get("tier").map(String::as_str),
+            Some("db")
+        );
+        assert_eq!(run(&mut sim, labels), "pod/solo patched (no change)");
+        let image =
+            r#"patch pod solo -p '{"spec":{"containers":[{"name":"c","image":"busybox:1.37"}]}}'"#;
+        assert_eq!(run(&mut sim, image), "pod/solo patched");
+        assert_eq!(solo(&sim).spec.containers[0].image, "busybox:1.37");
+        let command =
+            r#"patch pod solo -p '{"spec":{"containers":[{"name":"c","command":["sh"]}]}}'"#;
+        assert_eq!(run(&mut sim, command), FORBIDDEN);
+    }
+
+    #[test]
+    fn set_resources_updates_templates_and_is_refused_on_a_pod() {
+        let mut sim = cluster();
+        let line =
+            "set resources deployment web --limits=cpu=200m,memory=512Mi --requests=cpu=100m";
+        assert_eq!(
+            run(&mut sim, line),
+            "deployment.apps/web resource requirements updated"
+        );
+        let d = deployment(&sim);
+        assert_eq!(
+            d["spec"]["template"]["spec"]["containers"][0]["resources"],
+            json!({"limits": {"cpu": "200m", "memory": "512Mi"}, "requests": {"cpu": "100m"}})
+        );
+        assert_eq!(d["metadata"]["generation"], 2);
+        assert_eq!(run(&mut sim, line), "");
+        assert_eq!(
+            run(
+                &mut sim,
+                "set resources deployment web -c sidecar --limits=cpu=1"
+            ),
+            "error: unable to find container named sidecar"
+        );
+        assert_eq!(
+            run(&mut sim, "set resources pod solo --limits=cpu=1"),
+            format!("error: failed to patch resources update to pod template {FORBIDDEN}")
+        );
+    }
+
+    #[test]
+    fn pause_and_resume_answer_as_kubectl() {
+        let mut sim = cluster();
+        assert_eq!(
+            run(&mut sim, "rollout pause deployment/web"),
+            "deployment.apps/web paused"
+        );
+        assert_eq!(deployment(&sim)["spec"]["paused"], true);
+        assert_eq!(
+            run(&mut sim, "rollout pause deployment/web"),
+            "error: deployments.apps \"web\" is already paused"
+        );
+        assert_eq!(
+            run(&mut sim, "rollout resume deployment/web"),
+            "deployment.apps/web resumed"
+        );
+        assert_eq!(deployment(&sim)["spec"].get("paused"), None);
+        assert_eq!(
+            run(&mut sim, "rollout resume deploy web"),
+            "error: deployments.apps \"web\" is not paused"
+        );
+    }
+
+    #[test]
+    fn edit_saves_the_given_object_or_cancels_when_identical() {
+        let mut sim = cluster();
+        let now = sim.now();
+        let edit = parse("edit deployment web").unwrap();
+        let mut saved = deployment(&sim);
+        saved["metadata"]["annotations"] = json!({});
+        assert_eq!(
+            kubectl::edit(&mut sim, &edit, &saved, now),
+            "Edit cancelled, no changes made."
+        );
+        saved["spec"]["replicas"] = json!(3);
+        assert_eq!(
+            kubectl::edit(&mut sim, &edit, &saved, now),
+            "deployment.apps/web edited"
+        );
+        assert_eq!(deployment(&sim)["spec"]["replicas"], 3);
+        saved["metadata"]["name"] = json!("api");
+        assert_eq!(
+            kubectl::edit(&mut sim, &edit, &saved, now),
+            "error: At least one of apiVersion, kind and name was changed"
+        );
+    }
 
     #[test]
     fn container_globs_match_as_go_filepath_match() {

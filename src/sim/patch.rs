@@ -26,6 +26,18 @@ pub fn parse(text: &str) -> Result<Value, String> {
 /// The object after the patch; the error is what kubectl prints.
 pub fn apply(object: &Value, patch: &Value, patch_type: PatchType) -> Result<Value, String> {
     let mut out = object.clone();
+    if patch_type != PatchType::Json && !patch.is_object() {
+        // K8S: staging/src/k8s.io/apiserver/pkg/endpoints/handlers/patch.go (the patch is
+        // unmarshalled into a map; encoding/json's error, as a BadRequest)
+        let what = match patch {
+            Value::Array(_) => "array",
+            Value::String(_) => "string",
+            Value::Number(_) => "number",
+            Value::Bool(_) => "bool",
+            _ => "null",
+        };
+        return Err(format!("Error from server (BadRequest): json: cannot unmarshal {what} into Go value of type map[string]interface {{}}"));
+    }
     match patch_type {
         PatchType::Merge => json_patch::merge(&mut out, patch),
         PatchType::Json => {
@@ -34,14 +46,9 @@ pub fn apply(object: &Value, patch: &Value, patch_type: PatchType) -> Result<Val
             json_patch::patch(&mut out, &ops).map_err(|_| JSON_PATCH_REJECTED.to_string())?;
         }
         PatchType::Strategic => {
-            let Value::Object(patch) = patch else {
-                // K8S: apimachinery/pkg/util/strategicpatch/patch.go (ErrBadJSONDoc)
-                return Err("Error from server (BadRequest): invalid JSON document".to_string());
-            };
-            match merge_map(out.as_object().cloned().unwrap_or_default(), patch, &[]) {
-                Some(map) => out = Value::Object(map),
-                None => out = Value::Object(Map::new()),
-            }
+            let patch = patch.as_object().cloned().unwrap_or_default();
+            let original = out.as_object().cloned().unwrap_or_default();
+            out = Value::Object(merge_map(original, &patch, &[]).unwrap_or_default());
         }
     }
     Ok(out)
@@ -297,6 +304,17 @@ mod tests {
             apply(&deployment(), &missing, PatchType::Json).unwrap_err(),
             JSON_PATCH_REJECTED
         );
+    }
+
+    #[test]
+    fn a_patch_that_is_not_a_map_is_a_bad_request() {
+        assert_eq!(
+            apply(&deployment(), &json!("x"), PatchType::Strategic).unwrap_err(),
+            "Error from server (BadRequest): json: cannot unmarshal string into Go value of type map[string]interface {}"
+        );
+        assert!(apply(&deployment(), &json!([1]), PatchType::Merge)
+            .unwrap_err()
+            .contains("cannot unmarshal array"));
     }
 
     #[test]
