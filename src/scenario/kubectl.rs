@@ -355,7 +355,8 @@ pub enum KubectlCommand {
         targets: Targets,
         images: Vec<(String, String)>,
     },
-    /// `set resources TYPE NAME [-c C] --limits=... --requests=...`; quantities as written.
+    /// `set resources TYPE NAME [-c C] --limits=... --requests=...`; quantities in canonical
+    /// form, as the API server stores them (`0.5` → `500m`).
     SetResources {
         targets: Targets,
         containers: String,
@@ -1261,13 +1262,17 @@ fn selected_targets(p: &Parsed, resources: &[String]) -> Result<Targets, Kubectl
     Ok(targets)
 }
 
-/// `cpu=200m,memory=512Mi`; quantities stay strings for the caller to parse.
+/// `cpu=200m,memory=512Mi`, each quantity parsed and written back in canonical form.
 // K8S: staging/src/k8s.io/kubectl/pkg/cmd/set/set_resources.go (parseResourceList)
 fn resource_list(spec: &str) -> Result<Vec<(String, String)>, KubectlError> {
     let mut out = Vec::new();
     for item in spec.split(',').filter(|_| !spec.is_empty()) {
         match item.split('=').collect::<Vec<_>>()[..] {
-            [name, quantity] => upsert(&mut out, name, quantity),
+            [name, quantity] => {
+                let parsed = crate::model::quantity::Quantity::parse(quantity)
+                    .map_err(|e| invalid(e.to_string()))?;
+                upsert(&mut out, name, &parsed.to_canonical_string());
+            }
             _ => {
                 return Err(invalid(format!(
                     "invalid argument syntax {item}, expected <resource>=<value>"
@@ -2676,8 +2681,12 @@ rollout frob deploy/web => error: unknown command "frob deploy/web"
             requests: vec![],
         };
         assert_eq!(
-            ok("set resources deploy/web -c app --limits=cpu=200m,memory=512Mi"),
+            ok("set resources deploy/web -c app --limits=cpu=0.2,memory=512Mi"),
             expected
+        );
+        assert_eq!(
+            parse("set resources deploy/web --limits=cpu=lots").unwrap_err().to_string(),
+            "error: quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"
         );
         let K::Expose(e) = ok("expose deploy web --port=80 --type=NodePort") else {
             panic!()

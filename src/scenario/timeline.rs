@@ -207,7 +207,8 @@ pub(super) fn parse_entry(
 }
 
 /// The update verbs (`patch`, `set resources`, `edit`) on nodes or namespaces, which the
-/// simulation keeps as typed state rather than as objects those verbs can rewrite.
+/// simulation keeps as typed state rather than as objects those verbs can rewrite, or on `-f`
+/// files (not read for these verbs yet).
 fn not_updatable(command: &KubectlCommand) -> Option<String> {
     let (verb, kinds): (&str, Vec<ResourceKind>) = match command {
         KubectlCommand::Patch { targets, .. } => ("patch", kinds(targets)),
@@ -215,6 +216,17 @@ fn not_updatable(command: &KubectlCommand) -> Option<String> {
         KubectlCommand::Edit { target } => ("edit", vec![target.kind]),
         _ => return None,
     };
+    if let KubectlCommand::Patch {
+        targets: Targets::Files(_),
+        ..
+    }
+    | KubectlCommand::SetResources {
+        targets: Targets::Files(_),
+        ..
+    } = command
+    {
+        return Some(format!("`kubectl {verb} -f`"));
+    }
     let kind = kinds
         .into_iter()
         .find(|k| matches!(k, ResourceKind::Node | ResourceKind::Namespace))?;
@@ -393,6 +405,10 @@ mod tests {
         assert_eq!(
             error("  - {at: 1m, kubectl: patch node node01 -p x}\n"),
             "s.yaml:6:14: kubesim does not simulate `kubectl patch` of a Node yet"
+        );
+        assert_eq!(
+            error("  - {at: 1m, kubectl: set resources -f ../manifests/web.yaml --limits=cpu=1}\n"),
+            "s.yaml:6:14: kubesim does not simulate `kubectl set resources -f` yet"
         );
         let node = error("  - {at: 1m, kubectl: delete -f ../manifests/node03.yaml}\n");
         assert!(

@@ -111,7 +111,8 @@ pub(super) fn run(sim: &mut Simulation, invocation: &Invocation, now: SimTime) -
             containers,
             limits,
             requests,
-        } => objects(targets)
+        } => selected(sim, ns, targets)
+            .iter()
             .map(|o| kubectl_update::set_resources(sim, ns, o, containers, limits, requests, now))
             .filter(|line| !line.is_empty())
             .collect(),
@@ -127,6 +128,27 @@ fn objects(targets: &Targets) -> impl Iterator<Item = &ObjectRef> {
     match targets {
         Targets::Objects(objects) => objects.iter(),
         _ => [].iter(),
+    }
+}
+
+/// The named objects, or those of the kinds a selector (`-l`, `--all`) matches now.
+fn selected(sim: &Simulation, ns: &str, targets: &Targets) -> Vec<ObjectRef> {
+    match targets {
+        Targets::Objects(objects) => objects.clone(),
+        Targets::Selector { kinds, selector } => {
+            let Ok(selector) = Selector::parse(selector) else {
+                return Vec::new();
+            };
+            kinds
+                .iter()
+                .flat_map(|&kind| {
+                    matching(sim, kind, ns, &selector)
+                        .into_iter()
+                        .map(move |name| ObjectRef { kind, name })
+                })
+                .collect()
+        }
+        Targets::Files(_) => Vec::new(),
     }
 }
 
@@ -425,6 +447,7 @@ fn rollout(
         return not_found(o.kind, &o.name);
     };
     let name = &o.name;
+    let paused = object.body.pointer("/spec/paused") == Some(&json!(true));
     match action {
         RolloutAction::Status { .. } => rollout_status(&object.body, name),
         RolloutAction::History { .. } => {
@@ -447,6 +470,10 @@ fn rollout(
                     r => format!("error: unable to find specified revision {r} in history"),
                 };
             };
+            // K8S: staging/src/k8s.io/kubectl/pkg/polymorphichelpers/rollback.go
+            if paused {
+                return "error: you cannot rollback a paused deployment; resume it first with 'kubectl rollout resume' and try again".to_string();
+            }
             if Some(&template) == object.body.pointer("/spec/template") || revision == current {
                 return format!(
                     "{} skipped rollback (current template already matches revision {revision})",
@@ -458,6 +485,10 @@ fn rollout(
             });
             format!("{} rolled back", qualified(o.kind, name))
         }
+        // K8S: staging/src/k8s.io/kubectl/pkg/polymorphichelpers/objectrestarter.go
+        RolloutAction::Restart if paused => format!(
+            "error: deployments.apps \"{name}\" can't restart paused deployment (run rollout resume first)"
+        ),
         RolloutAction::Restart => {
             edit_workload(sim, o.kind, ns, name, |body| {
                 body["spec"]["template"]["metadata"]["annotations"]
@@ -469,7 +500,6 @@ fn rollout(
         // pkg/polymorphichelpers/objectpauser.go, objectresumer.go
         RolloutAction::Pause | RolloutAction::Resume => {
             let pause = matches!(action, RolloutAction::Pause);
-            let paused = object.body.pointer("/spec/paused") == Some(&json!(true));
             if paused == pause {
                 let error = if pause {
                     "is already paused"

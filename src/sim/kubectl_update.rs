@@ -366,6 +366,18 @@ spec:
         assert_eq!(
             run(
                 &mut sim,
+                "set resources deployments --all --requests=memory=0.5Gi"
+            ),
+            "deployment.apps/web resource requirements updated"
+        );
+        let d = deployment(&sim);
+        assert_eq!(
+            d["spec"]["template"]["spec"]["containers"][0]["resources"]["requests"],
+            json!({"cpu": "100m", "memory": "512Mi"})
+        );
+        assert_eq!(
+            run(
+                &mut sim,
                 "set resources deployment web -c sidecar --limits=cpu=1"
             ),
             "error: unable to find container named sidecar"
@@ -387,6 +399,14 @@ spec:
         assert_eq!(
             run(&mut sim, "rollout pause deployment/web"),
             "error: deployments.apps \"web\" is already paused"
+        );
+        assert_eq!(
+            run(&mut sim, "rollout restart deployment/web"),
+            "error: deployments.apps \"web\" can't restart paused deployment (run rollout resume first)"
+        );
+        assert_eq!(
+            run(&mut sim, "rollout undo deployment/web --to-revision=1"),
+            "error: you cannot rollback a paused deployment; resume it first with 'kubectl rollout resume' and try again"
         );
         assert_eq!(
             run(&mut sim, "rollout resume deployment/web"),
