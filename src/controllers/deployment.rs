@@ -124,7 +124,7 @@ pub fn sync(
 }
 
 /// Whether `spec.paused` is set: `kubectl rollout pause`.
-fn is_paused(object: &StoredObject) -> bool {
+pub fn is_paused(object: &StoredObject) -> bool {
     object.body.pointer("/spec/paused") == Some(&json!(true))
 }
 

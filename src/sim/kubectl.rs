@@ -6,7 +6,7 @@ use std::sync::Arc;
 use serde_json::{json, Value};
 
 use super::{admission, kubectl_update, Simulation};
-use crate::controllers::deployment::{bump_generation, POD_TEMPLATE_HASH};
+use crate::controllers::deployment::{bump_generation, is_paused, POD_TEMPLATE_HASH};
 use crate::controllers::workload;
 use crate::engine::SimTime;
 use crate::model::labels::Selector;
@@ -447,7 +447,7 @@ fn rollout(
         return not_found(o.kind, &o.name);
     };
     let name = &o.name;
-    let paused = object.body.pointer("/spec/paused") == Some(&json!(true));
+    let paused = is_paused(object);
     match action {
         RolloutAction::Status { .. } => rollout_status(&object.body, name),
         RolloutAction::History { .. } => {
