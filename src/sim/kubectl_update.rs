@@ -262,9 +262,12 @@ spec:
         sim
     }
 
+    /// Runs a command now, as a timeline entry would, and wakes the controllers it concerns.
     fn run(sim: &mut Simulation, line: &str) -> String {
         let now = sim.now();
-        kubectl::run(sim, &parse(line).unwrap(), now)
+        let output = kubectl::run(sim, &parse(line).unwrap(), now);
+        sim.ensure_controllers(now);
+        output
     }
 
     fn deployment(sim: &Simulation) -> Value {
@@ -416,6 +419,63 @@ spec:
         assert_eq!(
             run(&mut sim, "rollout resume deploy web"),
             "error: deployments.apps \"web\" is not paused"
+        );
+    }
+
+    /// The Deployment's ReplicaSets as (image, replicas), oldest first.
+    fn replica_sets(sim: &Simulation) -> Vec<(String, i64)> {
+        let mut out: Vec<_> = sim
+            .state
+            .objects
+            .values()
+            .filter(|o| o.kind == "ReplicaSet")
+            .map(|o| {
+                let b = &o.body;
+                let image = b["spec"]["template"]["spec"]["containers"][0]["image"].clone();
+                let revision =
+                    b["metadata"]["annotations"]["deployment.kubernetes.io/revision"].clone();
+                (
+                    revision.to_string(),
+                    image.as_str().unwrap().to_string(),
+                    b["spec"]["replicas"].as_i64().unwrap(),
+                )
+            })
+            .collect();
+        out.sort();
+        out.into_iter().map(|(_, image, n)| (image, n)).collect()
+    }
+
+    #[test]
+    fn a_paused_deployment_scales_but_does_not_roll_until_resumed() {
+        let mut sim = cluster();
+        run(&mut sim, "rollout pause deployment/web");
+        run(&mut sim, "set image deployment/web nginx=nginx:1.26");
+        run(&mut sim, "scale deployment/web --replicas=3");
+        sim.run_until(SimTime::from_secs(60)).unwrap();
+        assert_eq!(replica_sets(&sim), [("nginx:1.25".to_string(), 3)]);
+        let progressing = &deployment(&sim)["status"]["conditions"][1];
+        assert_eq!(
+            (
+                &progressing["status"],
+                &progressing["reason"],
+                &progressing["message"]
+            ),
+            (
+                &json!("Unknown"),
+                &json!("DeploymentPaused"),
+                &json!("Deployment is paused")
+            )
+        );
+        run(&mut sim, "rollout resume deployment/web");
+        sim.run_until(SimTime::from_secs(61)).unwrap();
+        assert_eq!(
+            replica_sets(&sim),
+            // maxSurge 25% of 3 rounds up to 1, maxUnavailable down to 0.
+            [("nginx:1.25".to_string(), 3), ("nginx:1.26".to_string(), 1)]
+        );
+        assert_eq!(
+            deployment(&sim)["status"]["conditions"][1]["status"],
+            "True"
         );
     }
 
