@@ -392,6 +392,25 @@ mod tests {
     }
 
     #[test]
+    fn edit_takes_its_object_inline_or_from_a_file() {
+        let inline = "  - at: 1m\n    kubectl: edit cm settings\n    object: {apiVersion: v1, kind: ConfigMap, metadata: {name: settings}, data: {mode: fast}}\n";
+        let file = "  - {at: 2m, kubectl: edit deploy/web, object: ../manifests/web-edited.yaml}\n";
+        let text = format!("{HEAD}{inline}{file}");
+        let s =
+            crate::scenario::load_str(&text, "s.yaml", Path::new("scenarios/workloads")).unwrap();
+        let objects: Vec<_> = s
+            .timeline
+            .iter()
+            .map(|e| match &e.action {
+                Action::Edit { object, .. } => object.clone(),
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(objects[0]["data"]["mode"], "fast");
+        assert_eq!(objects[1]["spec"]["replicas"], 3);
+    }
+
+    #[test]
     fn patches_and_delete_files_are_checked_at_load() {
         let bad = error("  - {at: 1m, kubectl: \"patch deploy web -p '{\\\"spec\\\": '\"}\n");
         assert!(
