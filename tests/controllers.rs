@@ -111,6 +111,31 @@ fn rollout_status_reports_the_progress_deadline() {
 }
 
 #[test]
+fn patch_pause_edit_and_delete_files_print_what_kubectl_prints() {
+    let outputs: Vec<String> = command_outputs("scenarios/workloads/patch-and-pause.yaml")
+        .into_iter()
+        .map(|(_, output)| output)
+        .collect();
+    assert_eq!(
+        outputs,
+        [
+            "deployment.apps/web patched",
+            "deployment.apps/web patched (no change)",
+            "deployment.apps/web paused",
+            "deployment.apps/web image updated",
+            "error: deployments.apps \"web\" is already paused",
+            "deployment.apps/web resumed",
+            "deployment.apps/web resource requirements updated",
+            "deployment.apps/web patched",
+            "deployment.apps/web edited",
+            "Edit cancelled, no changes made.",
+            "service \"web\" deleted\npod \"web\" deleted",
+            "Error from server (NotFound): error when deleting \"../manifests/web.yaml\": pods \"web\" not found",
+        ]
+    );
+}
+
+#[test]
 fn endpoint_slices_list_every_pod_and_a_placeholder_for_an_empty_service() {
     let slices = stdout(&kubesim(&[
         "get",
@@ -203,5 +228,45 @@ fn get_takes_several_kinds_joined_by_commas() {
          \n\
          NAME          TYPE        CLUSTER-IP   EXTERNAL-IP   PORT(S)   AGE\n\
          service/web   ClusterIP   10.96.0.10   <none>        80/TCP    30s\n"
+    );
+}
+
+#[test]
+fn a_paused_deployment_reports_progressing_unknown() {
+    let yaml = stdout(&kubesim(&[
+        "get",
+        "deploy",
+        "web",
+        "-o",
+        "yaml",
+        "-f",
+        "scenarios/workloads/patch-and-pause.yaml",
+        "--at",
+        "4m",
+    ]));
+    assert!(yaml.contains("  paused: true\n"), "{yaml}");
+    assert!(
+        yaml.contains("    message: Deployment is paused\n    reason: DeploymentPaused\n    status: Unknown\n    type: Progressing\n"),
+        "{yaml}"
+    );
+    // No pod of the new template yet: updatedReplicas 0, left out as the API omits zeros.
+    assert!(!yaml.contains("updatedReplicas"), "{yaml}");
+}
+
+#[test]
+fn edit_without_its_object_is_a_load_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("edit.yaml");
+    std::fs::write(
+        &file,
+        "apiVersion: kubesim.io/v1alpha1\nkind: Scenario\nmetadata: {name: edit}\nspec:\n  timeline:\n  - at: 30s\n    kubectl: edit deployment web\n",
+    )
+    .unwrap();
+    let o = kubesim(&["run", file.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        common::stderr(&o).contains("edit.yaml:6:5: `kubectl edit` needs `object:`, the object as saved from the editor\n  hint: give `object: path/to/final.yaml`"),
+        "{}",
+        common::stderr(&o)
     );
 }

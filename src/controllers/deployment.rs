@@ -56,6 +56,13 @@ pub fn sync(
     let (new, old): (Vec<&Owned>, Vec<&Owned>) = owned.iter().partition(|o| o.hash == hash);
     let new = new.first().copied();
     let max_revision = old.iter().map(|o| o.revision).max().unwrap_or(0);
+    if is_paused(&object) {
+        sync_paused(c, state, key, &d, &owned, new, now);
+        let owned = owned_replica_sets(state, &key.1, &uid);
+        let new = owned.iter().find(|o| o.hash == hash);
+        write_status(c, state, key, &d, &owned, new, SyncKind::Paused, now);
+        return;
+    }
     let Some(new) = new else {
         let replicas = match &d.strategy {
             // K8S: pkg/controller/deployment/recreate.go: the new ReplicaSet waits at 0 until
@@ -95,7 +102,16 @@ pub fn sync(
             );
         }
         out.push(Request::CreateObject(rs));
-        write_status(c, state, key, &d, &owned, None, Some(&name), now);
+        write_status(
+            c,
+            state,
+            key,
+            &d,
+            &owned,
+            None,
+            SyncKind::Created(&name),
+            now,
+        );
         return;
     };
     // K8S: pkg/controller/deployment/sync.go (getNewReplicaSet: the new ReplicaSet takes the
@@ -113,7 +129,56 @@ pub fn sync(
     }
     let owned = owned_replica_sets(state, &key.1, &uid);
     let new = owned.iter().find(|o| o.hash == hash);
-    write_status(c, state, key, &d, &owned, new, None, now);
+    write_status(c, state, key, &d, &owned, new, SyncKind::Rolling, now);
+}
+
+/// Whether `spec.paused` is set: `kubectl rollout pause`.
+pub fn is_paused(object: &StoredObject) -> bool {
+    object.body.pointer("/spec/paused") == Some(&json!(true))
+}
+
+/// A paused Deployment: no new ReplicaSet and no rollout step, only scaling. With one active
+/// ReplicaSet (or none, then the newest) that one takes `spec.replicas`; a saturated new one
+/// sends the old ones to zero.
+// K8S: pkg/controller/deployment/sync.go (sync, scale; FindActiveOrLatest)
+// DEVIATION: with several active ReplicaSets (a rollout paused midway) a replica change is not
+// spread proportionally across them; they keep their sizes until the rollout resumes.
+fn sync_paused(
+    c: &mut Controllers,
+    state: &mut ClusterState,
+    key: &Key,
+    d: &DeploymentSpec,
+    owned: &[Owned],
+    new: Option<&Owned>,
+    now: SimTime,
+) {
+    let active: Vec<&Owned> = owned.iter().filter(|o| o.rs.replicas > 0).collect();
+    let target = match active[..] {
+        [one] => Some(one),
+        [] => new.or(owned.last()),
+        _ => None,
+    };
+    if let Some(rs) = target {
+        if rs.rs.replicas != d.replicas {
+            scale(c, state, key, rs, d.replicas, d, now);
+        }
+        return;
+    }
+    if let Some(new) = new.filter(|n| n.rs.replicas == d.replicas && n.rs.available == d.replicas) {
+        for o in active.iter().filter(|o| o.key != new.key) {
+            scale(c, state, key, o, 0, d, now);
+        }
+    }
+}
+
+/// What this sync did, for the Progressing condition.
+enum SyncKind<'a> {
+    /// A new ReplicaSet, named, was just created.
+    Created(&'a str),
+    /// A rollout step (or none needed).
+    Rolling,
+    /// `spec.paused`.
+    Paused,
 }
 
 /// One step of a rolling update: grow the new ReplicaSet within maxSurge, or else shrink the
@@ -349,7 +414,7 @@ fn write_status(
     d: &DeploymentSpec,
     owned: &[Owned],
     new: Option<&Owned>,
-    created: Option<&str>,
+    progress: SyncKind<'_>,
     now: SimTime,
 ) {
     let Some(object) = state.objects.get_mut(key) else {
@@ -383,19 +448,32 @@ fn write_status(
                 rollout::MSG_MIN_UNAVAILABLE,
             )
         };
+    let created = match progress {
+        SyncKind::Created(name) => Some(name),
+        _ => None,
+    };
     let new_name = new.map(|n| n.rs.name.as_str()).or(created);
     let previous = old
         .get("conditions")
         .and_then(Value::as_array)
         .and_then(|cs| cs.iter().find(|c| c["type"] == "Progressing"))
         .cloned();
-    let counts = Progress::of(&status);
+    let counts = StatusCounts::of(&status);
     // K8S: pkg/controller/deployment/util/deployment_util.go (DeploymentComplete)
     let complete = counts.updated == i64::from(d.replicas)
         && counts.replicas == i64::from(d.replicas)
         && counts.available == i64::from(d.replicas);
-    let progressing = match (created, previous) {
-        (Some(name), _) => Some(condition(
+    let progressing = match (progress, previous) {
+        // K8S: pkg/controller/deployment/sync.go (checkPausedConditions: Unknown while paused)
+        (SyncKind::Paused, _) => Some(condition(
+            &old,
+            "Progressing",
+            "Unknown",
+            rollout::PAUSED_REASON,
+            rollout::MSG_PAUSED.to_string(),
+            now,
+        )),
+        (SyncKind::Created(name), _) => Some(condition(
             &old,
             "Progressing",
             "True",
@@ -403,7 +481,20 @@ fn write_status(
             rollout::msg_new_rs_created(name),
             now,
         )),
-        (None, Some(current)) => {
+        (SyncKind::Rolling, Some(current)) => {
+            // K8S: sync.go (checkPausedConditions: a resumed Deployment says so first)
+            let current = if current["reason"] == rollout::PAUSED_REASON {
+                condition(
+                    &old,
+                    "Progressing",
+                    "Unknown",
+                    rollout::RESUMED_REASON,
+                    rollout::MSG_RESUMED.to_string(),
+                    now,
+                )
+            } else {
+                current
+            };
             // K8S: progress.go (syncRolloutStatus: a finished rollout keeps its condition)
             let finished = counts.replicas == counts.updated
                 && current["reason"] == rollout::NEW_RS_AVAILABLE_REASON;
@@ -411,7 +502,7 @@ fn write_status(
             let next = deadline.and_then(|deadline| {
                 let step = Step {
                     counts,
-                    before: Progress::of(&old),
+                    before: StatusCounts::of(&old),
                     complete,
                     deadline,
                 };
@@ -427,7 +518,7 @@ fn write_status(
             }
             Some(next)
         }
-        (None, None) => None,
+        (SyncKind::Rolling, None) => None,
     };
     let mut conditions = vec![condition(
         &old,
@@ -454,17 +545,17 @@ fn progress_deadline(object: &StoredObject) -> Option<SimDuration> {
 
 /// The status counts that tell whether a rollout moves.
 #[derive(Debug, Clone, Copy)]
-struct Progress {
+struct StatusCounts {
     replicas: i64,
     updated: i64,
     ready: i64,
     available: i64,
 }
 
-impl Progress {
-    fn of(status: &Value) -> Progress {
+impl StatusCounts {
+    fn of(status: &Value) -> StatusCounts {
         let int = |field: &str| status.get(field).and_then(Value::as_i64).unwrap_or(0);
-        Progress {
+        StatusCounts {
             replicas: int("replicas"),
             updated: int("updatedReplicas"),
             ready: int("readyReplicas"),
@@ -475,7 +566,7 @@ impl Progress {
     /// Whether `self` moved on from `before`: more pods updated, ready or available, or fewer
     /// old ones left.
     // K8S: pkg/controller/deployment/util/deployment_util.go (DeploymentProgressing)
-    fn beyond(&self, before: &Progress) -> bool {
+    fn beyond(&self, before: &StatusCounts) -> bool {
         self.updated > before.updated
             || self.replicas - self.updated < before.replicas - before.updated
             || self.ready > before.ready
@@ -485,8 +576,8 @@ impl Progress {
 
 /// One sync of a rollout that runs under a progress deadline.
 struct Step {
-    counts: Progress,
-    before: Progress,
+    counts: StatusCounts,
+    before: StatusCounts,
     complete: bool,
     deadline: SimDuration,
 }

@@ -24,7 +24,6 @@ const KUBECTL_ONLY: &[&str] = &[
     "describe",
     "logs",
     "exec",
-    "edit",
     "explain",
     "top",
     "attach",
@@ -154,7 +153,7 @@ impl KubectlError {
 pub fn supported() -> &'static str {
     "apply -f, create -f, create deployment|service clusterip|service nodeport|namespace, delete, \
      run, expose, scale, set image|resources, label, annotate, taint, cordon, uncordon, drain, \
-     rollout status|history|undo|restart|pause|resume, patch"
+     rollout status|history|undo|restart|pause|resume, patch, edit"
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -356,7 +355,8 @@ pub enum KubectlCommand {
         targets: Targets,
         images: Vec<(String, String)>,
     },
-    /// `set resources TYPE NAME [-c C] --limits=... --requests=...`; quantities as written.
+    /// `set resources TYPE NAME [-c C] --limits=... --requests=...`; quantities in canonical
+    /// form, as the API server stores them (`0.5` → `500m`).
     SetResources {
         targets: Targets,
         containers: String,
@@ -385,6 +385,8 @@ pub enum KubectlCommand {
         action: RolloutAction,
         targets: Targets,
     },
+    /// `edit TYPE NAME`: the object the editor saves is the timeline entry's `object:`.
+    Edit { target: ObjectRef },
     /// `patch TYPE NAME -p PATCH`: the patch text as given (JSON or YAML).
     Patch {
         targets: Targets,
@@ -563,6 +565,7 @@ pub fn parse(line: &str) -> Result<Invocation, KubectlError> {
         "drain" => drain(&words),
         "rollout" => rollout(words),
         "patch" => patch(&words),
+        "edit" => edit(&words),
         v if KUBECTL_ONLY.contains(&v) => Err(unsupported(format!("kubectl {v}"))),
         // K8S: vendor/github.com/spf13/cobra/args.go (legacyArgs)
         _ => Err(KubectlError::UnknownCommand { verb }),
@@ -736,6 +739,7 @@ const ROLLOUT_SUBCOMMANDS: &[Cmd] = &[
     cmd("kubectl rollout pause", "f,filename:slice l,selector"),
     cmd("kubectl rollout resume", "f,filename:slice l,selector"),
 ];
+const EDIT: Cmd = cmd("kubectl edit", "f,filename:slice o,output");
 const PATCH: Cmd = cmd("kubectl patch", "f,filename:slice p,patch type");
 const CREATE_DEPLOYMENT: Cmd = Cmd {
     path: "kubectl create deployment",
@@ -1165,6 +1169,25 @@ fn patch(words: &[String]) -> Result<Invocation, KubectlError> {
     )
 }
 
+/// `edit TYPE NAME` or `edit TYPE/NAME`: one object, whose saved version the timeline gives.
+// K8S: staging/src/k8s.io/kubectl/pkg/cmd/edit/edit.go
+fn edit(words: &[String]) -> Result<Invocation, KubectlError> {
+    let p = EDIT.parse(words)?;
+    let targets = Builder::new(p.list("filename"))
+        .type_or_name_args(false, &p.args)
+        .resolve()?;
+    match targets {
+        Targets::Objects(mut objects) if objects.len() == 1 => {
+            let target = objects.remove(0);
+            done(&p, KubectlCommand::Edit { target })
+        }
+        Targets::Files(_) => Err(unsupported("kubectl edit -f".to_string())),
+        _ => Err(unsupported(
+            "kubectl edit of several objects (a timeline entry edits one)".to_string(),
+        )),
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // set, label, annotate
 // ---------------------------------------------------------------------------------------------
@@ -1239,13 +1262,17 @@ fn selected_targets(p: &Parsed, resources: &[String]) -> Result<Targets, Kubectl
     Ok(targets)
 }
 
-/// `cpu=200m,memory=512Mi`; quantities stay strings for the caller to parse.
+/// `cpu=200m,memory=512Mi`, each quantity parsed and written back in canonical form.
 // K8S: staging/src/k8s.io/kubectl/pkg/cmd/set/set_resources.go (parseResourceList)
 fn resource_list(spec: &str) -> Result<Vec<(String, String)>, KubectlError> {
     let mut out = Vec::new();
     for item in spec.split(',').filter(|_| !spec.is_empty()) {
         match item.split('=').collect::<Vec<_>>()[..] {
-            [name, quantity] => upsert(&mut out, name, quantity),
+            [name, quantity] => {
+                let parsed = crate::model::quantity::Quantity::parse(quantity)
+                    .map_err(|e| invalid(e.to_string()))?;
+                upsert(&mut out, name, &parsed.to_canonical_string());
+            }
             _ => {
                 return Err(invalid(format!(
                     "invalid argument syntax {item}, expected <resource>=<value>"
@@ -2605,6 +2632,27 @@ rollout frob deploy/web => error: unknown command "frob deploy/web"
     }
 
     #[test]
+    fn edit_names_one_object() {
+        let web = ObjectRef {
+            kind: Deployment,
+            name: "web".into(),
+        };
+        assert_eq!(
+            ok("edit deployment web"),
+            K::Edit {
+                target: web.clone()
+            }
+        );
+        assert_eq!(ok("edit deploy/web -o yaml"), K::Edit { target: web });
+        for line in ["edit pods a b", "edit -f web.yaml"] {
+            assert!(
+                matches!(parse(line), Err(KubectlError::Unsupported { .. })),
+                "{line}"
+            );
+        }
+    }
+
+    #[test]
     fn workload_edits() {
         let web = objects(Deployment, &["web"]);
         assert_eq!(
@@ -2633,8 +2681,12 @@ rollout frob deploy/web => error: unknown command "frob deploy/web"
             requests: vec![],
         };
         assert_eq!(
-            ok("set resources deploy/web -c app --limits=cpu=200m,memory=512Mi"),
+            ok("set resources deploy/web -c app --limits=cpu=0.2,memory=512Mi"),
             expected
+        );
+        assert_eq!(
+            parse("set resources deploy/web --limits=cpu=lots").unwrap_err().to_string(),
+            "error: quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"
         );
         let K::Expose(e) = ok("expose deploy web --port=80 --type=NodePort") else {
             panic!()

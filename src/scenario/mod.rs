@@ -19,7 +19,7 @@ use sha2::{Digest, Sha256};
 
 pub use cluster::{default_cluster, NodeGroup};
 pub use expect::{Expectation, Subject};
-pub use timeline::{Action, TimelineEntry};
+pub use timeline::{Action, FileObject, TimelineEntry};
 
 use crate::engine::{SimDuration, SimTime};
 use crate::manifest::decode::{strict, Source};

@@ -1,15 +1,17 @@
 //! Timeline entries: kubectl command lines applied at a simulated instant.
 //!
-//! Command lines are parsed with kubectl's flags and errors (`kubectl` module); `apply -f` and
-//! `create -f` read their files when the scenario loads, the rest run at their instant
-//! (`sim::kubectl`). A command kubesim does not simulate yet is an error at load time.
+//! Command lines are parsed with kubectl's flags and errors (`kubectl` module); `apply -f`,
+//! `create -f` and `delete -f` read their files when the scenario loads, as does `edit` its
+//! entry's `object:` (the object as the user saves it in the editor); the rest run at their
+//! instant (`sim::kubectl`).
 
 use std::path::Path;
 
 use serde::Deserialize;
+use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use super::kubectl::{self, Invocation, KubectlCommand};
+use super::kubectl::{self, Invocation, KubectlCommand, ResourceKind, Targets};
 use super::simulate::SimulateCommand;
 use crate::engine::{SimDuration, SimTime};
 use crate::manifest::decode::Source;
@@ -21,6 +23,8 @@ pub(super) struct RawEntry {
     at: String,
     kubectl: Option<String>,
     simulate: Option<String>,
+    /// `edit`'s saved object: a manifest path (relative to the scenario) or the object inline.
+    object: Option<Value>,
 }
 
 /// One timeline entry, parsed.
@@ -42,8 +46,29 @@ pub enum Action {
     },
     /// Any other kubectl command, run against the cluster at its instant.
     Kubectl(Invocation),
+    /// `kubectl delete -f`: the files' objects, read when the scenario loads.
+    DeleteFiles {
+        invocation: Invocation,
+        objects: Vec<FileObject>,
+    },
+    /// `kubectl edit`: the object as saved, validated when the scenario loads.
+    Edit {
+        invocation: Invocation,
+        object: Value,
+    },
     /// A simulator action (`simulate: node-down node02`).
     Simulate(SimulateCommand),
+}
+
+/// One object of a file given to `delete -f`.
+#[derive(Debug, Clone)]
+pub struct FileObject {
+    /// The file as the command line names it, for kubectl's messages.
+    pub file: String,
+    pub kind: ResourceKind,
+    /// The manifest's own; `None`: the command's (`-n`) or `default`.
+    pub namespace: Option<String>,
+    pub name: String,
 }
 
 /// Parses one `timeline:` entry: its instant and its command, with kubectl's own errors.
@@ -65,7 +90,7 @@ pub(super) fn parse_entry(
     };
     let command = match (&raw.kubectl, &raw.simulate) {
         (Some(c), None) => c.clone(),
-        (None, Some(line)) => {
+        (None, Some(line)) if raw.object.is_none() => {
             let action = super::simulate::parse(line).map_err(|e| {
                 src.error(&field("simulate"), e.to_string())
                     .with_hint(Some(format!(
@@ -106,46 +131,323 @@ pub(super) fn parse_entry(
         src.error(&field("kubectl"), e.to_string())
             .with_hint(own.or_else(hint))
     })?;
+    if let Some(what) = not_updatable(&invocation.command) {
+        return Err(src
+            .error(&field("kubectl"), format!("kubesim does not simulate {what} yet"))
+            .with_hint(Some(
+                "patch, set resources and edit reach pods and the workload kinds; use label, annotate, taint or cordon on nodes".into(),
+            )));
+    }
+    let is_edit = matches!(invocation.command, KubectlCommand::Edit { .. });
+    if let (false, Some(_)) = (is_edit, &raw.object) {
+        return Err(src
+            .error(
+                &field("object"),
+                "only `kubectl edit` entries take an `object:`",
+            )
+            .with_hint(Some(
+                "remove `object:`, or make the command `edit KIND NAME`".into(),
+            )));
+    }
     let action = match invocation.command {
-        KubectlCommand::ApplyFile { files, create_only } => {
-            let mut manifests = Vec::new();
-            for file in files {
-                let full = base_dir.join(&file);
-                let bytes = std::fs::read(&full).map_err(|_| {
-                    src.error(
+        KubectlCommand::ApplyFile { files, create_only } => Action::Apply {
+            manifests: read_files(&files, src, &field("kubectl"), base_dir, digest)?,
+            create_only,
+        },
+        KubectlCommand::Delete(ref d) => match &d.targets {
+            Targets::Files(files) => {
+                let mut objects = Vec::new();
+                for file in files {
+                    let manifests = read_files(
+                        std::slice::from_ref(file),
+                        src,
                         &field("kubectl"),
-                        format!("error: the path \"{}\" does not exist", full.display()),
-                    )
-                })?;
-                digest.update(&bytes);
-                manifests.extend(crate::manifest::load_str(
-                    &String::from_utf8_lossy(&bytes),
-                    &full.display().to_string(),
-                )?);
+                        base_dir,
+                        digest,
+                    )?;
+                    for manifest in manifests {
+                        objects.push(file_object(file, &manifest).map_err(|e| {
+                            src.error(&field("kubectl"), e).with_hint(Some(
+                                "delete -f deletes pods and the workload kinds; delete the others by name"
+                                    .into(),
+                            ))
+                        })?);
+                    }
+                }
+                Action::DeleteFiles {
+                    invocation,
+                    objects,
+                }
             }
-            Action::Apply {
-                manifests,
-                create_only,
-            }
+            _ => Action::Kubectl(invocation),
+        },
+        KubectlCommand::Edit { ref target } => {
+            let object = edited_object(
+                raw.object.as_ref(),
+                target,
+                src,
+                &field("object"),
+                base_dir,
+                digest,
+            )?;
+            Action::Edit { invocation, object }
         }
-        ref command => {
-            if let Some(what) = crate::sim::kubectl::not_simulated(command) {
-                return Err(src
-                    .error(
-                        &field("kubectl"),
-                        format!("kubesim does not simulate {what} yet"),
-                    )
-                    .with_hint(Some(format!(
-                        "simulated now: {}",
-                        crate::sim::kubectl::SIMULATED
-                    ))));
-            }
+        KubectlCommand::Patch { ref patch, .. } => {
+            crate::sim::patch::parse(patch)
+                .map_err(|e| src.error(&field("kubectl"), format!("error: {e}")))?;
             Action::Kubectl(invocation)
         }
+        _ => Action::Kubectl(invocation),
     };
     Ok(TimelineEntry {
         at,
         command,
         action,
     })
+}
+
+/// The update verbs (`patch`, `set resources`, `edit`) on nodes or namespaces, which the
+/// simulation keeps as typed state rather than as objects those verbs can rewrite, or on `-f`
+/// files (not read for these verbs yet).
+fn not_updatable(command: &KubectlCommand) -> Option<String> {
+    let (verb, kinds): (&str, Vec<ResourceKind>) = match command {
+        KubectlCommand::Patch { targets, .. } => ("patch", kinds(targets)),
+        KubectlCommand::SetResources { targets, .. } => ("set resources", kinds(targets)),
+        KubectlCommand::Edit { target } => ("edit", vec![target.kind]),
+        _ => return None,
+    };
+    if let KubectlCommand::Patch {
+        targets: Targets::Files(_),
+        ..
+    }
+    | KubectlCommand::SetResources {
+        targets: Targets::Files(_),
+        ..
+    } = command
+    {
+        return Some(format!("`kubectl {verb} -f`"));
+    }
+    let kind = kinds
+        .into_iter()
+        .find(|k| matches!(k, ResourceKind::Node | ResourceKind::Namespace))?;
+    Some(format!("`kubectl {verb}` of a {}", kind.name()))
+}
+
+fn kinds(targets: &Targets) -> Vec<ResourceKind> {
+    match targets {
+        Targets::Objects(objects) => objects.iter().map(|o| o.kind).collect(),
+        Targets::Selector { kinds, .. } => kinds.clone(),
+        Targets::Files(_) => Vec::new(),
+    }
+}
+
+/// Reads the manifests of `-f` files (relative to the scenario), each file into the digest.
+fn read_files(
+    files: &[String],
+    src: Source<'_>,
+    path: &[PathSeg],
+    base_dir: &Path,
+    digest: &mut Sha256,
+) -> Result<Vec<Manifest>, InputError> {
+    let mut manifests = Vec::new();
+    for file in files {
+        let full = base_dir.join(file);
+        let bytes = std::fs::read(&full).map_err(|_| {
+            src.error(
+                path,
+                format!("error: the path \"{}\" does not exist", full.display()),
+            )
+        })?;
+        digest.update(&bytes);
+        manifests.extend(crate::manifest::load_str(
+            &String::from_utf8_lossy(&bytes),
+            &full.display().to_string(),
+        )?);
+    }
+    Ok(manifests)
+}
+
+/// What `delete -f` needs of one manifest object; nodes and namespaces are not deleted.
+fn file_object(file: &str, manifest: &Manifest) -> Result<FileObject, String> {
+    use crate::manifest::Object;
+    let (namespace, name) = match &manifest.object {
+        Object::Pod(pod) => (
+            pod.metadata.namespace.clone(),
+            pod.metadata.name.clone().unwrap_or_default(),
+        ),
+        Object::Stored(stored) => (stored.namespace.clone(), stored.name.clone()),
+        other => {
+            return Err(format!(
+                "kubesim does not simulate deleting a {} ({}) yet",
+                other.kind(),
+                manifest.origin
+            ))
+        }
+    };
+    let kind = ResourceKind::from_arg(manifest.object.kind()).map_err(|e| e.to_string())?;
+    Ok(FileObject {
+        file: file.to_string(),
+        kind,
+        namespace,
+        name,
+    })
+}
+
+/// `edit`'s `object:`: read (a path) or taken inline, validated as a manifest, and of the
+/// kind and name the command edits.
+fn edited_object(
+    given: Option<&Value>,
+    target: &kubectl::ObjectRef,
+    src: Source<'_>,
+    path: &[PathSeg],
+    base_dir: &Path,
+    digest: &mut Sha256,
+) -> Result<Value, InputError> {
+    let hint = || {
+        Some(
+            "give `object: path/to/final.yaml` (relative to the scenario) or the object inline under `object:`"
+                .to_string(),
+        )
+    };
+    let mut loaded = Vec::new();
+    let value = match given {
+        None => {
+            let entry = &path[..path.len().saturating_sub(1)];
+            let message = "`kubectl edit` needs `object:`, the object as saved from the editor";
+            return Err(src.error(entry, message).with_hint(hint()));
+        }
+        Some(Value::String(file)) => {
+            let full = base_dir.join(file);
+            let label = full.display().to_string();
+            let text = std::fs::read_to_string(&full)
+                .map_err(|_| src.error(path, format!("cannot read {label}: no such file")))?;
+            digest.update(text.as_bytes());
+            let docs = crate::manifest::yaml::parse_documents(&text)
+                .map_err(|e| InputError::at(&label, e.pos.line, e.pos.column, e.message))?;
+            let [doc] = &docs[..] else {
+                return Err(src.error(path, format!("{label} must hold exactly one object")));
+            };
+            crate::manifest::load_value(&doc.value, &doc.located, &label, &[], &mut loaded)?;
+            doc.value.clone()
+        }
+        Some(value @ Value::Object(_)) => {
+            crate::manifest::load_value(value, src.located, src.file, path, &mut loaded)?;
+            value.clone()
+        }
+        Some(_) => {
+            let message = "`object:` must be a manifest path or an inline object";
+            return Err(src.error(path, message).with_hint(hint()));
+        }
+    };
+    let named = value["metadata"]["name"].as_str().unwrap_or_default();
+    if loaded.len() != 1 || value["kind"] != target.kind.name() || named != target.name {
+        return Err(src
+            .error(
+                path,
+                "error: At least one of apiVersion, kind and name was changed",
+            )
+            .with_hint(Some(format!(
+                "the object must be the {} named {} that the command edits",
+                target.kind.name(),
+                target.name
+            ))));
+    }
+    Ok(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::Action;
+
+    const HEAD: &str = "apiVersion: kubesim.io/v1alpha1\nkind: Scenario\nmetadata: {name: t}\nspec:\n  timeline:\n";
+
+    /// The first line of the load error of a scenario with this one timeline entry.
+    fn error(entry: &str) -> String {
+        let text = format!("{HEAD}{entry}");
+        let e = crate::scenario::load_str(&text, "s.yaml", Path::new("scenarios/workloads"))
+            .unwrap_err();
+        e.to_string().lines().next().unwrap().to_string()
+    }
+
+    #[test]
+    fn edit_needs_its_object_and_only_edit_takes_one() {
+        assert_eq!(
+            error("  - {at: 1m, kubectl: edit deployment web}\n"),
+            "s.yaml:6:5: `kubectl edit` needs `object:`, the object as saved from the editor"
+        );
+        assert_eq!(
+            error("  - {at: 1m, kubectl: scale deploy web --replicas=1, object: ../manifests/web-edited.yaml}\n"),
+            "s.yaml:6:54: only `kubectl edit` entries take an `object:`"
+        );
+        assert_eq!(
+            error("  - {at: 1m, kubectl: edit deployment api, object: ../manifests/web-edited.yaml}\n"),
+            "s.yaml:6:44: error: At least one of apiVersion, kind and name was changed"
+        );
+        assert_eq!(
+            error("  - {at: 1m, kubectl: edit pod web, object: {apiVersion: v1, kind: Pod, metadata: {name: web}}}\n"),
+            "s.yaml:6:37: Pod spec: Required value"
+        );
+    }
+
+    #[test]
+    fn edit_takes_its_object_inline_or_from_a_file() {
+        let inline = "  - at: 1m\n    kubectl: edit cm settings\n    object: {apiVersion: v1, kind: ConfigMap, metadata: {name: settings}, data: {mode: fast}}\n";
+        let file = "  - {at: 2m, kubectl: edit deploy/web, object: ../manifests/web-edited.yaml}\n";
+        let text = format!("{HEAD}{inline}{file}");
+        let s =
+            crate::scenario::load_str(&text, "s.yaml", Path::new("scenarios/workloads")).unwrap();
+        let objects: Vec<_> = s
+            .timeline
+            .iter()
+            .map(|e| match &e.action {
+                Action::Edit { object, .. } => object.clone(),
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(objects[0]["data"]["mode"], "fast");
+        assert_eq!(objects[1]["spec"]["replicas"], 3);
+    }
+
+    #[test]
+    fn patches_and_delete_files_are_checked_at_load() {
+        let bad = error("  - {at: 1m, kubectl: \"patch deploy web -p '{\\\"spec\\\": '\"}\n");
+        assert!(
+            bad.starts_with("s.yaml:6:14: error: unable to parse "),
+            "{bad}"
+        );
+        assert_eq!(
+            error("  - {at: 1m, kubectl: delete -f nowhere.yaml}\n"),
+            "s.yaml:6:14: error: the path \"scenarios/workloads/nowhere.yaml\" does not exist"
+        );
+        assert_eq!(
+            error("  - {at: 1m, kubectl: patch node node01 -p x}\n"),
+            "s.yaml:6:14: kubesim does not simulate `kubectl patch` of a Node yet"
+        );
+        assert_eq!(
+            error("  - {at: 1m, kubectl: set resources -f ../manifests/web.yaml --limits=cpu=1}\n"),
+            "s.yaml:6:14: kubesim does not simulate `kubectl set resources -f` yet"
+        );
+        let node = error("  - {at: 1m, kubectl: delete -f ../manifests/node03.yaml}\n");
+        assert!(
+            node.starts_with("s.yaml:6:14: kubesim does not simulate deleting a Node"),
+            "{node}"
+        );
+        let text =
+            format!("{HEAD}  - {{at: 1m, kubectl: delete -f ../manifests/web.yaml -n team}}\n");
+        let s =
+            crate::scenario::load_str(&text, "s.yaml", Path::new("scenarios/workloads")).unwrap();
+        let Action::DeleteFiles { objects, .. } = &s.timeline[0].action else {
+            panic!("{:?}", s.timeline[0].action)
+        };
+        assert_eq!(
+            (
+                objects[0].file.as_str(),
+                objects[0].name.as_str(),
+                &objects[0].namespace
+            ),
+            ("../manifests/web.yaml", "web", &None)
+        );
+    }
 }

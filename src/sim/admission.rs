@@ -163,10 +163,15 @@ fn apply_one(sim: &mut Simulation, manifest: &Manifest, create_only: bool, now: 
                 );
             }
             if let Some(id) = sim.state.pod_id(&namespace, &name) {
-                return if create_only {
-                    format!("Error from server (AlreadyExists): pods \"{name}\" already exists")
-                } else {
-                    update_pod(sim, id, &pod.spec, now)
+                if create_only {
+                    return format!(
+                        "Error from server (AlreadyExists): pods \"{name}\" already exists"
+                    );
+                }
+                return match update_pod(sim, id, &pod.spec, now) {
+                    Ok(true) => format!("pod/{name} configured"),
+                    Ok(false) => format!("pod/{name} unchanged"),
+                    Err(message) => message,
                 };
             }
             for field in &pod.unsimulated {
@@ -342,7 +347,7 @@ fn allocate_cluster_ip(sim: &Simulation, body: &mut serde_json::Value) {
 /// `kubectl apply` of an object that exists: the new spec replaces the old one (status and the
 /// server-set metadata stay); a changed spec moves `metadata.generation`. Says whether anything
 /// changed.
-fn update_stored(
+pub(super) fn update_stored(
     existing: &mut crate::model::cluster::StoredObject,
     given: &serde_json::Value,
 ) -> bool {
@@ -371,15 +376,16 @@ fn update_stored(
     true
 }
 
-/// `kubectl apply` of a pod that exists: only container images may change, as the API server
-/// allows; the pod's kubelet then restarts the containers whose image changed.
+/// An update of a pod that exists (`apply`, `patch`, `edit`): only container images may change,
+/// as the API server allows; the pod's kubelet then restarts the containers whose image
+/// changed. Says whether anything changed; the error is the API server's.
 // K8S: pkg/apis/core/validation/validation.go (ValidatePodUpdate)
 pub(super) fn update_pod(
     sim: &mut Simulation,
     id: PodId,
     new: &crate::model::PodSpec,
     now: SimTime,
-) -> String {
+) -> Result<bool, String> {
     let pod = sim.state.pod(id).expect("indexed pods exist");
     let name = pod.meta.name.clone();
     let old = &pod.spec;
@@ -416,12 +422,10 @@ pub(super) fn update_pod(
         c.image_pull_policy = live.image_pull_policy.clone();
     }
     if !same_shape || merged != submitted {
-        return format!(
-            "The Pod \"{name}\" is invalid: spec: Forbidden: pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)"
-        );
+        return Err(pod_update_forbidden(&name));
     }
     if merged == old.api {
-        return format!("pod/{name} unchanged");
+        return Ok(false);
     }
     let mut spec = (**old).clone();
     let images = merged
@@ -442,7 +446,15 @@ pub(super) fn update_pod(
     let mut out = Vec::new();
     sim.kubelets.pod_updated(&mut sim.state, id, now, &mut out);
     sim.push_kubelet(out);
-    format!("pod/{name} configured")
+    Ok(true)
+}
+
+/// The API server's answer to a pod update that changes more than it allows.
+// K8S: pkg/apis/core/validation/validation.go (ValidatePodUpdate)
+fn pod_update_forbidden(name: &str) -> String {
+    format!(
+        "The Pod \"{name}\" is invalid: spec: Forbidden: pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)"
+    )
 }
 
 /// Five lowercase alphanumerics from a uid, the shape of upstream's generated name suffixes.

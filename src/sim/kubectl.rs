@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use serde_json::{json, Value};
 
-use super::{admission, Simulation};
-use crate::controllers::deployment::{bump_generation, POD_TEMPLATE_HASH};
+use super::{admission, kubectl_update, Simulation};
+use crate::controllers::deployment::{bump_generation, is_paused, POD_TEMPLATE_HASH};
 use crate::controllers::workload;
 use crate::engine::SimTime;
 use crate::model::labels::Selector;
@@ -16,26 +16,8 @@ use crate::model::ObjectMeta;
 use crate::scenario::kubectl::{
     self as k, Invocation, KubectlCommand, ObjectRef, ResourceKind, RolloutAction, Targets,
 };
+use crate::scenario::FileObject;
 use crate::trace::{Body, Change, ObjectKey};
-
-/// What the timeline can run today, for load-time errors.
-pub const SIMULATED: &str = "apply -f, create -f, delete (pods by name, -l or --all; deployments and replicasets by name), scale, set image, rollout status|history|undo|restart, create deployment, create service clusterip|nodeport, expose, create namespace, run, label, annotate, cordon, uncordon, drain, taint";
-
-/// The command's name when kubesim cannot run it yet (the scenario is then rejected at load).
-pub fn not_simulated(command: &KubectlCommand) -> Option<&'static str> {
-    Some(match command {
-        KubectlCommand::SetResources { .. } => "`kubectl set resources`",
-        KubectlCommand::Patch { .. } => "`kubectl patch`",
-        KubectlCommand::Delete(d) if matches!(d.targets, Targets::Files(_)) => {
-            "`kubectl delete -f`"
-        }
-        KubectlCommand::Rollout {
-            action: RolloutAction::Pause | RolloutAction::Resume,
-            ..
-        } => "`kubectl rollout pause|resume`",
-        _ => return None,
-    })
-}
 
 /// Runs a command; returns kubectl's output.
 pub(super) fn run(sim: &mut Simulation, invocation: &Invocation, now: SimTime) -> String {
@@ -117,10 +99,27 @@ pub(super) fn run(sim: &mut Simulation, invocation: &Invocation, now: SimTime) -
         } => node_names(nodes)
             .map(|n| taint(sim, n, add, remove, now))
             .collect(),
-        other => vec![format!(
-            "kubesim does not simulate {} yet",
-            not_simulated(other).unwrap_or("this command")
-        )],
+        KubectlCommand::Patch {
+            targets,
+            patch,
+            patch_type,
+        } => objects(targets)
+            .map(|o| kubectl_update::patch(sim, ns, o, patch, *patch_type, now))
+            .collect(),
+        KubectlCommand::SetResources {
+            targets,
+            containers,
+            limits,
+            requests,
+        } => selected(sim, ns, targets)
+            .iter()
+            .map(|o| kubectl_update::set_resources(sim, ns, o, containers, limits, requests, now))
+            .filter(|line| !line.is_empty())
+            .collect(),
+        // The timeline reads their objects when the scenario loads ([`delete_files`], [`edit`]).
+        KubectlCommand::ApplyFile { .. } | KubectlCommand::Edit { .. } => {
+            vec!["error: this command runs with the objects read when the scenario loads".into()]
+        }
     };
     lines.join("\n")
 }
@@ -132,12 +131,33 @@ fn objects(targets: &Targets) -> impl Iterator<Item = &ObjectRef> {
     }
 }
 
+/// The named objects, or those of the kinds a selector (`-l`, `--all`) matches now.
+fn selected(sim: &Simulation, ns: &str, targets: &Targets) -> Vec<ObjectRef> {
+    match targets {
+        Targets::Objects(objects) => objects.clone(),
+        Targets::Selector { kinds, selector } => {
+            let Ok(selector) = Selector::parse(selector) else {
+                return Vec::new();
+            };
+            kinds
+                .iter()
+                .flat_map(|&kind| {
+                    matching(sim, kind, ns, &selector)
+                        .into_iter()
+                        .map(move |name| ObjectRef { kind, name })
+                })
+                .collect()
+        }
+        Targets::Files(_) => Vec::new(),
+    }
+}
+
 fn node_names(targets: &Targets) -> impl Iterator<Item = &str> {
     objects(targets).map(|o| o.name.as_str())
 }
 
 /// `deployment.apps/web`, `pod/web`: how kubectl names an object in its messages.
-fn qualified(kind: ResourceKind, name: &str) -> String {
+pub(super) fn qualified(kind: ResourceKind, name: &str) -> String {
     match kind.group() {
         "" => format!("{}/{name}", kind.name().to_ascii_lowercase()),
         group => format!("{}.{group}/{name}", kind.name().to_ascii_lowercase()),
@@ -145,16 +165,19 @@ fn qualified(kind: ResourceKind, name: &str) -> String {
 }
 
 /// `deployments.apps "web"` as NotFound errors print it.
-fn not_found(kind: ResourceKind, name: &str) -> String {
+pub(super) fn not_found(kind: ResourceKind, name: &str) -> String {
     let plural = format!("{}s", kind.name().to_ascii_lowercase());
     let resource = match kind.group() {
         "" => plural,
         group => format!("{plural}.{group}"),
     };
-    format!("Error from server (NotFound): {resource} \"{name}\" not found")
+    format!("{NOT_FOUND}{resource} \"{name}\" not found")
 }
 
-fn key(kind: ResourceKind, ns: &str, name: &str) -> (String, String, String) {
+/// How kubectl starts a NotFound error from the API server.
+const NOT_FOUND: &str = "Error from server (NotFound): ";
+
+pub(super) fn key(kind: ResourceKind, ns: &str, name: &str) -> (String, String, String) {
     (kind.name().to_string(), ns.to_string(), name.to_string())
 }
 
@@ -181,9 +204,52 @@ fn delete(sim: &mut Simulation, ns: &str, d: &k::Delete, now: SimTime) -> Vec<St
             }
             lines
         }
-        Targets::Files(_) => vec![not_simulated(&KubectlCommand::Delete(d.clone()))
-            .unwrap_or_default()
-            .to_string()],
+        Targets::Files(_) => {
+            vec!["error: `delete -f` runs with the objects read when the scenario loads".into()]
+        }
+    }
+}
+
+/// `kubectl delete -f`: the files' objects, read when the scenario loaded, deleted as by name.
+// K8S: staging/src/k8s.io/kubectl/pkg/cmd/delete/delete.go (DeleteResult; AddSourceToErr)
+pub(super) fn delete_files(
+    sim: &mut Simulation,
+    invocation: &Invocation,
+    objects: &[FileObject],
+    now: SimTime,
+) -> String {
+    let KubectlCommand::Delete(d) = &invocation.command else {
+        return String::new();
+    };
+    let grace = if d.force { Some(0) } else { d.grace_period };
+    let default_ns = invocation.namespace.as_deref().unwrap_or("default");
+    let mut lines = Vec::new();
+    for o in objects {
+        let ns = o.namespace.as_deref().unwrap_or(default_ns);
+        let line = delete_one(sim, ns, o.kind, &o.name, grace, now);
+        match line.strip_prefix(NOT_FOUND) {
+            Some(_) if d.ignore_not_found => {}
+            Some(rest) => lines.push(format!(
+                "{NOT_FOUND}error when deleting \"{}\": {rest}",
+                o.file
+            )),
+            None => lines.push(line),
+        }
+    }
+    lines.join("\n")
+}
+
+/// `kubectl edit KIND NAME`, with the object as the user saved it.
+pub(super) fn edit(
+    sim: &mut Simulation,
+    invocation: &Invocation,
+    object: &Value,
+    now: SimTime,
+) -> String {
+    let ns = invocation.namespace.as_deref().unwrap_or("default");
+    match &invocation.command {
+        KubectlCommand::Edit { target } => kubectl_update::edit(sim, ns, target, object, now),
+        _ => String::new(),
     }
 }
 
@@ -381,6 +447,7 @@ fn rollout(
         return not_found(o.kind, &o.name);
     };
     let name = &o.name;
+    let paused = is_paused(object);
     match action {
         RolloutAction::Status { .. } => rollout_status(&object.body, name),
         RolloutAction::History { .. } => {
@@ -403,6 +470,10 @@ fn rollout(
                     r => format!("error: unable to find specified revision {r} in history"),
                 };
             };
+            // K8S: staging/src/k8s.io/kubectl/pkg/polymorphichelpers/rollback.go
+            if paused {
+                return "error: you cannot rollback a paused deployment; resume it first with 'kubectl rollout resume' and try again".to_string();
+            }
             if Some(&template) == object.body.pointer("/spec/template") || revision == current {
                 return format!(
                     "{} skipped rollback (current template already matches revision {revision})",
@@ -414,6 +485,10 @@ fn rollout(
             });
             format!("{} rolled back", qualified(o.kind, name))
         }
+        // K8S: staging/src/k8s.io/kubectl/pkg/polymorphichelpers/objectrestarter.go
+        RolloutAction::Restart if paused => format!(
+            "error: deployments.apps \"{name}\" can't restart paused deployment (run rollout resume first)"
+        ),
         RolloutAction::Restart => {
             edit_workload(sim, o.kind, ns, name, |body| {
                 body["spec"]["template"]["metadata"]["annotations"]
@@ -421,8 +496,27 @@ fn rollout(
             });
             format!("{} restarted", qualified(o.kind, name))
         }
+        // K8S: staging/src/k8s.io/kubectl/pkg/cmd/rollout/rollout_pause.go, rollout_resume.go,
+        // pkg/polymorphichelpers/objectpauser.go, objectresumer.go
         RolloutAction::Pause | RolloutAction::Resume => {
-            "kubesim does not simulate `kubectl rollout pause|resume` yet".to_string()
+            let pause = matches!(action, RolloutAction::Pause);
+            if paused == pause {
+                let error = if pause {
+                    "is already paused"
+                } else {
+                    "is not paused"
+                };
+                return format!("error: deployments.apps \"{name}\" {error}");
+            }
+            edit_workload(sim, o.kind, ns, name, |body| {
+                if pause {
+                    body["spec"]["paused"] = json!(true);
+                } else if let Some(spec) = body["spec"].as_object_mut() {
+                    spec.remove("paused");
+                }
+            });
+            let verb = if pause { "paused" } else { "resumed" };
+            format!("{} {verb}", qualified(o.kind, name))
         }
     }
 }

@@ -6,6 +6,8 @@
 mod admission;
 mod changes;
 pub mod kubectl;
+mod kubectl_update;
+pub mod patch;
 
 use std::io::Write;
 
@@ -191,7 +193,10 @@ impl Simulation {
                     create_only: *create_only,
                     command: Some(entry.command.clone()),
                 },
-                Action::Kubectl(_) | Action::Simulate(_) => Event::Timeline(i),
+                Action::Kubectl(_)
+                | Action::DeleteFiles { .. }
+                | Action::Edit { .. }
+                | Action::Simulate(_) => Event::Timeline(i),
             };
             sim.push(entry.at, event);
         }
@@ -267,6 +272,17 @@ impl Simulation {
                 match &entry.action {
                     Action::Kubectl(invocation) => {
                         let output = kubectl::run(self, invocation, now);
+                        self.command_record(now, entry.command.clone(), output);
+                    }
+                    Action::DeleteFiles {
+                        invocation,
+                        objects,
+                    } => {
+                        let output = kubectl::delete_files(self, invocation, objects, now);
+                        self.command_record(now, entry.command.clone(), output);
+                    }
+                    Action::Edit { invocation, object } => {
+                        let output = kubectl::edit(self, invocation, object, now);
                         self.command_record(now, entry.command.clone(), output);
                     }
                     Action::Simulate(action) => self.simulate(action, now),
