@@ -1,0 +1,356 @@
+//! Real-execution mode against real containers: crun, busybox-static and cgroups on this host.
+//! CI runs these as root after `.ci/setup-host`; without root they are skipped with a notice
+//! (root with crun or busybox missing fails, naming the fix).
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use kubesim::real::bundle::{ProcessSpec, Resources};
+use kubesim::real::oci::ExecEnd;
+use kubesim::real::{Host, Run, RuntimeKind, Sandbox};
+
+/// The kubesim-owned directory these tests use (each test is a run of its own in it).
+const ROOT: &str = "/run/kubesim-tests";
+
+/// This host, or `None` (with a notice) when the tests cannot run here.
+fn host() -> Option<Host> {
+    if !is_root() {
+        eprintln!("skipped: real containers need root (CI runs these as root)");
+        return None;
+    }
+    Some(
+        Host::detect(RuntimeKind::Crun)
+            .expect("run .ci/setup-host to install crun and busybox-static"),
+    )
+}
+
+fn is_root() -> bool {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix("Uid:"))
+        .is_some_and(|uids| uids.split_whitespace().nth(1) == Some("0"))
+}
+
+fn sh(script: &str) -> ProcessSpec {
+    ProcessSpec::command(&["sh", "-c", script])
+}
+
+fn strings(args: &[&str]) -> Vec<String> {
+    args.iter().map(|a| a.to_string()).collect()
+}
+
+/// Starts a run with one pod's sandbox.
+fn pod(host: &Host, name: &str) -> (Run, Sandbox) {
+    let run = Run::begin(host, Path::new(ROOT)).unwrap();
+    let sandbox = run.sandbox(name).unwrap();
+    (run, sandbox)
+}
+
+/// Ends a run and checks that nothing of it is left.
+fn finish(run: Run) {
+    let dir = run.dir().to_path_buf();
+    let cgroups: Vec<PathBuf> = run.cgroups().to_vec();
+    let cleaned = run.finish().unwrap();
+    assert_eq!(cleaned.runs, 1);
+    assert!(!dir.exists(), "{} is left", dir.display());
+    for cgroup in cgroups {
+        assert!(!cgroup.exists(), "{} is left", cgroup.display());
+    }
+}
+
+#[test]
+fn an_exit_code_is_reported_as_the_process_exited() {
+    let Some(host) = host() else { return };
+    let (run, sandbox) = pod(&host, "exit3");
+    let mut ctr = run
+        .create_container(
+            &sandbox,
+            "app",
+            "busybox:1.36",
+            &sh("exit 3"),
+            Resources::default(),
+        )
+        .unwrap();
+    ctr.start().unwrap();
+    let exit = ctr
+        .wait(Some(Duration::from_secs(10)))
+        .unwrap()
+        .expect("exits");
+    assert_eq!((exit.code, exit.reason()), (3, "Error"));
+    ctr.remove().unwrap();
+    finish(run);
+}
+
+#[test]
+fn sigterm_then_sigkill_after_the_grace_period() {
+    let Some(host) = host() else { return };
+    let (run, sandbox) = pod(&host, "term");
+    let grace = Duration::from_secs(2);
+    // A shell with a TERM handler, as most images' PID 1; `sleep` as PID 1 has no handler, and
+    // the kernel drops signals without one that are sent to a namespace's init.
+    let handler = sh("trap 'exit 143' TERM; sleep 1000 & wait");
+    let mut polite = run
+        .create_container(
+            &sandbox,
+            "polite",
+            "busybox",
+            &handler,
+            Resources::default(),
+        )
+        .unwrap();
+    let sleep = ProcessSpec::command(&["sleep", "1000"]);
+    let mut stubborn = run
+        .create_container(
+            &sandbox,
+            "stubborn",
+            "busybox",
+            &sleep,
+            Resources::default(),
+        )
+        .unwrap();
+    polite.start().unwrap();
+    stubborn.start().unwrap();
+    assert_eq!(polite.wait(Some(Duration::from_millis(300))).unwrap(), None);
+
+    let t0 = Instant::now();
+    let exit = polite.stop(grace).unwrap();
+    assert_eq!((exit.code, exit.reason()), (143, "Error"));
+    assert!(t0.elapsed() < Duration::from_secs(1), "{:?}", t0.elapsed());
+
+    let t0 = Instant::now();
+    let exit = stubborn.stop(grace).unwrap();
+    let took = t0.elapsed();
+    // SIGKILLed by us, not by the OOM killer.
+    assert_eq!(
+        (exit.code, exit.oom_killed, exit.reason()),
+        (137, false, "Error")
+    );
+    assert!(
+        took >= grace && took < grace + Duration::from_secs(1),
+        "{took:?}"
+    );
+    finish(run);
+}
+
+#[test]
+fn a_memory_hog_over_its_limit_is_oom_killed() {
+    let Some(host) = host() else { return };
+    let (run, sandbox) = pod(&host, "oom");
+    // busybox dd allocates its 64 MiB block and fills it from /dev/zero.
+    let hog = sh("dd if=/dev/zero of=/dev/null bs=64M count=1");
+    let limit = Resources {
+        memory_limit: Some(32 << 20),
+        ..Resources::default()
+    };
+    let mut ctr = run
+        .create_container(&sandbox, "hog", "busybox", &hog, limit)
+        .unwrap();
+    let limit_file = run
+        .cgroups()
+        .iter()
+        .find(|c| c.starts_with(&host.cgroups.memory))
+        .unwrap();
+    let limit_file = limit_file.join("oom/hog/memory.limit_in_bytes");
+    if limit_file.exists() {
+        assert_eq!(
+            std::fs::read_to_string(&limit_file).unwrap().trim(),
+            "33554432"
+        );
+    }
+    ctr.start().unwrap();
+    let exit = ctr
+        .wait(Some(Duration::from_secs(10)))
+        .unwrap()
+        .expect("killed");
+    assert_eq!(
+        (exit.code, exit.oom_killed, exit.reason()),
+        (137, true, "OOMKilled")
+    );
+    finish(run);
+}
+
+#[test]
+fn exec_probes_succeed_by_exit_code_and_time_out_killing_the_command() {
+    let Some(host) = host() else { return };
+    let (run, sandbox) = pod(&host, "exec");
+    let mut ctr = run
+        .create_container(
+            &sandbox,
+            "app",
+            "busybox",
+            &ProcessSpec::command(&["sleep", "1000"]),
+            Resources::default(),
+        )
+        .unwrap();
+    ctr.start().unwrap();
+    let second = Duration::from_secs(1);
+    let ready = strings(&["cat", "/tmp/ready"]);
+    assert_eq!(
+        ctr.exec_probe(&ready, second).unwrap(),
+        Err("cat: can't open '/tmp/ready': No such file or directory".to_string())
+    );
+    assert_eq!(
+        ctr.exec_probe(&strings(&["touch", "/tmp/ready"]), second)
+            .unwrap(),
+        Ok(())
+    );
+    assert_eq!(ctr.exec_probe(&ready, second).unwrap(), Ok(()));
+
+    let t0 = Instant::now();
+    let slow = strings(&["sleep", "10"]);
+    assert_eq!(
+        ctr.exec_probe(&slow, second).unwrap(),
+        Err("command \"sleep 10\" timed out".to_string())
+    );
+    let took = t0.elapsed();
+    assert!(
+        took >= second && took < Duration::from_millis(1500),
+        "{took:?}"
+    );
+    // The timed-out command is gone, not just the runtime's exec client.
+    let ExecEnd::Exited { code: 0, output } = ctr.exec(&strings(&["ps"]), second).unwrap() else {
+        panic!("ps runs")
+    };
+    assert!(output.contains("sleep 1000"), "{output}");
+    assert!(!output.contains("sleep 10\n"), "{output}");
+    finish(run);
+}
+
+#[test]
+fn containers_of_a_pod_share_localhost_and_probes_reach_only_it() {
+    let Some(host) = host() else { return };
+    let (run, sandbox) = pod(&host, "web");
+    let serve = sh("echo hello > /tmp/index.html && exec httpd -f -p 38471 -h /tmp");
+    let mut web = run
+        .create_container(&sandbox, "httpd", "busybox", &serve, Resources::default())
+        .unwrap();
+    web.start().unwrap();
+    let second = Duration::from_secs(1);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while sandbox.tcp_probe(38471, second).is_err() {
+        assert!(Instant::now() < deadline, "httpd never listened");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    assert_eq!(sandbox.http_probe(38471, "/index.html", second), Ok(()));
+    assert_eq!(
+        sandbox.http_probe(38471, "/missing", second),
+        Err("HTTP probe failed with statuscode: 404".to_string())
+    );
+    assert_eq!(
+        sandbox.tcp_probe(38472, second),
+        Err("dial tcp 127.0.0.1:38472: connect: connection refused".to_string())
+    );
+    assert_eq!(
+        sandbox.http_probe(38472, "/", second),
+        Err("Get \"http://127.0.0.1:38472/\": dial tcp 127.0.0.1:38472: connect: connection refused".to_string())
+    );
+    // The pod's loopback is not the host's.
+    assert!(std::net::TcpStream::connect(("127.0.0.1", 38471)).is_err());
+
+    let fetch = ProcessSpec::command(&["wget", "-qO-", "http://127.0.0.1:38471/index.html"]);
+    let mut client = run
+        .create_container(&sandbox, "client", "busybox", &fetch, Resources::default())
+        .unwrap();
+    client.start().unwrap();
+    let exit = client
+        .wait(Some(Duration::from_secs(10)))
+        .unwrap()
+        .expect("exits");
+    assert_eq!((exit.code, exit.reason()), (0, "Completed"));
+    let log = run.dir().join("bundles").join(client.id()).join("log");
+    assert_eq!(std::fs::read_to_string(log).unwrap(), "hello\n");
+    finish(run);
+}
+
+#[test]
+fn images_without_a_rootfs_are_refused_by_name() {
+    let Some(host) = host() else { return };
+    let (run, sandbox) = pod(&host, "nginx");
+    let err = run
+        .create_container(
+            &sandbox,
+            "web",
+            "nginx:1.27",
+            &ProcessSpec::command(&["nginx"]),
+            Resources::default(),
+        )
+        .err()
+        .unwrap();
+    assert_eq!(
+        err.to_string(),
+        "image \"nginx:1.27\" cannot run in real mode: only busybox and alpine images map to the busybox-static root filesystem"
+    );
+    finish(run);
+}
+
+#[test]
+fn cleanup_removes_what_a_crashed_run_left() {
+    let Some(host) = host() else { return };
+    let root = PathBuf::from(format!("/run/kubesim-tests-crash-{}", std::process::id()));
+    let run = Run::begin(&host, &root).unwrap();
+    let sandbox = run.sandbox("left").unwrap();
+    let mut ctr = run
+        .create_container(
+            &sandbox,
+            "app",
+            "busybox",
+            &ProcessSpec::command(&["sleep", "1000"]),
+            Resources::default(),
+        )
+        .unwrap();
+    ctr.start().unwrap();
+    let pids = [sandbox.pid(), ctr.pid()];
+    let cgroups = run.cgroups().to_vec();
+    let memory = cgroups
+        .iter()
+        .find(|c| c.starts_with(&host.cgroups.memory))
+        .unwrap();
+    assert!(memory.join("left/app").is_dir());
+    let made = cgroups.iter().filter(|c| c.exists()).count();
+    // A crash: the run never ends, its containers keep running.
+    std::mem::forget(run);
+    std::mem::forget(ctr);
+    std::mem::forget(sandbox);
+
+    // The runtime removes each container's cgroup as it deletes it; the run's and the pod's
+    // cgroups, in each hierarchy, are kubesim's own to remove.
+    let out = common::kubesim(&["real", "--cleanup", "--root", root.to_str().unwrap()]);
+    assert_eq!(common::stderr(&out), "");
+    assert_eq!(
+        common::stdout(&out),
+        format!(
+            "removed 1 run(s): 2 container(s), {} cgroup(s), and {}\n",
+            made * 2,
+            root.display()
+        )
+    );
+    assert!(out.status.success());
+    assert!(!root.exists());
+    for cgroup in &cgroups {
+        assert!(!cgroup.exists(), "{} is left", cgroup.display());
+    }
+    for pid in pids {
+        // Dead: gone, or a zombie of this test process (their subreaper) that nobody waits for.
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        assert!(
+            stat.is_empty() || stat.contains(") Z "),
+            "{pid} lives: {stat}"
+        );
+    }
+}
+
+#[test]
+fn check_prints_what_it_found() {
+    let Some(_) = host() else { return };
+    let out = common::kubesim(&["real", "--check"]);
+    assert_eq!(out.status.code(), Some(0), "{}", common::stderr(&out));
+    let text = common::stdout(&out);
+    assert!(text.starts_with("runtime:     crun version "), "{text}");
+    assert!(
+        text.contains("busybox:     /bin/busybox (static)\n"),
+        "{text}"
+    );
+}
