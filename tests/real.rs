@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use kubesim::real::bundle::{ProcessSpec, Resources};
 use kubesim::real::oci::ExecEnd;
-use kubesim::real::{Host, Run, RuntimeKind, Sandbox};
+use kubesim::real::{Container, Host, Run, RuntimeKind, Sandbox};
 
 /// The kubesim-owned directory these tests use (each test is a run of its own in it).
 const ROOT: &str = "/run/kubesim-tests";
@@ -38,6 +38,11 @@ fn sh(script: &str) -> ProcessSpec {
     ProcessSpec::command(&["sh", "-c", script])
 }
 
+/// `sleep 1000` as PID 1: it has no SIGTERM handler.
+fn sleeper() -> ProcessSpec {
+    ProcessSpec::command(&["sleep", "1000"])
+}
+
 fn strings(args: &[&str]) -> Vec<String> {
     args.iter().map(|a| a.to_string()).collect()
 }
@@ -47,6 +52,15 @@ fn pod(host: &Host, name: &str) -> (Run, Sandbox) {
     let run = Run::begin(host, Path::new(ROOT)).unwrap();
     let sandbox = run.sandbox(name).unwrap();
     (run, sandbox)
+}
+
+/// Creates and starts container `name` running `process` in `sandbox`'s pod, from busybox.
+fn started(run: &Run, sandbox: &Sandbox, name: &str, process: &ProcessSpec) -> Container {
+    let mut ctr = run
+        .create_container(sandbox, name, "busybox", process, Resources::default())
+        .unwrap();
+    ctr.start().unwrap();
+    ctr
 }
 
 /// Ends a run and checks that nothing of it is left.
@@ -65,16 +79,7 @@ fn finish(run: Run) {
 fn an_exit_code_is_reported_as_the_process_exited() {
     let Some(host) = host() else { return };
     let (run, sandbox) = pod(&host, "exit3");
-    let mut ctr = run
-        .create_container(
-            &sandbox,
-            "app",
-            "busybox:1.36",
-            &sh("exit 3"),
-            Resources::default(),
-        )
-        .unwrap();
-    ctr.start().unwrap();
+    let mut ctr = started(&run, &sandbox, "app", &sh("exit 3"));
     let exit = ctr
         .wait(Some(Duration::from_secs(10)))
         .unwrap()
@@ -92,27 +97,8 @@ fn sigterm_then_sigkill_after_the_grace_period() {
     // A shell with a TERM handler, as most images' PID 1; `sleep` as PID 1 has no handler, and
     // the kernel drops signals without one that are sent to a namespace's init.
     let handler = sh("trap 'exit 143' TERM; sleep 1000 & wait");
-    let mut polite = run
-        .create_container(
-            &sandbox,
-            "polite",
-            "busybox",
-            &handler,
-            Resources::default(),
-        )
-        .unwrap();
-    let sleep = ProcessSpec::command(&["sleep", "1000"]);
-    let mut stubborn = run
-        .create_container(
-            &sandbox,
-            "stubborn",
-            "busybox",
-            &sleep,
-            Resources::default(),
-        )
-        .unwrap();
-    polite.start().unwrap();
-    stubborn.start().unwrap();
+    let mut polite = started(&run, &sandbox, "polite", &handler);
+    let mut stubborn = started(&run, &sandbox, "stubborn", &sleeper());
     assert_eq!(polite.wait(Some(Duration::from_millis(300))).unwrap(), None);
 
     let t0 = Instant::now();
@@ -176,16 +162,7 @@ fn a_memory_hog_over_its_limit_is_oom_killed() {
 fn exec_probes_succeed_by_exit_code_and_time_out_killing_the_command() {
     let Some(host) = host() else { return };
     let (run, sandbox) = pod(&host, "exec");
-    let mut ctr = run
-        .create_container(
-            &sandbox,
-            "app",
-            "busybox",
-            &ProcessSpec::command(&["sleep", "1000"]),
-            Resources::default(),
-        )
-        .unwrap();
-    ctr.start().unwrap();
+    let ctr = started(&run, &sandbox, "app", &sleeper());
     let second = Duration::from_secs(1);
     let ready = strings(&["cat", "/tmp/ready"]);
     assert_eq!(
@@ -224,10 +201,7 @@ fn containers_of_a_pod_share_localhost_and_probes_reach_only_it() {
     let Some(host) = host() else { return };
     let (run, sandbox) = pod(&host, "web");
     let serve = sh("echo hello > /tmp/index.html && exec httpd -f -p 38471 -h /tmp");
-    let mut web = run
-        .create_container(&sandbox, "httpd", "busybox", &serve, Resources::default())
-        .unwrap();
-    web.start().unwrap();
+    let _web = started(&run, &sandbox, "httpd", &serve);
     let second = Duration::from_secs(1);
     let deadline = Instant::now() + Duration::from_secs(5);
     while sandbox.tcp_probe(38471, second).is_err() {
@@ -251,10 +225,7 @@ fn containers_of_a_pod_share_localhost_and_probes_reach_only_it() {
     assert!(std::net::TcpStream::connect(("127.0.0.1", 38471)).is_err());
 
     let fetch = ProcessSpec::command(&["wget", "-qO-", "http://127.0.0.1:38471/index.html"]);
-    let mut client = run
-        .create_container(&sandbox, "client", "busybox", &fetch, Resources::default())
-        .unwrap();
-    client.start().unwrap();
+    let mut client = started(&run, &sandbox, "client", &fetch);
     let exit = client
         .wait(Some(Duration::from_secs(10)))
         .unwrap()
@@ -292,16 +263,7 @@ fn cleanup_removes_what_a_crashed_run_left() {
     let root = PathBuf::from(format!("/run/kubesim-tests-crash-{}", std::process::id()));
     let run = Run::begin(&host, &root).unwrap();
     let sandbox = run.sandbox("left").unwrap();
-    let mut ctr = run
-        .create_container(
-            &sandbox,
-            "app",
-            "busybox",
-            &ProcessSpec::command(&["sleep", "1000"]),
-            Resources::default(),
-        )
-        .unwrap();
-    ctr.start().unwrap();
+    let ctr = started(&run, &sandbox, "app", &sleeper());
     let pids = [sandbox.pid(), ctr.pid()];
     let cgroups = run.cgroups().to_vec();
     let memory = cgroups
@@ -352,5 +314,30 @@ fn check_prints_what_it_found() {
     assert!(
         text.contains("busybox:     /bin/busybox (static)\n"),
         "{text}"
+    );
+}
+
+#[test]
+fn a_host_without_the_runtime_is_refused_with_the_install_command() {
+    let Some(_) = host() else { return };
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_kubesim"))
+        .args(["real", "--check", "--runtime", "runc"])
+        .env("PATH", "/nonexistent")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        common::stderr(&out),
+        "error: real mode refused: the OCI runtime `runc` is not in PATH; install it: apt-get install -y --no-install-recommends crun runc busybox-static\n"
+    );
+}
+
+#[test]
+fn playing_a_scenario_for_real_is_not_there_yet() {
+    let out = common::kubesim(&["real", "scenarios/demo.yaml"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        common::stderr(&out),
+        "error: kubesim real scenarios/demo.yaml: playing a scenario with real containers is not implemented yet; `kubesim real --check` checks this host, `kubesim run` simulates the scenario\n"
     );
 }
