@@ -9,21 +9,33 @@ use std::time::{Duration, Instant};
 
 use kubesim::real::bundle::{ProcessSpec, Resources};
 use kubesim::real::oci::ExecEnd;
-use kubesim::real::{Container, Host, Run, RuntimeKind, Sandbox};
+use kubesim::real::{CgroupMode, Container, Host, Run, RuntimeKind, Sandbox};
 
 /// The kubesim-owned directory these tests use (each test is a run of its own in it).
 const ROOT: &str = "/run/kubesim-tests";
 
 /// This host, or `None` (with a notice) when the tests cannot run here.
 fn host() -> Option<Host> {
+    host_with(RuntimeKind::Crun)
+}
+
+/// This host driving `runtime`, or `None` (with a notice) when the tests cannot run here.
+fn host_with(runtime: RuntimeKind) -> Option<Host> {
     if !is_root() {
         eprintln!("skipped: real containers need root (CI runs these as root)");
         return None;
     }
     Some(
-        Host::detect(RuntimeKind::Crun)
-            .expect("run .ci/setup-host to install crun and busybox-static"),
+        Host::detect(runtime).expect("run .ci/setup-host to install crun, runc and busybox-static"),
     )
+}
+
+/// Both runtimes this host has, crun first.
+fn hosts() -> Vec<Host> {
+    [RuntimeKind::Crun, RuntimeKind::Runc]
+        .into_iter()
+        .filter_map(host_with)
+        .collect()
 }
 
 fn is_root() -> bool {
@@ -77,16 +89,22 @@ fn finish(run: Run) {
 
 #[test]
 fn an_exit_code_is_reported_as_the_process_exited() {
-    let Some(host) = host() else { return };
-    let (run, sandbox) = pod(&host, "exit3");
-    let mut ctr = started(&run, &sandbox, "app", &sh("exit 3"));
-    let exit = ctr
-        .wait(Some(Duration::from_secs(10)))
-        .unwrap()
-        .expect("exits");
-    assert_eq!((exit.code, exit.reason()), (3, "Error"));
-    ctr.remove().unwrap();
-    finish(run);
+    for host in hosts() {
+        let (run, sandbox) = pod(&host, "exit3");
+        let mut ctr = started(&run, &sandbox, "app", &sh("exit 3"));
+        let exit = ctr
+            .wait(Some(Duration::from_secs(10)))
+            .unwrap()
+            .expect("exits");
+        assert_eq!(
+            (exit.code, exit.reason()),
+            (3, "Error"),
+            "{:?}",
+            host.runtime
+        );
+        ctr.remove().unwrap();
+        finish(run);
+    }
 }
 
 #[test]
@@ -123,39 +141,41 @@ fn sigterm_then_sigkill_after_the_grace_period() {
 
 #[test]
 fn a_memory_hog_over_its_limit_is_oom_killed() {
-    let Some(host) = host() else { return };
-    let (run, sandbox) = pod(&host, "oom");
-    // busybox dd allocates its 64 MiB block and fills it from /dev/zero.
-    let hog = sh("dd if=/dev/zero of=/dev/null bs=64M count=1");
-    let limit = Resources {
-        memory_limit: Some(32 << 20),
-        ..Resources::default()
-    };
-    let mut ctr = run
-        .create_container(&sandbox, "hog", "busybox", &hog, limit)
-        .unwrap();
-    let limit_file = run
-        .cgroups()
-        .iter()
-        .find(|c| c.starts_with(&host.cgroups.memory))
-        .unwrap();
-    let limit_file = limit_file.join("oom/hog/memory.limit_in_bytes");
-    if limit_file.exists() {
+    for host in hosts() {
+        let (run, sandbox) = pod(&host, "oom");
+        // busybox dd allocates its 64 MiB block and fills it from /dev/zero.
+        let hog = sh("dd if=/dev/zero of=/dev/null bs=64M count=1");
+        let limit = Resources {
+            memory_limit: Some(32 << 20),
+            ..Resources::default()
+        };
+        let mut ctr = run
+            .create_container(&sandbox, "hog", "busybox", &hog, limit)
+            .unwrap();
+        let memory = run
+            .cgroups()
+            .iter()
+            .find(|c| c.starts_with(&host.cgroups.memory))
+            .unwrap();
+        let limit_file = match host.cgroups.mode {
+            CgroupMode::V2 => "oom/hog/memory.max",
+            CgroupMode::V1 | CgroupMode::Hybrid => "oom/hog/memory.limit_in_bytes",
+        };
+        let limit_text = std::fs::read_to_string(memory.join(limit_file)).unwrap();
+        assert_eq!(limit_text.trim(), "33554432");
+        ctr.start().unwrap();
+        let exit = ctr
+            .wait(Some(Duration::from_secs(10)))
+            .unwrap()
+            .expect("killed");
         assert_eq!(
-            std::fs::read_to_string(&limit_file).unwrap().trim(),
-            "33554432"
+            (exit.code, exit.oom_killed, exit.reason()),
+            (137, true, "OOMKilled"),
+            "{:?}",
+            host.runtime
         );
+        finish(run);
     }
-    ctr.start().unwrap();
-    let exit = ctr
-        .wait(Some(Duration::from_secs(10)))
-        .unwrap()
-        .expect("killed");
-    assert_eq!(
-        (exit.code, exit.oom_killed, exit.reason()),
-        (137, true, "OOMKilled")
-    );
-    finish(run);
 }
 
 #[test]
