@@ -29,6 +29,7 @@ impl std::ops::AddAssign for Cleaned {
 /// Removes every run under the kubesim-owned directory `root`, then the directory itself
 /// (with the shared root filesystem).
 pub fn everything(root: &Path) -> Result<Cleaned, RealError> {
+    layout::check_root(root)?;
     let mut cleaned = Cleaned::default();
     for dir in layout::runs(root)? {
         cleaned += run(&dir)?;
@@ -45,7 +46,14 @@ pub fn run(dir: &Path) -> Result<Cleaned, RealError> {
     if !dir.exists() {
         return Ok(Cleaned::default());
     }
-    let record = layout::read_record(dir)?;
+    let Some(record) = layout::read_record(dir)? else {
+        // Crashed before recording anything: nothing was made but the (empty) directory.
+        std::fs::remove_dir(dir).map_err(RealError::io(format!("removing {}", dir.display())))?;
+        return Ok(Cleaned {
+            runs: 1,
+            ..Cleaned::default()
+        });
+    };
     let mut cleaned = Cleaned {
         runs: 1,
         ..Cleaned::default()
@@ -117,5 +125,76 @@ fn kill_members(dir: &Path) {
     let procs = std::fs::read_to_string(dir.join("cgroup.procs")).unwrap_or_default();
     for pid in procs.lines().filter_map(|l| l.trim().parse::<i32>().ok()) {
         let _ = sys::kill(pid, libc::SIGKILL);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A root with one recorded run that made nothing yet (no state, no cgroups on disk).
+    fn root_with_run(record: &str) -> (tempfile::TempDir, std::path::PathBuf) {
+        let root = tempfile::tempdir().unwrap();
+        let run = root.path().join("runs/77-0");
+        std::fs::create_dir_all(&run).unwrap();
+        std::fs::create_dir_all(root.path().join("rootfs/bin")).unwrap();
+        let record = record.replace("RUN", run.to_str().unwrap());
+        std::fs::write(run.join("run.json"), record).unwrap();
+        (root, run)
+    }
+
+    const RECORD: &str = r#"{"runtime": "/usr/bin/crun", "state": "RUN/state",
+        "cgroups": ["/sys/fs/cgroup/memory/kubesim-77-0", "/sys/fs/cgroup/cpu/kubesim-77-0"]}"#;
+
+    #[test]
+    fn a_recorded_run_and_the_directory_are_removed() {
+        let (root, _) = root_with_run(RECORD);
+        let cleaned = everything(root.path()).unwrap();
+        assert_eq!(
+            (cleaned.runs, cleaned.containers, cleaned.cgroups),
+            (1, 0, 0)
+        );
+        assert!(!root.path().exists());
+    }
+
+    #[test]
+    fn a_run_that_crashed_before_its_record_is_removed() {
+        let (_root, run) = root_with_run(RECORD);
+        std::fs::remove_file(run.join("run.json")).unwrap();
+        assert_eq!(super::run(&run).unwrap().runs, 1);
+        assert!(!run.exists());
+    }
+
+    #[test]
+    fn a_record_naming_what_is_not_the_runs_is_refused() {
+        for foreign in [
+            RECORD.replace("memory/kubesim-77-0", "memory"),
+            RECORD.replace("/sys/fs/cgroup/cpu/", "/home/"),
+            RECORD.replace("RUN/state", "/run/crun"),
+        ] {
+            let (root, run) = root_with_run(&foreign);
+            let err = super::run(&run).unwrap_err().to_string();
+            assert!(
+                err.ends_with("which is not the run's own; nothing was removed"),
+                "{err}"
+            );
+            assert!(run.join("run.json").exists());
+            drop(root);
+        }
+    }
+
+    #[test]
+    fn a_directory_that_is_not_kubesims_is_left_alone() {
+        let (root, _) = root_with_run(RECORD);
+        std::fs::write(root.path().join("notes.txt"), "mine").unwrap();
+        let err = everything(root.path()).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "real mode refused: {} is not a kubesim directory (notes.txt is not kubesim's); nothing was removed",
+                root.path().display()
+            )
+        );
+        assert!(root.path().join("runs/77-0/run.json").exists());
     }
 }

@@ -94,15 +94,64 @@ impl RunLayout {
     }
 }
 
-/// Reads the record of the run in `dir`.
-pub fn read_record(dir: &Path) -> Result<Record, RealError> {
+/// Reads the record of the run in `dir`: `None` when the run crashed before writing it (its
+/// directory is then empty). A record naming anything outside its run (a state directory
+/// elsewhere, a cgroup not called `kubesim-<run>` under /sys/fs/cgroup) is refused: cleanup
+/// acts on it as root.
+pub fn read_record(dir: &Path) -> Result<Option<Record>, RealError> {
     let path = dir.join(RECORD);
-    let text = std::fs::read_to_string(&path)
-        .map_err(RealError::io(format!("reading {}", path.display())))?;
-    serde_json::from_str(&text).map_err(|e| RealError::Io {
+    let text = match std::fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(RealError::io(format!("reading {}", path.display()))(e)),
+    };
+    let record: Record = serde_json::from_str(&text).map_err(|e| RealError::Io {
         what: format!("reading {}", path.display()),
         source: std::io::Error::new(std::io::ErrorKind::InvalidData, e),
-    })
+    })?;
+    let id = dir.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+    let cgroup = format!("kubesim-{id}");
+    let foreign = record.cgroups.iter().find(|c| {
+        c.file_name().and_then(|n| n.to_str()) != Some(cgroup.as_str())
+            || !c.starts_with("/sys/fs/cgroup")
+    });
+    if let Some(foreign) = foreign {
+        return Err(not_ours(&path, &foreign.display().to_string()));
+    }
+    if record.state != dir.join("state") {
+        return Err(not_ours(&path, &record.state.display().to_string()));
+    }
+    Ok(Some(record))
+}
+
+fn not_ours(record: &Path, what: &str) -> RealError {
+    RealError::Refused(format!(
+        "{} names {what}, which is not the run's own; nothing was removed",
+        record.display()
+    ))
+}
+
+/// Checks that `root` holds only what real mode puts there (runs and the root filesystem), so
+/// removing it removes nothing else.
+pub fn check_root(root: &Path) -> Result<(), RealError> {
+    let entries = match std::fs::read_dir(root) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(RealError::io(format!("reading {}", root.display()))(e)),
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let ours = name == "runs"
+            || name == "rootfs"
+            || (name.starts_with("rootfs.") && name.ends_with(".partial"));
+        if !ours {
+            return Err(RealError::Refused(format!(
+                "{} is not a kubesim directory ({name} is not kubesim's); nothing was removed",
+                root.display()
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// The run directories under `root`.
