@@ -108,6 +108,53 @@ fn an_exit_code_is_reported_as_the_process_exited() {
 }
 
 #[test]
+fn the_process_gets_its_env_cwd_and_the_pods_hostname() {
+    let Some(host) = host() else { return };
+    let (run, sandbox) = pod(&host, "env");
+    let process = ProcessSpec {
+        env: vec![("GREETING".into(), "hi".into())],
+        cwd: "/tmp".into(),
+        ..sh("echo $GREETING; pwd; hostname")
+    };
+    let mut ctr = started(&run, &sandbox, "app", &process);
+    let exit = ctr.wait(Some(Duration::from_secs(10))).unwrap();
+    assert_eq!(exit.map(|e| e.reason()), Some("Completed"));
+    let log = run.dir().join("bundles").join(ctr.id()).join("log");
+    assert_eq!(std::fs::read_to_string(log).unwrap(), "hi\n/tmp\nenv\n");
+    finish(run);
+}
+
+#[test]
+fn limits_are_written_as_the_kubelet_computes_them() {
+    let Some(host) = host() else { return };
+    if host.cgroups.mode == CgroupMode::V2 {
+        eprintln!("skipped: the cgroup v1 files are checked here");
+        return;
+    }
+    let (run, sandbox) = pod(&host, "limits");
+    let limits = Resources {
+        memory_limit: Some(64 << 20),
+        cpu_request_millis: Some(250),
+        cpu_limit_millis: Some(500),
+    };
+    let _ctr = run
+        .create_container(&sandbox, "app", "busybox", &sleeper(), limits)
+        .unwrap();
+    let read = |controller: &str, file: &str| {
+        let dir = run
+            .cgroups()
+            .iter()
+            .find(|c| c.parent().unwrap().ends_with(controller));
+        std::fs::read_to_string(dir.unwrap().join("limits/app").join(file)).unwrap()
+    };
+    assert_eq!(read("memory", "memory.limit_in_bytes"), "67108864\n");
+    assert_eq!(read("cpu", "cpu.shares"), "256\n");
+    assert_eq!(read("cpu", "cpu.cfs_quota_us"), "50000\n");
+    assert_eq!(read("cpu", "cpu.cfs_period_us"), "100000\n");
+    finish(run);
+}
+
+#[test]
 fn sigterm_then_sigkill_after_the_grace_period() {
     let Some(host) = host() else { return };
     let (run, sandbox) = pod(&host, "term");
@@ -152,17 +199,6 @@ fn a_memory_hog_over_its_limit_is_oom_killed() {
         let mut ctr = run
             .create_container(&sandbox, "hog", "busybox", &hog, limit)
             .unwrap();
-        let memory = run
-            .cgroups()
-            .iter()
-            .find(|c| c.starts_with(&host.cgroups.memory))
-            .unwrap();
-        let limit_file = match host.cgroups.mode {
-            CgroupMode::V2 => "oom/hog/memory.max",
-            CgroupMode::V1 | CgroupMode::Hybrid => "oom/hog/memory.limit_in_bytes",
-        };
-        let limit_text = std::fs::read_to_string(memory.join(limit_file)).unwrap();
-        assert_eq!(limit_text.trim(), "33554432");
         ctr.start().unwrap();
         let exit = ctr
             .wait(Some(Duration::from_secs(10)))
