@@ -210,6 +210,14 @@ fn a_memory_hog_over_its_limit_is_oom_killed() {
             "{:?}",
             host.runtime
         );
+        // A child is the victim and the shell exits 1: still OOMKilled, as containerd says.
+        let child = sh("dd if=/dev/zero of=/dev/null bs=64M count=1; exit 1");
+        let mut ctr = run
+            .create_container(&sandbox, "child", "busybox", &child, limit)
+            .unwrap();
+        ctr.start().unwrap();
+        let exit = ctr.wait(Some(Duration::from_secs(10))).unwrap().unwrap();
+        assert_eq!((exit.code, exit.reason()), (1, "OOMKilled"));
         finish(run);
     }
 }

@@ -59,7 +59,7 @@ impl Run {
         // DEVIATION: busybox `sleep` stands in for the pause image's process; it is never
         // signalled gracefully, only deleted with the pod.
         let process = ProcessSpec::command(&["sleep", "1000000000"]);
-        // K8S: the kubelet named the sandbox container "POD" (pkg/kubelet/types/constants.go),
+        // K8S: pkg/kubelet/leaky/leaky.go (PodInfraContainerName "POD" names the sandbox),
         // a name no app container can have.
         let mut pause = self.create(
             pod,

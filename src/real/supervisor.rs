@@ -1,8 +1,7 @@
 //! Supervising container inits as a shim would: real mode is their child subreaper, so when
 //! `create` exits each init becomes our child and its wait status is the container's exit code
 //! (the runtimes record none). An OOM kill is told apart from any other SIGKILL by the cgroup's
-//! `oom_kill` counter, read before the container is deleted (deleting it also wakes OOM
-//! listeners).
+//! `oom_kill` counter, read before the container is deleted (deleting the cgroup loses it).
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -69,15 +68,14 @@ impl Init {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Exit {
     pub code: i32,
-    /// The kernel's OOM killer killed a process of the container's cgroup, and it died by
-    /// SIGKILL.
+    /// The kernel's OOM killer killed a process of the container's cgroup while it ran.
     pub oom_killed: bool,
 }
 
 impl Exit {
     /// The terminated state's reason.
-    // K8S: containerd internal/cri/server/events.go (OOMKilled after an OOM event, Completed on
-    // exit code 0, Error otherwise)
+    // K8S: containerd internal/cri/server/helpers.go (completeExitReason, errorExitReason,
+    // oomExitReason) and container_status.go (an OOM reason stands; else by exit code)
     pub fn reason(&self) -> &'static str {
         if self.oom_killed {
             "OOMKilled"
@@ -114,12 +112,14 @@ impl OomCounter {
             .unwrap_or(0)
     }
 
-    /// Classifies an exit: an OOM kill when the process died by SIGKILL after the OOM killer
-    /// struck its cgroup (a SIGKILL from anyone else is an ordinary `Error`).
+    /// Classifies an exit: OOMKilled when the OOM killer struck the container's cgroup, even if
+    /// its victim was not PID 1 (a SIGKILL from anyone else is an ordinary `Error`).
+    // K8S: containerd internal/cri/server/events.go (a TaskOOM event marks the container's
+    // reason OOMKilled whatever its exit code)
     pub fn classify(&self, code: i32) -> Exit {
         Exit {
             code,
-            oom_killed: code == 128 + libc::SIGKILL && self.kills() > 0,
+            oom_killed: self.kills() > 0,
         }
     }
 }
