@@ -405,3 +405,60 @@ fn playing_a_scenario_for_real_is_not_there_yet() {
         "error: kubesim real scenarios/demo.yaml: playing a scenario with real containers is not implemented yet; `kubesim real --check` checks this host, `kubesim run` simulates the scenario\n"
     );
 }
+
+/// The environment variable that turns `interrupted_child` into the session the test kills.
+const CHILD_ROOT: &str = "KUBESIM_REAL_INTERRUPTED_ROOT";
+
+/// Passes at once unless `an_interrupted_run_is_swept_by_the_next` runs this binary as its
+/// child: then it starts a session with a running container and waits to be killed.
+#[test]
+fn interrupted_child() {
+    let Ok(root) = std::env::var(CHILD_ROOT) else {
+        return;
+    };
+    let host = host().unwrap();
+    let run = Run::begin(&host, Path::new(&root)).unwrap();
+    let sandbox = run.sandbox("cut").unwrap();
+    let _ctr = started(&run, &sandbox, "app", &sleeper());
+    println!("ready {}", run.dir().display());
+    std::thread::sleep(Duration::from_secs(60));
+}
+
+#[test]
+fn an_interrupted_run_is_swept_by_the_next() {
+    use std::io::BufRead;
+    let Some(host) = host() else { return };
+    let root = PathBuf::from(format!(
+        "/run/kubesim-tests-interrupted-{}",
+        std::process::id()
+    ));
+    let mut child = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["interrupted_child", "--exact", "--nocapture"])
+        .env(CHILD_ROOT, &root)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let dir = lines
+        .map_while(Result::ok)
+        .find_map(|l| l.strip_prefix("ready ").map(PathBuf::from))
+        .expect("the child session starts");
+    let record = kubesim::real::layout::read_record(&dir).unwrap().unwrap();
+    let memory = record
+        .cgroups
+        .iter()
+        .find(|c| c.starts_with(&host.cgroups.memory))
+        .unwrap();
+    assert!(memory.join("cut/app").is_dir());
+    // SIGKILL: no handler, no unwinding, as after a crash (or a second Ctrl-C).
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    let run = Run::begin(&host, &root).unwrap();
+    assert!(!dir.exists(), "{} is left", dir.display());
+    for cgroup in &record.cgroups {
+        assert!(!cgroup.exists(), "{} is left", cgroup.display());
+    }
+    finish(run);
+    kubesim::real::cleanup::everything(&root).unwrap();
+}

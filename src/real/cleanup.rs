@@ -3,6 +3,7 @@
 //! run at its end and on the leftovers of a crashed one alike, and touches nothing else.
 
 use std::path::Path;
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use super::layout::{self, Record};
@@ -39,6 +40,31 @@ pub fn everything(root: &Path) -> Result<Cleaned, RealError> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(cleaned),
         Err(e) => Err(RealError::io(format!("removing {}", root.display()))(e)),
     }
+}
+
+/// Removes the stale runs under `root`: those whose process is gone (crashed, killed,
+/// interrupted), so their leftovers do not outlive the next session. Live runs are untouched.
+pub fn stale(root: &Path) -> Result<Cleaned, RealError> {
+    // One sweep at a time in this process: two would race to delete the same containers.
+    static SWEEP: Mutex<()> = Mutex::new(());
+    let _sweeping = SWEEP
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let mut cleaned = Cleaned::default();
+    for dir in layout::runs(root)? {
+        let owner_gone = match layout::read_record(&dir)? {
+            Some(record) => !record.owner.alive(),
+            // Crashed before its record: its name starts with its process's pid.
+            None => dir
+                .file_name()
+                .and_then(|n| n.to_str()?.split('-').next()?.parse::<u32>().ok())
+                .is_some_and(|pid| !Path::new(&format!("/proc/{pid}")).exists()),
+        };
+        if owner_gone {
+            cleaned += run(&dir)?;
+        }
+    }
+    Ok(cleaned)
 }
 
 /// Removes the run in `dir`; nothing to do when it is gone already.
@@ -144,7 +170,27 @@ mod tests {
     }
 
     const RECORD: &str = r#"{"runtime": "/usr/bin/crun", "state": "RUN/state",
-        "cgroups": ["/sys/fs/cgroup/memory/kubesim-77-0", "/sys/fs/cgroup/cpu/kubesim-77-0"]}"#;
+        "cgroups": ["/sys/fs/cgroup/memory/kubesim-77-0", "/sys/fs/cgroup/cpu/kubesim-77-0"],
+        "owner": {"pid": 77, "start": 1}}"#;
+
+    #[test]
+    fn only_runs_whose_process_is_gone_are_stale() {
+        let (root, dead) = root_with_run(RECORD);
+        let me = layout::Owner::current();
+        let live = root.path().join("runs/78-0");
+        std::fs::create_dir_all(&live).unwrap();
+        let record = RECORD
+            .replace("RUN", live.to_str().unwrap())
+            .replace("77-0", "78-0")
+            .replace(
+                r#""pid": 77, "start": 1"#,
+                &format!(r#""pid": {}, "start": {}"#, me.pid, me.start),
+            );
+        std::fs::write(live.join("run.json"), record).unwrap();
+        assert_eq!(stale(root.path()).unwrap().runs, 1);
+        assert!(!dead.exists());
+        assert!(live.join("run.json").exists());
+    }
 
     #[test]
     fn a_recorded_run_and_the_directory_are_removed() {

@@ -26,6 +26,45 @@ pub struct Record {
     pub state: PathBuf,
     /// The run's cgroup directory in each hierarchy.
     pub cgroups: Vec<PathBuf>,
+    /// The process that made the run: once it is gone, the run is stale.
+    pub owner: Owner,
+}
+
+/// A process, told apart from a later one with the same pid by its start time.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Owner {
+    pub pid: u32,
+    /// Clock ticks after boot at which it started (`/proc/<pid>/stat`, field 22).
+    pub start: u64,
+}
+
+impl Owner {
+    /// This process.
+    pub fn current() -> Owner {
+        let pid = std::process::id();
+        Owner {
+            pid,
+            start: start_time(pid).unwrap_or(0),
+        }
+    }
+
+    /// Whether the process still runs (a pid reused since does not count).
+    pub fn alive(&self) -> bool {
+        start_time(self.pid) == Some(self.start)
+    }
+}
+
+/// When process `pid` started, if it exists.
+fn start_time(pid: u32) -> Option<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    parse_start_time(&stat)
+}
+
+/// Field 22 of a `/proc/<pid>/stat` line; the command name (field 2) may hold spaces and
+/// parentheses, so fields are counted after its last `)`.
+fn parse_start_time(stat: &str) -> Option<u64> {
+    let after_name = &stat[stat.rfind(')')? + 1..];
+    after_name.split_whitespace().nth(19)?.parse().ok()
 }
 
 /// One run's places.
@@ -74,6 +113,7 @@ impl RunLayout {
                 runtime: host.runtime_binary.clone(),
                 state: dir.join("state"),
                 cgroups,
+                owner: Owner::current(),
             };
             let text = serde_json::to_string_pretty(&record).expect("a record serializes");
             std::fs::write(dir.join(RECORD), text).map_err(RealError::io(format!(
@@ -165,4 +205,26 @@ pub fn runs(root: &Path) -> Result<Vec<PathBuf>, RealError> {
     let mut dirs: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
     dirs.sort();
     Ok(dirs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_start_time_is_counted_after_the_command_name() {
+        let stat = "4242 (my (odd) cmd) S 1 4242 4242 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 0 987654 1000 50";
+        assert_eq!(parse_start_time(stat), Some(987654));
+        assert_eq!(parse_start_time("4242 (x) S 1"), None);
+    }
+
+    #[test]
+    fn this_process_is_alive_and_a_reaped_one_is_not() {
+        assert!(Owner::current().alive());
+        let child = std::process::Command::new("true").spawn().unwrap();
+        let pid = child.id();
+        let start = start_time(pid).unwrap_or(1);
+        let _ = child.wait_with_output();
+        assert!(!Owner { pid, start }.alive());
+    }
 }

@@ -25,9 +25,11 @@ pub struct Run {
 
 impl Run {
     /// Starts a session under the kubesim-owned directory `root`: becomes the subreaper of
-    /// container inits, records the run and builds the root filesystem if needed.
+    /// container inits, removes what crashed or interrupted sessions left, builds the root
+    /// filesystem if needed and records the run.
     pub fn begin(host: &Host, root: &Path) -> Result<Run, RealError> {
         supervisor::become_subreaper()?;
+        cleanup::stale(root)?;
         let rootfs = rootfs::ensure(root, &host.busybox)?;
         let layout = RunLayout::create(root, host)?;
         let runtime = OciRuntime::new(
