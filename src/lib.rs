@@ -13,6 +13,7 @@ pub mod engine;
 pub mod kubelet;
 pub mod manifest;
 pub mod model;
+pub mod real;
 pub mod scenario;
 pub mod scheduler;
 pub mod sim;

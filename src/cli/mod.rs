@@ -1,10 +1,11 @@
-//! The command line: `run`, `get`, `describe`, `check`, `diff`.
+//! The command line: `run`, `get`, `describe`, `check`, `diff`, `real`.
 //!
 //! Exit codes: 0 success; 1 a check or diff found a difference; 2 bad usage or bad input (the
 //! message names the file, line and field). User errors never print a panic or a backtrace.
 
 mod check;
 pub mod printers;
+mod real;
 mod watch;
 
 use std::io::Write;
@@ -152,6 +153,12 @@ enum Command {
     },
     /// Compare two traces; exit 1 if they differ.
     Diff { a: PathBuf, b: PathBuf },
+    /// Real-execution mode: check this host, or remove what real containers left behind
+    /// (Linux, as root, with crun or runc and busybox-static).
+    #[command(
+        after_help = "Examples:\n  kubesim real --check\n  kubesim real --check --runtime runc\n  kubesim real --cleanup\n\nExit codes: 0 ok, 2 refused (the message says how to fix it) or bad usage."
+    )]
+    Real(real::RealArgs),
 }
 
 /// When scheduling attempts are explained in the trace.
@@ -192,6 +199,8 @@ enum CliError {
     Usage(String),
     #[error("error: {0}")]
     Io(#[from] std::io::Error),
+    #[error("error: {0}")]
+    Real(#[from] crate::real::RealError),
 }
 
 /// Runs the command line and returns the process exit code.
@@ -366,6 +375,7 @@ fn execute(command: Command) -> Result<i32, CliError> {
             Ok(0)
         }
         Command::Check { scenarios } => check::run(&scenarios),
+        Command::Real(args) => real::run(args),
         Command::Diff { a, b } => {
             let read = |p: &Path| {
                 std::fs::read_to_string(p)

@@ -13,7 +13,7 @@ mod eviction;
 pub mod images;
 mod lifecycle;
 mod prober;
-mod runtime;
+pub(crate) mod runtime;
 mod status;
 mod sync;
 

@@ -1,0 +1,231 @@
+//! One real-mode session: its pods' sandboxes and containers, all under one run directory and
+//! one cgroup subtree, removed when the session ends (or by `kubesim real --cleanup` if it
+//! crashed).
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use super::bundle::{self, BundleSpec, PodNamespaces, ProcessSpec, Resources};
+use super::cleanup::{self, Cleaned};
+use super::layout::RunLayout;
+use super::oci::{ExecEnd, OciRuntime};
+use super::supervisor::{self, Init, OomCounter};
+use super::{rootfs, Host, RealError, Sandbox};
+use crate::kubelet::runtime::ProbeOutcome;
+
+pub use super::supervisor::Exit;
+
+/// A session: creates sandboxes and containers, and removes them all when it ends.
+pub struct Run {
+    host: Host,
+    layout: RunLayout,
+    runtime: OciRuntime,
+    rootfs: PathBuf,
+}
+
+impl Run {
+    /// Starts a session under the kubesim-owned directory `root`: becomes the subreaper of
+    /// container inits, removes what crashed or interrupted sessions left, builds the root
+    /// filesystem if needed and records the run.
+    pub fn begin(host: &Host, root: &Path) -> Result<Run, RealError> {
+        supervisor::become_subreaper()?;
+        cleanup::stale(root)?;
+        let rootfs = rootfs::ensure(root, &host.busybox)?;
+        let layout = RunLayout::create(root, host)?;
+        let runtime = OciRuntime::new(
+            &host.runtime_binary,
+            &layout.record.state,
+            host.mount_to_hide(),
+        );
+        Ok(Run {
+            host: host.clone(),
+            layout,
+            runtime,
+            rootfs,
+        })
+    }
+
+    /// The run's directory (bundles, runtime state, the record).
+    pub fn dir(&self) -> &Path {
+        &self.layout.dir
+    }
+
+    /// The run's cgroup directories, one per hierarchy.
+    pub fn cgroups(&self) -> &[PathBuf] {
+        &self.layout.record.cgroups
+    }
+
+    /// Starts pod `pod`'s sandbox: a process that owns the pod's network, IPC and UTS
+    /// namespaces (loopback up) for its containers to join.
+    pub fn sandbox(&self, pod: &str) -> Result<Sandbox, RealError> {
+        // DEVIATION: busybox `sleep` stands in for the pause image's process; it is never
+        // signalled gracefully, only deleted with the pod.
+        let process = ProcessSpec::command(&["sleep", "1000000000"]);
+        // K8S: pkg/kubelet/leaky/leaky.go (PodInfraContainerName "POD" names the sandbox),
+        // a name no app container can have.
+        let mut pause = self.create(
+            pod,
+            "POD",
+            &process,
+            Resources::default(),
+            PodNamespaces::Own,
+        )?;
+        pause.start()?;
+        Ok(Sandbox::new(pod, pause))
+    }
+
+    /// Creates container `name` of `sandbox`'s pod from `image` (it waits for `start`).
+    pub fn create_container(
+        &self,
+        sandbox: &Sandbox,
+        name: &str,
+        image: &str,
+        process: &ProcessSpec,
+        resources: Resources,
+    ) -> Result<Container, RealError> {
+        rootfs::check_image(image)?;
+        let join = PodNamespaces::JoinSandbox(sandbox.pid());
+        self.create(sandbox.pod(), name, process, resources, join)
+    }
+
+    fn create(
+        &self,
+        pod: &str,
+        name: &str,
+        process: &ProcessSpec,
+        resources: Resources,
+        namespaces: PodNamespaces,
+    ) -> Result<Container, RealError> {
+        let id = format!("{pod}_{name}");
+        let bundle_dir = self.layout.bundle(&id);
+        let cgroups_path = format!("{}/{pod}/{name}", self.layout.cgroup);
+        let spec = BundleSpec {
+            process,
+            resources,
+            rootfs: &self.rootfs,
+            cgroups_path: &cgroups_path,
+            namespaces,
+            hostname: pod,
+        };
+        bundle::write(&bundle_dir, &spec).map_err(RealError::io(format!(
+            "writing the bundle {}",
+            bundle_dir.display()
+        )))?;
+        let pid = self.runtime.create(&id, &bundle_dir)?;
+        Ok(Container {
+            init: Init::adopt(pid)?,
+            oom: OomCounter::new(
+                self.host.cgroups.mode,
+                &self.host.cgroups.memory,
+                &cgroups_path,
+            ),
+            runtime: self.runtime.clone(),
+            id,
+            bundle: bundle_dir,
+            exit: None,
+        })
+    }
+
+    /// Ends the session: removes every container, cgroup, bundle and state it made.
+    pub fn finish(self) -> Result<Cleaned, RealError> {
+        cleanup::run(&self.layout.dir)
+    }
+}
+
+impl Drop for Run {
+    /// Leaves nothing behind however the session ends (a second cleanup finds nothing).
+    fn drop(&mut self) {
+        let _ = cleanup::run(&self.layout.dir);
+    }
+}
+
+/// One container: created, then started, then exited or stopped.
+pub struct Container {
+    id: String,
+    bundle: PathBuf,
+    runtime: OciRuntime,
+    init: Init,
+    oom: OomCounter,
+    exit: Option<Exit>,
+}
+
+impl Container {
+    /// The runtime's id for the container: `<pod>_<name>`.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// The init's pid on this host.
+    pub fn pid(&self) -> i32 {
+        self.init.pid()
+    }
+
+    /// Starts the container's process (CRI StartContainer).
+    pub fn start(&mut self) -> Result<(), RealError> {
+        self.runtime.start(&self.id)
+    }
+
+    /// Waits up to `timeout` (forever when `None`) for the process to exit: how it ended.
+    pub fn wait(&mut self, timeout: Option<Duration>) -> Result<Option<Exit>, RealError> {
+        if self.exit.is_none() {
+            if let Some(code) = self.init.wait(timeout)? {
+                // Before any delete: removing the cgroup loses the counter.
+                self.exit = Some(self.oom.classify(code));
+            }
+        }
+        Ok(self.exit)
+    }
+
+    /// Stops the process as the kubelet does: SIGTERM, then SIGKILL once `grace` has passed.
+    // K8S: pkg/kubelet/kuberuntime/kuberuntime_container.go (killContainer: StopContainer with
+    // the grace period as timeout; the runtime sends SIGTERM, then SIGKILL)
+    pub fn stop(&mut self, grace: Duration) -> Result<Exit, RealError> {
+        for (signal, timeout) in [("TERM", Some(grace)), ("KILL", None)] {
+            if let Some(exit) = self.wait(Some(Duration::ZERO))? {
+                return Ok(exit);
+            }
+            if let Err(e) = self.runtime.kill(&self.id, signal) {
+                // It may have exited between the wait and the kill.
+                return self.wait(Some(Duration::from_secs(1)))?.ok_or(e);
+            }
+            if let Some(exit) = self.wait(timeout)? {
+                return Ok(exit);
+            }
+        }
+        unreachable!("waiting without a timeout returns an exit")
+    }
+
+    /// Runs `command` in the container for at most `timeout`.
+    pub fn exec(&self, command: &[String], timeout: Duration) -> Result<ExecEnd, RealError> {
+        self.runtime.exec(&self.id, command, timeout, &self.bundle)
+    }
+
+    /// An exec probe: success when the command exits 0; its output otherwise.
+    // K8S: pkg/probe/exec/exec.go (exit code 0 succeeds; a timeout fails with
+    // "command %q timed out")
+    pub fn exec_probe(
+        &self,
+        command: &[String],
+        timeout: Duration,
+    ) -> Result<ProbeOutcome, RealError> {
+        Ok(match self.exec(command, timeout)? {
+            ExecEnd::Exited { code: 0, .. } => Ok(()),
+            ExecEnd::Exited { output, .. } => Err(output.trim_end().to_string()),
+            ExecEnd::TimedOut => Err(format!("command \"{}\" timed out", command.join(" "))),
+        })
+    }
+
+    /// Deletes the container (killing it if it runs) and reaps its init.
+    pub fn remove(mut self) -> Result<Exit, RealError> {
+        let exit = match self.wait(Some(Duration::ZERO))? {
+            Some(exit) => exit,
+            None => {
+                self.runtime.kill(&self.id, "KILL")?;
+                self.wait(None)?
+                    .expect("waiting without a timeout returns an exit")
+            }
+        };
+        self.runtime.delete_force(&self.id)?;
+        Ok(exit)
+    }
+}

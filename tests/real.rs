@@ -1,0 +1,464 @@
+//! Real-execution mode against real containers: crun, busybox-static and cgroups on this host.
+//! CI runs these as root after `.ci/setup-host`; without root they are skipped with a notice
+//! (root with crun or busybox missing fails, naming the fix).
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use kubesim::real::bundle::{ProcessSpec, Resources};
+use kubesim::real::oci::ExecEnd;
+use kubesim::real::{CgroupMode, Container, Host, Run, RuntimeKind, Sandbox};
+
+/// The kubesim-owned directory these tests use (each test is a run of its own in it).
+const ROOT: &str = "/run/kubesim-tests";
+
+/// This host, or `None` (with a notice) when the tests cannot run here.
+fn host() -> Option<Host> {
+    host_with(RuntimeKind::Crun)
+}
+
+/// This host driving `runtime`, or `None` (with a notice) when the tests cannot run here.
+fn host_with(runtime: RuntimeKind) -> Option<Host> {
+    if !is_root() {
+        eprintln!("skipped: real containers need root (CI runs these as root)");
+        return None;
+    }
+    Some(
+        Host::detect(runtime).expect("run .ci/setup-host to install crun, runc and busybox-static"),
+    )
+}
+
+/// Both runtimes this host has, crun first.
+fn hosts() -> Vec<Host> {
+    [RuntimeKind::Crun, RuntimeKind::Runc]
+        .into_iter()
+        .filter_map(host_with)
+        .collect()
+}
+
+fn is_root() -> bool {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix("Uid:"))
+        .is_some_and(|uids| uids.split_whitespace().nth(1) == Some("0"))
+}
+
+fn sh(script: &str) -> ProcessSpec {
+    ProcessSpec::command(&["sh", "-c", script])
+}
+
+/// `sleep 1000` as PID 1: it has no SIGTERM handler.
+fn sleeper() -> ProcessSpec {
+    ProcessSpec::command(&["sleep", "1000"])
+}
+
+fn strings(args: &[&str]) -> Vec<String> {
+    args.iter().map(|a| a.to_string()).collect()
+}
+
+/// Starts a run with one pod's sandbox.
+fn pod(host: &Host, name: &str) -> (Run, Sandbox) {
+    let run = Run::begin(host, Path::new(ROOT)).unwrap();
+    let sandbox = run.sandbox(name).unwrap();
+    (run, sandbox)
+}
+
+/// Creates and starts container `name` running `process` in `sandbox`'s pod, from busybox.
+fn started(run: &Run, sandbox: &Sandbox, name: &str, process: &ProcessSpec) -> Container {
+    let mut ctr = run
+        .create_container(sandbox, name, "busybox", process, Resources::default())
+        .unwrap();
+    ctr.start().unwrap();
+    ctr
+}
+
+/// Ends a run and checks that nothing of it is left.
+fn finish(run: Run) {
+    let dir = run.dir().to_path_buf();
+    let cgroups: Vec<PathBuf> = run.cgroups().to_vec();
+    let cleaned = run.finish().unwrap();
+    assert_eq!(cleaned.runs, 1);
+    assert!(!dir.exists(), "{} is left", dir.display());
+    for cgroup in cgroups {
+        assert!(!cgroup.exists(), "{} is left", cgroup.display());
+    }
+}
+
+#[test]
+fn an_exit_code_is_reported_as_the_process_exited() {
+    for host in hosts() {
+        let (run, sandbox) = pod(&host, "exit3");
+        let mut ctr = started(&run, &sandbox, "app", &sh("exit 3"));
+        let exit = ctr
+            .wait(Some(Duration::from_secs(10)))
+            .unwrap()
+            .expect("exits");
+        assert_eq!(
+            (exit.code, exit.reason()),
+            (3, "Error"),
+            "{:?}",
+            host.runtime
+        );
+        ctr.remove().unwrap();
+        finish(run);
+    }
+}
+
+#[test]
+fn the_process_gets_its_env_cwd_and_the_pods_hostname() {
+    let Some(host) = host() else { return };
+    let (run, sandbox) = pod(&host, "env");
+    let process = ProcessSpec {
+        env: vec![("GREETING".into(), "hi".into())],
+        cwd: "/tmp".into(),
+        ..sh("echo $GREETING; pwd; hostname")
+    };
+    let mut ctr = started(&run, &sandbox, "app", &process);
+    let exit = ctr.wait(Some(Duration::from_secs(10))).unwrap();
+    assert_eq!(exit.map(|e| e.reason()), Some("Completed"));
+    let log = run.dir().join("bundles").join(ctr.id()).join("log");
+    assert_eq!(std::fs::read_to_string(log).unwrap(), "hi\n/tmp\nenv\n");
+    finish(run);
+}
+
+#[test]
+fn limits_are_written_as_the_kubelet_computes_them() {
+    let Some(host) = host() else { return };
+    if host.cgroups.mode == CgroupMode::V2 {
+        eprintln!("skipped: the cgroup v1 files are checked here");
+        return;
+    }
+    let (run, sandbox) = pod(&host, "limits");
+    let limits = Resources {
+        memory_limit: Some(64 << 20),
+        cpu_request_millis: Some(250),
+        cpu_limit_millis: Some(500),
+    };
+    let _ctr = run
+        .create_container(&sandbox, "app", "busybox", &sleeper(), limits)
+        .unwrap();
+    let read = |controller: &str, file: &str| {
+        let dir = run
+            .cgroups()
+            .iter()
+            .find(|c| c.parent().unwrap().ends_with(controller));
+        std::fs::read_to_string(dir.unwrap().join("limits/app").join(file)).unwrap()
+    };
+    assert_eq!(read("memory", "memory.limit_in_bytes"), "67108864\n");
+    assert_eq!(read("cpu", "cpu.shares"), "256\n");
+    assert_eq!(read("cpu", "cpu.cfs_quota_us"), "50000\n");
+    assert_eq!(read("cpu", "cpu.cfs_period_us"), "100000\n");
+    finish(run);
+}
+
+#[test]
+fn sigterm_then_sigkill_after_the_grace_period() {
+    let Some(host) = host() else { return };
+    let (run, sandbox) = pod(&host, "term");
+    let grace = Duration::from_secs(2);
+    // A shell with a TERM handler, as most images' PID 1; `sleep` as PID 1 has no handler, and
+    // the kernel drops signals without one that are sent to a namespace's init.
+    let handler = sh("trap 'exit 143' TERM; sleep 1000 & wait");
+    let mut polite = started(&run, &sandbox, "polite", &handler);
+    let mut stubborn = started(&run, &sandbox, "stubborn", &sleeper());
+    assert_eq!(polite.wait(Some(Duration::from_millis(300))).unwrap(), None);
+
+    let t0 = Instant::now();
+    let exit = polite.stop(grace).unwrap();
+    assert_eq!((exit.code, exit.reason()), (143, "Error"));
+    assert!(t0.elapsed() < Duration::from_secs(1), "{:?}", t0.elapsed());
+
+    let t0 = Instant::now();
+    let exit = stubborn.stop(grace).unwrap();
+    let took = t0.elapsed();
+    // SIGKILLed by us, not by the OOM killer.
+    assert_eq!(
+        (exit.code, exit.oom_killed, exit.reason()),
+        (137, false, "Error")
+    );
+    assert!(
+        took >= grace && took < grace + Duration::from_secs(1),
+        "{took:?}"
+    );
+    finish(run);
+}
+
+#[test]
+fn a_memory_hog_over_its_limit_is_oom_killed() {
+    for host in hosts() {
+        let (run, sandbox) = pod(&host, "oom");
+        // busybox dd allocates its 64 MiB block and fills it from /dev/zero.
+        let hog = sh("dd if=/dev/zero of=/dev/null bs=64M count=1");
+        let limit = Resources {
+            memory_limit: Some(32 << 20),
+            ..Resources::default()
+        };
+        let mut ctr = run
+            .create_container(&sandbox, "hog", "busybox", &hog, limit)
+            .unwrap();
+        ctr.start().unwrap();
+        let exit = ctr
+            .wait(Some(Duration::from_secs(10)))
+            .unwrap()
+            .expect("killed");
+        assert_eq!(
+            (exit.code, exit.oom_killed, exit.reason()),
+            (137, true, "OOMKilled"),
+            "{:?}",
+            host.runtime
+        );
+        // A child is the victim and the shell exits 1: still OOMKilled, as containerd says.
+        let child = sh("dd if=/dev/zero of=/dev/null bs=64M count=1; exit 1");
+        let mut ctr = run
+            .create_container(&sandbox, "child", "busybox", &child, limit)
+            .unwrap();
+        ctr.start().unwrap();
+        let exit = ctr.wait(Some(Duration::from_secs(10))).unwrap().unwrap();
+        assert_eq!((exit.code, exit.reason()), (1, "OOMKilled"));
+        finish(run);
+    }
+}
+
+#[test]
+fn exec_probes_succeed_by_exit_code_and_time_out_killing_the_command() {
+    let Some(host) = host() else { return };
+    let (run, sandbox) = pod(&host, "exec");
+    let ctr = started(&run, &sandbox, "app", &sleeper());
+    let second = Duration::from_secs(1);
+    let ready = strings(&["cat", "/tmp/ready"]);
+    assert_eq!(
+        ctr.exec_probe(&ready, second).unwrap(),
+        Err("cat: can't open '/tmp/ready': No such file or directory".to_string())
+    );
+    assert_eq!(
+        ctr.exec_probe(&strings(&["touch", "/tmp/ready"]), second)
+            .unwrap(),
+        Ok(())
+    );
+    assert_eq!(ctr.exec_probe(&ready, second).unwrap(), Ok(()));
+
+    let t0 = Instant::now();
+    let slow = strings(&["sleep", "10"]);
+    assert_eq!(
+        ctr.exec_probe(&slow, second).unwrap(),
+        Err("command \"sleep 10\" timed out".to_string())
+    );
+    let took = t0.elapsed();
+    assert!(
+        took >= second && took < Duration::from_millis(1500),
+        "{took:?}"
+    );
+    // The timed-out command is gone, not just the runtime's exec client.
+    let ExecEnd::Exited { code: 0, output } = ctr.exec(&strings(&["ps"]), second).unwrap() else {
+        panic!("ps runs")
+    };
+    assert!(output.contains("sleep 1000"), "{output}");
+    assert!(!output.contains("sleep 10\n"), "{output}");
+    finish(run);
+}
+
+#[test]
+fn containers_of_a_pod_share_localhost_and_probes_reach_only_it() {
+    let Some(host) = host() else { return };
+    let (run, sandbox) = pod(&host, "web");
+    let serve = sh("echo hello > /tmp/index.html && exec httpd -f -p 38471 -h /tmp");
+    let _web = started(&run, &sandbox, "httpd", &serve);
+    let second = Duration::from_secs(1);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while sandbox.tcp_probe(38471, second).is_err() {
+        assert!(Instant::now() < deadline, "httpd never listened");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    assert_eq!(sandbox.http_probe(38471, "/index.html", second), Ok(()));
+    assert_eq!(
+        sandbox.http_probe(38471, "/missing", second),
+        Err("HTTP probe failed with statuscode: 404".to_string())
+    );
+    assert_eq!(
+        sandbox.tcp_probe(38472, second),
+        Err("dial tcp 127.0.0.1:38472: connect: connection refused".to_string())
+    );
+    assert_eq!(
+        sandbox.http_probe(38472, "/", second),
+        Err("Get \"http://127.0.0.1:38472/\": dial tcp 127.0.0.1:38472: connect: connection refused".to_string())
+    );
+    // The pod's loopback is not the host's.
+    assert!(std::net::TcpStream::connect(("127.0.0.1", 38471)).is_err());
+
+    let fetch = ProcessSpec::command(&["wget", "-qO-", "http://127.0.0.1:38471/index.html"]);
+    let mut client = started(&run, &sandbox, "client", &fetch);
+    let exit = client
+        .wait(Some(Duration::from_secs(10)))
+        .unwrap()
+        .expect("exits");
+    assert_eq!((exit.code, exit.reason()), (0, "Completed"));
+    let log = run.dir().join("bundles").join(client.id()).join("log");
+    assert_eq!(std::fs::read_to_string(log).unwrap(), "hello\n");
+    finish(run);
+}
+
+#[test]
+fn images_without_a_rootfs_are_refused_by_name() {
+    let Some(host) = host() else { return };
+    let (run, sandbox) = pod(&host, "nginx");
+    let err = run
+        .create_container(
+            &sandbox,
+            "web",
+            "nginx:1.27",
+            &ProcessSpec::command(&["nginx"]),
+            Resources::default(),
+        )
+        .err()
+        .unwrap();
+    assert_eq!(
+        err.to_string(),
+        "image \"nginx:1.27\" cannot run in real mode: only busybox and alpine images map to the busybox-static root filesystem"
+    );
+    finish(run);
+}
+
+#[test]
+fn cleanup_removes_what_a_crashed_run_left() {
+    let Some(host) = host() else { return };
+    let root = PathBuf::from(format!("/run/kubesim-tests-crash-{}", std::process::id()));
+    let run = Run::begin(&host, &root).unwrap();
+    let sandbox = run.sandbox("left").unwrap();
+    let ctr = started(&run, &sandbox, "app", &sleeper());
+    let pids = [sandbox.pid(), ctr.pid()];
+    let cgroups = run.cgroups().to_vec();
+    let memory = cgroups
+        .iter()
+        .find(|c| c.starts_with(&host.cgroups.memory))
+        .unwrap();
+    assert!(memory.join("left/app").is_dir());
+    let made = cgroups.iter().filter(|c| c.exists()).count();
+    // A crash: the run never ends, its containers keep running.
+    std::mem::forget(run);
+    std::mem::forget(ctr);
+    std::mem::forget(sandbox);
+
+    // The runtime removes each container's cgroup as it deletes it; the run's and the pod's
+    // cgroups, in each hierarchy, are kubesim's own to remove.
+    let out = common::kubesim(&["real", "--cleanup", "--root", root.to_str().unwrap()]);
+    assert_eq!(common::stderr(&out), "");
+    assert_eq!(
+        common::stdout(&out),
+        format!(
+            "removed 1 run(s): 2 container(s), {} cgroup(s), and {}\n",
+            made * 2,
+            root.display()
+        )
+    );
+    assert!(out.status.success());
+    assert!(!root.exists());
+    for cgroup in &cgroups {
+        assert!(!cgroup.exists(), "{} is left", cgroup.display());
+    }
+    for pid in pids {
+        // Dead: gone, or a zombie of this test process (their subreaper) that nobody waits for.
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        assert!(
+            stat.is_empty() || stat.contains(") Z "),
+            "{pid} lives: {stat}"
+        );
+    }
+}
+
+#[test]
+fn check_prints_what_it_found() {
+    let Some(_) = host() else { return };
+    let out = common::kubesim(&["real", "--check"]);
+    assert_eq!(out.status.code(), Some(0), "{}", common::stderr(&out));
+    let text = common::stdout(&out);
+    assert!(text.starts_with("runtime:     crun version "), "{text}");
+    assert!(
+        text.contains("busybox:     /bin/busybox (static)\n"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_host_without_the_runtime_is_refused_with_the_install_command() {
+    let Some(_) = host() else { return };
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_kubesim"))
+        .args(["real", "--check", "--runtime", "runc"])
+        .env("PATH", "/nonexistent")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        common::stderr(&out),
+        "error: real mode refused: the OCI runtime `runc` is not in PATH; install it: apt-get install -y --no-install-recommends crun runc busybox-static\n"
+    );
+}
+
+#[test]
+fn playing_a_scenario_for_real_is_not_there_yet() {
+    let out = common::kubesim(&["real", "scenarios/demo.yaml"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        common::stderr(&out),
+        "error: kubesim real scenarios/demo.yaml: playing a scenario with real containers is not implemented yet; `kubesim real --check` checks this host, `kubesim run` simulates the scenario\n"
+    );
+}
+
+/// The environment variable that turns `interrupted_child` into the session the test kills.
+const CHILD_ROOT: &str = "KUBESIM_REAL_INTERRUPTED_ROOT";
+
+/// Passes at once unless `an_interrupted_run_is_swept_by_the_next` runs this binary as its
+/// child: then it starts a session with a running container and waits to be killed.
+#[test]
+fn interrupted_child() {
+    let Ok(root) = std::env::var(CHILD_ROOT) else {
+        return;
+    };
+    let host = host().unwrap();
+    let run = Run::begin(&host, Path::new(&root)).unwrap();
+    let sandbox = run.sandbox("cut").unwrap();
+    let _ctr = started(&run, &sandbox, "app", &sleeper());
+    println!("ready {}", run.dir().display());
+    std::thread::sleep(Duration::from_secs(60));
+}
+
+#[test]
+fn an_interrupted_run_is_swept_by_the_next() {
+    use std::io::BufRead;
+    let Some(host) = host() else { return };
+    let root = PathBuf::from(format!(
+        "/run/kubesim-tests-interrupted-{}",
+        std::process::id()
+    ));
+    let mut child = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["interrupted_child", "--exact", "--nocapture"])
+        .env(CHILD_ROOT, &root)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let dir = lines
+        .map_while(Result::ok)
+        .find_map(|l| l.strip_prefix("ready ").map(PathBuf::from))
+        .expect("the child session starts");
+    let record = kubesim::real::layout::read_record(&dir).unwrap().unwrap();
+    let memory = record
+        .cgroups
+        .iter()
+        .find(|c| c.starts_with(&host.cgroups.memory))
+        .unwrap();
+    assert!(memory.join("cut/app").is_dir());
+    // SIGKILL: no handler, no unwinding, as after a crash (or a second Ctrl-C).
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    let run = Run::begin(&host, &root).unwrap();
+    assert!(!dir.exists(), "{} is left", dir.display());
+    for cgroup in &record.cgroups {
+        assert!(!cgroup.exists(), "{} is left", cgroup.display());
+    }
+    finish(run);
+    kubesim::real::cleanup::everything(&root).unwrap();
+}
