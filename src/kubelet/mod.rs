@@ -11,6 +11,7 @@ mod backoff;
 pub mod behaviour;
 mod eviction;
 pub mod images;
+mod inspect;
 mod lifecycle;
 mod prober;
 mod runtime;
@@ -180,6 +181,9 @@ struct SlotRun {
     noted: bool,
     /// An exit the PLEG has not noticed yet.
     exit: Option<Exit>,
+    /// The last runs that exited, oldest first, with their instance numbers: what
+    /// `kubectl logs` (and `--previous`) read once the process is gone.
+    ended: Vec<(u64, Box<dyn Container>)>,
 }
 
 /// The kubelet's state for one pod.

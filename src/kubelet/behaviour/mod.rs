@@ -52,6 +52,9 @@ pub struct Ctx<'a> {
     pub world: &'a dyn World,
     /// Lines written to stdout and stderr, in order (what `kubectl logs` shows).
     pub output: &'a mut Vec<String>,
+    /// Where stderr lines go instead, when they are kept apart from stdout (`kubectl exec`
+    /// passes the two streams on separately); `None` for a container's log.
+    pub errors: Option<&'a mut Vec<String>>,
     /// Ports the container listens on and how it answers.
     pub listening: &'a mut BTreeMap<u16, Server>,
     /// Current resident memory of the process, bytes. `resume` may lower it (free) or raise
@@ -210,13 +213,47 @@ pub fn run_to_completion(
     now_ms: u64,
     timeout_ms: u64,
 ) -> ProbeRun {
-    let mut process = Process::spawn(argv, env);
+    let limits = (now_ms, timeout_ms);
+    run_command(Process::spawn(argv, env), fs, world, limits, None)
+}
+
+/// Runs a command as `kubectl exec` does: like [`run_to_completion`], with stderr kept apart.
+/// The run's output is its stdout; the lines it wrote to stderr come second.
+pub fn exec_to_completion(
+    argv: Vec<String>,
+    env: BTreeMap<String, String>,
+    fs: &mut Fs,
+    world: &dyn World,
+    now_ms: u64,
+    timeout_ms: u64,
+) -> (ProbeRun, Vec<String>) {
+    let mut errors = Vec::new();
+    let limits = (now_ms, timeout_ms);
+    let run = run_command(
+        Process::spawn(argv, env),
+        fs,
+        world,
+        limits,
+        Some(&mut errors),
+    );
+    (run, errors)
+}
+
+/// Drives `process` from `limits.0` ms until it exits or runs longer than `limits.1` ms.
+fn run_command(
+    mut process: Process,
+    fs: &mut Fs,
+    world: &dyn World,
+    (now_ms, timeout_ms): (u64, u64),
+    mut errors: Option<&mut Vec<String>>,
+) -> ProbeRun {
     let (mut output, mut listening, mut memory, mut elapsed) = (Vec::new(), BTreeMap::new(), 0, 0);
     loop {
         let mut ctx = Ctx {
             fs: &mut *fs,
             world,
             output: &mut output,
+            errors: errors.as_deref_mut(),
             listening: &mut listening,
             memory: &mut memory,
             now_ms: now_ms + elapsed,

@@ -47,6 +47,7 @@ impl Container {
             fs: &mut self.fs,
             world,
             output: &mut self.output,
+            errors: None,
             listening: &mut self.listening,
             memory: &mut self.memory,
             now_ms: self.now,
