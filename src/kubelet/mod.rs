@@ -24,6 +24,7 @@ use crate::engine::{RngStreams, SimDuration, SimTime, StreamRng};
 use crate::model::node::Latency;
 use crate::model::{ClusterState, Event, EventType, ObjectRef, Pod, PodId};
 use backoff::Backoff;
+pub use inspect::{slot_of, ExecRun};
 use prober::{ProbeKind, Worker};
 use runtime::{Container, Runtime, SimRuntime};
 
