@@ -91,31 +91,36 @@ fn logs_current_and_previous_runs_of_a_restarted_container() {
 
 #[test]
 fn logs_refusals_are_kubectls_and_the_kubelets() {
-    refused(
-        &["logs", "nope", "-f", MYAPP, "--at", "10s"],
-        "Error from server (NotFound): pods \"nope\" not found",
-    );
-    refused(
-        &["logs", "myapp-pod", "-c", "web", "-f", MYAPP, "--at", "10s"],
-        "error: container web is not valid for pod myapp-pod out of: myapp-container, init-myservice (init), init-mydb (init)",
-    );
-    refused(
-        &["logs", "liveness-exam", "-f", LIVENESS, "--at", "0s"],
-        "Error from server (BadRequest): container \"busybox-container\" in pod \"liveness-exam\" is waiting to start: ContainerCreating",
-    );
     let redis = "scenarios/seeds/redis123.yaml";
-    refused(
-        &["logs", "redis", "-f", redis, "--at", "1500ms"],
-        "Error from server (BadRequest): container \"redis\" in pod \"redis\" is waiting to start: image can't be pulled",
-    );
-    refused(
-        &["logs", "redis", "-f", redis, "--at", "25s"],
-        "Error from server (BadRequest): container \"redis\" in pod \"redis\" is waiting to start: trying and failing to pull image",
-    );
-    refused(
-        &["logs", "once", "--previous", "-f", FIXTURE, "--at", "20s"],
-        "Error from server (BadRequest): previous terminated container \"app\" in pod \"once\" not found",
-    );
+    let cases: [(&[&str], &str); 6] = [
+        (
+            &["nope", "-f", MYAPP, "--at", "10s"],
+            "Error from server (NotFound): pods \"nope\" not found",
+        ),
+        (
+            &["myapp-pod", "-c", "web", "-f", MYAPP, "--at", "10s"],
+            "error: container web is not valid for pod myapp-pod out of: myapp-container, init-myservice (init), init-mydb (init)",
+        ),
+        (
+            &["liveness-exam", "-f", LIVENESS, "--at", "0s"],
+            "Error from server (BadRequest): container \"busybox-container\" in pod \"liveness-exam\" is waiting to start: ContainerCreating",
+        ),
+        (
+            &["redis", "-f", redis, "--at", "1500ms"],
+            "Error from server (BadRequest): container \"redis\" in pod \"redis\" is waiting to start: image can't be pulled",
+        ),
+        (
+            &["redis", "-f", redis, "--at", "25s"],
+            "Error from server (BadRequest): container \"redis\" in pod \"redis\" is waiting to start: trying and failing to pull image",
+        ),
+        (
+            &["once", "--previous", "-f", FIXTURE, "--at", "20s"],
+            "Error from server (BadRequest): previous terminated container \"app\" in pod \"once\" not found",
+        ),
+    ];
+    for (args, message) in cases {
+        refused(&[&["logs"], args].concat(), message);
+    }
     // A pod no node took has an empty log.
     let unscheduled = run(&["logs", "nowhere", "-f", FIXTURE, "--at", "20s"]);
     assert_eq!(unscheduled, (String::new(), String::new(), 0));
@@ -190,44 +195,35 @@ fn exec_passes_stdout_stderr_and_the_exit_code_on() {
 
 #[test]
 fn exec_refusals_are_kubectls_the_api_servers_and_the_kubelets() {
-    let exec = |pod: &'static str, file: &'static str, at: &'static str| {
-        vec!["exec", pod, "-f", file, "--at", at, "--", "ls"]
-    };
-    refused(
-        &exec("nope", FIXTURE, "20s"),
-        "Error from server (NotFound): pods \"nope\" not found",
-    );
-    refused(
-        &exec("once", FIXTURE, "20s"),
-        "error: cannot exec into a container in a completed pod; current phase is Succeeded",
-    );
-    refused(
-        &exec("nowhere", FIXTURE, "20s"),
-        "Error from server (BadRequest): pod nowhere does not have a host assigned",
-    );
-    refused(
-        &exec("liveness-exam", LIVENESS, "0s"),
-        "error: unable to upgrade connection: container not found (\"busybox-container\")",
-    );
-    refused(
-        &exec("crasher", FIXTURE, "20s"),
-        "error: unable to upgrade connection: container not found (\"app\")",
-    );
-    refused(
-        &[
-            "exec",
-            "annotated",
-            "-c",
-            "web",
-            "-f",
-            FIXTURE,
-            "--at",
-            "20s",
-            "--",
-            "ls",
-        ],
-        "error: container web is not valid for pod annotated out of: main, sidecar",
-    );
+    let cases: [(&[&str], &str); 6] = [
+        (
+            &["nope", "-f", FIXTURE, "--at", "20s"],
+            "Error from server (NotFound): pods \"nope\" not found",
+        ),
+        (
+            &["once", "-f", FIXTURE, "--at", "20s"],
+            "error: cannot exec into a container in a completed pod; current phase is Succeeded",
+        ),
+        (
+            &["nowhere", "-f", FIXTURE, "--at", "20s"],
+            "Error from server (BadRequest): pod nowhere does not have a host assigned",
+        ),
+        (
+            &["liveness-exam", "-f", LIVENESS, "--at", "0s"],
+            "error: unable to upgrade connection: container not found (\"busybox-container\")",
+        ),
+        (
+            &["crasher", "-f", FIXTURE, "--at", "20s"],
+            "error: unable to upgrade connection: container not found (\"app\")",
+        ),
+        (
+            &["annotated", "-c", "web", "-f", FIXTURE, "--at", "20s"],
+            "error: container web is not valid for pod annotated out of: main, sidecar",
+        ),
+    ];
+    for (args, message) in cases {
+        refused(&[&["exec"], args, &["--", "ls"]].concat(), message);
+    }
     let (out, err, code) = run(&[
         "exec",
         "annotated",

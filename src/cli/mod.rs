@@ -433,6 +433,7 @@ fn execute(command: Command) -> Result<i32, CliError> {
             tty,
             command,
         } => {
+            // DEVIATION: no interactive session: kubesim exec runs one command to its end.
             if stdin || tty {
                 return Err(CliError::Usage(
                     "kubesim exec runs a command to completion and takes no input: leave out -i and -t and give the command after --, e.g. -- ls /tmp".to_string(),

@@ -142,6 +142,8 @@ impl Kubelets {
             state,
             namespace: &pod.meta.namespace,
         };
+        // DEVIATION: the command sees the files as they are at `now` throughout; the
+        // container's own process does not run on while an exec'd command sleeps.
         let (run, stderr) = live.exec_apart(command, timeout, now, &dns);
         Ok(ExecRun { run, stderr })
     }

@@ -227,14 +227,16 @@ impl Container for SimContainer {
         now: SimTime,
         world: &dyn World,
     ) -> (ProbeRun, Vec<String>) {
-        behaviour::exec_to_completion(
+        let mut stderr = Vec::new();
+        let run = behaviour::run_command(
             command.to_vec(),
             self.env.clone(),
             &mut self.fs.clone(),
             world,
-            self.since_start(now),
-            timeout.as_millis(),
-        )
+            (self.since_start(now), timeout.as_millis()),
+            Some(&mut stderr),
+        );
+        (run, stderr)
     }
 
     /// Whether something listens on `port`, and the HTTP status it answers for `path`

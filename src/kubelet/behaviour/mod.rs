@@ -213,40 +213,20 @@ pub fn run_to_completion(
     now_ms: u64,
     timeout_ms: u64,
 ) -> ProbeRun {
-    let limits = (now_ms, timeout_ms);
-    run_command(Process::spawn(argv, env), fs, world, limits, None)
+    run_command(argv, env, fs, world, (now_ms, timeout_ms), None)
 }
 
-/// Runs a command as `kubectl exec` does: like [`run_to_completion`], with stderr kept apart.
-/// The run's output is its stdout; the lines it wrote to stderr come second.
-pub fn exec_to_completion(
+/// [`run_to_completion`] from `limits.0` ms for at most `limits.1` ms; with `errors`, stderr
+/// lines go there and the run's output is stdout alone (as `kubectl exec` passes them on).
+pub fn run_command(
     argv: Vec<String>,
     env: BTreeMap<String, String>,
-    fs: &mut Fs,
-    world: &dyn World,
-    now_ms: u64,
-    timeout_ms: u64,
-) -> (ProbeRun, Vec<String>) {
-    let mut errors = Vec::new();
-    let limits = (now_ms, timeout_ms);
-    let run = run_command(
-        Process::spawn(argv, env),
-        fs,
-        world,
-        limits,
-        Some(&mut errors),
-    );
-    (run, errors)
-}
-
-/// Drives `process` from `limits.0` ms until it exits or runs longer than `limits.1` ms.
-fn run_command(
-    mut process: Process,
     fs: &mut Fs,
     world: &dyn World,
     (now_ms, timeout_ms): (u64, u64),
     mut errors: Option<&mut Vec<String>>,
 ) -> ProbeRun {
+    let mut process = Process::spawn(argv, env);
     let (mut output, mut listening, mut memory, mut elapsed) = (Vec::new(), BTreeMap::new(), 0, 0);
     loop {
         let mut ctx = Ctx {
