@@ -92,10 +92,14 @@ fn logs_current_and_previous_runs_of_a_restarted_container() {
 #[test]
 fn logs_refusals_are_kubectls_and_the_kubelets() {
     let redis = "scenarios/seeds/redis123.yaml";
-    let cases: [(&[&str], &str); 6] = [
+    let cases: [(&[&str], &str); 7] = [
         (
             &["nope", "-f", MYAPP, "--at", "10s"],
             "Error from server (NotFound): pods \"nope\" not found",
+        ),
+        (
+            &["myapp-pod", "-n", "kube-system", "-f", MYAPP, "--at", "10s"],
+            "Error from server (NotFound): pods \"myapp-pod\" not found",
         ),
         (
             &["myapp-pod", "-c", "web", "-f", MYAPP, "--at", "10s"],
