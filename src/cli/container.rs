@@ -87,8 +87,9 @@ pub(super) fn exec(target: &Target<'_>, command: &[String]) -> Result<i32, CliEr
             for line in ran.stderr {
                 eprintln!("{line}");
             }
-            // K8S: staging/src/k8s.io/kubectl/pkg/cmd/util/helpers.go (CheckErr: an exit
-            // code error prints this and exits with the code)
+            // K8S: staging/src/k8s.io/client-go/tools/remotecommand/v4.go (a NonZeroExitCode
+            // status becomes this error) and kubectl's cmd/util/helpers.go (checkErr prints an
+            // exit error as is and exits with its code)
             if code != 0 {
                 eprintln!("command terminated with exit code {code}");
             }
