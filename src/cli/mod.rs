@@ -1,9 +1,12 @@
-//! The command line: `run`, `get`, `describe`, `check`, `diff`, `real`.
+//! The command line: `run`, `get`, `describe`, `explain`, `watch`, `logs`, `exec`, `check`,
+//! `diff`, `real`.
 //!
 //! Exit codes: 0 success; 1 a check or diff found a difference; 2 bad usage or bad input (the
-//! message names the file, line and field). User errors never print a panic or a backtrace.
+//! message names the file, line and field); `exec` exits with the command's exit code. User
+//! errors never print a panic or a backtrace.
 
 mod check;
+mod container;
 pub mod printers;
 mod real;
 mod watch;
@@ -28,7 +31,7 @@ const DEMO: &str = include_str!("../../scenarios/demo.yaml");
     name = "kubesim",
     version,
     about = "A deterministic simulator of a Kubernetes cluster: real YAML in, kubectl-identical views out.",
-    after_help = "Examples:\n  kubesim run                                  # play the embedded demo\n  kubesim run scenarios/liveness-exam.yaml --trace out.jsonl\n  kubesim get pods -f pod.yaml --at 45s -o wide\n  kubesim describe pod web -f scenarios/demo.yaml --at 2m\n  kubesim check scenarios/*.yaml\n  kubesim diff a.jsonl b.jsonl\n\nExit codes: 0 ok, 1 a check or diff found a difference, 2 bad usage or bad input."
+    after_help = "Examples:\n  kubesim run                                  # play the embedded demo\n  kubesim run scenarios/liveness-exam.yaml --trace out.jsonl\n  kubesim get pods -f pod.yaml --at 45s -o wide\n  kubesim describe pod web -f scenarios/demo.yaml --at 2m\n  kubesim logs myapp-pod -c init-myservice -f scenarios/seeds/myapp-pod.yaml --at 10s\n  kubesim exec liveness-exam -f scenarios/seeds/liveness-exam.yaml --at 20s -- cat /tmp/healthy\n  kubesim check scenarios/*.yaml\n  kubesim diff a.jsonl b.jsonl\n\nExit codes: 0 ok, 1 a check or diff found a difference, 2 bad usage or bad input; exec exits with the command's code."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -146,6 +149,48 @@ enum Command {
         #[arg(short, long)]
         output: Option<Output>,
     },
+    /// Print what a container printed up to a simulated instant, as `kubectl logs`.
+    #[command(
+        after_help = "Examples:\n  kubesim logs myapp-pod -c init-myservice -f scenarios/seeds/myapp-pod.yaml --at 10s\n  kubesim logs liveness-exam --previous -f scenarios/seeds/liveness-exam.yaml --at 2m"
+    )]
+    Logs {
+        pod: String,
+        /// The container (default: the first app container).
+        #[arg(short = 'c', long)]
+        container: Option<String>,
+        /// The previous terminated run's output instead of the current run's.
+        #[arg(short = 'p', long)]
+        previous: bool,
+        #[command(flatten)]
+        at: AtArgs,
+        #[arg(short, long)]
+        namespace: Option<String>,
+    },
+    /// Run a command in a container at a simulated instant, as `kubectl exec POD -- CMD`: it
+    /// sees the container's files then, and changes nothing that happens after. Exits with
+    /// the command's exit code.
+    #[command(
+        after_help = "Examples:\n  kubesim exec liveness-exam -f scenarios/seeds/liveness-exam.yaml --at 20s -- cat /tmp/healthy\n  kubesim exec multipod -c centos-container -f scenarios/seeds/multipod.yaml --at 1m -- ls /tmp"
+    )]
+    Exec {
+        pod: String,
+        /// The container (default: the first app container).
+        #[arg(short = 'c', long)]
+        container: Option<String>,
+        #[command(flatten)]
+        at: AtArgs,
+        #[arg(short, long)]
+        namespace: Option<String>,
+        /// Not simulated: kubesim exec runs a command to completion and takes no input.
+        #[arg(short = 'i', long)]
+        stdin: bool,
+        /// Not simulated, as --stdin.
+        #[arg(short = 't', long)]
+        tty: bool,
+        /// The command and its arguments, after `--`.
+        #[arg(last = true, required = true)]
+        command: Vec<String>,
+    },
     /// Check scenarios' `expect` entries; exit 1 if any fails.
     Check {
         #[arg(required = true)]
@@ -201,6 +246,10 @@ enum CliError {
     Io(#[from] std::io::Error),
     #[error("error: {0}")]
     Real(#[from] crate::real::RealError),
+    /// A refusal worded exactly as kubectl prints it (`Error from server (NotFound): ...`).
+    // DEVIATION: kubectl exits 1 on these; kubesim keeps its exit code 2 for bad input.
+    #[error("{0}")]
+    Kubectl(String),
 }
 
 /// Runs the command line and returns the process exit code.
@@ -329,7 +378,7 @@ fn execute(command: Command) -> Result<i32, CliError> {
             sim.run_until(now)?;
             let ns = namespace.unwrap_or_else(|| "default".to_string());
             let id = sim.state.pod_id(&ns, &name).ok_or_else(|| {
-                CliError::Usage(format!(
+                CliError::Kubectl(format!(
                     "Error from server (NotFound): pods \"{name}\" not found"
                 ))
             })?;
@@ -351,7 +400,7 @@ fn execute(command: Command) -> Result<i32, CliError> {
                 "pod" | "pods" | "po" => {
                     let ns = namespace.as_deref().unwrap_or("default");
                     let id = sim.state.pod_id(ns, &name).ok_or_else(|| {
-                        CliError::Usage(format!(
+                        CliError::Kubectl(format!(
                             "Error from server (NotFound): pods \"{name}\" not found"
                         ))
                     })?;
@@ -359,7 +408,7 @@ fn execute(command: Command) -> Result<i32, CliError> {
                 }
                 "node" | "nodes" | "no" => {
                     let node = sim.state.node(&name).ok_or_else(|| {
-                        CliError::Usage(format!(
+                        CliError::Kubectl(format!(
                             "Error from server (NotFound): nodes \"{name}\" not found"
                         ))
                     })?;
@@ -373,6 +422,44 @@ fn execute(command: Command) -> Result<i32, CliError> {
             };
             print!("{text}");
             Ok(0)
+        }
+        Command::Logs {
+            pod,
+            container,
+            previous,
+            at,
+            namespace,
+        } => {
+            let target = container::Target {
+                pod: &pod,
+                container: container.as_deref(),
+                namespace: namespace.as_deref(),
+                at: &at,
+            };
+            container::logs(&target, previous)
+        }
+        Command::Exec {
+            pod,
+            container,
+            at,
+            namespace,
+            stdin,
+            tty,
+            command,
+        } => {
+            // DEVIATION: no interactive session: kubesim exec runs one command to its end.
+            if stdin || tty {
+                return Err(CliError::Usage(
+                    "kubesim exec runs a command to completion and takes no input: leave out -i and -t and give the command after --, e.g. -- ls /tmp".to_string(),
+                ));
+            }
+            let target = container::Target {
+                pod: &pod,
+                container: container.as_deref(),
+                namespace: namespace.as_deref(),
+                at: &at,
+            };
+            container::exec(&target, &command)
         }
         Command::Check { scenarios } => check::run(&scenarios),
         Command::Real(args) => real::run(args),
@@ -659,7 +746,7 @@ fn get(
         Some(t) => t,
         None => match (opts.name, kind) {
             (Some(name), _) => {
-                return Err(CliError::Usage(format!(
+                return Err(CliError::Kubectl(format!(
                     "Error from server (NotFound): {resource} \"{name}\" not found"
                 )))
             }

@@ -13,9 +13,9 @@ use crate::model::pod::{Hook, ProbeHandler, RestartPolicy};
 use crate::model::{ClusterState, ContainerState, PodId};
 
 /// Name resolution inside the cluster, from the Services that exist now.
-struct ClusterDns<'a> {
-    state: &'a ClusterState,
-    namespace: &'a str,
+pub(super) struct ClusterDns<'a> {
+    pub(super) state: &'a ClusterState,
+    pub(super) namespace: &'a str,
 }
 
 impl World for ClusterDns<'_> {
@@ -257,7 +257,7 @@ impl Kubelets {
         out: &mut Followups,
     ) {
         let run = self.run_mut(id, slot);
-        run.live = None;
+        run.keep_ended();
         run.exit = Some(Exit {
             code,
             reason,

@@ -11,6 +11,7 @@ mod backoff;
 pub mod behaviour;
 mod eviction;
 pub mod images;
+mod inspect;
 mod lifecycle;
 mod prober;
 pub(crate) mod runtime;
@@ -23,6 +24,7 @@ use crate::engine::{RngStreams, SimDuration, SimTime, StreamRng};
 use crate::model::node::Latency;
 use crate::model::{ClusterState, Event, EventType, ObjectRef, Pod, PodId};
 use backoff::Backoff;
+pub use inspect::{slot_of, ExecRun};
 use prober::{ProbeKind, Worker};
 use runtime::{Container, Runtime, SimRuntime};
 
@@ -180,6 +182,9 @@ struct SlotRun {
     noted: bool,
     /// An exit the PLEG has not noticed yet.
     exit: Option<Exit>,
+    /// The last runs that exited, oldest first, with their instance numbers: what
+    /// `kubectl logs` (and `--previous`) read once the process is gone.
+    ended: Vec<(u64, Box<dyn Container>)>,
 }
 
 /// The kubelet's state for one pod.

@@ -48,6 +48,19 @@ pub trait Container {
     fn on_sigterm(&self) -> Option<i32>;
     /// Why the process's behaviour is unknown, if it is.
     fn unsupported(&self) -> Option<&str>;
+    /// What the process printed so far, stdout and stderr interleaved as its log keeps them
+    /// (`kubectl logs`).
+    fn logs(&self) -> &[String];
+    /// Runs a command as `kubectl exec` does, at `now`, on a copy of the container's
+    /// filesystem so that the container's own future is untouched: how it ended (its output
+    /// is its stdout) and the lines it wrote to stderr.
+    fn exec_apart(
+        &self,
+        command: &[String],
+        timeout: SimDuration,
+        now: SimTime,
+        world: &dyn World,
+    ) -> (ProbeRun, Vec<String>);
 }
 
 /// The simulated runtime.
@@ -128,6 +141,7 @@ impl Container for SimContainer {
             fs: &mut self.fs,
             world,
             output: &mut self.output,
+            errors: None,
             listening: &mut self.listening,
             memory: &mut self.memory,
             now_ms: now.saturating_duration_since(self.started).as_millis(),
@@ -200,6 +214,29 @@ impl Container for SimContainer {
             ),
             ProbeRun::Unsupported(why) => (Err(why), SimDuration::ZERO),
         }
+    }
+
+    fn logs(&self) -> &[String] {
+        &self.output
+    }
+
+    fn exec_apart(
+        &self,
+        command: &[String],
+        timeout: SimDuration,
+        now: SimTime,
+        world: &dyn World,
+    ) -> (ProbeRun, Vec<String>) {
+        let mut stderr = Vec::new();
+        let run = behaviour::run_command(
+            command.to_vec(),
+            self.env.clone(),
+            &mut self.fs.clone(),
+            world,
+            (self.since_start(now), timeout.as_millis()),
+            Some(&mut stderr),
+        );
+        (run, stderr)
     }
 
     /// Whether something listens on `port`, and the HTTP status it answers for `path`

@@ -178,6 +178,7 @@ impl Run {
                 fs: &mut fs,
                 world: &Alone,
                 output: &mut output,
+                errors: None,
                 listening: &mut listening,
                 memory: &mut memory,
                 now_ms: elapsed,

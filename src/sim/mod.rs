@@ -203,6 +203,11 @@ impl Simulation {
         Ok(sim)
     }
 
+    /// The kubelets, read-only: what `kubesim logs` and `kubesim exec` look at.
+    pub fn kubelets(&self) -> &Kubelets {
+        &self.kubelets
+    }
+
     /// The simulated instant reached so far.
     pub fn now(&self) -> SimTime {
         self.queue.now()

@@ -52,6 +52,9 @@ pub struct Ctx<'a> {
     pub world: &'a dyn World,
     /// Lines written to stdout and stderr, in order (what `kubectl logs` shows).
     pub output: &'a mut Vec<String>,
+    /// Where stderr lines go instead, when they are kept apart from stdout (`kubectl exec`
+    /// passes the two streams on separately); `None` for a container's log.
+    pub errors: Option<&'a mut Vec<String>>,
     /// Ports the container listens on and how it answers.
     pub listening: &'a mut BTreeMap<u16, Server>,
     /// Current resident memory of the process, bytes. `resume` may lower it (free) or raise
@@ -210,6 +213,19 @@ pub fn run_to_completion(
     now_ms: u64,
     timeout_ms: u64,
 ) -> ProbeRun {
+    run_command(argv, env, fs, world, (now_ms, timeout_ms), None)
+}
+
+/// [`run_to_completion`] from `limits.0` ms for at most `limits.1` ms; with `errors`, stderr
+/// lines go there and the run's output is stdout alone (as `kubectl exec` passes them on).
+pub fn run_command(
+    argv: Vec<String>,
+    env: BTreeMap<String, String>,
+    fs: &mut Fs,
+    world: &dyn World,
+    (now_ms, timeout_ms): (u64, u64),
+    mut errors: Option<&mut Vec<String>>,
+) -> ProbeRun {
     let mut process = Process::spawn(argv, env);
     let (mut output, mut listening, mut memory, mut elapsed) = (Vec::new(), BTreeMap::new(), 0, 0);
     loop {
@@ -217,6 +233,7 @@ pub fn run_to_completion(
             fs: &mut *fs,
             world,
             output: &mut output,
+            errors: errors.as_deref_mut(),
             listening: &mut listening,
             memory: &mut memory,
             now_ms: now_ms + elapsed,

@@ -68,6 +68,8 @@ pub(super) struct Shell {
     captured: Option<String>,
     /// The last write to the log did not end its line (`echo -n`).
     open_line: bool,
+    /// The same for stderr, when it is kept apart from the log ([`Ctx::errors`]).
+    open_error_line: bool,
 }
 
 impl Shell {
@@ -93,6 +95,7 @@ impl Shell {
             status: 0,
             captured: None,
             open_line: false,
+            open_error_line: false,
         }
     }
 
@@ -376,7 +379,11 @@ impl Shell {
         match (sink, &mut self.captured) {
             _ if text.is_empty() => {}
             (Sink::Stdout, Some(captured)) => captured.push_str(text),
-            (Sink::Stdout | Sink::Stderr, _) => self.log(text, ctx.output),
+            (Sink::Stderr, _) => match ctx.errors.as_deref_mut() {
+                Some(errors) => append_lines(&mut self.open_error_line, text, errors),
+                None => append_lines(&mut self.open_line, text, ctx.output),
+            },
+            (Sink::Stdout, _) => append_lines(&mut self.open_line, text, ctx.output),
             (Sink::Null, _) => {}
             (Sink::File(path), _) => {
                 // The file was opened (created) when the redirection was set up.
@@ -384,21 +391,6 @@ impl Shell {
             }
             (Sink::Pipe, _) => pipe.push_str(text),
         }
-    }
-
-    /// Appends text to the log's lines, continuing a line a previous write left open.
-    fn log(&mut self, text: &str, output: &mut Vec<String>) {
-        let (body, complete) = match text.strip_suffix('\n') {
-            Some(body) => (body, true),
-            None => (text, false),
-        };
-        for (at, line) in body.split('\n').enumerate() {
-            match output.last_mut() {
-                Some(last) if at == 0 && self.open_line => last.push_str(line),
-                _ => output.push(line.to_string()),
-            }
-        }
-        self.open_line = !complete;
     }
 
     /// What the command led to: a status, a program to wait on, a child shell, or leaving.
@@ -514,6 +506,7 @@ impl Shell {
             status: self.status,
             captured: Some(String::new()),
             open_line: false,
+            open_error_line: false,
         };
         match sub.run(ctx)? {
             Step::Exit { code } => {
@@ -524,6 +517,21 @@ impl Shell {
             _ => Err("unsupported shell construct: a command substitution that takes time".into()),
         }
     }
+}
+
+/// Appends text to a stream's lines, continuing a line a previous write left `open`.
+fn append_lines(open: &mut bool, text: &str, lines: &mut Vec<String>) {
+    let (body, complete) = match text.strip_suffix('\n') {
+        Some(body) => (body, true),
+        None => (text, false),
+    };
+    for (at, line) in body.split('\n').enumerate() {
+        match lines.last_mut() {
+            Some(last) if at == 0 && *open => last.push_str(line),
+            _ => lines.push(line.to_string()),
+        }
+    }
+    *open = !complete;
 }
 
 fn literal(argv: Vec<String>) -> Frame {

@@ -47,6 +47,7 @@ impl Container {
             fs: &mut self.fs,
             world,
             output: &mut self.output,
+            errors: None,
             listening: &mut self.listening,
             memory: &mut self.memory,
             now_ms: self.now,
@@ -562,4 +563,29 @@ fn files_and_their_errors() {
         "sh: can't create /x/y: nonexistent directory",
     ];
     assert_eq!(run(script), (Step::Exit { code: 0 }, words(&expected)));
+}
+
+#[test]
+fn commands_run_for_exec_keep_stderr_apart_line_by_line() {
+    let mut fs = Fs::for_container("default", "web-1");
+    let mut errors = Vec::new();
+    let script = "echo -n a; echo -n b >&2; echo c; echo d >&2; cat /nope";
+    let argv = words(&["sh", "-c", script]);
+    let run = run_command(
+        argv,
+        BTreeMap::new(),
+        &mut fs,
+        &NO_DNS,
+        (0, 1000),
+        Some(&mut errors),
+    );
+    let output = words(&["ac"]);
+    let expected = ProbeRun::Exited {
+        code: 1,
+        output,
+        elapsed_ms: 0,
+    };
+    assert_eq!(run, expected);
+    let missing = "cat: can't open '/nope': No such file or directory";
+    assert_eq!(errors, words(&["bd", missing]));
 }
