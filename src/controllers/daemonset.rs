@@ -69,10 +69,20 @@ pub fn sync(
     let may_stay = nodes_where(&[TaintEffect::NoExecute]);
     // Each node's active daemon pods, with whether each is ready.
     let mut on_node: BTreeMap<String, Vec<(String, bool)>> = BTreeMap::new();
+    // K8S: daemon_controller.go (manage: only existing nodes are walked; of the pods meant for
+    // a node that is gone, getUnscheduledPodsWithoutNode deletes the unscheduled ones and
+    // PodGC the others)
+    let mut without_node = Vec::new();
     for (_, pod) in state.pods_owned_by(&uid) {
         let (active, ready) = workload::active_and_ready(pod);
         if active {
             let node = target_node(pod).unwrap_or_default();
+            if state.node(&node).is_none() {
+                if pod.node_name.is_none() {
+                    without_node.push(pod.meta.name.clone());
+                }
+                continue;
+            }
             on_node
                 .entry(node)
                 .or_default()
@@ -125,22 +135,24 @@ pub fn sync(
         );
     }
     let mut misscheduled = 0;
+    let mut to_delete = without_node;
     for (node, pods) in &on_node {
         misscheduled += i64::from(!eligible.contains(node));
         let keep = usize::from(may_stay.contains(node));
-        for (name, _) in pods.iter().skip(keep) {
-            record(
-                state,
-                key,
-                "SuccessfulDelete",
-                format!("Deleted pod: {name}"),
-                now,
-            );
-            out.push(Request::DeletePod {
-                namespace: key.1.clone(),
-                name: name.clone(),
-            });
-        }
+        to_delete.extend(pods.iter().skip(keep).map(|(name, _)| name.clone()));
+    }
+    for name in to_delete {
+        record(
+            state,
+            key,
+            "SuccessfulDelete",
+            format!("Deleted pod: {name}"),
+            now,
+        );
+        out.push(Request::DeletePod {
+            namespace: key.1.clone(),
+            name,
+        });
     }
     let current = on_node.keys().filter(|n| eligible.contains(n)).count() as i64;
     let generation = workload::generation(&object);

@@ -14,6 +14,7 @@ pub mod job_util;
 pub mod names;
 pub mod node_lifecycle;
 pub mod pod_rank;
+pub mod podgc;
 pub mod replicaset;
 pub mod rollout;
 pub(crate) mod workload;
@@ -38,6 +39,8 @@ pub enum Request {
     },
     /// Delete a pod, gracefully.
     DeletePod { namespace: String, name: String },
+    /// Delete a pod at once (grace period 0), as PodGC does.
+    ForceDeletePod { namespace: String, name: String },
     /// Create a workload object (a Deployment's ReplicaSet).
     CreateObject(StoredObject),
     /// Node taints or conditions changed: the scheduler must look again.
@@ -202,6 +205,7 @@ impl Controllers {
                 "Job" => job::sync(self, state, &key, now, &mut out),
                 "DaemonSet" => daemonset::sync(self, state, &key, now, &mut out),
                 "Node" => self.sync_node(state, &key.2, now, &mut out),
+                "PodGC" => self.collect_orphans(state, &key.2, now, &mut out),
                 "Service" => endpoints::sync(self, state, &key, now),
                 _ => {}
             }
