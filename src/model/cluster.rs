@@ -119,6 +119,27 @@ impl ClusterState {
         self.nodes.push(node);
     }
 
+    /// Removes a node (`kubectl delete node`); the nodes after it move up one position.
+    pub fn remove_node(&mut self, name: &str) -> Option<Node> {
+        let i = self.node_index.remove(name)?;
+        let node = self.nodes.remove(i);
+        for position in self.node_index.values_mut() {
+            if *position > i {
+                *position -= 1;
+            }
+        }
+        for image in node.images.keys() {
+            if let Some(count) = self.image_nodes.get_mut(image) {
+                *count -= 1;
+                if *count == 0 {
+                    self.image_nodes.remove(image);
+                }
+            }
+        }
+        self.node_conditions.retain(|(n, _)| n != name);
+        Some(node)
+    }
+
     /// All nodes in the order they joined the cluster.
     pub fn nodes(&self) -> &[Node] {
         &self.nodes
