@@ -66,3 +66,21 @@ impl Controllers {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::RngStreams;
+
+    #[test]
+    fn orphans_go_at_the_pass_one_quarantine_after_the_first_that_sees_them() {
+        let mut c = Controllers::new(RngStreams::new(1));
+        // Deleted at 2m5s: the 2m20s pass quarantines it, the 3m pass deletes its pods.
+        c.node_removed("node02", SimTime::from_millis(125_000));
+        assert_eq!(c.next_timer(), Some(SimTime::from_millis(180_000)));
+        // Deleted on a pass's instant: that pass already sees it.
+        let mut c = Controllers::new(RngStreams::new(1));
+        c.node_removed("node02", SimTime::from_millis(120_000));
+        assert_eq!(c.next_timer(), Some(SimTime::from_millis(160_000)));
+    }
+}

@@ -355,3 +355,23 @@ impl ClusterState {
         found.into_iter().map(|i| &self.events[i]).collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn removing_a_node_moves_the_later_ones_up() {
+        let mut state = ClusterState::new();
+        for node in crate::scenario::default_cluster() {
+            state.add_node(node);
+        }
+        state.add_node_image("node01", "docker.io/library/nginx:latest".into(), 1);
+        assert_eq!(state.nodes_with_image("docker.io/library/nginx:latest"), 1);
+        assert!(state.remove_node("node01").is_some());
+        assert!(state.remove_node("node01").is_none());
+        assert_eq!(state.node_position("node02"), Some(1));
+        assert_eq!(state.node("node02").unwrap().meta.name, "node02");
+        assert_eq!(state.nodes_with_image("docker.io/library/nginx:latest"), 0);
+    }
+}
