@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 use super::{workload, Controllers, Key, Request};
 use crate::engine::SimTime;
 use crate::model::node::TaintEffect;
-use crate::model::{ClusterState, Event, EventType, ObjectRef};
+use crate::model::ClusterState;
 
 /// The controller's name, the source of its events.
 pub const DAEMONSET_CONTROLLER: &str = "daemonset-controller";
@@ -141,19 +141,8 @@ pub fn sync(
         let keep = usize::from(may_stay.contains(node));
         to_delete.extend(pods.iter().skip(keep).map(|(name, _)| name.clone()));
     }
-    for name in to_delete {
-        record(
-            state,
-            key,
-            "SuccessfulDelete",
-            format!("Deleted pod: {name}"),
-            now,
-        );
-        out.push(Request::DeletePod {
-            namespace: key.1.clone(),
-            name,
-        });
-    }
+    let kind = ("DaemonSet", key);
+    Controllers::delete_pods(state, kind, to_delete, DAEMONSET_CONTROLLER, now, out);
     let current = on_node.keys().filter(|n| eligible.contains(n)).count() as i64;
     let generation = workload::generation(&object);
     let mut status = workload::counts(&[
@@ -185,15 +174,4 @@ fn target_node(pod: &crate::model::Pod) -> Option<String> {
         .node_selector_terms;
     let field = terms.first()?.match_fields.as_ref()?.first()?;
     field.values.as_ref()?.first().cloned()
-}
-
-fn record(state: &mut ClusterState, key: &Key, reason: &str, message: String, now: SimTime) {
-    state.record_event(Event::new(
-        ObjectRef::new("DaemonSet", &key.1, &key.2),
-        EventType::Normal,
-        reason,
-        message,
-        DAEMONSET_CONTROLLER,
-        now,
-    ));
 }

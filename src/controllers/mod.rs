@@ -260,6 +260,33 @@ impl Controllers {
         });
     }
 
+    /// Asks for the deletion of pods of the workload `key` (a `kind`), recording
+    /// `SuccessfulDelete` on it for each, as every workload controller does.
+    // K8S: pkg/controller/controller_utils.go (RealPodControl.DeletePod: "Deleted pod: %v")
+    fn delete_pods(
+        state: &mut crate::model::ClusterState,
+        (kind, key): (&'static str, &Key),
+        names: Vec<String>,
+        source: &'static str,
+        now: SimTime,
+        out: &mut Vec<Request>,
+    ) {
+        for name in names {
+            state.record_event(crate::model::Event::new(
+                crate::model::ObjectRef::new(kind, &key.1, &key.2),
+                crate::model::EventType::Normal,
+                "SuccessfulDelete",
+                format!("Deleted pod: {name}"),
+                source,
+                now,
+            ));
+            out.push(Request::DeletePod {
+                namespace: key.1.clone(),
+                name,
+            });
+        }
+    }
+
     fn counts(&self, uid: &str) -> Counts {
         self.counts.get(uid).copied().unwrap_or_default()
     }

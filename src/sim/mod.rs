@@ -12,7 +12,7 @@ use std::io::Write;
 
 use crate::controllers::{Controllers, Request};
 use crate::engine::{EventQueue, RngStreams, SimDuration, SimTime, StreamRng};
-use crate::kubelet::{KubeletEvent, Kubelets};
+use crate::kubelet::{Followups, KubeletEvent, Kubelets};
 use crate::manifest::Manifest;
 use crate::model::{ClusterState, Event as K8sEvent, EventType, ObjectRef, PodCondition, PodId};
 use crate::scenario::{Action, Scenario};
@@ -343,6 +343,21 @@ impl Simulation {
         }
     }
 
+    /// Has the kubelets act on pod `id` now, queues what they ask for, and removes the pod if
+    /// that ended its deletion.
+    fn kubelet_acts<R>(
+        &mut self,
+        id: PodId,
+        now: SimTime,
+        act: impl FnOnce(&mut Kubelets, &mut ClusterState, &mut Followups) -> R,
+    ) -> R {
+        let mut out = Vec::new();
+        let result = act(&mut self.kubelets, &mut self.state, &mut out);
+        self.push_kubelet(out);
+        self.finish_deletion_if_done(Some(id), now);
+        result
+    }
+
     /// Whether no kubelet is left for the event: its pod is orphaned, or its node was removed.
     fn kubelet_gone(&self, event: &KubeletEvent) -> bool {
         match event {
@@ -611,11 +626,7 @@ impl Simulation {
         } else if node_down {
             // Nobody stops its containers until the kubelet is back: Terminating meanwhile.
         } else {
-            let mut out = Vec::new();
-            self.kubelets
-                .pod_deleting(&mut self.state, id, now, &mut out);
-            self.push_kubelet(out);
-            self.finish_deletion_if_done(Some(id), now);
+            self.kubelet_acts(id, now, |k, state, out| k.pod_deleting(state, id, now, out));
         }
         format!("pod \"{name}\" deleted")
     }

@@ -5,9 +5,9 @@
 
 use super::{Event, Simulation};
 use crate::engine::SimTime;
-use crate::kubelet::KubeletEvent;
+use crate::kubelet::{Followups, Kubelets};
 use crate::manifest::Object;
-use crate::model::PodId;
+use crate::model::{ClusterState, PodId};
 use crate::scenario::simulate::SimulateCommand as S;
 use crate::trace::{Body, Change, ObjectKey};
 
@@ -43,9 +43,8 @@ impl Simulation {
                 pod,
                 container,
                 exit_code,
-            } => self.on_running_pod(namespace, pod, now, |sim, id, out| {
-                let c = container.as_deref();
-                sim.kubelets.crash(&sim.state, id, c, *exit_code, now, out)
+            } => self.on_running_pod(namespace, pod, now, |k, state, id, out| {
+                k.crash(state, id, container.as_deref(), *exit_code, now, out)
             }),
             S::Leak {
                 namespace,
@@ -54,9 +53,8 @@ impl Simulation {
                 per_second,
             } => {
                 let rate = per_second.value().max(0) as u64;
-                self.on_running_pod(namespace, pod, now, |sim, id, out| {
-                    let c = container.as_deref();
-                    sim.kubelets.leak(&sim.state, id, c, rate, now, out)
+                self.on_running_pod(namespace, pod, now, |k, state, id, out| {
+                    k.leak(state, id, container.as_deref(), rate, now, out)
                 })
             }
             S::StaticPodRemove { node, name } => self.static_pod_remove(node, name, now),
@@ -92,11 +90,7 @@ impl Simulation {
             .map(|(id, _)| id)
             .collect();
         for id in deleted {
-            let mut out = Vec::new();
-            self.kubelets
-                .pod_deleting(&mut self.state, id, now, &mut out);
-            self.push_kubelet(out);
-            self.finish_deletion_if_done(Some(id), now);
+            self.kubelet_acts(id, now, |k, state, out| k.pod_deleting(state, id, now, out));
         }
         String::new()
     }
@@ -131,7 +125,7 @@ impl Simulation {
         namespace: &Option<String>,
         pod: &str,
         now: SimTime,
-        fault: impl FnOnce(&mut Self, PodId, &mut Vec<(SimTime, KubeletEvent)>) -> Result<(), String>,
+        fault: impl FnOnce(&mut Kubelets, &ClusterState, PodId, &mut Followups) -> Result<(), String>,
     ) -> String {
         let namespace = namespace.as_deref().unwrap_or("default");
         let Some(id) = self.state.pod_id(namespace, pod) else {
@@ -144,10 +138,7 @@ impl Simulation {
         {
             return kubelet_down(&node);
         }
-        let mut out = Vec::new();
-        let result = fault(self, id, &mut out);
-        self.push_kubelet(out);
-        self.finish_deletion_if_done(Some(id), now);
+        let result = self.kubelet_acts(id, now, |k, state, out| fault(k, state, id, out));
         result.err().unwrap_or_default()
     }
 
@@ -178,11 +169,9 @@ impl Simulation {
             return String::new();
         };
         self.removed_static.insert(id, false);
-        let mut out = Vec::new();
-        self.kubelets
-            .static_pod_removed(&mut self.state, id, now, &mut out);
-        self.push_kubelet(out);
-        self.finish_deletion_if_done(Some(id), now);
+        self.kubelet_acts(id, now, |k, state, out| {
+            k.static_pod_removed(state, id, now, out)
+        });
         String::new()
     }
 }
