@@ -34,6 +34,8 @@ impl Simulation {
                 let mut resources = vec![("cpu", cpu.clone()), ("memory", memory.clone())];
                 resources.extend(pods.clone().map(|p| ("pods", p)));
                 let taints = taints.iter().map(Into::into).collect();
+                // DEVIATION: the registration events of a new node (kubelet `Starting`,
+                // `NodeHasSufficientMemory`..., node-controller `RegisteredNode`) are not recorded.
                 let node = crate::scenario::joining_node(node, resources, labels, taints, now);
                 super::admission::join_node(self, node, now)
             }
@@ -133,6 +135,8 @@ impl Simulation {
             return format!("Error from server (NotFound): pods \"{pod}\" not found");
         };
         let node = self.state.pod(id).and_then(|p| p.node_name.clone());
+        // DEVIATION: on a downed node (whose runtime is taken to be gone with its kubelet) or a
+        // removed one, a fault is refused rather than held until the kubelet is back.
         if let Some(node) =
             node.filter(|n| self.parked.contains_key(n) || self.orphaned.contains(&id))
         {
@@ -147,6 +151,8 @@ impl Simulation {
     // K8S: pkg/kubelet/kubelet.go (HandlePodRemoves; HandlePodCleanups deletes orphaned
     // mirror pods), pkg/kubelet/pod/mirror_client.go (DeleteMirrorPod: grace period 0)
     fn static_pod_remove(&mut self, node: &str, name: &str, now: SimTime) -> String {
+        // DEVIATION: a downed kubelet would notice the removal when it comes back; kubesim
+        // refuses the action instead.
         if self.parked.contains_key(node) {
             return kubelet_down(node);
         }
