@@ -326,3 +326,25 @@ pub fn default_cluster() -> Vec<Node> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::SimTime;
+
+    #[test]
+    fn a_joining_node_gets_the_defaults_of_the_scenario_nodes() {
+        let cpu: Quantity = "4".parse().unwrap();
+        let labels = [("disktype".to_string(), "ssd".to_string())];
+        let at = SimTime::from_millis(60_000);
+        let node = joining_node("node03", vec![("cpu", cpu.clone())], &labels, vec![], at);
+        assert_eq!(node.capacity.get("cpu"), Some(&cpu));
+        assert_eq!(node.capacity.get("memory").unwrap().to_string(), "4Gi");
+        assert_eq!(node.capacity.get("pods").unwrap().to_string(), "110");
+        assert_eq!(node.allocatable, node.capacity);
+        assert_eq!(node.meta.labels["kubernetes.io/hostname"], "node03");
+        assert_eq!(node.meta.labels["disktype"], "ssd");
+        assert!(node.is_ready());
+        assert!(node.conditions.iter().all(|c| c.last_transition == at));
+    }
+}
