@@ -290,6 +290,10 @@ fn bad_input_names_file_line_and_exits_2() {
             &["run", "tests/fixtures/unknown-kind.yaml"],
             "tests/fixtures/unknown-kind.yaml:2:1: no matches for kind \"Pdo\" in version \"v1\"",
         ),
+        (
+            &["run", "tests/fixtures/bad-simulate-rate.yaml"],
+            "tests/fixtures/bad-simulate-rate.yaml:7:5: error: invalid --rate \"fast\": quantities must match the regular expression",
+        ),
         (&["run", "tests/fixtures/no-such-file.yaml"], "tests/fixtures/no-such-file.yaml: cannot read scenario: no such file"),
         (
             &["run", "tests/fixtures/behaviour-without-selector.yaml"],

@@ -37,6 +37,20 @@ fn drain_refuses_then_evicts_like_kubectl() {
 }
 
 #[test]
+fn node_add_and_remove_print_what_kubectl_prints() {
+    let outputs = command_outputs("scenarios/workloads/node-churn.yaml");
+    let outputs: Vec<&str> = outputs.iter().map(|(_, o)| o.as_str()).collect();
+    assert_eq!(
+        outputs,
+        [
+            "node/node03 created",
+            "Error from server (AlreadyExists): nodes \"node03\" already exists",
+            "node \"node02\" deleted",
+        ]
+    );
+}
+
+#[test]
 fn rollout_undo_renumbers_the_revision_as_upstream() {
     let outputs = command_outputs("scenarios/workloads/deployment-rollout.yaml");
     let history = outputs

@@ -469,3 +469,84 @@ fn init_container_failures_and_sidecars_show_as_kubectl_shows_them() {
     assert_eq!(get(&ok, "9s"), "p      0/2     Init:1/2   0          9s");
     assert_eq!(get(&ok, "11s"), "p      2/2     Running   0          11s");
 }
+
+/// `one_pod` with a timeline of `simulate:` entries appended.
+fn one_pod_with_faults(name: &str, pod_spec: &str, faults: &[(&str, &str)]) -> String {
+    let mut yaml = one_pod(name, "3m", pod_spec);
+    yaml.push_str("  timeline:\n");
+    for (at, line) in faults {
+        yaml.push_str(&format!("  - {{at: {at}, simulate: \"{line}\"}}\n"));
+    }
+    yaml
+}
+
+/// The output of each `simulate:` entry, in order.
+fn simulate_outputs(trace: &[Value]) -> Vec<String> {
+    trace
+        .iter()
+        .filter(|r| r["object"]["kind"] == "Command" && r["object"]["name"] == "simulate")
+        .map(|r| r["change"]["output"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn a_crash_restarts_the_container_as_any_exit_does() {
+    // Running from 1.16 s; crashed at 30 s (noticed at the 31 s relist, restarted at once,
+    // 50 ms to start), again at 40 s with code 3 (noticed at 41 s; back-off 10 s from the
+    // finishedAt of 40 s), and once while in back-off (refused).
+    let spec = "        restartPolicy: Always\n        containers:\n        - {name: app, image: \"busybox:1.36\", command: [sleep, \"3600\"]}\n";
+    let faults = [
+        ("30s", "crash app"),
+        ("40s", "crash app -c app --exit-code=3"),
+        ("45s", "crash app"),
+        ("45s", "crash app -c db"),
+        ("45s", "crash web"),
+    ];
+    let trace = trace(&one_pod_with_faults("app", spec, &faults));
+    assert_eq!(
+        container_changes(&trace, "app")[1..],
+        [
+            (1_160, "running#0"),
+            (31_000, "terminated/Error#0"),
+            (31_050, "running#1"),
+            (41_000, "terminated/Error#1"),
+            (41_000, "waiting/CrashLoopBackOff#1"),
+            (50_050, "running#2"),
+        ]
+        .map(|(t, s)| (t, s.to_string()))
+    );
+    let exit_codes: Vec<i64> = trace
+        .iter()
+        .filter(|r| r["change"]["state"] == "terminated")
+        .map(|r| r["change"]["exitCode"].as_i64().unwrap())
+        .collect();
+    assert_eq!(exit_codes, [1, 3]);
+    assert_eq!(times(&events(&trace, "app", "BackOff")), [41_000]);
+    assert_eq!(
+        simulate_outputs(&trace),
+        [
+            "",
+            "",
+            "error: container app of pod app is not running",
+            "Error from server (BadRequest): container db is not valid for pod app",
+            "Error from server (NotFound): pods \"web\" not found",
+        ]
+    );
+}
+
+#[test]
+fn a_leak_oom_kills_at_the_limit_and_the_next_run_starts_fresh() {
+    // The stated process holds 100Mi; 50Mi/s leaked from 60 s crosses the 200Mi limit at
+    // 62.001 s: OOMKilled, seen at the 63 s relist, restarted at once and never killed again.
+    let spec = "        containers:\n        - {name: app, image: \"busybox:1.36\", command: [sleep, \"3600\"], resources: {limits: {memory: 200Mi}}}\n";
+    let mut yaml = one_pod_with_faults("leaky", spec, &[("1m", "leak leaky --rate=50Mi/s")]);
+    yaml.push_str("  behaviours:\n  - {pod: leaky, memory: [{at: 0s, usage: 100Mi}]}\n");
+    let trace = trace(&yaml);
+    let changes = container_changes(&trace, "leaky");
+    assert_eq!(
+        changes[2..],
+        [(63_000, "terminated/OOMKilled#0"), (63_050, "running#1"),]
+            .map(|(t, s)| (t, s.to_string()))
+    );
+    assert_eq!(simulate_outputs(&trace), [""]);
+}

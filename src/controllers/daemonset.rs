@@ -11,7 +11,7 @@ use super::{names, workload, Controllers, Key, Request};
 use crate::engine::{SimDuration, SimTime};
 use crate::model::cluster::StoredObject;
 use crate::model::node::TaintEffect;
-use crate::model::{ClusterState, Event, EventType, ObjectRef, PodPhase};
+use crate::model::{ClusterState, PodPhase};
 
 /// The controller's name, the source of its events.
 pub const DAEMONSET_CONTROLLER: &str = "daemonset-controller";
@@ -87,24 +87,32 @@ pub fn sync(
     // K8S: daemon_controller.go (getNodesToDaemonPods, podsShouldBeOnNode)
     let mut on_node: BTreeMap<String, Vec<DaemonPod>> = BTreeMap::new();
     let mut next_available: Option<SimTime> = None;
+    // K8S: daemon_controller.go (manage: only existing nodes are walked; of the pods meant for
+    // a node that is gone, getUnscheduledPodsWithoutNode deletes the unscheduled ones and
+    // PodGC the others)
+    let mut without_node = Vec::new();
     for (_, pod) in state.pods_owned_by(&uid) {
         if matches!(pod.status.phase, PodPhase::Succeeded | PodPhase::Failed) {
+            continue;
+        }
+        let node = target_node(pod).unwrap_or_default();
+        if state.node(&node).is_none() {
+            if pod.node_name.is_none() && pod.meta.deletion.is_none() {
+                without_node.push(pod.meta.name.clone());
+            }
             continue;
         }
         let (available, next) = workload::available(std::iter::once(pod), min_ready, now);
         if let Some(at) = next {
             next_available = Some(next_available.map_or(at, |n| n.min(at)));
         }
-        on_node
-            .entry(target_node(pod).unwrap_or_default())
-            .or_default()
-            .push(DaemonPod {
-                name: pod.meta.name.clone(),
-                ready: workload::active_and_ready(pod).1,
-                available: available == 1,
-                terminating: pod.meta.deletion.is_some(),
-                updated: pod.meta.labels.get(REVISION_HASH) == Some(&hash),
-            });
+        on_node.entry(node).or_default().push(DaemonPod {
+            name: pod.meta.name.clone(),
+            ready: workload::active_and_ready(pod).1,
+            available: available == 1,
+            terminating: pod.meta.deletion.is_some(),
+            updated: pod.meta.labels.get(REVISION_HASH) == Some(&hash),
+        });
     }
     if let Some(at) = next_available {
         c.timers.insert((at, key.clone()));
@@ -154,29 +162,19 @@ pub fn sync(
             out,
         );
     }
-    let mut to_delete: Vec<&str> = Vec::new();
+    let mut to_delete = without_node;
     for (node, pods) in &on_node {
         let keep = usize::from(may_stay.contains(node));
         let live = pods.iter().filter(|p| !p.terminating);
-        to_delete.extend(live.skip(keep).map(|p| p.name.as_str()));
+        to_delete.extend(live.skip(keep).map(|p| p.name.clone()));
     }
     if rolling_update(&object) {
         let max_unavailable = max_unavailable(&object, eligible.len());
-        to_delete.extend(old_pods_to_delete(&on_node, &eligible, max_unavailable));
+        let old = old_pods_to_delete(&on_node, &eligible, max_unavailable);
+        to_delete.extend(old.into_iter().map(String::from));
     }
-    for name in to_delete {
-        record(
-            state,
-            key,
-            "SuccessfulDelete",
-            format!("Deleted pod: {name}"),
-            now,
-        );
-        out.push(Request::DeletePod {
-            namespace: key.1.clone(),
-            name: name.to_string(),
-        });
-    }
+    let kind = ("DaemonSet", key);
+    Controllers::delete_pods(state, kind, to_delete, DAEMONSET_CONTROLLER, now, out);
     write_status(state, key, &on_node, &eligible);
 }
 
@@ -305,15 +303,4 @@ fn target_node(pod: &crate::model::Pod) -> Option<String> {
         .node_selector_terms;
     let field = terms.first()?.match_fields.as_ref()?.first()?;
     field.values.as_ref()?.first().cloned()
-}
-
-fn record(state: &mut ClusterState, key: &Key, reason: &str, message: String, now: SimTime) {
-    state.record_event(Event::new(
-        ObjectRef::new("DaemonSet", &key.1, &key.2),
-        EventType::Normal,
-        reason,
-        message,
-        DAEMONSET_CONTROLLER,
-        now,
-    ));
 }

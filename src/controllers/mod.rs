@@ -15,6 +15,7 @@ pub mod job_util;
 pub mod names;
 pub mod node_lifecycle;
 pub mod pod_rank;
+pub mod podgc;
 pub mod replicaset;
 pub mod rollout;
 pub(crate) mod workload;
@@ -39,6 +40,8 @@ pub enum Request {
     },
     /// Delete a pod, gracefully.
     DeletePod { namespace: String, name: String },
+    /// Delete a pod at once (grace period 0), as PodGC does.
+    ForceDeletePod { namespace: String, name: String },
     /// Create a workload object (a Deployment's ReplicaSet).
     CreateObject(StoredObject),
     /// Node taints or conditions changed: the scheduler must look again.
@@ -203,6 +206,7 @@ impl Controllers {
                 "Job" => job::sync(self, state, &key, now, &mut out),
                 "DaemonSet" => daemonset::sync(self, state, &key, now, &mut out),
                 "Node" => self.sync_node(state, &key.2, now, &mut out),
+                "PodGC" => self.collect_orphans(state, &key.2, now, &mut out),
                 "Service" => endpoints::sync(self, state, &key, now),
                 _ => {}
             }
@@ -255,6 +259,33 @@ impl Controllers {
             },
             spec,
         });
+    }
+
+    /// Asks for the deletion of pods of the workload `key` (a `kind`), recording
+    /// `SuccessfulDelete` on it for each, as every workload controller does.
+    // K8S: pkg/controller/controller_utils.go (RealPodControl.DeletePod: "Deleted pod: %v")
+    fn delete_pods(
+        state: &mut crate::model::ClusterState,
+        (kind, key): (&'static str, &Key),
+        names: Vec<String>,
+        source: &'static str,
+        now: SimTime,
+        out: &mut Vec<Request>,
+    ) {
+        for name in names {
+            state.record_event(crate::model::Event::new(
+                crate::model::ObjectRef::new(kind, &key.1, &key.2),
+                crate::model::EventType::Normal,
+                "SuccessfulDelete",
+                format!("Deleted pod: {name}"),
+                source,
+                now,
+            ));
+            out.push(Request::DeletePod {
+                namespace: key.1.clone(),
+                name,
+            });
+        }
     }
 
     fn counts(&self, uid: &str) -> Counts {

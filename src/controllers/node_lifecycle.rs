@@ -47,8 +47,7 @@ impl Controllers {
     // K8S: pkg/controller/nodelifecycle/node_lifecycle_controller.go (the kubelet's own status
     // update restores Ready; the controller removes the unreachable taints)
     pub fn node_up(&mut self, state: &mut ClusterState, node: &str, now: SimTime) -> Vec<Request> {
-        self.nodes.down.remove(node);
-        self.timers.retain(|(_, k)| *k != key(node));
+        self.forget_node_health(node);
         for condition in NodeCondition::healthy_set(now) {
             state.set_node_condition(node, condition);
         }
@@ -57,6 +56,12 @@ impl Controllers {
         }
         record(state, node, "NodeReady", now);
         vec![Request::NodesChanged]
+    }
+
+    /// The Node object is gone: nothing to monitor any more.
+    pub(super) fn forget_node_health(&mut self, node: &str) {
+        self.nodes.down.remove(node);
+        self.timers.retain(|(_, k)| *k != key(node));
     }
 
     /// The monitor tick for a downed node: mark it Unknown and taint it the first time, then

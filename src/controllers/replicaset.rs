@@ -10,7 +10,7 @@ use serde_json::Value;
 use super::pod_rank::{self, PodRank, RelatedPod};
 use super::{workload, Controllers, Key, Request, REPLICASET_CONTROLLER};
 use crate::engine::{SimDuration, SimTime};
-use crate::model::{ClusterState, Event, EventType, ObjectRef, PodSpec};
+use crate::model::{ClusterState, PodSpec};
 
 /// At most this many pods are created or deleted in one sync.
 // K8S: pkg/controller/replicaset/replica_set.go (BurstReplicas)
@@ -64,19 +64,9 @@ pub fn sync(
             c.dirty.insert(key.clone());
         }
     } else if diff > 0 {
-        for name in pods_to_delete(state, &uid, diff.min(BURST_REPLICAS) as usize, now) {
-            record(
-                state,
-                key,
-                "SuccessfulDelete",
-                format!("Deleted pod: {name}"),
-                now,
-            );
-            out.push(Request::DeletePod {
-                namespace: key.1.clone(),
-                name,
-            });
-        }
+        let names = pods_to_delete(state, &uid, diff.min(BURST_REPLICAS) as usize, now);
+        let kind = ("ReplicaSet", key);
+        Controllers::delete_pods(state, kind, names, REPLICASET_CONTROLLER, now, out);
     }
     write_status(c, state, key, &uid, now);
 }
@@ -173,18 +163,6 @@ fn rank(pod: &crate::model::Pod) -> PodRank {
         created_ms: pod.meta.creation.as_millis(),
         node_pods_of_same_owner: 0,
     }
-}
-
-/// Records an event on the ReplicaSet.
-fn record(state: &mut ClusterState, key: &Key, reason: &str, message: String, now: SimTime) {
-    state.record_event(Event::new(
-        ObjectRef::new("ReplicaSet", &key.1, &key.2),
-        EventType::Normal,
-        reason,
-        message,
-        REPLICASET_CONTROLLER,
-        now,
-    ));
 }
 
 impl Controllers {

@@ -68,8 +68,7 @@ impl Kubelets {
         out: &mut Followups,
     ) {
         let pod = state.pod(id).expect("handled pods exist");
-        if pod.meta.deletion.is_some() || self.run(id, slot).is_none_or(|r| r.instance != instance)
-        {
+        if self.stopping(pod, id) || self.run(id, slot).is_none_or(|r| r.instance != instance) {
             self.workers.get_mut(&id).expect("worker").busy = false;
             return;
         }
@@ -197,11 +196,7 @@ impl Kubelets {
         out: &mut Followups,
     ) {
         let pod = state.pod(id).expect("handled pods exist");
-        let limit = container(pod, slot)
-            .resources
-            .limits
-            .get("memory")
-            .map(|q| q.value().max(0) as u64);
+        let limit = memory_limit(pod, slot);
         let dns = ClusterDns {
             state,
             namespace: &pod.meta.namespace,
@@ -227,22 +222,31 @@ impl Kubelets {
                     instance,
                 },
             )),
-            Next::OomAt(at) if at <= now => {
-                self.process_exited(id, slot, 137, "OOMKilled", now, out)
-            }
-            Next::OomAt(at) => out.push((
-                at,
-                KubeletEvent::OomKill {
-                    pod: id,
-                    slot,
-                    instance,
-                },
-            )),
-            Next::Exited(code) => {
-                let reason = if code == 0 { "Completed" } else { "Error" };
-                self.process_exited(id, slot, code, reason, now, out)
-            }
+            Next::OomAt(at) => self.oom_at(id, slot, instance, at, now, out),
+            Next::Exited(code) => self.process_exited(id, slot, code, exit_reason(code), now, out),
             Next::Idle => {}
+        }
+    }
+
+    /// The container's memory crosses its limit at `at`: the kernel OOM-kills it then.
+    pub(super) fn oom_at(
+        &mut self,
+        id: PodId,
+        slot: Slot,
+        instance: u64,
+        at: SimTime,
+        now: SimTime,
+        out: &mut Followups,
+    ) {
+        if at <= now {
+            self.process_exited(id, slot, 137, "OOMKilled", now, out);
+        } else {
+            let event = KubeletEvent::OomKill {
+                pod: id,
+                slot,
+                instance,
+            };
+            out.push((at, event));
         }
     }
 
@@ -372,10 +376,7 @@ impl Kubelets {
             _ if grace == SimDuration::ZERO => {
                 self.process_exited(id, slot, 137, "Error", now, out)
             }
-            Some(code) => {
-                let reason = if code == 0 { "Completed" } else { "Error" };
-                self.process_exited(id, slot, code, reason, now, out);
-            }
+            Some(code) => self.process_exited(id, slot, code, exit_reason(code), now, out),
             None => out.push((
                 now + grace,
                 KubeletEvent::SigKill {
@@ -435,7 +436,7 @@ impl Kubelets {
         let pod = state.pod(id).expect("handled pods exist");
         // K8S: pkg/kubelet/prober/worker.go (doProbe: stop for terminal pods; liveness and
         // startup stop once the pod is being deleted)
-        if pod.is_terminal() || (pod.meta.deletion.is_some() && kind != ProbeKind::Readiness) {
+        if pod.is_terminal() || (self.stopping(pod, id) && kind != ProbeKind::Readiness) {
             return;
         }
         let Some(period) = self
@@ -626,6 +627,22 @@ impl Kubelets {
         };
         (outcome, SimDuration::ZERO)
     }
+}
+
+/// The runtime's reason for a process that exited by itself with `code`.
+// K8S: containerd's CRI (ContainerStatus reason: "Completed" for exit 0, else "Error")
+pub(super) fn exit_reason(code: i32) -> &'static str {
+    if code == 0 {
+        "Completed"
+    } else {
+        "Error"
+    }
+}
+
+/// The container's memory limit in bytes, if it has one.
+pub(super) fn memory_limit(pod: &crate::model::Pod, slot: Slot) -> Option<u64> {
+    let limits = &container(pod, slot).resources.limits;
+    limits.get("memory").map(|q| q.value().max(0) as u64)
 }
 
 /// A kill's grace period: at least 2 s, as the kubelet enforces.

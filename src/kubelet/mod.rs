@@ -10,6 +10,7 @@
 mod backoff;
 pub mod behaviour;
 mod eviction;
+mod faults;
 pub mod images;
 mod inspect;
 mod lifecycle;
@@ -34,6 +35,15 @@ pub const COMPONENT: &str = "kubelet";
 /// How often the kubelet's PLEG relists containers: an exit is noticed at the next relist.
 // K8S: pkg/kubelet/kubelet.go (genericPlegRelistPeriod = 1s)
 const PLEG_RELIST: SimDuration = SimDuration::from_secs(1);
+
+/// How often the kubelet's housekeeping runs (cleaning up after removed pods).
+// K8S: pkg/kubelet/kubelet.go (housekeepingPeriod = 2s)
+const HOUSEKEEPING_PERIOD: SimDuration = SimDuration::from_secs(2);
+
+/// The kubelet's first housekeeping pass after `now`.
+pub fn next_housekeeping(now: SimTime) -> SimTime {
+    lifecycle::next_tick(now, HOUSEKEEPING_PERIOD)
+}
 
 /// How soon the pod worker retries a sync that failed (image pull errors).
 // K8S: pkg/kubelet/kubelet.go (backOffPeriod = 10s)
@@ -198,6 +208,9 @@ struct PodWorker {
     sync_at: Option<SimTime>,
     /// The node the pod runs on.
     node: String,
+    /// The pod's static manifest was removed: it is stopped for good (with no deletion on the
+    /// API object, the mirror pod).
+    removed: bool,
 }
 
 /// Per-node runtime state.
@@ -270,6 +283,7 @@ impl Kubelets {
             busy: true,
             sync_at: None,
             node: node_name.clone(),
+            removed: false,
         };
         // DEVIATION: upstream delays a new worker's first probe by a random fraction of the
         // period only while the kubelet itself has just started; kubesim's kubelets are taken
@@ -423,7 +437,7 @@ impl Kubelets {
         out: &mut Followups,
     ) {
         let Some(pod) = state.pod(id) else { return };
-        if pod.meta.deletion.is_some() {
+        if self.stopping(pod, id) {
             return;
         }
         let node_name = pod.node_name.clone().unwrap_or_default();
@@ -476,6 +490,18 @@ impl Kubelets {
         }
         worker.sync_at = Some(at);
         out.push((at, KubeletEvent::Sync(id)));
+    }
+
+    /// Whether the pod is on its way out (deleted, or its static manifest removed): nothing is
+    /// started or restarted any more.
+    fn stopping(&self, pod: &Pod, id: PodId) -> bool {
+        pod.meta.deletion.is_some() || self.workers.get(&id).is_some_and(|w| w.removed)
+    }
+
+    /// The node left the cluster: its kubelet's own state goes (a node that joins later under
+    /// the same name starts afresh).
+    pub fn forget_node(&mut self, node: &str) {
+        self.nodes.remove(node);
     }
 
     fn is_live(&self, id: PodId, slot: Slot, instance: u64) -> bool {

@@ -32,7 +32,7 @@ impl Kubelets {
     ) {
         let Some(pod) = state.pod(id) else { return };
         let busy = self.workers.get(&id).is_none_or(|w| w.busy);
-        if busy || pod.meta.deletion.is_some() || pod.is_terminal() {
+        if busy || self.stopping(pod, id) || pod.is_terminal() {
             return;
         }
         let Some((slot, need)) = next_need(pod) else {
@@ -217,7 +217,7 @@ impl Kubelets {
             images::size(&image)
         );
         normal(state, id, slot, now, "Pulled", message);
-        if state.pod(id).is_some_and(|p| p.meta.deletion.is_none()) {
+        if state.pod(id).is_some_and(|p| !self.stopping(p, id)) {
             self.create(state, id, slot, now, out);
         }
     }

@@ -119,6 +119,27 @@ impl ClusterState {
         self.nodes.push(node);
     }
 
+    /// Removes a node (`kubectl delete node`); the nodes after it move up one position.
+    pub fn remove_node(&mut self, name: &str) -> Option<Node> {
+        let i = self.node_index.remove(name)?;
+        let node = self.nodes.remove(i);
+        for position in self.node_index.values_mut() {
+            if *position > i {
+                *position -= 1;
+            }
+        }
+        for image in node.images.keys() {
+            if let Some(count) = self.image_nodes.get_mut(image) {
+                *count -= 1;
+                if *count == 0 {
+                    self.image_nodes.remove(image);
+                }
+            }
+        }
+        self.node_conditions.retain(|(n, _)| n != name);
+        Some(node)
+    }
+
     /// All nodes in the order they joined the cluster.
     pub fn nodes(&self) -> &[Node] {
         &self.nodes
@@ -332,5 +353,25 @@ impl ClusterState {
             .collect();
         found.sort_by_key(|&i| (self.events[i].last, i));
         found.into_iter().map(|i| &self.events[i]).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn removing_a_node_moves_the_later_ones_up() {
+        let mut state = ClusterState::new();
+        for node in crate::scenario::default_cluster() {
+            state.add_node(node);
+        }
+        state.add_node_image("node01", "docker.io/library/nginx:latest".into(), 1);
+        assert_eq!(state.nodes_with_image("docker.io/library/nginx:latest"), 1);
+        assert!(state.remove_node("node01").is_some());
+        assert!(state.remove_node("node01").is_none());
+        assert_eq!(state.node_position("node02"), Some(1));
+        assert_eq!(state.node("node02").unwrap().meta.name, "node02");
+        assert_eq!(state.nodes_with_image("docker.io/library/nginx:latest"), 0);
     }
 }

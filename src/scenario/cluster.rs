@@ -228,6 +228,34 @@ fn standard_labels(name: &str) -> BTreeMap<String, String> {
     ])
 }
 
+/// A node that joins while the simulation runs (`simulate: node-add`), with the defaults the
+/// scenario's node groups get: the standard labels, the default capacity for what `resources`
+/// does not set, allocatable equal to capacity; Ready since `now`. Its addresses are assigned
+/// when it joins.
+pub fn joining_node(
+    name: &str,
+    resources: Vec<(&str, Quantity)>,
+    labels: &[(String, String)],
+    taints: Vec<Taint>,
+    now: crate::engine::SimTime,
+) -> Node {
+    let mut capacity = default_capacity();
+    capacity.extend(resources.into_iter().map(|(k, q)| (k.to_string(), q)));
+    let mut all_labels = standard_labels(name);
+    all_labels.extend(labels.iter().cloned());
+    let mut node = new_node(
+        name.to_string(),
+        all_labels,
+        capacity.clone(),
+        capacity,
+        taints,
+        false,
+        0,
+    );
+    node.conditions = NodeCondition::healthy_set(now);
+    node
+}
+
 /// A healthy node, the `index`-th of the cluster (which fixes its pod CIDR and IP).
 fn new_node(
     name: String,
@@ -297,4 +325,26 @@ pub fn default_cluster() -> Vec<Node> {
             )
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::SimTime;
+
+    #[test]
+    fn a_joining_node_gets_the_defaults_of_the_scenario_nodes() {
+        let cpu: Quantity = "4".parse().unwrap();
+        let labels = [("disktype".to_string(), "ssd".to_string())];
+        let at = SimTime::from_millis(60_000);
+        let node = joining_node("node03", vec![("cpu", cpu.clone())], &labels, vec![], at);
+        assert_eq!(node.capacity.get("cpu"), Some(&cpu));
+        assert_eq!(node.capacity.get("memory").unwrap().to_string(), "4Gi");
+        assert_eq!(node.capacity.get("pods").unwrap().to_string(), "110");
+        assert_eq!(node.allocatable, node.capacity);
+        assert_eq!(node.meta.labels["kubernetes.io/hostname"], "node03");
+        assert_eq!(node.meta.labels["disktype"], "ssd");
+        assert!(node.is_ready());
+        assert!(node.conditions.iter().all(|c| c.last_transition == at));
+    }
 }

@@ -498,6 +498,28 @@ pub enum TaintEffect {
     NoExecute,
 }
 
+impl From<TaintEffect> for crate::model::node::TaintEffect {
+    fn from(effect: TaintEffect) -> Self {
+        match effect {
+            TaintEffect::NoSchedule => Self::NoSchedule,
+            TaintEffect::PreferNoSchedule => Self::PreferNoSchedule,
+            TaintEffect::NoExecute => Self::NoExecute,
+        }
+    }
+}
+
+impl From<&Taint> for crate::model::node::Taint {
+    /// The taint as the node carries it (no `timeAdded`, as kubectl sends none).
+    fn from(t: &Taint) -> Self {
+        Self {
+            key: t.key.clone(),
+            value: t.value.clone(),
+            effect: t.effect.into(),
+            time_added: None,
+        }
+    }
+}
+
 /// `kubectl drain`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Drain {

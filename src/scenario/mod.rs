@@ -17,7 +17,7 @@ use serde::Deserialize;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-pub use cluster::{default_cluster, NodeGroup};
+pub use cluster::{default_cluster, joining_node, NodeGroup};
 pub use expect::{Expectation, Subject};
 pub use timeline::{Action, FileObject, TimelineEntry};
 

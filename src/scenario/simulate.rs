@@ -1,8 +1,11 @@
 //! Simulator-only timeline actions (`simulate:` entries): faults and capacity changes that no
 //! kubectl command can cause. They are written like kubectl commands and parsed with the same
 //! splitter and flag parser, so `-n`, `--flag=value`, `-c NAME` and quoting behave identically.
+//! Quantities are parsed here, so that a bad one is an error when the scenario loads.
 
 use thiserror::Error;
+
+use crate::model::Quantity;
 
 use super::kubectl::{
     cmd, go_quote, parse_taints, run_labels, split_line, take_subcommand, Cmd, KubectlError,
@@ -13,7 +16,7 @@ use super::kubectl::{
 pub fn supported() -> &'static str {
     "node-down NODE, node-up NODE, node-add NODE --cpu=Q --memory=Q [--pods=N] [--labels=k=v,...] \
      [--taints=k=v:Effect,...], node-remove NODE, crash POD [-c C] [--exit-code=N] [-n NS], \
-     leak POD [-c C] --rate=Q/s [-n NS]"
+     leak POD [-c C] --rate=Q/s [-n NS], static-pod-remove NODE NAME"
 }
 
 /// One simulator action; quantities stay strings for the caller to parse with its own rules.
@@ -26,9 +29,9 @@ pub enum SimulateCommand {
     /// A new node joins with this capacity.
     NodeAdd {
         node: String,
-        cpu: String,
-        memory: String,
-        pods: Option<String>,
+        cpu: Quantity,
+        memory: Quantity,
+        pods: Option<Quantity>,
         labels: Vec<(String, String)>,
         taints: Vec<Taint>,
     },
@@ -41,13 +44,16 @@ pub enum SimulateCommand {
         container: Option<String>,
         exit_code: i32,
     },
-    /// A container's memory use grows by `per_second` (a quantity such as `50Mi`) each second.
+    /// A container's memory use grows by `per_second` (such as `50Mi`) each second.
     Leak {
         namespace: Option<String>,
         pod: String,
         container: Option<String>,
-        per_second: String,
+        per_second: Quantity,
     },
+    /// The manifest of the static pod `name` (its `metadata.name`) leaves the node's static pod
+    /// directory.
+    StaticPodRemove { node: String, name: String },
 }
 
 /// Why a `simulate:` entry was refused; flag errors read exactly as kubectl's.
@@ -72,6 +78,16 @@ pub enum SimulateError {
     /// `--rate` must read `QUANTITY/s`.
     #[error("error: invalid --rate {}: expected a quantity per second such as 50Mi/s", go_quote(.0))]
     Rate(String),
+    /// A quantity flag that does not parse (or is not positive).
+    #[error("error: invalid --{flag} {}: {reason}", go_quote(.value))]
+    Quantity {
+        flag: &'static str,
+        value: String,
+        reason: String,
+    },
+    /// `static-pod-remove` takes the node and the static pod's name.
+    #[error("error: static-pod-remove needs NODE NAME, got {0} arguments")]
+    StaticPodArguments(usize),
     /// A `--taints` entry that does not add a taint (kubectl taint's message).
     #[error("error: invalid --taints entry: {0}")]
     Taint(String),
@@ -85,6 +101,7 @@ const NODE_ADD: Cmd = Cmd {
     flags: "cpu memory pods labels taints",
     required: &["cpu", "memory"],
 };
+const STATIC_POD_REMOVE: Cmd = cmd("simulate static-pod-remove", "");
 const CRASH: Cmd = cmd("simulate crash", "c,container exit-code:int32");
 const LEAK: Cmd = Cmd {
     path: "simulate leak",
@@ -107,6 +124,7 @@ pub fn parse(line: &str) -> Result<SimulateCommand, SimulateError> {
         "node-add" => node_add(&words),
         "crash" => crash(&words),
         "leak" => leak(&words),
+        "static-pod-remove" => static_pod_remove(&words),
         _ => Err(SimulateError::UnknownAction(action)),
     }
 }
@@ -155,16 +173,44 @@ fn node_add(words: &[String]) -> Result<SimulateCommand, SimulateError> {
         }
         taints.extend(add);
     }
-    let text = |name| p.str(name).unwrap_or_default().to_string();
-    let pods = p.str("pods").map(str::to_string);
+    let pods = match p.str("pods") {
+        Some(text) => Some(positive("pods", text)?),
+        None => None,
+    };
     Ok(SimulateCommand::NodeAdd {
         node,
-        cpu: text("cpu"),
-        memory: text("memory"),
+        cpu: positive("cpu", p.str("cpu").unwrap_or_default())?,
+        memory: positive("memory", p.str("memory").unwrap_or_default())?,
         pods,
         labels,
         taints,
     })
+}
+
+/// A quantity flag's value, which must be more than zero.
+fn positive(flag: &'static str, text: &str) -> Result<Quantity, SimulateError> {
+    let error = |reason: String| SimulateError::Quantity {
+        flag,
+        value: text.to_string(),
+        reason,
+    };
+    let q: Quantity = text.parse().map_err(|e| error(format!("{e}")))?;
+    if q.signum() <= 0 {
+        return Err(error("must be more than zero".to_string()));
+    }
+    Ok(q)
+}
+
+/// `static-pod-remove NODE NAME`.
+fn static_pod_remove(words: &[String]) -> Result<SimulateCommand, SimulateError> {
+    let p = STATIC_POD_REMOVE.parse(words)?;
+    match &p.args[..] {
+        [node, name] => Ok(SimulateCommand::StaticPodRemove {
+            node: node.clone(),
+            name: name.clone(),
+        }),
+        args => Err(SimulateError::StaticPodArguments(args.len())),
+    }
 }
 
 /// The namespace and container flags shared by pod actions.
@@ -201,7 +247,7 @@ fn leak(words: &[String]) -> Result<SimulateCommand, SimulateError> {
         namespace,
         pod,
         container,
-        per_second: per_second.to_string(),
+        per_second: positive("rate", per_second)?,
     })
 }
 
@@ -237,7 +283,10 @@ mod tests {
         else {
             panic!()
         };
-        assert_eq!((cpu.as_str(), memory.as_str(), pods), ("4", "16Gi", None));
+        assert_eq!(
+            (cpu.to_string(), memory.to_string(), pods),
+            ("4".to_string(), "16Gi".to_string(), None)
+        );
         assert_eq!(labels, vec![("disk".to_string(), "ssd".to_string())]);
         assert_eq!(taints[0].effect, TaintEffect::NoSchedule);
         assert_eq!(
@@ -267,7 +316,26 @@ mod tests {
         ));
         let leak = parse("leak web --rate=50Mi/s").unwrap();
         assert!(
-            matches!(leak, SimulateCommand::Leak { ref per_second, .. } if per_second == "50Mi")
+            matches!(leak, SimulateCommand::Leak { ref per_second, .. } if per_second.value() == 50 << 20)
+        );
+        assert_eq!(
+            parse("leak web --rate=0/s").unwrap_err().to_string(),
+            "error: invalid --rate \"0\": must be more than zero"
+        );
+        assert!(parse("node-add n --cpu=x --memory=1Gi")
+            .unwrap_err()
+            .to_string()
+            .starts_with("error: invalid --cpu \"x\": "));
+        assert_eq!(
+            parse("static-pod-remove node01 static-web"),
+            Ok(SimulateCommand::StaticPodRemove {
+                node: "node01".into(),
+                name: "static-web".into()
+            })
+        );
+        assert_eq!(
+            parse("static-pod-remove node01").unwrap_err().to_string(),
+            "error: static-pod-remove needs NODE NAME, got 1 arguments"
         );
         assert_eq!(
             parse("leak web --rate=50Mi").unwrap_err().to_string(),

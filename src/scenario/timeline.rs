@@ -98,19 +98,6 @@ pub(super) fn parse_entry(
                         super::simulate::supported()
                     )))
             })?;
-            if !matches!(
-                action,
-                SimulateCommand::NodeDown { .. } | SimulateCommand::NodeUp { .. }
-            ) {
-                return Err(src
-                    .error(
-                        &field("simulate"),
-                        format!("kubesim does not simulate `{line}` yet"),
-                    )
-                    .with_hint(Some(
-                        "simulated now: node-down NODE, node-up NODE".to_string(),
-                    )));
-            }
             return Ok(TimelineEntry {
                 at,
                 command: line.clone(),

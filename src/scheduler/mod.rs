@@ -160,6 +160,19 @@ impl Scheduler {
             .collect();
         self.pods_on_node = vec![Vec::new(); self.nodes.len()];
         self.pods_with_terms = 0;
+        // Positions move when a node leaves: find each nominated node again by its name.
+        self.nominated.retain(|id, nominated| {
+            let node = state
+                .pod(*id)
+                .and_then(|p| p.status.nominated_node_name.as_deref());
+            match node.and_then(|n| state.node_position(n)) {
+                Some(position) => {
+                    nominated.position = position;
+                    true
+                }
+                None => false,
+            }
+        });
         for (id, pod) in state.pods_by_name() {
             if let Some(node) = &pod.node_name {
                 if !pod.is_terminal() {

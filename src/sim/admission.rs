@@ -83,6 +83,33 @@ pub(super) fn admit_static_pod(
     let _ = admit_pod(sim, meta, Arc::new(spec), now);
 }
 
+/// A node joins the cluster (a Node applied, `simulate: node-add`): it gets its uid and the
+/// next pod CIDR and IP, and the scheduler and the DaemonSet controller see it. Returns
+/// kubectl's line.
+pub(super) fn join_node(
+    sim: &mut Simulation,
+    mut node: crate::model::Node,
+    now: SimTime,
+) -> String {
+    let name = node.meta.name.clone();
+    node.meta.uid = sim.state.new_uid();
+    node.meta.creation = now;
+    node.assign_addresses(sim.nodes_joined);
+    sim.nodes_joined += 1;
+    sim.state.add_node(node);
+    sim.nodes_changed(now);
+    sim.record(
+        now,
+        ObjectKey {
+            kind: "Node".into(),
+            namespace: String::new(),
+            name: name.clone(),
+        },
+        Body::Change(Change::Created),
+    );
+    format!("node/{name} created")
+}
+
 /// Admits a new pod (from a manifest or a controller): resolves its PriorityClass, stores it,
 /// and hands it to its node's kubelet (when it names one) or to the scheduler. The error is the
 /// API server's message.
@@ -196,24 +223,7 @@ fn apply_one(sim: &mut Simulation, manifest: &Manifest, create_only: bool, now: 
             if sim.state.node(&name).is_some() {
                 return format!("node/{name} unchanged");
             }
-            let mut node = node.as_ref().clone();
-            let index = sim.state.nodes().len();
-            node.meta.uid = sim.state.new_uid();
-            node.meta.creation = now;
-            node.assign_addresses(index);
-            sim.state.add_node(node);
-            sim.nodes_changed(now);
-            sim.record(
-                now,
-                ObjectKey {
-                    kind: "Node".into(),
-                    namespace: String::new(),
-                    name: name.clone(),
-                },
-                Body::Change(Change::Created),
-            );
-            sim.ensure_scheduling(now);
-            format!("node/{name} created")
+            join_node(sim, node.as_ref().clone(), now)
         }
         Object::Namespace(name) => {
             if sim.state.namespaces.contains_key(name) {

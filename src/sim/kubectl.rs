@@ -10,7 +10,7 @@ use crate::controllers::deployment::{bump_generation, is_paused, POD_TEMPLATE_HA
 use crate::controllers::workload;
 use crate::engine::SimTime;
 use crate::model::labels::Selector;
-use crate::model::node::{Taint, TaintEffect};
+use crate::model::node::TaintEffect;
 use crate::model::time::rfc3339;
 use crate::model::ObjectMeta;
 use crate::scenario::kubectl::{
@@ -844,11 +844,7 @@ fn taint(
     let Some(node) = sim.state.node_mut(name) else {
         return not_found(ResourceKind::Node, name);
     };
-    let effect = |e: k::TaintEffect| match e {
-        k::TaintEffect::NoSchedule => TaintEffect::NoSchedule,
-        k::TaintEffect::PreferNoSchedule => TaintEffect::PreferNoSchedule,
-        k::TaintEffect::NoExecute => TaintEffect::NoExecute,
-    };
+    let effect = TaintEffect::from;
     for r in remove {
         let before = node.taints.len();
         node.taints
@@ -861,12 +857,7 @@ fn taint(
         let effect = effect(t.effect);
         node.taints
             .retain(|old| !(old.key == t.key && old.effect == effect));
-        node.taints.push(Taint {
-            key: t.key.clone(),
-            value: t.value.clone(),
-            effect,
-            time_added: None,
-        });
+        node.taints.push(t.into());
     }
     sim.nodes_changed(now);
     let verb = if add.is_empty() {

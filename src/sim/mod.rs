@@ -8,12 +8,13 @@ mod changes;
 pub mod kubectl;
 mod kubectl_update;
 pub mod patch;
+mod simulate;
 
 use std::io::Write;
 
 use crate::controllers::{Controllers, Request};
 use crate::engine::{EventQueue, RngStreams, SimDuration, SimTime, StreamRng};
-use crate::kubelet::{KubeletEvent, Kubelets};
+use crate::kubelet::{Followups, KubeletEvent, Kubelets};
 use crate::manifest::Manifest;
 use crate::model::{ClusterState, Event as K8sEvent, EventType, ObjectRef, PodCondition, PodId};
 use crate::scenario::{Action, Scenario};
@@ -48,6 +49,9 @@ pub enum Event {
     ControllerTimer,
     /// The kubelets start the static pods of their nodes.
     StaticPods,
+    /// A kubelet's housekeeping deletes the mirror pod of a static pod whose manifest was
+    /// removed and whose containers have stopped.
+    DeleteMirrorPod(PodId),
 }
 
 /// The trace record an event was caused by, shared by the events one step scheduled and set
@@ -82,6 +86,12 @@ pub struct Simulation {
     static_pods: Vec<(String, crate::manifest::Manifest)>,
     /// Nodes whose kubelet is down, with the kubelet events held until it comes back.
     parked: std::collections::BTreeMap<String, Vec<KubeletEvent>>,
+    /// Pods bound to a node that was removed: no kubelet acts on them any more.
+    orphaned: std::collections::BTreeSet<PodId>,
+    /// Mirror pods whose static manifest was removed, and whether their deletion is queued.
+    removed_static: std::collections::BTreeMap<PodId, bool>,
+    /// How many nodes have joined so far (each one's index fixes its pod CIDR and IP).
+    nodes_joined: usize,
     /// The cause of the event being handled, and the last record written while handling it.
     cause: Option<u64>,
     last_record: Option<u64>,
@@ -146,6 +156,9 @@ impl Simulation {
             controller_sync_pending: false,
             controller_timer_at: None,
             parked: Default::default(),
+            orphaned: Default::default(),
+            removed_static: Default::default(),
+            nodes_joined: scenario.nodes.len(),
             static_pods: scenario.static_pods.clone(),
             cause: None,
             last_record: None,
@@ -290,7 +303,10 @@ impl Simulation {
                         let output = kubectl::edit(self, invocation, object, now);
                         self.command_record(now, entry.command.clone(), output);
                     }
-                    Action::Simulate(action) => self.simulate(action, now),
+                    Action::Simulate(action) => {
+                        let output = self.simulate(action, now);
+                        self.simulate_record(now, entry.command.clone(), output);
+                    }
                     Action::Apply { .. } => {}
                 }
             }
@@ -330,7 +346,15 @@ impl Simulation {
                 }
                 self.controllers.fire_timers(now);
             }
+            Event::DeleteMirrorPod(id) => {
+                if self.removed_static.remove(&id).is_some() {
+                    self.remove_pod(id, now);
+                }
+            }
             Event::Kubelet(event) => {
+                if self.kubelet_gone(&event) {
+                    return;
+                }
                 if let Some(node) = self.down_node_of(&event) {
                     self.parked.entry(node).or_default().push(event);
                     return;
@@ -350,43 +374,26 @@ impl Simulation {
         }
     }
 
-    /// A simulator-only timeline action.
-    fn simulate(&mut self, action: &crate::scenario::simulate::SimulateCommand, now: SimTime) {
-        use crate::scenario::simulate::SimulateCommand as S;
-        match action {
-            S::NodeDown { node } if self.state.node(node).is_some() => {
-                self.parked.entry(node.clone()).or_default();
-                self.controllers.node_down(node, now);
-            }
-            S::NodeUp { node } => {
-                let Some(events) = self.parked.remove(node) else {
-                    return;
-                };
-                for request in self.controllers.node_up(&mut self.state, node, now) {
-                    self.apply_request(request, now);
-                }
-                // The kubelet picks up where it stopped: what was due meanwhile happens now,
-                // and the pods deleted meanwhile are stopped.
-                for event in events {
-                    self.push(now, Event::Kubelet(event));
-                }
-                let deleted: Vec<PodId> = self
-                    .state
-                    .pods_by_name()
-                    .filter(|(_, p)| {
-                        p.node_name.as_deref() == Some(node) && p.meta.deletion.is_some()
-                    })
-                    .map(|(id, _)| id)
-                    .collect();
-                for id in deleted {
-                    let mut out = Vec::new();
-                    self.kubelets
-                        .pod_deleting(&mut self.state, id, now, &mut out);
-                    self.push_kubelet(out);
-                    self.finish_deletion_if_done(Some(id), now);
-                }
-            }
-            _ => {}
+    /// Has the kubelets act on pod `id` now, queues what they ask for, and removes the pod if
+    /// that ended its deletion.
+    fn kubelet_acts<R>(
+        &mut self,
+        id: PodId,
+        now: SimTime,
+        act: impl FnOnce(&mut Kubelets, &mut ClusterState, &mut Followups) -> R,
+    ) -> R {
+        let mut out = Vec::new();
+        let result = act(&mut self.kubelets, &mut self.state, &mut out);
+        self.push_kubelet(out);
+        self.finish_deletion_if_done(Some(id), now);
+        result
+    }
+
+    /// Whether no kubelet is left for the event: its pod is orphaned, or its node was removed.
+    fn kubelet_gone(&self, event: &KubeletEvent) -> bool {
+        match event {
+            KubeletEvent::EvictionCheck(node) => self.state.node(node).is_none(),
+            other => other.pod().is_some_and(|id| self.orphaned.contains(&id)),
         }
     }
 
@@ -438,6 +445,9 @@ impl Simulation {
             }
             Request::DeletePod { namespace, name } => {
                 self.delete_pod(&namespace, &name, None, now);
+            }
+            Request::ForceDeletePod { namespace, name } => {
+                self.delete_pod(&namespace, &name, Some(0), now);
             }
             Request::CreateObject(object) => admission::store_object(self, object, now),
             Request::NodesChanged => self.nodes_changed(now),
@@ -610,15 +620,19 @@ impl Simulation {
             return format!("Error from server (NotFound): pods \"{name}\" not found");
         };
         let pod = self.state.pod_mut(id).expect("indexed pods exist");
-        if pod.meta.deletion.is_some() {
+        // A pod already being deleted goes at once only when forced (grace period 0).
+        if pod.meta.deletion.is_some() && grace != Some(0) {
             return format!("pod \"{name}\" deleted");
         }
         // K8S: pkg/kubelet/pod/mirror_client.go: deleting a mirror pod does not stop the static
-        // pod; its kubelet creates the mirror again at once.
-        if pod
-            .meta
-            .annotations
-            .contains_key(admission::MIRROR_ANNOTATION)
+        // pod; its kubelet creates the mirror again at once (while there is a kubelet and the
+        // manifest is still in its directory).
+        let configured = !self.orphaned.contains(&id) && !self.removed_static.contains_key(&id);
+        if configured
+            && pod
+                .meta
+                .annotations
+                .contains_key(admission::MIRROR_ANNOTATION)
         {
             let uid = self.state.new_uid();
             let pod = self.state.pod_mut(id).expect("indexed pods exist");
@@ -636,22 +650,20 @@ impl Simulation {
         let node_down = pod
             .node_name
             .as_ref()
-            .is_some_and(|n| self.parked.contains_key(n));
+            .is_some_and(|n| self.parked.contains_key(n))
+            || self.orphaned.contains(&id);
         if !bound || grace == 0 {
             self.remove_pod(id, now);
         } else if node_down {
             // Nobody stops its containers until the kubelet is back: Terminating meanwhile.
         } else {
-            let mut out = Vec::new();
-            self.kubelets
-                .pod_deleting(&mut self.state, id, now, &mut out);
-            self.push_kubelet(out);
-            self.finish_deletion_if_done(Some(id), now);
+            self.kubelet_acts(id, now, |k, state, out| k.pod_deleting(state, id, now, out));
         }
         format!("pod \"{name}\" deleted")
     }
 
-    /// Removes a deleting pod once none of its containers runs any more.
+    /// Removes a deleting pod once none of its containers runs any more; the mirror pod of a
+    /// removed static manifest goes at its kubelet's next housekeeping.
     fn finish_deletion_if_done(&mut self, pod: Option<PodId>, now: SimTime) {
         let Some(id) = pod else { return };
         let Some(p) = self.state.pod(id) else { return };
@@ -661,8 +673,15 @@ impl Simulation {
             .iter()
             .chain(&p.status.init_container_statuses)
             .any(|s| matches!(s.state, crate::model::ContainerState::Running { .. }));
-        if p.meta.deletion.is_some() && !running {
+        if running {
+            return;
+        }
+        if p.meta.deletion.is_some() {
             self.remove_pod(id, now);
+        } else if let Some(queued) = self.removed_static.get_mut(&id).filter(|q| !**q) {
+            *queued = true;
+            let at = crate::kubelet::next_housekeeping(now);
+            self.push(at, Event::DeleteMirrorPod(id));
         }
     }
 
@@ -671,6 +690,8 @@ impl Simulation {
         self.controllers.observe_pod(self.state.pod(id), None);
         self.scheduler.on_pod_released(&self.state, id, now);
         self.scheduler.forget(id);
+        self.orphaned.remove(&id);
+        self.removed_static.remove(&id);
         if let Some(pod) = self.state.remove_pod(id) {
             self.record(
                 now,
@@ -682,12 +703,21 @@ impl Simulation {
     }
 
     fn command_record(&mut self, now: SimTime, command: String, output: String) {
+        self.tool_record(now, "kubectl", command, output);
+    }
+
+    /// A `simulate:` action ran: the record names the tool `simulate`.
+    fn simulate_record(&mut self, now: SimTime, command: String, output: String) {
+        self.tool_record(now, "simulate", command, output);
+    }
+
+    fn tool_record(&mut self, now: SimTime, tool: &str, command: String, output: String) {
         self.record(
             now,
             ObjectKey {
                 kind: "Command".into(),
                 namespace: String::new(),
-                name: "kubectl".into(),
+                name: tool.into(),
             },
             Body::Change(Change::Command { command, output }),
         );
