@@ -138,7 +138,7 @@ pub fn sync(
         suspended: spec.suspend.unwrap_or(false),
     };
     match util::manage_job(&job_counts, remaining) {
-        ManageAction::Create(n) => create(c, state, key, &object, n, now, out),
+        ManageAction::Create(n) => create(c, state, key, &object, n, out),
         ManageAction::Delete(n) => {
             let active = pods.iter().filter(|p| workload::active_and_ready(p).0);
             for pod in active.rev().take(n as usize) {
@@ -169,7 +169,6 @@ fn create(
     key: &Key,
     object: &crate::model::cluster::StoredObject,
     n: i32,
-    now: SimTime,
     out: &mut Vec<Request>,
 ) {
     let uid = workload::uid(object);
@@ -202,7 +201,6 @@ fn create(
             (labels.clone(), annotations.clone()),
             std::sync::Arc::clone(&spec),
             JOB_CONTROLLER,
-            now,
             out,
         );
     }

@@ -31,10 +31,13 @@ pub type Key = (String, String, String);
 /// What a controller asks of the API server beyond the status it writes itself.
 #[derive(Debug, Clone)]
 pub enum Request {
-    /// Create a pod a workload owns.
+    /// Create a pod a workload owns; the outcome is recorded on the owner (`kind`, named in
+    /// `meta.owner`) as `SuccessfulCreate` or `FailedCreate` from `source`.
     CreatePod {
         meta: ObjectMeta,
         spec: Arc<PodSpec>,
+        kind: &'static str,
+        source: &'static str,
     },
     /// Delete a pod, gracefully.
     DeletePod { namespace: String, name: String },
@@ -94,6 +97,45 @@ pub struct Controllers {
     nodes: node_lifecycle::NodeLifecycle,
     /// By Job uid: when it started, to the millisecond (its `status.startTime` has seconds).
     job_starts: BTreeMap<String, SimTime>,
+    /// The workloads synced by the last [`Controllers::sync`], for [`Controllers::sync_outcome`].
+    synced: Vec<Key>,
+    /// Failed syncs in a row per workload, for the rate-limited requeue.
+    failures: BTreeMap<Key, u32>,
+}
+
+/// A failed sync is retried after 5 ms, doubling per failure in a row up to 1000 s.
+// K8S: staging/src/k8s.io/client-go/util/workqueue/default_rate_limiters.go
+// (DefaultTypedControllerRateLimiter: ItemExponentialFailureRateLimiter(5ms, 1000s))
+pub fn requeue_delay(failures: u32) -> crate::engine::SimDuration {
+    let millis = 5u64.saturating_mul(1u64 << failures.min(30));
+    crate::engine::SimDuration::from_millis(millis.min(1_000_000))
+}
+
+/// Pods are created in batches of 1, 2, 4... of one sync; after a batch with a refused pod the
+/// rest of that sync's pods are not attempted.
+// K8S: pkg/controller/replicaset/replica_set.go (slowStartBatch, SlowStartInitialBatchSize)
+#[derive(Debug, Default)]
+pub struct SlowStart {
+    /// By owner uid: pods attempted, and whether one was refused.
+    owners: BTreeMap<String, (u32, bool)>,
+}
+
+impl SlowStart {
+    /// Whether the next pod of this owner is attempted (false once a batch has failed).
+    pub fn attempt(&mut self, owner_uid: &str) -> bool {
+        let (attempted, failed) = self.owners.entry(owner_uid.to_string()).or_default();
+        // A new batch starts after 1, 3, 7, 15... attempts.
+        if *failed && (*attempted + 1).is_power_of_two() {
+            return false;
+        }
+        *attempted += 1;
+        true
+    }
+
+    /// Notes a refused pod of this owner.
+    pub fn refused(&mut self, owner_uid: &str) {
+        self.owners.entry(owner_uid.to_string()).or_default().1 = true;
+    }
 }
 
 /// Upstream's controller names, the `source` of their events.
@@ -115,6 +157,24 @@ impl Controllers {
             job_starts: BTreeMap::new(),
             nodes: Default::default(),
             services: BTreeSet::new(),
+            synced: Vec::new(),
+            failures: BTreeMap::new(),
+        }
+    }
+
+    /// After the requests of a sync were carried out: the workloads some of whose pods were
+    /// refused are synced again after their rate-limited delay; the others start afresh.
+    // K8S: pkg/controller/replicaset/replica_set.go (processNextWorkItem: AddRateLimited on
+    // error, Forget on success)
+    pub fn sync_outcome(&mut self, failed: &BTreeSet<Key>, now: SimTime) {
+        for key in std::mem::take(&mut self.synced) {
+            if failed.contains(&key) {
+                let n = self.failures.entry(key.clone()).or_default();
+                self.timers.insert((now + requeue_delay(*n), key));
+                *n += 1;
+            } else {
+                self.failures.remove(&key);
+            }
         }
     }
 
@@ -195,6 +255,7 @@ impl Controllers {
         let mut dirty: Vec<Key> = std::mem::take(&mut self.dirty).into_iter().collect();
         dirty.sort_by_key(|(kind, _, _)| kind != "Deployment");
         let mut out = Vec::new();
+        self.synced.extend(dirty.iter().cloned());
         for key in dirty {
             match key.0.as_str() {
                 "Deployment" => deployment::sync(self, state, &key, now, &mut out),
@@ -210,9 +271,9 @@ impl Controllers {
     }
 
     /// Asks for a pod of `owner` named `<owner>-<5 random characters>` (unique among the pods
-    /// and those asked for in this sync) and records `SuccessfulCreate` on the owner, as every
-    /// workload controller does.
-    // K8S: pkg/controller/controller_utils.go (CreatePods: generateName, SuccessfulCreate)
+    /// and those asked for in this sync); the API server's answer becomes the owner's
+    /// `SuccessfulCreate` or `FailedCreate` event, as every workload controller records it.
+    // K8S: pkg/controller/controller_utils.go (CreatePods: generateName)
     #[allow(clippy::too_many_arguments)]
     fn create_pod(
         &mut self,
@@ -221,7 +282,6 @@ impl Controllers {
         (labels, annotations): (BTreeMap<String, String>, BTreeMap<String, String>),
         spec: Arc<PodSpec>,
         source: &'static str,
-        now: SimTime,
         out: &mut Vec<Request>,
     ) {
         let prefix = names::pods_generate_name_prefix(&owner.name);
@@ -235,14 +295,6 @@ impl Controllers {
                 break candidate;
             }
         };
-        state.record_event(crate::model::Event::new(
-            crate::model::ObjectRef::new(kind, &owner.namespace, &owner.name),
-            crate::model::EventType::Normal,
-            "SuccessfulCreate",
-            format!("Created pod: {name}"),
-            source,
-            now,
-        ));
         out.push(Request::CreatePod {
             meta: ObjectMeta {
                 name,
@@ -253,6 +305,8 @@ impl Controllers {
                 ..Default::default()
             },
             spec,
+            kind,
+            source,
         });
     }
 

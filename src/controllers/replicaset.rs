@@ -56,7 +56,6 @@ pub fn sync(
                 meta.clone(),
                 Arc::clone(&spec),
                 REPLICASET_CONTROLLER,
-                now,
                 out,
             );
         }

@@ -74,18 +74,7 @@ impl StoredKind {
 
     /// The plural resource name as API errors print it (`deployments.apps`).
     pub fn plural(&self) -> String {
-        let lower = self.kind.to_ascii_lowercase();
-        let plural = if lower.ends_with('s') {
-            format!("{lower}es")
-        } else if let Some(stem) = lower.strip_suffix('y') {
-            format!("{stem}ies")
-        } else {
-            format!("{lower}s")
-        };
-        match self.api_version.split_once('/') {
-            Some((group, _)) => format!("{plural}.{group}"),
-            None => plural,
-        }
+        crate::model::meta::plural_resource_name(self.kind, &self.api_version)
     }
 }
 

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use super::Simulation;
+use super::{limit_ranger, quota, Simulation};
 use crate::engine::SimTime;
 use crate::manifest::{Manifest, Object};
 use crate::model::pod::PodStatus;
@@ -22,6 +22,51 @@ pub(super) fn apply(
         lines.push(apply_one(sim, manifest, create_only, now));
     }
     lines.join("\n")
+}
+
+/// Why the API server refused to create an object: the status message kubectl and the
+/// controllers' events quote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Refusal {
+    /// The status reason (`Forbidden`).
+    pub reason: &'static str,
+    /// `pods "web" is forbidden: ...`
+    pub message: String,
+}
+
+impl Refusal {
+    /// An admission plugin's refusal of `resource "name"`.
+    // K8S: staging/src/k8s.io/apiserver/pkg/admission/errors.go (NewForbidden)
+    pub fn forbidden(resource: &str, name: &str, why: impl std::fmt::Display) -> Self {
+        Refusal {
+            reason: "Forbidden",
+            message: format!("{resource} \"{name}\" is forbidden: {why}"),
+        }
+    }
+
+    /// kubectl's line: for an object read from a file (`origin` is `file:line`) it names the
+    /// file, as `kubectl apply/create -f` do.
+    // K8S: staging/src/k8s.io/kubectl/pkg/cmd/apply/apply.go, create.go ("error when creating")
+    pub fn kubectl(&self, origin: Option<&str>) -> String {
+        let file = origin.map(|o| o.rsplit_once(':').map_or(o, |(file, _)| file));
+        match file {
+            Some(file) => format!(
+                "Error from server ({}): error when creating \"{file}\": {}",
+                self.reason, self.message
+            ),
+            None => format!("Error from server ({}): {}", self.reason, self.message),
+        }
+    }
+}
+
+/// The `spec.limits` of each LimitRange in the namespace, in name order.
+fn limit_ranges(sim: &Simulation, namespace: &str) -> Vec<Vec<limit_ranger::Item>> {
+    sim.state
+        .objects
+        .iter()
+        .filter(|((kind, ns, _), _)| kind == "LimitRange" && ns == namespace)
+        .map(|(_, object)| limit_ranger::items(&object.body))
+        .collect()
 }
 
 /// The annotation that marks a mirror pod (the API's copy of a static pod).
@@ -86,18 +131,28 @@ pub(super) fn admit_static_pod(
 /// Admits a new pod (from a manifest or a controller): resolves its PriorityClass, stores it,
 /// and hands it to its node's kubelet (when it names one) or to the scheduler. The error is the
 /// API server's message.
+// K8S: the admission order of kube-apiserver's default plugins: the mutating phase
+// (LimitRanger, Priority), then the validating phase (LimitRanger, ResourceQuota last).
 pub(super) fn admit_pod(
     sim: &mut Simulation,
     mut meta: ObjectMeta,
     mut spec: Arc<crate::model::PodSpec>,
     now: SimTime,
-) -> Result<PodId, String> {
+) -> Result<PodId, Refusal> {
+    let ranges = limit_ranges(sim, &meta.namespace);
+    for items in &ranges {
+        if let Some(note) = limit_ranger::mutate(items, Arc::make_mut(&mut spec)) {
+            meta.annotations
+                .insert(limit_ranger::ANNOTATION.to_string(), note);
+        }
+    }
     // K8S: plugin/pkg/admission/priority (priorityClassName → spec.priority, preemptionPolicy)
     if let Some(class) = spec.priority_class_name.clone() {
         let Some((value, policy)) = sim.state.priority_class(&class) else {
-            return Err(format!(
-                "Error from server (Forbidden): pods \"{}\" is forbidden: no PriorityClass with name {class} was found",
-                meta.name
+            return Err(Refusal::forbidden(
+                "pods",
+                &meta.name,
+                format!("no PriorityClass with name {class} was found"),
             ));
         };
         let policy = policy.or_else(|| spec.api.preemption_policy.clone());
@@ -107,6 +162,17 @@ pub(super) fn admit_pod(
             spec.api.priority = Some(value);
             spec.api.preemption_policy = policy;
         }
+    }
+    for items in &ranges {
+        if let Some(why) = limit_ranger::validate(items, &spec) {
+            return Err(Refusal::forbidden("pods", &meta.name, why));
+        }
+    }
+    let quotas = quota::in_namespace(&sim.state, &meta.namespace);
+    if !quotas.is_empty() {
+        let usage = quota::pod_usage(&spec, false);
+        quota::admit(&quotas, &usage, Some(&spec))
+            .map_err(|why| Refusal::forbidden("pods", &meta.name, why))?;
     }
     let qos = spec.qos_class();
     let user_node = spec.api.node_name.clone().filter(|n| !n.is_empty());
@@ -122,6 +188,9 @@ pub(super) fn admit_pod(
         status: PodStatus::new(qos),
     });
     sim.controllers.observe_pod(None, sim.state.pod(id));
+    if !quotas.is_empty() {
+        quota::refresh(&mut sim.state, &namespace);
+    }
     sim.record(
         now,
         super::pod_key(&namespace, &name),
@@ -183,7 +252,7 @@ fn apply_one(sim: &mut Simulation, manifest: &Manifest, create_only: bool, now: 
             };
             match admit_pod(sim, meta, Arc::new(pod.spec.clone()), now) {
                 Ok(_) => format!("pod/{name} created"),
-                Err(message) => message,
+                Err(refusal) => refusal.kubectl(Some(&manifest.origin)),
             }
         }
         Object::Node(node) => {
@@ -249,18 +318,37 @@ fn apply_one(sim: &mut Simulation, manifest: &Manifest, create_only: bool, now: 
                         stored.name
                     );
                 }
-                return if update_stored(existing, &stored.body) {
+                let mut body = stored.body.clone();
+                if stored.kind == "LimitRange" {
+                    limit_ranger::apply_defaults(&mut body);
+                }
+                return if update_stored(existing, &body) {
                     sim.controllers
                         .observe_object(stored.kind, &namespace, &stored.name);
+                    quota::refresh(&mut sim.state, &namespace);
                     format!("{resource}/{} configured", stored.name)
                 } else {
                     format!("{resource}/{} unchanged", stored.name)
                 };
             }
-            // Kinds acted on: PriorityClasses (admission), Deployments, ReplicaSets and Jobs.
+            let quotas = quota::in_namespace(&sim.state, &namespace);
+            let usage = quota::object_usage(stored.kind, &stored.api_version, &stored.body);
+            if let Err(why) = quota::admit(&quotas, &usage, None) {
+                return Refusal::forbidden(&stored.plural(), &stored.name, why)
+                    .kubectl(Some(&manifest.origin));
+            }
+            // Kinds acted on: PriorityClasses, LimitRanges and ResourceQuotas (admission),
+            // Deployments, ReplicaSets, Jobs, DaemonSets and Services.
             if !matches!(
                 stored.kind,
-                "PriorityClass" | "Deployment" | "ReplicaSet" | "Job" | "DaemonSet" | "Service"
+                "PriorityClass"
+                    | "LimitRange"
+                    | "ResourceQuota"
+                    | "Deployment"
+                    | "ReplicaSet"
+                    | "Job"
+                    | "DaemonSet"
+                    | "Service"
             ) {
                 sim.not_simulated
                     .push(format!("{resource}/{} ({})", stored.name, manifest.origin));
@@ -301,6 +389,9 @@ pub(super) fn store_object(
     if object.kind == "Service" {
         allocate_cluster_ip(sim, &mut object.body);
     }
+    if object.kind == "LimitRange" {
+        limit_ranger::apply_defaults(&mut object.body);
+    }
     let key = ObjectKey {
         kind: object.kind.clone(),
         namespace: object.namespace.clone(),
@@ -316,6 +407,7 @@ pub(super) fn store_object(
         ),
         object,
     );
+    quota::refresh(&mut sim.state, &key.namespace);
     sim.record(now, key, Body::Change(Change::Created));
 }
 

@@ -6,6 +6,8 @@
 mod admission;
 mod changes;
 pub mod kubectl;
+pub mod limit_ranger;
+pub mod quota;
 
 use std::io::Write;
 
@@ -284,9 +286,32 @@ impl Simulation {
             Event::ControllerSync => {
                 self.controller_sync_pending = false;
                 let requests = self.controllers.sync(&mut self.state, now);
+                let mut slow_start = crate::controllers::SlowStart::default();
+                let mut failed = std::collections::BTreeSet::new();
                 for request in requests {
-                    self.apply_request(request, now);
+                    let Request::CreatePod {
+                        meta,
+                        spec,
+                        kind,
+                        source,
+                    } = request
+                    else {
+                        self.apply_request(request, now);
+                        continue;
+                    };
+                    let (Some(owner), namespace) = (meta.owner.clone(), meta.namespace.clone())
+                    else {
+                        continue;
+                    };
+                    if !slow_start.attempt(&owner.uid) {
+                        continue;
+                    }
+                    if !self.create_owned_pod(meta, spec, (kind, source), now) {
+                        slow_start.refused(&owner.uid);
+                        failed.insert((owner.kind, namespace, owner.name));
+                    }
                 }
+                self.controllers.sync_outcome(&failed, now);
             }
             Event::StaticPods => {
                 for (node, manifest) in self.static_pods.clone() {
@@ -402,8 +427,13 @@ impl Simulation {
     // DEVIATION: controller API calls take no simulated time (no client QPS limit).
     fn apply_request(&mut self, request: Request, now: SimTime) {
         match request {
-            Request::CreatePod { meta, spec } => {
-                let _ = admission::admit_pod(self, meta, spec, now);
+            Request::CreatePod {
+                meta,
+                spec,
+                kind,
+                source,
+            } => {
+                self.create_owned_pod(meta, spec, (kind, source), now);
             }
             Request::DeletePod { namespace, name } => {
                 self.delete_pod(&namespace, &name, None, now);
@@ -411,6 +441,48 @@ impl Simulation {
             Request::CreateObject(object) => admission::store_object(self, object, now),
             Request::NodesChanged => self.nodes_changed(now),
         }
+    }
+
+    /// Creates a pod a controller asked for and records the outcome on its owner (of `kind`,
+    /// reported by `source`): `SuccessfulCreate`, or `FailedCreate` quoting the API server's
+    /// refusal. Says whether the pod was created.
+    // K8S: pkg/controller/controller_utils.go (RealPodControl.createPods)
+    fn create_owned_pod(
+        &mut self,
+        meta: crate::model::ObjectMeta,
+        spec: std::sync::Arc<crate::model::PodSpec>,
+        (kind, source): (&'static str, &'static str),
+        now: SimTime,
+    ) -> bool {
+        let owner = meta
+            .owner
+            .as_ref()
+            .map(|o| o.name.clone())
+            .unwrap_or_default();
+        let (namespace, name) = (meta.namespace.clone(), meta.name.clone());
+        let (type_, reason, message, created) = match admission::admit_pod(self, meta, spec, now) {
+            Ok(_) => (
+                EventType::Normal,
+                "SuccessfulCreate",
+                format!("Created pod: {name}"),
+                true,
+            ),
+            Err(refusal) => (
+                EventType::Warning,
+                "FailedCreate",
+                format!("Error creating: {}", refusal.message),
+                false,
+            ),
+        };
+        self.state.record_event(K8sEvent::new(
+            ObjectRef::new(kind, &namespace, &owner),
+            type_,
+            reason,
+            message,
+            source,
+            now,
+        ));
+        created
     }
 
     /// Queues a scheduling cycle for when the scheduler next has a pod ready.
@@ -641,6 +713,7 @@ impl Simulation {
         self.scheduler.on_pod_released(&self.state, id, now);
         self.scheduler.forget(id);
         if let Some(pod) = self.state.remove_pod(id) {
+            quota::refresh(&mut self.state, &pod.meta.namespace);
             self.record(
                 now,
                 pod_key(&pod.meta.namespace, &pod.meta.name),
@@ -703,6 +776,14 @@ impl Simulation {
                 continue;
             };
             self.controllers.observe_pod(Some(&before), Some(after));
+            // A finished pod no longer charges its quota's compute resources.
+            if before.is_terminal() != after.is_terminal() {
+                let namespace = after.meta.namespace.clone();
+                quota::refresh(&mut self.state, &namespace);
+            }
+            let Some(after) = self.state.pod(id) else {
+                continue;
+            };
             let records = changes::pod_changes(&before, after);
             let key = pod_key(&after.meta.namespace, &after.meta.name);
             for change in records {
