@@ -401,10 +401,12 @@ fn get(
         "daemonsets" | "daemonset" | "ds" => "DaemonSet",
         "services" | "service" | "svc" => "Service",
         "endpoints" | "ep" => "Endpoints",
+        "resourcequotas" | "resourcequota" | "quota" => "ResourceQuota",
+        "limitranges" | "limitrange" | "limits" => "LimitRange",
         "all" => "all",
         other => {
             return Err(CliError::Usage(format!(
-                "the server doesn't have a resource type \"{other}\" (kubesim get knows: pods, nodes, events, deployments, replicasets, jobs, daemonsets, services, endpoints, all)"
+                "the server doesn't have a resource type \"{other}\" (kubesim get knows: pods, nodes, events, deployments, replicasets, jobs, daemonsets, services, endpoints, resourcequotas, limitranges, all)"
             )))
         }
     };

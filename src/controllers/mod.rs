@@ -170,8 +170,12 @@ impl Controllers {
         for key in std::mem::take(&mut self.synced) {
             if failed.contains(&key) {
                 let n = self.failures.entry(key.clone()).or_default();
-                self.timers.insert((now + requeue_delay(*n), key));
+                let due = now + requeue_delay(*n);
                 *n += 1;
+                // A key already waiting keeps the earlier of its two instants.
+                if !self.timers.iter().any(|(at, k)| *k == key && *at <= due) {
+                    self.timers.insert((due, key));
+                }
             } else {
                 self.failures.remove(&key);
             }

@@ -29,6 +29,9 @@ use yaml::{Located, PathSeg};
 pub struct Manifest {
     /// `file:line` of the object's first line, for messages.
     pub origin: String,
+    /// The file as `kubectl apply -f` was given it, for kubectl's own messages
+    /// (`error when creating "pod.yaml"`).
+    pub file: String,
     pub object: Object,
 }
 
@@ -199,6 +202,7 @@ pub fn load_value(
     let object = (spec.decode)(value, src)?;
     out.push(Manifest {
         origin: format!("{file}:{}", pos.line),
+        file: file.to_string(),
         object,
     });
     Ok(())

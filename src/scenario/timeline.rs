@@ -118,10 +118,14 @@ pub(super) fn parse_entry(
                     )
                 })?;
                 digest.update(&bytes);
-                manifests.extend(crate::manifest::load_str(
+                let loaded = crate::manifest::load_str(
                     &String::from_utf8_lossy(&bytes),
                     &full.display().to_string(),
-                )?);
+                )?;
+                manifests.extend(loaded.into_iter().map(|m| crate::manifest::Manifest {
+                    file: file.clone(),
+                    ..m
+                }));
             }
             Action::Apply {
                 manifests,

@@ -44,11 +44,10 @@ impl Refusal {
         }
     }
 
-    /// kubectl's line: for an object read from a file (`origin` is `file:line`) it names the
-    /// file, as `kubectl apply/create -f` do.
+    /// kubectl's line: for an object read from a file it names the file, as `kubectl
+    /// apply/create -f` do.
     // K8S: staging/src/k8s.io/kubectl/pkg/cmd/apply/apply.go, create.go ("error when creating")
-    pub fn kubectl(&self, origin: Option<&str>) -> String {
-        let file = origin.map(|o| o.rsplit_once(':').map_or(o, |(file, _)| file));
+    pub fn kubectl(&self, file: Option<&str>) -> String {
         match file {
             Some(file) => format!(
                 "Error from server ({}): error when creating \"{file}\": {}",
@@ -252,7 +251,7 @@ fn apply_one(sim: &mut Simulation, manifest: &Manifest, create_only: bool, now: 
             };
             match admit_pod(sim, meta, Arc::new(pod.spec.clone()), now) {
                 Ok(_) => format!("pod/{name} created"),
-                Err(refusal) => refusal.kubectl(Some(&manifest.origin)),
+                Err(refusal) => refusal.kubectl(Some(&manifest.file)),
             }
         }
         Object::Node(node) => {
@@ -335,7 +334,7 @@ fn apply_one(sim: &mut Simulation, manifest: &Manifest, create_only: bool, now: 
             let usage = quota::object_usage(stored.kind, &stored.api_version, &stored.body);
             if let Err(why) = quota::admit(&quotas, &usage, None) {
                 return Refusal::forbidden(&stored.plural(), &stored.name, why)
-                    .kubectl(Some(&manifest.origin));
+                    .kubectl(Some(&manifest.file));
             }
             // Kinds acted on: PriorityClasses, LimitRanges and ResourceQuotas (admission),
             // Deployments, ReplicaSets, Jobs, DaemonSets and Services.

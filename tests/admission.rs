@@ -1,0 +1,106 @@
+//! Admission through the CLI: LimitRange defaults and refusals, ResourceQuota refusals with
+//! kubectl's exact error lines, the FailedCreate events of a ReplicaSet held by a quota, and the
+//! `get resourcequota` table.
+
+mod common;
+
+use common::{kubesim, stdout};
+
+const SCENARIO: &str = "scenarios/workloads/quota-and-limits.yaml";
+
+/// The output kubectl printed for each timeline command of the scenario's trace.
+fn command_outputs() -> Vec<(String, String)> {
+    let trace = stdout(&kubesim(&["run", SCENARIO, "--trace", "-"]));
+    trace
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|r| r["object"]["kind"] == "Command")
+        .map(|r| {
+            let c = &r["change"];
+            (
+                c["command"].as_str().unwrap().to_string(),
+                c["output"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn refusals_print_kubectls_error_lines() {
+    let outputs = command_outputs();
+    let lines: Vec<&str> = outputs.iter().map(|(_, o)| o.as_str()).collect();
+    assert_eq!(
+        lines,
+        [
+            "Error from server (Forbidden): error when creating \"../manifests/greedy-pod.yaml\": pods \"greedy\" is forbidden: maximum memory usage per Container is 3Gi, but limit is 4Gi",
+            "Error from server (Forbidden): pods \"tiny\" is forbidden: exceeded quota: dev-memory, requested: requests.memory=3Gi, used: requests.memory=9Gi, limited: requests.memory=10Gi",
+            "Error from server (Forbidden): pods \"extra\" is forbidden: exceeded quota: pod-count, requested: pods=1, used: pods=3, limited: pods=3",
+            "deployment.apps/web scaled",
+            "pod/extra created",
+            "resourcequota/compute created",
+            "pod \"extra\" deleted",
+            "Error from server (Forbidden): pods \"nolimits\" is forbidden: failed quota: compute: must specify limits.cpu for: nolimits",
+        ]
+    );
+}
+
+#[test]
+fn a_limit_range_defaults_requests_and_annotates_the_pod() {
+    let yaml = stdout(&kubesim(&[
+        "get", "pod", "big-1", "-n", "dev", "-f", SCENARIO, "--at", "1m", "-o", "yaml",
+    ]));
+    assert!(yaml.contains(
+        "    kubernetes.io/limit-ranger: 'LimitRanger plugin set: memory request for container nginx; memory limit for container nginx'\n"
+    ));
+    assert!(yaml.contains("    resources:\n      limits:\n        memory: 3Gi\n      requests:\n        memory: 3Gi\n"));
+    let table = stdout(&kubesim(&[
+        "get",
+        "limitranges",
+        "-n",
+        "dev",
+        "-f",
+        SCENARIO,
+        "--at",
+        "1m",
+    ]));
+    assert_eq!(
+        table,
+        "NAME              CREATED AT\nmem-limit-range   2025-01-01T00:00:00Z\n"
+    );
+}
+
+#[test]
+fn quota_usage_follows_the_pods() {
+    let at = |t: &str| stdout(&kubesim(&["get", "quota", "-A", "-f", SCENARIO, "--at", t]));
+    assert_eq!(
+        at("1m"),
+        "NAMESPACE   NAME         AGE   REQUEST                     LIMIT\n\
+         default     pod-count    60s   pods: 3/3                   \n\
+         dev         dev-memory   60s   requests.memory: 9Gi/10Gi   \n"
+    );
+    // Scaled down to two at 2m: the deleted pod no longer counts once it is gone.
+    assert!(at("2m30s").contains("pod-count    2m30s   pods: 2/3 "));
+    assert_eq!(
+        at("4m10s"),
+        "NAMESPACE   NAME         AGE     REQUEST                     LIMIT\n\
+         default     compute      10s                                 limits.cpu: 0/2\n\
+         default     pod-count    4m10s   pods: 2/3                   \n\
+         dev         dev-memory   4m10s   requests.memory: 9Gi/10Gi   \n"
+    );
+}
+
+#[test]
+fn a_replicaset_held_by_quota_records_failed_create() {
+    let events = stdout(&kubesim(&["get", "events", "-f", SCENARIO, "--at", "1m"]));
+    let failed: Vec<&str> = events
+        .lines()
+        .filter(|l| l.contains("FailedCreate"))
+        .collect();
+    assert_eq!(failed.len(), 20);
+    assert!(failed[0].contains(
+        "Warning   FailedCreate        replicaset/web-56486b7bd9   Error creating: pods \"web-56486b7bd9-"
+    ));
+    assert!(failed[0].ends_with(
+        "\" is forbidden: exceeded quota: pod-count, requested: pods=1, used: pods=3, limited: pods=3"
+    ));
+}
