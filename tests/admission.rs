@@ -32,7 +32,8 @@ fn refusals_print_kubectls_error_lines() {
     assert_eq!(
         lines,
         [
-            "Error from server (Forbidden): error when creating \"../manifests/greedy-pod.yaml\": pods \"greedy\" is forbidden: maximum memory usage per Container is 3Gi, but limit is 4Gi",
+            "Error from server (Forbidden): error when creating \"../manifests/greedy-pod.yaml\": pods \"greedy\" is forbidden: maximum memory usage per Container is 3Gi, but limit is 4Gi\n\
+             The Pod \"hungry\" is invalid: spec.containers[0].resources.requests: Invalid value: \"4Gi\": must be less than or equal to memory limit of 3Gi",
             "Error from server (Forbidden): pods \"tiny\" is forbidden: exceeded quota: dev-memory, requested: requests.memory=3Gi, used: requests.memory=9Gi, limited: requests.memory=10Gi",
             "Error from server (Forbidden): pods \"extra\" is forbidden: exceeded quota: pod-count, requested: pods=1, used: pods=3, limited: pods=3",
             "deployment.apps/web scaled",

@@ -249,6 +249,8 @@ macro_rules! stored_kinds {
             KindSpec { kind: "Pod", api_version: "v1", decode: decode_pod },
             KindSpec { kind: "Node", api_version: "v1", decode: decode_node },
             KindSpec { kind: "Namespace", api_version: "v1", decode: decode_namespace },
+            KindSpec { kind: "LimitRange", api_version: "v1", decode: decode_limit_range },
+            KindSpec { kind: "ResourceQuota", api_version: "v1", decode: decode_resource_quota },
             $(KindSpec { kind: $kind, api_version: $version, decode: |v, s| stored::<$ty>($kind, v, s) },)*
         ]
     };
@@ -268,8 +270,6 @@ const KINDS: &[KindSpec] = stored_kinds! {
     "Secret", "v1", core::Secret;
     "ServiceAccount", "v1", core::ServiceAccount;
     "PersistentVolumeClaim", "v1", core::PersistentVolumeClaim;
-    "LimitRange", "v1", core::LimitRange;
-    "ResourceQuota", "v1", core::ResourceQuota;
     "PriorityClass", "scheduling.k8s.io/v1", k8s_openapi::api::scheduling::v1::PriorityClass;
     "PodDisruptionBudget", "policy/v1", k8s_openapi::api::policy::v1::PodDisruptionBudget;
     "HorizontalPodAutoscaler", "autoscaling/v2", k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
@@ -296,6 +296,39 @@ fn decode_pod(value: &Value, src: Source<'_>) -> Result<Object, InputError> {
         spec,
         unsimulated: unsimulated::pod_spec_fields(&value["spec"], "spec"),
     })))
+}
+
+/// A LimitRange is stored as given once every quantity of its items parses (admission reads
+/// them).
+fn decode_limit_range(value: &Value, src: Source<'_>) -> Result<Object, InputError> {
+    let range: core::LimitRange = decode::strict(value, "LimitRange", src)?;
+    let items = range.spec.iter().flat_map(|s| &s.limits);
+    for (i, item) in items.enumerate() {
+        for (field, list) in [
+            ("min", &item.min),
+            ("max", &item.max),
+            ("default", &item.default),
+            ("defaultRequest", &item.default_request),
+            ("maxLimitRequestRatio", &item.max_limit_request_ratio),
+        ] {
+            let path = [
+                PathSeg::key("spec"),
+                PathSeg::key("limits"),
+                PathSeg::Index(i),
+                PathSeg::key(field),
+            ];
+            convert::resource_list(list.as_ref(), src, &path)?;
+        }
+    }
+    stored::<core::LimitRange>("LimitRange", value, src)
+}
+
+/// A ResourceQuota is stored as given once its `spec.hard` quantities parse.
+fn decode_resource_quota(value: &Value, src: Source<'_>) -> Result<Object, InputError> {
+    let quota: core::ResourceQuota = decode::strict(value, "ResourceQuota", src)?;
+    let hard = quota.spec.as_ref().and_then(|s| s.hard.as_ref());
+    convert::resource_list(hard, src, &[PathSeg::key("spec"), PathSeg::key("hard")])?;
+    stored::<core::ResourceQuota>("ResourceQuota", value, src)
 }
 
 fn decode_node(value: &Value, src: Source<'_>) -> Result<Object, InputError> {
@@ -336,6 +369,20 @@ mod tests {
         );
         assert_eq!(objects[0].origin, "f.yaml:1");
         assert_eq!(objects[1].origin, "f.yaml:9");
+    }
+
+    #[test]
+    fn quota_and_limit_range_quantities_are_checked_where_written() {
+        let e = err("apiVersion: v1\nkind: ResourceQuota\nmetadata: {name: q}\nspec:\n  hard:\n    pods: three\n");
+        assert!(
+            e.starts_with("pod.yaml:6:5: quantities must match the regular expression"),
+            "{e}"
+        );
+        let e = err("apiVersion: v1\nkind: LimitRange\nmetadata: {name: l}\nspec:\n  limits:\n  - type: Container\n    max: {memory: 1GB}\n");
+        assert!(
+            e.starts_with("pod.yaml:7:11: quantities must match the regular expression"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -48,6 +48,11 @@ impl Refusal {
     /// apply/create -f` do.
     // K8S: staging/src/k8s.io/kubectl/pkg/cmd/apply/apply.go, create.go ("error when creating")
     pub fn kubectl(&self, file: Option<&str>) -> String {
+        // K8S: staging/src/k8s.io/kubectl/pkg/cmd/util/helpers.go (StandardErrorMessage: an
+        // Invalid status prints as "The <Kind> \"name\" is invalid: ...", without the file)
+        if self.reason == "Invalid" {
+            return format!("The {}", self.message);
+        }
         match file {
             Some(file) => format!(
                 "Error from server ({}): error when creating \"{file}\": {}",
@@ -56,6 +61,27 @@ impl Refusal {
             None => format!("Error from server ({}): {}", self.reason, self.message),
         }
     }
+}
+
+/// A request above its limit, which only a limit a LimitRange filled in can bring about here
+/// (the manifest's own were checked when it was read).
+// K8S: pkg/apis/core/validation/validation.go (ValidateContainerResourceRequirements)
+// DEVIATION: only the first such container is named; upstream lists every one.
+fn requests_over_limits(spec: &crate::model::PodSpec) -> Option<String> {
+    let containers = spec.containers.iter().map(|c| ("containers", c));
+    let init = spec.init_containers.iter().map(|c| ("initContainers", c));
+    let mut index: std::collections::BTreeMap<&str, usize> = Default::default();
+    for (list, c) in containers.chain(init) {
+        let i = *index.entry(list).and_modify(|i| *i += 1).or_insert(0);
+        for (name, request) in &c.resources.requests {
+            if let Some(limit) = c.resources.limits.get(name).filter(|l| request > *l) {
+                return Some(format!(
+                    "spec.{list}[{i}].resources.requests: Invalid value: \"{request}\": must be less than or equal to {name} limit of {limit}"
+                ));
+            }
+        }
+    }
+    None
 }
 
 /// The `spec.limits` of each LimitRange in the namespace, in name order.
@@ -161,6 +187,12 @@ pub(super) fn admit_pod(
             spec.api.priority = Some(value);
             spec.api.preemption_policy = policy;
         }
+    }
+    if let Some(why) = requests_over_limits(&spec) {
+        return Err(Refusal {
+            reason: "Invalid",
+            message: format!("Pod \"{}\" is invalid: {why}", meta.name),
+        });
     }
     for items in &ranges {
         if let Some(why) = limit_ranger::validate(items, &spec) {
@@ -329,6 +361,19 @@ fn apply_one(sim: &mut Simulation, manifest: &Manifest, create_only: bool, now: 
                 } else {
                     format!("{resource}/{} unchanged", stored.name)
                 };
+            }
+            if stored.kind == "ResourceQuota" {
+                for field in ["scopes", "scopeSelector"] {
+                    if stored.body["spec"].get(field).is_some_and(|v| !v.is_null()) {
+                        sim.unsimulated_fields
+                            .entry(format!(
+                                "resourcequota spec.{field} (such quotas are not enforced)"
+                            ))
+                            .or_insert_with(|| {
+                                format!("resourcequota/{} at {}", stored.name, manifest.origin)
+                            });
+                    }
+                }
             }
             let quotas = quota::in_namespace(&sim.state, &namespace);
             let usage = quota::object_usage(stored.kind, &stored.api_version, &stored.body);
@@ -549,4 +594,50 @@ fn generated_suffix(uid: String) -> String {
             c
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refusals_print_as_kubectl_prints_them() {
+        let forbidden = Refusal::forbidden("pods", "web", "exceeded quota: q");
+        assert_eq!(
+            forbidden.kubectl(Some("pod.yaml")),
+            "Error from server (Forbidden): error when creating \"pod.yaml\": pods \"web\" is forbidden: exceeded quota: q"
+        );
+        assert_eq!(
+            forbidden.kubectl(None),
+            "Error from server (Forbidden): pods \"web\" is forbidden: exceeded quota: q"
+        );
+        let invalid = Refusal {
+            reason: "Invalid",
+            message: "Pod \"web\" is invalid: x".into(),
+        };
+        assert_eq!(
+            invalid.kubectl(Some("pod.yaml")),
+            "The Pod \"web\" is invalid: x"
+        );
+    }
+
+    #[test]
+    fn a_defaulted_limit_below_the_request_is_invalid() {
+        let api = serde_json::from_value(serde_json::json!({
+            "initContainers": [{"name": "i", "image": "busybox"}],
+            "containers": [{"name": "a", "image": "nginx"},
+                {"name": "b", "image": "nginx", "resources": {"requests": {"cpu": "2"}}}]
+        }))
+        .unwrap();
+        let mut spec = crate::manifest::pod_from_template(&api, "test").unwrap();
+        assert_eq!(requests_over_limits(&spec), None);
+        spec.containers[1]
+            .resources
+            .limits
+            .insert("cpu".into(), "500m".parse().unwrap());
+        assert_eq!(
+            requests_over_limits(&spec).as_deref(),
+            Some("spec.containers[1].resources.requests: Invalid value: \"2\": must be less than or equal to cpu limit of 500m")
+        );
+    }
 }

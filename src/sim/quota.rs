@@ -364,6 +364,9 @@ pub fn refresh(state: &mut ClusterState, namespace: &str) {
             continue;
         };
         let quota = Quota::from_body(&object.name, &object.body);
+        if quota.scoped {
+            continue;
+        }
         let used = used(&quota.hard, charges.iter());
         object.body["status"] = serde_json::json!({
             "hard": to_json(&quota.hard),
