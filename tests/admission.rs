@@ -4,30 +4,13 @@
 
 mod common;
 
-use common::{kubesim, stdout};
+use common::{command_outputs, kubesim, stdout};
 
 const SCENARIO: &str = "scenarios/workloads/quota-and-limits.yaml";
 
-/// The output kubectl printed for each timeline command of the scenario's trace.
-fn command_outputs() -> Vec<(String, String)> {
-    let trace = stdout(&kubesim(&["run", SCENARIO, "--trace", "-"]));
-    trace
-        .lines()
-        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-        .filter(|r| r["object"]["kind"] == "Command")
-        .map(|r| {
-            let c = &r["change"];
-            (
-                c["command"].as_str().unwrap().to_string(),
-                c["output"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect()
-}
-
 #[test]
 fn refusals_print_kubectls_error_lines() {
-    let outputs = command_outputs();
+    let outputs = command_outputs(SCENARIO);
     let lines: Vec<&str> = outputs.iter().map(|(_, o)| o.as_str()).collect();
     assert_eq!(
         lines,

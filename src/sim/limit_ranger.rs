@@ -5,8 +5,8 @@
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity as ApiQuantity;
 use serde_json::Value;
 
-use crate::model::resources::ResourceList;
-use crate::model::{Container, PodSpec, Quantity};
+use crate::model::resources::{list_from_json, ResourceList};
+use crate::model::{PodSpec, Quantity};
 
 /// The annotation naming what the plugin filled in.
 // K8S: plugin/pkg/admission/limitranger/admission.go (limitRangerAnnotation)
@@ -71,14 +71,7 @@ pub fn apply_defaults(body: &mut Value) {
 /// The items of a LimitRange body (defaults already applied). Quantities were checked when the
 /// manifest was read; an unreadable one is left out.
 pub fn items(body: &Value) -> Vec<Item> {
-    let list = |item: &Value, field: &str| -> ResourceList {
-        item.get(field)
-            .and_then(Value::as_object)
-            .into_iter()
-            .flatten()
-            .filter_map(|(name, q)| Some((name.clone(), q.as_str()?.parse().ok()?)))
-            .collect()
-    };
+    let list = |item: &Value, field: &str| list_from_json(item.get(field));
     body.pointer("/spec/limits")
         .and_then(Value::as_array)
         .into_iter()
@@ -184,8 +177,10 @@ pub fn validate(items: &[Item], spec: &PodSpec) -> Option<String> {
                     );
                 }
             }
+            // K8S: plugin/pkg/admission/limitranger/admission.go (podRequests, podLimits)
             "Pod" => {
-                let (requests, limits) = pod_totals(spec);
+                let requests = super::quota::aggregate(spec, |c| &c.resources.requests);
+                let limits = super::quota::aggregate(spec, |c| &c.resources.limits);
                 check(item, "Pod", &requests, &limits, &mut errors);
             }
             _ => {}
@@ -217,15 +212,39 @@ fn check(
     limits: &ResourceList,
     errors: &mut Vec<String>,
 ) {
-    for (name, min) in &item.min {
-        errors.extend(min_constraint(kind, name, min, requests, limits));
+    let bounds: [(&ResourceList, Constraint); 3] = [
+        (&item.min, min_constraint),
+        (&item.max, max_constraint),
+        (&item.max_limit_request_ratio, ratio_constraint),
+    ];
+    for (list, constraint) in bounds {
+        for (name, enforced) in list {
+            let (request, limit) = (requests.get(name), limits.get(name));
+            let observed = Observed {
+                kind,
+                name,
+                enforced,
+                request,
+                limit,
+                values: comparable([request, limit, Some(enforced)]),
+            };
+            errors.extend(constraint(&observed));
+        }
     }
-    for (name, max) in &item.max {
-        errors.extend(max_constraint(kind, name, max, requests, limits));
-    }
-    for (name, ratio) in &item.max_limit_request_ratio {
-        errors.extend(ratio_constraint(kind, name, ratio, requests, limits));
-    }
+}
+
+/// A min, max or ratio check, answering upstream's message when violated.
+type Constraint = fn(&Observed) -> Option<String>;
+
+/// One resource of a container (or pod) against one bound of an item.
+struct Observed<'a> {
+    kind: &'a str,
+    name: &'a str,
+    enforced: &'a Quantity,
+    request: Option<&'a Quantity>,
+    limit: Option<&'a Quantity>,
+    /// Request, limit and bound at a common precision.
+    values: [i64; 3],
 }
 
 /// Values compared at milli precision when none would overflow it, else whole units.
@@ -241,17 +260,10 @@ fn comparable(values: [Option<&Quantity>; 3]) -> [i64; 3] {
 }
 
 // K8S: plugin/pkg/admission/limitranger/admission.go (minConstraint)
-fn min_constraint(
-    kind: &str,
-    name: &str,
-    enforced: &Quantity,
-    requests: &ResourceList,
-    limits: &ResourceList,
-) -> Option<String> {
-    let (req, lim) = (requests.get(name), limits.get(name));
-    let [r, l, e] = comparable([req, lim, Some(enforced)]);
-    let head = format!("minimum {name} usage per {kind} is {enforced}");
-    match (req, lim) {
+fn min_constraint(o: &Observed) -> Option<String> {
+    let [r, l, e] = o.values;
+    let head = format!("minimum {} usage per {} is {}", o.name, o.kind, o.enforced);
+    match (o.request, o.limit) {
         (None, _) => Some(format!("{head}.  No request is specified")),
         (Some(req), _) if r < e => Some(format!("{head}, but request is {req}")),
         (_, Some(lim)) if l < e => Some(format!("{head}, but limit is {lim}")),
@@ -260,17 +272,10 @@ fn min_constraint(
 }
 
 // K8S: plugin/pkg/admission/limitranger/admission.go (maxConstraint)
-fn max_constraint(
-    kind: &str,
-    name: &str,
-    enforced: &Quantity,
-    requests: &ResourceList,
-    limits: &ResourceList,
-) -> Option<String> {
-    let (req, lim) = (requests.get(name), limits.get(name));
-    let [r, l, e] = comparable([req, lim, Some(enforced)]);
-    let head = format!("maximum {name} usage per {kind} is {enforced}");
-    match (req, lim) {
+fn max_constraint(o: &Observed) -> Option<String> {
+    let [r, l, e] = o.values;
+    let head = format!("maximum {} usage per {} is {}", o.name, o.kind, o.enforced);
+    match (o.request, o.limit) {
         (_, None) => Some(format!("{head}.  No limit is specified")),
         (_, Some(lim)) if l > e => Some(format!("{head}, but limit is {lim}")),
         (Some(req), _) if r > e => Some(format!("{head}, but request is {req}")),
@@ -279,62 +284,27 @@ fn max_constraint(
 }
 
 // K8S: plugin/pkg/admission/limitranger/admission.go (limitRequestRatioConstraint)
-fn ratio_constraint(
-    kind: &str,
-    name: &str,
-    enforced: &Quantity,
-    requests: &ResourceList,
-    limits: &ResourceList,
-) -> Option<String> {
-    let (req, lim) = (requests.get(name), limits.get(name));
-    let [r, l, _] = comparable([req, lim, Some(enforced)]);
-    let head = format!("{name} max limit to request ratio per {kind} is {enforced}");
-    if req.is_none() || r == 0 {
+fn ratio_constraint(o: &Observed) -> Option<String> {
+    let [r, l, _] = o.values;
+    let head = format!(
+        "{} max limit to request ratio per {} is {}",
+        o.name, o.kind, o.enforced
+    );
+    if o.request.is_none() || r == 0 {
         return Some(format!(
             "{head}, but no request is specified or request is 0"
         ));
     }
-    if lim.is_none() || l == 0 {
+    if o.limit.is_none() || l == 0 {
         return Some(format!("{head}, but no limit is specified or limit is 0"));
     }
     let observed = l as f64 / r as f64;
-    let (scaled, max) = if enforced.value() <= i64::MAX / 1000 {
-        (observed * 1000.0, enforced.milli_value() as f64)
+    let (scaled, max) = if o.enforced.value() <= i64::MAX / 1000 {
+        (observed * 1000.0, o.enforced.milli_value() as f64)
     } else {
-        (observed, enforced.value() as f64)
+        (observed, o.enforced.value() as f64)
     };
     (scaled > max).then(|| format!("{head}, but provided ratio is {observed:.6}"))
-}
-
-/// A pod's requests and limits for a `Pod` item: the app containers summed, each init
-/// container's taken when larger.
-// K8S: plugin/pkg/admission/limitranger/admission.go (podRequests, podLimits)
-// DEVIATION: sidecars (restartable init containers) count as plain init containers here.
-fn pod_totals(spec: &PodSpec) -> (ResourceList, ResourceList) {
-    let total = |pick: fn(&Container) -> &ResourceList| {
-        let mut sum = ResourceList::new();
-        for c in &spec.containers {
-            for (name, q) in pick(c) {
-                let next = match sum.get(name) {
-                    Some(s) => s.checked_add(q).unwrap_or_else(|| s.clone()),
-                    None => q.clone(),
-                };
-                sum.insert(name.clone(), next);
-            }
-        }
-        for c in &spec.init_containers {
-            for (name, q) in pick(c) {
-                if sum.get(name).is_none_or(|s| s < q) {
-                    sum.insert(name.clone(), q.clone());
-                }
-            }
-        }
-        sum
-    };
-    (
-        total(|c| &c.resources.requests),
-        total(|c| &c.resources.limits),
-    )
 }
 
 #[cfg(test)]

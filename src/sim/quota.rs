@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use crate::model::resources::ResourceList;
+use crate::model::resources::{list_from_json, list_to_json, ResourceList};
 use crate::model::{ClusterState, Container, PodSpec, Quantity};
 
 /// A quota's name with its `status.hard` and `status.used`.
@@ -24,14 +24,7 @@ impl Quota {
     /// Reads `spec.hard` (quantities were checked when the manifest was read) and the
     /// `status.used` written so far.
     pub fn from_body(name: &str, body: &Value) -> Quota {
-        let list = |pointer: &str| -> ResourceList {
-            body.pointer(pointer)
-                .and_then(Value::as_object)
-                .into_iter()
-                .flatten()
-                .filter_map(|(k, q)| Some((k.clone(), q.as_str()?.parse().ok()?)))
-                .collect()
-        };
+        let list = |pointer: &str| list_from_json(body.pointer(pointer));
         let scoped = body
             .pointer("/spec/scopes")
             .is_some_and(|s| s != &Value::Null)
@@ -107,10 +100,12 @@ fn compute_usage(requests: &ResourceList, limits: &ResourceList) -> ResourceList
     usage
 }
 
-/// A pod's effective requests or limits: the app containers and running sidecars summed, each
-/// plain init container (with the sidecars started before it) taken when larger.
-// K8S: staging/src/k8s.io/component-helpers/resource/helpers.go (AggregateContainerRequests)
-fn aggregate(spec: &PodSpec, pick: fn(&Container) -> &ResourceList) -> ResourceList {
+/// A pod's effective requests or limits (`pick` chooses which): the app containers and
+/// running sidecars summed, each plain init container (with the sidecars started before it)
+/// taken when larger.
+// K8S: staging/src/k8s.io/component-helpers/resource/helpers.go (AggregateContainerRequests,
+// AggregateContainerLimits)
+pub fn aggregate(spec: &PodSpec, pick: fn(&Container) -> &ResourceList) -> ResourceList {
     let mut total = ResourceList::new();
     for c in &spec.containers {
         add(&mut total, pick(c));
@@ -369,19 +364,10 @@ pub fn refresh(state: &mut ClusterState, namespace: &str) {
         }
         let used = used(&quota.hard, charges.iter());
         object.body["status"] = serde_json::json!({
-            "hard": to_json(&quota.hard),
-            "used": to_json(&used),
+            "hard": list_to_json(&quota.hard),
+            "used": list_to_json(&used),
         });
     }
-}
-
-/// A resource list as API JSON (`{"cpu": "500m"}`).
-pub fn to_json(list: &ResourceList) -> Value {
-    Value::Object(
-        list.iter()
-            .map(|(n, q)| (n.clone(), Value::String(q.to_string())))
-            .collect(),
-    )
 }
 
 #[cfg(test)]
