@@ -9,6 +9,7 @@ mod convert;
 pub mod decode;
 pub mod error;
 mod hints;
+pub mod limit_range;
 pub mod render;
 mod unsimulated;
 pub mod yaml;
@@ -298,8 +299,8 @@ fn decode_pod(value: &Value, src: Source<'_>) -> Result<Object, InputError> {
     })))
 }
 
-/// A LimitRange is stored as given once every quantity of its items parses (admission reads
-/// them).
+/// A LimitRange is stored with the API's defaults once every quantity of its items parses and
+/// they are consistent (admission reads them).
 fn decode_limit_range(value: &Value, src: Source<'_>) -> Result<Object, InputError> {
     let range: core::LimitRange = decode::strict(value, "LimitRange", src)?;
     let items = range.spec.iter().flat_map(|s| &s.limits);
@@ -320,7 +321,10 @@ fn decode_limit_range(value: &Value, src: Source<'_>) -> Result<Object, InputErr
             convert::resource_list(list.as_ref(), src, &path)?;
         }
     }
-    stored::<core::LimitRange>("LimitRange", value, src)
+    let mut defaulted = value.clone();
+    limit_range::apply_defaults(&mut defaulted);
+    limit_range::validate(&defaulted, src)?;
+    stored::<core::LimitRange>("LimitRange", &defaulted, src)
 }
 
 /// A ResourceQuota is stored as given once its `spec.hard` quantities parse.

@@ -349,11 +349,7 @@ fn apply_one(sim: &mut Simulation, manifest: &Manifest, create_only: bool, now: 
                         stored.name
                     );
                 }
-                let mut body = stored.body.clone();
-                if stored.kind == "LimitRange" {
-                    limit_ranger::apply_defaults(&mut body);
-                }
-                return if update_stored(existing, &body) {
+                return if update_stored(existing, &stored.body) {
                     sim.controllers
                         .observe_object(stored.kind, &namespace, &stored.name);
                     quota::refresh(&mut sim.state, &namespace);
@@ -432,9 +428,6 @@ pub(super) fn store_object(
     }
     if object.kind == "Service" {
         allocate_cluster_ip(sim, &mut object.body);
-    }
-    if object.kind == "LimitRange" {
-        limit_ranger::apply_defaults(&mut object.body);
     }
     let key = ObjectKey {
         kind: object.kind.clone(),

@@ -32,42 +32,6 @@ const FIELDS: [&str; 5] = [
     "maxLimitRequestRatio",
 ];
 
-/// Applies the API server's defaults to a LimitRange body: for a `Container` item, `default`
-/// falls back to `max`, and `defaultRequest` to `default`, then to `min`. This is how a
-/// defaulted limit also becomes the request.
-// K8S: pkg/apis/core/v1/defaults.go (SetDefaults_LimitRangeItem)
-pub fn apply_defaults(body: &mut Value) {
-    let Some(items) = body
-        .pointer_mut("/spec/limits")
-        .and_then(Value::as_array_mut)
-    else {
-        return;
-    };
-    for item in items.iter_mut().filter(|i| i["type"] == "Container") {
-        for (target, sources) in [
-            ("default", &["max"][..]),
-            ("defaultRequest", &["default", "min"][..]),
-        ] {
-            let mut filled = item
-                .get(target)
-                .and_then(Value::as_object)
-                .cloned()
-                .unwrap_or_default();
-            for source in sources {
-                for (name, q) in item
-                    .get(*source)
-                    .and_then(Value::as_object)
-                    .into_iter()
-                    .flatten()
-                {
-                    filled.entry(name.clone()).or_insert_with(|| q.clone());
-                }
-            }
-            item[target] = Value::Object(filled);
-        }
-    }
-}
-
 /// The items of a LimitRange body (defaults already applied). Quantities were checked when the
 /// manifest was read; an unreadable one is left out.
 pub fn items(body: &Value) -> Vec<Item> {
@@ -314,7 +278,7 @@ mod tests {
 
     fn range(limits: Value) -> Vec<Item> {
         let mut body = json!({"spec": {"limits": limits}});
-        apply_defaults(&mut body);
+        crate::manifest::limit_range::apply_defaults(&mut body);
         items(&body)
     }
 
