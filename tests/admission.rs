@@ -88,3 +88,31 @@ fn a_replicaset_held_by_quota_records_failed_create() {
         "\" is forbidden: exceeded quota: pod-count, requested: pods=1, used: pods=3, limited: pods=3"
     ));
 }
+
+#[test]
+fn a_job_held_by_quota_runs_its_pods_as_the_quota_frees() {
+    // Two pods at a time fit the quota; the Job wants three in parallel. The third is refused
+    // (FailedCreate on the Job) until one of the first two finishes and stops counting.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("job.yaml");
+    std::fs::write(
+        &path,
+        "apiVersion: v1\nkind: ResourceQuota\nmetadata: {name: two}\nspec: {hard: {pods: \"2\"}}\n---\n\
+         apiVersion: batch/v1\nkind: Job\nmetadata: {name: batch}\nspec:\n  completions: 3\n  parallelism: 3\n  \
+         template:\n    spec:\n      restartPolicy: Never\n      containers:\n      - name: work\n        image: busybox\n        command: [sh, -c, 'sleep 20']\n",
+    )
+    .unwrap();
+    let file = path.to_str().unwrap();
+    let events = stdout(&kubesim(&["get", "events", "-f", file, "--at", "2m"]));
+    let failed: Vec<&str> = events
+        .lines()
+        .filter(|l| l.contains("FailedCreate"))
+        .collect();
+    assert!(!failed.is_empty(), "{events}");
+    assert!(failed.iter().all(|l| l.contains("job/batch")
+        && l.contains(
+            "is forbidden: exceeded quota: two, requested: pods=1, used: pods=2, limited: pods=2"
+        )));
+    let jobs = stdout(&kubesim(&["get", "jobs", "-f", file, "--at", "2m"]));
+    assert!(jobs.contains("batch   Complete   3/3"), "{jobs}");
+}

@@ -318,3 +318,52 @@ impl Controllers {
         self.counts.get(uid).copied().unwrap_or_default()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slow_start_stops_after_the_batch_that_failed() {
+        // Batches of 1, 2, 4: the second pod of the second batch fails, so the rest of that
+        // batch is still attempted but the third batch is not.
+        let mut s = SlowStart::default();
+        let mut attempted = 0;
+        for i in 0..7 {
+            if s.attempt("rs") {
+                attempted += 1;
+                if i == 2 {
+                    s.refused("rs");
+                }
+            }
+        }
+        assert_eq!(attempted, 3);
+        // Another owner is not held back.
+        assert!(s.attempt("other"));
+    }
+
+    #[test]
+    fn requeue_doubles_from_5ms_to_1000s() {
+        let ms = |n| requeue_delay(n).as_millis();
+        assert_eq!([ms(0), ms(1), ms(2), ms(10)], [5, 10, 20, 5120]);
+        assert_eq!(ms(18), 1_000_000);
+        assert_eq!(ms(40), 1_000_000);
+    }
+
+    #[test]
+    fn a_failed_sync_waits_its_delay_and_a_good_one_forgets() {
+        let mut c = Controllers::new(RngStreams::new(1));
+        let key: Key = ("ReplicaSet".into(), "default".into(), "web".into());
+        let now = SimTime::ZERO;
+        for _ in 0..2 {
+            c.synced.push(key.clone());
+            c.sync_outcome(&BTreeSet::from([key.clone()]), now);
+        }
+        // The second failure's 10 ms does not replace the 5 ms already waiting.
+        assert_eq!(c.next_timer().map(|t| t.as_millis()), Some(5));
+        assert_eq!(c.failures[&key], 2);
+        c.synced.push(key.clone());
+        c.sync_outcome(&BTreeSet::new(), now);
+        assert!(!c.failures.contains_key(&key));
+    }
+}

@@ -87,10 +87,8 @@ fn requests_over_limits(spec: &crate::model::PodSpec) -> Option<String> {
 /// The `spec.limits` of each LimitRange in the namespace, in name order.
 fn limit_ranges(sim: &Simulation, namespace: &str) -> Vec<Vec<limit_ranger::Item>> {
     sim.state
-        .objects
-        .iter()
-        .filter(|((kind, ns, _), _)| kind == "LimitRange" && ns == namespace)
-        .map(|(_, object)| limit_ranger::items(&object.body))
+        .objects_in("LimitRange", namespace)
+        .map(|object| limit_ranger::items(&object.body))
         .collect()
 }
 

@@ -304,27 +304,10 @@ pub fn used<'a>(
     used
 }
 
-/// The keys of the namespace's ResourceQuotas, in name order.
-fn quota_keys(state: &ClusterState, namespace: &str) -> Vec<(String, String, String)> {
-    let start = (
-        "ResourceQuota".to_string(),
-        namespace.to_string(),
-        String::new(),
-    );
-    state
-        .objects
-        .range(start..)
-        .map(|(key, _)| key)
-        .take_while(|(kind, ns, _)| kind == "ResourceQuota" && ns == namespace)
-        .cloned()
-        .collect()
-}
-
 /// The namespace's quotas, in name order, with their usage as last written.
 pub fn in_namespace(state: &ClusterState, namespace: &str) -> Vec<Quota> {
-    quota_keys(state, namespace)
-        .iter()
-        .filter_map(|key| state.objects.get(key))
+    state
+        .objects_in("ResourceQuota", namespace)
         .map(|object| Quota::from_body(&object.name, &object.body))
         .collect()
 }
@@ -337,7 +320,16 @@ pub fn in_namespace(state: &ClusterState, namespace: &str) -> Vec<Quota> {
 // catches up through its informers a moment later (admission charges new objects at once in
 // both).
 pub fn refresh(state: &mut ClusterState, namespace: &str) {
-    let keys = quota_keys(state, namespace);
+    let keys: Vec<(String, String, String)> = state
+        .objects_in("ResourceQuota", namespace)
+        .map(|o| {
+            (
+                "ResourceQuota".to_string(),
+                namespace.to_string(),
+                o.name.clone(),
+            )
+        })
+        .collect();
     if keys.is_empty() {
         return;
     }
