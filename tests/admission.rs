@@ -24,6 +24,9 @@ fn refusals_print_kubectls_error_lines() {
             "resourcequota/compute created",
             "pod \"extra\" deleted",
             "Error from server (Forbidden): pods \"nolimits\" is forbidden: failed quota: compute: must specify limits.cpu for: nolimits",
+            // Applied again: the LimitRange's defaults on the live pods are not a change.
+            "namespace/dev unchanged\nlimitrange/mem-limit-range unchanged\nresourcequota/dev-memory unchanged\n\
+             pod/big-1 unchanged\npod/big-2 unchanged\npod/big-3 unchanged",
         ]
     );
 }

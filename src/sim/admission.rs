@@ -162,7 +162,14 @@ pub(super) fn admit_pod(
     mut spec: Arc<crate::model::PodSpec>,
     now: SimTime,
 ) -> Result<PodId, Refusal> {
-    let ranges = limit_ranges(sim, &meta.namespace);
+    // DEVIATION: a static pod's mirror skips LimitRanger and ResourceQuota: the kubelet runs the
+    // file's spec whatever the API server answers, and here the mirror is that pod.
+    let mirror = meta.annotations.contains_key(MIRROR_ANNOTATION);
+    let ranges = if mirror {
+        Vec::new()
+    } else {
+        limit_ranges(sim, &meta.namespace)
+    };
     for items in &ranges {
         if let Some(note) = limit_ranger::mutate(items, Arc::make_mut(&mut spec)) {
             meta.annotations
@@ -198,7 +205,7 @@ pub(super) fn admit_pod(
         }
     }
     let quotas = quota::in_namespace(&sim.state, &meta.namespace);
-    if !quotas.is_empty() {
+    if !quotas.is_empty() && !mirror {
         let usage = quota::pod_usage(&spec, false);
         quota::admit(&quotas, &usage, Some(&spec))
             .map_err(|why| Refusal::forbidden("pods", &meta.name, why))?;
@@ -526,9 +533,11 @@ pub(super) fn update_pod(
             c.image = image;
         }
     }
-    // The live object keeps its defaulted fields (imagePullPolicy among them).
+    // The live object keeps its defaulted fields (imagePullPolicy among them) and what
+    // admission filled in (a LimitRange's requests and limits): apply leaves alone the fields
+    // its manifest never set.
     let mut submitted = new.api.clone();
-    let live_policies = old
+    let live_containers = old
         .api
         .containers
         .iter()
@@ -538,9 +547,25 @@ pub(super) fn update_pod(
         .containers
         .iter_mut()
         .chain(init)
-        .zip(live_policies)
+        .zip(live_containers)
     {
         c.image_pull_policy = live.image_pull_policy.clone();
+        let (Some(live), resources) = (
+            live.resources.as_ref(),
+            c.resources.get_or_insert_with(Default::default),
+        ) else {
+            continue;
+        };
+        for (list, kept) in [
+            (&mut resources.requests, &live.requests),
+            (&mut resources.limits, &live.limits),
+        ] {
+            for (name, q) in kept.iter().flatten() {
+                list.get_or_insert_with(Default::default)
+                    .entry(name.clone())
+                    .or_insert_with(|| q.clone());
+            }
+        }
     }
     if !same_shape || merged != submitted {
         return format!(
