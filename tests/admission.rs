@@ -119,3 +119,19 @@ fn a_job_held_by_quota_runs_its_pods_as_the_quota_frees() {
     let jobs = stdout(&kubesim(&["get", "jobs", "-f", file, "--at", "2m"]));
     assert!(jobs.contains("batch   Complete   3/3"), "{jobs}");
 }
+
+#[test]
+fn describe_quota_and_limit_range_as_kubectl() {
+    let describe = |kind: &str, name: &str| {
+        stdout(&kubesim(&[
+            "describe", kind, name, "-n", "dev", "-f", SCENARIO, "--at", "1m",
+        ]))
+    };
+    assert_eq!(
+        describe("quota", "dev-memory"),
+        "Name:            dev-memory\nNamespace:       dev\nResource         Used  Hard\n\
+         --------         ----  ----\nrequests.memory  9Gi   10Gi\n"
+    );
+    assert!(describe("limitrange", "mem-limit-range")
+        .ends_with("Container   memory    -    3Gi  3Gi              3Gi            -\n"));
+}
