@@ -40,22 +40,6 @@ impl Quota {
     }
 }
 
-/// The resource names a pod is charged under.
-// K8S: pkg/quota/v1/evaluator/core/pods.go (podResources)
-const POD_RESOURCES: [&str; 11] = [
-    "count/pods",
-    "cpu",
-    "memory",
-    "ephemeral-storage",
-    "requests.cpu",
-    "requests.memory",
-    "requests.ephemeral-storage",
-    "limits.cpu",
-    "limits.memory",
-    "limits.ephemeral-storage",
-    "pods",
-];
-
 /// Quota on these makes every container state them (upstream calls it a mistake it keeps for
 /// compatibility).
 // K8S: pkg/quota/v1/evaluator/core/pods.go (validationSet)
@@ -68,6 +52,7 @@ const VALIDATION_SET: [&str; 6] = [
     "limits.memory",
 ];
 
+/// A count of one, as upstream's `resource.NewQuantity(1, resource.DecimalSI)` (`1`).
 fn one() -> Quantity {
     Quantity::from_value(1, crate::model::quantity::Format::DecimalSI)
 }
@@ -194,13 +179,6 @@ pub fn object_usage(kind: &str, api_version: &str, body: &Value) -> ResourceList
     usage
 }
 
-/// Whether a resource name is one a pod can be charged under.
-fn charged_to_pods(name: &str) -> bool {
-    POD_RESOURCES.contains(&name)
-        || name.starts_with("hugepages-")
-        || name.starts_with("requests.hugepages-")
-}
-
 /// The containers missing a request or limit some quota constrains, as upstream's message
 /// (`must specify limits.cpu for: app; requests.memory for: app,init`).
 // K8S: pkg/quota/v1/evaluator/core/pods.go (Constraints, enforcePodContainerConstraints)
@@ -239,20 +217,12 @@ fn pretty(list: &ResourceList, names: &[&String]) -> String {
 // K8S: staging/src/k8s.io/apiserver/pkg/admission/plugin/resourcequota/controller.go
 // (CheckRequest)
 pub fn admit(quotas: &[Quota], usage: &ResourceList, spec: Option<&PodSpec>) -> Result<(), String> {
-    let charged = |q: &Quota| -> Vec<String> {
-        q.hard
-            .keys()
-            .filter(|n| usage.contains_key(*n) || (spec.is_some() && charged_to_pods(n)))
-            .cloned()
-            .collect()
-    };
     let quotas: Vec<&Quota> = quotas.iter().filter(|q| !q.scoped).collect();
     if let Some(spec) = spec {
         for q in &quotas {
-            let names = charged(q);
             let required: Vec<&str> = VALIDATION_SET
                 .into_iter()
-                .filter(|r| names.iter().any(|n| n == r))
+                .filter(|r| q.hard.contains_key(*r))
                 .collect();
             if let Some(why) = missing(&required, spec) {
                 return Err(format!("failed quota: {}: {why}", q.name));
