@@ -286,32 +286,7 @@ impl Simulation {
             Event::ControllerSync => {
                 self.controller_sync_pending = false;
                 let requests = self.controllers.sync(&mut self.state, now);
-                let mut slow_start = crate::controllers::SlowStart::default();
-                let mut failed = std::collections::BTreeSet::new();
-                for request in requests {
-                    let Request::CreatePod {
-                        meta,
-                        spec,
-                        kind,
-                        source,
-                    } = request
-                    else {
-                        self.apply_request(request, now);
-                        continue;
-                    };
-                    let (Some(owner), namespace) = (meta.owner.clone(), meta.namespace.clone())
-                    else {
-                        continue;
-                    };
-                    if !slow_start.attempt(&owner.uid) {
-                        continue;
-                    }
-                    if !self.create_owned_pod(meta, spec, (kind, source), now) {
-                        slow_start.refused(&owner.uid);
-                        failed.insert((owner.kind, namespace, owner.name));
-                    }
-                }
-                self.controllers.sync_outcome(&failed, now);
+                self.apply_sync_requests(requests, now);
             }
             Event::StaticPods => {
                 for (node, manifest) in self.static_pods.clone() {
@@ -421,6 +396,37 @@ impl Simulation {
                 self.push(at.max(now), Event::ControllerTimer);
             }
         }
+    }
+
+    /// Carries out the requests of one controller sync: each owner's pods in slow-start
+    /// batches, the others as they come; then the owners some of whose pods were refused are
+    /// requeued with their rate-limited delay.
+    fn apply_sync_requests(&mut self, requests: Vec<Request>, now: SimTime) {
+        let mut slow_start = crate::controllers::SlowStart::default();
+        let mut failed = std::collections::BTreeSet::new();
+        for request in requests {
+            let Request::CreatePod {
+                meta,
+                spec,
+                kind,
+                source,
+            } = request
+            else {
+                self.apply_request(request, now);
+                continue;
+            };
+            let (Some(owner), namespace) = (meta.owner.clone(), meta.namespace.clone()) else {
+                continue;
+            };
+            if !slow_start.attempt(&owner.uid) {
+                continue;
+            }
+            if !self.create_owned_pod(meta, spec, (kind, source), now) {
+                slow_start.refused(&owner.uid);
+                failed.insert((owner.kind, namespace, owner.name));
+            }
+        }
+        self.controllers.sync_outcome(&failed, now);
     }
 
     /// Carries out what a controller asked of the API server.
