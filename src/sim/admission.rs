@@ -1,5 +1,5 @@
-//! The API server's side of `kubectl apply/create`: admission (namespace, priority class,
-//! uniqueness) and storing the object, then telling the components that care.
+//! The API server's side of `kubectl apply/create`: admission (namespace, LimitRanger, priority
+//! class, ResourceQuota, uniqueness) and storing the object, then telling the components that care.
 
 use std::sync::Arc;
 
@@ -151,9 +151,10 @@ pub(super) fn admit_static_pod(
     let _ = admit_pod(sim, meta, Arc::new(spec), now);
 }
 
-/// Admits a new pod (from a manifest or a controller): resolves its PriorityClass, stores it,
-/// and hands it to its node's kubelet (when it names one) or to the scheduler. The error is the
-/// API server's message.
+/// Admits a new pod (from a manifest or a controller): fills in its LimitRanges' defaults,
+/// resolves its PriorityClass, checks it against the LimitRanges and quotas, stores it, and hands
+/// it to its node's kubelet (when it names one) or to the scheduler. The error is the API
+/// server's refusal.
 // K8S: the admission order of kube-apiserver's default plugins: the mutating phase
 // (LimitRanger, Priority), then the validating phase (LimitRanger, ResourceQuota last).
 pub(super) fn admit_pod(
