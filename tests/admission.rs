@@ -135,3 +135,19 @@ fn describe_quota_and_limit_range_as_kubectl() {
     assert!(describe("limitrange", "mem-limit-range")
         .ends_with("Container   memory    -    3Gi  3Gi              3Gi            -\n"));
 }
+
+#[test]
+fn replica_failure_shows_on_the_replicaset_and_deployment_until_resolved() {
+    let yaml = |kind: &str, t: &str| {
+        stdout(&kubesim(&[
+            "get", kind, "-f", SCENARIO, "--at", t, "-o", "yaml",
+        ]))
+    };
+    // The first refusal's message, set once (the lines both kinds' conditions share).
+    let condition = "      message: 'pods \"web-56486b7bd9-b86qc\" is forbidden: exceeded quota: pod-count, requested: pods=1, used: pods=3, limited: pods=3'\n      reason: FailedCreate\n      status: \"True\"\n      type: ReplicaFailure\n";
+    assert!(yaml("replicasets", "1m").contains(condition));
+    assert!(yaml("deployments", "1m").contains(condition));
+    // Scaled down at 2m: the next sync creates nothing, so nothing fails.
+    assert!(!yaml("replicasets", "2m30s").contains("ReplicaFailure"));
+    assert!(!yaml("deployments", "2m30s").contains("ReplicaFailure"));
+}

@@ -163,12 +163,22 @@ impl Controllers {
     }
 
     /// After the requests of a sync were carried out: the workloads some of whose pods were
-    /// refused are synced again after their rate-limited delay; the others start afresh.
+    /// refused (with the first refusal's message) are synced again after their rate-limited
+    /// delay; the others start afresh.
     // K8S: pkg/controller/replicaset/replica_set.go (processNextWorkItem: AddRateLimited on
     // error, Forget on success)
-    pub fn sync_outcome(&mut self, failed: &BTreeSet<Key>, now: SimTime) {
+    pub fn sync_outcome(
+        &mut self,
+        state: &mut crate::model::ClusterState,
+        failed: &BTreeMap<Key, String>,
+        now: SimTime,
+    ) {
         for key in std::mem::take(&mut self.synced) {
-            if failed.contains(&key) {
+            if key.0 == "ReplicaSet" {
+                let error = failed.get(&key).map(String::as_str);
+                replicaset::note_failure(self, state, &key, error, now);
+            }
+            if failed.contains_key(&key) {
                 let n = self.failures.entry(key.clone()).or_default();
                 let due = now + requeue_delay(*n);
                 *n += 1;
@@ -353,17 +363,19 @@ mod tests {
     #[test]
     fn a_failed_sync_waits_its_delay_and_a_good_one_forgets() {
         let mut c = Controllers::new(RngStreams::new(1));
+        let mut state = crate::model::ClusterState::new();
         let key: Key = ("ReplicaSet".into(), "default".into(), "web".into());
         let now = SimTime::ZERO;
         for _ in 0..2 {
             c.synced.push(key.clone());
-            c.sync_outcome(&BTreeSet::from([key.clone()]), now);
+            let failed = BTreeMap::from([(key.clone(), "refused".to_string())]);
+            c.sync_outcome(&mut state, &failed, now);
         }
         // The second failure's 10 ms does not replace the 5 ms already waiting.
         assert_eq!(c.next_timer().map(|t| t.as_millis()), Some(5));
         assert_eq!(c.failures[&key], 2);
         c.synced.push(key.clone());
-        c.sync_outcome(&BTreeSet::new(), now);
+        c.sync_outcome(&mut state, &BTreeMap::new(), now);
         assert!(!c.failures.contains_key(&key));
     }
 }

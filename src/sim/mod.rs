@@ -403,7 +403,7 @@ impl Simulation {
     /// requeued with their rate-limited delay.
     fn apply_sync_requests(&mut self, requests: Vec<Request>, now: SimTime) {
         let mut slow_start = crate::controllers::SlowStart::default();
-        let mut failed = std::collections::BTreeSet::new();
+        let mut failed = std::collections::BTreeMap::new();
         for request in requests {
             let Request::CreatePod {
                 meta,
@@ -421,12 +421,14 @@ impl Simulation {
             if !slow_start.attempt(&owner.uid) {
                 continue;
             }
-            if !self.create_owned_pod(meta, spec, (kind, source), now) {
+            if let Err(refusal) = self.create_owned_pod(meta, spec, (kind, source), now) {
                 slow_start.refused(&owner.uid);
-                failed.insert((owner.kind, namespace, owner.name));
+                failed
+                    .entry((owner.kind, namespace, owner.name))
+                    .or_insert(refusal.message);
             }
         }
-        self.controllers.sync_outcome(&failed, now);
+        self.controllers.sync_outcome(&mut self.state, &failed, now);
     }
 
     /// Carries out what a controller asked of the API server.
@@ -439,7 +441,7 @@ impl Simulation {
                 kind,
                 source,
             } => {
-                self.create_owned_pod(meta, spec, (kind, source), now);
+                let _ = self.create_owned_pod(meta, spec, (kind, source), now);
             }
             Request::DeletePod { namespace, name } => {
                 self.delete_pod(&namespace, &name, None, now);
@@ -451,7 +453,7 @@ impl Simulation {
 
     /// Creates a pod a controller asked for and records the outcome on its owner (of `kind`,
     /// reported by `source`): `SuccessfulCreate`, or `FailedCreate` quoting the API server's
-    /// refusal. Says whether the pod was created.
+    /// refusal, which is returned.
     // K8S: pkg/controller/controller_utils.go (RealPodControl.createPods)
     fn create_owned_pod(
         &mut self,
@@ -459,25 +461,24 @@ impl Simulation {
         spec: std::sync::Arc<crate::model::PodSpec>,
         (kind, source): (&'static str, &'static str),
         now: SimTime,
-    ) -> bool {
+    ) -> Result<(), admission::Refusal> {
         let owner = meta
             .owner
             .as_ref()
             .map(|o| o.name.clone())
             .unwrap_or_default();
         let (namespace, name) = (meta.namespace.clone(), meta.name.clone());
-        let (type_, reason, message, created) = match admission::admit_pod(self, meta, spec, now) {
-            Ok(_) => (
+        let result = admission::admit_pod(self, meta, spec, now).map(|_| ());
+        let (type_, reason, message) = match &result {
+            Ok(()) => (
                 EventType::Normal,
                 "SuccessfulCreate",
                 format!("Created pod: {name}"),
-                true,
             ),
             Err(refusal) => (
                 EventType::Warning,
                 "FailedCreate",
                 format!("Error creating: {}", refusal.message),
-                false,
             ),
         };
         self.state.record_event(K8sEvent::new(
@@ -488,7 +489,7 @@ impl Simulation {
             source,
             now,
         ));
-        created
+        result
     }
 
     /// Queues a scheduling cycle for when the scheduler next has a pod ready.
