@@ -364,19 +364,6 @@ fn apply_one(sim: &mut Simulation, manifest: &Manifest, create_only: bool, now: 
                     format!("{resource}/{} unchanged", stored.name)
                 };
             }
-            if stored.kind == "ResourceQuota" {
-                for field in ["scopes", "scopeSelector"] {
-                    if stored.body["spec"].get(field).is_some_and(|v| !v.is_null()) {
-                        sim.unsimulated_fields
-                            .entry(format!(
-                                "resourcequota spec.{field} (such quotas are not enforced)"
-                            ))
-                            .or_insert_with(|| {
-                                format!("resourcequota/{} at {}", stored.name, manifest.origin)
-                            });
-                    }
-                }
-            }
             let quotas = quota::in_namespace(&sim.state, &namespace);
             let usage = quota::object_usage(stored.kind, &stored.api_version, &stored.body);
             if let Err(why) = quota::admit(&quotas, &usage, None) {

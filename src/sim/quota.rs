@@ -9,33 +9,107 @@ use serde_json::Value;
 use crate::model::resources::{list_from_json, list_to_json, ResourceList};
 use crate::model::{ClusterState, Container, PodSpec, Quantity};
 
-/// A quota's name with its `status.hard` and `status.used`.
+/// A quota's name with its `status.hard` and `status.used`, and the scopes that narrow the pods
+/// it counts.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Quota {
     pub name: String,
     pub hard: ResourceList,
     pub used: ResourceList,
-    /// Whether `spec.scopes` or `spec.scopeSelector` narrow it (not simulated: such a quota is
-    /// left out of admission).
-    pub scoped: bool,
+    /// `spec.scopes` (as `Exists` selectors) and `spec.scopeSelector.matchExpressions`: a pod
+    /// is counted only if it matches all of them; objects other than pods never are.
+    pub scopes: Vec<Scope>,
+}
+
+/// One scope selector: a scope name, an operator and, for `In`/`NotIn`, values.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Scope {
+    pub name: String,
+    pub operator: String,
+    pub values: Vec<String>,
+}
+
+impl Scope {
+    /// Whether the pod is in this scope.
+    // K8S: pkg/quota/v1/evaluator/core/pods.go (podMatchesScopeFunc, IsTerminating,
+    // podMatchesSelector)
+    // DEVIATION: CrossNamespacePodAffinity never matches (such terms are not simulated).
+    pub fn matches(&self, spec: &PodSpec) -> bool {
+        let terminating = spec.api.active_deadline_seconds.is_some_and(|s| s >= 0);
+        let best_effort = spec.qos_class() == crate::model::pod::QosClass::BestEffort;
+        match self.name.as_str() {
+            "Terminating" => terminating,
+            "NotTerminating" => !terminating,
+            "BestEffort" => best_effort,
+            "NotBestEffort" => !best_effort,
+            "PriorityClass" => {
+                let class = spec
+                    .priority_class_name
+                    .as_deref()
+                    .filter(|c| !c.is_empty());
+                match (self.operator.as_str(), class) {
+                    ("Exists", class) => class.is_some(),
+                    ("DoesNotExist", class) => class.is_none(),
+                    ("In", Some(class)) => self.values.iter().any(|v| v == class),
+                    ("In", None) => false,
+                    ("NotIn", Some(class)) => !self.values.iter().any(|v| v == class),
+                    ("NotIn", None) => true,
+                    _ => false,
+                }
+            }
+            _ => false,
+        }
+    }
 }
 
 impl Quota {
-    /// Reads `spec.hard` (quantities were checked when the manifest was read) and the
-    /// `status.used` written so far.
+    /// Reads `spec.hard` (quantities were checked when the manifest was read), the scopes and
+    /// the `status.used` written so far.
+    // K8S: staging/src/k8s.io/apiserver/pkg/admission/plugin/resourcequota/controller.go
+    // (getScopeSelectorsFromQuota)
     pub fn from_body(name: &str, body: &Value) -> Quota {
         let list = |pointer: &str| list_from_json(body.pointer(pointer));
-        let scoped = body
-            .pointer("/spec/scopes")
-            .is_some_and(|s| s != &Value::Null)
-            || body
-                .pointer("/spec/scopeSelector")
-                .is_some_and(|s| s != &Value::Null);
+        let text = |v: &Value| v.as_str().unwrap_or_default().to_string();
+        let plain = body.pointer("/spec/scopes").and_then(Value::as_array);
+        let selected = body
+            .pointer("/spec/scopeSelector/matchExpressions")
+            .and_then(Value::as_array);
+        let scopes = plain
+            .into_iter()
+            .flatten()
+            .map(|s| Scope {
+                name: text(s),
+                operator: "Exists".into(),
+                values: Vec::new(),
+            })
+            .chain(selected.into_iter().flatten().map(|e| {
+                Scope {
+                    name: text(&e["scopeName"]),
+                    operator: text(&e["operator"]),
+                    values: e["values"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .map(text)
+                        .collect(),
+                }
+            }))
+            .collect();
         Quota {
             name: name.to_string(),
             hard: list("/spec/hard"),
             used: list("/status/used"),
-            scoped,
+            scopes,
+        }
+    }
+
+    /// Whether the quota counts a pod with this spec (`None`: another kind of object).
+    // K8S: staging/src/k8s.io/apiserver/pkg/quota/v1/generic/evaluator.go (Matches: all
+    // scopes must match; objects without a scope function match no scope)
+    pub fn counts(&self, pod: Option<&PodSpec>) -> bool {
+        match pod {
+            Some(spec) => self.scopes.iter().all(|s| s.matches(spec)),
+            None => self.scopes.is_empty(),
         }
     }
 }
@@ -217,7 +291,7 @@ fn pretty(list: &ResourceList, names: &[&String]) -> String {
 // K8S: staging/src/k8s.io/apiserver/pkg/admission/plugin/resourcequota/controller.go
 // (CheckRequest)
 pub fn admit(quotas: &[Quota], usage: &ResourceList, spec: Option<&PodSpec>) -> Result<(), String> {
-    let quotas: Vec<&Quota> = quotas.iter().filter(|q| !q.scoped).collect();
+    let quotas: Vec<&Quota> = quotas.iter().filter(|q| q.counts(spec)).collect();
     if let Some(spec) = spec {
         for q in &quotas {
             let required: Vec<&str> = VALIDATION_SET
@@ -303,28 +377,30 @@ pub fn refresh(state: &mut ClusterState, namespace: &str) {
     if keys.is_empty() {
         return;
     }
-    let mut charges: Vec<ResourceList> = state
+    // Each charge with the pod it comes from (none for other objects), for the scopes.
+    let mut charges: Vec<(Option<std::sync::Arc<PodSpec>>, ResourceList)> = state
         .pods_by_name()
         .map(|(_, p)| p)
         .filter(|p| p.meta.namespace == namespace)
-        .map(|p| pod_usage(&p.spec, p.is_terminal()))
+        .map(|p| (Some(p.spec.clone()), pod_usage(&p.spec, p.is_terminal())))
         .collect();
     charges.extend(
         state
             .objects
             .iter()
             .filter(|((_, ns, _), _)| ns == namespace)
-            .map(|(_, o)| object_usage(&o.kind, &o.api_version, &o.body)),
+            .map(|(_, o)| (None, object_usage(&o.kind, &o.api_version, &o.body))),
     );
     for key in keys {
         let Some(object) = state.objects.get_mut(&key) else {
             continue;
         };
         let quota = Quota::from_body(&object.name, &object.body);
-        if quota.scoped {
-            continue;
-        }
-        let used = used(&quota.hard, charges.iter());
+        let counted = charges
+            .iter()
+            .filter(|(pod, _)| quota.counts(pod.as_deref()))
+            .map(|(_, charge)| charge);
+        let used = used(&quota.hard, counted);
         object.body["status"] = serde_json::json!({
             "hard": list_to_json(&quota.hard),
             "used": list_to_json(&used),
@@ -354,7 +430,7 @@ mod tests {
             name: name.into(),
             hard: list(hard),
             used: list(used),
-            scoped: false,
+            scopes: Vec::new(),
         }
     }
 
@@ -433,6 +509,38 @@ mod tests {
         assert_eq!(used["pods"].to_string(), "2");
         let none = super::used(&hard, std::iter::empty());
         assert_eq!(none["pods"].to_string(), "0");
+    }
+
+    #[test]
+    fn scoped_quotas_count_only_the_pods_in_scope() {
+        let q = Quota::from_body(
+            "high",
+            &json!({"spec": {"hard": {"pods": "1"},
+                "scopeSelector": {"matchExpressions": [
+                    {"scopeName": "PriorityClass", "operator": "In", "values": ["high"]}]}},
+                "status": {"used": {"pods": "1"}}}),
+        );
+        let mut high = pod(json!([{"name": "a", "image": "nginx"}]));
+        let plain = high.clone();
+        high.priority_class_name = Some("high".into());
+        assert_eq!(
+            admit(&[q.clone()], &pod_usage(&high, false), Some(&high)),
+            Err("exceeded quota: high, requested: pods=1, used: pods=1, limited: pods=1".into())
+        );
+        assert_eq!(
+            admit(&[q.clone()], &pod_usage(&plain, false), Some(&plain)),
+            Ok(())
+        );
+        // Objects other than pods are never in a scoped quota.
+        assert!(!q.counts(None));
+        let best_effort = Quota::from_body(
+            "be",
+            &json!({"spec": {"hard": {"pods": "0"}, "scopes": ["BestEffort"]}}),
+        );
+        assert!(best_effort.counts(Some(&plain)));
+        let sized = pod(json!([{"name": "a", "image": "nginx",
+            "resources": {"requests": {"cpu": "100m"}}}]));
+        assert!(!best_effort.counts(Some(&sized)));
     }
 
     #[test]
