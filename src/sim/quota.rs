@@ -524,11 +524,19 @@ mod tests {
         let plain = high.clone();
         high.priority_class_name = Some("high".into());
         assert_eq!(
-            admit(&[q.clone()], &pod_usage(&high, false), Some(&high)),
+            admit(
+                std::slice::from_ref(&q),
+                &pod_usage(&high, false),
+                Some(&high)
+            ),
             Err("exceeded quota: high, requested: pods=1, used: pods=1, limited: pods=1".into())
         );
         assert_eq!(
-            admit(&[q.clone()], &pod_usage(&plain, false), Some(&plain)),
+            admit(
+                std::slice::from_ref(&q),
+                &pod_usage(&plain, false),
+                Some(&plain)
+            ),
             Ok(())
         );
         // Objects other than pods are never in a scoped quota.
