@@ -3,24 +3,7 @@
 
 mod common;
 
-use common::{kubesim, stdout};
-
-/// The output kubectl printed for each timeline command of a scenario's trace.
-fn command_outputs(scenario: &str) -> Vec<(String, String)> {
-    let trace = stdout(&kubesim(&["run", scenario, "--trace", "-"]));
-    trace
-        .lines()
-        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-        .filter(|r| r["object"]["kind"] == "Command")
-        .map(|r| {
-            let c = &r["change"];
-            (
-                c["command"].as_str().unwrap().to_string(),
-                c["output"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect()
-}
+use common::{command_outputs, kubesim, stdout};
 
 #[test]
 fn drain_refuses_then_evicts_like_kubectl() {

@@ -88,12 +88,13 @@ enum Command {
         #[arg(long)]
         show_labels: bool,
     },
-    /// Describe a pod or a node at a simulated instant, as `kubectl describe`.
+    /// Describe a pod, a node, a ResourceQuota or a LimitRange at a simulated instant, as
+    /// `kubectl describe`.
     #[command(
         after_help = "Examples:\n  kubesim describe pod liveness-exam -f scenarios/liveness-exam.yaml --at 1m\n  kubesim describe node node01 -f scenarios/demo.yaml --at 30s"
     )]
     Describe {
-        /// pod or node.
+        /// pod, node, resourcequota (quota) or limitrange (limits).
         kind: String,
         name: String,
         #[command(flatten)]
@@ -414,9 +415,28 @@ fn execute(command: Command) -> Result<i32, CliError> {
                     })?;
                     printers::describe::node(&sim.state, node, now)
                 }
+                "resourcequota" | "resourcequotas" | "quota" | "limitrange" | "limitranges"
+                | "limits" => {
+                    let ns = namespace.as_deref().unwrap_or("default");
+                    let (kind, resource) = if kind.starts_with('l') {
+                        ("LimitRange", "limitranges")
+                    } else {
+                        ("ResourceQuota", "resourcequotas")
+                    };
+                    let key = (kind.to_string(), ns.to_string(), name.clone());
+                    let object = sim.state.objects.get(&key).ok_or_else(|| {
+                        CliError::Usage(format!(
+                            "Error from server (NotFound): {resource} \"{name}\" not found"
+                        ))
+                    })?;
+                    match kind {
+                        "LimitRange" => printers::describe_policy::limit_range(object),
+                        _ => printers::describe_policy::quota(object),
+                    }
+                }
                 other => {
                     return Err(CliError::Usage(format!(
-                        "kubesim describe supports pod and node, not \"{other}\""
+                        "kubesim describe supports pod, node, resourcequota and limitrange, not \"{other}\""
                     )))
                 }
             };
@@ -656,9 +676,11 @@ fn kind_of(resource: &str) -> Result<&'static str, CliError> {
         "services" | "service" | "svc" => "Service",
         "endpoints" | "ep" => "Endpoints",
         "endpointslices" | "endpointslice" | "endpointslices.discovery.k8s.io" => "EndpointSlice",
+        "resourcequotas" | "resourcequota" | "quota" => "ResourceQuota",
+        "limitranges" | "limitrange" | "limits" => "LimitRange",
         other => {
             return Err(CliError::Usage(format!(
-                "the server doesn't have a resource type \"{other}\" (kubesim get knows: pods, nodes, events, deployments, replicasets, jobs, daemonsets, services, endpoints, endpointslices, all; several joined by commas)"
+                "the server doesn't have a resource type \"{other}\" (kubesim get knows: pods, nodes, events, deployments, replicasets, jobs, daemonsets, services, endpoints, endpointslices, resourcequotas, limitranges, all; several joined by commas)"
             )))
         }
     })

@@ -158,7 +158,6 @@ pub fn sync(
             (labels.clone(), annotations.clone()),
             std::sync::Arc::new(spec),
             DAEMONSET_CONTROLLER,
-            now,
             out,
         );
     }

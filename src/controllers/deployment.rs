@@ -417,6 +417,22 @@ fn write_status(
     progress: SyncKind<'_>,
     now: SimTime,
 ) {
+    // K8S: pkg/controller/deployment/sync.go (getReplicaFailures: the new ReplicaSet's first),
+    // pkg/controller/deployment/util (ReplicaSetToDeploymentCondition)
+    let failure = new
+        .into_iter()
+        .chain(owned)
+        .find_map(|o| super::replicaset::failure_condition(state.objects.get(&o.key)?))
+        .map(|c| {
+            json!({
+                "type": c["type"],
+                "status": c["status"],
+                "reason": c["reason"],
+                "message": c["message"],
+                "lastTransitionTime": c["lastTransitionTime"],
+                "lastUpdateTime": c["lastTransitionTime"],
+            })
+        });
     let Some(object) = state.objects.get_mut(key) else {
         return;
     };
@@ -530,6 +546,9 @@ fn write_status(
     )];
     conditions.extend(progressing);
     status["conditions"] = json!(conditions);
+    if let (Some(failure), Some(conditions)) = (failure, status["conditions"].as_array_mut()) {
+        conditions.push(failure);
+    }
     workload::set_status(object, status);
 }
 

@@ -161,7 +161,7 @@ pub fn sync(
                 }
                 None => vec![None; n as usize],
             };
-            create(c, state, key, &object, &slots, now, out)
+            create(c, state, key, &object, &slots, out)
         }
         ManageAction::Delete(n) => {
             let active = pods.iter().filter(|p| workload::active_and_ready(p).0);
@@ -195,7 +195,6 @@ fn create(
     key: &Key,
     object: &crate::model::cluster::StoredObject,
     slots: &[Option<i32>],
-    now: SimTime,
     out: &mut Vec<Request>,
 ) {
     let uid = workload::uid(object);
@@ -239,7 +238,6 @@ fn create(
             (labels, annotations),
             spec,
             JOB_CONTROLLER,
-            now,
             out,
         );
     }

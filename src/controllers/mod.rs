@@ -33,10 +33,13 @@ pub type Key = (String, String, String);
 /// What a controller asks of the API server beyond the status it writes itself.
 #[derive(Debug, Clone)]
 pub enum Request {
-    /// Create a pod a workload owns.
+    /// Create a pod a workload owns; the outcome is recorded on the owner (`kind`, named in
+    /// `meta.owner`) as `SuccessfulCreate` or `FailedCreate` from `source`.
     CreatePod {
         meta: ObjectMeta,
         spec: Arc<PodSpec>,
+        kind: &'static str,
+        source: &'static str,
     },
     /// Delete a pod, gracefully.
     DeletePod { namespace: String, name: String },
@@ -100,6 +103,45 @@ pub struct Controllers {
     nodes: node_lifecycle::NodeLifecycle,
     /// By Job uid: when it started, to the millisecond (its `status.startTime` has seconds).
     job_starts: BTreeMap<String, SimTime>,
+    /// The workloads synced by the last [`Controllers::sync`], for [`Controllers::sync_outcome`].
+    synced: Vec<Key>,
+    /// Failed syncs in a row per workload, for the rate-limited requeue.
+    failures: BTreeMap<Key, u32>,
+}
+
+/// A failed sync is retried after 5 ms, doubling per failure in a row up to 1000 s.
+// K8S: staging/src/k8s.io/client-go/util/workqueue/default_rate_limiters.go
+// (DefaultTypedControllerRateLimiter: ItemExponentialFailureRateLimiter(5ms, 1000s))
+pub fn requeue_delay(failures: u32) -> crate::engine::SimDuration {
+    let millis = 5u64.saturating_mul(1u64 << failures.min(30));
+    crate::engine::SimDuration::from_millis(millis.min(1_000_000))
+}
+
+/// Pods are created in batches of 1, 2, 4... of one sync; after a batch with a refused pod the
+/// rest of that sync's pods are not attempted.
+// K8S: pkg/controller/replicaset/replica_set.go (slowStartBatch, SlowStartInitialBatchSize)
+#[derive(Debug, Default)]
+pub struct SlowStart {
+    /// By owner uid: pods attempted, and whether one was refused.
+    owners: BTreeMap<String, (u32, bool)>,
+}
+
+impl SlowStart {
+    /// Whether the next pod of this owner is attempted (false once a batch has failed).
+    pub fn attempt(&mut self, owner_uid: &str) -> bool {
+        let (attempted, failed) = self.owners.entry(owner_uid.to_string()).or_default();
+        // A new batch starts after 1, 3, 7, 15... attempts.
+        if *failed && (*attempted + 1).is_power_of_two() {
+            return false;
+        }
+        *attempted += 1;
+        true
+    }
+
+    /// Notes a refused pod of this owner.
+    pub fn refused(&mut self, owner_uid: &str) {
+        self.owners.entry(owner_uid.to_string()).or_default().1 = true;
+    }
 }
 
 /// Upstream's controller names, the `source` of their events.
@@ -122,6 +164,38 @@ impl Controllers {
             nodes: Default::default(),
             services: Default::default(),
             slice_rng: endpoints::slice_names(streams),
+            synced: Vec::new(),
+            failures: BTreeMap::new(),
+        }
+    }
+
+    /// After the requests of a sync were carried out: the workloads some of whose pods were
+    /// refused (with the first refusal's message) are synced again after their rate-limited
+    /// delay; the others start afresh.
+    // K8S: pkg/controller/replicaset/replica_set.go (processNextWorkItem: AddRateLimited on
+    // error, Forget on success)
+    pub fn sync_outcome(
+        &mut self,
+        state: &mut crate::model::ClusterState,
+        failed: &BTreeMap<Key, String>,
+        now: SimTime,
+    ) {
+        for key in std::mem::take(&mut self.synced) {
+            if key.0 == "ReplicaSet" {
+                let error = failed.get(&key).map(String::as_str);
+                replicaset::note_failure(self, state, &key, error, now);
+            }
+            if failed.contains_key(&key) {
+                let n = self.failures.entry(key.clone()).or_default();
+                let due = now + requeue_delay(*n);
+                *n += 1;
+                // A key already waiting keeps the earlier of its two instants.
+                if !self.timers.iter().any(|(at, k)| *k == key && *at <= due) {
+                    self.timers.insert((due, key));
+                }
+            } else {
+                self.failures.remove(&key);
+            }
         }
     }
 
@@ -199,6 +273,7 @@ impl Controllers {
         let mut dirty: Vec<Key> = std::mem::take(&mut self.dirty).into_iter().collect();
         dirty.sort_by_key(|(kind, _, _)| kind != "Deployment");
         let mut out = Vec::new();
+        self.synced.extend(dirty.iter().cloned());
         for key in dirty {
             match key.0.as_str() {
                 "Deployment" => deployment::sync(self, state, &key, now, &mut out),
@@ -215,9 +290,10 @@ impl Controllers {
     }
 
     /// Asks for a pod of `owner` named `<prefix><5 random characters>` (unique among the pods
-    /// and those asked for in this sync; the prefix is `<owner>-` unless given) and records
-    /// `SuccessfulCreate` on the owner, as every workload controller does.
-    // K8S: pkg/controller/controller_utils.go (CreatePods: generateName, SuccessfulCreate)
+    /// and those asked for in this sync; the prefix is `<owner>-` unless given); the API
+    /// server's answer becomes the owner's `SuccessfulCreate` or `FailedCreate` event, as every
+    /// workload controller records it.
+    // K8S: pkg/controller/controller_utils.go (CreatePods: generateName)
     #[allow(clippy::too_many_arguments)]
     fn create_pod(
         &mut self,
@@ -226,7 +302,6 @@ impl Controllers {
         (labels, annotations): (BTreeMap<String, String>, BTreeMap<String, String>),
         spec: Arc<PodSpec>,
         source: &'static str,
-        now: SimTime,
         out: &mut Vec<Request>,
     ) {
         let prefix = prefix.unwrap_or_else(|| names::pods_generate_name_prefix(&owner.name));
@@ -240,14 +315,6 @@ impl Controllers {
                 break candidate;
             }
         };
-        state.record_event(crate::model::Event::new(
-            crate::model::ObjectRef::new(kind, &owner.namespace, &owner.name),
-            crate::model::EventType::Normal,
-            "SuccessfulCreate",
-            format!("Created pod: {name}"),
-            source,
-            now,
-        ));
         out.push(Request::CreatePod {
             meta: ObjectMeta {
                 name,
@@ -258,6 +325,8 @@ impl Controllers {
                 ..Default::default()
             },
             spec,
+            kind,
+            source,
         });
     }
 
@@ -290,5 +359,56 @@ impl Controllers {
 
     fn counts(&self, uid: &str) -> Counts {
         self.counts.get(uid).copied().unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slow_start_stops_after_the_batch_that_failed() {
+        // Batches of 1, 2, 4: the second pod of the second batch fails, so the rest of that
+        // batch is still attempted but the third batch is not.
+        let mut s = SlowStart::default();
+        let mut attempted = 0;
+        for i in 0..7 {
+            if s.attempt("rs") {
+                attempted += 1;
+                if i == 2 {
+                    s.refused("rs");
+                }
+            }
+        }
+        assert_eq!(attempted, 3);
+        // Another owner is not held back.
+        assert!(s.attempt("other"));
+    }
+
+    #[test]
+    fn requeue_doubles_from_5ms_to_1000s() {
+        let ms = |n| requeue_delay(n).as_millis();
+        assert_eq!([ms(0), ms(1), ms(2), ms(10)], [5, 10, 20, 5120]);
+        assert_eq!(ms(18), 1_000_000);
+        assert_eq!(ms(40), 1_000_000);
+    }
+
+    #[test]
+    fn a_failed_sync_waits_its_delay_and_a_good_one_forgets() {
+        let mut c = Controllers::new(RngStreams::new(1));
+        let mut state = crate::model::ClusterState::new();
+        let key: Key = ("ReplicaSet".into(), "default".into(), "web".into());
+        let now = SimTime::ZERO;
+        for _ in 0..2 {
+            c.synced.push(key.clone());
+            let failed = BTreeMap::from([(key.clone(), "refused".to_string())]);
+            c.sync_outcome(&mut state, &failed, now);
+        }
+        // The second failure's 10 ms does not replace the 5 ms already waiting.
+        assert_eq!(c.next_timer().map(|t| t.as_millis()), Some(5));
+        assert_eq!(c.failures[&key], 2);
+        c.synced.push(key.clone());
+        c.sync_outcome(&mut state, &BTreeMap::new(), now);
+        assert!(!c.failures.contains_key(&key));
     }
 }

@@ -56,7 +56,6 @@ pub fn sync(
                 meta.clone(),
                 Arc::clone(&spec),
                 REPLICASET_CONTROLLER,
-                now,
                 out,
             );
         }
@@ -104,11 +103,71 @@ fn write_status(c: &mut Controllers, state: &mut ClusterState, key: &Key, uid: &
         ("observedGeneration", generation),
     ]);
     status["replicas"] = Value::from(counts.active);
+    if let Some(conditions) = object.body.pointer("/status/conditions") {
+        status["conditions"] = conditions.clone();
+    }
     if workload::set_status(object, status) {
         if let Some((kind, name)) = workload::owner_of(object) {
             c.dirty.insert((kind, key.1.clone(), name));
         }
     }
+}
+
+/// The condition a ReplicaSet carries while its pods cannot be created.
+pub const REPLICA_FAILURE: &str = "ReplicaFailure";
+
+/// After a sync's creates were tried: a refusal (`error`, the API server's message) sets the
+/// `ReplicaFailure` condition (`FailedCreate`) unless one is there already; a sync without one
+/// removes it. A change wakes the owning Deployment, which shows the condition too.
+// K8S: pkg/controller/replicaset/replica_set_utils.go (calculateStatus: ReplicaFailure)
+pub(super) fn note_failure(
+    c: &mut Controllers,
+    state: &mut ClusterState,
+    key: &Key,
+    error: Option<&str>,
+    now: SimTime,
+) {
+    let Some(object) = state.objects.get_mut(key) else {
+        return;
+    };
+    let mut conditions: Vec<Value> = object
+        .body
+        .pointer("/status/conditions")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    let present = conditions.iter().any(|c| c["type"] == REPLICA_FAILURE);
+    match (error, present) {
+        (Some(message), false) => conditions.push(serde_json::json!({
+            "type": REPLICA_FAILURE,
+            "status": "True",
+            "reason": "FailedCreate",
+            "message": message,
+            "lastTransitionTime": crate::model::time::rfc3339(now),
+        })),
+        (None, true) => conditions.retain(|c| c["type"] != REPLICA_FAILURE),
+        _ => return,
+    }
+    if conditions.is_empty() {
+        if let Some(status) = object.body.get_mut("status").and_then(Value::as_object_mut) {
+            status.remove("conditions");
+        }
+    } else {
+        object.body["status"]["conditions"] = Value::Array(conditions);
+    }
+    if let Some((kind, name)) = workload::owner_of(object) {
+        c.dirty.insert((kind, key.1.clone(), name));
+    }
+}
+
+/// A ReplicaSet's `ReplicaFailure` condition, if it has one.
+pub(super) fn failure_condition(object: &crate::model::cluster::StoredObject) -> Option<&Value> {
+    object
+        .body
+        .pointer("/status/conditions")?
+        .as_array()?
+        .iter()
+        .find(|c| c["type"] == REPLICA_FAILURE)
 }
 
 /// The names of the `diff` active pods to delete first.

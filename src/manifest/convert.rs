@@ -317,7 +317,8 @@ pub fn image_tag(image: &str) -> Option<&str> {
     last.split_once(':').map(|(_, tag)| tag)
 }
 
-fn resource_list(
+/// Parses a resource list found at `path`: each quantity must parse and not be negative.
+pub(super) fn resource_list(
     list: Option<&BTreeMap<String, ApiQuantity>>,
     src: Source<'_>,
     path: &[PathSeg],

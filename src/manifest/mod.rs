@@ -9,6 +9,7 @@ mod convert;
 pub mod decode;
 pub mod error;
 mod hints;
+pub mod limit_range;
 pub mod render;
 mod unsimulated;
 pub mod yaml;
@@ -29,6 +30,9 @@ use yaml::{Located, PathSeg};
 pub struct Manifest {
     /// `file:line` of the object's first line, for messages.
     pub origin: String,
+    /// The file as `kubectl apply -f` was given it, for kubectl's own messages
+    /// (`error when creating "pod.yaml"`).
+    pub file: String,
     pub object: Object,
 }
 
@@ -74,18 +78,7 @@ impl StoredKind {
 
     /// The plural resource name as API errors print it (`deployments.apps`).
     pub fn plural(&self) -> String {
-        let lower = self.kind.to_ascii_lowercase();
-        let plural = if lower.ends_with('s') {
-            format!("{lower}es")
-        } else if let Some(stem) = lower.strip_suffix('y') {
-            format!("{stem}ies")
-        } else {
-            format!("{lower}s")
-        };
-        match self.api_version.split_once('/') {
-            Some((group, _)) => format!("{plural}.{group}"),
-            None => plural,
-        }
+        crate::model::meta::plural_resource_name(self.kind, &self.api_version)
     }
 }
 
@@ -210,6 +203,7 @@ pub fn load_value(
     let object = (spec.decode)(value, src)?;
     out.push(Manifest {
         origin: format!("{file}:{}", pos.line),
+        file: file.to_string(),
         object,
     });
     Ok(())
@@ -257,6 +251,8 @@ macro_rules! stored_kinds {
             KindSpec { kind: "Node", api_version: "v1", decode: decode_node },
             KindSpec { kind: "Namespace", api_version: "v1", decode: decode_namespace },
             KindSpec { kind: "Job", api_version: "batch/v1", decode: decode_job },
+            KindSpec { kind: "LimitRange", api_version: "v1", decode: decode_limit_range },
+            KindSpec { kind: "ResourceQuota", api_version: "v1", decode: decode_resource_quota },
             $(KindSpec { kind: $kind, api_version: $version, decode: |v, s| stored::<$ty>($kind, v, s) },)*
         ]
     };
@@ -275,8 +271,6 @@ const KINDS: &[KindSpec] = stored_kinds! {
     "Secret", "v1", core::Secret;
     "ServiceAccount", "v1", core::ServiceAccount;
     "PersistentVolumeClaim", "v1", core::PersistentVolumeClaim;
-    "LimitRange", "v1", core::LimitRange;
-    "ResourceQuota", "v1", core::ResourceQuota;
     "PriorityClass", "scheduling.k8s.io/v1", k8s_openapi::api::scheduling::v1::PriorityClass;
     "PodDisruptionBudget", "policy/v1", k8s_openapi::api::policy::v1::PodDisruptionBudget;
     "HorizontalPodAutoscaler", "autoscaling/v2", k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
@@ -323,6 +317,42 @@ fn decode_job(value: &Value, src: Source<'_>) -> Result<Object, InputError> {
             )));
     }
     Ok(object)
+}
+
+/// A LimitRange is stored with the API's defaults once every quantity of its items parses and
+/// they are consistent (admission reads them).
+fn decode_limit_range(value: &Value, src: Source<'_>) -> Result<Object, InputError> {
+    let range: core::LimitRange = decode::strict(value, "LimitRange", src)?;
+    let items = range.spec.iter().flat_map(|s| &s.limits);
+    for (i, item) in items.enumerate() {
+        for (field, list) in [
+            ("min", &item.min),
+            ("max", &item.max),
+            ("default", &item.default),
+            ("defaultRequest", &item.default_request),
+            ("maxLimitRequestRatio", &item.max_limit_request_ratio),
+        ] {
+            let path = [
+                PathSeg::key("spec"),
+                PathSeg::key("limits"),
+                PathSeg::Index(i),
+                PathSeg::key(field),
+            ];
+            convert::resource_list(list.as_ref(), src, &path)?;
+        }
+    }
+    let mut defaulted = value.clone();
+    limit_range::apply_defaults(&mut defaulted);
+    limit_range::validate(&defaulted, src)?;
+    stored::<core::LimitRange>("LimitRange", &defaulted, src)
+}
+
+/// A ResourceQuota is stored as given once its `spec.hard` quantities parse.
+fn decode_resource_quota(value: &Value, src: Source<'_>) -> Result<Object, InputError> {
+    let quota: core::ResourceQuota = decode::strict(value, "ResourceQuota", src)?;
+    let hard = quota.spec.as_ref().and_then(|s| s.hard.as_ref());
+    convert::resource_list(hard, src, &[PathSeg::key("spec"), PathSeg::key("hard")])?;
+    stored::<core::ResourceQuota>("ResourceQuota", value, src)
 }
 
 fn decode_node(value: &Value, src: Source<'_>) -> Result<Object, InputError> {
@@ -374,6 +404,20 @@ mod tests {
         );
         assert_eq!(objects[0].origin, "f.yaml:1");
         assert_eq!(objects[1].origin, "f.yaml:9");
+    }
+
+    #[test]
+    fn quota_and_limit_range_quantities_are_checked_where_written() {
+        let e = err("apiVersion: v1\nkind: ResourceQuota\nmetadata: {name: q}\nspec:\n  hard:\n    pods: three\n");
+        assert!(
+            e.starts_with("pod.yaml:6:5: quantities must match the regular expression"),
+            "{e}"
+        );
+        let e = err("apiVersion: v1\nkind: LimitRange\nmetadata: {name: l}\nspec:\n  limits:\n  - type: Container\n    max: {memory: 1GB}\n");
+        assert!(
+            e.starts_with("pod.yaml:7:11: quantities must match the regular expression"),
+            "{e}"
+        );
     }
 
     #[test]

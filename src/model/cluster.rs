@@ -98,6 +98,20 @@ impl ClusterState {
         state
     }
 
+    /// The stored objects of one kind in one namespace, in name order, found without walking
+    /// the others (admission asks on every pod).
+    pub fn objects_in<'a>(
+        &'a self,
+        kind: &'a str,
+        namespace: &'a str,
+    ) -> impl Iterator<Item = &'a StoredObject> + 'a {
+        let start = (kind.to_string(), namespace.to_string(), String::new());
+        self.objects
+            .range(start..)
+            .take_while(move |((k, ns, _), _)| k == kind && ns == namespace)
+            .map(|(_, object)| object)
+    }
+
     /// A new deterministic UID, shaped like a real one (8-4-4-4-12 hex digits).
     pub fn new_uid(&mut self) -> String {
         self.next_uid += 1;

@@ -32,6 +32,26 @@ impl Resources {
     }
 }
 
+/// Reads a resource list from API JSON (`{"cpu": "500m"}`); quantities that do not parse are
+/// left out (objects are checked when their manifest is read).
+pub fn list_from_json(value: Option<&serde_json::Value>) -> ResourceList {
+    value
+        .and_then(serde_json::Value::as_object)
+        .into_iter()
+        .flatten()
+        .filter_map(|(name, q)| Some((name.clone(), q.as_str()?.parse().ok()?)))
+        .collect()
+}
+
+/// A resource list as API JSON, each quantity in its upstream string form.
+pub fn list_to_json(list: &ResourceList) -> serde_json::Value {
+    serde_json::Value::Object(
+        list.iter()
+            .map(|(n, q)| (n.clone(), serde_json::Value::String(q.to_string())))
+            .collect(),
+    )
+}
+
 impl std::ops::AddAssign for Resources {
     fn add_assign(&mut self, other: Self) {
         self.milli_cpu += other.milli_cpu;

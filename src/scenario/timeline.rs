@@ -246,10 +246,15 @@ fn read_files(
             )
         })?;
         digest.update(&bytes);
-        manifests.extend(crate::manifest::load_str(
+        let loaded = crate::manifest::load_str(
             &String::from_utf8_lossy(&bytes),
             &full.display().to_string(),
-        )?);
+        )?;
+        // kubectl names the file as it was given in its messages.
+        manifests.extend(loaded.into_iter().map(|m| Manifest {
+            file: file.clone(),
+            ..m
+        }));
     }
     Ok(manifests)
 }

@@ -1,9 +1,9 @@
-//! The API server's side of `kubectl apply/create`: admission (namespace, priority class,
-//! uniqueness) and storing the object, then telling the components that care.
+//! The API server's side of `kubectl apply/create`: admission (namespace, LimitRanger, priority
+//! class, ResourceQuota, uniqueness) and storing the object, then telling the components that care.
 
 use std::sync::Arc;
 
-use super::Simulation;
+use super::{limit_ranger, quota, Simulation};
 use crate::engine::SimTime;
 use crate::manifest::{Manifest, Object};
 use crate::model::pod::PodStatus;
@@ -22,6 +22,74 @@ pub(super) fn apply(
         lines.push(apply_one(sim, manifest, create_only, now));
     }
     lines.join("\n")
+}
+
+/// Why the API server refused to create an object: the status message kubectl and the
+/// controllers' events quote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Refusal {
+    /// The status reason (`Forbidden`).
+    pub reason: &'static str,
+    /// `pods "web" is forbidden: ...`
+    pub message: String,
+}
+
+impl Refusal {
+    /// An admission plugin's refusal of `resource "name"`.
+    // K8S: staging/src/k8s.io/apiserver/pkg/admission/errors.go (NewForbidden)
+    pub fn forbidden(resource: &str, name: &str, why: impl std::fmt::Display) -> Self {
+        Refusal {
+            reason: "Forbidden",
+            message: format!("{resource} \"{name}\" is forbidden: {why}"),
+        }
+    }
+
+    /// kubectl's line: for an object read from a file it names the file, as `kubectl
+    /// apply/create -f` do.
+    // K8S: staging/src/k8s.io/kubectl/pkg/cmd/apply/apply.go, create.go ("error when creating")
+    pub fn kubectl(&self, file: Option<&str>) -> String {
+        // K8S: staging/src/k8s.io/kubectl/pkg/cmd/util/helpers.go (StandardErrorMessage: an
+        // Invalid status prints as "The <Kind> \"name\" is invalid: ...", without the file)
+        if self.reason == "Invalid" {
+            return format!("The {}", self.message);
+        }
+        match file {
+            Some(file) => format!(
+                "Error from server ({}): error when creating \"{file}\": {}",
+                self.reason, self.message
+            ),
+            None => format!("Error from server ({}): {}", self.reason, self.message),
+        }
+    }
+}
+
+/// A request above its limit, which only a limit a LimitRange filled in can bring about here
+/// (the manifest's own were checked when it was read).
+// K8S: pkg/apis/core/validation/validation.go (ValidateContainerResourceRequirements)
+// DEVIATION: only the first such container is named; upstream lists every one.
+fn requests_over_limits(spec: &crate::model::PodSpec) -> Option<String> {
+    let containers = spec.containers.iter().map(|c| ("containers", c));
+    let init = spec.init_containers.iter().map(|c| ("initContainers", c));
+    let mut index: std::collections::BTreeMap<&str, usize> = Default::default();
+    for (list, c) in containers.chain(init) {
+        let i = *index.entry(list).and_modify(|i| *i += 1).or_insert(0);
+        for (name, request) in &c.resources.requests {
+            if let Some(limit) = c.resources.limits.get(name).filter(|l| request > *l) {
+                return Some(format!(
+                    "spec.{list}[{i}].resources.requests: Invalid value: \"{request}\": must be less than or equal to {name} limit of {limit}"
+                ));
+            }
+        }
+    }
+    None
+}
+
+/// The `spec.limits` of each LimitRange in the namespace, in name order.
+fn limit_ranges(sim: &Simulation, namespace: &str) -> Vec<Vec<limit_ranger::Item>> {
+    sim.state
+        .objects_in("LimitRange", namespace)
+        .map(|object| limit_ranger::items(&object.body))
+        .collect()
 }
 
 /// The annotation that marks a mirror pod (the API's copy of a static pod).
@@ -110,21 +178,39 @@ pub(super) fn join_node(
     format!("node/{name} created")
 }
 
-/// Admits a new pod (from a manifest or a controller): resolves its PriorityClass, stores it,
-/// and hands it to its node's kubelet (when it names one) or to the scheduler. The error is the
-/// API server's message.
+/// Admits a new pod (from a manifest or a controller): fills in its LimitRanges' defaults,
+/// resolves its PriorityClass, checks it against the LimitRanges and quotas, stores it, and hands
+/// it to its node's kubelet (when it names one) or to the scheduler. The error is the API
+/// server's refusal.
+// K8S: the admission order of kube-apiserver's default plugins: the mutating phase
+// (LimitRanger, Priority), then the validating phase (LimitRanger, ResourceQuota last).
 pub(super) fn admit_pod(
     sim: &mut Simulation,
     mut meta: ObjectMeta,
     mut spec: Arc<crate::model::PodSpec>,
     now: SimTime,
-) -> Result<PodId, String> {
+) -> Result<PodId, Refusal> {
+    // DEVIATION: a static pod's mirror skips LimitRanger and ResourceQuota: the kubelet runs the
+    // file's spec whatever the API server answers, and here the mirror is that pod.
+    let mirror = meta.annotations.contains_key(MIRROR_ANNOTATION);
+    let ranges = if mirror {
+        Vec::new()
+    } else {
+        limit_ranges(sim, &meta.namespace)
+    };
+    for items in &ranges {
+        if let Some(note) = limit_ranger::mutate(items, Arc::make_mut(&mut spec)) {
+            meta.annotations
+                .insert(limit_ranger::ANNOTATION.to_string(), note);
+        }
+    }
     // K8S: plugin/pkg/admission/priority (priorityClassName → spec.priority, preemptionPolicy)
     if let Some(class) = spec.priority_class_name.clone() {
         let Some((value, policy)) = sim.state.priority_class(&class) else {
-            return Err(format!(
-                "Error from server (Forbidden): pods \"{}\" is forbidden: no PriorityClass with name {class} was found",
-                meta.name
+            return Err(Refusal::forbidden(
+                "pods",
+                &meta.name,
+                format!("no PriorityClass with name {class} was found"),
             ));
         };
         let policy = policy.or_else(|| spec.api.preemption_policy.clone());
@@ -134,6 +220,23 @@ pub(super) fn admit_pod(
             spec.api.priority = Some(value);
             spec.api.preemption_policy = policy;
         }
+    }
+    if let Some(why) = requests_over_limits(&spec) {
+        return Err(Refusal {
+            reason: "Invalid",
+            message: format!("Pod \"{}\" is invalid: {why}", meta.name),
+        });
+    }
+    for items in &ranges {
+        if let Some(why) = limit_ranger::validate(items, &spec) {
+            return Err(Refusal::forbidden("pods", &meta.name, why));
+        }
+    }
+    let quotas = quota::in_namespace(&sim.state, &meta.namespace);
+    if !quotas.is_empty() && !mirror {
+        let usage = quota::pod_usage(&spec, false);
+        quota::admit(&quotas, &usage, Some(&spec))
+            .map_err(|why| Refusal::forbidden("pods", &meta.name, why))?;
     }
     let qos = spec.qos_class();
     let user_node = spec.api.node_name.clone().filter(|n| !n.is_empty());
@@ -149,6 +252,9 @@ pub(super) fn admit_pod(
         status: PodStatus::new(qos),
     });
     sim.controllers.observe_pod(None, sim.state.pod(id));
+    if !quotas.is_empty() {
+        quota::refresh(&mut sim.state, &namespace);
+    }
     sim.record(
         now,
         super::pod_key(&namespace, &name),
@@ -215,7 +321,7 @@ fn apply_one(sim: &mut Simulation, manifest: &Manifest, create_only: bool, now: 
             };
             match admit_pod(sim, meta, Arc::new(pod.spec.clone()), now) {
                 Ok(_) => format!("pod/{name} created"),
-                Err(message) => message,
+                Err(refusal) => refusal.kubectl(Some(&manifest.file)),
             }
         }
         Object::Node(node) => {
@@ -267,15 +373,30 @@ fn apply_one(sim: &mut Simulation, manifest: &Manifest, create_only: bool, now: 
                 return if update_stored(existing, &stored.body) {
                     sim.controllers
                         .observe_object(stored.kind, &namespace, &stored.name);
+                    quota::refresh(&mut sim.state, &namespace);
                     format!("{resource}/{} configured", stored.name)
                 } else {
                     format!("{resource}/{} unchanged", stored.name)
                 };
             }
-            // Kinds acted on: PriorityClasses (admission), Deployments, ReplicaSets and Jobs.
+            let quotas = quota::in_namespace(&sim.state, &namespace);
+            let usage = quota::object_usage(stored.kind, &stored.api_version, &stored.body);
+            if let Err(why) = quota::admit(&quotas, &usage, None) {
+                return Refusal::forbidden(&stored.plural(), &stored.name, why)
+                    .kubectl(Some(&manifest.file));
+            }
+            // Kinds acted on: PriorityClasses, LimitRanges and ResourceQuotas (admission),
+            // Deployments, ReplicaSets, Jobs, DaemonSets and Services.
             if !matches!(
                 stored.kind,
-                "PriorityClass" | "Deployment" | "ReplicaSet" | "Job" | "DaemonSet" | "Service"
+                "PriorityClass"
+                    | "LimitRange"
+                    | "ResourceQuota"
+                    | "Deployment"
+                    | "ReplicaSet"
+                    | "Job"
+                    | "DaemonSet"
+                    | "Service"
             ) {
                 sim.not_simulated
                     .push(format!("{resource}/{} ({})", stored.name, manifest.origin));
@@ -331,6 +452,7 @@ pub(super) fn store_object(
         ),
         object,
     );
+    quota::refresh(&mut sim.state, &key.namespace);
     sim.record(now, key, Body::Change(Change::Created));
 }
 
@@ -415,9 +537,11 @@ pub(super) fn update_pod(
             c.image = image;
         }
     }
-    // The live object keeps its defaulted fields (imagePullPolicy among them).
+    // The live object keeps its defaulted fields (imagePullPolicy among them) and what
+    // admission filled in (a LimitRange's requests and limits): apply leaves alone the fields
+    // its manifest never set.
     let mut submitted = new.api.clone();
-    let live_policies = old
+    let live_containers = old
         .api
         .containers
         .iter()
@@ -427,9 +551,25 @@ pub(super) fn update_pod(
         .containers
         .iter_mut()
         .chain(init)
-        .zip(live_policies)
+        .zip(live_containers)
     {
         c.image_pull_policy = live.image_pull_policy.clone();
+        let (Some(live), resources) = (
+            live.resources.as_ref(),
+            c.resources.get_or_insert_with(Default::default),
+        ) else {
+            continue;
+        };
+        for (list, kept) in [
+            (&mut resources.requests, &live.requests),
+            (&mut resources.limits, &live.limits),
+        ] {
+            for (name, q) in kept.iter().flatten() {
+                list.get_or_insert_with(Default::default)
+                    .entry(name.clone())
+                    .or_insert_with(|| q.clone());
+            }
+        }
     }
     if !same_shape || merged != submitted {
         return Err(pod_update_forbidden(&name));
@@ -480,4 +620,50 @@ fn generated_suffix(uid: String) -> String {
             c
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refusals_print_as_kubectl_prints_them() {
+        let forbidden = Refusal::forbidden("pods", "web", "exceeded quota: q");
+        assert_eq!(
+            forbidden.kubectl(Some("pod.yaml")),
+            "Error from server (Forbidden): error when creating \"pod.yaml\": pods \"web\" is forbidden: exceeded quota: q"
+        );
+        assert_eq!(
+            forbidden.kubectl(None),
+            "Error from server (Forbidden): pods \"web\" is forbidden: exceeded quota: q"
+        );
+        let invalid = Refusal {
+            reason: "Invalid",
+            message: "Pod \"web\" is invalid: x".into(),
+        };
+        assert_eq!(
+            invalid.kubectl(Some("pod.yaml")),
+            "The Pod \"web\" is invalid: x"
+        );
+    }
+
+    #[test]
+    fn a_defaulted_limit_below_the_request_is_invalid() {
+        let api = serde_json::from_value(serde_json::json!({
+            "initContainers": [{"name": "i", "image": "busybox"}],
+            "containers": [{"name": "a", "image": "nginx"},
+                {"name": "b", "image": "nginx", "resources": {"requests": {"cpu": "2"}}}]
+        }))
+        .unwrap();
+        let mut spec = crate::manifest::pod_from_template(&api, "test").unwrap();
+        assert_eq!(requests_over_limits(&spec), None);
+        spec.containers[1]
+            .resources
+            .limits
+            .insert("cpu".into(), "500m".parse().unwrap());
+        assert_eq!(
+            requests_over_limits(&spec).as_deref(),
+            Some("spec.containers[1].resources.requests: Invalid value: \"2\": must be less than or equal to cpu limit of 500m")
+        );
+    }
 }

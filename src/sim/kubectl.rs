@@ -300,6 +300,7 @@ fn delete_object(sim: &mut Simulation, key: &(String, String, String), now: SimT
     let Some(object) = sim.state.objects.remove(key) else {
         return false;
     };
+    super::quota::refresh(&mut sim.state, &key.1);
     sim.record(
         now,
         ObjectKey {
@@ -739,7 +740,7 @@ fn run_pod(sim: &mut Simulation, ns: &str, r: &k::Run, now: SimTime) -> String {
     };
     match admission::admit_pod(sim, meta, Arc::new(spec), now) {
         Ok(_) => format!("pod/{} created", r.name),
-        Err(message) => message,
+        Err(refusal) => refusal.kubectl(None),
     }
 }
 

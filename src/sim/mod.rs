@@ -7,7 +7,9 @@ mod admission;
 mod changes;
 pub mod kubectl;
 mod kubectl_update;
+pub mod limit_ranger;
 pub mod patch;
+pub mod quota;
 mod simulate;
 
 use std::io::Write;
@@ -331,9 +333,7 @@ impl Simulation {
             Event::ControllerSync => {
                 self.controller_sync_pending = false;
                 let requests = self.controllers.sync(&mut self.state, now);
-                for request in requests {
-                    self.apply_request(request, now);
-                }
+                self.apply_sync_requests(requests, now);
             }
             Event::StaticPods => {
                 for (node, manifest) in self.static_pods.clone() {
@@ -436,12 +436,50 @@ impl Simulation {
         }
     }
 
+    /// Carries out the requests of one controller sync: each owner's pods in slow-start
+    /// batches, the others as they come; then the owners some of whose pods were refused are
+    /// requeued with their rate-limited delay.
+    fn apply_sync_requests(&mut self, requests: Vec<Request>, now: SimTime) {
+        let mut slow_start = crate::controllers::SlowStart::default();
+        let mut failed = std::collections::BTreeMap::new();
+        for request in requests {
+            let Request::CreatePod {
+                meta,
+                spec,
+                kind,
+                source,
+            } = request
+            else {
+                self.apply_request(request, now);
+                continue;
+            };
+            let (Some(owner), namespace) = (meta.owner.clone(), meta.namespace.clone()) else {
+                continue;
+            };
+            if !slow_start.attempt(&owner.uid) {
+                continue;
+            }
+            if let Err(refusal) = self.create_owned_pod(meta, spec, (kind, source), now) {
+                slow_start.refused(&owner.uid);
+                failed
+                    .entry((owner.kind, namespace, owner.name))
+                    .or_insert(refusal.message);
+            }
+        }
+        self.controllers.sync_outcome(&mut self.state, &failed, now);
+    }
+
     /// Carries out what a controller asked of the API server.
     // DEVIATION: controller API calls take no simulated time (no client QPS limit).
     fn apply_request(&mut self, request: Request, now: SimTime) {
         match request {
-            Request::CreatePod { meta, spec } => {
-                let _ = admission::admit_pod(self, meta, spec, now);
+            Request::CreatePod {
+                meta,
+                spec,
+                kind,
+                source,
+            } => {
+                let _ = self.create_owned_pod(meta, spec, (kind, source), now);
             }
             Request::DeletePod { namespace, name } => {
                 self.delete_pod(&namespace, &name, None, now);
@@ -452,6 +490,47 @@ impl Simulation {
             Request::CreateObject(object) => admission::store_object(self, object, now),
             Request::NodesChanged => self.nodes_changed(now),
         }
+    }
+
+    /// Creates a pod a controller asked for and records the outcome on its owner (of `kind`,
+    /// reported by `source`): `SuccessfulCreate`, or `FailedCreate` quoting the API server's
+    /// refusal, which is returned.
+    // K8S: pkg/controller/controller_utils.go (RealPodControl.createPods)
+    fn create_owned_pod(
+        &mut self,
+        meta: crate::model::ObjectMeta,
+        spec: std::sync::Arc<crate::model::PodSpec>,
+        (kind, source): (&'static str, &'static str),
+        now: SimTime,
+    ) -> Result<(), admission::Refusal> {
+        let owner = meta
+            .owner
+            .as_ref()
+            .map(|o| o.name.clone())
+            .unwrap_or_default();
+        let (namespace, name) = (meta.namespace.clone(), meta.name.clone());
+        let result = admission::admit_pod(self, meta, spec, now).map(|_| ());
+        let (type_, reason, message) = match &result {
+            Ok(()) => (
+                EventType::Normal,
+                "SuccessfulCreate",
+                format!("Created pod: {name}"),
+            ),
+            Err(refusal) => (
+                EventType::Warning,
+                "FailedCreate",
+                format!("Error creating: {}", refusal.message),
+            ),
+        };
+        self.state.record_event(K8sEvent::new(
+            ObjectRef::new(kind, &namespace, &owner),
+            type_,
+            reason,
+            message,
+            source,
+            now,
+        ));
+        result
     }
 
     /// Queues a scheduling cycle for when the scheduler next has a pod ready.
@@ -693,6 +772,7 @@ impl Simulation {
         self.orphaned.remove(&id);
         self.removed_static.remove(&id);
         if let Some(pod) = self.state.remove_pod(id) {
+            quota::refresh(&mut self.state, &pod.meta.namespace);
             self.record(
                 now,
                 pod_key(&pod.meta.namespace, &pod.meta.name),
@@ -764,6 +844,14 @@ impl Simulation {
                 continue;
             };
             self.controllers.observe_pod(Some(&before), Some(after));
+            // A finished pod no longer charges its quota's compute resources.
+            if before.is_terminal() != after.is_terminal() {
+                let namespace = after.meta.namespace.clone();
+                quota::refresh(&mut self.state, &namespace);
+            }
+            let Some(after) = self.state.pod(id) else {
+                continue;
+            };
             let records = changes::pod_changes(&before, after);
             let key = pod_key(&after.meta.namespace, &after.meta.name);
             for change in records {

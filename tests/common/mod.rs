@@ -20,3 +20,20 @@ pub fn stdout(o: &Output) -> String {
 pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
+
+/// The output kubectl printed for each timeline command of a scenario's trace.
+pub fn command_outputs(scenario: &str) -> Vec<(String, String)> {
+    let trace = stdout(&kubesim(&["run", scenario, "--trace", "-"]));
+    trace
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|r| r["object"]["kind"] == "Command")
+        .map(|r| {
+            let c = &r["change"];
+            (
+                c["command"].as_str().unwrap().to_string(),
+                c["output"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}

@@ -397,6 +397,12 @@ pub fn stored(
                 let address_type = object.body["addressType"].as_str().unwrap_or_default();
                 vec![name.clone(), address_type.to_string(), ports, endpoints, a]
             }
+            "ResourceQuota" => {
+                let (request, limit) = quota_columns(&object.body);
+                vec![name.clone(), a, request, limit]
+            }
+            // K8S: pkg/printers/internalversion/printers.go (limitRangeColumnDefinitions)
+            "LimitRange" => vec![name.clone(), crate::model::time::rfc3339(object.creation)],
             _ => vec![name.clone(), a],
         };
         rows.push((ns.clone(), cells, labels_text(&labels)));
@@ -409,6 +415,8 @@ pub fn stored(
         "ReplicaSet" => &["NAME", "DESIRED", "CURRENT", "READY", "AGE"],
         "Endpoints" => &["NAME", "ENDPOINTS", "AGE"],
         "EndpointSlice" => &["NAME", "ADDRESSTYPE", "PORTS", "ENDPOINTS", "AGE"],
+        "ResourceQuota" => &["NAME", "AGE", "REQUEST", "LIMIT"],
+        "LimitRange" => &["NAME", "CREATED AT"],
         "DaemonSet" => &[
             "NAME",
             "DESIRED",
@@ -459,4 +467,31 @@ fn service_ports(body: &Value) -> String {
     } else {
         ports.join(",")
     }
+}
+
+/// The REQUEST and LIMIT columns of a ResourceQuota: `used/hard` of each resource in
+/// `status.hard`, in name order, the `limits.*` ones under LIMIT.
+// K8S: pkg/printers/internalversion/printers.go (printResourceQuota)
+fn quota_columns(body: &Value) -> (String, String) {
+    let text = |pointer: &str, name: &str| {
+        body.pointer(pointer)
+            .and_then(|m| m.get(name))
+            .and_then(Value::as_str)
+            .unwrap_or("0")
+            .to_string()
+    };
+    let (mut request, mut limit) = (Vec::new(), Vec::new());
+    let hard = body.pointer("/status/hard").and_then(Value::as_object);
+    for name in hard.into_iter().flat_map(|h| h.keys()) {
+        let cell = format!(
+            "{name}: {}/{}",
+            text("/status/used", name),
+            text("/status/hard", name)
+        );
+        match name.split_once('.') {
+            Some(("limits", _)) => limit.push(cell),
+            _ => request.push(cell),
+        }
+    }
+    (request.join(", "), limit.join(", "))
 }
