@@ -93,3 +93,54 @@ fn a_pending_pod_shows_the_scheduler_verdict() {
     let story = story("too-big", "scenarios/demo.yaml", "1m");
     assert!(story.contains("  0s  FailedScheduling (default-scheduler): 0/3 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, 2 Insufficient memory."), "{story}");
 }
+
+#[test]
+fn a_failed_node_is_explained_from_its_conditions_back_to_the_fault() {
+    let out = stdout(&kubesim(&[
+        "explain",
+        "node",
+        "node02",
+        "-f",
+        "scenarios/workloads/node-failure.yaml",
+        "--at",
+        "3m",
+    ]));
+    assert_eq!(
+        out,
+        "Node node02 at 3m0s: NotReady.
+  Ready=Unknown since 1m50s (NodeStatusUnknown): Kubelet stopped posting node status.
+  taint node.kubernetes.io/unreachable:NoSchedule
+  taint node.kubernetes.io/unreachable:NoExecute
+
+Why (latest first):
+  1m50s  Ready=Unknown (NodeStatusUnknown): Kubelet stopped posting node status.
+  1m50s  NodeNotReady (node-controller): Node node02 status is now: NodeNotReady
+   1m0s  simulate node-down node02
+     0s  the node joined the cluster
+
+Pods bound to it now:
+  Running: log-agent-cfc48, web-76bcdc67c6-7r9wz, web-76bcdc67c6-b86qc
+"
+    );
+}
+
+#[test]
+fn a_drained_node_lists_the_commands_that_named_it() {
+    let out = stdout(&kubesim(&[
+        "explain",
+        "node",
+        "node01",
+        "-f",
+        "scenarios/workloads/drain.yaml",
+        "--at",
+        "3m",
+    ]));
+    assert!(
+        out.starts_with("Node node01 at 3m0s: Ready,SchedulingDisabled.\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("   1m0s  kubectl drain node01 → node/node01 cordoned\n"),
+        "{out}"
+    );
+}

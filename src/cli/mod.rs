@@ -365,11 +365,15 @@ fn execute(command: Command) -> Result<i32, CliError> {
             at,
             namespace,
         } => {
-            if !matches!(kind.as_str(), "pod" | "pods" | "po") {
-                return Err(CliError::Usage(format!(
-                    "kubesim explain supports pod, not \"{kind}\""
-                )));
-            }
+            let node = match kind.as_str() {
+                "pod" | "pods" | "po" => false,
+                "node" | "nodes" | "no" => true,
+                _ => {
+                    return Err(CliError::Usage(format!(
+                        "kubesim explain supports pod and node, not \"{kind}\""
+                    )))
+                }
+            };
             let scenario = load(Some(&at.file))?;
             let now = instant(&at.at, "--at", &scenario)?;
             let trace = SharedBuffer::default();
@@ -377,6 +381,19 @@ fn execute(command: Command) -> Result<i32, CliError> {
             let mut sim = Simulation::new(&scenario, at.seed.unwrap_or(scenario.seed), Some(sink))?;
             sim.keep_explanations();
             sim.run_until(now)?;
+            if node {
+                let node = sim.state.node(&name).ok_or_else(|| {
+                    CliError::Kubectl(format!(
+                        "Error from server (NotFound): nodes \"{name}\" not found"
+                    ))
+                })?;
+                let records = trace.records();
+                print!(
+                    "{}",
+                    printers::why::node_story(&sim.state, node, &records, now)
+                );
+                return Ok(0);
+            }
             let ns = namespace.unwrap_or_else(|| "default".to_string());
             let id = sim.state.pod_id(&ns, &name).ok_or_else(|| {
                 CliError::Kubectl(format!(

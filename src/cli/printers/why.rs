@@ -229,7 +229,8 @@ fn sentence(record: &Record, pod: &Pod, earlier: Option<&Record>) -> Option<Stri
             Some(format!("the pod's phase became {phase}"))
         }
         Body::Change(Change::Command { command, output }) => Some(format!(
-            "kubectl {command}{}",
+            "{} {command}{}",
+            record.object.name,
             output
                 .lines()
                 .next()
@@ -333,4 +334,103 @@ fn waiting_note(pod: &Pod) -> Option<String> {
             }
             _ => None,
         })
+}
+
+/// The node's state at `now` and what led to it: its own records (conditions, events) and the
+/// commands that named it, latest first; then what runs on it.
+pub fn node_story(
+    state: &crate::model::ClusterState,
+    node: &crate::model::Node,
+    records: &[Record],
+    now: SimTime,
+) -> String {
+    let name = &node.meta.name;
+    let mut out = String::new();
+    let status = super::get::node_status(node);
+    let _ = writeln!(out, "Node {name} at {now}: {status}.");
+    if let Some(ready) = node.conditions.iter().find(|c| c.type_ == "Ready") {
+        let _ = writeln!(
+            out,
+            "  Ready={} since {} ({}): {}",
+            ready.status, ready.last_transition, ready.reason, ready.message
+        );
+    }
+    for taint in &node.taints {
+        let _ = writeln!(out, "  taint {taint}");
+    }
+    let names_node = |r: &&Record| match &r.body {
+        Body::Change(Change::Command { command, .. }) => command
+            .split_whitespace()
+            .any(|w| w == name || w == format!("node/{name}")),
+        _ => r.object.kind == "Node" && r.object.name == *name,
+    };
+    let mut lines: Vec<(String, String)> = records
+        .iter()
+        .rev()
+        .filter(names_node)
+        .filter_map(|r| node_sentence(r).map(|text| (r.time.clone(), text)))
+        .take(MAX_STEPS)
+        .collect();
+    lines = collapse(lines);
+    if !lines.is_empty() {
+        out.push_str("\nWhy (latest first):\n");
+        let width = lines.iter().map(|(t, _)| t.len()).max().unwrap_or(0);
+        for (time, text) in lines {
+            let _ = writeln!(out, "  {time:>width$}  {text}");
+        }
+    }
+    let mut by_status: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for (_, pod) in state.pods_by_name() {
+        if pod.node_name.as_deref() == Some(name.as_str()) {
+            let row = pod_row(pod, now);
+            by_status
+                .entry(row.status)
+                .or_default()
+                .push(pod.meta.name.clone());
+        }
+    }
+    out.push_str("\nPods bound to it now:");
+    if by_status.is_empty() {
+        out.push_str(" none");
+    }
+    out.push('\n');
+    for (status, pods) in by_status {
+        let _ = writeln!(out, "  {status}: {}", pods.join(", "));
+    }
+    out
+}
+
+/// One record about a node in plain words: its Ready condition, its events, a command.
+fn node_sentence(record: &Record) -> Option<String> {
+    match &record.body {
+        Body::Change(Change::Condition {
+            type_,
+            status,
+            reason,
+            message,
+        }) if type_ == "Ready" => Some(format!(
+            "Ready={status}{}{}",
+            reason
+                .as_deref()
+                .map(|r| format!(" ({r})"))
+                .unwrap_or_default(),
+            message
+                .as_deref()
+                .map(|m| format!(": {m}"))
+                .unwrap_or_default(),
+        )),
+        Body::Change(Change::Created) => Some("the node joined the cluster".to_string()),
+        Body::Change(Change::Deleted) => Some("the node was deleted".to_string()),
+        Body::Change(Change::Command { command, output }) => Some(format!(
+            "{} {command}{}",
+            record.object.name,
+            output
+                .lines()
+                .next()
+                .map(|l| format!(" → {l}"))
+                .unwrap_or_default()
+        )),
+        Body::Event(e) => Some(format!("{} ({}): {}", e.reason, e.source, e.message)),
+        _ => None,
+    }
 }
