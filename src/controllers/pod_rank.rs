@@ -96,24 +96,16 @@ fn log_bucket(t_ms: u64, now_ms: u64) -> i64 {
     }
 }
 
-/// Compares two instants where "newer first" wins; with `now_ms`, by
-/// logarithmic bucket and then UID. `None` is Go's zero time, which sorts
-/// first.
+/// Orders two instants "newer first" (`Less` = `ta` is newer): with `now_ms`, by logarithmic
+/// bucket only (same bucket is `Equal`). `None` is Go's zero time, which sorts first.
 // K8S: pkg/controller/controller_utils.go (afterOrZero, logarithmicRankDiff)
-fn newer_first(
-    ta: Option<u64>,
-    tb: Option<u64>,
-    a: &PodRank,
-    b: &PodRank,
-    now_ms: Option<u64>,
-) -> bool {
+fn newer_first(ta: Option<u64>, tb: Option<u64>, now_ms: Option<u64>) -> Ordering {
     match (ta, tb, now_ms) {
-        (None, _, _) | (_, None, _) => ta.is_none(),
-        (Some(x), Some(y), None) => x > y,
-        (Some(x), Some(y), Some(now)) => match log_bucket(x, now).cmp(&log_bucket(y, now)) {
-            Ordering::Equal => a.uid < b.uid,
-            o => o == Ordering::Less,
-        },
+        (None, None, _) => Ordering::Equal,
+        (None, Some(_), _) => Ordering::Less,
+        (Some(_), None, _) => Ordering::Greater,
+        (Some(x), Some(y), None) => y.cmp(&x),
+        (Some(x), Some(y), Some(now)) => log_bucket(x, now).cmp(&log_bucket(y, now)),
     }
 }
 
@@ -146,8 +138,11 @@ fn delete_before(a: &PodRank, b: &PodRank, now_ms: Option<u64>, ranked: bool) ->
     }
     let now = if ranked { now_ms } else { None };
     // 6. Ready for a shorter time first.
-    if a.ready && b.ready && a.ready_since_ms != b.ready_since_ms {
-        return newer_first(a.ready_since_ms, b.ready_since_ms, a, b, now);
+    if a.ready && b.ready {
+        match newer_first(a.ready_since_ms, b.ready_since_ms, now) {
+            Ordering::Equal => {}
+            o => return o == Ordering::Less,
+        }
     }
     // 7. More restarts first: regular containers, then sidecars.
     if a.restarts != b.restarts {
@@ -157,10 +152,12 @@ fn delete_before(a: &PodRank, b: &PodRank, now_ms: Option<u64>, ranked: bool) ->
         return a.sidecar_restarts > b.sidecar_restarts;
     }
     // 8. Newer first.
-    if a.created_ms != b.created_ms {
-        return newer_first(Some(a.created_ms), Some(b.created_ms), a, b, now);
+    match newer_first(Some(a.created_ms), Some(b.created_ms), now) {
+        Ordering::Equal => {}
+        o => return o == Ordering::Less,
     }
-    false
+    // With buckets, pods of the same age bucket go by UID.
+    now.is_some() && a.uid < b.uid
 }
 
 /// Turns a strict "less" into an [`Ordering`] for `sort_by`.
@@ -180,9 +177,13 @@ fn to_ordering(less: impl Fn(&PodRank, &PodRank) -> bool, a: &PodRank, b: &PodRa
 /// recently.
 ///
 /// `now_ms` enables the logarithmic buckets for ready and creation times
-/// (pods in the same power-of-two age bucket tie-break on UID); `None` is
+/// (pods in the same power-of-two age bucket count as equally old); `None` is
 /// upstream's zero `Now` and compares the times directly.
 // K8S: pkg/controller/controller_utils.go (ActivePodsWithRanks.Less)
+// DEVIATION: upstream breaks a tie of buckets on UID at once when the two
+// times differ but goes on to the next criteria when they are equal, which is
+// not a total order (Rust's sort rejects such comparators); here a tie of
+// buckets always goes on to the next criteria, with UID last.
 // DEVIATION: times are whole milliseconds; API timestamps have 1 s
 // resolution, so callers wanting real-cluster buckets pass second-aligned
 // times. Upstream's zero creation time (sorts first) has no equivalent: every
@@ -213,9 +214,13 @@ pub struct RelatedPod {
 /// the pods being ranked.
 // K8S: pkg/controller/replicaset/replica_set.go (getPodsRankedByRelatedPodsOnSameNode)
 pub fn ranks_by_related_pods_on_same_node(nodes: &[&str], related: &[RelatedPod]) -> Vec<i32> {
+    let mut per_node: std::collections::BTreeMap<&str, i32> = Default::default();
+    for r in related.iter().filter(|r| r.active) {
+        *per_node.entry(r.node.as_str()).or_default() += 1;
+    }
     nodes
         .iter()
-        .map(|n| related.iter().filter(|r| r.active && r.node == *n).count() as i32)
+        .map(|n| per_node.get(n).copied().unwrap_or(0))
         .collect()
 }
 
@@ -272,6 +277,39 @@ mod tests {
             created_ms: 0,
             node_pods_of_same_owner: 1,
         }
+    }
+
+    #[test]
+    fn ranked_order_is_total_when_times_share_a_bucket() {
+        // Two pods ready at the same instant (which falls through to restarts) and one ready a
+        // little later in the same bucket: upstream's comparator would order them in a cycle.
+        let ready = |uid: &str, since: u64, restarts: i32| PodRank {
+            ready: true,
+            ready_since_ms: Some(since),
+            restarts,
+            created_ms: 0,
+            ..pod(uid, true, PodPhase::Running)
+        };
+        let pods: Vec<PodRank> = (0..300)
+            .map(|i| {
+                ready(
+                    &format!("uid-{:03}", (i * 37) % 300),
+                    NOW - HOUR - (i % 7) * 1000,
+                    (i % 3) as i32,
+                )
+            })
+            .collect();
+        let mut order: Vec<usize> = (0..pods.len()).collect();
+        order.sort_by(|&i, &j| deletion_order(&pods[i], &pods[j], Some(NOW)));
+        for w in order.windows(2) {
+            assert_ne!(
+                deletion_order(&pods[w[0]], &pods[w[1]], Some(NOW)),
+                Ordering::Greater
+            );
+        }
+        // Same bucket: more restarts go first, then UID.
+        let (a, b) = (ready("b", NOW - HOUR, 2), ready("a", NOW - HOUR - 1000, 0));
+        assert_eq!(deletion_order(&a, &b, Some(NOW)), Ordering::Less);
     }
 
     /// The helper of TestSortingActivePodsWithRanks. UIDs are all empty, as
