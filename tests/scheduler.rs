@@ -146,8 +146,8 @@ node01 was chosen: node01, node02 tie at 486, and the tie is broken by a draw fr
     );
     let bad = kubesim(&[
         "explain",
-        "node",
-        "node01",
+        "service",
+        "web",
         "-f",
         "scenarios/demo.yaml",
         "--at",
