@@ -228,15 +228,9 @@ fn sentence(record: &Record, pod: &Pod, earlier: Option<&Record>) -> Option<Stri
         Body::Change(Change::Phase { phase }) if own && phase != "Running" => {
             Some(format!("the pod's phase became {phase}"))
         }
-        Body::Change(Change::Command { command, output }) => Some(format!(
-            "{} {command}{}",
-            record.object.name,
-            output
-                .lines()
-                .next()
-                .map(|l| format!(" → {l}"))
-                .unwrap_or_default()
-        )),
+        Body::Change(Change::Command { command, output }) => {
+            Some(command_sentence(&record.object.name, command, output))
+        }
         Body::Change(Change::Note { container, note }) => {
             Some(format!("note on {container}: {note}"))
         }
@@ -400,6 +394,12 @@ pub fn node_story(
     out
 }
 
+/// A timeline command and the first line it printed: `kubectl drain node01 → node/node01 cordoned`.
+fn command_sentence(tool: &str, command: &str, output: &str) -> String {
+    let printed = output.lines().next().map(|l| format!(" → {l}"));
+    format!("{tool} {command}{}", printed.unwrap_or_default())
+}
+
 /// One record about a node in plain words: its Ready condition, its events, a command.
 fn node_sentence(record: &Record) -> Option<String> {
     match &record.body {
@@ -421,15 +421,9 @@ fn node_sentence(record: &Record) -> Option<String> {
         )),
         Body::Change(Change::Created) => Some("the node joined the cluster".to_string()),
         Body::Change(Change::Deleted) => Some("the node was deleted".to_string()),
-        Body::Change(Change::Command { command, output }) => Some(format!(
-            "{} {command}{}",
-            record.object.name,
-            output
-                .lines()
-                .next()
-                .map(|l| format!(" → {l}"))
-                .unwrap_or_default()
-        )),
+        Body::Change(Change::Command { command, output }) => {
+            Some(command_sentence(&record.object.name, command, output))
+        }
         Body::Event(e) => Some(format!("{} ({}): {}", e.reason, e.source, e.message)),
         _ => None,
     }
