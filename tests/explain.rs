@@ -144,3 +144,20 @@ fn a_drained_node_lists_the_commands_that_named_it() {
         "{out}"
     );
 }
+
+#[test]
+fn every_seed_note_pod_has_a_story() {
+    // (scenario, pod, instant, a line the story must hold)
+    let cases = [
+        ("liveness-http", "liveness-http", "50s", "     50s  the kubelet stopped it: Container liveness-test-pod failed liveness probe, will be restarted\n     50s  Unhealthy (kubelet): Liveness probe failed: HTTP probe failed with statuscode: 500 (3 times since 40s)\n  26.55s  container liveness-test-pod is running again (restart 1) and ready\n"),
+        ("multipod", "multipod", "50s", "  9.372s  container centos-container is running and ready\n  5.022s  container nginx-container is running and ready\n"),
+        ("node-selector", "nginx", "50s", "      0s  the scheduler assigned it to minikube-m02\n"),
+        ("requests-pod", "requests-pod", "50s", "  1.532s  container main is running and ready\n"),
+        ("simple-init", "kubernetes-simple-pod", "50s", "      9s  init container init-mydb exited with code 0 (Completed)\n   6.55s  init container init-mydb is running\n      6s  init container init-myservice exited with code 0 (Completed)\n"),
+        ("webserver", "kubia-manual", "50s", "  13.502s  container kubia is running and ready\n"),
+    ];
+    for (scenario, pod, at, line) in cases {
+        let story = story(pod, &format!("scenarios/seeds/{scenario}.yaml"), at);
+        assert!(story.contains(line), "{scenario}: {story}");
+    }
+}
