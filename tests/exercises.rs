@@ -41,8 +41,18 @@ fn every_solution_passes_and_every_broken_variant_fails_saying_why() {
         let name = name(&dir);
         let solution = dir.join("solution.yaml");
         let o = kubesim(&["exercise", "check", &name, solution.to_str().unwrap()]);
-        assert_eq!(o.status.code(), Some(0), "{name}:\n{}{}", stdout(&o), stderr(&o));
-        assert!(stdout(&o).ends_with(" passed, 0 failed\n"), "{}", stdout(&o));
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{name}:\n{}{}",
+            stdout(&o),
+            stderr(&o)
+        );
+        assert!(
+            stdout(&o).ends_with(" passed, 0 failed\n"),
+            "{}",
+            stdout(&o)
+        );
         assert!(!stdout(&o).contains("FAIL"), "{}", stdout(&o));
 
         let broken = dir.join("broken.yaml");
@@ -167,7 +177,10 @@ fn a_bad_learner_file_is_an_input_error_naming_its_line() {
     );
     let o = kubesim(&["exercise", "check", "oomkilled", "missing.yaml"]);
     assert_eq!(o.status.code(), Some(2));
-    assert_eq!(stderr(&o), "error: cannot read missing.yaml: no such file\n");
+    assert_eq!(
+        stderr(&o),
+        "error: cannot read missing.yaml: no such file\n"
+    );
 }
 
 #[test]

@@ -75,7 +75,10 @@ pub(super) fn run(args: ExerciseArgs) -> Result<i32, CliError> {
                 s.description.as_deref().unwrap_or_default()
             );
             println!();
-            println!("{}", s.task.as_deref().unwrap_or("(no task text)").trim_end());
+            println!(
+                "{}",
+                s.task.as_deref().unwrap_or("(no task text)").trim_end()
+            );
             println!();
             println!("Start from: {}", exercise.dir.join(BROKEN_FILE).display());
             println!(

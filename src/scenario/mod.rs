@@ -531,4 +531,43 @@ mod tests {
             "{e}"
         );
     }
+
+    #[test]
+    fn learner_entries_read_the_given_file_and_stand_alone() {
+        let dir = std::env::temp_dir().join(format!("kubesim-learner-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let mine = dir.join("mine.yaml");
+        std::fs::write(
+            &mine,
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: web}\nspec: {containers: [{name: c, image: nginx}]}\n",
+        )
+        .unwrap();
+        let text = "apiVersion: kubesim.io/v1alpha1\nkind: Scenario\nmetadata: {name: x}\nspec:\n  manifests:\n  - learner: true\n";
+        let s = load_str_with_learner(text, "s.yaml", Path::new("."), Some(&mine)).unwrap();
+        assert_eq!(s.manifests.len(), 1);
+        assert_eq!(s.learner, Some(mine.display().to_string()));
+        assert_eq!(
+            load_str(
+                text.replace(
+                    "  - learner: true\n",
+                    "  - inline: {apiVersion: v1, kind: Namespace, metadata: {name: dev}}\n"
+                )
+                .as_str(),
+                "s.yaml",
+                Path::new(".")
+            )
+            .unwrap()
+            .learner,
+            None
+        );
+        let both = "apiVersion: kubesim.io/v1alpha1\nkind: Scenario\nmetadata: {name: x}\nspec:\n  manifests:\n  - {learner: true, path: a.yaml}\n";
+        let e = load_str_with_learner(both, "s.yaml", Path::new("."), Some(&mine)).unwrap_err();
+        assert!(
+            e.to_string().starts_with(
+                "s.yaml:6:5: each manifests entry needs exactly one of `path:`, `inline:` or `learner: true`"
+            ),
+            "{e}"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }
