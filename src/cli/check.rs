@@ -17,24 +17,46 @@ pub(super) fn run(paths: &[PathBuf]) -> Result<i32, CliError> {
     for path in paths {
         let scenario = crate::scenario::load(path)?;
         super::print_warnings(&scenario);
-        let mut sim = Simulation::new(&scenario, scenario.seed, None)?;
-        for (e, problems) in check_scenario(&mut sim, &scenario.expectations)? {
-            match problems {
-                None => passed += 1,
-                Some((at, problems)) => {
-                    failed += 1;
-                    println!(
-                        "FAIL {} at {at}: {}: {}",
-                        e.origin,
-                        subject(e),
-                        problems.join("; ")
-                    );
+        let (p, f) = check_and_report(&scenario, false)?;
+        passed += p;
+        failed += f;
+    }
+    println!("{passed} passed, {failed} failed");
+    Ok(if failed == 0 { 0 } else { 1 })
+}
+
+/// Plays `scenario` and prints a `FAIL` line (with the entry's `why:` text under it) for each
+/// expectation that does not hold, and a `PASS` line for each that does when `passes` is set.
+/// Returns how many passed and failed.
+pub(super) fn check_and_report(
+    scenario: &Scenario,
+    passes: bool,
+) -> Result<(usize, usize), CliError> {
+    let (mut passed, mut failed) = (0, 0);
+    let mut sim = Simulation::new(scenario, scenario.seed, None)?;
+    for (e, problems) in check_scenario(&mut sim, &scenario.expectations)? {
+        match problems {
+            None => {
+                passed += 1;
+                if passes {
+                    println!("PASS {} at {}: {}", e.origin, e.at, subject(e));
+                }
+            }
+            Some((at, problems)) => {
+                failed += 1;
+                println!(
+                    "FAIL {} at {at}: {}: {}",
+                    e.origin,
+                    subject(e),
+                    problems.join("; ")
+                );
+                if let Some(why) = &e.why {
+                    println!("  why: {why}");
                 }
             }
         }
     }
-    println!("{passed} passed, {failed} failed");
-    Ok(if failed == 0 { 0 } else { 1 })
+    Ok((passed, failed))
 }
 
 /// The first failure of an expectation: when, and what differed.

@@ -1,5 +1,5 @@
 //! The command line: `run`, `get`, `describe`, `explain`, `watch`, `logs`, `exec`, `check`,
-//! `diff`, `real`.
+//! `diff`, `exercise`, `real`.
 //!
 //! Exit codes: 0 success; 1 a check or diff found a difference; 2 bad usage or bad input (the
 //! message names the file, line and field); `exec` exits with the command's exit code. User
@@ -7,6 +7,7 @@
 
 mod check;
 mod container;
+mod exercise;
 pub mod printers;
 mod real;
 mod watch;
@@ -197,6 +198,11 @@ enum Command {
         #[arg(required = true)]
         scenarios: Vec<PathBuf>,
     },
+    /// The exercise library: list it, show a task, check your manifest against it.
+    #[command(
+        after_help = "Examples:\n  kubesim exercise list\n  kubesim exercise show cka/oomkilled\n  kubesim exercise check oomkilled my-pod.yaml\n\nExit codes: 0 every expectation holds, 1 one fails, 2 bad usage or bad input."
+    )]
+    Exercise(exercise::ExerciseArgs),
     /// Compare two traces; exit 1 if they differ.
     Diff { a: PathBuf, b: PathBuf },
     /// Real-execution mode: check this host, or remove what real containers left behind
@@ -273,6 +279,7 @@ pub fn main() -> i32 {
 
 fn execute(command: Command) -> Result<i32, CliError> {
     match command {
+        Command::Exercise(args) => exercise::run(args),
         Command::Run {
             scenario,
             seed,

@@ -580,12 +580,20 @@ impl Kubelets {
             state,
             namespace: &pod.meta.namespace,
         };
-        let live = self
+        let slots = &mut self
             .workers
             .get_mut(&id)
-            .and_then(|w| w.slots.get_mut(&slot))
-            .and_then(|r| r.live.as_mut())
-            .expect("probed containers run");
+            .expect("probed pods have workers")
+            .slots;
+        // The containers of a pod share its network namespace: a probe of the pod IP reaches
+        // whichever container listens on the port (an ambassador's, say), its own first.
+        // K8S: pkg/kubelet/prober/prober.go (probes dial the pod IP)
+        let serving = |port: u16, path: &str| {
+            let own = slots.get(&slot).into_iter();
+            own.chain(slots.values())
+                .filter_map(|r| r.live.as_ref())
+                .find_map(|live| live.http_status(port, path, now))
+        };
         let port_of = |port: &str| -> u16 {
             port.parse().unwrap_or_else(|_| {
                 c.ports
@@ -595,13 +603,19 @@ impl Kubelets {
             })
         };
         let outcome = match handler {
-            ProbeHandler::Exec { command } => return live.exec(command, timeout, now, &dns),
+            ProbeHandler::Exec { command } => {
+                let live = slots
+                    .get_mut(&slot)
+                    .and_then(|r| r.live.as_mut())
+                    .expect("probed containers run");
+                return live.exec(command, timeout, now, &dns);
+            }
             ProbeHandler::HttpGet {
                 path, port, scheme, ..
             } => {
                 let port = port_of(port);
                 let url = format!("{}://{ip}:{port}{path}", scheme.to_ascii_lowercase());
-                match live.http_status(port, path, now) {
+                match serving(port, path) {
                     Some(Some(code)) if (200..400).contains(&code) => Ok(()),
                     Some(Some(code)) => Err(format!("HTTP probe failed with statuscode: {code}")),
                     Some(None) => Err(format!("Get \"{url}\": EOF")),
@@ -612,12 +626,12 @@ impl Kubelets {
             }
             ProbeHandler::TcpSocket { port, .. } => {
                 let port = port_of(port);
-                match live.http_status(port, "/", now) {
+                match serving(port, "/") {
                     Some(_) => Ok(()),
                     None => Err(format!("dial tcp {ip}:{port}: connect: connection refused")),
                 }
             }
-            ProbeHandler::Grpc { port, .. } => match live.http_status(*port as u16, "/", now) {
+            ProbeHandler::Grpc { port, .. } => match serving(*port as u16, "/") {
                 Some(_) => Ok(()),
                 None => Err(format!(
                     "timeout: failed to connect service \"{ip}:{port}\" within {}s",

@@ -38,6 +38,7 @@ pub(super) struct RawExpectation {
     addresses: Option<String>,
     desired: Option<i64>,
     progressing: Option<String>,
+    why: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -108,6 +109,9 @@ pub struct Expectation {
     pub desired: Option<i64>,
     /// The reason of a Deployment's Progressing condition (`ProgressDeadlineExceeded`).
     pub progressing: Option<String>,
+    /// What a failure of this entry means, in plain words (an exercise's broken variant fails
+    /// it): `check` prints it under the failure.
+    pub why: Option<String>,
 }
 
 /// Parses the entry at `path`.
@@ -209,5 +213,6 @@ pub(super) fn parse(
         addresses: e.addresses.clone(),
         desired: e.desired,
         progressing: e.progressing.clone(),
+        why: e.why.clone(),
     })
 }

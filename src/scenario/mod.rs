@@ -11,7 +11,7 @@ pub mod simulate;
 mod timeline;
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde::Deserialize;
 use serde_json::Value;
@@ -59,6 +59,13 @@ pub struct Scenario {
     /// `sha256:<hex>` over the scenario and every manifest file it read.
     pub digest: String,
     pub description: Option<String>,
+    /// The exercise's task for the learner (`kubesim.io/task`), shown by `kubesim exercise show`.
+    pub task: Option<String>,
+    /// The curriculum topic an exercise belongs to (`kubesim.io/topic`).
+    pub topic: Option<String>,
+    /// The file that filled the scenario's `learner: true` entries, if it has any: an exercise
+    /// is checked against the learner's own manifest there.
+    pub learner: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -100,10 +107,22 @@ struct Spec {
 pub(super) struct ManifestEntry {
     path: Option<String>,
     inline: Option<Value>,
+    /// `learner: true`: the learner's manifest of an exercise (see [`LEARNER_DEFAULT`]).
+    learner: Option<bool>,
 }
+
+/// The file a `learner: true` entry reads when no learner file is given: the exercise's
+/// solution, next to the scenario, so `kubesim check exercise.yaml` proves the solution.
+pub const LEARNER_DEFAULT: &str = "solution.yaml";
 
 /// Loads a scenario file, or a plain manifest file to run on the default cluster.
 pub fn load(path: &Path) -> Result<Scenario, InputError> {
+    load_with_learner(path, None)
+}
+
+/// Loads a scenario whose `learner: true` entries read `learner` (default: [`LEARNER_DEFAULT`]
+/// next to the scenario).
+pub fn load_with_learner(path: &Path, learner: Option<&Path>) -> Result<Scenario, InputError> {
     let file = path.display().to_string();
     let text = std::fs::read_to_string(path).map_err(|e| {
         let what = match e.kind() {
@@ -112,11 +131,26 @@ pub fn load(path: &Path) -> Result<Scenario, InputError> {
         };
         InputError::file(&file, format!("cannot read scenario: {what}"))
     })?;
-    load_str(&text, &file, path.parent().unwrap_or(Path::new(".")))
+    load_str_with_learner(
+        &text,
+        &file,
+        path.parent().unwrap_or(Path::new(".")),
+        learner,
+    )
 }
 
 /// Loads a scenario from text; relative manifest paths resolve against `base_dir`.
 pub fn load_str(text: &str, file: &str, base_dir: &Path) -> Result<Scenario, InputError> {
+    load_str_with_learner(text, file, base_dir, None)
+}
+
+/// [`load_str`] with the file `learner: true` entries read.
+fn load_str_with_learner(
+    text: &str,
+    file: &str,
+    base_dir: &Path,
+    learner: Option<&Path>,
+) -> Result<Scenario, InputError> {
     let mut digest = Sha256::new();
     digest.update(text.as_bytes());
     let docs = yaml::parse_documents(text).map_err(|_| ()).ok();
@@ -143,6 +177,9 @@ pub fn load_str(text: &str, file: &str, base_dir: &Path) -> Result<Scenario, Inp
             scheduler: Default::default(),
             digest: hex_digest(digest),
             description: None,
+            task: None,
+            topic: None,
+            learner: None,
         });
     }
     let doc = &docs.expect("checked above")[0];
@@ -182,10 +219,13 @@ pub fn load_str(text: &str, file: &str, base_dir: &Path) -> Result<Scenario, Inp
         Some(groups) => cluster::build_nodes(groups, src)?,
         None => default_cluster(),
     };
+    let learner_file = learner.map_or_else(|| base_dir.join(LEARNER_DEFAULT), Path::to_path_buf);
     let entries = Entries {
         src,
         located: &doc.located,
         base_dir,
+        learner: &learner_file,
+        learner_used: std::cell::Cell::new(false),
     };
     let manifests_path = [PathSeg::key("spec"), PathSeg::key("manifests")];
     let manifests = entries.load(&spec.manifests, &manifests_path, &mut digest)?;
@@ -242,7 +282,14 @@ pub fn load_str(text: &str, file: &str, base_dir: &Path) -> Result<Scenario, Inp
         None => Default::default(),
         Some(entry) => scheduler_configuration(entry, src, base_dir, &mut digest)?,
     };
+    let annotation = |key: &str| raw.metadata.annotations.get(key).cloned();
     Ok(Scenario {
+        learner: entries
+            .learner_used
+            .get()
+            .then(|| learner_file.display().to_string()),
+        task: annotation("kubesim.io/task"),
+        topic: annotation("kubesim.io/topic"),
         name: raw.metadata.name,
         file: file.to_string(),
         seed: spec.seed.unwrap_or(DEFAULT_SEED),
@@ -255,11 +302,7 @@ pub fn load_str(text: &str, file: &str, base_dir: &Path) -> Result<Scenario, Inp
         static_pods,
         scheduler,
         digest: hex_digest(digest),
-        description: raw
-            .metadata
-            .annotations
-            .get("kubesim.io/description")
-            .cloned(),
+        description: annotation("kubesim.io/description"),
     })
 }
 
@@ -268,10 +311,14 @@ struct Entries<'a> {
     src: Source<'a>,
     located: &'a crate::manifest::yaml::Located,
     base_dir: &'a Path,
+    /// What `learner: true` entries read, and whether any did.
+    learner: &'a Path,
+    learner_used: std::cell::Cell<bool>,
 }
 
 impl Entries<'_> {
-    /// Loads each entry (`path:` relative to the scenario, or `inline:`) found under `path`.
+    /// Loads each entry (`path:` relative to the scenario, `inline:`, or `learner: true`) found
+    /// under `path`.
     fn load(
         &self,
         entries: &[ManifestEntry],
@@ -281,16 +328,25 @@ impl Entries<'_> {
         let mut manifests = Vec::new();
         for (i, entry) in entries.iter().enumerate() {
             let path = [path, &[PathSeg::Index(i)]].concat();
-            match (&entry.path, &entry.inline) {
-                (Some(rel), None) => {
-                    let full: PathBuf = self.base_dir.join(rel);
+            let learner = entry.learner == Some(true);
+            let file = match (&entry.path, &entry.inline, learner) {
+                (Some(rel), None, false) => Some(self.base_dir.join(rel)),
+                (None, None, true) => {
+                    self.learner_used.set(true);
+                    Some(self.learner.to_path_buf())
+                }
+                _ => None,
+            };
+            match (file, &entry.inline) {
+                (Some(full), _) => {
                     let bytes = std::fs::read(&full).map_err(|e| {
                         let what = match e.kind() {
                             std::io::ErrorKind::NotFound => "no such file".to_string(),
                             _ => e.to_string(),
                         };
+                        let field = if learner { "learner" } else { "path" };
                         self.src.error(
-                            &[&path[..], &[PathSeg::key("path")]].concat(),
+                            &[&path[..], &[PathSeg::key(field)]].concat(),
                             format!("cannot read manifest {}: {what}", full.display()),
                         )
                     })?;
@@ -301,7 +357,7 @@ impl Entries<'_> {
                         &full.display().to_string(),
                     )?);
                 }
-                (None, Some(value)) => {
+                (None, Some(value)) if entry.path.is_none() && entry.learner.is_none() => {
                     let inline_path = [&path[..], &[PathSeg::key("inline")]].concat();
                     crate::manifest::load_value(
                         value,
@@ -314,7 +370,7 @@ impl Entries<'_> {
                 _ => {
                     return Err(self.src.error(
                         &path,
-                        "each manifests entry needs exactly one of `path:` or `inline:`",
+                        "each manifests entry needs exactly one of `path:`, `inline:` or `learner: true`",
                     ))
                 }
             }
@@ -474,5 +530,44 @@ mod tests {
                 .starts_with("s.yaml:7:6: 2m is after the end of the scenario (1m0s)"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn learner_entries_read_the_given_file_and_stand_alone() {
+        let dir = std::env::temp_dir().join(format!("kubesim-learner-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let mine = dir.join("mine.yaml");
+        std::fs::write(
+            &mine,
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: web}\nspec: {containers: [{name: c, image: nginx}]}\n",
+        )
+        .unwrap();
+        let text = "apiVersion: kubesim.io/v1alpha1\nkind: Scenario\nmetadata: {name: x}\nspec:\n  manifests:\n  - learner: true\n";
+        let s = load_str_with_learner(text, "s.yaml", Path::new("."), Some(&mine)).unwrap();
+        assert_eq!(s.manifests.len(), 1);
+        assert_eq!(s.learner, Some(mine.display().to_string()));
+        assert_eq!(
+            load_str(
+                text.replace(
+                    "  - learner: true\n",
+                    "  - inline: {apiVersion: v1, kind: Namespace, metadata: {name: dev}}\n"
+                )
+                .as_str(),
+                "s.yaml",
+                Path::new(".")
+            )
+            .unwrap()
+            .learner,
+            None
+        );
+        let both = "apiVersion: kubesim.io/v1alpha1\nkind: Scenario\nmetadata: {name: x}\nspec:\n  manifests:\n  - {learner: true, path: a.yaml}\n";
+        let e = load_str_with_learner(both, "s.yaml", Path::new("."), Some(&mine)).unwrap_err();
+        assert!(
+            e.to_string().starts_with(
+                "s.yaml:6:5: each manifests entry needs exactly one of `path:`, `inline:` or `learner: true`"
+            ),
+            "{e}"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }
