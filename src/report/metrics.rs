@@ -332,3 +332,138 @@ impl Builder {
 fn quantity(list: &BTreeMap<String, String>, name: &str) -> Option<Quantity> {
     list.get(name).and_then(|q| Quantity::parse(q).ok())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A small hand-made trace: pod `a` is bound to n1, OOM-killed and backs off; pod `b`
+    /// waits 3 s for a node, runs to completion without ever being Ready.
+    const TRACE: &str = r#"{"format":"kubesim-trace/v1","kubesim":"0.1.0","scenario":"t","seed":1,"digest":"sha256:0"}
+{"seq":1,"t":0,"time":"0s","object":{"kind":"Node","name":"n1"},"change":{"what":"created"}}
+{"seq":2,"t":0,"time":"0s","object":{"kind":"Pod","namespace":"default","name":"a"},"change":{"what":"created"}}
+{"seq":3,"t":0,"time":"0s","object":{"kind":"Pod","namespace":"default","name":"b"},"change":{"what":"created"}}
+{"seq":4,"t":1000,"time":"1s","object":{"kind":"Pod","namespace":"default","name":"a"},"change":{"what":"bound","node":"n1","requests":{"cpu":"500m","memory":"64Mi"}}}
+{"seq":5,"t":1000,"time":"1s","object":{"kind":"Pod","namespace":"default","name":"a"},"change":{"what":"container","name":"c","state":"waiting","reason":"ContainerCreating","restartCount":0,"ready":false}}
+{"seq":6,"t":2000,"time":"2s","object":{"kind":"Pod","namespace":"default","name":"a"},"change":{"what":"container","name":"c","state":"running","restartCount":0,"ready":false}}
+{"seq":7,"t":2500,"time":"2.5s","object":{"kind":"Pod","namespace":"default","name":"a"},"change":{"what":"condition","type":"Ready","status":"True"}}
+{"seq":8,"t":3000,"time":"3s","object":{"kind":"Pod","namespace":"default","name":"b"},"change":{"what":"bound","node":"n1","requests":{"cpu":"250m"}}}
+{"seq":9,"t":4000,"time":"4s","object":{"kind":"Pod","namespace":"default","name":"a"},"change":{"what":"container","name":"c","state":"terminated","reason":"OOMKilled","exitCode":137,"restartCount":0,"ready":false}}
+{"seq":10,"t":4000,"time":"4s","object":{"kind":"Pod","namespace":"default","name":"a"},"change":{"what":"container","name":"c","state":"waiting","reason":"CrashLoopBackOff","restartCount":1,"ready":false}}
+{"seq":11,"t":5000,"time":"5s","object":{"kind":"Pod","namespace":"default","name":"b"},"change":{"what":"phase","phase":"Succeeded"}}
+{"seq":12,"t":14000,"time":"14s","object":{"kind":"Pod","namespace":"default","name":"a"},"change":{"what":"container","name":"c","state":"running","restartCount":1,"ready":true}}
+{"seq":13,"t":20000,"time":"20s","object":{"kind":"Pod","namespace":"default","name":"a"},"change":{"what":"deleted"}}
+"#;
+
+    fn metrics() -> Metrics {
+        Metrics::from_records(&super::super::parse(TRACE, "t.jsonl").unwrap().records)
+    }
+
+    fn span(start: u64, end: u64, state: State, reason: Option<&str>) -> Span {
+        Span {
+            start,
+            end: Some(end),
+            state,
+            reason: reason.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn container_spans_show_the_backoff_gap() {
+        let m = metrics();
+        let a = &m.pods[0];
+        assert_eq!(a.containers.len(), 1);
+        assert_eq!(
+            a.containers[0].spans,
+            [
+                span(1000, 2000, State::Waiting, Some("ContainerCreating")),
+                span(2000, 4000, State::Running, None),
+                span(4000, 4000, State::Terminated, Some("OOMKilled")),
+                span(4000, 14000, State::Waiting, Some("CrashLoopBackOff")),
+                span(14000, 20000, State::Running, None),
+            ]
+        );
+        assert_eq!((a.restarts, a.oom_kills), (1, 1));
+        assert_eq!(
+            (m.restarts.clone(), m.oom_kills.clone()),
+            (vec![4000], vec![4000])
+        );
+        assert_eq!(m.end, 20000);
+    }
+
+    #[test]
+    fn node_allocation_follows_binding_completion_and_deletion() {
+        let m = metrics();
+        let step = |t, milli_cpu, memory| Allocation {
+            t,
+            milli_cpu,
+            memory,
+        };
+        assert_eq!(
+            m.nodes["n1"],
+            [
+                step(1000, 500, 64 << 20),
+                step(3000, 750, 64 << 20),
+                step(5000, 500, 64 << 20),
+                step(20000, 0, 0),
+            ]
+        );
+        assert_eq!(m.pods[1].released, Some(5000));
+    }
+
+    #[test]
+    fn unscheduled_pods_and_latencies() {
+        let m = metrics();
+        assert_eq!(m.unscheduled, [(0, 2), (1000, 1), (3000, 0)]);
+        assert_eq!(m.scheduling_latencies(), [1000, 3000]);
+        assert_eq!(m.startup_latencies(), [2500]);
+    }
+
+    #[test]
+    fn nearest_rank_percentiles() {
+        let hundred: Vec<u64> = (1..=100).collect();
+        assert_eq!(
+            [50, 90, 99, 100].map(|p| percentile(&hundred, p)),
+            [Some(50), Some(90), Some(99), Some(100)]
+        );
+        assert_eq!(percentile(&[1000, 3000], 50), Some(1000));
+        assert_eq!(percentile(&[1000, 3000], 90), Some(3000));
+        assert_eq!(percentile(&[], 99), None);
+    }
+
+    #[test]
+    fn tables_show_exact_numbers() {
+        let trace = super::super::parse(TRACE, "t.jsonl").unwrap();
+        let tables = super::super::tables::tables(&trace.header, &metrics());
+        let latency = &tables.tables[1].rows;
+        assert_eq!(
+            latency[1],
+            [
+                "startup (created → Ready)",
+                "1",
+                "2.5s",
+                "2.5s",
+                "2.5s",
+                "2.5s",
+                "met (p99 ≤ 5s)"
+            ]
+        );
+        assert_eq!(
+            tables.tables[2].rows[0],
+            ["n1", "2", "750m at 3s", "64Mi at 1s"]
+        );
+    }
+
+    #[test]
+    fn a_bad_line_is_named() {
+        let text = TRACE.replace(r#""seq":3,"#, r#""seq":"three","#);
+        let e = super::super::parse(&text, "t.jsonl").unwrap_err();
+        assert_eq!(e.file, "t.jsonl");
+        assert_eq!(e.line, 4);
+        assert!(
+            e.to_string()
+                .starts_with("error: t.jsonl:4: not a trace record: "),
+            "{e}"
+        );
+    }
+}
