@@ -80,7 +80,10 @@ fn a_bad_trace_is_refused_with_its_line() {
 const CURATED: [(&str, &str); 3] = [
     ("demo", "scenarios/demo.yaml"),
     ("liveness-exam", "scenarios/seeds/liveness-exam.yaml"),
-    ("deployment-rollout", "scenarios/workloads/deployment-rollout.yaml"),
+    (
+        "deployment-rollout",
+        "scenarios/workloads/deployment-rollout.yaml",
+    ),
 ];
 
 #[test]
@@ -89,7 +92,11 @@ fn curated_reports_are_up_to_date() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("reports");
     let dir = tempfile::tempdir().unwrap();
     for (name, scenario) in CURATED {
-        let out = if bless { root.join(name) } else { dir.path().join(name) };
+        let out = if bless {
+            root.join(name)
+        } else {
+            dir.path().join(name)
+        };
         let run = kubesim(&["run", scenario, "--report", out.to_str().unwrap()]);
         assert!(run.status.success(), "{}", stderr(&run));
         for file in FILES {

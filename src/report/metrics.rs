@@ -66,6 +66,9 @@ pub struct PodRun {
     pub created: u64,
     /// When `spec.nodeName` was set, and to which node.
     pub bound: Option<(u64, String)>,
+    /// The pod reached a node: bound, or created on one (a static pod's mirror has no
+    /// `bound` record; its kubelet's first container record says it is there).
+    pub placed: bool,
     /// The first time the Ready condition turned True.
     pub ready: Option<u64>,
     /// When the pod stopped holding its node's resources: its phase became Succeeded or
@@ -131,7 +134,7 @@ impl Metrics {
     }
 
     /// Startup latency of every pod that became Ready (created → Ready), ascending.
-    // K8S: sig-scalability/slos/pod_startup_latency.md (creation to running, observed)
+    // K8S: kubernetes/community sig-scalability/slos/pod_startup_latency.md (creation to running, observed)
     // DEVIATION: measured to the Ready condition and including image pulls and init
     // containers, as the trace shows them; upstream's SLO excludes pulls and init containers.
     pub fn startup_latencies(&self) -> Vec<u64> {
@@ -187,11 +190,14 @@ impl Builder {
             Change::Bound { node, requests } => {
                 let pod = &mut self.metrics.pods[index];
                 pod.bound = Some((t, node.clone()));
+                let newly = !std::mem::replace(&mut pod.placed, true);
                 pod.milli_cpu = quantity(requests, "cpu").map_or(0, |q| q.milli_value());
                 pod.memory = quantity(requests, "memory").map_or(0, |q| q.value());
                 let (cpu, memory) = (pod.milli_cpu, pod.memory);
                 self.allocate(node, t, cpu, memory);
-                self.set_unscheduled(t, self.unscheduled - 1);
+                if newly {
+                    self.set_unscheduled(t, self.unscheduled - 1);
+                }
             }
             Change::Phase { phase } if phase == "Succeeded" || phase == "Failed" => {
                 self.release(index, t);
@@ -210,7 +216,7 @@ impl Builder {
             } => self.container(index, t, name, *init, state, reason, *restart_count),
             Change::Deleted => {
                 self.current.remove(&key);
-                if self.metrics.pods[index].bound.is_none() {
+                if !self.metrics.pods[index].placed {
                     self.set_unscheduled(t, self.unscheduled - 1);
                 }
                 self.release(index, t);
@@ -239,6 +245,9 @@ impl Builder {
         let Some(state) = State::parse(state) else {
             return;
         };
+        if !std::mem::replace(&mut self.metrics.pods[index].placed, true) {
+            self.set_unscheduled(t, self.unscheduled - 1);
+        }
         let pod = &mut self.metrics.pods[index];
         let position = match pod
             .containers
@@ -294,6 +303,8 @@ impl Builder {
             return;
         }
         pod.released = Some(t);
+        // K8S: staging/src/k8s.io/kubectl/pkg/describe/describe.go (describe node counts the
+        // requests of pods not Succeeded or Failed as allocated)
         if let Some((_, node)) = pod.bound.clone() {
             let (cpu, memory) = (pod.milli_cpu, pod.memory);
             self.allocate(&node, t, -cpu, -memory);
@@ -338,11 +349,14 @@ mod tests {
     use super::*;
 
     /// A small hand-made trace: pod `a` is bound to n1, OOM-killed and backs off; pod `b`
-    /// waits 3 s for a node, runs to completion without ever being Ready.
+    /// waits 3 s for a node, runs to completion without ever being Ready; a static pod's
+    /// mirror starts on its node without a `bound` record.
     const TRACE: &str = r#"{"format":"kubesim-trace/v1","kubesim":"0.1.0","scenario":"t","seed":1,"digest":"sha256:0"}
 {"seq":1,"t":0,"time":"0s","object":{"kind":"Node","name":"n1"},"change":{"what":"created"}}
 {"seq":2,"t":0,"time":"0s","object":{"kind":"Pod","namespace":"default","name":"a"},"change":{"what":"created"}}
 {"seq":3,"t":0,"time":"0s","object":{"kind":"Pod","namespace":"default","name":"b"},"change":{"what":"created"}}
+{"seq":4,"t":0,"time":"0s","object":{"kind":"Pod","namespace":"default","name":"static-n1"},"change":{"what":"created"}}
+{"seq":4,"t":0,"time":"0s","object":{"kind":"Pod","namespace":"default","name":"static-n1"},"change":{"what":"container","name":"c","state":"waiting","reason":"ContainerCreating","restartCount":0,"ready":false}}
 {"seq":4,"t":1000,"time":"1s","object":{"kind":"Pod","namespace":"default","name":"a"},"change":{"what":"bound","node":"n1","requests":{"cpu":"500m","memory":"64Mi"}}}
 {"seq":5,"t":1000,"time":"1s","object":{"kind":"Pod","namespace":"default","name":"a"},"change":{"what":"container","name":"c","state":"waiting","reason":"ContainerCreating","restartCount":0,"ready":false}}
 {"seq":6,"t":2000,"time":"2s","object":{"kind":"Pod","namespace":"default","name":"a"},"change":{"what":"container","name":"c","state":"running","restartCount":0,"ready":false}}
@@ -415,6 +429,7 @@ mod tests {
     fn unscheduled_pods_and_latencies() {
         let m = metrics();
         assert_eq!(m.unscheduled, [(0, 2), (1000, 1), (3000, 0)]);
+        assert!(m.pods[2].placed && m.pods[2].bound.is_none());
         assert_eq!(m.scheduling_latencies(), [1000, 3000]);
         assert_eq!(m.startup_latencies(), [2500]);
     }

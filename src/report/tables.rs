@@ -8,7 +8,7 @@ use super::{cpu, duration, memory};
 use crate::trace::Header;
 
 /// The Kubernetes pod startup SLO: p99 within 5 s.
-// K8S: sig-scalability/slos/pod_startup_latency.md
+// K8S: kubernetes/community sig-scalability/slos/pod_startup_latency.md
 pub const STARTUP_SLO_MS: u64 = 5_000;
 
 /// How many pods the restarts table lists at most.
