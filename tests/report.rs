@@ -45,9 +45,32 @@ fn report_of_a_trace_equals_run_report_and_is_self_contained() {
     assert!(summary.contains("| default/limits-pod | node02 | 5 | 6 | 1.097s |"));
     let page = read(&one, "index.html");
     assert_eq!(page.matches("<svg").count(), 6);
+    // The timeline's back-off colour: its legend entry and the demo's 7 back-off gaps.
+    assert_eq!(page.matches("fill=\"#D64541\"").count(), 8);
     for outside in ["<script", "src=", "href=", "@import", "url("] {
         assert!(!page.contains(outside), "{outside}");
     }
+}
+
+#[test]
+fn run_report_keeps_the_trace_on_standard_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let trace = dir.path().join("t.jsonl");
+    let scenario = "scenarios/seeds/liveness-exam.yaml";
+    let to_file = kubesim(&["run", scenario, "--trace", trace.to_str().unwrap()]);
+    assert!(to_file.status.success(), "{}", stderr(&to_file));
+    let report = dir.path().join("r");
+    let tee = kubesim(&[
+        "run",
+        scenario,
+        "--trace",
+        "-",
+        "--report",
+        report.to_str().unwrap(),
+    ]);
+    assert!(tee.status.success(), "{}", stderr(&tee));
+    assert_eq!(tee.stdout, std::fs::read(&trace).unwrap());
+    assert!(read(&report, "summary.md").starts_with("# kubesim report: liveness-exam\n"));
 }
 
 #[test]

@@ -31,7 +31,7 @@ const DEMO: &str = include_str!("../../scenarios/demo.yaml");
     name = "kubesim",
     version,
     about = "A deterministic simulator of a Kubernetes cluster: real YAML in, kubectl-identical views out.",
-    after_help = "Examples:\n  kubesim run                                  # play the embedded demo\n  kubesim run scenarios/liveness-exam.yaml --trace out.jsonl\n  kubesim get pods -f pod.yaml --at 45s -o wide\n  kubesim describe pod web -f scenarios/demo.yaml --at 2m\n  kubesim logs myapp-pod -c init-myservice -f scenarios/seeds/myapp-pod.yaml --at 10s\n  kubesim exec liveness-exam -f scenarios/seeds/liveness-exam.yaml --at 20s -- cat /tmp/healthy\n  kubesim check scenarios/*.yaml\n  kubesim diff a.jsonl b.jsonl\n\nExit codes: 0 ok, 1 a check or diff found a difference, 2 bad usage or bad input; exec exits with the command's code."
+    after_help = "Examples:\n  kubesim run                                  # play the embedded demo\n  kubesim run scenarios/liveness-exam.yaml --trace out.jsonl\n  kubesim get pods -f pod.yaml --at 45s -o wide\n  kubesim describe pod web -f scenarios/demo.yaml --at 2m\n  kubesim logs myapp-pod -c init-myservice -f scenarios/seeds/myapp-pod.yaml --at 10s\n  kubesim exec liveness-exam -f scenarios/seeds/liveness-exam.yaml --at 20s -- cat /tmp/healthy\n  kubesim check scenarios/*.yaml\n  kubesim diff a.jsonl b.jsonl\n  kubesim report out.jsonl --out reports/mine      # index.html + summary.md\n\nExit codes: 0 ok, 1 a check or diff found a difference, 2 bad usage or bad input; exec exits with the command's code."
 )]
 struct Cli {
     #[command(subcommand)]
