@@ -5,7 +5,7 @@
 //! out. Modules follow the data flow: `engine` (time, queue, random streams; knows nothing of
 //! Kubernetes) → `model` (plain data) → `manifest` (YAML in and out) → `scheduler` · `kubelet`
 //! (components that talk only through the cluster state) → `sim` (the wiring) → `scenario`,
-//! `trace` → `cli`. `controllers` (workloads) also talk only through the cluster state.
+//! `trace` → `report` → `cli`. `controllers` (workloads) also talk only through the cluster state.
 
 pub mod cli;
 pub mod controllers;
@@ -14,6 +14,7 @@ pub mod kubelet;
 pub mod manifest;
 pub mod model;
 pub mod real;
+pub mod report;
 pub mod scenario;
 pub mod scheduler;
 pub mod sim;

@@ -32,7 +32,7 @@ const DEMO: &str = include_str!("../../scenarios/demo.yaml");
     name = "kubesim",
     version,
     about = "A deterministic simulator of a Kubernetes cluster: real YAML in, kubectl-identical views out.",
-    after_help = "Examples:\n  kubesim run                                  # play the embedded demo\n  kubesim run scenarios/liveness-exam.yaml --trace out.jsonl\n  kubesim get pods -f pod.yaml --at 45s -o wide\n  kubesim describe pod web -f scenarios/demo.yaml --at 2m\n  kubesim logs myapp-pod -c init-myservice -f scenarios/seeds/myapp-pod.yaml --at 10s\n  kubesim exec liveness-exam -f scenarios/seeds/liveness-exam.yaml --at 20s -- cat /tmp/healthy\n  kubesim check scenarios/*.yaml\n  kubesim diff a.jsonl b.jsonl\n\nExit codes: 0 ok, 1 a check or diff found a difference, 2 bad usage or bad input; exec exits with the command's code."
+    after_help = "Examples:\n  kubesim run                                  # play the embedded demo\n  kubesim run scenarios/liveness-exam.yaml --trace out.jsonl\n  kubesim get pods -f pod.yaml --at 45s -o wide\n  kubesim describe pod web -f scenarios/demo.yaml --at 2m\n  kubesim logs myapp-pod -c init-myservice -f scenarios/seeds/myapp-pod.yaml --at 10s\n  kubesim exec liveness-exam -f scenarios/seeds/liveness-exam.yaml --at 20s -- cat /tmp/healthy\n  kubesim check scenarios/*.yaml\n  kubesim diff a.jsonl b.jsonl\n  kubesim report out.jsonl --out reports/mine      # index.html + summary.md\n\nExit codes: 0 ok, 1 a check or diff found a difference, 2 bad usage or bad input; exec exits with the command's code."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -61,6 +61,9 @@ enum Command {
         /// it on clusters of up to 100 nodes.
         #[arg(long, value_enum, default_value_t = Explain::Auto)]
         explain_scheduling: Explain,
+        /// Also write a report of the run into this directory (as `kubesim report` does).
+        #[arg(long)]
+        report: Option<PathBuf>,
     },
     /// Show objects at a simulated instant, as `kubectl get` prints them.
     #[command(
@@ -205,6 +208,17 @@ enum Command {
     Exercise(exercise::ExerciseArgs),
     /// Compare two traces; exit 1 if they differ.
     Diff { a: PathBuf, b: PathBuf },
+    /// Write a report of a trace: index.html (SVG charts inlined) and summary.md.
+    #[command(
+        after_help = "Examples:\n  kubesim run scenarios/demo.yaml --trace demo.jsonl && kubesim report demo.jsonl --out reports/demo\n  kubesim run scenarios/demo.yaml --report reports/demo"
+    )]
+    Report {
+        /// A trace written by `kubesim run --trace`.
+        trace: PathBuf,
+        /// The directory to write into (created if missing).
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Real-execution mode: check this host, or remove what real containers left behind
     /// (Linux, as root, with crun or runc and busybox-static).
     #[command(
@@ -247,6 +261,8 @@ enum Output {
 enum CliError {
     #[error("{0}")]
     Input(#[from] InputError),
+    #[error("{0}")]
+    Trace(#[from] crate::report::TraceError),
     #[error("error: {0}")]
     Usage(String),
     #[error("error: {0}")]
@@ -286,12 +302,14 @@ fn execute(command: Command) -> Result<i32, CliError> {
             until,
             trace,
             explain_scheduling,
+            report,
         } => run(
             scenario.as_deref(),
             seed,
             until.as_deref(),
             trace.as_deref(),
             explain_scheduling,
+            report.as_deref(),
         ),
         Command::Get {
             resource,
@@ -506,6 +524,14 @@ fn execute(command: Command) -> Result<i32, CliError> {
             container::exec(&target, &command)
         }
         Command::Check { scenarios } => check::run(&scenarios),
+        Command::Report { trace, out } => {
+            let text = std::fs::read_to_string(&trace).map_err(|e| {
+                CliError::Usage(format!("cannot read trace {}: {e}", trace.display()))
+            })?;
+            let trace = crate::report::parse(&text, &trace.display().to_string())?;
+            write_report(&trace, &out)?;
+            Ok(0)
+        }
         Command::Real(args) => real::run(args),
         Command::Diff { a, b } => {
             let read = |p: &Path| {
@@ -640,6 +666,7 @@ fn run(
     until: Option<&str>,
     trace: Option<&str>,
     explain: Explain,
+    report: Option<&Path>,
 ) -> Result<i32, CliError> {
     let scenario = load(path)?;
     print_warnings(&scenario);
@@ -656,6 +683,15 @@ fn run(
                 .map_err(|e| CliError::Usage(format!("cannot write trace {file}: {e}")))?,
         ))),
         None => None,
+    };
+    // A report reads the trace back: keep a copy of it in memory.
+    let copy = report.map(|_| std::rc::Rc::new(std::cell::RefCell::new(Vec::new())));
+    let sink = match &copy {
+        Some(copy) => Some(Box::new(Tee {
+            out: sink,
+            copy: copy.clone(),
+        }) as Box<dyn Write>),
+        None => sink,
     };
     // Wall time is measured for the summary only; it never reaches the simulation.
     let started = std::time::Instant::now();
@@ -674,7 +710,38 @@ fn run(
     } else {
         print!("{summary}");
     }
+    if let (Some(dir), Some(copy)) = (report, copy) {
+        let text = String::from_utf8_lossy(&copy.borrow()).into_owned();
+        let trace = crate::report::parse(&text, "<the run's trace>")?;
+        write_report(&trace, dir)?;
+    }
     Ok(0)
+}
+
+/// Writes a report, naming the directory when it cannot.
+fn write_report(trace: &crate::report::Trace, dir: &Path) -> Result<(), CliError> {
+    crate::report::write(trace, dir)
+        .map_err(|e| CliError::Usage(format!("cannot write report to {}: {e}", dir.display())))
+}
+
+/// A trace sink that also keeps what it writes, for `run --report`.
+struct Tee {
+    out: Option<Box<dyn Write>>,
+    copy: std::rc::Rc<std::cell::RefCell<Vec<u8>>>,
+}
+
+impl Write for Tee {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if let Some(out) = &mut self.out {
+            out.write_all(buf)?;
+        }
+        self.copy.borrow_mut().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.out.as_mut().map_or(Ok(()), |out| out.flush())
+    }
 }
 
 /// The kinds `kubectl get all` lists, in its order.

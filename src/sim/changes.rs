@@ -1,6 +1,10 @@
 //! Turning what changed in a pod during one event into trace records.
 
+use std::collections::BTreeMap;
+
 use crate::model::pod::ContainerStatus;
+use crate::model::quantity::{Format, Quantity};
+use crate::model::Resources;
 use crate::model::{ContainerState, Event, Pod};
 use crate::trace::{Change, EventBody};
 
@@ -16,13 +20,33 @@ pub(super) fn event_body(event: &Event) -> EventBody {
     }
 }
 
+/// A pod's effective requests as trace quantities: cpu in millicores (`250m`, `2`), memory in
+/// bytes written the binary way when it divides (`64Mi`); zero ones left out.
+fn requests_list(requests: Resources) -> BTreeMap<String, String> {
+    let mut list = BTreeMap::new();
+    if requests.milli_cpu != 0 {
+        list.insert(
+            "cpu".into(),
+            Quantity::from_milli(requests.milli_cpu).to_string(),
+        );
+    }
+    if requests.memory != 0 {
+        let memory = Quantity::from_value(requests.memory, Format::BinarySI);
+        list.insert("memory".into(), memory.to_string());
+    }
+    list
+}
+
 /// The changes between two states of a pod, in a fixed order: binding, deletion, phase,
 /// conditions, then containers (init first).
 pub(super) fn pod_changes(before: &Pod, after: &Pod) -> Vec<Change> {
     let mut changes = Vec::new();
     if before.node_name != after.node_name {
         if let Some(node) = &after.node_name {
-            changes.push(Change::Bound { node: node.clone() });
+            changes.push(Change::Bound {
+                node: node.clone(),
+                requests: requests_list(after.spec.requests()),
+            });
         }
     }
     if before.meta.deletion.is_none() && after.meta.deletion.is_some() {

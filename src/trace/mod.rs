@@ -4,6 +4,7 @@
 pub mod causes;
 pub mod diff;
 
+use std::collections::BTreeMap;
 use std::io::Write;
 
 use serde::{Deserialize, Serialize};
@@ -86,9 +87,13 @@ pub enum Change {
     DeletionRequested {
         grace_period_seconds: i64,
     },
-    /// `spec.nodeName` was set.
+    /// `spec.nodeName` was set. `requests` are the pod's effective requests as the scheduler
+    /// counts them on the node (`cpu`, `memory` as Kubernetes quantities; zero ones left out),
+    /// so that reports can chart node allocation from the trace alone.
     Bound {
         node: String,
+        #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+        requests: BTreeMap<String, String>,
     },
     /// `status.nominatedNodeName` was set by preemption (`null`: cleared).
     Nominated {

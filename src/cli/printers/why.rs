@@ -217,7 +217,7 @@ fn sentence(record: &Record, pod: &Pod, earlier: Option<&Record>) -> Option<Stri
             Some(owner) => format!("the pod was created by {} {}", owner.kind, owner.name),
             None => "the pod was created".to_string(),
         }),
-        Body::Change(Change::Bound { node }) if own => {
+        Body::Change(Change::Bound { node, .. }) if own => {
             Some(format!("the scheduler assigned it to {node}"))
         }
         Body::Change(Change::DeletionRequested {

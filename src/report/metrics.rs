@@ -1,0 +1,484 @@
+//! What a report shows, computed from trace records alone in one pass: each pod's life and its
+//! containers' states, node allocation, unscheduled pods, restarts and OOM kills over time, and
+//! the latency distributions. Times are the trace's integer milliseconds throughout, so every
+//! number is exact.
+
+use std::collections::BTreeMap;
+
+use crate::model::Quantity;
+use crate::trace::{Body, Change, Record};
+
+/// A container state, as `kubectl describe` names them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum State {
+    Waiting,
+    Running,
+    Terminated,
+}
+
+impl State {
+    fn parse(text: &str) -> Option<State> {
+        match text {
+            "waiting" => Some(State::Waiting),
+            "running" => Some(State::Running),
+            "terminated" => Some(State::Terminated),
+            _ => None,
+        }
+    }
+
+    /// The word the trace and the charts use.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            State::Waiting => "waiting",
+            State::Running => "running",
+            State::Terminated => "terminated",
+        }
+    }
+}
+
+/// A stretch of time a container spent in one state with one reason (`CrashLoopBackOff`,
+/// `Error`...): the bars of the per-pod timeline.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Span {
+    pub start: u64,
+    /// `None`: still so when the trace ends.
+    pub end: Option<u64>,
+    pub state: State,
+    pub reason: Option<String>,
+}
+
+/// One container's states in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContainerRun {
+    pub name: String,
+    pub init: bool,
+    /// The last `restartCount` seen.
+    pub restarts: u64,
+    pub spans: Vec<Span>,
+}
+
+/// One pod from its creation to its deletion (a pod created again under the same name, a
+/// StatefulSet's or a static pod's mirror, is another run).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PodRun {
+    pub namespace: String,
+    pub name: String,
+    pub created: u64,
+    /// When `spec.nodeName` was set, and to which node.
+    pub bound: Option<(u64, String)>,
+    /// The pod reached a node: bound, or created on one (a static pod's mirror has no
+    /// `bound` record; its kubelet's first container record says it is there).
+    pub placed: bool,
+    /// The first time the Ready condition turned True.
+    pub ready: Option<u64>,
+    /// When the pod stopped holding its node's resources: its phase became Succeeded or
+    /// Failed, or it left the API.
+    pub released: Option<u64>,
+    pub deleted: Option<u64>,
+    /// CPU in millicores and memory in bytes, from the `bound` record.
+    pub milli_cpu: i64,
+    pub memory: i64,
+    pub restarts: u64,
+    pub oom_kills: u64,
+    pub containers: Vec<ContainerRun>,
+}
+
+/// A node's requested resources from an instant on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Allocation {
+    pub t: u64,
+    pub milli_cpu: i64,
+    pub memory: i64,
+}
+
+/// Everything a report draws and tabulates.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Metrics {
+    /// The instant of the last record.
+    pub end: u64,
+    /// Pods in the order they were created.
+    pub pods: Vec<PodRun>,
+    /// Every node's allocation steps, in time order; nodes by name.
+    pub nodes: BTreeMap<String, Vec<Allocation>>,
+    /// Steps of the number of pods created but not yet bound to a node: `(t, count)`.
+    pub unscheduled: Vec<(u64, u64)>,
+    /// The instant of every container restart and of every OOM kill, in order.
+    pub restarts: Vec<u64>,
+    pub oom_kills: Vec<u64>,
+}
+
+impl Metrics {
+    /// Computes the metrics of a trace's records (in trace order), in one pass.
+    pub fn from_records(records: &[Record]) -> Metrics {
+        let mut builder = Builder::default();
+        for record in records {
+            builder.metrics.end = builder.metrics.end.max(record.t);
+            match (record.object.kind.as_str(), &record.body) {
+                ("Pod", Body::Change(change)) => builder.pod_change(record, change),
+                ("Node", Body::Change(Change::Created)) => {
+                    builder.node(&record.object.name);
+                }
+                _ => {}
+            }
+        }
+        builder.metrics
+    }
+
+    /// Scheduling latency of every bound pod (created → bound), ascending, in milliseconds.
+    pub fn scheduling_latencies(&self) -> Vec<u64> {
+        sorted(
+            self.pods
+                .iter()
+                .filter_map(|p| Some(p.bound.as_ref()?.0 - p.created)),
+        )
+    }
+
+    /// Startup latency of every pod that became Ready (created → Ready), ascending.
+    // K8S: kubernetes/community sig-scalability/slos/pod_startup_latency.md (creation to running, observed)
+    // DEVIATION: measured to the Ready condition and including image pulls and init
+    // containers, as the trace shows them; upstream's SLO excludes pulls and init containers.
+    pub fn startup_latencies(&self) -> Vec<u64> {
+        sorted(self.pods.iter().filter_map(|p| Some(p.ready? - p.created)))
+    }
+}
+
+fn sorted(values: impl Iterator<Item = u64>) -> Vec<u64> {
+    let mut values: Vec<u64> = values.collect();
+    values.sort_unstable();
+    values
+}
+
+/// The nearest-rank percentile of ascending values (`p` in 1..=100): the smallest value that
+/// at least `p`% of them do not exceed. `None` for no values.
+pub fn percentile(sorted: &[u64], p: u64) -> Option<u64> {
+    let rank = (p * sorted.len() as u64).div_ceil(100).max(1);
+    sorted.get(rank as usize - 1).copied()
+}
+
+/// Accumulates the metrics while records stream by.
+#[derive(Default)]
+struct Builder {
+    metrics: Metrics,
+    /// The current run of each pod, by (namespace, name).
+    current: BTreeMap<(String, String), usize>,
+    unscheduled: u64,
+}
+
+impl Builder {
+    fn node(&mut self, name: &str) -> &mut Vec<Allocation> {
+        self.metrics.nodes.entry(name.to_string()).or_default()
+    }
+
+    fn pod_change(&mut self, record: &Record, change: &Change) {
+        let key = (record.object.namespace.clone(), record.object.name.clone());
+        let t = record.t;
+        if let Change::Created = change {
+            self.current.insert(key, self.metrics.pods.len());
+            self.metrics.pods.push(PodRun {
+                namespace: record.object.namespace.clone(),
+                name: record.object.name.clone(),
+                created: t,
+                ..PodRun::default()
+            });
+            self.set_unscheduled(t, self.unscheduled + 1);
+            return;
+        }
+        let Some(&index) = self.current.get(&key) else {
+            return;
+        };
+        match change {
+            Change::Bound { node, requests } => {
+                let pod = &mut self.metrics.pods[index];
+                pod.bound = Some((t, node.clone()));
+                let newly = !std::mem::replace(&mut pod.placed, true);
+                pod.milli_cpu = quantity(requests, "cpu").map_or(0, |q| q.milli_value());
+                pod.memory = quantity(requests, "memory").map_or(0, |q| q.value());
+                let (cpu, memory) = (pod.milli_cpu, pod.memory);
+                self.allocate(node, t, cpu, memory);
+                if newly {
+                    self.set_unscheduled(t, self.unscheduled - 1);
+                }
+            }
+            Change::Phase { phase } if phase == "Succeeded" || phase == "Failed" => {
+                self.release(index, t);
+            }
+            Change::Condition { type_, status, .. } if type_ == "Ready" && status == "True" => {
+                let pod = &mut self.metrics.pods[index];
+                pod.ready = pod.ready.or(Some(t));
+            }
+            Change::Container {
+                name,
+                init,
+                state,
+                reason,
+                restart_count,
+                ..
+            } => self.container(index, t, name, *init, state, reason, *restart_count),
+            Change::Deleted => {
+                self.current.remove(&key);
+                if !self.metrics.pods[index].placed {
+                    self.set_unscheduled(t, self.unscheduled - 1);
+                }
+                self.release(index, t);
+                self.metrics.pods[index].deleted = Some(t);
+                for container in &mut self.metrics.pods[index].containers {
+                    if let Some(last) = container.spans.last_mut() {
+                        last.end = last.end.or(Some(t));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn container(
+        &mut self,
+        index: usize,
+        t: u64,
+        name: &str,
+        init: bool,
+        state: &str,
+        reason: &Option<String>,
+        restart_count: i32,
+    ) {
+        let Some(state) = State::parse(state) else {
+            return;
+        };
+        if !std::mem::replace(&mut self.metrics.pods[index].placed, true) {
+            self.set_unscheduled(t, self.unscheduled - 1);
+        }
+        let pod = &mut self.metrics.pods[index];
+        let position = match pod
+            .containers
+            .iter()
+            .position(|c| c.name == name && c.init == init)
+        {
+            Some(i) => i,
+            None => {
+                pod.containers.push(ContainerRun {
+                    name: name.to_string(),
+                    init,
+                    restarts: 0,
+                    spans: Vec::new(),
+                });
+                pod.containers.len() - 1
+            }
+        };
+        let container = &mut pod.containers[position];
+        // restartCount only grows within a pod: each step up is a restart.
+        let count = restart_count.max(0) as u64;
+        let restarted = count.saturating_sub(container.restarts);
+        container.restarts = container.restarts.max(count);
+        pod.restarts += restarted;
+        self.metrics
+            .restarts
+            .extend(std::iter::repeat_n(t, restarted as usize));
+        let last = container.spans.last_mut();
+        if last
+            .as_ref()
+            .is_some_and(|s| s.state == state && s.reason == *reason)
+        {
+            return;
+        }
+        if let Some(last) = last {
+            last.end = Some(t);
+        }
+        container.spans.push(Span {
+            start: t,
+            end: None,
+            state,
+            reason: reason.clone(),
+        });
+        if state == State::Terminated && reason.as_deref() == Some("OOMKilled") {
+            pod.oom_kills += 1;
+            self.metrics.oom_kills.push(t);
+        }
+    }
+
+    /// The pod stops holding its node's resources (once).
+    fn release(&mut self, index: usize, t: u64) {
+        let pod = &mut self.metrics.pods[index];
+        if pod.released.is_some() {
+            return;
+        }
+        pod.released = Some(t);
+        // K8S: staging/src/k8s.io/kubectl/pkg/describe/describe.go (describe node counts the
+        // requests of pods not Succeeded or Failed as allocated)
+        if let Some((_, node)) = pod.bound.clone() {
+            let (cpu, memory) = (pod.milli_cpu, pod.memory);
+            self.allocate(&node, t, -cpu, -memory);
+        }
+    }
+
+    /// Adds to a node's requested resources at `t` (one step per instant).
+    fn allocate(&mut self, node: &str, t: u64, milli_cpu: i64, memory: i64) {
+        let steps = self.node(node);
+        let last = steps.last().copied().unwrap_or(Allocation {
+            t,
+            milli_cpu: 0,
+            memory: 0,
+        });
+        let next = Allocation {
+            t,
+            milli_cpu: last.milli_cpu + milli_cpu,
+            memory: last.memory + memory,
+        };
+        match steps.last_mut() {
+            Some(step) if step.t == t => *step = next,
+            _ => steps.push(next),
+        }
+    }
+
+    fn set_unscheduled(&mut self, t: u64, count: u64) {
+        self.unscheduled = count;
+        let steps = &mut self.metrics.unscheduled;
+        match steps.last_mut() {
+            Some(step) if step.0 == t => step.1 = count,
+            _ => steps.push((t, count)),
+        }
+    }
+}
+
+fn quantity(list: &BTreeMap<String, String>, name: &str) -> Option<Quantity> {
+    list.get(name).and_then(|q| Quantity::parse(q).ok())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A small hand-made trace: pod `a` is bound to n1, OOM-killed and backs off; pod `b`
+    /// waits 3 s for a node, runs to completion without ever being Ready; a static pod's
+    /// mirror starts on its node without a `bound` record.
+    const TRACE: &str = r#"{"format":"kubesim-trace/v1","kubesim":"0.1.0","scenario":"t","seed":1,"digest":"sha256:0"}
+{"seq":1,"t":0,"time":"0s","object":{"kind":"Node","name":"n1"},"change":{"what":"created"}}
+{"seq":2,"t":0,"time":"0s","object":{"kind":"Pod","namespace":"default","name":"a"},"change":{"what":"created"}}
+{"seq":3,"t":0,"time":"0s","object":{"kind":"Pod","namespace":"default","name":"b"},"change":{"what":"created"}}
+{"seq":4,"t":0,"time":"0s","object":{"kind":"Pod","namespace":"default","name":"static-n1"},"change":{"what":"created"}}
+{"seq":4,"t":0,"time":"0s","object":{"kind":"Pod","namespace":"default","name":"static-n1"},"change":{"what":"container","name":"c","state":"waiting","reason":"ContainerCreating","restartCount":0,"ready":false}}
+{"seq":4,"t":1000,"time":"1s","object":{"kind":"Pod","namespace":"default","name":"a"},"change":{"what":"bound","node":"n1","requests":{"cpu":"500m","memory":"64Mi"}}}
+{"seq":5,"t":1000,"time":"1s","object":{"kind":"Pod","namespace":"default","name":"a"},"change":{"what":"container","name":"c","state":"waiting","reason":"ContainerCreating","restartCount":0,"ready":false}}
+{"seq":6,"t":2000,"time":"2s","object":{"kind":"Pod","namespace":"default","name":"a"},"change":{"what":"container","name":"c","state":"running","restartCount":0,"ready":false}}
+{"seq":7,"t":2500,"time":"2.5s","object":{"kind":"Pod","namespace":"default","name":"a"},"change":{"what":"condition","type":"Ready","status":"True"}}
+{"seq":8,"t":3000,"time":"3s","object":{"kind":"Pod","namespace":"default","name":"b"},"change":{"what":"bound","node":"n1","requests":{"cpu":"250m"}}}
+{"seq":9,"t":4000,"time":"4s","object":{"kind":"Pod","namespace":"default","name":"a"},"change":{"what":"container","name":"c","state":"terminated","reason":"OOMKilled","exitCode":137,"restartCount":0,"ready":false}}
+{"seq":10,"t":4000,"time":"4s","object":{"kind":"Pod","namespace":"default","name":"a"},"change":{"what":"container","name":"c","state":"waiting","reason":"CrashLoopBackOff","restartCount":1,"ready":false}}
+{"seq":11,"t":5000,"time":"5s","object":{"kind":"Pod","namespace":"default","name":"b"},"change":{"what":"phase","phase":"Succeeded"}}
+{"seq":12,"t":14000,"time":"14s","object":{"kind":"Pod","namespace":"default","name":"a"},"change":{"what":"container","name":"c","state":"running","restartCount":1,"ready":true}}
+{"seq":13,"t":20000,"time":"20s","object":{"kind":"Pod","namespace":"default","name":"a"},"change":{"what":"deleted"}}
+"#;
+
+    fn metrics() -> Metrics {
+        Metrics::from_records(&super::super::parse(TRACE, "t.jsonl").unwrap().records)
+    }
+
+    fn span(start: u64, end: u64, state: State, reason: Option<&str>) -> Span {
+        Span {
+            start,
+            end: Some(end),
+            state,
+            reason: reason.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn container_spans_show_the_backoff_gap() {
+        let m = metrics();
+        let a = &m.pods[0];
+        assert_eq!(a.containers.len(), 1);
+        assert_eq!(
+            a.containers[0].spans,
+            [
+                span(1000, 2000, State::Waiting, Some("ContainerCreating")),
+                span(2000, 4000, State::Running, None),
+                span(4000, 4000, State::Terminated, Some("OOMKilled")),
+                span(4000, 14000, State::Waiting, Some("CrashLoopBackOff")),
+                span(14000, 20000, State::Running, None),
+            ]
+        );
+        assert_eq!((a.restarts, a.oom_kills), (1, 1));
+        assert_eq!(
+            (m.restarts.clone(), m.oom_kills.clone()),
+            (vec![4000], vec![4000])
+        );
+        assert_eq!(m.end, 20000);
+    }
+
+    #[test]
+    fn node_allocation_follows_binding_completion_and_deletion() {
+        let m = metrics();
+        let step = |t, milli_cpu, memory| Allocation {
+            t,
+            milli_cpu,
+            memory,
+        };
+        assert_eq!(
+            m.nodes["n1"],
+            [
+                step(1000, 500, 64 << 20),
+                step(3000, 750, 64 << 20),
+                step(5000, 500, 64 << 20),
+                step(20000, 0, 0),
+            ]
+        );
+        assert_eq!(m.pods[1].released, Some(5000));
+    }
+
+    #[test]
+    fn unscheduled_pods_and_latencies() {
+        let m = metrics();
+        assert_eq!(m.unscheduled, [(0, 2), (1000, 1), (3000, 0)]);
+        assert!(m.pods[2].placed && m.pods[2].bound.is_none());
+        assert_eq!(m.scheduling_latencies(), [1000, 3000]);
+        assert_eq!(m.startup_latencies(), [2500]);
+    }
+
+    #[test]
+    fn nearest_rank_percentiles() {
+        let hundred: Vec<u64> = (1..=100).collect();
+        assert_eq!(
+            [50, 90, 99, 100].map(|p| percentile(&hundred, p)),
+            [Some(50), Some(90), Some(99), Some(100)]
+        );
+        assert_eq!(percentile(&[1000, 3000], 50), Some(1000));
+        assert_eq!(percentile(&[1000, 3000], 90), Some(3000));
+        assert_eq!(percentile(&[], 99), None);
+    }
+
+    #[test]
+    fn tables_show_exact_numbers() {
+        let trace = super::super::parse(TRACE, "t.jsonl").unwrap();
+        let tables = super::super::tables::tables(&trace.header, &metrics());
+        let latency = &tables.tables[1].rows;
+        assert_eq!(
+            latency[1],
+            [
+                "startup (created → Ready)",
+                "1",
+                "2.5s",
+                "2.5s",
+                "2.5s",
+                "2.5s",
+                "met (p99 ≤ 5s)"
+            ]
+        );
+        assert_eq!(
+            tables.tables[2].rows[0],
+            ["n1", "2", "750m at 3s", "64Mi at 1s"]
+        );
+    }
+
+    #[test]
+    fn a_bad_line_is_named() {
+        let text = TRACE.replace(r#""seq":3,"#, r#""seq":"three","#);
+        let e = super::super::parse(&text, "t.jsonl").unwrap_err();
+        assert_eq!(e.file, "t.jsonl");
+        assert_eq!(e.line, 4);
+        assert!(
+            e.to_string()
+                .starts_with("error: t.jsonl:4: not a trace record: "),
+            "{e}"
+        );
+    }
+}
