@@ -251,6 +251,9 @@ macro_rules! stored_kinds {
             KindSpec { kind: "Node", api_version: "v1", decode: decode_node },
             KindSpec { kind: "Namespace", api_version: "v1", decode: decode_namespace },
             KindSpec { kind: "Job", api_version: "batch/v1", decode: decode_job },
+            KindSpec { kind: "Deployment", api_version: "apps/v1", decode: |v, s| decode_workload::<k8s_openapi::api::apps::v1::Deployment>("Deployment", v, s) },
+            KindSpec { kind: "ReplicaSet", api_version: "apps/v1", decode: |v, s| decode_workload::<k8s_openapi::api::apps::v1::ReplicaSet>("ReplicaSet", v, s) },
+            KindSpec { kind: "DaemonSet", api_version: "apps/v1", decode: |v, s| decode_workload::<k8s_openapi::api::apps::v1::DaemonSet>("DaemonSet", v, s) },
             KindSpec { kind: "LimitRange", api_version: "v1", decode: decode_limit_range },
             KindSpec { kind: "ResourceQuota", api_version: "v1", decode: decode_resource_quota },
             $(KindSpec { kind: $kind, api_version: $version, decode: |v, s| stored::<$ty>($kind, v, s) },)*
@@ -261,9 +264,6 @@ macro_rules! stored_kinds {
 /// Every kind kubesim reads. Pods and nodes are simulated; the others are validated and kept
 /// (the controllers issue brings Deployments, ReplicaSets, Jobs, DaemonSets and Services alive).
 const KINDS: &[KindSpec] = stored_kinds! {
-    "Deployment", "apps/v1", k8s_openapi::api::apps::v1::Deployment;
-    "ReplicaSet", "apps/v1", k8s_openapi::api::apps::v1::ReplicaSet;
-    "DaemonSet", "apps/v1", k8s_openapi::api::apps::v1::DaemonSet;
     "StatefulSet", "apps/v1", k8s_openapi::api::apps::v1::StatefulSet;
     "CronJob", "batch/v1", k8s_openapi::api::batch::v1::CronJob;
     "Service", "v1", core::Service;
@@ -297,6 +297,62 @@ fn decode_pod(value: &Value, src: Source<'_>) -> Result<Object, InputError> {
         spec,
         unsimulated: unsimulated::pod_spec_fields(&value["spec"], "spec"),
     })))
+}
+
+/// A Deployment, ReplicaSet or DaemonSet, with the API server's rule that its selector is
+/// given and selects its own pod template.
+// K8S: pkg/apis/apps/validation/validation.go (ValidateDeploymentSpec,
+// ValidatePodTemplateSpecForReplicaSet)
+fn decode_workload<T>(
+    kind: &'static str,
+    value: &Value,
+    src: Source<'_>,
+) -> Result<Object, InputError>
+where
+    T: serde::de::DeserializeOwned
+        + k8s_openapi::Metadata<Ty = k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta>,
+{
+    let object = stored::<T>(kind, value, src)?;
+    let name = value["metadata"]["name"].as_str().unwrap_or_default();
+    let group = format!("{kind}.apps \"{name}\" is invalid");
+    let spec = |field: &str| PathSeg::key(field);
+    let selector: Option<k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector> =
+        serde_json::from_value(value["spec"]["selector"].clone()).ok();
+    let Some(selector) = selector else {
+        return Err(src
+            .error(
+                &[spec("spec")],
+                format!("The {group}: spec.selector: Required value"),
+            )
+            .with_hint(Some(
+                "add `selector: {matchLabels: {...}}` naming the template's labels".to_string(),
+            )));
+    };
+    let parsed = crate::model::label_selector::Selector::parse(Some(&selector)).map_err(|e| {
+        src.error(
+            &[spec("spec"), spec("selector")],
+            format!("The {group}: {e}"),
+        )
+    })?;
+    let labels: std::collections::BTreeMap<String, String> =
+        serde_json::from_value(value["spec"]["template"]["metadata"]["labels"].clone())
+            .unwrap_or_default();
+    if !parsed.is_empty() && !parsed.matches(&labels) {
+        let shown: Vec<String> = labels.iter().map(|(k, v)| format!("{k:?}:{v:?}")).collect();
+        return Err(src
+            .error(
+                &[spec("spec"), spec("template"), spec("metadata")],
+                format!(
+                    "The {group}: spec.template.metadata.labels: Invalid value: map[string]string{{{}}}: `selector` does not match template `labels`",
+                    shown.join(", ")
+                ),
+            )
+            .with_hint(Some(
+                "the template's labels must carry every label the selector asks for (a typo on one side?)"
+                    .to_string(),
+            )));
+    }
+    Ok(object)
 }
 
 /// A Job, with the validation rule its completion mode adds.
@@ -379,6 +435,21 @@ mod tests {
 
     fn err(text: &str) -> String {
         load_str(text, "pod.yaml").unwrap_err().to_string()
+    }
+
+    #[test]
+    fn a_workload_selector_must_select_its_template() {
+        let text = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  selector: {matchLabels: {app: web}}\n  \
+                    template:\n    metadata: {labels: {app: wbe}}\n    spec: {containers: [{name: c, image: nginx}]}\n";
+        assert_eq!(
+            err(text),
+            "pod.yaml:7:5: The Deployment.apps \"web\" is invalid: spec.template.metadata.labels: Invalid value: map[string]string{\"app\":\"wbe\"}: `selector` does not match template `labels`\n  \
+             hint: the template's labels must carry every label the selector asks for (a typo on one side?)"
+        );
+        let missing = "apiVersion: apps/v1\nkind: ReplicaSet\nmetadata: {name: rs}\nspec:\n  \
+                       template: {metadata: {labels: {a: b}}, spec: {containers: [{name: c, image: nginx}]}}\n";
+        assert!(err(missing)
+            .contains("The ReplicaSet.apps \"rs\" is invalid: spec.selector: Required value"));
     }
 
     #[test]

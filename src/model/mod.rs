@@ -8,6 +8,7 @@
 pub mod cluster;
 pub mod duration;
 pub mod event;
+pub mod label_selector;
 pub mod labels;
 pub mod meta;
 pub mod node;

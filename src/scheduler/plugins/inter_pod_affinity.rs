@@ -11,10 +11,10 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use k8s_openapi::api::core::v1::{Affinity, PodAffinityTerm, WeightedPodAffinityTerm};
 
-use super::label_selector::{Labels, Operator, Requirement, Selector};
 use super::snapshot::{
     Code, IncomingPod, NamespaceLabels, NodeScore, NodeView, PodView, Status, MAX_NODE_SCORE,
 };
+use crate::model::label_selector::{Labels, Operator, Requirement, Selector};
 
 /// Upstream's plugin name.
 pub const NAME: &str = "InterPodAffinity";

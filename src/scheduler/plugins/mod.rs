@@ -3,7 +3,6 @@
 pub mod default_preemption;
 pub mod image_locality;
 pub mod inter_pod_affinity;
-pub mod label_selector;
 pub mod node_affinity;
 pub mod node_name;
 pub mod node_ports;

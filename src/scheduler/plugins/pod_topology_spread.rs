@@ -15,8 +15,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use k8s_openapi::api::core::v1::TopologySpreadConstraint;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 
-use super::label_selector::{Operator, Requirement, Selector};
 use super::snapshot::{Code, IncomingPod, NodeScore, NodeView, PodView, Status, MAX_NODE_SCORE};
+use crate::model::label_selector::{Operator, Requirement, Selector};
 
 /// Upstream's plugin name.
 pub const NAME: &str = "PodTopologySpread";

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use k8s_openapi::api::core::v1::{Affinity, TopologySpreadConstraint};
 
-pub use super::label_selector::Labels;
+pub use crate::model::label_selector::Labels;
 
 /// Labels of every namespace, by namespace name: what `namespaceSelector` is evaluated against.
 /// Include each namespace's `kubernetes.io/metadata.name` label, as the API server sets it.
