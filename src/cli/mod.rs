@@ -625,14 +625,7 @@ fn run(
         None => SimTime::ZERO + scenario.duration,
     };
     let to_stdout = trace == Some("-");
-    let sink: Option<Box<dyn Write>> = match trace {
-        Some("-") => Some(Box::new(std::io::BufWriter::new(std::io::stdout()))),
-        Some(file) => Some(Box::new(std::io::BufWriter::new(
-            std::fs::File::create(file)
-                .map_err(|e| CliError::Usage(format!("cannot write trace {file}: {e}")))?,
-        ))),
-        None => None,
-    };
+    let sink = trace_sink(trace)?;
     // Wall time is measured for the summary only; it never reaches the simulation.
     let started = std::time::Instant::now();
     let mut sim = Simulation::new(&scenario, seed, sink)?;
@@ -651,6 +644,18 @@ fn run(
         print!("{summary}");
     }
     Ok(0)
+}
+
+/// Where `--trace` writes: a file, standard output for `-`, or nowhere.
+fn trace_sink(trace: Option<&str>) -> Result<Option<Box<dyn Write>>, CliError> {
+    Ok(match trace {
+        Some("-") => Some(Box::new(std::io::BufWriter::new(std::io::stdout()))),
+        Some(file) => Some(Box::new(std::io::BufWriter::new(
+            std::fs::File::create(file)
+                .map_err(|e| CliError::Usage(format!("cannot write trace {file}: {e}")))?,
+        ))),
+        None => None,
+    })
 }
 
 /// The kinds `kubectl get all` lists, in its order.

@@ -1,17 +1,34 @@
-//! `kubesim real`: real-execution mode's commands. So far the preflight (`--check`) and the
-//! removal of everything real mode made (`--cleanup`); playing a scenario comes next.
+//! `kubesim real`: real-execution mode's commands. The preflight (`--check`), the removal of
+//! everything real mode made (`--cleanup`), and playing a scenario with the simulator's own
+//! kubelet driving real containers on this host, on the wall clock.
 
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 
 use super::CliError;
-use crate::real::{cleanup, layout, Host, RuntimeKind};
+use crate::engine::{SimDuration, SimTime, WallClock};
+use crate::model::node::RuntimeTimings;
+use crate::model::PodPhase;
+use crate::real::runtime::RealRuntime;
+use crate::real::{cleanup, interrupt, layout, Host, Run, RuntimeKind};
+use crate::scenario::Scenario;
+use crate::sim::Simulation;
 
 /// The arguments of `kubesim real`.
 #[derive(clap::Args)]
 #[command(group(clap::ArgGroup::new("action").required(true).args(["scenario", "check", "cleanup"])))]
 pub(super) struct RealArgs {
-    /// A scenario to play with real containers (not yet supported).
+    /// A scenario to play with real containers: this host is its first node.
     scenario: Option<PathBuf>,
+    /// Stop at this instant after the start (Go duration: 20s, 1m); the scenario's duration
+    /// by default.
+    #[arg(long, allow_hyphen_values = true)]
+    until: Option<String>,
+    /// Write the JSON Lines trace to this file, or `-` for standard output (times are
+    /// measured from the run's start).
+    #[arg(long)]
+    trace: Option<String>,
     /// Check this host only: print the runtime, cgroup mode and busybox found; exit 2 if real
     /// containers cannot run here.
     #[arg(long)]
@@ -27,6 +44,9 @@ pub(super) struct RealArgs {
     #[arg(long, default_value = layout::DEFAULT_ROOT)]
     root: PathBuf,
 }
+
+/// How often the progress line is updated, in run time.
+const PROGRESS_STEP: SimDuration = SimDuration::from_secs(1);
 
 /// Runs `kubesim real`.
 pub(super) fn run(args: RealArgs) -> Result<i32, CliError> {
@@ -46,10 +66,131 @@ pub(super) fn run(args: RealArgs) -> Result<i32, CliError> {
         );
         return Ok(0);
     }
-    let scenario = args.scenario.as_deref().unwrap_or(Path::new("?"));
-    Err(CliError::Usage(format!(
-        "kubesim real {}: playing a scenario with real containers is not implemented yet; \
-         `kubesim real --check` checks this host, `kubesim run` simulates the scenario",
-        scenario.display()
-    )))
+    let path = args.scenario.as_deref().unwrap_or(Path::new("-"));
+    play(path, &args)
+}
+
+/// Plays the scenario at `path` with real containers.
+fn play(path: &Path, args: &RealArgs) -> Result<i32, CliError> {
+    let mut scenario = super::load(Some(path))?;
+    super::print_warnings(&scenario);
+    let end = match &args.until {
+        Some(text) => super::instant(text, "--until", &scenario)?,
+        None => SimTime::ZERO + scenario.duration,
+    }
+    .min(SimTime::ZERO + scenario.duration);
+    let node = on_this_host(&mut scenario)?;
+    let host = Host::detect(args.runtime)?;
+    let to_stdout = args.trace.as_deref() == Some("-");
+    let sink = super::trace_sink(args.trace.as_deref())?;
+    interrupt::install()?;
+    let run = Rc::new(Run::begin(&host, &args.root)?);
+    let started = std::time::Instant::now();
+    let mut sim = Simulation::new(&scenario, scenario.seed, sink)?;
+    sim.run_for_real(
+        Box::new(RealRuntime::new(run.clone())),
+        Box::new(WallClock::starting_now(&interrupt::STOP)),
+    );
+    let played = play_until(&mut sim, end);
+    let wall = started.elapsed();
+    let mut report = super::check::summary(&sim, &scenario, scenario.seed, sim.now(), wall);
+    report.push_str(&skipped(&sim, &node));
+    let finished = sim.finish();
+    // The kubelets' containers are killed and deleted with the simulation; the run then
+    // removes the sandboxes, cgroups and bundles.
+    let run = Rc::try_unwrap(run).unwrap_or_else(|_| unreachable!("the runtime is gone"));
+    let cleaned = run.finish()?;
+    report.push_str(&format!(
+        "cleaned up: {} container(s), {} cgroup(s)\n",
+        cleaned.containers, cleaned.cgroups
+    ));
+    if to_stdout {
+        eprint!("{report}");
+    } else {
+        print!("{report}");
+    }
+    match played {
+        Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {
+            eprintln!("kubesim real: interrupted at {}", sim_now_text(wall));
+            Ok(130)
+        }
+        other => {
+            other?;
+            finished?;
+            Ok(0)
+        }
+    }
+}
+
+/// Keeps the scenario's first node only (this host plays it), with no simulated runtime
+/// latency: the real runtime takes its own time. Its name is returned.
+fn on_this_host(scenario: &mut Scenario) -> Result<String, CliError> {
+    scenario.nodes.truncate(1);
+    let Some(node) = scenario.nodes.first_mut() else {
+        return Err(CliError::Usage(format!(
+            "scenario {} has no node for this host to play",
+            scenario.name
+        )));
+    };
+    node.timings = RuntimeTimings {
+        sandbox: zero_latency(),
+        container_start: zero_latency(),
+        pull_overhead: SimDuration::ZERO,
+        pull_bytes_per_sec: i64::MAX,
+    };
+    Ok(node.meta.name.clone())
+}
+
+fn zero_latency() -> crate::model::node::Latency {
+    crate::model::node::Latency {
+        median: SimDuration::ZERO,
+        p95: SimDuration::ZERO,
+    }
+}
+
+/// Runs to `end` on the wall clock, a second at a time, with a progress line on a terminal.
+fn play_until(sim: &mut Simulation, end: SimTime) -> std::io::Result<()> {
+    let progress = std::io::stderr().is_terminal();
+    let mut reached = SimTime::ZERO;
+    while reached < end {
+        reached = (reached + PROGRESS_STEP).min(end);
+        sim.run_until(reached)?;
+        if progress {
+            let running = sim
+                .state
+                .pods_by_name()
+                .filter(|(_, p)| p.status.phase == PodPhase::Running)
+                .count();
+            eprint!("\r[real] {reached} of {end}, {running} pod(s) running   ");
+        }
+    }
+    if progress {
+        eprintln!();
+    }
+    Ok(())
+}
+
+/// The pods this host did not run: not placed on its node (they need another node, or do not
+/// fit), with the scheduler's reason.
+fn skipped(sim: &Simulation, node: &str) -> String {
+    let mut out = String::new();
+    for (_, pod) in sim.state.pods_by_name() {
+        if pod.node_name.as_deref() == Some(node) {
+            continue;
+        }
+        let why = pod
+            .status
+            .condition("PodScheduled")
+            .and_then(|c| c.message.clone())
+            .unwrap_or_else(|| format!("not placed on node {node}"));
+        out.push_str(&format!(
+            "skipped (not run on this host): {}/{}: {why}\n",
+            pod.meta.namespace, pod.meta.name
+        ));
+    }
+    out
+}
+
+fn sim_now_text(wall: std::time::Duration) -> String {
+    format!("{:.1}s", wall.as_secs_f64())
 }
