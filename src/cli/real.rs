@@ -111,7 +111,10 @@ fn play(path: &Path, args: &RealArgs) -> Result<i32, CliError> {
     }
     match played {
         Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {
-            eprintln!("kubesim real: interrupted at {}", sim_now_text(wall));
+            eprintln!(
+                "kubesim real: interrupted after {:.1}s; everything the run made was removed",
+                wall.as_secs_f64()
+            );
             Ok(130)
         }
         other => {
@@ -189,8 +192,4 @@ fn skipped(sim: &Simulation, node: &str) -> String {
         ));
     }
     out
-}
-
-fn sim_now_text(wall: std::time::Duration) -> String {
-    format!("{:.1}s", wall.as_secs_f64())
 }

@@ -12,6 +12,9 @@ pub mod patch;
 pub mod quota;
 mod simulate;
 
+#[cfg(test)]
+mod pacing_tests;
+
 use std::io::Write;
 
 use crate::controllers::{Controllers, Request};
