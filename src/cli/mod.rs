@@ -199,10 +199,11 @@ enum Command {
     },
     /// Compare two traces; exit 1 if they differ.
     Diff { a: PathBuf, b: PathBuf },
-    /// Real-execution mode: check this host, or remove what real containers left behind
-    /// (Linux, as root, with crun or runc and busybox-static).
+    /// Real-execution mode: play a scenario with real containers on this host (its first
+    /// node), check this host, or remove what real containers left behind (Linux, as root,
+    /// with crun or runc and busybox-static).
     #[command(
-        after_help = "Examples:\n  kubesim real --check\n  kubesim real --check --runtime runc\n  kubesim real --cleanup\n\nExit codes: 0 ok, 2 refused (the message says how to fix it) or bad usage."
+        after_help = "Examples:\n  kubesim real scenarios/validation/exec-liveness.yaml --trace -\n  kubesim real scenarios/validation/oom.yaml --until 5s --runtime runc\n  kubesim real --check\n  kubesim real --cleanup\n\nExit codes: 0 ok, 2 refused (the message says how to fix it) or bad usage, 130 interrupted (after cleaning up)."
     )]
     Real(real::RealArgs),
 }

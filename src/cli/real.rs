@@ -127,6 +127,8 @@ fn play(path: &Path, args: &RealArgs) -> Result<i32, CliError> {
 
 /// Keeps the scenario's first node only (this host plays it), with no simulated runtime
 /// latency: the real runtime takes its own time. Its name is returned.
+// DEVIATION: a real run has one node; pods the scheduler cannot place on it stay Pending and
+// are reported as skipped.
 fn on_this_host(scenario: &mut Scenario) -> Result<String, CliError> {
     scenario.nodes.truncate(1);
     let Some(node) = scenario.nodes.first_mut() else {

@@ -48,6 +48,8 @@ impl RealRuntime {
     }
 
     /// Creates and starts the container `request` asks for (and its pod's sandbox first).
+    // DEVIATION: the sandbox is made with the pod's first container (the kubelet's simulated
+    // SandboxReady takes no time in real mode) and lives until the run ends.
     fn create_and_start(
         &mut self,
         request: &StartRequest<'_>,
@@ -96,6 +98,8 @@ impl Runtime for RealRuntime {
     /// made exits at once with 128, as containerd reports a start error.
     // DEVIATION: upstream keeps such a container waiting (CreateContainerError or
     // RunContainerError) and retries under back-off; the error is printed on stderr here.
+    // DEVIATION: the kubelet records `Started` (and startedAt) at the instant the start was
+    // due; the real create+start, tens of milliseconds, runs within that instant's handling.
     fn start(&mut self, request: StartRequest<'_>, _now: SimTime) -> Box<dyn Container> {
         let (sandbox, container, logs) = match self.create_and_start(&request) {
             Ok((sandbox, container)) => (Some(sandbox), Some(container), Vec::new()),
