@@ -540,6 +540,45 @@ fn a_memory_hog_is_reported_oom_killed_137() {
     assert_near("OOMKilled", t, predicted, 1100);
 }
 
+#[test]
+fn validate_aligns_the_real_run_with_the_simulated_one() {
+    let Some(host) = host() else { return };
+    let root = format!("/run/kubesim-tests-validate-{}", std::process::id());
+    let scenario = "scenarios/validation/exit-never.yaml";
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_kubesim"))
+        .args(["validate", scenario, "--until", "4s", "--root", &root])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let out = child.wait_with_output().unwrap();
+    let stdout = common::stdout(&out);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}{}",
+        common::stderr(&out)
+    );
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert!(lines[0].starts_with("RECORD"), "{stdout}");
+    let terminated = lines
+        .iter()
+        .find(|l| l.starts_with("Pod/default/exit-one container app terminated Error "))
+        .expect("the exit is aligned");
+    let cells: Vec<&str> = terminated.split_whitespace().collect();
+    // RECORD (5 words), #, SIMULATED, REAL, ERROR, RELATIVE
+    assert_eq!(&cells[5..7], ["1", "3s"], "{terminated}");
+    assert!(stdout.contains("absolute error over "), "{stdout}");
+    assert!(
+        stdout.ends_with("verdict: within tolerance (1.1s)\n"),
+        "{stdout}"
+    );
+    assert_left_nothing(&host, &root, pid);
+    kubesim::real::cleanup::everything(Path::new(&root)).unwrap();
+}
+
 /// A pod that sleeps, and one that needs a node the scenario does not have.
 const SLEEPER_AND_ELSEWHERE: &str = r#"
 apiVersion: kubesim.io/v1alpha1
@@ -605,7 +644,7 @@ fn ctrl_c_stops_the_run_cleans_up_and_reports_skipped_pods() {
         "{stderr}"
     );
     assert!(
-        stderr.contains("kubesim real: interrupted after"),
+        stderr.contains("kubesim real: interrupted; everything the run made was removed"),
         "{stderr}"
     );
     assert_left_nothing(&host, &root, pid);

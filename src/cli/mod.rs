@@ -206,6 +206,13 @@ enum Command {
         after_help = "Examples:\n  kubesim real scenarios/validation/exec-liveness.yaml --trace -\n  kubesim real scenarios/validation/oom.yaml --until 5s --runtime runc\n  kubesim real --check\n  kubesim real --cleanup\n\nExit codes: 0 ok, 2 refused (the message says how to fix it) or bad usage, 130 interrupted (after cleaning up)."
     )]
     Real(real::RealArgs),
+    /// Run a scenario simulated and with real containers on this host, align the two traces
+    /// record by record and print simulated vs real instants with their errors; exit 1 if one
+    /// is out of tolerance.
+    #[command(
+        after_help = "Examples:\n  kubesim validate scenarios/validation/exec-liveness.yaml\n  kubesim validate scenarios/validation/oom.yaml --until 5s --tolerance 500ms\n\nExit codes: 0 within tolerance, 1 out of tolerance, 2 refused or bad usage, 130 interrupted."
+    )]
+    Validate(real::ValidateArgs),
 }
 
 /// When scheduling attempts are explained in the trace.
@@ -484,6 +491,7 @@ fn execute(command: Command) -> Result<i32, CliError> {
         }
         Command::Check { scenarios } => check::run(&scenarios),
         Command::Real(args) => real::run(args),
+        Command::Validate(args) => real::validate(args),
         Command::Diff { a, b } => {
             let read = |p: &Path| {
                 std::fs::read_to_string(p)

@@ -14,6 +14,7 @@ use crate::real::runtime::RealRuntime;
 use crate::real::{cleanup, interrupt, layout, Host, Run, RuntimeKind};
 use crate::scenario::Scenario;
 use crate::sim::Simulation;
+use crate::trace::align;
 
 /// The arguments of `kubesim real`.
 #[derive(clap::Args)]
@@ -37,12 +38,8 @@ pub(super) struct RealArgs {
     /// after a crash or an interrupted run.
     #[arg(long)]
     cleanup: bool,
-    /// The OCI runtime that runs containers.
-    #[arg(long, value_enum, default_value_t = RuntimeKind::Crun)]
-    runtime: RuntimeKind,
-    /// The kubesim-owned directory real mode keeps everything in.
-    #[arg(long, default_value = layout::DEFAULT_ROOT)]
-    root: PathBuf,
+    #[command(flatten)]
+    host: HostArgs,
 }
 
 /// How often the progress line is updated, in run time.
@@ -51,18 +48,18 @@ const PROGRESS_STEP: SimDuration = SimDuration::from_secs(1);
 /// Runs `kubesim real`.
 pub(super) fn run(args: RealArgs) -> Result<i32, CliError> {
     if args.check {
-        let host = Host::detect(args.runtime)?;
+        let host = Host::detect(args.host.runtime)?;
         print!("{}", host.describe());
         return Ok(0);
     }
     if args.cleanup {
-        let cleaned = cleanup::everything(&args.root)?;
+        let cleaned = cleanup::everything(&args.host.root)?;
         println!(
             "removed {} run(s): {} container(s), {} cgroup(s), and {}",
             cleaned.runs,
             cleaned.containers,
             cleaned.cgroups,
-            args.root.display()
+            args.host.root.display()
         );
         return Ok(0);
     }
@@ -74,17 +71,72 @@ pub(super) fn run(args: RealArgs) -> Result<i32, CliError> {
 fn play(path: &Path, args: &RealArgs) -> Result<i32, CliError> {
     let mut scenario = super::load(Some(path))?;
     super::print_warnings(&scenario);
-    let end = match &args.until {
-        Some(text) => super::instant(text, "--until", &scenario)?,
-        None => SimTime::ZERO + scenario.duration,
-    }
-    .min(SimTime::ZERO + scenario.duration);
-    let node = on_this_host(&mut scenario)?;
-    let host = Host::detect(args.runtime)?;
+    let end = until(args.until.as_deref(), &scenario)?;
+    let node = first_node_only(&mut scenario)?;
     let to_stdout = args.trace.as_deref() == Some("-");
     let sink = super::trace_sink(args.trace.as_deref())?;
+    let played = for_real(&scenario, &node, end, &args.host, sink)?;
+    if to_stdout {
+        eprint!("{}", played.report);
+    } else {
+        print!("{}", played.report);
+    }
+    Ok(played.exit_code())
+}
+
+/// The instant `--until` names, or the scenario's end.
+fn until(text: Option<&str>, scenario: &Scenario) -> Result<SimTime, CliError> {
+    match text {
+        Some(text) => super::instant(text, "--until", scenario),
+        None => Ok(SimTime::ZERO + scenario.duration),
+    }
+}
+
+/// Where and how real containers run.
+#[derive(clap::Args)]
+struct HostArgs {
+    /// The OCI runtime that runs containers.
+    #[arg(long, value_enum, default_value_t = RuntimeKind::Crun)]
+    runtime: RuntimeKind,
+    /// The kubesim-owned directory real mode keeps everything in.
+    #[arg(long, default_value = layout::DEFAULT_ROOT)]
+    root: PathBuf,
+}
+
+/// What a real run left to say.
+struct Played {
+    /// The summary, the skipped pods and what was cleaned up.
+    report: String,
+    /// Ctrl-C (or SIGTERM) stopped it.
+    interrupted: bool,
+}
+
+impl Played {
+    /// 130 after an interruption (as a shell reports SIGINT), else 0.
+    fn exit_code(&self) -> i32 {
+        if self.interrupted {
+            eprintln!("kubesim real: interrupted; everything the run made was removed");
+            130
+        } else {
+            0
+        }
+    }
+}
+
+/// Runs `scenario` (first node only) to `end` with real containers on this host, writing the
+/// trace to `sink`, and removes everything it made.
+fn for_real(
+    scenario: &Scenario,
+    node: &str,
+    end: SimTime,
+    host_args: &HostArgs,
+    sink: Option<Box<dyn std::io::Write>>,
+) -> Result<Played, CliError> {
+    let host = Host::detect(host_args.runtime)?;
     interrupt::install()?;
-    let run = Rc::new(Run::begin(&host, &args.root)?);
+    let run = Rc::new(Run::begin(&host, &host_args.root)?);
+    let mut scenario = scenario.clone();
+    without_simulated_latency(&mut scenario);
     let started = std::time::Instant::now();
     let mut sim = Simulation::new(&scenario, scenario.seed, sink)?;
     sim.run_for_real(
@@ -94,7 +146,7 @@ fn play(path: &Path, args: &RealArgs) -> Result<i32, CliError> {
     let played = play_until(&mut sim, end);
     let wall = started.elapsed();
     let mut report = super::check::summary(&sim, &scenario, scenario.seed, sim.now(), wall);
-    report.push_str(&skipped(&sim, &node));
+    report.push_str(&skipped(&sim, node));
     let finished = sim.finish();
     // The kubelets' containers are killed and deleted with the simulation; the run then
     // removes the sandboxes, cgroups and bundles.
@@ -104,46 +156,44 @@ fn play(path: &Path, args: &RealArgs) -> Result<i32, CliError> {
         "cleaned up: {} container(s), {} cgroup(s)\n",
         cleaned.containers, cleaned.cgroups
     ));
-    if to_stdout {
-        eprint!("{report}");
-    } else {
-        print!("{report}");
-    }
-    match played {
-        Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {
-            eprintln!(
-                "kubesim real: interrupted after {:.1}s; everything the run made was removed",
-                wall.as_secs_f64()
-            );
-            Ok(130)
-        }
+    let interrupted = match played {
+        Err(e) if e.kind() == std::io::ErrorKind::Interrupted => true,
         other => {
             other?;
-            finished?;
-            Ok(0)
+            false
         }
+    };
+    finished?;
+    Ok(Played {
+        report,
+        interrupted,
+    })
+}
+
+/// Keeps the scenario's first node only: this host plays it. Its name is returned.
+// DEVIATION: a real run has one node; pods the scheduler cannot place on it stay Pending and
+// are reported as skipped.
+fn first_node_only(scenario: &mut Scenario) -> Result<String, CliError> {
+    scenario.nodes.truncate(1);
+    match scenario.nodes.first() {
+        Some(node) => Ok(node.meta.name.clone()),
+        None => Err(CliError::Usage(format!(
+            "scenario {} has no node for this host to play",
+            scenario.name
+        ))),
     }
 }
 
-/// Keeps the scenario's first node only (this host plays it), with no simulated runtime
-/// latency: the real runtime takes its own time. Its name is returned.
-// DEVIATION: a real run has one node; pods the scheduler cannot place on it stay Pending and
-// are reported as skipped.
-fn on_this_host(scenario: &mut Scenario) -> Result<String, CliError> {
-    scenario.nodes.truncate(1);
-    let Some(node) = scenario.nodes.first_mut() else {
-        return Err(CliError::Usage(format!(
-            "scenario {} has no node for this host to play",
-            scenario.name
-        )));
-    };
-    node.timings = RuntimeTimings {
-        sandbox: zero_latency(),
-        container_start: zero_latency(),
-        pull_overhead: SimDuration::ZERO,
-        pull_bytes_per_sec: i64::MAX,
-    };
-    Ok(node.meta.name.clone())
+/// No simulated runtime latency on the node: the real runtime takes its own time.
+fn without_simulated_latency(scenario: &mut Scenario) {
+    for node in &mut scenario.nodes {
+        node.timings = RuntimeTimings {
+            sandbox: zero_latency(),
+            container_start: zero_latency(),
+            pull_overhead: SimDuration::ZERO,
+            pull_bytes_per_sec: i64::MAX,
+        };
+    }
 }
 
 fn zero_latency() -> crate::model::node::Latency {
@@ -194,4 +244,183 @@ fn skipped(sim: &Simulation, node: &str) -> String {
         ));
     }
     out
+}
+
+/// The arguments of `kubesim validate`.
+#[derive(clap::Args)]
+pub(super) struct ValidateArgs {
+    /// The scenario to run both ways: simulated, then with real containers on this host.
+    scenario: PathBuf,
+    /// Stop both runs at this instant (Go duration); the scenario's end by default.
+    #[arg(long, allow_hyphen_values = true)]
+    until: Option<String>,
+    /// The largest error between a real and a simulated instant that passes (Go duration).
+    /// The kubelet's relist and probes tick on whole seconds, so an event a few milliseconds
+    /// either side of a tick moves by a whole period: the default allows one tick.
+    #[arg(long, default_value = "1100ms")]
+    tolerance: String,
+    #[command(flatten)]
+    host: HostArgs,
+}
+
+/// Runs `kubesim validate`: exit 0 when every aligned record is within the tolerance, 1 when
+/// one is not.
+pub(super) fn validate(args: ValidateArgs) -> Result<i32, CliError> {
+    let mut scenario = super::load(Some(&args.scenario))?;
+    super::print_warnings(&scenario);
+    let end = until(args.until.as_deref(), &scenario)?;
+    let tolerance = tolerance_ms(&args.tolerance)?;
+    let node = first_node_only(&mut scenario)?;
+    let simulated = super::SharedBuffer::default();
+    let mut sim = Simulation::new(&scenario, scenario.seed, Some(Box::new(simulated.clone())))?;
+    sim.run_until(end)?;
+    sim.finish()?;
+    let real = super::SharedBuffer::default();
+    let played = for_real(
+        &scenario,
+        &node,
+        end,
+        &args.host,
+        Some(Box::new(real.clone())),
+    )?;
+    eprint!("{}", played.report);
+    if played.interrupted {
+        return Ok(played.exit_code());
+    }
+    let alignment = align::align(&simulated.records(), &real.records());
+    let (table, within) = deviation_table(&alignment, tolerance);
+    print!("{table}");
+    Ok(if within { 0 } else { 1 })
+}
+
+/// `--tolerance` in milliseconds.
+fn tolerance_ms(text: &str) -> Result<u64, CliError> {
+    let nanos = crate::model::duration::GoDuration::parse(text)
+        .map_err(|e| CliError::Usage(format!("invalid --tolerance \"{text}\": {e}")))?
+        .as_nanos();
+    u64::try_from(nanos / 1_000_000).map_err(|_| {
+        CliError::Usage(format!(
+            "invalid --tolerance \"{text}\": must not be negative"
+        ))
+    })
+}
+
+/// The table of simulated vs real instants, the error statistics and the verdict; whether
+/// every error is within `tolerance` ms.
+fn deviation_table(alignment: &align::Alignment, tolerance: u64) -> (String, bool) {
+    let mut rows = vec![[
+        "RECORD".to_string(),
+        "#".to_string(),
+        "SIMULATED".to_string(),
+        "REAL".to_string(),
+        "ERROR".to_string(),
+        "RELATIVE".to_string(),
+    ]];
+    for pair in &alignment.pairs {
+        let error = pair.error();
+        let relative = match pair.simulated {
+            0 => "-".to_string(),
+            at => format!("{:+.1}%", error as f64 * 100.0 / at as f64),
+        };
+        rows.push([
+            pair.key.clone(),
+            pair.occurrence.to_string(),
+            SimTime::from_millis(pair.simulated).to_string(),
+            SimTime::from_millis(pair.real).to_string(),
+            format!("{error:+}ms"),
+            relative,
+        ]);
+    }
+    let widths: Vec<usize> = (0..6)
+        .map(|i| rows.iter().map(|r| r[i].len()).max().unwrap_or(0))
+        .collect();
+    let mut out = String::new();
+    for row in &rows {
+        let cells: Vec<String> = row
+            .iter()
+            .zip(&widths)
+            .map(|(cell, width)| format!("{cell:<width$}"))
+            .collect();
+        out.push_str(cells.join("   ").trim_end());
+        out.push('\n');
+    }
+    for (side, records) in [
+        ("simulated", &alignment.only_simulated),
+        ("real", &alignment.only_real),
+    ] {
+        for (key, occurrence, at) in records {
+            let at = SimTime::from_millis(*at);
+            out.push_str(&format!(
+                "only in the {side} run: {key} #{occurrence} at {at}\n"
+            ));
+        }
+    }
+    let outside = alignment
+        .pairs
+        .iter()
+        .filter(|p| p.error().unsigned_abs() > tolerance)
+        .count();
+    if let Some((median, p95, max)) = align::error_stats(&alignment.pairs) {
+        out.push_str(&format!(
+            "absolute error over {} record(s): median {median}ms, p95 {p95}ms, max {max}ms\n",
+            alignment.pairs.len()
+        ));
+    }
+    let tolerance_text = SimDuration::from_millis(tolerance);
+    if outside == 0 {
+        out.push_str(&format!("verdict: within tolerance ({tolerance_text})\n"));
+    } else {
+        out.push_str(&format!(
+            "verdict: {outside} record(s) out of tolerance ({tolerance_text})\n"
+        ));
+    }
+    (out, outside == 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use align::{Alignment, Pair};
+
+    fn pair(key: &str, simulated: u64, real: u64) -> Pair {
+        Pair {
+            key: key.to_string(),
+            occurrence: 1,
+            simulated,
+            real,
+        }
+    }
+
+    #[test]
+    fn the_table_shows_each_error_and_the_verdict() {
+        let alignment = Alignment {
+            pairs: vec![
+                pair("Pod/default/p event Started", 62, 9),
+                pair("Pod/default/p event Unhealthy", 6000, 7200),
+            ],
+            only_simulated: vec![("Pod/default/p event Killing".into(), 2, 15000)],
+            only_real: Vec::new(),
+        };
+        let (table, within) = deviation_table(&alignment, 1100);
+        assert!(!within);
+        assert_eq!(
+            table,
+            "RECORD                          #   SIMULATED   REAL   ERROR     RELATIVE\n\
+             Pod/default/p event Started     1   62ms        9ms    -53ms     -85.5%\n\
+             Pod/default/p event Unhealthy   1   6s          7.2s   +1200ms   +20.0%\n\
+             only in the simulated run: Pod/default/p event Killing #2 at 15s\n\
+             absolute error over 2 record(s): median 53ms, p95 1200ms, max 1200ms\n\
+             verdict: 1 record(s) out of tolerance (1.1s)\n"
+        );
+        let (_, within) = deviation_table(&alignment, 1200);
+        assert!(within);
+    }
+
+    #[test]
+    fn a_tolerance_is_a_go_duration() {
+        assert_eq!(tolerance_ms("1100ms").unwrap(), 1100);
+        assert_eq!(tolerance_ms("2s").unwrap(), 2000);
+        assert!(tolerance_ms("-1s").is_err());
+        assert!(tolerance_ms("soon").is_err());
+    }
 }
