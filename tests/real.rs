@@ -430,21 +430,35 @@ fn simulated(scenario: &str, until: &str) -> Vec<Record> {
 fn played(host: &Host, scenario: &str, until: &str) -> Vec<Record> {
     let name = Path::new(scenario).file_stem().unwrap().to_string_lossy();
     let root = format!("/run/kubesim-tests-{name}-{}", std::process::id());
-    let child = std::process::Command::new(env!("CARGO_BIN_EXE_kubesim"))
-        .args([
-            "real", scenario, "--until", until, "--trace", "-", "--root", &root,
-        ])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = spawn(&[
+        "real", scenario, "--until", until, "--trace", "-", "--root", &root,
+    ]);
     let pid = child.id();
     let out = child.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", common::stderr(&out));
     assert_left_nothing(host, &root, pid);
     kubesim::real::cleanup::everything(Path::new(&root)).unwrap();
     records(&common::stdout(&out))
+}
+
+/// Starts `kubesim ARGS` from the repository root, its output piped.
+fn spawn(args: &[&str]) -> std::process::Child {
+    std::process::Command::new(env!("CARGO_BIN_EXE_kubesim"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+/// The first `terminated` state of a container in `records`: its instant, after checking its
+/// reason and exit code.
+fn terminated(records: &[Record], reason: &str, exit_code: i64) -> u64 {
+    let (t, r) = first(records, "/change/state", "terminated");
+    assert_eq!(r["change"]["reason"], reason);
+    assert_eq!(r["change"]["exitCode"], exit_code);
+    t
 }
 
 /// Nothing of the kubesim process `pid`'s runs is left: no run directory, no cgroup.
@@ -478,13 +492,10 @@ fn a_container_exiting_1_under_never_fails_the_pod_as_simulated() {
     let scenario = "scenarios/validation/exit-never.yaml";
     let real = played(&host, scenario, "4s");
     let sim = simulated(scenario, "4s");
-    let (t, r) = first(&real, "/change/state", "terminated");
-    assert_eq!(r["change"]["reason"], "Error");
-    assert_eq!(r["change"]["exitCode"], 1);
-    assert_eq!(r["change"]["restartCount"], 0);
+    let t = terminated(&real, "Error", 1);
     let (failed, _) = first(&real, "/change/phase", "Failed");
     assert_eq!(failed, t);
-    let (predicted, _) = first(&sim, "/change/state", "terminated");
+    let predicted = terminated(&sim, "Error", 1);
     assert_eq!(predicted, 3000);
     assert_near("terminated", t, predicted, 1100);
 }
@@ -508,14 +519,12 @@ fn a_failing_exec_liveness_probe_kills_and_restarts_the_container() {
     );
     assert_eq!(killing, unhealthy);
     // The shell as PID 1 ignores SIGTERM: SIGKILL after the 2 s grace period.
-    let (terminated, r) = first(&real, "/change/state", "terminated");
-    assert_eq!(r["change"]["reason"], "Error");
-    assert_eq!(r["change"]["exitCode"], 137);
+    let killed = terminated(&real, "Error", 137);
     let restarted = real
         .iter()
         .find(|r| r["change"]["state"] == "running" && r["change"]["restartCount"] == 1)
         .expect("restarted once");
-    assert!(restarted["t"].as_u64().unwrap() >= terminated);
+    assert!(restarted["t"].as_u64().unwrap() >= killed);
     for (what, at, value) in [
         ("Unhealthy", "/event/reason", "Unhealthy"),
         ("terminated", "/change/state", "terminated"),
@@ -532,11 +541,8 @@ fn a_memory_hog_is_reported_oom_killed_137() {
     let scenario = "scenarios/validation/oom.yaml";
     let real = played(&host, scenario, "3s");
     let sim = simulated(scenario, "3s");
-    let (t, r) = first(&real, "/change/state", "terminated");
-    assert_eq!(r["change"]["reason"], "OOMKilled");
-    assert_eq!(r["change"]["exitCode"], 137);
-    let (predicted, r) = first(&sim, "/change/state", "terminated");
-    assert_eq!(r["change"]["reason"], "OOMKilled");
+    let t = terminated(&real, "OOMKilled", 137);
+    let predicted = terminated(&sim, "OOMKilled", 137);
     assert_near("OOMKilled", t, predicted, 1100);
 }
 
@@ -545,13 +551,7 @@ fn validate_aligns_the_real_run_with_the_simulated_one() {
     let Some(host) = host() else { return };
     let root = format!("/run/kubesim-tests-validate-{}", std::process::id());
     let scenario = "scenarios/validation/exit-never.yaml";
-    let child = std::process::Command::new(env!("CARGO_BIN_EXE_kubesim"))
-        .args(["validate", scenario, "--until", "4s", "--root", &root])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = spawn(&["validate", scenario, "--until", "4s", "--root", &root]);
     let pid = child.id();
     let out = child.wait_with_output().unwrap();
     let stdout = common::stdout(&out);
@@ -609,14 +609,8 @@ fn ctrl_c_stops_the_run_cleans_up_and_reports_skipped_pods() {
     let scenario = dir.path().join("interrupted.yaml");
     std::fs::write(&scenario, SLEEPER_AND_ELSEWHERE).unwrap();
     let root = format!("/run/kubesim-tests-ctrl-c-{}", std::process::id());
-    let child = std::process::Command::new(env!("CARGO_BIN_EXE_kubesim"))
-        .arg("real")
-        .arg(&scenario)
-        .args(["--trace", "-", "--root", &root])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let scenario = scenario.to_str().unwrap();
+    let child = spawn(&["real", scenario, "--trace", "-", "--root", &root]);
     let pid = child.id();
     let prefix = format!("kubesim-{pid}-");
     let deadline = Instant::now() + Duration::from_secs(30);

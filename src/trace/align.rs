@@ -140,7 +140,7 @@ mod tests {
         let real = records(&[
             &SIMULATED[0].replace("\"t\":62", "\"t\":3"),
             &SIMULATED[1].replace("\"t\":6000", "\"t\":6009"),
-            &SIMULATED[2].replace("\"t\":9000", "\"t\":9000"),
+            SIMULATED[2],
             r#"{"seq":9,"t":9100,"time":"9.1s","object":{"kind":"Pod","namespace":"default","name":"p"},"change":{"what":"phase","phase":"Running"}}"#,
         ]);
         let a = align(&simulated, &real);
