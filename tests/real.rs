@@ -396,14 +396,253 @@ fn a_host_without_the_runtime_is_refused_with_the_install_command() {
     );
 }
 
-#[test]
-fn playing_a_scenario_for_real_is_not_there_yet() {
-    let out = common::kubesim(&["real", "scenarios/demo.yaml"]);
-    assert_eq!(out.status.code(), Some(2));
-    assert_eq!(
-        common::stderr(&out),
-        "error: kubesim real scenarios/demo.yaml: playing a scenario with real containers is not implemented yet; `kubesim real --check` checks this host, `kubesim run` simulates the scenario\n"
+/// One record of a trace: its instant and body.
+type Record = serde_json::Value;
+
+/// The records of a JSONL trace (the header left out).
+fn records(trace: &str) -> Vec<Record> {
+    trace
+        .lines()
+        .skip(1)
+        .map(|l| serde_json::from_str(l).expect("trace lines are JSON"))
+        .collect()
+}
+
+/// The instant of the first record that has `field` equal to `value` at JSON pointer `at`,
+/// and the record.
+fn first<'a>(records: &'a [Record], at: &str, value: &str) -> (u64, &'a Record) {
+    let r = records
+        .iter()
+        .find(|r| r.pointer(at).and_then(|v| v.as_str()) == Some(value))
+        .unwrap_or_else(|| panic!("no record with {at} = {value}"));
+    (r["t"].as_u64().unwrap(), r)
+}
+
+/// What the simulator predicts for the scenario: its trace.
+fn simulated(scenario: &str, until: &str) -> Vec<Record> {
+    let out = common::kubesim(&["run", scenario, "--until", until, "--trace", "-"]);
+    assert_eq!(out.status.code(), Some(0), "{}", common::stderr(&out));
+    records(&common::stdout(&out))
+}
+
+/// `kubesim real SCENARIO --until UNTIL --trace -` under its own root: the trace's records,
+/// after checking that the run exited 0 and left no run directory and no cgroup.
+fn played(host: &Host, scenario: &str, until: &str) -> Vec<Record> {
+    let name = Path::new(scenario).file_stem().unwrap().to_string_lossy();
+    let root = format!("/run/kubesim-tests-{name}-{}", std::process::id());
+    let child = spawn(&[
+        "real", scenario, "--until", until, "--trace", "-", "--root", &root,
+    ]);
+    let pid = child.id();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", common::stderr(&out));
+    assert_left_nothing(host, &root, pid);
+    kubesim::real::cleanup::everything(Path::new(&root)).unwrap();
+    records(&common::stdout(&out))
+}
+
+/// Starts `kubesim ARGS` from the repository root, its output piped.
+fn spawn(args: &[&str]) -> std::process::Child {
+    std::process::Command::new(env!("CARGO_BIN_EXE_kubesim"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+/// The first `terminated` state of a container in `records`: its instant, after checking its
+/// reason and exit code.
+fn terminated(records: &[Record], reason: &str, exit_code: i64) -> u64 {
+    let (t, r) = first(records, "/change/state", "terminated");
+    assert_eq!(r["change"]["reason"], reason);
+    assert_eq!(r["change"]["exitCode"], exit_code);
+    t
+}
+
+/// Nothing of the kubesim process `pid`'s runs is left: no run directory, no cgroup.
+fn assert_left_nothing(host: &Host, root: &str, pid: u32) {
+    let runs = Path::new(root).join("runs");
+    let left: Vec<_> = std::fs::read_dir(&runs)
+        .map(|d| d.filter_map(Result::ok).map(|e| e.path()).collect())
+        .unwrap_or_default();
+    assert!(left.is_empty(), "left: {left:?}");
+    let prefix = format!("kubesim-{pid}-");
+    let cgroups: Vec<_> = std::fs::read_dir(&host.cgroups.memory)
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().starts_with(&prefix))
+        .collect();
+    assert!(cgroups.is_empty(), "cgroups left: {cgroups:?}");
+}
+
+/// `|real - simulated|` is within `tolerance_ms`: the host is busy, and the kubelet's loops
+/// tick on whole seconds, so an instant a few tens of ms off can land on the next tick.
+fn assert_near(what: &str, real: u64, simulated: u64, tolerance_ms: u64) {
+    assert!(
+        real.abs_diff(simulated) <= tolerance_ms,
+        "{what}: real {real} ms, simulated {simulated} ms"
     );
+}
+
+#[test]
+fn a_container_exiting_1_under_never_fails_the_pod_as_simulated() {
+    let Some(host) = host() else { return };
+    let scenario = "scenarios/validation/exit-never.yaml";
+    let real = played(&host, scenario, "4s");
+    let sim = simulated(scenario, "4s");
+    let t = terminated(&real, "Error", 1);
+    let (failed, _) = first(&real, "/change/phase", "Failed");
+    assert_eq!(failed, t);
+    let predicted = terminated(&sim, "Error", 1);
+    assert_eq!(predicted, 3000);
+    assert_near("terminated", t, predicted, 1100);
+}
+
+#[test]
+fn a_failing_exec_liveness_probe_kills_and_restarts_the_container() {
+    let Some(host) = host() else { return };
+    let scenario = "scenarios/validation/exec-liveness.yaml";
+    let real = played(&host, scenario, "11s");
+    let sim = simulated(scenario, "11s");
+    let (unhealthy, r) = first(&real, "/event/reason", "Unhealthy");
+    assert_eq!(r["event"]["type"], "Warning");
+    assert_eq!(
+        r["event"]["message"],
+        "Liveness probe failed: cat: can't open '/tmp/healthy': No such file or directory"
+    );
+    let (killing, r) = first(&real, "/event/reason", "Killing");
+    assert_eq!(
+        r["event"]["message"],
+        "Container app failed liveness probe, will be restarted"
+    );
+    assert_eq!(killing, unhealthy);
+    // The shell as PID 1 ignores SIGTERM: SIGKILL after the 2 s grace period.
+    let killed = terminated(&real, "Error", 137);
+    let restarted = real
+        .iter()
+        .find(|r| r["change"]["state"] == "running" && r["change"]["restartCount"] == 1)
+        .expect("restarted once");
+    assert!(restarted["t"].as_u64().unwrap() >= killed);
+    for (what, at, value) in [
+        ("Unhealthy", "/event/reason", "Unhealthy"),
+        ("terminated", "/change/state", "terminated"),
+    ] {
+        let (predicted, _) = first(&sim, at, value);
+        let (seen, _) = first(&real, at, value);
+        assert_near(what, seen, predicted, 1100);
+    }
+}
+
+#[test]
+fn a_memory_hog_is_reported_oom_killed_137() {
+    let Some(host) = host() else { return };
+    let scenario = "scenarios/validation/oom.yaml";
+    let real = played(&host, scenario, "3s");
+    let sim = simulated(scenario, "3s");
+    let t = terminated(&real, "OOMKilled", 137);
+    let predicted = terminated(&sim, "OOMKilled", 137);
+    assert_near("OOMKilled", t, predicted, 1100);
+}
+
+#[test]
+fn validate_aligns_the_real_run_with_the_simulated_one() {
+    let Some(host) = host() else { return };
+    let root = format!("/run/kubesim-tests-validate-{}", std::process::id());
+    let scenario = "scenarios/validation/exit-never.yaml";
+    let child = spawn(&["validate", scenario, "--until", "4s", "--root", &root]);
+    let pid = child.id();
+    let out = child.wait_with_output().unwrap();
+    let stdout = common::stdout(&out);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}{}",
+        common::stderr(&out)
+    );
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert!(lines[0].starts_with("RECORD"), "{stdout}");
+    let terminated = lines
+        .iter()
+        .find(|l| l.starts_with("Pod/default/exit-one container app terminated Error "))
+        .expect("the exit is aligned");
+    let cells: Vec<&str> = terminated.split_whitespace().collect();
+    // RECORD (5 words), #, SIMULATED, REAL, ERROR, RELATIVE
+    assert_eq!(&cells[5..7], ["1", "3s"], "{terminated}");
+    assert!(stdout.contains("absolute error over "), "{stdout}");
+    assert!(
+        stdout.ends_with("verdict: within tolerance (1.1s)\n"),
+        "{stdout}"
+    );
+    assert_left_nothing(&host, &root, pid);
+    kubesim::real::cleanup::everything(Path::new(&root)).unwrap();
+}
+
+/// A pod that sleeps, and one that needs a node the scenario does not have.
+const SLEEPER_AND_ELSEWHERE: &str = r#"
+apiVersion: kubesim.io/v1alpha1
+kind: Scenario
+metadata: {name: interrupted}
+spec:
+  duration: 1m
+  nodes: [{name: node01}]
+  manifests:
+  - inline:
+      apiVersion: v1
+      kind: Pod
+      metadata: {name: sleeper}
+      spec: {containers: [{name: app, image: busybox, command: [sleep, "600"]}]}
+  - inline:
+      apiVersion: v1
+      kind: Pod
+      metadata: {name: elsewhere}
+      spec:
+        nodeSelector: {disktype: ssd}
+        containers: [{name: app, image: busybox, command: [sleep, "600"]}]
+"#;
+
+#[test]
+fn ctrl_c_stops_the_run_cleans_up_and_reports_skipped_pods() {
+    let Some(host) = host() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join("interrupted.yaml");
+    std::fs::write(&scenario, SLEEPER_AND_ELSEWHERE).unwrap();
+    let root = format!("/run/kubesim-tests-ctrl-c-{}", std::process::id());
+    let scenario = scenario.to_str().unwrap();
+    let child = spawn(&["real", scenario, "--trace", "-", "--root", &root]);
+    let pid = child.id();
+    let prefix = format!("kubesim-{pid}-");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let sleeper = loop {
+        let found = std::fs::read_dir(&host.cgroups.memory)
+            .unwrap()
+            .filter_map(Result::ok)
+            .filter(|e| e.file_name().to_string_lossy().starts_with(&prefix))
+            .map(|e| e.path().join("sleeper/app"))
+            .find(|p| p.is_dir());
+        if let Some(found) = found {
+            break found;
+        }
+        assert!(Instant::now() < deadline, "the sleeper never started");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(sleeper.is_dir());
+    // SAFETY: signalling our own child.
+    assert_eq!(unsafe { libc::kill(pid as i32, libc::SIGINT) }, 0);
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(130));
+    let stderr = common::stderr(&out);
+    assert!(
+        stderr.contains("skipped (not run on this host): default/elsewhere: 0/1 nodes are available: 1 node(s) didn't match Pod's node affinity/selector."),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("kubesim real: interrupted; everything the run made was removed"),
+        "{stderr}"
+    );
+    assert_left_nothing(&host, &root, pid);
+    kubesim::real::cleanup::everything(Path::new(&root)).unwrap();
 }
 
 /// The environment variable that turns `interrupted_child` into the session the test kills.

@@ -219,12 +219,20 @@ enum Command {
         #[arg(long)]
         out: PathBuf,
     },
-    /// Real-execution mode: check this host, or remove what real containers left behind
-    /// (Linux, as root, with crun or runc and busybox-static).
+    /// Real-execution mode: play a scenario with real containers on this host (its first
+    /// node), check this host, or remove what real containers left behind (Linux, as root,
+    /// with crun or runc and busybox-static).
     #[command(
-        after_help = "Examples:\n  kubesim real --check\n  kubesim real --check --runtime runc\n  kubesim real --cleanup\n\nExit codes: 0 ok, 2 refused (the message says how to fix it) or bad usage."
+        after_help = "Examples:\n  kubesim real scenarios/validation/exec-liveness.yaml --trace -\n  kubesim real scenarios/validation/oom.yaml --until 5s --runtime runc\n  kubesim real --check\n  kubesim real --cleanup\n\nExit codes: 0 ok, 2 refused (the message says how to fix it) or bad usage, 130 interrupted (after cleaning up)."
     )]
     Real(real::RealArgs),
+    /// Run a scenario simulated and with real containers on this host, align the two traces
+    /// record by record and print simulated vs real instants with their errors; exit 1 if one
+    /// is out of tolerance.
+    #[command(
+        after_help = "Examples:\n  kubesim validate scenarios/validation/exec-liveness.yaml\n  kubesim validate scenarios/validation/oom.yaml --until 5s --tolerance 500ms\n\nExit codes: 0 within tolerance, 1 out of tolerance, 2 refused or bad usage, 130 interrupted."
+    )]
+    Validate(real::ValidateArgs),
 }
 
 /// When scheduling attempts are explained in the trace.
@@ -533,6 +541,7 @@ fn execute(command: Command) -> Result<i32, CliError> {
             Ok(0)
         }
         Command::Real(args) => real::run(args),
+        Command::Validate(args) => real::validate(args),
         Command::Diff { a, b } => {
             let read = |p: &Path| {
                 std::fs::read_to_string(p)
@@ -676,14 +685,7 @@ fn run(
         None => SimTime::ZERO + scenario.duration,
     };
     let to_stdout = trace == Some("-");
-    let sink: Option<Box<dyn Write>> = match trace {
-        Some("-") => Some(Box::new(std::io::BufWriter::new(std::io::stdout()))),
-        Some(file) => Some(Box::new(std::io::BufWriter::new(
-            std::fs::File::create(file)
-                .map_err(|e| CliError::Usage(format!("cannot write trace {file}: {e}")))?,
-        ))),
-        None => None,
-    };
+    let sink = trace_sink(trace)?;
     // A report reads the trace back: keep a copy of it in memory.
     let copy = report.map(|_| std::rc::Rc::new(std::cell::RefCell::new(Vec::new())));
     let sink = match &copy {
@@ -716,6 +718,18 @@ fn run(
         write_report(&trace, dir)?;
     }
     Ok(0)
+}
+
+/// Where `--trace` writes: a file, standard output for `-`, or nowhere.
+fn trace_sink(trace: Option<&str>) -> Result<Option<Box<dyn Write>>, CliError> {
+    Ok(match trace {
+        Some("-") => Some(Box::new(std::io::BufWriter::new(std::io::stdout()))),
+        Some(file) => Some(Box::new(std::io::BufWriter::new(
+            std::fs::File::create(file)
+                .map_err(|e| CliError::Usage(format!("cannot write trace {file}: {e}")))?,
+        ))),
+        None => None,
+    })
 }
 
 /// Writes a report, naming the directory when it cannot.

@@ -1,17 +1,35 @@
-//! `kubesim real`: real-execution mode's commands. So far the preflight (`--check`) and the
-//! removal of everything real mode made (`--cleanup`); playing a scenario comes next.
+//! `kubesim real`: real-execution mode's commands. The preflight (`--check`), the removal of
+//! everything real mode made (`--cleanup`), and playing a scenario with the simulator's own
+//! kubelet driving real containers on this host, on the wall clock.
 
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 
 use super::CliError;
-use crate::real::{cleanup, layout, Host, RuntimeKind};
+use crate::engine::{SimDuration, SimTime, WallClock};
+use crate::model::node::RuntimeTimings;
+use crate::model::PodPhase;
+use crate::real::runtime::RealRuntime;
+use crate::real::{cleanup, interrupt, layout, Host, Run, RuntimeKind};
+use crate::scenario::Scenario;
+use crate::sim::Simulation;
+use crate::trace::align;
 
 /// The arguments of `kubesim real`.
 #[derive(clap::Args)]
 #[command(group(clap::ArgGroup::new("action").required(true).args(["scenario", "check", "cleanup"])))]
 pub(super) struct RealArgs {
-    /// A scenario to play with real containers (not yet supported).
+    /// A scenario to play with real containers: this host is its first node.
     scenario: Option<PathBuf>,
+    /// Stop at this instant after the start (Go duration: 20s, 1m); the scenario's duration
+    /// by default.
+    #[arg(long, allow_hyphen_values = true)]
+    until: Option<String>,
+    /// Write the JSON Lines trace to this file, or `-` for standard output (times are
+    /// measured from the run's start).
+    #[arg(long)]
+    trace: Option<String>,
     /// Check this host only: print the runtime, cgroup mode and busybox found; exit 2 if real
     /// containers cannot run here.
     #[arg(long)]
@@ -20,6 +38,63 @@ pub(super) struct RealArgs {
     /// after a crash or an interrupted run.
     #[arg(long)]
     cleanup: bool,
+    #[command(flatten)]
+    host: HostArgs,
+}
+
+/// How often the progress line is updated, in run time.
+const PROGRESS_STEP: SimDuration = SimDuration::from_secs(1);
+
+/// Runs `kubesim real`.
+pub(super) fn run(args: RealArgs) -> Result<i32, CliError> {
+    if args.check {
+        let host = Host::detect(args.host.runtime)?;
+        print!("{}", host.describe());
+        return Ok(0);
+    }
+    if args.cleanup {
+        let cleaned = cleanup::everything(&args.host.root)?;
+        println!(
+            "removed {} run(s): {} container(s), {} cgroup(s), and {}",
+            cleaned.runs,
+            cleaned.containers,
+            cleaned.cgroups,
+            args.host.root.display()
+        );
+        return Ok(0);
+    }
+    let path = args.scenario.as_deref().unwrap_or(Path::new("-"));
+    play(path, &args)
+}
+
+/// Plays the scenario at `path` with real containers.
+fn play(path: &Path, args: &RealArgs) -> Result<i32, CliError> {
+    let mut scenario = super::load(Some(path))?;
+    super::print_warnings(&scenario);
+    let end = until(args.until.as_deref(), &scenario)?;
+    let node = first_node_only(&mut scenario)?;
+    let to_stdout = args.trace.as_deref() == Some("-");
+    let sink = super::trace_sink(args.trace.as_deref())?;
+    let played = for_real(&scenario, &node, end, &args.host, sink)?;
+    if to_stdout {
+        eprint!("{}", played.report);
+    } else {
+        print!("{}", played.report);
+    }
+    Ok(played.exit_code())
+}
+
+/// The instant `--until` names, or the scenario's end.
+fn until(text: Option<&str>, scenario: &Scenario) -> Result<SimTime, CliError> {
+    match text {
+        Some(text) => super::instant(text, "--until", scenario),
+        None => Ok(SimTime::ZERO + scenario.duration),
+    }
+}
+
+/// Where and how real containers run.
+#[derive(clap::Args)]
+struct HostArgs {
     /// The OCI runtime that runs containers.
     #[arg(long, value_enum, default_value_t = RuntimeKind::Crun)]
     runtime: RuntimeKind,
@@ -28,28 +103,324 @@ pub(super) struct RealArgs {
     root: PathBuf,
 }
 
-/// Runs `kubesim real`.
-pub(super) fn run(args: RealArgs) -> Result<i32, CliError> {
-    if args.check {
-        let host = Host::detect(args.runtime)?;
-        print!("{}", host.describe());
-        return Ok(0);
+/// What a real run left to say.
+struct Played {
+    /// The summary, the skipped pods and what was cleaned up.
+    report: String,
+    /// Ctrl-C (or SIGTERM) stopped it.
+    interrupted: bool,
+}
+
+impl Played {
+    /// 130 after an interruption (as a shell reports SIGINT), else 0.
+    fn exit_code(&self) -> i32 {
+        if self.interrupted {
+            eprintln!("kubesim real: interrupted; everything the run made was removed");
+            130
+        } else {
+            0
+        }
     }
-    if args.cleanup {
-        let cleaned = cleanup::everything(&args.root)?;
-        println!(
-            "removed {} run(s): {} container(s), {} cgroup(s), and {}",
-            cleaned.runs,
-            cleaned.containers,
-            cleaned.cgroups,
-            args.root.display()
+}
+
+/// Runs `scenario` (first node only) to `end` with real containers on this host, writing the
+/// trace to `sink`, and removes everything it made.
+fn for_real(
+    scenario: &Scenario,
+    node: &str,
+    end: SimTime,
+    host_args: &HostArgs,
+    sink: Option<Box<dyn std::io::Write>>,
+) -> Result<Played, CliError> {
+    let host = Host::detect(host_args.runtime)?;
+    interrupt::install()?;
+    let run = Rc::new(Run::begin(&host, &host_args.root)?);
+    let mut scenario = scenario.clone();
+    without_simulated_latency(&mut scenario);
+    let started = std::time::Instant::now();
+    let mut sim = Simulation::new(&scenario, scenario.seed, sink)?;
+    sim.run_for_real(
+        Box::new(RealRuntime::new(run.clone())),
+        Box::new(WallClock::starting_now(&interrupt::STOP)),
+    );
+    let played = play_until(&mut sim, end);
+    let wall = started.elapsed();
+    let mut report = super::check::summary(&sim, &scenario, scenario.seed, sim.now(), wall);
+    report.push_str(&skipped(&sim, node));
+    let finished = sim.finish();
+    // The kubelets' containers are killed and deleted with the simulation; the run then
+    // removes the sandboxes, cgroups and bundles.
+    let run = Rc::try_unwrap(run).unwrap_or_else(|_| unreachable!("the runtime is gone"));
+    let cleaned = run.finish()?;
+    report.push_str(&format!(
+        "cleaned up: {} container(s), {} cgroup(s)\n",
+        cleaned.containers, cleaned.cgroups
+    ));
+    let interrupted = match played {
+        Err(e) if e.kind() == std::io::ErrorKind::Interrupted => true,
+        other => {
+            other?;
+            false
+        }
+    };
+    finished?;
+    Ok(Played {
+        report,
+        interrupted,
+    })
+}
+
+/// Keeps the scenario's first node only: this host plays it. Its name is returned.
+// DEVIATION: a real run has one node; pods the scheduler cannot place on it stay Pending and
+// are reported as skipped.
+fn first_node_only(scenario: &mut Scenario) -> Result<String, CliError> {
+    scenario.nodes.truncate(1);
+    match scenario.nodes.first() {
+        Some(node) => Ok(node.meta.name.clone()),
+        None => Err(CliError::Usage(format!(
+            "scenario {} has no node for this host to play",
+            scenario.name
+        ))),
+    }
+}
+
+/// No simulated runtime latency on the node: the real runtime takes its own time.
+fn without_simulated_latency(scenario: &mut Scenario) {
+    for node in &mut scenario.nodes {
+        node.timings = RuntimeTimings {
+            sandbox: zero_latency(),
+            container_start: zero_latency(),
+            pull_overhead: SimDuration::ZERO,
+            pull_bytes_per_sec: i64::MAX,
+        };
+    }
+}
+
+fn zero_latency() -> crate::model::node::Latency {
+    crate::model::node::Latency {
+        median: SimDuration::ZERO,
+        p95: SimDuration::ZERO,
+    }
+}
+
+/// Runs to `end` on the wall clock, a second at a time, with a progress line on a terminal.
+fn play_until(sim: &mut Simulation, end: SimTime) -> std::io::Result<()> {
+    let progress = std::io::stderr().is_terminal();
+    let mut reached = SimTime::ZERO;
+    while reached < end {
+        reached = (reached + PROGRESS_STEP).min(end);
+        sim.run_until(reached)?;
+        if progress {
+            let running = sim
+                .state
+                .pods_by_name()
+                .filter(|(_, p)| p.status.phase == PodPhase::Running)
+                .count();
+            eprint!("\r[real] {reached} of {end}, {running} pod(s) running   ");
+        }
+    }
+    if progress {
+        eprintln!();
+    }
+    Ok(())
+}
+
+/// The pods this host did not run: not placed on its node (they need another node, or do not
+/// fit), with the scheduler's reason.
+fn skipped(sim: &Simulation, node: &str) -> String {
+    let mut out = String::new();
+    for (_, pod) in sim.state.pods_by_name() {
+        if pod.node_name.as_deref() == Some(node) {
+            continue;
+        }
+        let why = pod
+            .status
+            .condition("PodScheduled")
+            .and_then(|c| c.message.clone())
+            .unwrap_or_else(|| format!("not placed on node {node}"));
+        out.push_str(&format!(
+            "skipped (not run on this host): {}/{}: {why}\n",
+            pod.meta.namespace, pod.meta.name
+        ));
+    }
+    out
+}
+
+/// The arguments of `kubesim validate`.
+#[derive(clap::Args)]
+pub(super) struct ValidateArgs {
+    /// The scenario to run both ways: simulated, then with real containers on this host.
+    scenario: PathBuf,
+    /// Stop both runs at this instant (Go duration); the scenario's end by default.
+    #[arg(long, allow_hyphen_values = true)]
+    until: Option<String>,
+    /// The largest error between a real and a simulated instant that passes (Go duration).
+    /// The kubelet's relist and probes tick on whole seconds, so an event a few milliseconds
+    /// either side of a tick moves by a whole period: the default allows one tick.
+    #[arg(long, default_value = "1100ms")]
+    tolerance: String,
+    #[command(flatten)]
+    host: HostArgs,
+}
+
+/// Runs `kubesim validate`: exit 0 when every aligned record is within the tolerance, 1 when
+/// one is not.
+pub(super) fn validate(args: ValidateArgs) -> Result<i32, CliError> {
+    let mut scenario = super::load(Some(&args.scenario))?;
+    super::print_warnings(&scenario);
+    let end = until(args.until.as_deref(), &scenario)?;
+    let tolerance = tolerance_ms(&args.tolerance)?;
+    let node = first_node_only(&mut scenario)?;
+    let simulated = super::SharedBuffer::default();
+    let mut sim = Simulation::new(&scenario, scenario.seed, Some(Box::new(simulated.clone())))?;
+    sim.run_until(end)?;
+    sim.finish()?;
+    let real = super::SharedBuffer::default();
+    let played = for_real(
+        &scenario,
+        &node,
+        end,
+        &args.host,
+        Some(Box::new(real.clone())),
+    )?;
+    eprint!("{}", played.report);
+    if played.interrupted {
+        return Ok(played.exit_code());
+    }
+    let alignment = align::align(&simulated.records(), &real.records());
+    let (table, within) = deviation_table(&alignment, tolerance);
+    print!("{table}");
+    Ok(if within { 0 } else { 1 })
+}
+
+/// `--tolerance` in milliseconds.
+fn tolerance_ms(text: &str) -> Result<u64, CliError> {
+    let nanos = crate::model::duration::GoDuration::parse(text)
+        .map_err(|e| CliError::Usage(format!("invalid --tolerance \"{text}\": {e}")))?
+        .as_nanos();
+    u64::try_from(nanos / 1_000_000).map_err(|_| {
+        CliError::Usage(format!(
+            "invalid --tolerance \"{text}\": must not be negative"
+        ))
+    })
+}
+
+/// The table of simulated vs real instants, the error statistics and the verdict; whether
+/// every error is within `tolerance` ms.
+fn deviation_table(alignment: &align::Alignment, tolerance: u64) -> (String, bool) {
+    let mut rows = vec![[
+        "RECORD".to_string(),
+        "#".to_string(),
+        "SIMULATED".to_string(),
+        "REAL".to_string(),
+        "ERROR".to_string(),
+        "RELATIVE".to_string(),
+    ]];
+    for pair in &alignment.pairs {
+        let error = pair.error();
+        let relative = match pair.simulated {
+            0 => "-".to_string(),
+            at => format!("{:+.1}%", error as f64 * 100.0 / at as f64),
+        };
+        rows.push([
+            pair.key.clone(),
+            pair.occurrence.to_string(),
+            SimTime::from_millis(pair.simulated).to_string(),
+            SimTime::from_millis(pair.real).to_string(),
+            format!("{error:+}ms"),
+            relative,
+        ]);
+    }
+    let widths: Vec<usize> = (0..6)
+        .map(|i| rows.iter().map(|r| r[i].len()).max().unwrap_or(0))
+        .collect();
+    let mut out = String::new();
+    for row in &rows {
+        let cells: Vec<String> = row
+            .iter()
+            .zip(&widths)
+            .map(|(cell, width)| format!("{cell:<width$}"))
+            .collect();
+        out.push_str(cells.join("   ").trim_end());
+        out.push('\n');
+    }
+    for (side, records) in [
+        ("simulated", &alignment.only_simulated),
+        ("real", &alignment.only_real),
+    ] {
+        for (key, occurrence, at) in records {
+            let at = SimTime::from_millis(*at);
+            out.push_str(&format!(
+                "only in the {side} run: {key} #{occurrence} at {at}\n"
+            ));
+        }
+    }
+    let outside = alignment
+        .pairs
+        .iter()
+        .filter(|p| p.error().unsigned_abs() > tolerance)
+        .count();
+    if let Some((median, p95, max)) = align::error_stats(&alignment.pairs) {
+        out.push_str(&format!(
+            "absolute error over {} record(s): median {median}ms, p95 {p95}ms, max {max}ms\n",
+            alignment.pairs.len()
+        ));
+    }
+    let tolerance_text = SimDuration::from_millis(tolerance);
+    if outside == 0 {
+        out.push_str(&format!("verdict: within tolerance ({tolerance_text})\n"));
+    } else {
+        out.push_str(&format!(
+            "verdict: {outside} record(s) out of tolerance ({tolerance_text})\n"
+        ));
+    }
+    (out, outside == 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use align::{Alignment, Pair};
+
+    fn pair(key: &str, simulated: u64, real: u64) -> Pair {
+        Pair {
+            key: key.to_string(),
+            occurrence: 1,
+            simulated,
+            real,
+        }
+    }
+
+    #[test]
+    fn the_table_shows_each_error_and_the_verdict() {
+        let alignment = Alignment {
+            pairs: vec![
+                pair("Pod/default/p event Started", 62, 9),
+                pair("Pod/default/p event Unhealthy", 6000, 7200),
+            ],
+            only_simulated: vec![("Pod/default/p event Killing".into(), 2, 15000)],
+            only_real: Vec::new(),
+        };
+        let (table, within) = deviation_table(&alignment, 1100);
+        assert!(!within);
+        assert_eq!(
+            table,
+            "RECORD                          #   SIMULATED   REAL   ERROR     RELATIVE\n\
+             Pod/default/p event Started     1   62ms        9ms    -53ms     -85.5%\n\
+             Pod/default/p event Unhealthy   1   6s          7.2s   +1200ms   +20.0%\n\
+             only in the simulated run: Pod/default/p event Killing #2 at 15s\n\
+             absolute error over 2 record(s): median 53ms, p95 1200ms, max 1200ms\n\
+             verdict: 1 record(s) out of tolerance (1.1s)\n"
         );
-        return Ok(0);
+        let (_, within) = deviation_table(&alignment, 1200);
+        assert!(within);
     }
-    let scenario = args.scenario.as_deref().unwrap_or(Path::new("?"));
-    Err(CliError::Usage(format!(
-        "kubesim real {}: playing a scenario with real containers is not implemented yet; \
-         `kubesim real --check` checks this host, `kubesim run` simulates the scenario",
-        scenario.display()
-    )))
+
+    #[test]
+    fn a_tolerance_is_a_go_duration() {
+        assert_eq!(tolerance_ms("1100ms").unwrap(), 1100);
+        assert_eq!(tolerance_ms("2s").unwrap(), 2000);
+        assert!(tolerance_ms("-1s").is_err());
+        assert!(tolerance_ms("soon").is_err());
+    }
 }

@@ -32,7 +32,7 @@ pub mod queue;
 pub mod rng;
 pub mod time;
 
-pub use clock::{Clock, VirtualClock};
+pub use clock::{Clock, Interrupted, Pacer, VirtualClock, WallClock};
 pub use queue::{EventId, EventQueue, ScheduleError};
 pub use rng::{NamedRng, RngStreams, StreamRng};
 pub use time::{SimDuration, SimTime};

@@ -4,7 +4,7 @@
 
 use super::behaviour::{catalogue, World};
 use super::prober::{ContainerView, ProbeKind, ProbeResult, TickAction};
-use super::runtime::{Next, ProbeOutcome, StartRequest};
+use super::runtime::{Next, ProbeOutcome, Signal, StartRequest};
 use super::{
     container, normal, status, warning, Exit, Followups, KubeletEvent, Kubelets, Slot, PLEG_RELIST,
 };
@@ -87,6 +87,7 @@ impl Kubelets {
             env: &c.env,
             namespace: &pod.meta.namespace,
             pod_name: &pod.meta.name,
+            container: c,
         };
         let process = self.runtime.start(request, now);
         normal(
@@ -369,13 +370,13 @@ impl Kubelets {
         now: SimTime,
         out: &mut Followups,
     ) {
+        if grace == SimDuration::ZERO {
+            return self.sigkill(id, slot, now, out);
+        }
         let run = self.run_mut(id, slot);
         let instance = run.instance;
-        let on_term = run.live.as_ref().and_then(|c| c.on_sigterm());
+        let on_term = run.live.as_mut().and_then(|c| c.signal(Signal::Term));
         match on_term {
-            _ if grace == SimDuration::ZERO => {
-                self.process_exited(id, slot, 137, "Error", now, out)
-            }
             Some(code) => self.process_exited(id, slot, code, exit_reason(code), now, out),
             None => out.push((
                 now + grace,
@@ -386,6 +387,13 @@ impl Kubelets {
                 },
             )),
         }
+    }
+
+    /// SIGKILL to PID 1: the process ends with the code the runtime reports (137).
+    pub(super) fn sigkill(&mut self, id: PodId, slot: Slot, now: SimTime, out: &mut Followups) {
+        let live = self.run_mut(id, slot).live.as_mut();
+        let code = live.and_then(|c| c.signal(Signal::Kill)).unwrap_or(137);
+        self.process_exited(id, slot, code, exit_reason(code), now, out);
     }
 
     /// Runs a lifecycle hook against the container: its outcome and how long it took.
@@ -626,9 +634,12 @@ impl Kubelets {
             }
             ProbeHandler::TcpSocket { port, .. } => {
                 let port = port_of(port);
-                match serving(port, "/") {
-                    Some(_) => Ok(()),
-                    None => Err(format!("dial tcp {ip}:{port}: connect: connection refused")),
+                let own = slots.get(&slot).into_iter();
+                let mut lives = own.chain(slots.values()).filter_map(|r| r.live.as_ref());
+                if lives.any(|live| live.listening(port, now)) {
+                    Ok(())
+                } else {
+                    Err(format!("dial tcp {ip}:{port}: connect: connection refused"))
                 }
             }
             ProbeHandler::Grpc { port, .. } => match serving(*port as u16, "/") {

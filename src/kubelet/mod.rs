@@ -260,6 +260,12 @@ impl Kubelets {
         }
     }
 
+    /// Runs containers with `runtime` instead of simulating them (real-execution mode); call
+    /// before any container starts.
+    pub fn use_runtime(&mut self, runtime: Box<dyn Runtime>) {
+        self.runtime = runtime;
+    }
+
     /// A pod was bound to a node: its kubelet admits it, starts its probe workers and creates
     /// the sandbox.
     // K8S: pkg/kubelet/kubelet.go (SyncPod: status first, then sandbox); prober_manager.go (AddPod)
@@ -415,7 +421,7 @@ impl Kubelets {
                 instance,
             } => {
                 if self.is_live(pod, slot, instance) {
-                    self.process_exited(pod, slot, 137, "Error", now, out);
+                    self.sigkill(pod, slot, now, out);
                 }
             }
             KubeletEvent::ExitNoticed {

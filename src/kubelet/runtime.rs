@@ -18,6 +18,18 @@ pub struct StartRequest<'a> {
     pub env: &'a BTreeMap<String, String>,
     pub namespace: &'a str,
     pub pod_name: &'a str,
+    /// The container as the manifest gives it: a real runtime needs its name, image and
+    /// resources.
+    pub container: &'a crate::model::Container,
+}
+
+/// A signal the kubelet has the runtime send to a container's PID 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Signal {
+    /// SIGTERM: the process may exit, or ignore it.
+    Term,
+    /// SIGKILL: the process ends (exit code 137).
+    Kill,
 }
 
 /// Starts containers (CRI CreateContainer + StartContainer, as the kubelet sees them).
@@ -48,8 +60,14 @@ pub trait Container {
     /// Whether something listens on `port`, and the HTTP status it answers for `path`
     /// (`None` inside when it speaks no HTTP).
     fn http_status(&self, port: u16, path: &str, now: SimTime) -> Option<Option<u16>>;
-    /// How PID 1 answers SIGTERM: `Some(exit code)` when it exits, `None` when it ignores it.
-    fn on_sigterm(&self) -> Option<i32>;
+    /// Whether something accepts connections on `port` (a tcpSocket probe).
+    fn listening(&self, port: u16, now: SimTime) -> bool {
+        self.http_status(port, "/", now).is_some()
+    }
+    /// Sends `signal` to PID 1: `Some(exit code)` when the process has exited on it, `None`
+    /// while it runs on (it ignores SIGTERM, or a real process has not exited yet: `advance`
+    /// reports its exit then).
+    fn signal(&mut self, signal: Signal) -> Option<i32>;
     /// Why the process's behaviour is unknown, if it is.
     fn unsupported(&self) -> Option<&str>;
     /// What the process printed so far, stdout and stderr interleaved as its log keeps them
@@ -201,9 +219,12 @@ impl Container for SimContainer {
         self.process.unsupported()
     }
 
-    /// How PID 1 answers SIGTERM: `Some(exit code)` when it exits, `None` when it ignores it.
-    fn on_sigterm(&self) -> Option<i32> {
-        self.process.on_sigterm()
+    /// SIGTERM ends the process when its behaviour handles it; SIGKILL always does.
+    fn signal(&mut self, signal: Signal) -> Option<i32> {
+        match signal {
+            Signal::Term => self.process.on_sigterm(),
+            Signal::Kill => Some(137),
+        }
     }
 
     /// Runs the process until time must pass again. `limit` is the memory limit in bytes.
@@ -378,6 +399,22 @@ mod tests {
             env: &env,
             namespace: "default",
             pod_name: "leaky",
+            container: &crate::model::Container {
+                name: "app".into(),
+                image: "busybox".into(),
+                image_pull_policy: crate::model::pod::PullPolicy::IfNotPresent,
+                command: Vec::new(),
+                args: Vec::new(),
+                env: BTreeMap::new(),
+                ports: Vec::new(),
+                resources: Default::default(),
+                liveness_probe: None,
+                readiness_probe: None,
+                startup_probe: None,
+                restart_policy_always: false,
+                post_start: None,
+                pre_stop: None,
+            },
         };
         let mut c = SimRuntime.start(request, at(0));
         let next = c.advance(at(0), limit, &NoDns);

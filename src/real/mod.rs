@@ -7,17 +7,20 @@
 //! `rootfs` (images map to a busybox-static root filesystem) → `bundle` (OCI `config.json`) →
 //! `oci` (the runtime binary's CLI) → `supervisor` (exit codes, OOM, graceful stop) →
 //! `sandbox` (a pod's shared namespaces and its probes) → `run` (one session's pods and
-//! containers) → `cleanup` (remove what a session made, also after a crash).
+//! containers) → `runtime` (the kubelet's runtime seam on those containers) → `cleanup` (remove
+//! what a session made, also after a crash).
 //!
 //! Nothing here is deterministic or simulated: it runs on the wall clock, on this host.
 
 pub mod bundle;
 pub mod cleanup;
 pub mod host;
+pub mod interrupt;
 pub mod layout;
 pub mod oci;
 pub mod rootfs;
 pub mod run;
+pub mod runtime;
 pub mod sandbox;
 pub mod supervisor;
 mod sys;

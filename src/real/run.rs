@@ -195,6 +195,16 @@ impl Container {
         unreachable!("waiting without a timeout returns an exit")
     }
 
+    /// Sends `signal` (`TERM`, `KILL`) to the container's init through the runtime.
+    pub fn signal(&self, signal: &str) -> Result<(), RealError> {
+        self.runtime.kill(&self.id, signal)
+    }
+
+    /// What the process printed so far (stdout and stderr, as its log keeps them).
+    pub fn output(&self) -> String {
+        std::fs::read_to_string(self.bundle.join("log")).unwrap_or_default()
+    }
+
     /// Runs `command` in the container for at most `timeout`.
     pub fn exec(&self, command: &[String], timeout: Duration) -> Result<ExecEnd, RealError> {
         self.runtime.exec(&self.id, command, timeout, &self.bundle)

@@ -48,59 +48,98 @@ impl Sandbox {
             Ok(_) => Ok(()),
             Err(e) => Err(format!("dial tcp {addr}: {}", dial_error(&e))),
         })
+        .and_then(|outcome| outcome)
     }
 
     /// An httpGet probe of `path` on `port` on the pod's loopback.
-    // K8S: pkg/probe/http/http.go (2xx and 3xx succeed; "HTTP probe failed with statuscode: %d"),
-    // pkg/probe/http/request.go (User-Agent kube-probe/<major.minor>, Accept */*)
+    // K8S: pkg/probe/http/http.go (2xx and 3xx succeed; "HTTP probe failed with statuscode: %d")
     pub fn http_probe(&self, port: u16, path: &str, timeout: Duration) -> ProbeOutcome {
+        match self.http_get(port, path, timeout) {
+            HttpAnswer::Status(status) if (200..400).contains(&status) => Ok(()),
+            HttpAnswer::Status(status) => {
+                Err(format!("HTTP probe failed with statuscode: {status}"))
+            }
+            HttpAnswer::Refused(why) | HttpAnswer::NoStatus(why) => Err(why),
+        }
+    }
+
+    /// A GET of `path` on `port` on the pod's loopback, as the kubelet's prober sends it.
+    // K8S: pkg/probe/http/request.go (User-Agent kube-probe/<major.minor>, Accept */*)
+    pub fn http_get(&self, port: u16, path: &str, timeout: Duration) -> HttpAnswer {
         let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
         let url = format!("http://{addr}{path}");
         let request = format!(
             "GET {path} HTTP/1.1\r\nHost: {addr}\r\nUser-Agent: kube-probe/1.34\r\nAccept: */*\r\nConnection: close\r\n\r\n"
         );
-        self.in_netns(move || {
+        let answer = self.in_netns(move || {
             let deadline = Instant::now() + timeout;
-            let fail = |e: std::io::Error| format!("Get \"{url}\": dial tcp {addr}: {}", dial_error(&e));
-            let mut stream = TcpStream::connect_timeout(&addr, timeout).map_err(fail)?;
-            let left = deadline.saturating_duration_since(Instant::now()).max(Duration::from_millis(1));
-            let timed_out = |_| {
-                format!("Get \"{url}\": context deadline exceeded (Client.Timeout exceeded while awaiting headers)")
-            };
-            stream.set_read_timeout(Some(left)).map_err(timed_out)?;
-            stream.write_all(request.as_bytes()).map_err(timed_out)?;
-            let mut head = [0u8; 64];
-            let mut len = 0;
-            while len < 12 {
-                match stream.read(&mut head[len..]).map_err(timed_out)? {
-                    0 => break,
-                    n => len += n,
+            let mut stream = match TcpStream::connect_timeout(&addr, timeout) {
+                Ok(stream) => stream,
+                Err(e) => {
+                    return HttpAnswer::Refused(format!("Get \"{url}\": dial tcp {addr}: {}", dial_error(&e)))
                 }
+            };
+            let left = deadline.saturating_duration_since(Instant::now()).max(Duration::from_millis(1));
+            match read_status(&mut stream, request.as_bytes(), left) {
+                Ok(Some(status)) => HttpAnswer::Status(status),
+                Ok(None) => HttpAnswer::NoStatus(format!("Get \"{url}\": malformed HTTP response")),
+                Err(_) => HttpAnswer::NoStatus(format!(
+                    "Get \"{url}\": context deadline exceeded (Client.Timeout exceeded while awaiting headers)"
+                )),
             }
-            let status = std::str::from_utf8(&head[..len])
-                .ok()
-                .and_then(|h| h.split_whitespace().nth(1))
-                .and_then(|code| code.parse::<u16>().ok())
-                .ok_or_else(|| format!("Get \"{url}\": malformed HTTP response"))?;
-            if (200..400).contains(&status) {
-                Ok(())
-            } else {
-                Err(format!("HTTP probe failed with statuscode: {status}"))
-            }
-        })
+        });
+        answer.unwrap_or_else(HttpAnswer::Refused)
     }
 
     /// Runs `probe` on a fresh thread inside the pod's network namespace (entering a namespace
-    /// changes only the calling thread, so ours never leaves the host's).
-    fn in_netns(&self, probe: impl FnOnce() -> ProbeOutcome + Send + 'static) -> ProbeOutcome {
+    /// changes only the calling thread, so ours never leaves the host's); an error when the
+    /// namespace could not be entered.
+    fn in_netns<T: Send + 'static>(
+        &self,
+        probe: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, String> {
         let netns = PathBuf::from(format!("/proc/{}/ns/net", self.pid()));
         std::thread::spawn(move || {
             sys::enter_netns(&netns).map_err(|e| format!("entering {}: {e}", netns.display()))?;
-            probe()
+            Ok(probe())
         })
         .join()
         .unwrap_or_else(|_| Err("the probe thread panicked".to_string()))
     }
+}
+
+/// What an HTTP GET on a pod's loopback got.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HttpAnswer {
+    /// No connection (the message says why, as Go's client words it).
+    Refused(String),
+    /// Connected, but no status line came in time (the message says what happened).
+    NoStatus(String),
+    /// The response's status code.
+    Status(u16),
+}
+
+/// Sends `request` and reads the status code of the response's first line (`None` when it
+/// is not HTTP), waiting at most `timeout` for it.
+fn read_status(
+    stream: &mut TcpStream,
+    request: &[u8],
+    timeout: Duration,
+) -> std::io::Result<Option<u16>> {
+    stream.set_read_timeout(Some(timeout))?;
+    stream.write_all(request)?;
+    let mut head = [0u8; 64];
+    let mut len = 0;
+    while len < 12 {
+        match stream.read(&mut head[len..])? {
+            0 => break,
+            n => len += n,
+        }
+    }
+    Ok(std::str::from_utf8(&head[..len])
+        .ok()
+        .and_then(|h| h.split_whitespace().nth(1))
+        .and_then(|code| code.parse::<u16>().ok()))
 }
 
 /// How Go's dialer words a connection error.

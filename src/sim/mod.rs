@@ -12,10 +12,14 @@ pub mod patch;
 pub mod quota;
 mod simulate;
 
+#[cfg(test)]
+mod pacing_tests;
+
 use std::io::Write;
 
 use crate::controllers::{Controllers, Request};
-use crate::engine::{EventQueue, RngStreams, SimDuration, SimTime, StreamRng};
+use crate::engine::{EventQueue, Pacer, RngStreams, SimDuration, SimTime, StreamRng};
+use crate::kubelet::runtime::Runtime;
 use crate::kubelet::{Followups, KubeletEvent, Kubelets};
 use crate::manifest::Manifest;
 use crate::model::{ClusterState, Event as K8sEvent, EventType, ObjectRef, PodCondition, PodId};
@@ -114,6 +118,9 @@ pub struct Simulation {
     keep_explanations: bool,
     /// A failure to write the trace, reported by `run_until`.
     trace_error: Option<std::io::Error>,
+    /// Real-execution mode's wall clock: each event is handled once it is due on it, at the
+    /// instant measured then. `None` in a simulation.
+    pacer: Option<Box<dyn Pacer>>,
 }
 
 impl Simulation {
@@ -172,6 +179,7 @@ impl Simulation {
             explanations: Default::default(),
             keep_explanations: false,
             trace_error: None,
+            pacer: None,
         };
         sim.scheduler
             .set_explain(sim.state.nodes().len() <= EXPLAIN_BY_DEFAULT_UP_TO_NODES);
@@ -238,11 +246,21 @@ impl Simulation {
         self.end
     }
 
+    /// Real-execution mode: the kubelets run their containers with `runtime`, and events
+    /// happen on `pacer`'s clock (see [`Simulation::run_until`]). Call before running.
+    pub fn run_for_real(&mut self, runtime: Box<dyn Runtime>, pacer: Box<dyn Pacer>) {
+        self.kubelets.use_runtime(runtime);
+        self.pacer = Some(pacer);
+    }
+
     /// Runs every event up to and including `until` (capped at the scenario's end), then stands
-    /// at `until`.
+    /// at `until`. With a pacer (real mode), each event is handled once it is due on the pacer's
+    /// clock, with `now` the instant measured then, and the call returns once `until` is due;
+    /// an interrupted pacer ends the run with an `Interrupted` error.
     pub fn run_until(&mut self, until: SimTime) -> std::io::Result<()> {
         let until = until.min(self.end);
-        while let Some((now, _, (event, cause))) = self.queue.pop_until(until) {
+        while let Some((at, _, (event, cause))) = self.queue.pop_until(until) {
+            let now = self.pace(at)?;
             self.cause = cause.get();
             self.last_record = None;
             self.next_cause = Cause::default();
@@ -255,10 +273,22 @@ impl Simulation {
                 return Err(err);
             }
         }
+        self.pace(until)?;
         self.queue
             .advance_to(until)
             .expect("advancing to a later instant cannot fail");
         Ok(())
+    }
+
+    /// The instant an event due `at` happens: `at` itself in a simulation, the measured
+    /// instant once it is due in real mode.
+    fn pace(&mut self, at: SimTime) -> std::io::Result<SimTime> {
+        match &mut self.pacer {
+            None => Ok(at),
+            Some(pacer) => pacer.reach(at).map_err(|_| {
+                std::io::Error::new(std::io::ErrorKind::Interrupted, "the run was interrupted")
+            }),
+        }
     }
 
     /// Finishes the trace.

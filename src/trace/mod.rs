@@ -1,6 +1,7 @@
 //! The trace: JSON Lines, one header then one record per line in simulated-time order. The
 //! format is documented in `docs/trace-format.md`; it is the contract CI pipelines diff.
 
+pub mod align;
 pub mod causes;
 pub mod diff;
 

@@ -1,0 +1,132 @@
+//! The simulation driven by a pacer (real mode's wall clock), with stand-in pacers: each event
+//! is handled at the instant the pacer measured, and an interrupted pacer stops the run.
+
+use std::cell::RefCell;
+use std::io::Write;
+use std::path::Path;
+use std::rc::Rc;
+
+use super::Simulation;
+use crate::engine::{Interrupted, Pacer, SimDuration, SimTime};
+
+const SCENARIO: &str = r#"
+apiVersion: kubesim.io/v1alpha1
+kind: Scenario
+metadata: {name: paced}
+spec:
+  duration: 6s
+  nodes:
+  - name: node01
+    latency: {sandbox: {median: 35ms}, containerStart: {median: 25ms}, pullOverhead: 0ms, pullBandwidth: 1G}
+  manifests:
+  - inline:
+      apiVersion: v1
+      kind: Pod
+      metadata: {name: exit-one}
+      spec:
+        restartPolicy: Never
+        containers: [{name: app, image: busybox, command: [sh, -c, "sleep 2; exit 1"]}]
+"#;
+
+#[derive(Clone, Default)]
+struct Buffer(Rc<RefCell<Vec<u8>>>);
+
+impl Write for Buffer {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.borrow_mut().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// A host that reaches every instant `late` after it was due (and never goes back).
+struct Late {
+    late: SimDuration,
+    last: SimTime,
+    asked: Rc<RefCell<Vec<SimTime>>>,
+}
+
+impl Pacer for Late {
+    fn reach(&mut self, at: SimTime) -> Result<SimTime, Interrupted> {
+        self.asked.borrow_mut().push(at);
+        self.last = self.last.max(at + self.late);
+        Ok(self.last)
+    }
+}
+
+/// A run that is interrupted once it is asked to wait past `after`.
+struct StopAfter(SimTime);
+
+impl Pacer for StopAfter {
+    fn reach(&mut self, at: SimTime) -> Result<SimTime, Interrupted> {
+        if at > self.0 {
+            Err(Interrupted)
+        } else {
+            Ok(at)
+        }
+    }
+}
+
+/// The trace of the scenario run to its end, paced by `pacer` if given.
+fn trace(pacer: Option<Box<dyn Pacer>>) -> String {
+    let scenario = crate::scenario::load_str(SCENARIO, "paced.yaml", Path::new(".")).unwrap();
+    let out = Buffer::default();
+    let mut sim = Simulation::new(&scenario, 1, Some(Box::new(out.clone()))).unwrap();
+    sim.pacer = pacer;
+    sim.run_until(sim.end()).unwrap();
+    sim.finish().unwrap();
+    let bytes = out.0.borrow().clone();
+    String::from_utf8(bytes).unwrap()
+}
+
+/// The instant of the first record whose line contains `needle`.
+fn t_of(trace: &str, needle: &str) -> u64 {
+    let line = trace.lines().find(|l| l.contains(needle)).unwrap();
+    let record: serde_json::Value = serde_json::from_str(line).unwrap();
+    record["t"].as_u64().unwrap()
+}
+
+#[test]
+fn a_pacer_on_time_changes_nothing() {
+    let asked = Rc::new(RefCell::new(Vec::new()));
+    let on_time = Late {
+        late: SimDuration::ZERO,
+        last: SimTime::ZERO,
+        asked: asked.clone(),
+    };
+    assert_eq!(trace(Some(Box::new(on_time))), trace(None));
+    // Every event's instant, then the end.
+    assert_eq!(asked.borrow().last(), Some(&SimTime::from_secs(6)));
+}
+
+#[test]
+fn events_happen_at_the_instant_the_pacer_measured() {
+    let simulated = trace(None);
+    let late = Late {
+        late: SimDuration::from_millis(7),
+        last: SimTime::ZERO,
+        asked: Rc::default(),
+    };
+    let paced = trace(Some(Box::new(late)));
+    // Simulated: sandbox 35 ms, pull 2 ms, container start 25 ms; the exit at 2.062 s is
+    // noticed by the relist at 3 s.
+    assert_eq!(t_of(&simulated, "\"Started\""), 62);
+    assert_eq!(t_of(&simulated, "\"terminated\""), 3000);
+    // Each hop is 7 ms late and the next is scheduled from the late instant: the apply (7),
+    // scheduling (14), sandbox ready (14+35+7 = 56), pulled (56+2+7 = 65), started
+    // (65+25+7 = 97).
+    assert_eq!(t_of(&paced, "\"Started\""), 97);
+    // The relist still ticks on whole seconds; it is reached 7 ms late.
+    assert_eq!(t_of(&paced, "\"terminated\""), 3007);
+}
+
+#[test]
+fn an_interrupted_pacer_stops_the_run() {
+    let scenario = crate::scenario::load_str(SCENARIO, "paced.yaml", Path::new(".")).unwrap();
+    let mut sim = Simulation::new(&scenario, 1, None).unwrap();
+    sim.pacer = Some(Box::new(StopAfter(SimTime::from_secs(1))));
+    let err = sim.run_until(sim.end()).unwrap_err();
+    assert_eq!(err.kind(), std::io::ErrorKind::Interrupted);
+}
