@@ -46,16 +46,17 @@ pub fn pod_story(pod: &Pod, records: &[Record], now: SimTime) -> String {
     // A restarted container's story starts at its last start before the anchor; a first run's
     // goes back to the pod's creation and what created it (a controller, a kubectl command).
     let container = container_of(anchor);
-    let restarted = container.and_then(|c| {
+    // The container's current run began with its last start before the anchor.
+    let run_start = container.and_then(|c| {
         records
             .iter()
             .rev()
             .filter(about_pod)
             .filter(|r| r.seq < anchor.seq)
             .find(|r| is_container_state(r, c, "running"))
-            .filter(|r| {
-                matches!(r.body, Body::Change(Change::Container { restart_count, .. }) if restart_count > 0)
-            })
+    });
+    let restarted = run_start.filter(|r| {
+        matches!(r.body, Body::Change(Change::Container { restart_count, .. }) if restart_count > 0)
     });
     let mut chain = causes.chain(anchor, MAX_STEPS, |r| {
         restarted.is_some_and(|s| r.seq <= s.seq)
@@ -87,16 +88,8 @@ pub fn pod_story(pod: &Pod, records: &[Record], now: SimTime) -> String {
             step
         })
         .collect();
-    // The container's current run began with its last start: told even when the links pass
-    // it by (a probe's failures link to the prober, started with the pod).
-    let run_start = container.and_then(|c| {
-        records
-            .iter()
-            .rev()
-            .filter(about_pod)
-            .filter(|r| r.seq < anchor.seq)
-            .find(|r| is_container_state(r, c, "running"))
-    });
+    // The run's start is told even when the links pass it by (a probe's failures link to the
+    // prober, started with the pod).
     if let Some(start) = run_start.filter(|s| !chain.iter().any(|r| r.seq == s.seq)) {
         let at = chain
             .iter()
