@@ -37,29 +37,33 @@ pub struct Alignment {
     pub only_real: Vec<(String, usize, u64)>,
 }
 
-/// Aligns `simulated` with `real`.
+/// Aligns `simulated` with `real`, in time linear in their length (up to a logarithm).
 pub fn align(simulated: &[Record], real: &[Record]) -> Alignment {
     let simulated = occurrences(simulated);
-    let mut real = occurrences(real);
+    let real = occurrences(real);
+    let mut unmatched: BTreeMap<(&str, usize), u64> = real
+        .iter()
+        .map(|(key, n, at)| ((key.as_str(), *n), *at))
+        .collect();
     let mut alignment = Alignment::default();
-    for (key, occurrence, at) in simulated {
-        match real
-            .iter()
-            .position(|(k, n, _)| *k == key && *n == occurrence)
-        {
-            Some(i) => {
-                let (_, _, real_at) = real.remove(i);
-                alignment.pairs.push(Pair {
-                    key,
-                    occurrence,
-                    simulated: at,
-                    real: real_at,
-                });
-            }
-            None => alignment.only_simulated.push((key, occurrence, at)),
+    for (key, occurrence, at) in &simulated {
+        match unmatched.remove(&(key.as_str(), *occurrence)) {
+            Some(real_at) => alignment.pairs.push(Pair {
+                key: key.clone(),
+                occurrence: *occurrence,
+                simulated: *at,
+                real: real_at,
+            }),
+            None => alignment
+                .only_simulated
+                .push((key.clone(), *occurrence, *at)),
         }
     }
-    alignment.only_real = real;
+    alignment.only_real = real
+        .iter()
+        .filter(|(key, n, _)| unmatched.contains_key(&(key.as_str(), *n)))
+        .cloned()
+        .collect();
     alignment
 }
 
