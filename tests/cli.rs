@@ -428,3 +428,45 @@ fn semantic_mistakes_are_warned_about_before_the_run() {
     let demo = kubesim(&["check", "scenarios/demo.yaml"]);
     assert!(stderr(&demo).contains("Warning: scenarios/demo.yaml:49: pod too-big: requests 8Gi of memory, more than any node can give (the largest allocatable is 4Gi); it will stay Pending."));
 }
+
+#[test]
+fn diff_with_a_time_tolerance_aligns_records_and_judges_their_instants() {
+    let dir = tempfile::tempdir().unwrap();
+    let trace = |seed: &str| {
+        let path = dir.path().join(format!("seed{seed}.jsonl"));
+        let p = path.to_str().unwrap().to_string();
+        let scenario = "scenarios/seeds/liveness-exam.yaml";
+        let args = [
+            "run", scenario, "--until", "2m", "--seed", seed, "--trace", &p,
+        ];
+        assert_eq!(kubesim(&args).status.code(), Some(0));
+        p
+    };
+    let (a, b) = (trace("1"), trace("7"));
+    let loose = kubesim(&["diff", &a, &b, "--time-tolerance", "2s"]);
+    assert_eq!(loose.status.code(), Some(0), "{}", stdout(&loose));
+    assert!(stdout(&loose).ends_with(
+        "absolute error over 37 record(s): median 0ms, p95 274ms, max 274ms\nverdict: within tolerance (2s)\n"
+    ));
+    let strict = kubesim(&[
+        "diff",
+        &a,
+        &b,
+        "--time-tolerance",
+        "100ms",
+        "--format",
+        "markdown",
+    ]);
+    assert_eq!(strict.status.code(), Some(1));
+    let out = stdout(&strict);
+    assert!(
+        out.contains("\n| RECORD | # | A | B | ERROR | RELATIVE |\n|---|---|---|---|---|---|\n"),
+        "{out}"
+    );
+    assert!(
+        out.ends_with("- verdict: 9 record(s) out of tolerance (100ms)\n"),
+        "{out}"
+    );
+    let exact = kubesim(&["diff", &a, &b]);
+    assert_eq!(exact.status.code(), Some(1));
+}

@@ -206,8 +206,22 @@ enum Command {
         after_help = "Examples:\n  kubesim exercise list\n  kubesim exercise show cka/oomkilled\n  kubesim exercise check oomkilled my-pod.yaml\n\nExit codes: 0 every expectation holds, 1 one fails, 2 bad usage or bad input."
     )]
     Exercise(exercise::ExerciseArgs),
-    /// Compare two traces; exit 1 if they differ.
-    Diff { a: PathBuf, b: PathBuf },
+    /// Compare two traces; exit 1 if they differ. Exact by default (the first differing
+    /// record); with --time-tolerance, records are aligned by object, what happened and
+    /// occurrence, and instants may differ by up to the tolerance.
+    #[command(
+        after_help = "Examples:\n  kubesim diff golden.jsonl new.jsonl\n  kubesim diff golden.jsonl new.jsonl --time-tolerance 500ms --format markdown >> \"$GITHUB_STEP_SUMMARY\""
+    )]
+    Diff {
+        a: PathBuf,
+        b: PathBuf,
+        /// Accept instants that differ by up to this much (Go duration: 500ms, 2s).
+        #[arg(long)]
+        time_tolerance: Option<String>,
+        /// `text` for a terminal, `markdown` for CI logs.
+        #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
+        format: DiffFormat,
+    },
     /// Write a report of a trace: index.html (SVG charts inlined) and summary.md.
     #[command(
         after_help = "Examples:\n  kubesim run scenarios/demo.yaml --trace demo.jsonl && kubesim report demo.jsonl --out reports/demo\n  kubesim run scenarios/demo.yaml --report reports/demo"
@@ -542,19 +556,56 @@ fn execute(command: Command) -> Result<i32, CliError> {
         }
         Command::Real(args) => real::run(args),
         Command::Validate(args) => real::validate(args),
-        Command::Diff { a, b } => {
+        Command::Diff {
+            a,
+            b,
+            time_tolerance,
+            format,
+        } => {
             let read = |p: &Path| {
                 std::fs::read_to_string(p)
                     .map_err(|e| CliError::Usage(format!("cannot read {}: {e}", p.display())))
             };
-            let report = crate::trace::diff::diff(
-                &a.display().to_string(),
-                &read(&a)?,
-                &b.display().to_string(),
-                &read(&b)?,
+            let (a_name, b_name) = (a.display().to_string(), b.display().to_string());
+            let (a_text, b_text) = (read(&a)?, read(&b)?);
+            let Some(tolerance) = time_tolerance else {
+                let report = crate::trace::diff::diff(&a_name, &a_text, &b_name, &b_text);
+                match format {
+                    DiffFormat::Text => print!("{}", report.text),
+                    DiffFormat::Markdown => print!("```\n{}```\n", report.text),
+                }
+                return Ok(if report.identical { 0 } else { 1 });
+            };
+            let tolerance = tolerance_ms(&tolerance, "--time-tolerance")?;
+            let records = |name: &str, text: &str| -> Result<Vec<crate::trace::Record>, CliError> {
+                let mut records = Vec::new();
+                for (i, line) in text.lines().enumerate().skip(1) {
+                    let record = serde_json::from_str(line).map_err(|e| {
+                        CliError::Usage(format!("{name}:{}: not a trace record: {e}", i + 1))
+                    })?;
+                    records.push(record);
+                }
+                Ok(records)
+            };
+            let alignment = crate::trace::align::align(
+                &records(&a_name, &a_text)?,
+                &records(&b_name, &b_text)?,
             );
-            print!("{}", report.text);
-            Ok(if report.identical { 0 } else { 1 })
+            let sides = crate::trace::deviation::Sides {
+                a_header: "A",
+                b_header: "B",
+                a_name: &a_name,
+                b_name: &b_name,
+            };
+            let format = match format {
+                DiffFormat::Text => crate::trace::deviation::Format::Text,
+                DiffFormat::Markdown => crate::trace::deviation::Format::Markdown,
+            };
+            let (table, within) =
+                crate::trace::deviation::table(&alignment, tolerance, &sides, format);
+            let complete = alignment.only_simulated.is_empty() && alignment.only_real.is_empty();
+            print!("A = {a_name}, B = {b_name}\n{table}");
+            Ok(if within && complete { 0 } else { 1 })
         }
     }
 }
@@ -631,6 +682,22 @@ impl SharedBuffer {
             .filter_map(|line| serde_json::from_str(line).ok())
             .collect()
     }
+}
+
+/// A tolerance flag's Go duration, in milliseconds.
+fn tolerance_ms(text: &str, flag: &str) -> Result<u64, CliError> {
+    let nanos = GoDuration::parse(text)
+        .map_err(|e| CliError::Usage(format!("invalid {flag} \"{text}\": {e}")))?
+        .as_nanos();
+    u64::try_from(nanos / 1_000_000)
+        .map_err(|_| CliError::Usage(format!("invalid {flag} \"{text}\": must not be negative")))
+}
+
+/// How `diff` prints.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum DiffFormat {
+    Text,
+    Markdown,
 }
 
 /// Parses a `--at`/`--until` value against the scenario's span.
@@ -884,4 +951,17 @@ fn get(
             ),
         },
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_tolerance_is_a_go_duration() {
+        assert_eq!(tolerance_ms("1100ms", "--tolerance").unwrap(), 1100);
+        assert_eq!(tolerance_ms("2s", "--tolerance").unwrap(), 2000);
+        assert!(tolerance_ms("-1s", "--tolerance").is_err());
+        assert!(tolerance_ms("soon", "--time-tolerance").is_err());
+    }
 }

@@ -15,6 +15,7 @@ use crate::real::{cleanup, interrupt, layout, Host, Run, RuntimeKind};
 use crate::scenario::Scenario;
 use crate::sim::Simulation;
 use crate::trace::align;
+use crate::trace::deviation::{self, Format};
 
 /// The arguments of `kubesim real`.
 #[derive(clap::Args)]
@@ -269,7 +270,7 @@ pub(super) fn validate(args: ValidateArgs) -> Result<i32, CliError> {
     let mut scenario = super::load(Some(&args.scenario))?;
     super::print_warnings(&scenario);
     let end = until(args.until.as_deref(), &scenario)?;
-    let tolerance = tolerance_ms(&args.tolerance)?;
+    let tolerance = super::tolerance_ms(&args.tolerance, "--tolerance")?;
     let node = first_node_only(&mut scenario)?;
     let simulated = super::SharedBuffer::default();
     let mut sim = Simulation::new(&scenario, scenario.seed, Some(Box::new(simulated.clone())))?;
@@ -288,139 +289,8 @@ pub(super) fn validate(args: ValidateArgs) -> Result<i32, CliError> {
         return Ok(played.exit_code());
     }
     let alignment = align::align(&simulated.records(), &real.records());
-    let (table, within) = deviation_table(&alignment, tolerance);
+    let (table, within) =
+        deviation::table(&alignment, tolerance, &deviation::VALIDATE, Format::Text);
     print!("{table}");
     Ok(if within { 0 } else { 1 })
-}
-
-/// `--tolerance` in milliseconds.
-fn tolerance_ms(text: &str) -> Result<u64, CliError> {
-    let nanos = crate::model::duration::GoDuration::parse(text)
-        .map_err(|e| CliError::Usage(format!("invalid --tolerance \"{text}\": {e}")))?
-        .as_nanos();
-    u64::try_from(nanos / 1_000_000).map_err(|_| {
-        CliError::Usage(format!(
-            "invalid --tolerance \"{text}\": must not be negative"
-        ))
-    })
-}
-
-/// The table of simulated vs real instants, the error statistics and the verdict; whether
-/// every error is within `tolerance` ms.
-fn deviation_table(alignment: &align::Alignment, tolerance: u64) -> (String, bool) {
-    let mut rows = vec![[
-        "RECORD".to_string(),
-        "#".to_string(),
-        "SIMULATED".to_string(),
-        "REAL".to_string(),
-        "ERROR".to_string(),
-        "RELATIVE".to_string(),
-    ]];
-    for pair in &alignment.pairs {
-        let error = pair.error();
-        let relative = match pair.simulated {
-            0 => "-".to_string(),
-            at => format!("{:+.1}%", error as f64 * 100.0 / at as f64),
-        };
-        rows.push([
-            pair.key.clone(),
-            pair.occurrence.to_string(),
-            SimTime::from_millis(pair.simulated).to_string(),
-            SimTime::from_millis(pair.real).to_string(),
-            format!("{error:+}ms"),
-            relative,
-        ]);
-    }
-    let widths: Vec<usize> = (0..6)
-        .map(|i| rows.iter().map(|r| r[i].len()).max().unwrap_or(0))
-        .collect();
-    let mut out = String::new();
-    for row in &rows {
-        let cells: Vec<String> = row
-            .iter()
-            .zip(&widths)
-            .map(|(cell, width)| format!("{cell:<width$}"))
-            .collect();
-        out.push_str(cells.join("   ").trim_end());
-        out.push('\n');
-    }
-    for (side, records) in [
-        ("simulated", &alignment.only_simulated),
-        ("real", &alignment.only_real),
-    ] {
-        for (key, occurrence, at) in records {
-            let at = SimTime::from_millis(*at);
-            out.push_str(&format!(
-                "only in the {side} run: {key} #{occurrence} at {at}\n"
-            ));
-        }
-    }
-    let outside = alignment
-        .pairs
-        .iter()
-        .filter(|p| p.error().unsigned_abs() > tolerance)
-        .count();
-    if let Some((median, p95, max)) = align::error_stats(&alignment.pairs) {
-        out.push_str(&format!(
-            "absolute error over {} record(s): median {median}ms, p95 {p95}ms, max {max}ms\n",
-            alignment.pairs.len()
-        ));
-    }
-    let tolerance_text = SimDuration::from_millis(tolerance);
-    if outside == 0 {
-        out.push_str(&format!("verdict: within tolerance ({tolerance_text})\n"));
-    } else {
-        out.push_str(&format!(
-            "verdict: {outside} record(s) out of tolerance ({tolerance_text})\n"
-        ));
-    }
-    (out, outside == 0)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use align::{Alignment, Pair};
-
-    fn pair(key: &str, simulated: u64, real: u64) -> Pair {
-        Pair {
-            key: key.to_string(),
-            occurrence: 1,
-            simulated,
-            real,
-        }
-    }
-
-    #[test]
-    fn the_table_shows_each_error_and_the_verdict() {
-        let alignment = Alignment {
-            pairs: vec![
-                pair("Pod/default/p event Started", 62, 9),
-                pair("Pod/default/p event Unhealthy", 6000, 7200),
-            ],
-            only_simulated: vec![("Pod/default/p event Killing".into(), 2, 15000)],
-            only_real: Vec::new(),
-        };
-        let (table, within) = deviation_table(&alignment, 1100);
-        assert!(!within);
-        assert_eq!(
-            table,
-            "RECORD                          #   SIMULATED   REAL   ERROR     RELATIVE\n\
-             Pod/default/p event Started     1   62ms        9ms    -53ms     -85.5%\n\
-             Pod/default/p event Unhealthy   1   6s          7.2s   +1200ms   +20.0%\n\
-             only in the simulated run: Pod/default/p event Killing #2 at 15s\n\
-             absolute error over 2 record(s): median 53ms, p95 1200ms, max 1200ms\n\
-             verdict: 1 record(s) out of tolerance (1.1s)\n"
-        );
-        let (_, within) = deviation_table(&alignment, 1200);
-        assert!(within);
-    }
-
-    #[test]
-    fn a_tolerance_is_a_go_duration() {
-        assert_eq!(tolerance_ms("1100ms").unwrap(), 1100);
-        assert_eq!(tolerance_ms("2s").unwrap(), 2000);
-        assert!(tolerance_ms("-1s").is_err());
-        assert!(tolerance_ms("soon").is_err());
-    }
 }

@@ -3,6 +3,7 @@
 
 pub mod align;
 pub mod causes;
+pub mod deviation;
 pub mod diff;
 
 use std::collections::BTreeMap;
