@@ -144,21 +144,14 @@ fn evaluate(sim: &Simulation, e: &Expectation) -> Result<(), Vec<String>> {
                 )],
             }
         }
-        Subject::Endpoints(name) => {
-            let key = (
-                "Endpoints".to_string(),
-                e.namespace.clone(),
-                name.to_string(),
-            );
-            match presence(sim.state.objects.get(&key), e, "endpoints")? {
-                None => Vec::new(),
-                Some(object) => vec![(
-                    "addresses",
-                    e.addresses.clone(),
-                    crate::controllers::endpoints::column(&object.body),
-                )],
-            }
-        }
+        Subject::Endpoints(name) => match stored(sim, e, "Endpoints", name, "endpoints")? {
+            None => Vec::new(),
+            Some(object) => vec![(
+                "addresses",
+                e.addresses.clone(),
+                crate::controllers::endpoints::column(&object.body),
+            )],
+        },
         Subject::Events {
             reason,
             object,
@@ -222,6 +215,19 @@ fn presence<T>(found: Option<T>, e: &Expectation, what: &str) -> Result<Option<T
     }
 }
 
+/// The stored object of `kind` the expectation names, checked against `exists` as
+/// [`presence`] does; `what` names it in messages.
+fn stored<'s>(
+    sim: &'s Simulation,
+    e: &Expectation,
+    kind: &str,
+    name: &str,
+    what: &str,
+) -> Result<Option<&'s crate::model::cluster::StoredObject>, Vec<String>> {
+    let key = (kind.to_string(), e.namespace.clone(), name.to_string());
+    presence(sim.state.objects.get(&key), e, what)
+}
+
 fn pod_checks(sim: &Simulation, e: &Expectation, name: &str) -> Result<Checks, Vec<String>> {
     let id = sim.state.pod_id(&e.namespace, name);
     let Some(id) = presence(id, e, "pod")? else {
@@ -264,8 +270,7 @@ fn pod_checks(sim: &Simulation, e: &Expectation, name: &str) -> Result<Checks, V
 }
 
 fn job_checks(sim: &Simulation, e: &Expectation, name: &str) -> Result<Checks, Vec<String>> {
-    let key = ("Job".to_string(), e.namespace.clone(), name.to_string());
-    let Some(object) = presence(sim.state.objects.get(&key), e, "job")? else {
+    let Some(object) = stored(sim, e, "Job", name, "job")? else {
         return Ok(Vec::new());
     };
     let int = |path: &str| {
@@ -295,12 +300,7 @@ fn job_checks(sim: &Simulation, e: &Expectation, name: &str) -> Result<Checks, V
 }
 
 fn daemonset_checks(sim: &Simulation, e: &Expectation, name: &str) -> Result<Checks, Vec<String>> {
-    let key = (
-        "DaemonSet".to_string(),
-        e.namespace.clone(),
-        name.to_string(),
-    );
-    let Some(object) = presence(sim.state.objects.get(&key), e, "daemonset")? else {
+    let Some(object) = stored(sim, e, "DaemonSet", name, "daemonset")? else {
         return Ok(Vec::new());
     };
     let status = |field: &str| {
@@ -324,12 +324,7 @@ fn daemonset_checks(sim: &Simulation, e: &Expectation, name: &str) -> Result<Che
 }
 
 fn deployment_checks(sim: &Simulation, e: &Expectation, name: &str) -> Result<Checks, Vec<String>> {
-    let key = (
-        "Deployment".to_string(),
-        e.namespace.clone(),
-        name.to_string(),
-    );
-    let Some(object) = presence(sim.state.objects.get(&key), e, "deployment")? else {
+    let Some(object) = stored(sim, e, "Deployment", name, "deployment")? else {
         return Ok(Vec::new());
     };
     let int = |path: &str| {
