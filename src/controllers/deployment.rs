@@ -39,10 +39,7 @@ pub fn sync(
     now: SimTime,
     out: &mut Vec<Request>,
 ) {
-    let Some(object) = state.objects.get(key).cloned() else {
-        return;
-    };
-    let Ok(deployment) = serde_json::from_value::<Deployment>(object.body.clone()) else {
+    let Some((object, deployment)) = workload::load::<Deployment>(state, key) else {
         return;
     };
     let d = spec_of(&deployment);

@@ -23,10 +23,7 @@ pub fn sync(
     now: SimTime,
     out: &mut Vec<Request>,
 ) {
-    let Some(object) = state.objects.get(key).cloned() else {
-        return;
-    };
-    let Ok(job) = serde_json::from_value::<Job>(object.body.clone()) else {
+    let Some((object, job)) = workload::load::<Job>(state, key) else {
         return;
     };
     if finished(&object.body) {

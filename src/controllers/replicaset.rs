@@ -25,10 +25,7 @@ pub fn sync(
     now: SimTime,
     out: &mut Vec<Request>,
 ) {
-    let Some(object) = state.objects.get(key).cloned() else {
-        return;
-    };
-    let Ok(rs) = serde_json::from_value::<ReplicaSet>(object.body.clone()) else {
+    let Some((object, rs)) = workload::load::<ReplicaSet>(state, key) else {
         return;
     };
     let uid = workload::uid(&object);

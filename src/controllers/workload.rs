@@ -47,6 +47,17 @@ pub fn available<'a>(
     (available, next)
 }
 
+/// The stored object at `key` and its typed API view, for a controller's sync (none when it
+/// is gone or does not read as `T`).
+pub fn load<T: serde::de::DeserializeOwned>(
+    state: &crate::model::ClusterState,
+    key: &super::Key,
+) -> Option<(StoredObject, T)> {
+    let object = state.objects.get(key)?.clone();
+    let typed = serde_json::from_value(object.body.clone()).ok()?;
+    Some((object, typed))
+}
+
 /// The object's `metadata.uid`.
 pub fn uid(object: &StoredObject) -> String {
     object
