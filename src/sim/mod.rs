@@ -103,8 +103,11 @@ pub struct Simulation {
     last_record: Option<u64>,
     /// The cause of the events scheduled while handling the current one: filled in once its
     /// records are written (the kubelet schedules its next step before the pod's changes are
-    /// recorded), so that each record links to the record that led to it.
-    next_cause: Cause,
+    /// recorded), so that each record links to the record that led to it. Made by the step's
+    /// first push only: most steps schedule nothing.
+    next_cause: Option<Cause>,
+    /// The cause the last step settled on, for events scheduled between steps.
+    settled_cause: Option<u64>,
     pub stats: Stats,
     /// Objects of kinds kubesim stores but does not act on yet, as `kind/name` lines.
     pub not_simulated: Vec<String>,
@@ -171,7 +174,8 @@ impl Simulation {
             static_pods: scenario.static_pods.clone(),
             cause: None,
             last_record: None,
-            next_cause: Cause::default(),
+            next_cause: None,
+            settled_cause: None,
             stats: Stats::default(),
             not_simulated: Vec::new(),
             unsimulated_fields: Default::default(),
@@ -263,12 +267,15 @@ impl Simulation {
             let now = self.pace(at)?;
             self.cause = cause.get();
             self.last_record = None;
-            self.next_cause = Cause::default();
+            self.next_cause = None;
             self.stats.events += 1;
             self.handle(event, now);
             self.flush_changes(now);
             self.ensure_controllers(now);
-            self.next_cause.set(self.last_record.or(self.cause));
+            self.settled_cause = self.last_record.or(self.cause);
+            if let Some(cause) = &self.next_cause {
+                cause.set(self.settled_cause);
+            }
             if let Some(err) = self.trace_error.take() {
                 return Err(err);
             }
@@ -291,6 +298,15 @@ impl Simulation {
         }
     }
 
+    /// The cause cell of the current step, made on its first push.
+    fn next_cause_cell(&mut self) -> Cause {
+        let settled = self.settled_cause;
+        let cell = self
+            .next_cause
+            .get_or_insert_with(|| std::rc::Rc::new(std::cell::Cell::new(settled)));
+        std::rc::Rc::clone(cell)
+    }
+
     /// Finishes the trace.
     pub fn finish(self) -> std::io::Result<()> {
         match self.trace {
@@ -300,8 +316,9 @@ impl Simulation {
     }
 
     fn push(&mut self, at: SimTime, event: Event) {
+        let cause = self.next_cause_cell();
         self.queue
-            .schedule(at, (event, self.next_cause.clone()))
+            .schedule(at, (event, cause))
             .expect("components never schedule in the past");
     }
 
