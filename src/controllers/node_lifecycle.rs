@@ -100,8 +100,8 @@ impl Controllers {
         };
         let mut next: Option<SimTime> = None;
         let on_node: Vec<crate::model::PodId> = state
-            .pods_by_name()
-            .filter(|(_, p)| p.node_name.as_deref() == Some(node) && p.meta.deletion.is_none())
+            .pods_on(node)
+            .filter(|(_, p)| p.meta.deletion.is_none())
             .map(|(id, _)| id)
             .collect();
         for id in on_node {
@@ -159,11 +159,7 @@ fn mark_unknown(state: &mut ClusterState, node: &str, now: SimTime) {
         }
     }
     record(state, node, "NodeNotReady", now);
-    let pods: Vec<crate::model::PodId> = state
-        .pods_by_name()
-        .filter(|(_, p)| p.node_name.as_deref() == Some(node))
-        .map(|(id, _)| id)
-        .collect();
+    let pods: Vec<crate::model::PodId> = state.pods_on(node).map(|(id, _)| id).collect();
     for id in pods {
         let Some(pod) = state.pod_mut(id) else {
             continue;

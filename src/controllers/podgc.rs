@@ -44,11 +44,7 @@ impl Controllers {
         if state.node(node).is_some() {
             return;
         }
-        let orphans: Vec<crate::model::PodId> = state
-            .pods_by_name()
-            .filter(|(_, p)| p.node_name.as_deref() == Some(node))
-            .map(|(id, _)| id)
-            .collect();
+        let orphans: Vec<crate::model::PodId> = state.pods_on(node).map(|(id, _)| id).collect();
         for id in orphans {
             let pod = state.pod_mut(id).expect("listed pods exist");
             if !pod.is_terminal() {

@@ -229,6 +229,12 @@ impl ClusterState {
             .filter_map(|&id| Some((id, self.pod(id)?)))
     }
 
+    /// The pods bound to a node, by name.
+    pub fn pods_on<'a>(&'a self, node: &'a str) -> impl Iterator<Item = (PodId, &'a Pod)> {
+        self.pods_by_name()
+            .filter(move |(_, p)| p.node_name.as_deref() == Some(node))
+    }
+
     /// The pod behind a handle, if it still exists.
     pub fn pod(&self, id: PodId) -> Option<&Pod> {
         self.pods.get(id.0 as usize).and_then(Option::as_ref)

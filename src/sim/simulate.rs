@@ -87,8 +87,8 @@ impl Simulation {
         }
         let deleted: Vec<PodId> = self
             .state
-            .pods_by_name()
-            .filter(|(_, p)| p.node_name.as_deref() == Some(node) && p.meta.deletion.is_some())
+            .pods_on(node)
+            .filter(|(_, p)| p.meta.deletion.is_some())
             .map(|(id, _)| id)
             .collect();
         for id in deleted {
@@ -107,11 +107,7 @@ impl Simulation {
         }
         self.parked.remove(node);
         self.kubelets.forget_node(node);
-        let orphans = self
-            .state
-            .pods_by_name()
-            .filter(|(_, p)| p.node_name.as_deref() == Some(node))
-            .map(|(id, _)| id);
+        let orphans = self.state.pods_on(node).map(|(id, _)| id);
         self.orphaned.extend(orphans);
         self.controllers.node_removed(node, now);
         self.record(now, node_key(node), Body::Change(Change::Deleted));

@@ -367,14 +367,12 @@ pub fn node_story(
         }
     }
     let mut by_status: std::collections::BTreeMap<String, Vec<String>> = Default::default();
-    for (_, pod) in state.pods_by_name() {
-        if pod.node_name.as_deref() == Some(name.as_str()) {
-            let row = pod_row(pod, now);
-            by_status
-                .entry(row.status)
-                .or_default()
-                .push(pod.meta.name.clone());
-        }
+    for (_, pod) in state.pods_on(name) {
+        let row = pod_row(pod, now);
+        by_status
+            .entry(row.status)
+            .or_default()
+            .push(pod.meta.name.clone());
     }
     out.push_str("\nPods bound to it now:");
     if by_status.is_empty() {
