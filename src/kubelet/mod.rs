@@ -63,8 +63,9 @@ pub struct Slot {
 pub enum KubeletEvent {
     /// The pod sandbox is up; the pod has its IP.
     SandboxReady(PodId),
-    /// The pod worker syncs the pod: starts or restarts what should run.
-    Sync(PodId),
+    /// The pod worker syncs the pod: starts or restarts what should run. `due` is the instant
+    /// it was queued for: in real mode it is handled a little later, at the measured instant.
+    Sync { pod: PodId, due: SimTime },
     /// An image pull finished after `pulling` (`waited` includes the queue for the puller).
     ImagePulled {
         pod: PodId,
@@ -133,7 +134,7 @@ impl KubeletEvent {
     pub fn pod(&self) -> Option<PodId> {
         Some(match self {
             KubeletEvent::EvictionCheck(_) => return None,
-            KubeletEvent::SandboxReady(pod) | KubeletEvent::Sync(pod) => *pod,
+            KubeletEvent::SandboxReady(pod) | KubeletEvent::Sync { pod, .. } => *pod,
             KubeletEvent::ImagePulled { pod, .. }
             | KubeletEvent::ImagePullFailed { pod, .. }
             | KubeletEvent::ContainerStarted { pod, .. }
@@ -350,11 +351,11 @@ impl Kubelets {
         match event {
             KubeletEvent::EvictionCheck(node) => self.eviction_check(state, &node, now, out),
             KubeletEvent::SandboxReady(id) => self.sandbox_ready(state, id, now, out),
-            KubeletEvent::Sync(id) => {
+            KubeletEvent::Sync { pod: id, due } => {
                 let Some(worker) = self.workers.get_mut(&id) else {
                     return;
                 };
-                if worker.sync_at != Some(now) {
+                if worker.sync_at != Some(due) {
                     return; // superseded by an earlier sync
                 }
                 worker.sync_at = None;
@@ -495,7 +496,7 @@ impl Kubelets {
             return;
         }
         worker.sync_at = Some(at);
-        out.push((at, KubeletEvent::Sync(id)));
+        out.push((at, KubeletEvent::Sync { pod: id, due: at }));
     }
 
     /// Whether the pod is on its way out (deleted, or its static manifest removed): nothing is

@@ -52,7 +52,9 @@ pub enum Event {
     /// The controllers sync the workloads that changed.
     ControllerSync,
     /// A controller's timer (a Job's backoff or deadline) is due.
-    ControllerTimer,
+    /// The controllers' earliest timer, queued for this instant (in real mode the event is
+    /// handled a little later, at the measured instant).
+    ControllerTimer(SimTime),
     /// The kubelets start the static pods of their nodes.
     StaticPods,
     /// A kubelet's housekeeping deletes the mirror pod of a static pod whose manifest was
@@ -387,8 +389,8 @@ impl Simulation {
                     admission::admit_static_pod(self, &node, &manifest, now);
                 }
             }
-            Event::ControllerTimer => {
-                if self.controller_timer_at == Some(now) {
+            Event::ControllerTimer(due) => {
+                if self.controller_timer_at == Some(due) {
                     self.controller_timer_at = None;
                 }
                 self.controllers.fire_timers(now);
@@ -477,8 +479,9 @@ impl Simulation {
         }
         if let Some(at) = self.controllers.next_timer() {
             if self.controller_timer_at.is_none_or(|queued| at < queued) {
-                self.controller_timer_at = Some(at);
-                self.push(at.max(now), Event::ControllerTimer);
+                let due = at.max(now);
+                self.controller_timer_at = Some(due);
+                self.push(due, Event::ControllerTimer(due));
             }
         }
     }

@@ -28,6 +28,23 @@ spec:
         containers: [{name: app, image: busybox, command: [sh, -c, "sleep 2; exit 1"]}]
 "#;
 
+/// A container that exits 1 a second after each start, restarted under CrashLoopBackOff.
+const CRASH_LOOP: &str = r#"
+apiVersion: kubesim.io/v1alpha1
+kind: Scenario
+metadata: {name: crash-loop}
+spec:
+  duration: 20s
+  nodes: [{name: node01}]
+  manifests:
+  - inline:
+      apiVersion: v1
+      kind: Pod
+      metadata: {name: crasher}
+      spec:
+        containers: [{name: app, image: busybox, command: [sh, -c, "sleep 1; exit 1"]}]
+"#;
+
 #[derive(Clone, Default)]
 struct Buffer(Rc<RefCell<Vec<u8>>>);
 
@@ -71,7 +88,12 @@ impl Pacer for StopAfter {
 
 /// The trace of the scenario run to its end, paced by `pacer` if given.
 fn trace(pacer: Option<Box<dyn Pacer>>) -> String {
-    let scenario = crate::scenario::load_str(SCENARIO, "paced.yaml", Path::new(".")).unwrap();
+    trace_of(SCENARIO, pacer)
+}
+
+/// The trace of scenario `yaml` run to its end, paced by `pacer` if given.
+fn trace_of(yaml: &str, pacer: Option<Box<dyn Pacer>>) -> String {
+    let scenario = crate::scenario::load_str(yaml, "paced.yaml", Path::new(".")).unwrap();
     let out = Buffer::default();
     let mut sim = Simulation::new(&scenario, 1, Some(Box::new(out.clone()))).unwrap();
     sim.pacer = pacer;
@@ -120,6 +142,33 @@ fn events_happen_at_the_instant_the_pacer_measured() {
     assert_eq!(t_of(&paced, "\"Started\""), 97);
     // The relist still ticks on whole seconds; it is reached 7 ms late.
     assert_eq!(t_of(&paced, "\"terminated\""), 3007);
+}
+
+/// The instants at which the container ran again, restart by restart.
+fn restarts(trace: &str) -> Vec<u64> {
+    trace
+        .lines()
+        .filter(|l| l.contains("\"state\":\"running\""))
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["t"].as_u64().unwrap())
+        .collect()
+}
+
+// A late host handles a worker's queued sync after its instant: the sync must still count as
+// the one queued, or the worker never syncs again and the back-off never ends (found by
+// `kubesim validate scenarios/validation/crash-backoff.yaml`).
+#[test]
+fn a_late_pacer_still_restarts_after_the_back_off() {
+    let simulated = restarts(&trace_of(CRASH_LOOP, None));
+    let late = Late {
+        late: SimDuration::from_millis(3),
+        last: SimTime::ZERO,
+        asked: Rc::default(),
+    };
+    let paced = restarts(&trace_of(CRASH_LOOP, Some(Box::new(late))));
+    assert_eq!(simulated.len(), 3, "{simulated:?}");
+    assert_eq!(paced.len(), 3, "{paced:?}");
+    // The third run starts once the 10 s back-off counted from the second exit has passed.
+    assert!(paced[2] > paced[1] + 10_000, "{paced:?}");
 }
 
 #[test]
