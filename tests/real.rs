@@ -579,6 +579,49 @@ fn validate_aligns_the_real_run_with_the_simulated_one() {
     kubesim::real::cleanup::everything(Path::new(&root)).unwrap();
 }
 
+/// Every scenario of the validation suite, `scenarios/validation/*.yaml`, in name order.
+fn validation_suite() -> Vec<String> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/validation");
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|name| name.ends_with(".yaml"))
+        .collect();
+    names.sort();
+    names
+}
+
+// The suite's gate: `kubesim validate` of each scenario passes. The scenarios run at once, each
+// its own kubesim process under its own root, so the suite takes as long as its longest one.
+#[test]
+fn every_validation_scenario_is_within_tolerance() {
+    let Some(host) = host() else { return };
+    let suite = validation_suite();
+    assert!(suite.len() >= 7, "{suite:?}");
+    let runs: Vec<_> = suite
+        .iter()
+        .map(|name| {
+            let scenario = format!("scenarios/validation/{name}");
+            let root = format!("/run/kubesim-tests-suite-{name}-{}", std::process::id());
+            let child = spawn(&["validate", &scenario, "--root", &root]);
+            (name, root, child)
+        })
+        .collect();
+    let mut failed = Vec::new();
+    for (name, root, child) in runs {
+        let pid = child.id();
+        let out = child.wait_with_output().unwrap();
+        let stdout = common::stdout(&out);
+        if out.status.code() != Some(0) || !stdout.contains("verdict: within tolerance (1.1s)") {
+            failed.push(format!("{name}:\n{stdout}{}", common::stderr(&out)));
+        }
+        assert_left_nothing(&host, &root, pid);
+        kubesim::real::cleanup::everything(Path::new(&root)).unwrap();
+    }
+    assert!(failed.is_empty(), "{}", failed.join("\n"));
+}
+
 /// A pod that sleeps, and one that needs a node the scenario does not have.
 const SLEEPER_AND_ELSEWHERE: &str = r#"
 apiVersion: kubesim.io/v1alpha1

@@ -10,6 +10,7 @@ mod container;
 mod exercise;
 pub mod printers;
 mod real;
+mod validate;
 mod watch;
 
 use std::io::Write;
@@ -246,7 +247,7 @@ enum Command {
     #[command(
         after_help = "Examples:\n  kubesim validate scenarios/validation/exec-liveness.yaml\n  kubesim validate scenarios/validation/oom.yaml --until 5s --tolerance 500ms\n\nExit codes: 0 within tolerance, 1 out of tolerance, 2 refused or bad usage, 130 interrupted."
     )]
-    Validate(real::ValidateArgs),
+    Validate(validate::ValidateArgs),
 }
 
 /// When scheduling attempts are explained in the trace.
@@ -555,7 +556,7 @@ fn execute(command: Command) -> Result<i32, CliError> {
             Ok(0)
         }
         Command::Real(args) => real::run(args),
-        Command::Validate(args) => real::validate(args),
+        Command::Validate(args) => validate::run(args),
         Command::Diff {
             a,
             b,

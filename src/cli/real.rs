@@ -14,8 +14,6 @@ use crate::real::runtime::RealRuntime;
 use crate::real::{cleanup, interrupt, layout, Host, Run, RuntimeKind};
 use crate::scenario::Scenario;
 use crate::sim::Simulation;
-use crate::trace::align;
-use crate::trace::deviation::{self, Format};
 
 /// The arguments of `kubesim real`.
 #[derive(clap::Args)]
@@ -86,7 +84,7 @@ fn play(path: &Path, args: &RealArgs) -> Result<i32, CliError> {
 }
 
 /// The instant `--until` names, or the scenario's end.
-fn until(text: Option<&str>, scenario: &Scenario) -> Result<SimTime, CliError> {
+pub(super) fn until(text: Option<&str>, scenario: &Scenario) -> Result<SimTime, CliError> {
     match text {
         Some(text) => super::instant(text, "--until", scenario),
         None => Ok(SimTime::ZERO + scenario.duration),
@@ -95,7 +93,7 @@ fn until(text: Option<&str>, scenario: &Scenario) -> Result<SimTime, CliError> {
 
 /// Where and how real containers run.
 #[derive(clap::Args)]
-struct HostArgs {
+pub(super) struct HostArgs {
     /// The OCI runtime that runs containers.
     #[arg(long, value_enum, default_value_t = RuntimeKind::Crun)]
     runtime: RuntimeKind,
@@ -105,16 +103,16 @@ struct HostArgs {
 }
 
 /// What a real run left to say.
-struct Played {
+pub(super) struct Played {
     /// The summary, the skipped pods and what was cleaned up.
-    report: String,
+    pub(super) report: String,
     /// Ctrl-C (or SIGTERM) stopped it.
-    interrupted: bool,
+    pub(super) interrupted: bool,
 }
 
 impl Played {
     /// 130 after an interruption (as a shell reports SIGINT), else 0.
-    fn exit_code(&self) -> i32 {
+    pub(super) fn exit_code(&self) -> i32 {
         if self.interrupted {
             eprintln!("kubesim real: interrupted; everything the run made was removed");
             130
@@ -126,7 +124,7 @@ impl Played {
 
 /// Runs `scenario` (first node only) to `end` with real containers on this host, writing the
 /// trace to `sink`, and removes everything it made.
-fn for_real(
+pub(super) fn for_real(
     scenario: &Scenario,
     node: &str,
     end: SimTime,
@@ -174,7 +172,7 @@ fn for_real(
 /// Keeps the scenario's first node only: this host plays it. Its name is returned.
 // DEVIATION: a real run has one node; pods the scheduler cannot place on it stay Pending and
 // are reported as skipped.
-fn first_node_only(scenario: &mut Scenario) -> Result<String, CliError> {
+pub(super) fn first_node_only(scenario: &mut Scenario) -> Result<String, CliError> {
     scenario.nodes.truncate(1);
     match scenario.nodes.first() {
         Some(node) => Ok(node.meta.name.clone()),
@@ -245,52 +243,4 @@ fn skipped(sim: &Simulation, node: &str) -> String {
         ));
     }
     out
-}
-
-/// The arguments of `kubesim validate`.
-#[derive(clap::Args)]
-pub(super) struct ValidateArgs {
-    /// The scenario to run both ways: simulated, then with real containers on this host.
-    scenario: PathBuf,
-    /// Stop both runs at this instant (Go duration); the scenario's end by default.
-    #[arg(long, allow_hyphen_values = true)]
-    until: Option<String>,
-    /// The largest error between a real and a simulated instant that passes (Go duration).
-    /// The kubelet's relist and probes tick on whole seconds, so an event a few milliseconds
-    /// either side of a tick moves by a whole period: the default allows one tick.
-    #[arg(long, default_value = "1100ms")]
-    tolerance: String,
-    #[command(flatten)]
-    host: HostArgs,
-}
-
-/// Runs `kubesim validate`: exit 0 when every aligned record is within the tolerance, 1 when
-/// one is not.
-pub(super) fn validate(args: ValidateArgs) -> Result<i32, CliError> {
-    let mut scenario = super::load(Some(&args.scenario))?;
-    super::print_warnings(&scenario);
-    let end = until(args.until.as_deref(), &scenario)?;
-    let tolerance = super::tolerance_ms(&args.tolerance, "--tolerance")?;
-    let node = first_node_only(&mut scenario)?;
-    let simulated = super::SharedBuffer::default();
-    let mut sim = Simulation::new(&scenario, scenario.seed, Some(Box::new(simulated.clone())))?;
-    sim.run_until(end)?;
-    sim.finish()?;
-    let real = super::SharedBuffer::default();
-    let played = for_real(
-        &scenario,
-        &node,
-        end,
-        &args.host,
-        Some(Box::new(real.clone())),
-    )?;
-    eprint!("{}", played.report);
-    if played.interrupted {
-        return Ok(played.exit_code());
-    }
-    let alignment = align::align(&simulated.records(), &real.records());
-    let (table, within) =
-        deviation::table(&alignment, tolerance, &deviation::VALIDATE, Format::Text);
-    print!("{table}");
-    Ok(if within { 0 } else { 1 })
 }

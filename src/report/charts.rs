@@ -227,6 +227,57 @@ pub fn latency(m: &Metrics) -> Result<String, ChartError> {
     )
 }
 
+/// `kubesim validate`'s errors: each aligned record's real minus simulated instant (ms)
+/// against its simulated instant, with the tolerance band dashed.
+pub fn deviation(
+    scenario: &str,
+    points: &[(u64, i64)],
+    tolerance_ms: u64,
+) -> Result<String, ChartError> {
+    let x_max = points.iter().map(|p| seconds(p.0)).fold(1.0, f64::max) * 1.05;
+    let band = tolerance_ms as f64;
+    let y_max = points
+        .iter()
+        .map(|p| p.1.unsigned_abs() as f64)
+        .fold(band, f64::max)
+        * 1.2;
+    svg(360, |root| {
+        let mut chart = ChartBuilder::on(root)
+            .caption(
+                format!("{scenario}: real minus simulated instant, per record"),
+                ("sans-serif", 18),
+            )
+            .margin(10)
+            .x_label_area_size(40)
+            .y_label_area_size(70)
+            .build_cartesian_2d(0.0..x_max, -y_max..y_max)?;
+        chart
+            .configure_mesh()
+            .x_desc("simulated instant (s)")
+            .y_desc("error (ms)")
+            .draw()?;
+        for y in [band, -band] {
+            chart.draw_series(DashedLineSeries::new(
+                [(0.0, y), (x_max, y)],
+                6,
+                4,
+                RED.stroke_width(1),
+            ))?;
+        }
+        chart.draw_series([Text::new(
+            format!(" tolerance ±{tolerance_ms} ms"),
+            (0.0, band),
+            ("sans-serif", 14).into_font().color(&RED),
+        )])?;
+        chart.draw_series(
+            points
+                .iter()
+                .map(|&(at, error)| Circle::new((seconds(at), error as f64), 3, BLUE.filled())),
+        )?;
+        Ok(())
+    })
+}
+
 /// The colour of a container state: back-offs stand out from ordinary waiting.
 fn color(span: &Span) -> RGBColor {
     let reason = span.reason.as_deref().unwrap_or("");

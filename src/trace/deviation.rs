@@ -61,10 +61,7 @@ pub fn table(
             relative,
         ]);
     }
-    let mut out = match format {
-        Format::Text => columns(&rows),
-        Format::Markdown => markdown(&rows),
-    };
+    let mut out = grid(&rows, format);
     let bullet = if format == Format::Markdown { "- " } else { "" };
     for (side, records) in [
         (sides.a_name, &alignment.only_simulated),
@@ -99,9 +96,18 @@ pub fn table(
     (out, outside == 0)
 }
 
+/// Rows (the first is the header) as left-aligned columns three spaces apart, or as a
+/// Markdown table.
+pub fn grid<const N: usize>(rows: &[[String; N]], format: Format) -> String {
+    match format {
+        Format::Text => columns(rows),
+        Format::Markdown => markdown(rows),
+    }
+}
+
 /// Rows as left-aligned columns three spaces apart.
-fn columns(rows: &[[String; 6]]) -> String {
-    let widths: Vec<usize> = (0..6)
+fn columns<const N: usize>(rows: &[[String; N]]) -> String {
+    let widths: Vec<usize> = (0..N)
         .map(|i| rows.iter().map(|r| r[i].len()).max().unwrap_or(0))
         .collect();
     let mut out = String::new();
@@ -118,13 +124,15 @@ fn columns(rows: &[[String; 6]]) -> String {
 }
 
 /// Rows as a Markdown table, the first as its header; `|` in a cell is escaped.
-fn markdown(rows: &[[String; 6]]) -> String {
-    let line = |row: &[String; 6]| {
+fn markdown<const N: usize>(rows: &[[String; N]]) -> String {
+    let line = |row: &[String; N]| {
         let cells: Vec<String> = row.iter().map(|c| c.replace('|', "\\|")).collect();
         format!("| {} |\n", cells.join(" | "))
     };
     let mut out = line(&rows[0]);
-    out.push_str("|---|---|---|---|---|---|\n");
+    out.push('|');
+    out.push_str(&"---|".repeat(N));
+    out.push('\n');
     for row in &rows[1..] {
         out.push_str(&line(row));
     }

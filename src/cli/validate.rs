@@ -1,0 +1,184 @@
+//! `kubesim validate`: each scenario run twice, simulated and with real containers on this
+//! host, the two traces aligned record by record, and the instants compared against a
+//! tolerance. With several scenarios, a summary table follows; `--report DIR` also writes the
+//! tables as Markdown and a plot of each scenario's errors.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use super::real::{first_node_only, for_real, until, HostArgs};
+use super::CliError;
+use crate::report::charts;
+use crate::sim::Simulation;
+use crate::trace::align::{self, Alignment};
+use crate::trace::deviation::{self, Format};
+
+/// The arguments of `kubesim validate`.
+#[derive(clap::Args)]
+pub(super) struct ValidateArgs {
+    /// The scenarios to run both ways: simulated, then with real containers on this host (one
+    /// after the other).
+    #[arg(required = true)]
+    scenarios: Vec<PathBuf>,
+    /// Stop both runs at this instant (Go duration); each scenario's end by default.
+    #[arg(long, allow_hyphen_values = true)]
+    until: Option<String>,
+    /// The largest error between a real and a simulated instant that passes (Go duration).
+    /// The kubelet's relist and probes tick on whole seconds, so an event a few milliseconds
+    /// either side of a tick moves by a whole period: the default allows one tick.
+    #[arg(long, default_value = "1100ms")]
+    tolerance: String,
+    /// Also write the tables as Markdown (DIR/README.md) and each scenario's errors as a plot
+    /// (DIR/<scenario>.svg). Files of the same names there are replaced.
+    #[arg(long, value_name = "DIR")]
+    report: Option<PathBuf>,
+    #[command(flatten)]
+    host: HostArgs,
+}
+
+/// One scenario validated.
+struct Validated {
+    /// The scenario's name.
+    name: String,
+    alignment: Alignment,
+    within: bool,
+}
+
+/// Runs `kubesim validate`: exit 0 when every aligned record of every scenario is within the
+/// tolerance, 1 when one is not, 130 when interrupted.
+pub(super) fn run(args: ValidateArgs) -> Result<i32, CliError> {
+    let tolerance = super::tolerance_ms(&args.tolerance, "--tolerance")?;
+    let several = args.scenarios.len() > 1;
+    let mut done = Vec::new();
+    for path in &args.scenarios {
+        let Some(validated) = validate_one(path, &args, tolerance)? else {
+            return Ok(130);
+        };
+        let (table, _) = deviation::table(
+            &validated.alignment,
+            tolerance,
+            &deviation::VALIDATE,
+            Format::Text,
+        );
+        if several {
+            println!("== {} ({})", validated.name, path.display());
+        }
+        print!("{table}");
+        done.push(validated);
+    }
+    if several {
+        print!("\n{}", summary(&done, tolerance, Format::Text));
+    }
+    if let Some(dir) = &args.report {
+        write_report(dir, &done, tolerance)?;
+    }
+    Ok(if done.iter().all(|v| v.within) { 0 } else { 1 })
+}
+
+/// Runs the scenario at `path` simulated, then for real, and aligns the traces; `None` when
+/// the real run was interrupted (it has cleaned up and said so).
+fn validate_one(
+    path: &Path,
+    args: &ValidateArgs,
+    tolerance: u64,
+) -> Result<Option<Validated>, CliError> {
+    let mut scenario = super::load(Some(path))?;
+    super::print_warnings(&scenario);
+    let end = until(args.until.as_deref(), &scenario)?;
+    let node = first_node_only(&mut scenario)?;
+    let simulated = super::SharedBuffer::default();
+    let mut sim = Simulation::new(&scenario, scenario.seed, Some(Box::new(simulated.clone())))?;
+    sim.run_until(end)?;
+    sim.finish()?;
+    let real = super::SharedBuffer::default();
+    let played = for_real(
+        &scenario,
+        &node,
+        end,
+        &args.host,
+        Some(Box::new(real.clone())),
+    )?;
+    eprint!("{}", played.report);
+    if played.interrupted {
+        played.exit_code();
+        return Ok(None);
+    }
+    let alignment = align::align(&simulated.records(), &real.records());
+    let within = alignment
+        .pairs
+        .iter()
+        .all(|p| p.error().unsigned_abs() <= tolerance);
+    Ok(Some(Validated {
+        name: scenario.name.clone(),
+        alignment,
+        within,
+    }))
+}
+
+/// One row per scenario: records aligned and found in one run only, the error statistics and
+/// the verdict.
+fn summary(done: &[Validated], tolerance: u64, format: Format) -> String {
+    let mut rows = vec![[
+        "SCENARIO",
+        "ALIGNED",
+        "ONE-SIDED",
+        "MEDIAN",
+        "P95",
+        "MAX",
+        "VERDICT",
+    ]
+    .map(String::from)];
+    for v in done {
+        let (median, p95, max) = align::error_stats(&v.alignment.pairs).unwrap_or((0, 0, 0));
+        let one_sided = v.alignment.only_simulated.len() + v.alignment.only_real.len();
+        let verdict = if v.within { "within" } else { "OUT" };
+        rows.push([
+            v.name.clone(),
+            v.alignment.pairs.len().to_string(),
+            one_sided.to_string(),
+            format!("{median}ms"),
+            format!("{p95}ms"),
+            format!("{max}ms"),
+            verdict.to_string(),
+        ]);
+    }
+    let mut out = deviation::grid(&rows, format);
+    let tolerance = crate::engine::SimDuration::from_millis(tolerance);
+    let _ = writeln!(out, "tolerance: {tolerance}");
+    out
+}
+
+/// DIR/README.md (the summary and each scenario's table in Markdown) and DIR/<scenario>.svg.
+fn write_report(dir: &Path, done: &[Validated], tolerance: u64) -> Result<(), CliError> {
+    let io = |what: &Path, e: std::io::Error| {
+        CliError::Usage(format!("cannot write {}: {e}", what.display()))
+    };
+    std::fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
+    let mut md = String::from("# kubesim validate: simulated vs real instants\n\n");
+    md.push_str(&summary(done, tolerance, Format::Markdown));
+    for v in done {
+        let (table, _) = deviation::table(
+            &v.alignment,
+            tolerance,
+            &deviation::VALIDATE,
+            Format::Markdown,
+        );
+        let _ = write!(
+            md,
+            "\n## {}\n\n![errors]({}.svg)\n\n{table}",
+            v.name, v.name
+        );
+        let points: Vec<(u64, i64)> = v
+            .alignment
+            .pairs
+            .iter()
+            .map(|p| (p.simulated, p.error()))
+            .collect();
+        let svg = charts::deviation(&v.name, &points, tolerance)
+            .map_err(|e| CliError::Usage(format!("drawing {}'s plot: {e}", v.name)))?;
+        let file = dir.join(format!("{}.svg", v.name));
+        std::fs::write(&file, svg).map_err(|e| io(&file, e))?;
+    }
+    let file = dir.join("README.md");
+    std::fs::write(&file, md).map_err(|e| io(&file, e))
+}
