@@ -470,3 +470,29 @@ fn diff_with_a_time_tolerance_aligns_records_and_judges_their_instants() {
     let exact = kubesim(&["diff", &a, &b]);
     assert_eq!(exact.status.code(), Some(1));
 }
+
+// A latency profile that is not one is refused with its file, line and field; calibrate never
+// replaces a file unless told to.
+#[test]
+fn profiles_are_checked_and_never_overwritten_unasked() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.yaml");
+    std::fs::write(
+        &bad,
+        "apiVersion: kubesim.io/v1alpha1\nkind: LatencyProfile\nmetadata: {name: x}\nspec:\n  latency:\n    sandbox: {median: fast}\n",
+    )
+    .unwrap();
+    let bad = bad.to_str().unwrap();
+    let out = kubesim(&["run", "scenarios/demo.yaml", "--profile", bad]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(err.starts_with(&format!("{bad}:6:15: ")), "{err}");
+    assert!(err.contains("\"fast\""), "{err}");
+    let out = kubesim(&["calibrate", "--out", bad]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        stderr(&out),
+        format!("error: {bad} exists; pass --force to replace it, or another --out\n")
+    );
+    assert!(std::fs::read_to_string(bad).unwrap().contains("fast"));
+}

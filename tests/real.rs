@@ -418,9 +418,18 @@ fn first<'a>(records: &'a [Record], at: &str, value: &str) -> (u64, &'a Record) 
     (r["t"].as_u64().unwrap(), r)
 }
 
-/// What the simulator predicts for the scenario: its trace.
+/// What the simulator predicts for the scenario with this host's latency profile: its trace.
 fn simulated(scenario: &str, until: &str) -> Vec<Record> {
-    let out = common::kubesim(&["run", scenario, "--until", until, "--trace", "-"]);
+    let out = common::kubesim(&[
+        "run",
+        scenario,
+        "--profile",
+        "profiles/host.yaml",
+        "--until",
+        until,
+        "--trace",
+        "-",
+    ]);
     assert_eq!(out.status.code(), Some(0), "{}", common::stderr(&out));
     records(&common::stdout(&out))
 }
@@ -561,6 +570,11 @@ fn validate_aligns_the_real_run_with_the_simulated_one() {
         "{stdout}{}",
         common::stderr(&out)
     );
+    assert!(
+        common::stderr(&out).starts_with("latency profile: host\n"),
+        "{}",
+        common::stderr(&out)
+    );
     let lines: Vec<&str> = stdout.lines().collect();
     assert!(lines[0].starts_with("RECORD"), "{stdout}");
     let terminated = lines
@@ -577,6 +591,62 @@ fn validate_aligns_the_real_run_with_the_simulated_one() {
     );
     assert_left_nothing(&host, &root, pid);
     kubesim::real::cleanup::everything(Path::new(&root)).unwrap();
+}
+
+// `kubesim calibrate` measures through the real layer, writes a profile that `run --profile`
+// loads, and leaves nothing behind.
+#[test]
+fn calibrate_writes_a_profile_the_simulator_loads() {
+    let Some(host) = host() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let out_file = dir.path().join("profile.yaml");
+    let out_file = out_file.to_str().unwrap();
+    let root = format!("/run/kubesim-tests-calibrate-{}", std::process::id());
+    let child = spawn(&[
+        "calibrate",
+        "--runs",
+        "3",
+        "--out",
+        out_file,
+        "--name",
+        "ci",
+        "--root",
+        &root,
+    ]);
+    let pid = child.id();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", common::stderr(&out));
+    let table = common::stdout(&out);
+    for measure in [
+        "sandbox start ",
+        "container start ",
+        "exec probe round trip ",
+        "stop with zero grace ",
+        "time to OOM ",
+    ] {
+        let row = table
+            .lines()
+            .find(|l| l.starts_with(measure))
+            .unwrap_or_else(|| panic!("no {measure}row in {table}"));
+        assert_eq!(
+            row.split_whitespace().nth(measure.split(' ').count() - 1),
+            Some("3")
+        );
+    }
+    assert_left_nothing(&host, &root, pid);
+    kubesim::real::cleanup::everything(Path::new(&root)).unwrap();
+    let profile = std::fs::read_to_string(out_file).unwrap();
+    assert!(
+        profile.contains("kind: LatencyProfile\nmetadata:\n  name: ci\n"),
+        "{profile}"
+    );
+    let run = common::kubesim(&[
+        "run",
+        "scenarios/validation/exit-never.yaml",
+        "--profile",
+        out_file,
+    ]);
+    assert_eq!(run.status.code(), Some(0), "{}", common::stderr(&run));
 }
 
 /// Every scenario of the validation suite, `scenarios/validation/*.yaml`, in name order.

@@ -5,10 +5,12 @@
 //! message names the file, line and field); `exec` exits with the command's exit code. User
 //! errors never print a panic or a backtrace.
 
+mod calibrate;
 mod check;
 mod container;
 mod exercise;
 pub mod printers;
+mod progress;
 mod real;
 mod validate;
 mod watch;
@@ -21,6 +23,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use crate::engine::SimTime;
 use crate::manifest::InputError;
 use crate::model::duration::GoDuration;
+use crate::scenario::profile::LatencyProfile;
 use crate::scenario::{self, Scenario};
 use crate::sim::Simulation;
 use printers::get::GetOptions;
@@ -65,6 +68,10 @@ enum Command {
         /// Also write a report of the run into this directory (as `kubesim report` does).
         #[arg(long)]
         report: Option<PathBuf>,
+        /// A latency profile (`kubesim calibrate` writes one): its timings replace the
+        /// defaults on every node without a `latency:` of its own.
+        #[arg(long, value_name = "FILE")]
+        profile: Option<PathBuf>,
     },
     /// Show objects at a simulated instant, as `kubectl get` prints them.
     #[command(
@@ -248,6 +255,13 @@ enum Command {
         after_help = "Examples:\n  kubesim validate scenarios/validation/exec-liveness.yaml\n  kubesim validate scenarios/validation/oom.yaml --until 5s --tolerance 500ms\n\nExit codes: 0 within tolerance, 1 out of tolerance, 2 refused or bad usage, 130 interrupted."
     )]
     Validate(validate::ValidateArgs),
+    /// Measure this host's container runtime (sandbox and container start, exec probe, OOM
+    /// kill, stop) over repeated runs and write the latency profile the simulator loads
+    /// (`run --profile`, `validate --profile`). Linux, as root, with crun or runc.
+    #[command(
+        after_help = "Examples:\n  kubesim calibrate --runs 30 --out my-host.yaml\n  kubesim calibrate --out profiles/host.yaml --force   # regenerate the built-in profile\n\nExit codes: 0 written, 2 refused or bad usage, 130 interrupted (after cleaning up)."
+    )]
+    Calibrate(calibrate::CalibrateArgs),
 }
 
 /// When scheduling attempts are explained in the trace.
@@ -326,8 +340,10 @@ fn execute(command: Command) -> Result<i32, CliError> {
             trace,
             explain_scheduling,
             report,
+            profile,
         } => run(
             scenario.as_deref(),
+            profile.as_deref(),
             seed,
             until.as_deref(),
             trace.as_deref(),
@@ -557,6 +573,7 @@ fn execute(command: Command) -> Result<i32, CliError> {
         }
         Command::Real(args) => real::run(args),
         Command::Validate(args) => validate::run(args),
+        Command::Calibrate(args) => calibrate::run(args),
         Command::Diff {
             a,
             b,
@@ -739,13 +756,17 @@ fn print_warnings(scenario: &Scenario) {
 
 fn run(
     path: Option<&Path>,
+    profile: Option<&Path>,
     seed: Option<u64>,
     until: Option<&str>,
     trace: Option<&str>,
     explain: Explain,
     report: Option<&Path>,
 ) -> Result<i32, CliError> {
-    let scenario = load(path)?;
+    let mut scenario = load(path)?;
+    if let Some(profile) = profile {
+        LatencyProfile::load(profile)?.apply(&mut scenario);
+    }
     print_warnings(&scenario);
     let seed = seed.unwrap_or(scenario.seed);
     let end = match until {

@@ -2,7 +2,6 @@
 //! everything real mode made (`--cleanup`), and playing a scenario with the simulator's own
 //! kubelet driving real containers on this host, on the wall clock.
 
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
@@ -96,10 +95,10 @@ pub(super) fn until(text: Option<&str>, scenario: &Scenario) -> Result<SimTime, 
 pub(super) struct HostArgs {
     /// The OCI runtime that runs containers.
     #[arg(long, value_enum, default_value_t = RuntimeKind::Crun)]
-    runtime: RuntimeKind,
+    pub(super) runtime: RuntimeKind,
     /// The kubesim-owned directory real mode keeps everything in.
     #[arg(long, default_value = layout::DEFAULT_ROOT)]
-    root: PathBuf,
+    pub(super) root: PathBuf,
 }
 
 /// What a real run left to say.
@@ -202,26 +201,38 @@ fn zero_latency() -> crate::model::node::Latency {
     }
 }
 
-/// Runs to `end` on the wall clock, a second at a time, with a progress line on a terminal.
+/// Runs to `end` on the wall clock, a second at a time, with a progress bar on a terminal.
 fn play_until(sim: &mut Simulation, end: SimTime) -> std::io::Result<()> {
-    let progress = std::io::stderr().is_terminal();
+    let bar = super::progress::bar(end.as_millis() / 1000, "real", "s");
     let mut reached = SimTime::ZERO;
-    while reached < end {
-        reached = (reached + PROGRESS_STEP).min(end);
-        sim.run_until(reached)?;
-        if progress {
-            let running = sim
-                .state
-                .pods_by_name()
-                .filter(|(_, p)| p.status.phase == PodPhase::Running)
-                .count();
-            eprint!("\r[real] {reached} of {end}, {running} pod(s) running   ");
+    let played = loop {
+        if reached >= end {
+            break Ok(());
         }
+        reached = (reached + PROGRESS_STEP).min(end);
+        if let Err(e) = sim.run_until(reached) {
+            break Err(e);
+        }
+        bar.set_position(reached.as_millis() / 1000);
+        bar.set_message(pod_counts(sim));
+    };
+    bar.finish_and_clear();
+    played
+}
+
+/// Pods running and restarts so far, for the progress bar.
+fn pod_counts(sim: &Simulation) -> String {
+    let (mut running, mut restarts) = (0, 0);
+    for (_, pod) in sim.state.pods_by_name() {
+        running += usize::from(pod.status.phase == PodPhase::Running);
+        restarts += pod
+            .status
+            .container_statuses
+            .iter()
+            .map(|c| c.restart_count)
+            .sum::<i32>();
     }
-    if progress {
-        eprintln!();
-    }
-    Ok(())
+    format!("{running} pod(s) running, {restarts} restart(s)")
 }
 
 /// The pods this host did not run: not placed on its node (they need another node, or do not

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use super::real::{first_node_only, for_real, until, HostArgs};
 use super::CliError;
 use crate::report::charts;
+use crate::scenario::profile::LatencyProfile;
 use crate::sim::Simulation;
 use crate::trace::align::{self, Alignment};
 use crate::trace::deviation::{self, Format};
@@ -32,6 +33,10 @@ pub(super) struct ValidateArgs {
     /// (DIR/<scenario>.svg). Files of the same names there are replaced.
     #[arg(long, value_name = "DIR")]
     report: Option<PathBuf>,
+    /// The latency profile the simulated run gives nodes without a `latency:` of their own:
+    /// this project's host's (`profiles/host.yaml`, built in) unless another is named.
+    #[arg(long, value_name = "FILE")]
+    profile: Option<PathBuf>,
     #[command(flatten)]
     host: HostArgs,
 }
@@ -48,10 +53,15 @@ struct Validated {
 /// tolerance, 1 when one is not, 130 when interrupted.
 pub(super) fn run(args: ValidateArgs) -> Result<i32, CliError> {
     let tolerance = super::tolerance_ms(&args.tolerance, "--tolerance")?;
+    let profile = match &args.profile {
+        Some(path) => LatencyProfile::load(path)?,
+        None => LatencyProfile::embedded(),
+    };
+    eprintln!("latency profile: {}", profile.name);
     let several = args.scenarios.len() > 1;
     let mut done = Vec::new();
     for path in &args.scenarios {
-        let Some(validated) = validate_one(path, &args, tolerance)? else {
+        let Some(validated) = validate_one(path, &args, &profile, tolerance)? else {
             return Ok(130);
         };
         let (table, _) = deviation::table(
@@ -80,9 +90,11 @@ pub(super) fn run(args: ValidateArgs) -> Result<i32, CliError> {
 fn validate_one(
     path: &Path,
     args: &ValidateArgs,
+    profile: &LatencyProfile,
     tolerance: u64,
 ) -> Result<Option<Validated>, CliError> {
     let mut scenario = super::load(Some(path))?;
+    profile.apply(&mut scenario);
     super::print_warnings(&scenario);
     let end = until(args.until.as_deref(), &scenario)?;
     let node = first_node_only(&mut scenario)?;

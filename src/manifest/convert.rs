@@ -525,6 +525,7 @@ pub fn node_from_api(
         unschedulable: spec.unschedulable.unwrap_or(false),
         conditions: NodeCondition::healthy_set(crate::engine::SimTime::ZERO),
         timings: Default::default(),
+        timings_declared: false,
         pod_cidr: spec.pod_cidr.clone().unwrap_or_default(),
         internal_ip: String::new(),
         images: BTreeMap::new(),

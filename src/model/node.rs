@@ -24,6 +24,9 @@ pub struct Node {
     pub images: BTreeMap<String, i64>,
     /// How fast the node's runtime and registry link are (not an API field: scenario input).
     pub timings: RuntimeTimings,
+    /// The scenario gave the node's `latency:` itself, so a latency profile leaves its
+    /// timings alone.
+    pub timings_declared: bool,
 }
 
 /// An image reference as a node's image cache keys it: with a tag (`nginx` → `nginx:latest`).

@@ -13,6 +13,7 @@
 //! Nothing here is deterministic or simulated: it runs on the wall clock, on this host.
 
 pub mod bundle;
+pub mod calibrate;
 pub mod cleanup;
 pub mod host;
 pub mod interrupt;

@@ -49,7 +49,7 @@ impl NodeGroup {
 /// `latency:` of a node group: how fast its runtime and registry link are.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct LatencySpec {
+pub(super) struct LatencySpec {
     sandbox: Option<DistributionSpec>,
     container_start: Option<DistributionSpec>,
     pull_overhead: Option<String>,
@@ -152,6 +152,7 @@ pub fn build_nodes(groups: &[NodeGroup], src: Source<'_>) -> Result<Vec<Node>, I
                 nodes.len(),
             );
             node.timings = timings;
+            node.timings_declared = group.latency.is_some();
             nodes.push(node);
         }
     }
@@ -159,7 +160,7 @@ pub fn build_nodes(groups: &[NodeGroup], src: Source<'_>) -> Result<Vec<Node>, I
 }
 
 /// A node group's runtime timings: the defaults, with what the group overrides.
-fn timings(
+pub(super) fn timings(
     spec: &LatencySpec,
     src: Source<'_>,
     path: &[PathSeg],
@@ -281,6 +282,7 @@ fn new_node(
         internal_ip: String::new(),
         images: BTreeMap::new(),
         timings: RuntimeTimings::default(),
+        timings_declared: false,
     };
     node.assign_addresses(index);
     node

@@ -149,7 +149,11 @@ fn restarts(trace: &str) -> Vec<u64> {
     trace
         .lines()
         .filter(|l| l.contains("\"state\":\"running\""))
-        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["t"].as_u64().unwrap())
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["t"]
+                .as_u64()
+                .unwrap()
+        })
         .collect()
 }
 
