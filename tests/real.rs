@@ -649,6 +649,59 @@ fn calibrate_writes_a_profile_the_simulator_loads() {
     assert_eq!(run.status.code(), Some(0), "{}", common::stderr(&run));
 }
 
+/// A scenario whose pod runs image `registry.example.com/team/myapp:1.0` from the root
+/// filesystem directory `rootfs`.
+const OWN_ROOTFS: &str = r#"
+apiVersion: kubesim.io/v1alpha1
+kind: Scenario
+metadata: {name: own-rootfs}
+spec:
+  duration: 4s
+  nodes: [{name: node01}]
+  imageRootfs:
+    registry.example.com/team/myapp:1.0: rootfs
+  manifests:
+  - inline:
+      apiVersion: v1
+      kind: Pod
+      metadata: {name: mine}
+      spec:
+        restartPolicy: Never
+        containers:
+        - {name: app, image: "registry.example.com/team/myapp:1.0", command: [/bin/sh, -c, "test -f /etc/myapp && exit 7"]}
+"#;
+
+// An image the scenario names a root filesystem for runs from it: the file only that
+// filesystem has decides the exit code. A directory that is no filesystem is refused.
+#[test]
+fn a_scenario_can_name_a_root_filesystem_for_an_image() {
+    let Some(host) = host() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let rootfs = dir.path().join("rootfs");
+    for sub in ["bin", "etc", "tmp", "proc", "dev", "sys"] {
+        std::fs::create_dir_all(rootfs.join(sub)).unwrap();
+    }
+    std::fs::copy(&host.busybox, rootfs.join("bin/busybox")).unwrap();
+    for applet in ["sh", "test"] {
+        std::os::unix::fs::symlink("busybox", rootfs.join("bin").join(applet)).unwrap();
+    }
+    std::fs::write(rootfs.join("etc/myapp"), "").unwrap();
+    let scenario = dir.path().join("own.yaml");
+    std::fs::write(&scenario, OWN_ROOTFS).unwrap();
+    let real = played(&host, scenario.to_str().unwrap(), "4s");
+    terminated(&real, "Error", 7);
+
+    std::fs::remove_dir_all(rootfs.join("bin")).unwrap();
+    let out = common::kubesim(&["real", scenario.to_str().unwrap(), "--until", "1s"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = common::stderr(&out);
+    assert!(
+        err.contains("spec.imageRootfs[\"registry.example.com/team/myapp:1.0\"]: ")
+            && err.contains("is not a root filesystem"),
+        "{err}"
+    );
+}
+
 /// Every scenario of the validation suite, `scenarios/validation/*.yaml`, in name order.
 fn validation_suite() -> Vec<String> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/validation");

@@ -132,7 +132,11 @@ pub(super) fn for_real(
 ) -> Result<Played, CliError> {
     let host = Host::detect(host_args.runtime)?;
     interrupt::install()?;
-    let run = Rc::new(Run::begin(&host, &host_args.root)?);
+    let mut run = Run::begin(&host, &host_args.root)?;
+    for (image, dir) in &scenario.image_rootfs {
+        run.use_rootfs(image, dir)?;
+    }
+    let run = Rc::new(run);
     let mut scenario = scenario.clone();
     without_simulated_latency(&mut scenario);
     let started = std::time::Instant::now();

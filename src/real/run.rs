@@ -2,6 +2,7 @@
 //! one cgroup subtree, removed when the session ends (or by `kubesim real --cleanup` if it
 //! crashed).
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -21,6 +22,8 @@ pub struct Run {
     layout: RunLayout,
     runtime: OciRuntime,
     rootfs: PathBuf,
+    /// Root filesystems the scenario names for images, by image reference.
+    image_rootfs: BTreeMap<String, PathBuf>,
 }
 
 impl Run {
@@ -42,7 +45,25 @@ impl Run {
             layout,
             runtime,
             rootfs,
+            image_rootfs: BTreeMap::new(),
         })
+    }
+
+    /// Runs `image` (a reference exactly as pods name it) from the root filesystem directory
+    /// `dir` instead of busybox-static's. The directory is used read-only, as it is.
+    pub fn use_rootfs(&mut self, image: &str, dir: &Path) -> Result<(), RealError> {
+        if !dir.join("bin").is_dir() && !dir.join("usr/bin").is_dir() {
+            return Err(RealError::Refused(format!(
+                "spec.imageRootfs[\"{image}\"]: {} is not a root filesystem (no bin/ or usr/bin/ in it); name a directory holding the image's unpacked filesystem",
+                dir.display()
+            )));
+        }
+        self.image_rootfs.insert(
+            image.to_string(),
+            dir.canonicalize()
+                .map_err(RealError::io(format!("reading {}", dir.display())))?,
+        );
+        Ok(())
     }
 
     /// The run's directory (bundles, runtime state, the record).
@@ -68,6 +89,7 @@ impl Run {
             "POD",
             &process,
             Resources::default(),
+            &self.rootfs,
             PodNamespaces::Own,
         )?;
         pause.start()?;
@@ -83,9 +105,15 @@ impl Run {
         process: &ProcessSpec,
         resources: Resources,
     ) -> Result<Container, RealError> {
-        rootfs::check_image(image)?;
+        let rootfs = match self.image_rootfs.get(image) {
+            Some(dir) => dir,
+            None => {
+                rootfs::check_image(image)?;
+                &self.rootfs
+            }
+        };
         let join = PodNamespaces::JoinSandbox(sandbox.pid());
-        self.create(sandbox.pod(), name, process, resources, join)
+        self.create(sandbox.pod(), name, process, resources, rootfs, join)
     }
 
     fn create(
@@ -94,6 +122,7 @@ impl Run {
         name: &str,
         process: &ProcessSpec,
         resources: Resources,
+        rootfs: &Path,
         namespaces: PodNamespaces,
     ) -> Result<Container, RealError> {
         let id = format!("{pod}_{name}");
@@ -102,7 +131,7 @@ impl Run {
         let spec = BundleSpec {
             process,
             resources,
-            rootfs: &self.rootfs,
+            rootfs,
             cgroups_path: &cgroups_path,
             namespaces,
             hostname: pod,

@@ -67,6 +67,10 @@ pub struct Scenario {
     /// The file that filled the scenario's `learner: true` entries, if it has any: an exercise
     /// is checked against the learner's own manifest there.
     pub learner: Option<String>,
+    /// `spec.imageRootfs`: real mode runs these images (references exactly as pods name them)
+    /// from these root filesystem directories, resolved against the scenario's directory.
+    /// The simulation does not read it.
+    pub image_rootfs: BTreeMap<String, std::path::PathBuf>,
 }
 
 #[derive(Deserialize)]
@@ -102,6 +106,9 @@ struct Spec {
     #[serde(default)]
     behaviours: Vec<behaviours::RawBehaviour>,
     scheduler_configuration: Option<ManifestEntry>,
+    /// Real mode: a root filesystem directory for each image that is not busybox-compatible.
+    #[serde(default)]
+    image_rootfs: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -181,6 +188,7 @@ fn load_str_with_learner(
             task: None,
             topic: None,
             learner: None,
+            image_rootfs: BTreeMap::new(),
         });
     }
     let doc = &docs.expect("checked above")[0];
@@ -304,6 +312,11 @@ fn load_str_with_learner(
         scheduler,
         digest: hex_digest(digest),
         description: annotation("kubesim.io/description"),
+        image_rootfs: spec
+            .image_rootfs
+            .iter()
+            .map(|(image, dir)| (image.clone(), base_dir.join(dir)))
+            .collect(),
     })
 }
 
