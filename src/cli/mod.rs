@@ -12,6 +12,7 @@ mod exercise;
 pub mod printers;
 mod progress;
 mod real;
+mod sweep;
 mod validate;
 mod watch;
 
@@ -26,6 +27,7 @@ use crate::model::duration::GoDuration;
 use crate::scenario::profile::LatencyProfile;
 use crate::scenario::{self, Scenario};
 use crate::sim::Simulation;
+use crate::trace::MemorySink;
 use printers::get::GetOptions;
 
 /// The demo scenario `kubesim run` plays with no argument.
@@ -262,6 +264,20 @@ enum Command {
         after_help = "Examples:\n  kubesim calibrate --runs 30 --out my-host.yaml\n  kubesim calibrate --out profiles/host.yaml --force   # regenerate the built-in profile\n\nExit codes: 0 written, 2 refused or bad usage, 130 interrupted (after cleaning up)."
     )]
     Calibrate(calibrate::CalibrateArgs),
+    /// What-ifs: run a scenario at every point of the cross product of --set values, in
+    /// parallel, and write the results (CSV, JSON) and plots; shard it, merge shards, or emit
+    /// an Indexed Job that runs the shards on a cluster.
+    #[command(
+        after_help = "Examples:\n  kubesim sweep scenarios/capacity/web-fleet.yaml --set 'nodes[0].count=3..12' --set spec.seed=1..5 --out sweep/\n  kubesim sweep S --set 'nodes[0].count=3..12' --shard 0/4 --out shard-0\n  kubesim sweep merge shard-0 shard-1 shard-2 shard-3 --out sweep/\n  kubesim sweep S --set 'nodes[0].count=3..12' --emit-job --shards 4 > sweep-job.yaml\n\nExit codes: 0 done, 2 bad usage or input."
+    )]
+    Sweep(sweep::SweepArgs),
+    /// Capacity planning: the smallest count of a node group that schedules every pod with the
+    /// headroom asked, and optionally survives losing its busiest node; exit 1 when none up to
+    /// --max does.
+    #[command(
+        after_help = "Examples:\n  kubesim plan scenarios/capacity/web-fleet.yaml --group worker\n  kubesim plan scenarios/capacity/web-fleet.yaml --group worker --headroom 20% --survive-node-failure\n\nExit codes: 0 answered, 1 no count up to --max fits, 2 bad usage or input."
+    )]
+    Plan(sweep::PlanArgs),
 }
 
 /// When scheduling attempts are explained in the trace.
@@ -440,7 +456,7 @@ fn execute(command: Command) -> Result<i32, CliError> {
             };
             let scenario = load(Some(&at.file))?;
             let now = instant(&at.at, "--at", &scenario)?;
-            let trace = SharedBuffer::default();
+            let trace = MemorySink::default();
             let sink = Box::new(trace.clone());
             let mut sim = Simulation::new(&scenario, at.seed.unwrap_or(scenario.seed), Some(sink))?;
             sim.keep_explanations();
@@ -574,6 +590,8 @@ fn execute(command: Command) -> Result<i32, CliError> {
         Command::Real(args) => real::run(args),
         Command::Validate(args) => validate::run(args),
         Command::Calibrate(args) => calibrate::run(args),
+        Command::Sweep(args) => sweep::run(args),
+        Command::Plan(args) => sweep::plan(args),
         Command::Diff {
             a,
             b,
@@ -672,33 +690,6 @@ fn objects_of(
                 }
             }
         }
-    }
-}
-
-/// A trace kept in memory, for commands that read the run they made.
-#[derive(Clone, Default)]
-struct SharedBuffer(std::rc::Rc<std::cell::RefCell<Vec<u8>>>);
-
-impl Write for SharedBuffer {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.borrow_mut().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl SharedBuffer {
-    /// The records written so far (the header line left out).
-    fn records(&self) -> Vec<crate::trace::Record> {
-        let bytes = self.0.borrow();
-        String::from_utf8_lossy(&bytes)
-            .lines()
-            .skip(1)
-            .filter_map(|line| serde_json::from_str(line).ok())
-            .collect()
     }
 }
 

@@ -13,6 +13,7 @@ use crate::scenario::profile::LatencyProfile;
 use crate::sim::Simulation;
 use crate::trace::align::{self, Alignment};
 use crate::trace::deviation::{self, Format};
+use crate::trace::MemorySink;
 
 /// The arguments of `kubesim validate`.
 #[derive(clap::Args)]
@@ -98,11 +99,11 @@ fn validate_one(
     super::print_warnings(&scenario);
     let end = until(args.until.as_deref(), &scenario)?;
     let node = first_node_only(&mut scenario)?;
-    let simulated = super::SharedBuffer::default();
+    let simulated = MemorySink::default();
     let mut sim = Simulation::new(&scenario, scenario.seed, Some(Box::new(simulated.clone())))?;
     sim.run_until(end)?;
     sim.finish()?;
-    let real = super::SharedBuffer::default();
+    let real = MemorySink::default();
     let played = for_real(
         &scenario,
         &node,

@@ -115,6 +115,20 @@ fn lines(
     })
 }
 
+/// A line chart of named series (a sweep's metric against its first axis).
+pub fn series_chart(
+    caption: &str,
+    x_desc: &str,
+    y_desc: &str,
+    series: Vec<(String, Vec<(f64, f64)>)>,
+) -> Result<String, ChartError> {
+    let series: Vec<Series> = series
+        .into_iter()
+        .map(|(name, points)| Series { name, points })
+        .collect();
+    lines(caption, x_desc, y_desc, &series, None)
+}
+
 /// Pods created and not yet bound, over time.
 pub fn unscheduled(m: &Metrics) -> Result<String, ChartError> {
     let series = Series {

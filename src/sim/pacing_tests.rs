@@ -2,12 +2,12 @@
 //! is handled at the instant the pacer measured, and an interrupted pacer stops the run.
 
 use std::cell::RefCell;
-use std::io::Write;
 use std::path::Path;
 use std::rc::Rc;
 
 use super::Simulation;
 use crate::engine::{Interrupted, Pacer, SimDuration, SimTime};
+use crate::trace::MemorySink;
 
 const SCENARIO: &str = r#"
 apiVersion: kubesim.io/v1alpha1
@@ -45,19 +45,6 @@ spec:
         containers: [{name: app, image: busybox, command: [sh, -c, "sleep 1; exit 1"]}]
 "#;
 
-#[derive(Clone, Default)]
-struct Buffer(Rc<RefCell<Vec<u8>>>);
-
-impl Write for Buffer {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.borrow_mut().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 /// A host that reaches every instant `late` after it was due (and never goes back).
 struct Late {
     late: SimDuration,
@@ -94,12 +81,12 @@ fn trace(pacer: Option<Box<dyn Pacer>>) -> String {
 /// The trace of scenario `yaml` run to its end, paced by `pacer` if given.
 fn trace_of(yaml: &str, pacer: Option<Box<dyn Pacer>>) -> String {
     let scenario = crate::scenario::load_str(yaml, "paced.yaml", Path::new(".")).unwrap();
-    let out = Buffer::default();
+    let out = MemorySink::default();
     let mut sim = Simulation::new(&scenario, 1, Some(Box::new(out.clone()))).unwrap();
     sim.pacer = pacer;
     sim.run_until(sim.end()).unwrap();
     sim.finish().unwrap();
-    let bytes = out.0.borrow().clone();
+    let bytes = out.bytes().clone();
     String::from_utf8(bytes).unwrap()
 }
 

@@ -98,7 +98,7 @@ pub fn table(
 
 /// Rows (the first is the header) as left-aligned columns three spaces apart, or as a
 /// Markdown table.
-pub fn grid<const N: usize>(rows: &[[String; N]], format: Format) -> String {
+pub fn grid<R: AsRef<[String]>>(rows: &[R], format: Format) -> String {
     match format {
         Format::Text => columns(rows),
         Format::Markdown => markdown(rows),
@@ -106,13 +106,15 @@ pub fn grid<const N: usize>(rows: &[[String; N]], format: Format) -> String {
 }
 
 /// Rows as left-aligned columns three spaces apart.
-fn columns<const N: usize>(rows: &[[String; N]]) -> String {
-    let widths: Vec<usize> = (0..N)
-        .map(|i| rows.iter().map(|r| r[i].len()).max().unwrap_or(0))
+fn columns<R: AsRef<[String]>>(rows: &[R]) -> String {
+    let n = rows.first().map_or(0, |r| r.as_ref().len());
+    let widths: Vec<usize> = (0..n)
+        .map(|i| rows.iter().map(|r| r.as_ref()[i].len()).max().unwrap_or(0))
         .collect();
     let mut out = String::new();
     for row in rows {
         let cells: Vec<String> = row
+            .as_ref()
             .iter()
             .zip(&widths)
             .map(|(cell, width)| format!("{cell:<width$}"))
@@ -124,14 +126,15 @@ fn columns<const N: usize>(rows: &[[String; N]]) -> String {
 }
 
 /// Rows as a Markdown table, the first as its header; `|` in a cell is escaped.
-fn markdown<const N: usize>(rows: &[[String; N]]) -> String {
-    let line = |row: &[String; N]| {
+fn markdown<R: AsRef<[String]>>(rows: &[R]) -> String {
+    let line = |row: &R| {
+        let row = row.as_ref();
         let cells: Vec<String> = row.iter().map(|c| c.replace('|', "\\|")).collect();
         format!("| {} |\n", cells.join(" | "))
     };
     let mut out = line(&rows[0]);
     out.push('|');
-    out.push_str(&"---|".repeat(N));
+    out.push_str(&"---|".repeat(rows[0].as_ref().len()));
     out.push('\n');
     for row in &rows[1..] {
         out.push_str(&line(row));

@@ -142,6 +142,39 @@ pub enum Change {
     },
 }
 
+/// A trace kept in memory, for a caller that reads the run back (`validate`, sweeps, `run
+/// --report`): clones share one buffer, so one goes to the simulation as its sink.
+#[derive(Clone, Default)]
+pub struct MemorySink(std::rc::Rc<std::cell::RefCell<Vec<u8>>>);
+
+impl Write for MemorySink {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.borrow_mut().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl MemorySink {
+    /// The bytes written so far.
+    pub fn bytes(&self) -> std::cell::Ref<'_, Vec<u8>> {
+        self.0.borrow()
+    }
+
+    /// The records written so far (the header line left out); the writer wrote them, so each
+    /// line is a record.
+    pub fn records(&self) -> Vec<Record> {
+        String::from_utf8_lossy(&self.bytes())
+            .lines()
+            .skip(1)
+            .filter_map(|line| serde_json::from_str(line).ok())
+            .collect()
+    }
+}
+
 /// Writes records as JSON Lines, numbering them.
 pub struct TraceWriter {
     out: Box<dyn Write>,
