@@ -3,9 +3,6 @@
 //! error (an uncaught script error or a console error). The page is loaded from a copy with a
 //! small probe script added, which writes what it found into the DOM that `--dump-dom` prints.
 
-#[allow(dead_code)]
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
