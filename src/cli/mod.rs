@@ -9,6 +9,7 @@ mod calibrate;
 mod check;
 mod container;
 mod exercise;
+mod import;
 pub mod printers;
 mod progress;
 mod real;
@@ -278,6 +279,12 @@ enum Command {
         after_help = "Examples:\n  kubesim plan scenarios/capacity/web-fleet.yaml --group worker\n  kubesim plan scenarios/capacity/web-fleet.yaml --group worker --headroom 20% --survive-node-failure\n\nExit codes: 0 answered, 1 no count up to --max fits, 2 bad usage or input."
     )]
     Plan(sweep::PlanArgs),
+    /// Turn a public cluster trace into a scenario (nodes, and pods created and deleted when
+    /// the trace says) to replay realistic arrivals, sizes and lifetimes.
+    #[command(
+        after_help = "Examples:\n  kubesim import openb --pods openb_pod_list_default.csv --nodes openb_node_list_all_node.csv --limit 500 --out openb.yaml\n  kubesim sweep openb.yaml --set 'nodes[0].capacity.cpu=32000m,64000m'\n\nExit codes: 0 written, 2 bad input (file, line and column named)."
+    )]
+    Import(import::ImportArgs),
 }
 
 /// When scheduling attempts are explained in the trace.
@@ -592,6 +599,7 @@ fn execute(command: Command) -> Result<i32, CliError> {
         Command::Calibrate(args) => calibrate::run(args),
         Command::Sweep(args) => sweep::run(args),
         Command::Plan(args) => sweep::plan(args),
+        Command::Import(args) => import::run(args),
         Command::Diff {
             a,
             b,

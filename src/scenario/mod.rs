@@ -7,6 +7,7 @@ mod cluster;
 mod expect;
 pub mod kubectl;
 pub mod lint;
+pub mod openb;
 pub mod profile;
 pub mod simulate;
 mod timeline;

@@ -125,22 +125,51 @@ pub(super) fn parse_entry(
                 "patch, set resources and edit reach pods and the workload kinds; use label, annotate, taint or cordon on nodes".into(),
             )));
     }
-    let is_edit = matches!(invocation.command, KubectlCommand::Edit { .. });
-    if let (false, Some(_)) = (is_edit, &raw.object) {
+    let takes_object = match &invocation.command {
+        KubectlCommand::Edit { .. } => true,
+        KubectlCommand::ApplyFile { files, .. } => files.iter().any(|f| f == "-"),
+        _ => false,
+    };
+    if let (false, Some(_)) = (takes_object, &raw.object) {
         return Err(src
             .error(
                 &field("object"),
-                "only `kubectl edit` entries take an `object:`",
+                "only `kubectl edit` and `apply|create -f -` entries take an `object:`",
             )
             .with_hint(Some(
-                "remove `object:`, or make the command `edit KIND NAME`".into(),
+                "remove `object:`, or make the command `edit KIND NAME` or `create -f -`".into(),
             )));
     }
     let action = match invocation.command {
-        KubectlCommand::ApplyFile { files, create_only } => Action::Apply {
-            manifests: read_files(&files, src, &field("kubectl"), base_dir, digest)?,
-            create_only,
-        },
+        KubectlCommand::ApplyFile { files, create_only } => {
+            let mut manifests = Vec::new();
+            for file in &files {
+                if file == "-" {
+                    // K8S: kubectl's `-f -` reads standard input: here, the entry's `object:`.
+                    let object = raw.object.as_ref().ok_or_else(|| {
+                        src.error(
+                            &field("kubectl"),
+                            "`-f -` reads the object from the entry's `object:`, which is missing",
+                        )
+                    })?;
+                    let object_path = field("object");
+                    crate::manifest::load_value(
+                        object,
+                        src.located,
+                        src.file,
+                        &object_path,
+                        &mut manifests,
+                    )?;
+                } else {
+                    let one = std::slice::from_ref(file);
+                    manifests.extend(read_files(one, src, &field("kubectl"), base_dir, digest)?);
+                }
+            }
+            Action::Apply {
+                manifests,
+                create_only,
+            }
+        }
         KubectlCommand::Delete(ref d) => match &d.targets {
             Targets::Files(files) => {
                 let mut objects = Vec::new();
