@@ -400,7 +400,11 @@ mod tests {
         );
         assert_eq!(
             error("  - {at: 1m, kubectl: scale deploy web --replicas=1, object: ../manifests/web-edited.yaml}\n"),
-            "s.yaml:6:54: only `kubectl edit` entries take an `object:`"
+            "s.yaml:6:54: only `kubectl edit` and `apply|create -f -` entries take an `object:`"
+        );
+        assert_eq!(
+            error("  - {at: 1m, kubectl: \"create -f -\"}\n"),
+            "s.yaml:6:14: `-f -` reads the object from the entry's `object:`, which is missing"
         );
         assert_eq!(
             error("  - {at: 1m, kubectl: edit deployment api, object: ../manifests/web-edited.yaml}\n"),
