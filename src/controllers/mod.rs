@@ -107,6 +107,9 @@ pub struct Controllers {
     synced: Vec<Key>,
     /// Failed syncs in a row per workload, for the rate-limited requeue.
     failures: BTreeMap<Key, u32>,
+    /// The pod names asked for in the current sync, so a generated name is unique among them
+    /// without scanning the requests (a sync can ask for thousands).
+    asked: BTreeSet<String>,
 }
 
 /// A failed sync is retried after 5 ms, doubling per failure in a row up to 1000 s.
@@ -166,6 +169,7 @@ impl Controllers {
             slice_rng: endpoints::slice_names(streams),
             synced: Vec::new(),
             failures: BTreeMap::new(),
+            asked: BTreeSet::new(),
         }
     }
 
@@ -272,6 +276,7 @@ impl Controllers {
     pub fn sync(&mut self, state: &mut crate::model::ClusterState, now: SimTime) -> Vec<Request> {
         let mut dirty: Vec<Key> = std::mem::take(&mut self.dirty).into_iter().collect();
         dirty.sort_by_key(|(kind, _, _)| kind != "Deployment");
+        self.asked.clear();
         let mut out = Vec::new();
         self.synced.extend(dirty.iter().cloned());
         for key in dirty {
@@ -305,16 +310,15 @@ impl Controllers {
         out: &mut Vec<Request>,
     ) {
         let prefix = prefix.unwrap_or_else(|| names::pods_generate_name_prefix(&owner.name));
-        let asked = |name: &str| {
-            out.iter()
-                .any(|r| matches!(r, Request::CreatePod { meta, .. } if meta.name == name))
-        };
         let name = loop {
             let candidate = names::generate_name(&prefix, &mut self.rng);
-            if state.pod_id(&owner.namespace, &candidate).is_none() && !asked(&candidate) {
+            if state.pod_id(&owner.namespace, &candidate).is_none()
+                && !self.asked.contains(&candidate)
+            {
                 break candidate;
             }
         };
+        self.asked.insert(name.clone());
         out.push(Request::CreatePod {
             meta: ObjectMeta {
                 name,
