@@ -26,7 +26,7 @@ use crate::model::{ClusterState, Event as K8sEvent, EventType, ObjectRef, PodCon
 use crate::scenario::{Action, Scenario};
 use crate::scheduler::explain::Explanation;
 use crate::scheduler::{Decision, Nomination, Scheduler, PREEMPTION_BY_SCHEDULER};
-use crate::trace::{self, Body, Change, Header, ObjectKey, TraceWriter};
+use crate::trace::{self, Body, Change, Header, ObjectKey, TraceSink, TraceWriter};
 
 /// Scheduling attempts are explained (trace and `kubesim explain`) by default on clusters up to
 /// this size; larger ones would pay a record per node per attempt.
@@ -135,6 +135,23 @@ impl Simulation {
         scenario: &Scenario,
         seed: u64,
         trace_out: Option<Box<dyn Write>>,
+    ) -> std::io::Result<Self> {
+        Self::with_sink(scenario, seed, trace_out.map(TraceSink::Json))
+    }
+
+    /// A simulation whose trace records are kept in `records` rather than written as JSON.
+    pub fn keeping_records(
+        scenario: &Scenario,
+        seed: u64,
+        records: std::rc::Rc<std::cell::RefCell<Vec<trace::Record>>>,
+    ) -> std::io::Result<Self> {
+        Self::with_sink(scenario, seed, Some(TraceSink::Records(records)))
+    }
+
+    fn with_sink(
+        scenario: &Scenario,
+        seed: u64,
+        trace_out: Option<TraceSink>,
     ) -> std::io::Result<Self> {
         let mut state = ClusterState::new();
         for node in &scenario.nodes {

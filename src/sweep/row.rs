@@ -8,7 +8,6 @@ use crate::model::resources::Resources;
 use crate::report::metrics::{percentile, Metrics};
 use crate::scenario::Scenario;
 use crate::sim::Simulation;
-use crate::trace::MemorySink;
 
 /// One point's values and metrics. Times are in milliseconds; an absent percentile (no pod
 /// got there) is `None`.
@@ -125,14 +124,16 @@ impl Row {
 /// Runs `scenario` to its end (no scheduling explanations: they are not measured) and
 /// computes the report's metrics of its trace.
 pub fn run(scenario: &Scenario) -> Result<Metrics, String> {
-    let buffer = MemorySink::default();
-    let mut sim = Simulation::new(scenario, scenario.seed, Some(Box::new(buffer.clone())))
-        .map_err(|e| e.to_string())?;
+    let records = std::rc::Rc::default();
+    let mut sim =
+        Simulation::keeping_records(scenario, scenario.seed, std::rc::Rc::clone(&records))
+            .map_err(|e| e.to_string())?;
     sim.set_explain_scheduling(false);
     sim.run_until(SimTime::ZERO + scenario.duration)
         .map_err(|e| e.to_string())?;
     sim.finish().map_err(|e| e.to_string())?;
-    Ok(Metrics::from_records(&buffer.records()))
+    let records = records.borrow();
+    Ok(Metrics::from_records(&records))
 }
 
 /// The most CPU and memory requested at once over all nodes: every node's requested series

@@ -177,15 +177,24 @@ impl MemorySink {
 
 /// Writes records as JSON Lines, numbering them.
 pub struct TraceWriter {
-    out: Box<dyn Write>,
+    out: TraceSink,
     next_seq: u64,
 }
 
+/// Where a trace goes: JSON Lines to a writer, or the records themselves kept in memory for a
+/// caller that computes on them at once (a sweep), which saves encoding and decoding them.
+pub enum TraceSink {
+    Json(Box<dyn Write>),
+    Records(std::rc::Rc<std::cell::RefCell<Vec<Record>>>),
+}
+
 impl TraceWriter {
-    /// Starts a trace with its header.
-    pub fn new(mut out: Box<dyn Write>, header: &Header) -> std::io::Result<Self> {
-        serde_json::to_writer(&mut out, header)?;
-        out.write_all(b"\n")?;
+    /// Starts a trace with its header (JSON only: kept records have no header).
+    pub fn new(mut out: TraceSink, header: &Header) -> std::io::Result<Self> {
+        if let TraceSink::Json(json) = &mut out {
+            serde_json::to_writer(&mut *json, header)?;
+            json.write_all(b"\n")?;
+        }
         Ok(TraceWriter { out, next_seq: 1 })
     }
 
@@ -207,13 +216,21 @@ impl TraceWriter {
             body,
             cause,
         };
-        serde_json::to_writer(&mut self.out, &record)?;
-        self.out.write_all(b"\n")?;
+        match &mut self.out {
+            TraceSink::Json(out) => {
+                serde_json::to_writer(&mut *out, &record)?;
+                out.write_all(b"\n")?;
+            }
+            TraceSink::Records(kept) => kept.borrow_mut().push(record),
+        }
         Ok(seq)
     }
 
     /// Flushes buffered output.
-    pub fn finish(mut self) -> std::io::Result<()> {
-        self.out.flush()
+    pub fn finish(self) -> std::io::Result<()> {
+        match self.out {
+            TraceSink::Json(mut out) => out.flush(),
+            TraceSink::Records(_) => Ok(()),
+        }
     }
 }
