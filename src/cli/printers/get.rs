@@ -483,7 +483,8 @@ fn hpa_columns(body: &Value) -> Vec<String> {
         let target = &resource["target"];
         targets.push(if let Some(value) = target["averageValue"].as_str() {
             let current = current.and_then(|c| c["averageValue"].as_str());
-            format!("{}/{value}", current.unwrap_or("<unknown>"))
+            let name = text(&resource["name"]);
+            format!("{name}: {}/{value}", current.unwrap_or("<unknown>"))
         } else {
             let percent = |v: Option<&Value>| v.and_then(Value::as_i64).map(|p| format!("{p}%"));
             let current = percent(current.map(|c| &c["averageUtilization"]));
