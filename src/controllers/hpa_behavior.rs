@@ -238,17 +238,26 @@ mod tests {
         SimTime::from_millis(s * 1000)
     }
 
+    /// Upstream's default rules for both directions.
+    fn defaults() -> (Rules, Rules) {
+        (Rules::of(None, true), Rules::of(None, false))
+    }
+
+    fn args(rules: &(Rules, Rules), min: i32, max: i32, current: i32) -> Args<'_> {
+        Args {
+            up: &rules.0,
+            down: &rules.1,
+            min,
+            max,
+            current,
+        }
+    }
+
     #[test]
     fn default_scale_up_doubles_or_adds_four_per_15s() {
-        let (up, down) = (Rules::of(None, true), Rules::of(None, false));
+        let rules = defaults();
         let mut h = History::default();
-        let args = Args {
-            up: &up,
-            down: &down,
-            min: 1,
-            max: 100,
-            current: 2,
-        };
+        let args = args(&rules, 1, 100, 2);
         let n = h.normalize(&args, 20, at(0));
         assert_eq!(n.replicas, 6);
         assert_eq!(
@@ -259,7 +268,7 @@ mod tests {
                 "the desired replica count is increasing faster than the maximum scale rate"
             )
         );
-        h.rescaled(2, 6, &up, &down, at(0));
+        h.rescaled(2, 6, &rules.0, &rules.1, at(0));
         // Within the same 15 s period the start is still 2.
         let args = Args { current: 6, ..args };
         assert_eq!(h.normalize(&args, 20, at(10)).replicas, 6);
@@ -269,15 +278,9 @@ mod tests {
 
     #[test]
     fn scale_down_waits_for_the_highest_recommendation_of_300s() {
-        let (up, down) = (Rules::of(None, true), Rules::of(None, false));
+        let rules = defaults();
         let mut h = History::default();
-        let args = Args {
-            up: &up,
-            down: &down,
-            min: 1,
-            max: 10,
-            current: 8,
-        };
+        let args = args(&rules, 1, 10, 8);
         let n = h.normalize(&args, 2, at(0));
         assert_eq!(n.replicas, 8);
         assert_eq!(n.able.1, "ScaleDownStabilized");
@@ -288,14 +291,8 @@ mod tests {
 
     #[test]
     fn max_replicas_limits_with_too_many_replicas() {
-        let (up, down) = (Rules::of(None, true), Rules::of(None, false));
-        let args = Args {
-            up: &up,
-            down: &down,
-            min: 1,
-            max: 5,
-            current: 4,
-        };
+        let rules = defaults();
+        let args = args(&rules, 1, 5, 4);
         let n = History::default().normalize(&args, 9, at(0));
         assert_eq!((n.replicas, n.limited.1), (5, "TooManyReplicas"));
     }
