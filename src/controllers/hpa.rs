@@ -254,7 +254,13 @@ pub fn sync(c: &mut Controllers, state: &mut ClusterState, key: &Key, now: SimTi
     let min = spec.min_replicas.unwrap_or(1);
     let max = spec.max_replicas;
     let current = target.replicas;
-    let mut conditions = Vec::new();
+    // Later entries of a type replace earlier ones, as upstream's successive setCondition calls.
+    let mut conditions = vec![(
+        "AbleToScale",
+        true,
+        "SucceededGetScale",
+        "the HPA controller was able to get the target's current scale".to_string(),
+    )];
     let mut metric = None;
     let (desired, reason) = if current == 0 && min != 0 {
         conditions.push((
@@ -308,20 +314,12 @@ pub fn sync(c: &mut Controllers, state: &mut ClusterState, key: &Key, now: SimTi
                     "FailedComputeMetricsReplicas",
                     message,
                 );
-                let conditions = vec![
-                    (
-                        "AbleToScale",
-                        true,
-                        "SucceededGetScale",
-                        "the HPA controller was able to get the target's current scale".to_string(),
-                    ),
-                    (
-                        "ScalingActive",
-                        false,
-                        "FailedGetResourceMetric",
-                        format!("the HPA was unable to compute the replica count: {e}"),
-                    ),
-                ];
+                conditions.push((
+                    "ScalingActive",
+                    false,
+                    "FailedGetResourceMetric",
+                    format!("the HPA was unable to compute the replica count: {e}"),
+                ));
                 let outcome = Outcome {
                     desired: current,
                     metric: None,
@@ -351,7 +349,7 @@ pub fn sync(c: &mut Controllers, state: &mut ClusterState, key: &Key, now: SimTi
                 };
                 let history = c.hpa_history.entry(key.clone()).or_default();
                 let n = history.normalize(&args, replicas, now);
-                conditions.insert(0, ("AbleToScale", n.able.0, n.able.1, n.able.2.to_string()));
+                conditions.push(("AbleToScale", n.able.0, n.able.1, n.able.2.to_string()));
                 conditions.push((
                     "ScalingLimited",
                     n.limited.0,
@@ -380,8 +378,7 @@ pub fn sync(c: &mut Controllers, state: &mut ClusterState, key: &Key, now: SimTi
         );
         let message =
             format!("the HPA controller was able to update the target scale to {desired}");
-        conditions.retain(|c| c.0 != "AbleToScale");
-        conditions.insert(0, ("AbleToScale", true, "SucceededRescale", message));
+        conditions.push(("AbleToScale", true, "SucceededRescale", message));
     }
     let outcome = Outcome {
         desired,
@@ -396,26 +393,34 @@ pub fn sync(c: &mut Controllers, state: &mut ClusterState, key: &Key, now: SimTi
     }
 }
 
-/// Writes `status`: replicas, the CPU metric, and the conditions (a condition's transition
-/// time moves only when its status does).
+/// Writes `status`: replicas, the CPU metric, and the conditions this reconcile set (the
+/// others stay as they were; a condition's transition time moves only when its status does).
+// K8S: horizontal.go (setCondition, setCurrentReplicasAndMetricsInStatus)
 fn write_status(state: &mut ClusterState, key: &Key, o: &Outcome, current: i32, now: SimTime) {
     let Some(object) = state.objects.get_mut(key) else {
         return;
     };
     let old = object.body.get("status").cloned().unwrap_or(json!({}));
-    let conditions: Vec<Value> = o
-        .conditions
-        .iter()
-        .map(|(type_, status, reason, message)| {
-            let status = if *status { "True" } else { "False" };
-            let previous = old["conditions"]
-                .as_array()
-                .and_then(|cs| cs.iter().find(|c| c["type"] == *type_))
-                .filter(|p| p["status"] == status);
-            let transition = previous.map_or(json!(rfc3339(now)), |p| p["lastTransitionTime"].clone());
-            json!({"type": type_, "status": status, "reason": reason, "message": message, "lastTransitionTime": transition})
-        })
-        .collect();
+    let mut conditions: Vec<Value> = old["conditions"].as_array().cloned().unwrap_or_default();
+    for (type_, status, reason, message) in &o.conditions {
+        let status = if *status { "True" } else { "False" };
+        let at = conditions.iter().position(|c| c["type"] == *type_);
+        let transition = match at.map(|i| &conditions[i]) {
+            Some(p) if p["status"] == status => p["lastTransitionTime"].clone(),
+            _ => json!(rfc3339(now)),
+        };
+        let condition = json!({
+            "type": type_,
+            "status": status,
+            "reason": reason,
+            "message": message,
+            "lastTransitionTime": transition,
+        });
+        match at {
+            Some(i) => conditions[i] = condition,
+            None => conditions.push(condition),
+        }
+    }
     let mut status = json!({
         "currentReplicas": current,
         "desiredReplicas": o.desired,
