@@ -294,6 +294,8 @@ pub fn sync(c: &mut Controllers, state: &mut ClusterState, key: &Key, now: SimTi
             let r = m.resource.as_ref().filter(|r| r.name == "cpu")?;
             r.target.average_utilization
         });
+        // DEVIATION: only a cpu Utilization metric is computed (the load profile gives CPU);
+        // other metrics are refused as a metric upstream could not read.
         let proposal = match cpu_target {
             None => Err("kubesim computes cpu Utilization metrics only".to_string()),
             Some(t) => group(&pods, load, now).and_then(|g| cpu_replicas(g, current, t)),
@@ -472,5 +474,26 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(cpu_replicas(g, 4, 50).map(|p| p.replicas), Ok(4));
+    }
+
+    #[test]
+    fn missing_samples_count_as_the_full_request_on_a_scale_down() {
+        // One pod at 20 % of a 50 % target wants 1 of 2; the pod without a sample counts as
+        // 100 %: (20 + 100) / 200 = 60 % is above target, so nothing changes.
+        let g = Groups {
+            ready: vec![(20, 100)],
+            missing: vec![100],
+            sampled: true,
+            ..Default::default()
+        };
+        assert_eq!(cpu_replicas(g, 2, 50).map(|p| p.replicas), Ok(2));
+        // Three idle pods and one without a sample: (0 + 100) / 400 = 25 %, half the target.
+        let g = Groups {
+            ready: vec![(0, 100), (0, 100), (0, 100)],
+            missing: vec![100],
+            sampled: true,
+            ..Default::default()
+        };
+        assert_eq!(cpu_replicas(g, 4, 50).map(|p| p.replicas), Ok(2));
     }
 }
