@@ -100,13 +100,14 @@ fn a_bad_trace_is_refused_with_its_line() {
 }
 
 /// The curated examples: (directory under `reports/`, scenario).
-const CURATED: [(&str, &str); 3] = [
+const CURATED: [(&str, &str); 4] = [
     ("demo", "scenarios/demo.yaml"),
     ("liveness-exam", "scenarios/seeds/liveness-exam.yaml"),
     (
         "deployment-rollout",
         "scenarios/workloads/deployment-rollout.yaml",
     ),
+    ("hpa-load-step", "scenarios/autoscaling/hpa-load-step.yaml"),
 ];
 
 #[test]

@@ -871,9 +871,10 @@ fn kind_of(resource: &str) -> Result<&'static str, CliError> {
         "endpointslices" | "endpointslice" | "endpointslices.discovery.k8s.io" => "EndpointSlice",
         "resourcequotas" | "resourcequota" | "quota" => "ResourceQuota",
         "limitranges" | "limitrange" | "limits" => "LimitRange",
+        "horizontalpodautoscalers" | "horizontalpodautoscaler" | "hpa" => "HorizontalPodAutoscaler",
         other => {
             return Err(CliError::Usage(format!(
-                "the server doesn't have a resource type \"{other}\" (kubesim get knows: pods, nodes, events, deployments, replicasets, jobs, daemonsets, services, endpoints, endpointslices, resourcequotas, limitranges, all; several joined by commas)"
+                "the server doesn't have a resource type \"{other}\" (kubesim get knows: pods, nodes, events, deployments, replicasets, jobs, daemonsets, services, endpoints, endpointslices, resourcequotas, limitranges, hpa, all; several joined by commas)"
             )))
         }
     })
@@ -886,6 +887,7 @@ fn resource_prefix(kind: &str) -> String {
         "Deployment" | "ReplicaSet" | "DaemonSet" => "apps/v1",
         "Job" => "batch/v1",
         "EndpointSlice" => "discovery.k8s.io/v1",
+        "HorizontalPodAutoscaler" => "autoscaling/v2",
         _ => "v1",
     };
     format!("{}/", crate::model::meta::resource_name(kind, api_version))

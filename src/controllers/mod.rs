@@ -9,9 +9,12 @@
 pub mod daemonset;
 pub mod deployment;
 pub mod endpoints;
+pub mod hpa;
+pub mod hpa_behavior;
 pub mod indexed_job;
 pub mod job;
 pub mod job_util;
+pub mod load;
 pub mod names;
 pub mod node_lifecycle;
 pub mod pod_rank;
@@ -110,6 +113,10 @@ pub struct Controllers {
     /// The pod names asked for in the current sync, so a generated name is unique among them
     /// without scanning the requests (a sync can ask for thousands).
     asked: BTreeSet<String>,
+    /// The scenario's load profiles, the HPA controller's metrics source.
+    load: Vec<load::LoadProfile>,
+    /// Per HPA: its recent recommendations and rescales.
+    hpa_history: BTreeMap<Key, hpa_behavior::History>,
 }
 
 /// A failed sync is retried after 5 ms, doubling per failure in a row up to 1000 s.
@@ -170,6 +177,8 @@ impl Controllers {
             synced: Vec::new(),
             failures: BTreeMap::new(),
             asked: BTreeSet::new(),
+            load: Vec::new(),
+            hpa_history: BTreeMap::new(),
         }
     }
 
@@ -211,7 +220,12 @@ impl Controllers {
         }
         if matches!(
             kind,
-            "Deployment" | "ReplicaSet" | "Job" | "DaemonSet" | "Service"
+            "Deployment"
+                | "ReplicaSet"
+                | "Job"
+                | "DaemonSet"
+                | "Service"
+                | "HorizontalPodAutoscaler"
         ) {
             self.dirty
                 .insert((kind.to_string(), namespace.to_string(), name.to_string()));
@@ -288,6 +302,7 @@ impl Controllers {
                 "Node" => self.sync_node(state, &key.2, now, &mut out),
                 "PodGC" => self.collect_orphans(state, &key.2, now, &mut out),
                 "Service" => endpoints::sync(self, state, &key, now),
+                "HorizontalPodAutoscaler" => hpa::sync(self, state, &key, now),
                 _ => {}
             }
         }

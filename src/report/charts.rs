@@ -144,6 +144,30 @@ pub fn unscheduled(m: &Metrics) -> Result<String, ChartError> {
     )
 }
 
+/// The replicas each HorizontalPodAutoscaler set, from its first rescale on.
+pub fn rescales(m: &Metrics) -> Result<String, ChartError> {
+    let series: Vec<Series> = m
+        .rescales
+        .iter()
+        .map(|(hpa, sizes)| {
+            let mut points = steps(sizes.iter().map(|&(t, n)| (t, n as f64)), m.end);
+            // The size before the first rescale is not in the trace: start the line there.
+            points.remove(0);
+            Series {
+                name: format!("{hpa} replicas"),
+                points,
+            }
+        })
+        .collect();
+    lines(
+        "Replicas set by HorizontalPodAutoscalers",
+        "simulated time (s)",
+        "replicas",
+        &series,
+        None,
+    )
+}
+
 /// Container restarts and OOM kills, cumulative over time.
 pub fn restarts(m: &Metrics) -> Result<String, ChartError> {
     let cumulative = |instants: &[u64]| {

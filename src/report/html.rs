@@ -49,7 +49,7 @@ pub fn render(tables: &Tables, metrics: &Metrics) -> Result<String, ChartError> 
         out.push_str("</table>\n");
     }
     out.push_str("<h2>Charts</h2>\n");
-    let figures = [
+    let mut figures = vec![
         charts::timeline(metrics)?,
         charts::unscheduled(metrics)?,
         charts::allocation(metrics, false)?,
@@ -57,6 +57,10 @@ pub fn render(tables: &Tables, metrics: &Metrics) -> Result<String, ChartError> 
         charts::restarts(metrics)?,
         charts::latency(metrics)?,
     ];
+    // Only traces where an HPA rescaled get the replicas chart.
+    if !metrics.rescales.is_empty() {
+        figures.insert(2, charts::rescales(metrics)?);
+    }
     for svg in figures {
         let _ = write!(out, "<figure>\n{}\n</figure>\n", svg.trim());
     }

@@ -105,6 +105,9 @@ pub struct Metrics {
     /// The instant of every container restart and of every OOM kill, in order.
     pub restarts: Vec<u64>,
     pub oom_kills: Vec<u64>,
+    /// By HorizontalPodAutoscaler (`namespace/name`): each rescale `(t, new size)`, read from
+    /// its `SuccessfulRescale` events (`New size: 4; reason: ...`).
+    pub rescales: BTreeMap<String, Vec<(u64, u64)>>,
 }
 
 impl Metrics {
@@ -117,6 +120,21 @@ impl Metrics {
                 ("Pod", Body::Change(change)) => builder.pod_change(record, change),
                 ("Node", Body::Change(Change::Created)) => {
                     builder.node(&record.object.name);
+                }
+                ("HorizontalPodAutoscaler", Body::Event(e)) if e.reason == "SuccessfulRescale" => {
+                    let size = e.message.strip_prefix("New size: ").and_then(|rest| {
+                        rest.split(';').next().and_then(|n| n.parse::<u64>().ok())
+                    });
+                    if let Some(size) = size {
+                        let o = &record.object;
+                        let hpa = format!("{}/{}", o.namespace, o.name);
+                        builder
+                            .metrics
+                            .rescales
+                            .entry(hpa)
+                            .or_default()
+                            .push((record.t, size));
+                    }
                 }
                 _ => {}
             }
@@ -479,6 +497,19 @@ mod tests {
             e.to_string()
                 .starts_with("error: t.jsonl:4: not a trace record: "),
             "{e}"
+        );
+    }
+
+    #[test]
+    fn hpa_rescales_come_from_successful_rescale_events() {
+        let trace = r#"{"format":"kubesim-trace/v1","kubesim":"0.1.0","scenario":"t","seed":1,"digest":"sha256:0"}
+{"seq":1,"t":120000,"time":"2m0s","object":{"kind":"HorizontalPodAutoscaler","namespace":"default","name":"web"},"event":{"type":"Normal","reason":"SuccessfulRescale","message":"New size: 6; reason: cpu resource utilization (percentage of request) above target","source":"horizontal-pod-autoscaler"}}
+{"seq":2,"t":765000,"time":"12m45s","object":{"kind":"HorizontalPodAutoscaler","namespace":"default","name":"web"},"event":{"type":"Normal","reason":"SuccessfulRescale","message":"New size: 2; reason: All metrics below target","source":"horizontal-pod-autoscaler"}}
+"#;
+        let m = Metrics::from_records(&super::super::parse(trace, "t.jsonl").unwrap().records);
+        assert_eq!(
+            m.rescales,
+            BTreeMap::from([("default/web".to_string(), vec![(120_000, 6), (765_000, 2)])])
         );
     }
 }

@@ -181,6 +181,7 @@ pub enum ResourceKind {
     ResourceQuota,
     Ingress,
     PodDisruptionBudget,
+    HorizontalPodAutoscaler,
 }
 
 /// Discovery data as an API server serves it: kind, plural, short names, group.
@@ -236,6 +237,13 @@ const RESOURCES: &[Resource] = {
             "poddisruptionbudgets",
             &["pdb"],
             "policy",
+        ),
+        Resource(
+            HorizontalPodAutoscaler,
+            "HorizontalPodAutoscaler",
+            "horizontalpodautoscalers",
+            &["hpa"],
+            "autoscaling",
         ),
     ]
 };

@@ -7,6 +7,7 @@ mod cluster;
 mod expect;
 pub mod kubectl;
 pub mod lint;
+mod load;
 pub mod openb;
 pub mod profile;
 pub mod simulate;
@@ -54,6 +55,8 @@ pub struct Scenario {
     pub expectations: Vec<Expectation>,
     /// What containers do, where the scenario says so.
     pub behaviours: Vec<crate::kubelet::StatedBehaviour>,
+    /// Requests per second sent to Deployments over time (`spec.load`).
+    pub load: Vec<crate::controllers::load::LoadProfile>,
     /// Static pods by node: what each kubelet finds in its `staticPodPath`.
     pub static_pods: Vec<(String, Manifest)>,
     /// The `KubeSchedulerConfiguration` (upstream's defaults when the scenario gives none).
@@ -106,6 +109,8 @@ struct Spec {
     expect: Vec<expect::RawExpectation>,
     #[serde(default)]
     behaviours: Vec<behaviours::RawBehaviour>,
+    #[serde(default)]
+    load: Vec<load::RawLoad>,
     scheduler_configuration: Option<ManifestEntry>,
     /// Real mode: a root filesystem directory for each image that is not busybox-compatible.
     #[serde(default)]
@@ -182,6 +187,7 @@ fn load_str_with_learner(
             timeline: Vec::new(),
             expectations: Vec::new(),
             behaviours: Vec::new(),
+            load: Vec::new(),
             static_pods: Vec::new(),
             scheduler: Default::default(),
             digest: hex_digest(digest),
@@ -288,6 +294,15 @@ fn load_str_with_learner(
         ];
         stated.push(behaviours::parse(raw, src, &path)?);
     }
+    let mut profiles = Vec::new();
+    for (i, raw) in spec.load.iter().enumerate() {
+        let path = [
+            PathSeg::key("spec"),
+            PathSeg::key("load"),
+            PathSeg::Index(i),
+        ];
+        profiles.push(load::parse(raw, src, &path)?);
+    }
     let scheduler = match &spec.scheduler_configuration {
         None => Default::default(),
         Some(entry) => scheduler_configuration(entry, src, base_dir, &mut digest)?,
@@ -309,6 +324,7 @@ fn load_str_with_learner(
         timeline,
         expectations,
         behaviours: stated,
+        load: profiles,
         static_pods,
         scheduler,
         digest: hex_digest(digest),

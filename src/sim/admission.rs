@@ -397,6 +397,7 @@ fn apply_one(sim: &mut Simulation, manifest: &Manifest, create_only: bool, now: 
                     | "Job"
                     | "DaemonSet"
                     | "Service"
+                    | "HorizontalPodAutoscaler"
             ) {
                 sim.not_simulated
                     .push(format!("{resource}/{} ({})", stored.name, manifest.origin));

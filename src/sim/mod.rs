@@ -178,7 +178,11 @@ impl Simulation {
             state,
             queue: EventQueue::new(),
             kubelets: Kubelets::new(streams, scenario.behaviours.clone()),
-            controllers: Controllers::new(streams),
+            controllers: {
+                let mut controllers = Controllers::new(streams);
+                controllers.set_load(scenario.load.clone());
+                controllers
+            },
             scheduler_rng: streams.stream("scheduler"),
             timeline: scenario.timeline.clone(),
             trace,

@@ -401,6 +401,12 @@ pub fn stored(
                 let (request, limit) = quota_columns(&object.body);
                 vec![name.clone(), a, request, limit]
             }
+            "HorizontalPodAutoscaler" => {
+                let mut cells = vec![name.clone()];
+                cells.extend(hpa_columns(&object.body));
+                cells.push(a);
+                cells
+            }
             // K8S: pkg/printers/internalversion/printers.go (limitRangeColumnDefinitions)
             "LimitRange" => vec![name.clone(), crate::model::time::rfc3339(object.creation)],
             _ => vec![name.clone(), a],
@@ -417,6 +423,15 @@ pub fn stored(
         "EndpointSlice" => &["NAME", "ADDRESSTYPE", "PORTS", "ENDPOINTS", "AGE"],
         "ResourceQuota" => &["NAME", "AGE", "REQUEST", "LIMIT"],
         "LimitRange" => &["NAME", "CREATED AT"],
+        "HorizontalPodAutoscaler" => &[
+            "NAME",
+            "REFERENCE",
+            "TARGETS",
+            "MINPODS",
+            "MAXPODS",
+            "REPLICAS",
+            "AGE",
+        ],
         "DaemonSet" => &[
             "NAME",
             "DESIRED",
@@ -443,6 +458,66 @@ pub fn stored(
         rows,
         opts,
     ))
+}
+
+/// An HPA's REFERENCE, TARGETS, MINPODS, MAXPODS and REPLICAS columns.
+// K8S: pkg/printers/internalversion/printers.go (printHorizontalPodAutoscaler,
+// formatHPAMetrics: Resource metrics only here)
+fn hpa_columns(body: &Value) -> Vec<String> {
+    let spec = &body["spec"];
+    let text = |v: &Value| v.as_str().unwrap_or_default().to_string();
+    let reference = format!(
+        "{}/{}",
+        text(&spec["scaleTargetRef"]["kind"]),
+        text(&spec["scaleTargetRef"]["name"])
+    );
+    let specs = spec["metrics"].as_array().cloned().unwrap_or_default();
+    let statuses = body["status"]["currentMetrics"].as_array().cloned();
+    let mut targets: Vec<String> = Vec::new();
+    for (i, metric) in specs.iter().enumerate().take(2) {
+        let resource = &metric["resource"];
+        let current = statuses
+            .as_ref()
+            .and_then(|s| s.get(i))
+            .map(|s| &s["resource"]["current"]);
+        let target = &resource["target"];
+        targets.push(if let Some(value) = target["averageValue"].as_str() {
+            let current = current.and_then(|c| c["averageValue"].as_str());
+            let name = text(&resource["name"]);
+            format!("{name}: {}/{value}", current.unwrap_or("<unknown>"))
+        } else {
+            let percent = |v: Option<&Value>| v.and_then(Value::as_i64).map(|p| format!("{p}%"));
+            let current = percent(current.map(|c| &c["averageUtilization"]));
+            let goal = percent(Some(&target["averageUtilization"]));
+            format!(
+                "{}: {}/{}",
+                text(&resource["name"]),
+                current.as_deref().unwrap_or("<unknown>"),
+                goal.as_deref().unwrap_or("<auto>")
+            )
+        });
+    }
+    let mut targets = if targets.is_empty() {
+        "<none>".to_string()
+    } else {
+        targets.join(", ")
+    };
+    if specs.len() > 2 {
+        targets.push_str(&format!(" + {} more...", specs.len() - 2));
+    }
+    let min = spec["minReplicas"]
+        .as_i64()
+        .map_or("<unset>".to_string(), |m| m.to_string());
+    vec![
+        reference,
+        targets,
+        min,
+        spec["maxReplicas"].as_i64().unwrap_or(0).to_string(),
+        body["status"]["currentReplicas"]
+            .as_i64()
+            .unwrap_or(0)
+            .to_string(),
+    ]
 }
 
 fn service_ports(body: &Value) -> String {

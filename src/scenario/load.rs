@@ -1,0 +1,85 @@
+//! `spec.load`: requests per second sent to a Deployment over time and the CPU one request
+//! costs, which the HorizontalPodAutoscaler reads as its pods' CPU usage.
+
+use serde::Deserialize;
+
+use super::parse_duration_field;
+use crate::controllers::load::LoadProfile;
+use crate::engine::SimTime;
+use crate::manifest::decode::Source;
+use crate::manifest::yaml::PathSeg;
+use crate::manifest::InputError;
+use crate::model::Quantity;
+
+/// One `load:` entry as written.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RawLoad {
+    deployment: String,
+    #[serde(default)]
+    namespace: Option<String>,
+    cpu_per_request: String,
+    requests_per_second: Vec<RawStep>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+struct RawStep {
+    at: String,
+    value: f64,
+}
+
+/// Validates the entry found at `path`.
+pub fn parse(raw: &RawLoad, src: Source<'_>, path: &[PathSeg]) -> Result<LoadProfile, InputError> {
+    let at = |segs: &[PathSeg]| [path, segs].concat();
+    let cost_path = at(&[PathSeg::key("cpuPerRequest")]);
+    let cost: Quantity = raw.cpu_per_request.parse().map_err(|e| {
+        src.error(
+            &cost_path,
+            format!("invalid quantity \"{}\": {e}", raw.cpu_per_request),
+        )
+        .with_hint(Some("write CPU like 5m or 0.005".to_string()))
+    })?;
+    if cost.signum() <= 0 {
+        return Err(src.error(&cost_path, "cpuPerRequest must be greater than 0"));
+    }
+    let mut steps: Vec<(SimTime, f64)> = Vec::new();
+    for (i, step) in raw.requests_per_second.iter().enumerate() {
+        let here = |field: &str| {
+            at(&[
+                PathSeg::key("requestsPerSecond"),
+                PathSeg::Index(i),
+                PathSeg::key(field),
+            ])
+        };
+        let t = SimTime::ZERO + parse_duration_field(&step.at, src, &here("at"))?;
+        if steps.last().is_some_and(|(prev, _)| *prev >= t) {
+            return Err(src
+                .error(&here("at"), "steps must be in increasing order of `at`")
+                .with_hint(Some("sort the entries by `at`".to_string())));
+        }
+        if !step.value.is_finite() || step.value < 0.0 {
+            return Err(src.error(&here("value"), "requests per second must be 0 or more"));
+        }
+        steps.push((t, step.value));
+    }
+    if steps.is_empty() {
+        return Err(src
+            .error(
+                &at(&[PathSeg::key("requestsPerSecond")]),
+                "needs at least one step",
+            )
+            .with_hint(Some(
+                "e.g. `requestsPerSecond: [{at: 0s, value: 100}]`".to_string(),
+            )));
+    }
+    Ok(LoadProfile {
+        namespace: raw
+            .namespace
+            .clone()
+            .unwrap_or_else(|| "default".to_string()),
+        deployment: raw.deployment.clone(),
+        // In microcores, so that costs below a millicore (`500u`) count.
+        milli_cpu_per_request: cost.scaled_value(-6) as f64 / 1000.0,
+        steps,
+    })
+}

@@ -1,0 +1,80 @@
+//! The HorizontalPodAutoscaler through the CLI: `kubectl get hpa` columns as the load steps up
+//! and down, its status conditions, and a bad `spec.load` entry.
+
+mod common;
+
+use common::{kubesim, stderr, stdout};
+
+const SCENARIO: &str = "scenarios/autoscaling/hpa-load-step.yaml";
+
+fn get_hpa(at: &str, extra: &[&str]) -> String {
+    let mut args = vec!["get", "hpa", "-f", SCENARIO, "--at", at];
+    args.extend(extra);
+    stdout(&kubesim(&args))
+}
+
+#[test]
+fn get_hpa_prints_kubectl_columns_through_the_load_step() {
+    let header = "NAME   REFERENCE        TARGETS";
+    assert_eq!(
+        get_hpa("1m59s", &[]),
+        format!("{header}        MINPODS   MAXPODS   REPLICAS   AGE\nweb    Deployment/web   cpu: 50%/50%   2         8         2          119s\n")
+    );
+    // The 2m0s sync saw two pods throttled at 500m of 200m requested.
+    assert_eq!(
+        get_hpa("2m0s", &[]),
+        format!("{header}         MINPODS   MAXPODS   REPLICAS   AGE\nweb    Deployment/web   cpu: 250%/50%   2         8         2          2m\n")
+    );
+    assert_eq!(
+        get_hpa("2m30s", &[]),
+        format!("{header}         MINPODS   MAXPODS   REPLICAS   AGE\nweb    Deployment/web   cpu: 100%/50%   2         8         6          2m30s\n")
+    );
+}
+
+#[test]
+fn max_replicas_limits_the_scale_up_and_says_so() {
+    let json = get_hpa("2m30s", &["web", "-o", "json"]);
+    let hpa: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let conditions = hpa["status"]["conditions"].as_array().unwrap();
+    let limited = conditions
+        .iter()
+        .find(|c| c["type"] == "ScalingLimited")
+        .unwrap();
+    assert_eq!(limited["status"], "True");
+    assert_eq!(limited["reason"], "TooManyReplicas");
+    assert_eq!(
+        limited["message"],
+        "the desired replica count is more than the maximum replica count"
+    );
+    let able = conditions
+        .iter()
+        .find(|c| c["type"] == "AbleToScale")
+        .unwrap();
+    assert_eq!(able["reason"], "SucceededRescale");
+    assert_eq!(
+        able["message"],
+        "the HPA controller was able to update the target scale to 8"
+    );
+    assert_eq!(hpa["status"]["desiredReplicas"], 8);
+    assert_eq!(hpa["status"]["lastScaleTime"], "2025-01-01T00:02:30Z");
+}
+
+#[test]
+fn a_bad_load_entry_names_file_line_and_field() {
+    let dir = std::env::temp_dir().join(format!("kubesim-load-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("bad.yaml");
+    std::fs::write(
+        &file,
+        "apiVersion: kubesim.io/v1alpha1\nkind: Scenario\nmetadata: {name: bad}\nspec:\n  load:\n  - deployment: web\n    cpuPerRequest: 2 cores\n    requestsPerSecond: [{at: 0s, value: 10}]\n",
+    )
+    .unwrap();
+    let o = kubesim(&["run", file.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("bad.yaml:7:5: invalid quantity \"2 cores\""),
+        "{}",
+        stderr(&o)
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
