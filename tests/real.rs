@@ -21,7 +21,7 @@ fn host() -> Option<Host> {
 
 /// This host driving `runtime`, or `None` (with a notice) when the tests cannot run here.
 fn host_with(runtime: RuntimeKind) -> Option<Host> {
-    if !is_root() {
+    if !common::is_root() {
         eprintln!("skipped: real containers need root (CI runs these as root)");
         return None;
     }
@@ -36,14 +36,6 @@ fn hosts() -> Vec<Host> {
         .into_iter()
         .filter_map(host_with)
         .collect()
-}
-
-fn is_root() -> bool {
-    std::fs::read_to_string("/proc/self/status")
-        .unwrap()
-        .lines()
-        .find_map(|l| l.strip_prefix("Uid:"))
-        .is_some_and(|uids| uids.split_whitespace().nth(1) == Some("0"))
 }
 
 fn sh(script: &str) -> ProcessSpec {

@@ -3,6 +3,8 @@
 //! error (an uncaught script error or a console error). The page is loaded from a copy with a
 //! small probe script added, which writes what it found into the DOM that `--dump-dom` prints.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -32,14 +34,6 @@ fn browser() -> Option<PathBuf> {
             .map(|dir| dir.join(name))
             .find(|p| p.is_file())
     })
-}
-
-fn is_root() -> bool {
-    std::fs::read_to_string("/proc/self/status")
-        .unwrap_or_default()
-        .lines()
-        .find_map(|l| l.strip_prefix("Uid:"))
-        .is_some_and(|uids| uids.split_whitespace().nth(1) == Some("0"))
 }
 
 /// The probe's findings for `page`, loaded by `browser`.
@@ -81,7 +75,7 @@ fn probe(browser: &Path, page: &Path) -> serde_json::Value {
 fn curated_reports_render_in_a_browser_without_errors() {
     let Some(browser) = browser() else {
         assert!(
-            !is_root(),
+            !common::is_root(),
             "no headless Chromium ({}): run .ci/setup-host, which installs chromium-headless-shell",
             BROWSERS.join(", ")
         );

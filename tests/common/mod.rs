@@ -13,6 +13,15 @@ pub fn kubesim(args: &[&str]) -> Output {
         .expect("the kubesim binary runs")
 }
 
+/// Whether the tests run as root (real containers and their cleanup need it).
+pub fn is_root() -> bool {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix("Uid:"))
+        .is_some_and(|uids| uids.split_whitespace().nth(1) == Some("0"))
+}
+
 pub fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
