@@ -100,7 +100,7 @@ fn a_bad_trace_is_refused_with_its_line() {
 }
 
 /// The curated examples: (directory under `reports/`, scenario).
-const CURATED: [(&str, &str); 4] = [
+const CURATED: [(&str, &str); 5] = [
     ("demo", "scenarios/demo.yaml"),
     ("liveness-exam", "scenarios/seeds/liveness-exam.yaml"),
     (
@@ -108,6 +108,10 @@ const CURATED: [(&str, &str); 4] = [
         "scenarios/workloads/deployment-rollout.yaml",
     ),
     ("hpa-load-step", "scenarios/autoscaling/hpa-load-step.yaml"),
+    (
+        "cluster-autoscaler",
+        "scenarios/autoscaling/cluster-autoscaler.yaml",
+    ),
 ];
 
 #[test]

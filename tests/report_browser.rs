@@ -94,8 +94,9 @@ fn curated_reports_render_in_a_browser_without_errors() {
         let found = probe(&browser, &page);
         let svgs = found["svgs"].as_u64().unwrap();
         // Six charts: timeline, pending, CPU and memory requested, restarts, latency; a
-        // seventh, replicas, when an HPA rescaled.
-        let expected = if page.to_string_lossy().contains("hpa-") {
+        // seventh, replicas, when an HPA rescaled, or nodes, when the autoscaler added some.
+        let name = page.to_string_lossy();
+        let expected = if name.contains("hpa-") || name.contains("cluster-autoscaler") {
             7
         } else {
             6

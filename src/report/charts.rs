@@ -144,6 +144,28 @@ pub fn unscheduled(m: &Metrics) -> Result<String, ChartError> {
     )
 }
 
+/// Nodes in the cluster beside the pods waiting for one: what a cluster autoscaler (or a
+/// node that joins or leaves) does to pending pods.
+pub fn nodes(m: &Metrics) -> Result<String, ChartError> {
+    let series = [
+        Series {
+            name: "nodes".into(),
+            points: steps(m.node_count().iter().map(|&(t, n)| (t, n as f64)), m.end),
+        },
+        Series {
+            name: "unscheduled pods".into(),
+            points: steps(m.unscheduled.iter().map(|&(t, n)| (t, n as f64)), m.end),
+        },
+    ];
+    lines(
+        "Nodes and pending pods",
+        "simulated time (s)",
+        "count",
+        &series,
+        None,
+    )
+}
+
 /// The replicas each HorizontalPodAutoscaler set, from its first rescale on.
 pub fn rescales(m: &Metrics) -> Result<String, ChartError> {
     let series: Vec<Series> = m

@@ -57,9 +57,13 @@ pub fn render(tables: &Tables, metrics: &Metrics) -> Result<String, ChartError> 
         charts::restarts(metrics)?,
         charts::latency(metrics)?,
     ];
-    // Only traces where an HPA rescaled get the replicas chart.
+    // Only traces where an HPA rescaled get the replicas chart, and only those where nodes
+    // came or went get the nodes chart.
     if !metrics.rescales.is_empty() {
         figures.insert(2, charts::rescales(metrics)?);
+    }
+    if metrics.node_count().len() > 1 {
+        figures.insert(2, charts::nodes(metrics)?);
     }
     for svg in figures {
         let _ = write!(out, "<figure>\n{}\n</figure>\n", svg.trim());

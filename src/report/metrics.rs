@@ -108,6 +108,16 @@ pub struct Metrics {
     /// By HorizontalPodAutoscaler (`namespace/name`): each rescale `(t, new size)`, read from
     /// its `SuccessfulRescale` events (`New size: 4; reason: ...`).
     pub rescales: BTreeMap<String, Vec<(u64, u64)>>,
+    /// Each node's time in the cluster, in the order nodes joined.
+    pub node_lives: Vec<NodeLife>,
+}
+
+/// A node from the moment it joined to the moment it was deleted (`None`: still there).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NodeLife {
+    pub name: String,
+    pub joined: u64,
+    pub deleted: Option<u64>,
 }
 
 impl Metrics {
@@ -120,6 +130,18 @@ impl Metrics {
                 ("Pod", Body::Change(change)) => builder.pod_change(record, change),
                 ("Node", Body::Change(Change::Created)) => {
                     builder.node(&record.object.name);
+                    builder.metrics.node_lives.push(NodeLife {
+                        name: record.object.name.clone(),
+                        joined: record.t,
+                        deleted: None,
+                    });
+                }
+                ("Node", Body::Change(Change::Deleted)) => {
+                    let name = &record.object.name;
+                    let lives = &mut builder.metrics.node_lives;
+                    if let Some(life) = lives.iter_mut().rev().find(|l| &l.name == name) {
+                        life.deleted = life.deleted.or(Some(record.t));
+                    }
                 }
                 ("HorizontalPodAutoscaler", Body::Event(e)) if e.reason == "SuccessfulRescale" => {
                     let size = e.message.strip_prefix("New size: ").and_then(|rest| {
@@ -140,6 +162,40 @@ impl Metrics {
             }
         }
         builder.metrics
+    }
+
+    /// Steps of the number of nodes in the cluster: `(t, count)`, one per instant it changed.
+    pub fn node_count(&self) -> Vec<(u64, u64)> {
+        let mut changes: BTreeMap<u64, i64> = BTreeMap::new();
+        for life in &self.node_lives {
+            *changes.entry(life.joined).or_default() += 1;
+            if let Some(t) = life.deleted {
+                *changes.entry(t).or_default() -= 1;
+            }
+        }
+        let mut count = 0i64;
+        changes
+            .into_iter()
+            .map(|(t, change)| {
+                count += change;
+                (t, count.max(0) as u64)
+            })
+            .collect()
+    }
+
+    /// Node-hours up to `until` (milliseconds): the cost of the nodes the run had.
+    pub fn node_hours(&self, until: u64) -> f64 {
+        let millis: u64 = self
+            .node_lives
+            .iter()
+            .map(|l| {
+                l.deleted
+                    .unwrap_or(until)
+                    .min(until)
+                    .saturating_sub(l.joined)
+            })
+            .sum();
+        millis as f64 / 3_600_000.0
     }
 
     /// Scheduling latency of every bound pod (created → bound), ascending, in milliseconds.

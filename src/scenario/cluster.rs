@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 
 use super::parse_duration_field;
+use crate::controllers::cluster_autoscaler::config as autoscaler;
 use crate::manifest::decode::Source;
 use crate::manifest::yaml::PathSeg;
 use crate::manifest::InputError;
@@ -34,15 +35,31 @@ pub struct NodeGroup {
     /// Manifests in each node's static pod directory, shaped like `manifests:` entries.
     #[serde(default)]
     pub(super) static_pods: Vec<super::ManifestEntry>,
+    /// The cluster autoscaler may resize the group between `min` and `max`.
+    autoscaling: Option<AutoscalingSpec>,
+}
+
+/// `autoscaling:` of a node group.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct AutoscalingSpec {
+    min: usize,
+    max: usize,
+    /// From the scale-up to the new node Ready: a distribution like `latency:`'s.
+    provisioning: Option<DistributionSpec>,
 }
 
 impl NodeGroup {
-    /// The names of the group's nodes: `name`, or `name-1` .. `name-N` with `count`.
+    /// The names of the group's nodes: `name`, or `name-1` .. `name-N` with `count`. An
+    /// autoscaled group is always numbered, and starts with `min` nodes without a `count`.
     pub(super) fn node_names(&self) -> Vec<String> {
-        match self.count {
-            None | Some(0) => vec![self.name.clone()],
-            Some(n) => (1..=n).map(|i| format!("{}-{i}", self.name)).collect(),
-        }
+        let count = match (&self.autoscaling, self.count) {
+            (Some(a), None) => a.min as u32,
+            (Some(_), Some(n)) => n,
+            (None, None | Some(0)) => return vec![self.name.clone()],
+            (None, Some(n)) => n,
+        };
+        (1..=count).map(|i| format!("{}-{i}", self.name)).collect()
     }
 }
 
@@ -72,9 +89,14 @@ struct TaintSpec {
     effect: String,
 }
 
-/// Builds the nodes of all groups, numbering pod CIDRs and internal IPs in order.
-pub fn build_nodes(groups: &[NodeGroup], src: Source<'_>) -> Result<Vec<Node>, InputError> {
+/// Builds the nodes of all groups, numbering pod CIDRs and internal IPs in order, and the
+/// autoscaled groups for the cluster autoscaler.
+pub fn build_nodes(
+    groups: &[NodeGroup],
+    src: Source<'_>,
+) -> Result<(Vec<Node>, Vec<autoscaler::NodeGroup>), InputError> {
     let mut nodes: Vec<Node> = Vec::new();
+    let mut autoscaled = Vec::new();
     for (g, group) in groups.iter().enumerate() {
         let path = [
             PathSeg::key("spec"),
@@ -129,7 +151,7 @@ pub fn build_nodes(groups: &[NodeGroup], src: Source<'_>) -> Result<Vec<Node>, I
             Some(spec) => timings(spec, src, &at("latency", None))?,
             None => RuntimeTimings::default(),
         };
-        if group.count == Some(0) {
+        if group.count == Some(0) && group.autoscaling.is_none() {
             return Err(src.error(&at("count", None), "count must be at least 1"));
         }
         let names = group.node_names();
@@ -155,8 +177,71 @@ pub fn build_nodes(groups: &[NodeGroup], src: Source<'_>) -> Result<Vec<Node>, I
             node.timings_declared = group.latency.is_some();
             nodes.push(node);
         }
+        if let Some(spec) = &group.autoscaling {
+            let mut template = new_node(
+                group.name.clone(),
+                standard_labels(&group.name),
+                capacity.clone(),
+                allocatable.clone(),
+                taints.clone(),
+                group.unschedulable,
+                0,
+            );
+            template.meta.labels.extend(group.labels.clone());
+            template.timings = timings;
+            template.timings_declared = group.latency.is_some();
+            autoscaled.push(autoscaled_group(group, spec, template, src, &at)?);
+        }
     }
-    Ok(nodes)
+    Ok((nodes, autoscaled))
+}
+
+/// The cluster autoscaler's view of an `autoscaling:` group, checked.
+fn autoscaled_group(
+    group: &NodeGroup,
+    spec: &AutoscalingSpec,
+    template: Node,
+    src: Source<'_>,
+    at: &dyn Fn(&str, Option<&str>) -> Vec<PathSeg>,
+) -> Result<autoscaler::NodeGroup, InputError> {
+    let mut path = at("autoscaling", None);
+    if spec.max == 0 || spec.min > spec.max {
+        path.push(PathSeg::key("max"));
+        return Err(src.error(
+            &path,
+            format!(
+                "max {} must be at least 1 and at least min {}",
+                spec.max, spec.min
+            ),
+        ));
+    }
+    let initial = group.node_names();
+    if initial.len() < spec.min || initial.len() > spec.max {
+        return Err(src.error(
+            &at("count", None),
+            format!(
+                "count {} is outside the group's autoscaling range {}..{}",
+                initial.len(),
+                spec.min,
+                spec.max
+            ),
+        ));
+    }
+    let provisioning = match &spec.provisioning {
+        Some(d) => {
+            path.push(PathSeg::key("provisioning"));
+            distribution(d, src, &path)?
+        }
+        None => autoscaler::DEFAULT_PROVISIONING,
+    };
+    Ok(autoscaler::NodeGroup {
+        name: group.name.clone(),
+        min: spec.min,
+        max: spec.max,
+        template,
+        provisioning,
+        initial,
+    })
 }
 
 /// A node group's runtime timings: the defaults, with what the group overrides.
@@ -182,18 +267,7 @@ pub(super) fn timings(
     ];
     for (field, given, latency) in distributions {
         let Some(d) = given else { continue };
-        let median = parse_duration_field(&d.median, src, &at(field, Some("median")))?;
-        let p95 = match &d.p95 {
-            Some(p95) => parse_duration_field(p95, src, &at(field, Some("p95")))?,
-            None => median,
-        };
-        if p95 < median {
-            return Err(src.error(
-                &at(field, Some("p95")),
-                format!("p95 {} is below the median {}", p95, median),
-            ));
-        }
-        *latency = Latency { median, p95 };
+        *latency = distribution(d, src, &at(field, None))?;
     }
     if let Some(text) = &spec.pull_overhead {
         t.pull_overhead = parse_duration_field(text, src, &at("pullOverhead", None))?;
@@ -206,6 +280,31 @@ pub(super) fn timings(
         t.pull_bytes_per_sec = q.value();
     }
     Ok(t)
+}
+
+/// A `median:`/`p95:` pair at `path`; without `p95` the latency is fixed.
+fn distribution(
+    d: &DistributionSpec,
+    src: Source<'_>,
+    path: &[PathSeg],
+) -> Result<Latency, InputError> {
+    let at = |field: &str| {
+        let mut p = path.to_vec();
+        p.push(PathSeg::key(field));
+        p
+    };
+    let median = parse_duration_field(&d.median, src, &at("median"))?;
+    let p95 = match &d.p95 {
+        Some(p95) => parse_duration_field(p95, src, &at("p95"))?,
+        None => median,
+    };
+    if p95 < median {
+        return Err(src.error(
+            &at("p95"),
+            format!("p95 {} is below the median {}", p95, median),
+        ));
+    }
+    Ok(Latency { median, p95 })
 }
 
 fn quantity(text: &str, src: Source<'_>, path: &[PathSeg]) -> Result<Quantity, InputError> {

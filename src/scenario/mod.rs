@@ -2,6 +2,7 @@
 //! expectations `kubesim check` verifies. A plain manifest file is a scenario too: it runs on the
 //! default cluster. The format is documented with a full example in `scenarios/README.md`.
 
+mod autoscaling;
 mod behaviours;
 mod cluster;
 mod expect;
@@ -75,6 +76,8 @@ pub struct Scenario {
     /// from these root filesystem directories, resolved against the scenario's directory.
     /// The simulation does not read it.
     pub image_rootfs: BTreeMap<String, std::path::PathBuf>,
+    /// The cluster autoscaler's settings and node groups (no groups: it does not run).
+    pub autoscaler: crate::controllers::cluster_autoscaler::config::Config,
 }
 
 #[derive(Deserialize)]
@@ -115,6 +118,8 @@ struct Spec {
     /// Real mode: a root filesystem directory for each image that is not busybox-compatible.
     #[serde(default)]
     image_rootfs: BTreeMap<String, String>,
+    /// The cluster autoscaler's flags (it runs when a node group has `autoscaling:`).
+    cluster_autoscaler: Option<autoscaling::RawOptions>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -196,6 +201,7 @@ fn load_str_with_learner(
             topic: None,
             learner: None,
             image_rootfs: BTreeMap::new(),
+            autoscaler: Default::default(),
         });
     }
     let doc = &docs.expect("checked above")[0];
@@ -231,9 +237,16 @@ fn load_str_with_learner(
             "duration must be greater than 0",
         ));
     }
-    let nodes = match &spec.nodes {
+    let (nodes, autoscaled) = match &spec.nodes {
         Some(groups) => cluster::build_nodes(groups, src)?,
-        None => default_cluster(),
+        None => (default_cluster(), Vec::new()),
+    };
+    let autoscaler = crate::controllers::cluster_autoscaler::config::Config {
+        options: match &spec.cluster_autoscaler {
+            Some(raw) => autoscaling::parse(raw, src)?,
+            None => Default::default(),
+        },
+        groups: autoscaled,
     };
     let learner_file = learner.map_or_else(|| base_dir.join(LEARNER_DEFAULT), Path::to_path_buf);
     let entries = Entries {
@@ -334,6 +347,7 @@ fn load_str_with_learner(
             .iter()
             .map(|(image, dir)| (image.clone(), base_dir.join(dir)))
             .collect(),
+        autoscaler,
     })
 }
 

@@ -4,6 +4,7 @@
 //! scheduler, the kubelets and (later) the controllers only read and write the cluster state.
 
 mod admission;
+mod autoscaler;
 mod changes;
 pub mod kubectl;
 mod kubectl_update;
@@ -60,6 +61,10 @@ pub enum Event {
     /// A kubelet's housekeeping deletes the mirror pod of a static pod whose manifest was
     /// removed and whose containers have stopped.
     DeleteMirrorPod(PodId),
+    /// The cluster autoscaler's scan or drain poll, queued for this instant.
+    ClusterAutoscaler(SimTime),
+    /// A node the cluster autoscaler asked the cloud for has booted and registers.
+    NodeProvisioned(Box<crate::model::Node>),
 }
 
 /// The trace record an event was caused by, shared by the events one step scheduled and set
@@ -126,6 +131,8 @@ pub struct Simulation {
     /// Real-execution mode's wall clock: each event is handled once it is due on it, at the
     /// instant measured then. `None` in a simulation.
     pacer: Option<Box<dyn Pacer>>,
+    /// The cluster autoscaler, when a node group has `autoscaling:`.
+    autoscaler: Option<crate::controllers::cluster_autoscaler::ClusterAutoscaler>,
 }
 
 impl Simulation {
@@ -207,6 +214,10 @@ impl Simulation {
             keep_explanations: false,
             trace_error: None,
             pacer: None,
+            autoscaler: crate::controllers::cluster_autoscaler::ClusterAutoscaler::new(
+                &scenario.autoscaler,
+                streams,
+            ),
         };
         sim.scheduler
             .set_explain(sim.state.nodes().len() <= EXPLAIN_BY_DEFAULT_UP_TO_NODES);
@@ -224,6 +235,9 @@ impl Simulation {
         sim.last_record = None;
         if !sim.static_pods.is_empty() {
             sim.push(SimTime::ZERO, Event::StaticPods);
+        }
+        if sim.autoscaler.is_some() {
+            sim.push(SimTime::ZERO, Event::ClusterAutoscaler(SimTime::ZERO));
         }
         sim.push(
             SimTime::ZERO,
@@ -416,6 +430,8 @@ impl Simulation {
                 }
                 self.controllers.fire_timers(now);
             }
+            Event::ClusterAutoscaler(_) => self.run_autoscaler(now),
+            Event::NodeProvisioned(node) => self.node_provisioned(*node, now),
             Event::DeleteMirrorPod(id) => {
                 if self.removed_static.remove(&id).is_some() {
                     self.remove_pod(id, now);

@@ -101,7 +101,7 @@ impl Simulation {
     /// for good. Its pods stay, orphaned, until PodGC deletes them.
     // DEVIATION: the garbage collector does not delete the mirror pods the Node owns: PodGC
     // force-deletes them with the other orphans.
-    fn node_remove(&mut self, node: &str, now: SimTime) -> String {
+    pub(super) fn node_remove(&mut self, node: &str, now: SimTime) -> String {
         if self.state.remove_node(node).is_none() {
             return not_found(node);
         }

@@ -17,7 +17,7 @@ pub struct Row {
     pub point: usize,
     /// The swept fields' values, in the order of the axes.
     pub values: Vec<String>,
-    /// Nodes at the start.
+    /// The most nodes the cluster had at once (the scenario's, and those that joined).
     pub nodes: usize,
     /// Pods created during the run.
     pub pods: usize,
@@ -28,13 +28,14 @@ pub struct Row {
     pub p50_startup_ms: Option<u64>,
     pub p99_startup_ms: Option<u64>,
     pub p99_scheduling_ms: Option<u64>,
-    /// The most CPU requested at once by bound pods, in % of the nodes' allocatable.
+    /// The most CPU requested at once by bound pods, in % of the nodes' allocatable when the
+    /// cluster was at its largest.
     pub peak_cpu_requested_pct: f64,
     /// The same for memory.
     pub peak_memory_requested_pct: f64,
     pub restarts: usize,
     pub oom_kills: usize,
-    /// Nodes at the start times the run's duration, in hours: what the run costs.
+    /// Each node's time in the cluster up to the run's end, in hours: what the run costs.
     pub node_hours: f64,
 }
 
@@ -62,11 +63,7 @@ impl Row {
 
     /// The row of a run of `scenario` whose metrics are `m`.
     pub fn of(point: usize, values: Vec<String>, scenario: &Scenario, m: &Metrics) -> Row {
-        let allocatable = scenario
-            .nodes
-            .iter()
-            .map(|n| Resources::from_list(&n.allocatable))
-            .fold((0i64, 0i64), |(c, m), r| (c + r.milli_cpu, m + r.memory));
+        let allocatable = largest_allocatable(scenario, m);
         let (peak_cpu, peak_memory) = peak_requested(m);
         let startup = m.startup_latencies();
         let pct = |used: i64, of: i64| {
@@ -76,11 +73,15 @@ impl Row {
                 (used as f64 * 1000.0 / of as f64).round() / 10.0
             }
         };
-        let hours = scenario.duration.as_millis() as f64 / 3_600_000.0;
         Row {
             point,
             values,
-            nodes: scenario.nodes.len(),
+            nodes: m
+                .node_count()
+                .iter()
+                .map(|&(_, n)| n as usize)
+                .max()
+                .unwrap_or(0),
             pods: m.pods.len(),
             scheduled: m.pods.iter().filter(|p| p.bound.is_some()).count(),
             pending: m
@@ -95,7 +96,7 @@ impl Row {
             peak_memory_requested_pct: pct(peak_memory, allocatable.1),
             restarts: m.restarts.len(),
             oom_kills: m.oom_kills.len(),
-            node_hours: (scenario.nodes.len() as f64 * hours * 1000.0).round() / 1000.0,
+            node_hours: (m.node_hours(scenario.duration.as_millis()) * 1000.0).round() / 1000.0,
         }
     }
 
@@ -138,6 +139,43 @@ pub fn run(scenario: &Scenario) -> Result<Metrics, String> {
 
 /// The most CPU and memory requested at once over all nodes: every node's requested series
 /// merged in time order.
+/// The CPU (millicores) and memory allocatable of the cluster when it had the most nodes: the
+/// scenario's nodes, and the autoscaler's groups' shapes for the nodes it added.
+fn largest_allocatable(scenario: &Scenario, m: &Metrics) -> (i64, i64) {
+    let of = |name: &str| {
+        let node = scenario
+            .nodes
+            .iter()
+            .find(|n| n.meta.name == name)
+            .or_else(|| {
+                let groups = &scenario.autoscaler.groups;
+                groups
+                    .iter()
+                    .find(|g| {
+                        name.strip_prefix(&g.name)
+                            .is_some_and(|rest| rest.starts_with('-'))
+                    })
+                    .map(|g| &g.template)
+            });
+        node.map(|n| Resources::from_list(&n.allocatable))
+            .unwrap_or_default()
+    };
+    let mut largest = (0, (0, 0));
+    for &(t, count) in &m.node_count() {
+        if count > largest.0 {
+            let alive = m
+                .node_lives
+                .iter()
+                .filter(|l| l.joined <= t && l.deleted.is_none_or(|d| d > t));
+            let sum = alive
+                .map(|l| of(&l.name))
+                .fold((0, 0), |(c, mem), r| (c + r.milli_cpu, mem + r.memory));
+            largest = (count, sum);
+        }
+    }
+    largest.1
+}
+
 fn peak_requested(m: &Metrics) -> (i64, i64) {
     let mut changes: Vec<(u64, usize, i64, i64)> = Vec::new();
     for (i, series) in m.nodes.values().enumerate() {
