@@ -219,8 +219,10 @@ impl Simulation {
                 streams,
             ),
         };
+        // A cluster the autoscaler may grow counts at its largest.
+        let most_nodes = sim.state.nodes().len() + scenario.autoscaler.most_nodes_added();
         sim.scheduler
-            .set_explain(sim.state.nodes().len() <= EXPLAIN_BY_DEFAULT_UP_TO_NODES);
+            .set_explain(most_nodes <= EXPLAIN_BY_DEFAULT_UP_TO_NODES);
         for node in sim.state.nodes().to_vec() {
             sim.record(
                 SimTime::ZERO,

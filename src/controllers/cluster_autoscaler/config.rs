@@ -108,3 +108,13 @@ pub struct Config {
     pub options: Options,
     pub groups: Vec<NodeGroup>,
 }
+
+impl Config {
+    /// How many nodes the autoscaler could add to the scenario's at most.
+    pub fn most_nodes_added(&self) -> usize {
+        self.groups
+            .iter()
+            .map(|g| g.max.saturating_sub(g.initial.len()))
+            .sum()
+    }
+}

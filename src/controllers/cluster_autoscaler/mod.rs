@@ -169,13 +169,13 @@ impl ClusterAutoscaler {
             return false;
         }
         let daemon_pods = daemon_pod_specs(state);
-        let templates: Vec<SimNode> = self
+        let templates: Vec<SimNode<'_>> = self
             .groups
             .iter()
             .enumerate()
             .map(|(i, g)| template(&g.spec.template, i, &daemon_pods, &self.filters))
             .collect();
-        let mut nodes: Vec<SimNode> = snapshot::of_cluster(state).into_values().collect();
+        let mut nodes = snapshot::of_cluster(state);
         for (group, template) in self.groups.iter().zip(&templates) {
             nodes.extend(std::iter::repeat_n(
                 template.clone(),
@@ -275,17 +275,18 @@ impl ClusterAutoscaler {
     /// Upstream's scale-down planner and actuator: track which nodes are unneeded; unless in
     /// cooldown, remove those unneeded long enough (empty ones in bulk, one drain at a time).
     fn scale_down(&mut self, state: &mut ClusterState, now: SimTime, actions: &mut Vec<Action>) {
-        let candidates: Vec<String> = state
+        let candidates: Vec<usize> = state
             .nodes()
             .iter()
-            .filter(|n| {
+            .enumerate()
+            .filter(|(_, n)| {
                 self.group_of(&n.meta.name).is_some()
                     && !self.draining.contains_key(&n.meta.name)
                     && !n.taints.iter().any(|t| t.key == TO_BE_DELETED_TAINT)
                     && n.meta.annotations.get(scale_down::SCALE_DOWN_DISABLED)
                         != Some(&"true".to_string())
             })
-            .map(|n| n.meta.name.clone())
+            .map(|(i, _)| i)
             .collect();
         let mut snapshot = snapshot::of_cluster(state);
         let found = scale_down::removable(
@@ -502,13 +503,13 @@ fn daemon_pod_specs(state: &ClusterState) -> Vec<std::sync::Arc<crate::model::Po
 
 /// A group's template node with the DaemonSet pods that would run on it.
 // K8S: cluster-autoscaler/simulator/node_info_utils.go (SanitizedTemplateNodeInfoFromNodeGroup)
-fn template(
-    node: &Node,
+fn template<'a>(
+    node: &'a Node,
     index: usize,
     daemon_pods: &[std::sync::Arc<crate::model::PodSpec>],
     filters: &Filters,
-) -> SimNode {
-    let mut sim = SimNode::empty(node.clone(), usize::MAX - index);
+) -> SimNode<'a> {
+    let mut sim = SimNode::empty(std::borrow::Cow::Borrowed(node), usize::MAX - index);
     for spec in daemon_pods {
         let info = crate::scheduler::framework::PodInfo::new(spec);
         if filters.check(&info, &sim.node, &sim.info).is_none() {

@@ -4,8 +4,6 @@
 // simulator/cluster.go (FindNodesToRemove), simulator/drainability/rules (what blocks a drain),
 // FAQ.md ("What types of pods can prevent CA from removing a node?")
 
-use std::collections::{BTreeMap, BTreeSet};
-
 use super::snapshot::{Filters, SimNode};
 use crate::model::{ClusterState, Pod};
 use crate::scheduler::framework::PodInfo;
@@ -65,72 +63,70 @@ pub struct Removable {
     pub empty: bool,
 }
 
-/// Of `candidates` (in order), the nodes under `threshold` whose moving pods all fit on other
-/// nodes. Each found node's pods are placed on their new nodes in `snapshot`, which are then
-/// kept (a node that receives pods is not removed in the same pass), and no pod is placed on a
-/// node already found removable.
+/// Of `candidates` (positions in `snapshot`, which holds the cluster's nodes in order), the
+/// nodes under `threshold` whose moving pods all fit on other nodes. Each found node's pods are
+/// placed on their new nodes in `snapshot`, which are then kept (a node that receives pods is
+/// not removed in the same pass), and no pod is placed on a node already found removable.
 pub fn removable(
-    candidates: &[String],
+    candidates: &[usize],
     state: &ClusterState,
-    snapshot: &mut BTreeMap<String, SimNode>,
+    snapshot: &mut [SimNode<'_>],
     threshold: f64,
     filters: &Filters,
 ) -> Vec<Removable> {
-    let mut found: Vec<Removable> = Vec::new();
-    let mut gone: BTreeSet<String> = BTreeSet::new();
-    let mut received: BTreeSet<String> = BTreeSet::new();
-    for name in candidates {
-        if received.contains(name) {
-            continue;
+    let mut on_node: Vec<Vec<&Pod>> = vec![Vec::new(); snapshot.len()];
+    for (_, pod) in state.pods_by_name() {
+        if let Some(i) = pod
+            .node_name
+            .as_deref()
+            .and_then(|n| state.node_position(n))
+        {
+            on_node[i].push(pod);
         }
-        let Some(node) = snapshot.get(name) else {
-            continue;
-        };
-        if node.utilization() >= threshold {
+    }
+    let mut found: Vec<Removable> = Vec::new();
+    let mut gone = vec![false; snapshot.len()];
+    let mut received = vec![false; snapshot.len()];
+    for &candidate in candidates {
+        if received[candidate] || snapshot[candidate].utilization() >= threshold {
             continue;
         }
         let mut moving = Vec::new();
         let mut blocked = false;
-        for (_, pod) in state.pods_on(name) {
+        for pod in &on_node[candidate] {
             match role(pod) {
                 PodRole::Stays => {}
-                PodRole::Moves => moving.push(pod),
+                PodRole::Moves => moving.push(*pod),
                 PodRole::Blocks(_) => blocked = true,
             }
         }
         if blocked {
             continue;
         }
-        let mut placed: Vec<(String, &Pod)> = Vec::new();
+        gone[candidate] = true;
+        let mut placed: Vec<(usize, &Pod)> = Vec::new();
         let all_fit = moving.iter().all(|pod| {
             let info = PodInfo::new(&pod.spec);
-            let fit = snapshot.iter_mut().find(|(other, n)| {
-                *other != name
-                    && !gone.contains(*other)
-                    && filters.check(&info, &n.node, &n.info).is_none()
-            });
-            match fit {
-                Some((other, n)) => {
-                    n.add(&pod.spec);
-                    placed.push((other.clone(), pod));
-                    true
-                }
-                None => false,
+            let fit = (0..snapshot.len())
+                .find(|&i| !gone[i] && filters.fits(&info, &snapshot[i].node, &snapshot[i].info));
+            if let Some(i) = fit {
+                snapshot[i].add(&pod.spec);
+                placed.push((i, pod));
             }
+            fit.is_some()
         });
         if !all_fit {
-            for (other, pod) in placed {
-                if let Some(n) = snapshot.get_mut(&other) {
-                    n.remove(&pod.spec);
-                }
+            gone[candidate] = false;
+            for (i, pod) in placed {
+                snapshot[i].remove(&pod.spec);
             }
             continue;
         }
-        let destinations = placed.into_iter().map(|(other, _)| other);
-        received.extend(destinations);
-        gone.insert(name.clone());
+        for (i, _) in placed {
+            received[i] = true;
+        }
         found.push(Removable {
-            node: name.clone(),
+            node: snapshot[candidate].node.meta.name.clone(),
             empty: moving.is_empty(),
         });
     }

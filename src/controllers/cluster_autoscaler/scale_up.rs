@@ -19,7 +19,7 @@ pub struct Candidate<'a> {
     pub target: usize,
     pub max: usize,
     /// An empty new node of the group, with the DaemonSet pods it would run.
-    pub template: SimNode,
+    pub template: SimNode<'a>,
 }
 
 /// One group's offer: this many new nodes run these pods.
@@ -46,7 +46,7 @@ pub struct Plan {
 /// it there); returns the pods no node takes.
 pub fn filter_out_schedulable<'p>(
     pending: Vec<(PodId, &'p Pod)>,
-    nodes: &mut [SimNode],
+    nodes: &mut [SimNode<'_>],
     filters: &Filters,
 ) -> Vec<(PodId, &'p Pod)> {
     pending
@@ -55,7 +55,7 @@ pub fn filter_out_schedulable<'p>(
             let info = PodInfo::new(&pod.spec);
             match nodes
                 .iter_mut()
-                .find(|n| filters.check(&info, &n.node, &n.info).is_none())
+                .find(|n| filters.fits(&info, &n.node, &n.info))
             {
                 Some(node) => {
                     node.add(&pod.spec);
@@ -122,7 +122,7 @@ pub fn plan(
 fn binpack(
     group: usize,
     pods: &[(PodId, &Pod)],
-    template: &SimNode,
+    template: &SimNode<'_>,
     room: usize,
     filters: &Filters,
 ) -> Option<Offer> {
@@ -140,13 +140,13 @@ fn binpack(
     let mut order: Vec<(PodId, &Pod)> = pods.to_vec();
     // Stable: equal sizes keep their pending order.
     order.sort_by(|a, b| size(b.1.spec.requests()).total_cmp(&size(a.1.spec.requests())));
-    let mut nodes: Vec<SimNode> = Vec::new();
+    let mut nodes: Vec<SimNode<'_>> = Vec::new();
     let mut placed = Vec::new();
     for (id, pod) in order {
         let info = PodInfo::new(&pod.spec);
         let fits = nodes
             .iter()
-            .position(|n| filters.check(&info, &n.node, &n.info).is_none());
+            .position(|n| filters.fits(&info, &n.node, &n.info));
         match fits {
             Some(i) => nodes[i].add(&pod.spec),
             None if nodes.len() < room => {
@@ -257,7 +257,7 @@ mod tests {
             name,
             target,
             max,
-            template: SimNode::empty(node, 0),
+            template: SimNode::empty(std::borrow::Cow::Owned(node), 0),
         }
     }
 

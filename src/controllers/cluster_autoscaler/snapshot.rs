@@ -4,7 +4,7 @@
 //! filters against a snapshot in the same way; it never asks the running scheduler.
 // K8S: cluster-autoscaler/simulator/clustersnapshot, simulator/scheduling/hinting_simulator.go
 
-use std::collections::BTreeMap;
+use std::borrow::Cow;
 
 use crate::model::{ClusterState, Node, PodSpec};
 use crate::scheduler::config::ProfileConfig;
@@ -20,20 +20,26 @@ impl Filters {
     /// The default profile's node-local filters, in upstream's order.
     pub fn default_profile() -> Self {
         let profile = ProfileConfig::default();
-        let names = [
-            "NodeUnschedulable",
-            "NodeName",
-            "TaintToleration",
-            "NodeAffinity",
-            "NodePorts",
-            "NodeResourcesFit",
-        ];
         Filters(
-            names
+            profile
+                .filters
                 .iter()
                 .filter_map(|name| plugins::filter(name, &profile))
                 .collect(),
         )
+    }
+
+    /// Whether the pod fits on the node: [`Filters::check`] without the reasons, after a
+    /// cheap look at the free CPU, memory and pod slots (most nodes fail there, and a failing
+    /// filter spells out its reasons).
+    pub fn fits(&self, pod: &PodInfo<'_>, node: &Node, info: &NodeInfo) -> bool {
+        let (want, free) = (pod.requests, info.allocatable);
+        let used = info.requested;
+        let within = |want: i64, free: i64, used: i64| want == 0 || want <= free - used;
+        let room = info.pod_count < free.pods
+            && within(want.milli_cpu, free.milli_cpu, used.milli_cpu)
+            && within(want.memory, free.memory, used.memory);
+        room && self.check(pod, node, info).is_none()
     }
 
     /// The first rejection of `node` for the pod, or `None` when it fits.
@@ -44,16 +50,16 @@ impl Filters {
     }
 }
 
-/// One node of the snapshot.
+/// One node of the snapshot: a cluster node borrowed, or an imagined one owned.
 #[derive(Debug, Clone)]
-pub struct SimNode {
-    pub node: Node,
+pub struct SimNode<'a> {
+    pub node: Cow<'a, Node>,
     pub info: NodeInfo,
 }
 
-impl SimNode {
+impl<'a> SimNode<'a> {
     /// An empty node.
-    pub fn empty(node: Node, index: usize) -> Self {
+    pub fn empty(node: Cow<'a, Node>, index: usize) -> Self {
         let info = NodeInfo {
             index,
             allocatable: node.allocatable_resources(),
@@ -92,20 +98,21 @@ impl SimNode {
 }
 
 /// The cluster's nodes with the pods bound to them (terminating ones included, as the
-/// scheduler counts them), by node name.
-pub fn of_cluster(state: &ClusterState) -> BTreeMap<String, SimNode> {
-    let mut nodes: BTreeMap<String, SimNode> = state
+/// scheduler counts them), in the order of [`ClusterState::nodes`].
+pub fn of_cluster(state: &ClusterState) -> Vec<SimNode<'_>> {
+    let mut nodes: Vec<SimNode<'_>> = state
         .nodes()
         .iter()
         .enumerate()
-        .map(|(i, n)| (n.meta.name.clone(), SimNode::empty(n.clone(), i)))
+        .map(|(i, n)| SimNode::empty(Cow::Borrowed(n), i))
         .collect();
     for (_, pod) in state.pods_by_name() {
-        let Some(node) = pod.node_name.as_ref().and_then(|n| nodes.get_mut(n)) else {
-            continue;
-        };
-        if !pod.is_terminal() {
-            node.add(&pod.spec);
+        let position = pod
+            .node_name
+            .as_deref()
+            .and_then(|n| state.node_position(n));
+        if let Some(i) = position.filter(|_| !pod.is_terminal()) {
+            nodes[i].add(&pod.spec);
         }
     }
     nodes
