@@ -213,3 +213,39 @@ fn bad_autoscaling_blocks_are_refused_at_their_line_and_column() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn sweeping_the_group_maximum_prices_each_node_by_its_own_time() {
+    let dir = std::env::temp_dir().join(format!("kubesim-ca-sweep-{}", std::process::id()));
+    let out = kubesim(&[
+        "sweep",
+        SCALE_UP,
+        "--set",
+        "nodes[1].autoscaling.max=2,5",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let csv = std::fs::read_to_string(dir.join("results.csv")).unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+    let mut lines = csv.lines().map(|l| l.split(',').collect::<Vec<_>>());
+    let header = lines.next().unwrap();
+    let column = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    let (nodes, hours) = (column("nodes"), column("node_hours"));
+    let rows: Vec<(&str, &str)> = lines.map(|r| (r[nodes], r[hours])).collect();
+    // max 2: controlplane and worker-1 for 25 min, worker-2 from 2m10s to 16m10s: 64 min.
+    // max 5: three workers for those 14 min: 92 min.
+    assert_eq!(rows, [("3", "1.067"), ("5", "1.533")]);
+}
+
+#[test]
+fn plan_refuses_a_group_the_autoscaler_sizes() {
+    let out = kubesim(&["plan", SCALE_UP, "--group", "worker"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out)
+            .contains("node group \"worker\" has autoscaling:, so the cluster autoscaler sizes it"),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -243,6 +243,13 @@ pub(super) fn plan(args: PlanArgs) -> Result<i32, CliError> {
                 }
             ))
         })?;
+    if !groups[group]["autoscaling"].is_null() {
+        return Err(CliError::Usage(format!(
+            "{}: node group \"{}\" has autoscaling:, so the cluster autoscaler sizes it; plan finds a fixed count: remove autoscaling: from the group to plan it, or sweep its max (--set 'nodes[{group}].autoscaling.max=1..20') and compare node_hours",
+            args.scenario.display(),
+            args.group,
+        )));
+    }
     let ask = Ask {
         group,
         headroom_pct: headroom,
