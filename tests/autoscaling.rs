@@ -78,3 +78,39 @@ fn a_bad_load_entry_names_file_line_and_field() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+const MEMORY: &str = "scenarios/autoscaling/hpa-memory.yaml";
+
+#[test]
+fn cpu_and_memory_metrics_scale_for_the_larger_proposal() {
+    let get = |at: &str| stdout(&kubesim(&["get", "hpa", "-f", MEMORY, "--at", at]));
+    let row = |targets: &str, replicas: u32, age: &str| {
+        format!(
+            "NAME   REFERENCE        TARGETS                         MINPODS   MAXPODS   REPLICAS   AGE\napi    Deployment/api   {targets}   2         10        {replicas}          {age}\n"
+        )
+    };
+    assert_eq!(
+        get("1m59s"),
+        row("cpu: 25%/50%, memory: 58%/60%", 2, "119s")
+    );
+    // At 2m0s 150 requests per second per pod: CPU wants 3 pods, memory 4.
+    assert_eq!(get("2m0s"), row("cpu: 75%/50%, memory: 97%/60%", 2, "2m"));
+    assert_eq!(
+        get("2m30s"),
+        row("cpu: 30%/50%, memory: 62%/60%", 5, "2m30s")
+    );
+    let events = stdout(&kubesim(&["get", "events", "-f", MEMORY, "--at", "4m"]));
+    assert!(
+        events.contains("SuccessfulRescale              horizontalpodautoscaler/api   New size: 4; reason: memory resource utilization (percentage of request) above target"),
+        "{events}"
+    );
+    let json = stdout(&kubesim(&[
+        "get", "hpa", "api", "-o", "json", "-f", MEMORY, "--at", "2m0s",
+    ]));
+    let hpa: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(
+        hpa["status"]["currentMetrics"][1],
+        serde_json::json!({"type": "Resource", "resource": {"name": "memory",
+            "current": {"averageUtilization": 97, "averageValue": "262144k"}}})
+    );
+}

@@ -9,164 +9,19 @@ use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
 use serde_json::{json, Value};
 
 use super::hpa_behavior::{Args, Rules};
+use super::hpa_metrics::{group, metrics, replicas, status};
 use super::load::LoadProfile;
 use super::{workload, Controllers, Key};
 use crate::engine::{SimDuration, SimTime};
 use crate::model::label_selector::Selector;
 use crate::model::time::rfc3339;
-use crate::model::{ClusterState, Event, EventType, ObjectRef, Pod, PodPhase};
+use crate::model::{ClusterState, Event, EventType, ObjectRef, Pod};
 
 /// How often each HPA is reconciled (`--horizontal-pod-autoscaler-sync-period`).
 pub const SYNC_PERIOD: SimDuration = SimDuration::from_secs(15);
-/// Usage ratios this close to 1 leave the replicas alone
-/// (`--horizontal-pod-autoscaler-tolerance`).
-pub const TOLERANCE: f64 = 0.1;
-/// `--horizontal-pod-autoscaler-cpu-initialization-period`.
-const CPU_INITIALIZATION: SimDuration = SimDuration::from_secs(300);
-/// `--horizontal-pod-autoscaler-initial-readiness-delay`.
-const INITIAL_READINESS_DELAY: SimDuration = SimDuration::from_secs(30);
-/// The window of one metrics-server sample: a pod has no CPU metric until it has run this long.
-// DEVIATION: metrics-server scrapes every 15 s at its own phase; here every pod's sample covers
-// the 15 s before the HPA reads it.
-const METRIC_WINDOW: SimDuration = SimDuration::from_secs(15);
+
 /// The event source.
 pub const HPA_CONTROLLER: &str = "horizontal-pod-autoscaler";
-const CPU_METRIC: &str = "cpu resource utilization (percentage of request)";
-
-/// Upstream's `groupPods`: which pods' samples count.
-#[derive(Default)]
-struct Groups {
-    /// (usage, request) in millicores of the pods whose sample counts.
-    ready: Vec<(i64, i64)>,
-    /// Requests of the pods not ready yet and of those without a sample yet.
-    unready: Vec<i64>,
-    missing: Vec<i64>,
-    /// Whether metrics-server had a sample for any of the pods.
-    sampled: bool,
-}
-
-/// Utilization in whole percent (truncated, as upstream's integer division) and the ratio
-/// to the target; `None` when no pod has a request.
-// K8S: pkg/controller/podautoscaler/metrics/utilization.go (GetResourceUtilizationRatio)
-fn utilization(samples: &[(i64, i64)], target: i32) -> Option<(f64, i32, i64)> {
-    let usage: i64 = samples.iter().map(|s| s.0).sum();
-    let requests: i64 = samples.iter().map(|s| s.1).sum();
-    if requests == 0 {
-        return None;
-    }
-    let percent = (usage * 100 / requests) as i32;
-    let average = usage / samples.len() as i64;
-    Some((f64::from(percent) / f64::from(target), percent, average))
-}
-
-/// A metric's proposal: replicas, utilization percent and average millicores.
-struct Proposal {
-    replicas: i32,
-    percent: i32,
-    average: i64,
-}
-
-/// The replicas that bring CPU utilization to `target` percent.
-// K8S: replica_calculator.go (calcPlainMetricReplicas)
-fn cpu_replicas(g: Groups, current: i32, target: i32) -> Result<Proposal, String> {
-    if !g.sampled {
-        return Err(
-            "unable to get metrics for resource cpu: no metrics returned from resource metrics API"
-                .into(),
-        );
-    }
-    if g.ready.is_empty() {
-        return Err("did not receive metrics for targeted pods (pods might be unready)".into());
-    }
-    let (ratio, percent, average) =
-        utilization(&g.ready, target).ok_or("no metrics returned matched known pods")?;
-    let keep = Proposal {
-        replicas: current,
-        percent,
-        average,
-    };
-    let up_with_unready = !g.unready.is_empty() && ratio > 1.0;
-    if !up_with_unready && g.missing.is_empty() {
-        if (1.0 - ratio).abs() <= TOLERANCE {
-            return Ok(keep);
-        }
-        let replicas = (ratio * g.ready.len() as f64).ceil() as i32;
-        return Ok(Proposal { replicas, ..keep });
-    }
-    // Missing samples count as the full request on a scale-down and as idle on a scale-up;
-    // unready pods as idle on a scale-up.
-    let mut samples = g.ready.clone();
-    if ratio < 1.0 {
-        let fallback = i64::from(target.max(100));
-        samples.extend(g.missing.iter().map(|r| (r * fallback / 100, *r)));
-    } else if ratio > 1.0 {
-        samples.extend(g.missing.iter().map(|r| (0, *r)));
-    }
-    if up_with_unready {
-        samples.extend(g.unready.iter().map(|r| (0, *r)));
-    }
-    let new_ratio = utilization(&samples, target).map_or(ratio, |u| u.0);
-    if (1.0 - new_ratio).abs() <= TOLERANCE || (ratio < 1.0) != (new_ratio < 1.0) {
-        return Ok(keep);
-    }
-    let replicas = (new_ratio * samples.len() as f64).ceil() as i32;
-    if (new_ratio < 1.0 && replicas > current) || (new_ratio > 1.0 && replicas < current) {
-        return Ok(keep);
-    }
-    Ok(Proposal { replicas, ..keep })
-}
-
-/// Sorts the target's pods as upstream's `groupPods` does for a CPU metric.
-fn group(pods: &[&Pod], load: Option<&LoadProfile>, now: SimTime) -> Result<Groups, String> {
-    let serving = pods
-        .iter()
-        .filter(|p| workload::active_and_ready(p).1)
-        .count();
-    let mut g = Groups::default();
-    for pod in pods {
-        if pod.meta.deletion.is_some() || pod.status.phase == PodPhase::Failed {
-            continue;
-        }
-        let mut request = 0;
-        for c in &pod.spec.containers {
-            match c.resources.requests.get("cpu") {
-                Some(q) => request += q.milli_value(),
-                None => {
-                    return Err(format!(
-                        "missing request for cpu in container {} of Pod {}",
-                        c.name, pod.meta.name
-                    ))
-                }
-            }
-        }
-        let start = pod.status.start_time;
-        if pod.status.phase == PodPhase::Pending {
-            g.unready.push(request);
-            continue;
-        }
-        let Some(start) = start.filter(|s| *s + METRIC_WINDOW <= now) else {
-            g.missing.push(request);
-            continue;
-        };
-        g.sampled = true;
-        let unready = match pod.status.condition("Ready") {
-            None => true,
-            Some(ready) if start + CPU_INITIALIZATION > now => {
-                ready.status != "True" || now < ready.last_transition + METRIC_WINDOW
-            }
-            Some(ready) => {
-                ready.status != "True" && start + INITIAL_READINESS_DELAY > ready.last_transition
-            }
-        };
-        if unready {
-            g.unready.push(request);
-            continue;
-        }
-        let usage = load.map_or(0, |l| l.milli_cpu(pod, serving, now));
-        g.ready.push((usage, request));
-    }
-    Ok(g)
-}
 
 /// The target of an HPA as the controller reads it.
 struct Target {
@@ -203,7 +58,9 @@ fn target(state: &ClusterState, namespace: &str, reference: &Value) -> Result<Ta
 /// What one reconcile decided, for the status.
 struct Outcome {
     desired: i32,
-    metric: Option<Proposal>,
+    /// `status.currentMetrics`, one entry per metric of the spec (`{"type": ""}` for one that
+    /// could not be computed); `None` when no metric was.
+    metrics: Option<Vec<Value>>,
     conditions: Vec<(&'static str, bool, &'static str, String)>,
 }
 
@@ -244,7 +101,7 @@ pub fn sync(c: &mut Controllers, state: &mut ClusterState, key: &Key, now: SimTi
                 format!("the HPA controller was unable to get the target's current scale: {e}");
             let outcome = Outcome {
                 desired: 0,
-                metric: None,
+                metrics: None,
                 conditions: vec![("AbleToScale", false, "FailedGetScale", message)],
             };
             write_status(state, key, &outcome, 0, now);
@@ -261,7 +118,7 @@ pub fn sync(c: &mut Controllers, state: &mut ClusterState, key: &Key, now: SimTi
         "SucceededGetScale",
         "the HPA controller was able to get the target's current scale".to_string(),
     )];
-    let mut metric = None;
+    let mut statuses = None;
     let (desired, reason) = if current == 0 && min != 0 {
         conditions.push((
             "ScalingActive",
@@ -290,54 +147,54 @@ pub fn sync(c: &mut Controllers, state: &mut ClusterState, key: &Key, now: SimTi
             .map(|(_, p)| p)
             .filter(|p| p.meta.namespace == key.1 && target.selector.matches(&p.meta.labels))
             .collect();
-        let cpu_target = spec.metrics.iter().flatten().find_map(|m| {
-            let r = m.resource.as_ref().filter(|r| r.name == "cpu")?;
-            r.target.average_utilization
-        });
-        // DEVIATION: only a cpu Utilization metric is computed (the load profile gives CPU);
-        // other metrics are refused as a metric upstream could not read.
-        let proposal = match cpu_target {
-            None => Err("kubesim computes cpu Utilization metrics only".to_string()),
-            Some(t) => group(&pods, load, now).and_then(|g| cpu_replicas(g, current, t)),
-        };
-        match proposal {
+        let computed = compute(spec.metrics.as_ref(), &pods, load, current, now);
+        match computed {
             Err(e) => {
-                let e = format!("failed to get cpu utilization: {e}");
                 event(
                     state,
                     EventType::Warning,
                     "FailedGetResourceMetric",
-                    e.clone(),
+                    e.metric.clone(),
                 );
-                let message = format!("invalid metrics (1 invalid out of 1), first error is: failed to get cpu resource metric value: {e}");
                 event(
                     state,
                     EventType::Warning,
                     "FailedComputeMetricsReplicas",
-                    message,
+                    e.replicas.clone(),
                 );
                 conditions.push((
                     "ScalingActive",
                     false,
                     "FailedGetResourceMetric",
-                    format!("the HPA was unable to compute the replica count: {e}"),
+                    format!(
+                        "the HPA was unable to compute the replica count: {}",
+                        e.metric
+                    ),
                 ));
                 let outcome = Outcome {
                     desired: current,
-                    metric: None,
+                    metrics: e.statuses,
                     conditions,
                 };
                 write_status(state, key, &outcome, current, now);
                 return;
             }
-            Ok(p) => {
-                conditions.push(("ScalingActive", true, "ValidMetricFound", format!("the HPA was able to successfully calculate a replica count from {CPU_METRIC}")));
-                let replicas = p.replicas;
-                metric = Some(p);
+            Ok(computed) => {
+                conditions.push((
+                    "ScalingActive",
+                    true,
+                    "ValidMetricFound",
+                    format!(
+                        "the HPA was able to successfully calculate a replica count from {}",
+                        computed.name
+                    ),
+                ));
+                let replicas = computed.replicas;
+                statuses = Some(computed.statuses);
                 let reason = if replicas < current {
                     "All metrics below target".to_string()
                 } else {
-                    format!("{CPU_METRIC} above target")
+                    format!("{} above target", computed.name)
                 };
                 let behavior = spec.behavior.as_ref();
                 let up = Rules::of(behavior.and_then(|b| b.scale_up.as_ref()), true);
@@ -384,13 +241,93 @@ pub fn sync(c: &mut Controllers, state: &mut ClusterState, key: &Key, now: SimTi
     }
     let outcome = Outcome {
         desired,
-        metric,
+        metrics: statuses,
         conditions,
     };
     write_status(state, key, &outcome, current, now);
     if desired != current {
         if let Some(object) = state.objects.get_mut(key) {
             object.body["status"]["lastScaleTime"] = json!(rfc3339(now));
+        }
+    }
+}
+
+/// The largest proposal of an HPA's metrics, the name of the metric that made it, and every
+/// metric's status entry.
+struct Computed {
+    replicas: i32,
+    name: String,
+    statuses: Vec<Value>,
+}
+
+/// Why no replica count came out: the texts of the two warning events, and the status
+/// entries of the metrics that were computed.
+struct Failed {
+    metric: String,
+    replicas: String,
+    statuses: Option<Vec<Value>>,
+}
+
+/// Computes every metric and keeps the largest proposal, unless every metric failed, or one
+/// failed and the others would scale down.
+// K8S: horizontal.go (computeReplicasForMetrics)
+fn compute(
+    specs: Option<&Vec<k8s_openapi::api::autoscaling::v2::MetricSpec>>,
+    pods: &[&Pod],
+    load: Option<&LoadProfile>,
+    current: i32,
+    now: SimTime,
+) -> Result<Computed, Failed> {
+    let metrics = metrics(specs);
+    let total = metrics.len();
+    let mut best: Option<(i32, String)> = None;
+    let mut statuses = Vec::with_capacity(total);
+    let mut errors: Vec<(String, String)> = Vec::new();
+    for metric in metrics {
+        // The texts of the two warning events when the metric fails.
+        let result = metric.map_err(|e| (e.clone(), e)).and_then(|m| {
+            let proposal = group(pods, m.resource, load, now)
+                .and_then(|g| replicas(g, current, &m))
+                .map_err(|e| {
+                    let e = format!("{}: {e}", m.failure());
+                    let resource = m.resource_name();
+                    (
+                        e.clone(),
+                        format!("failed to get {resource} resource metric value: {e}"),
+                    )
+                })?;
+            Ok((m, proposal))
+        });
+        match result {
+            Ok((m, p)) => {
+                statuses.push(status(&m, &p));
+                if best.as_ref().is_none_or(|(r, _)| p.replicas > *r) {
+                    best = Some((p.replicas, m.name()));
+                }
+            }
+            Err(texts) => {
+                statuses.push(json!({"type": ""}));
+                errors.push(texts);
+            }
+        }
+    }
+    match best {
+        Some((replicas, name)) if errors.is_empty() || replicas >= current => Ok(Computed {
+            replicas,
+            name,
+            statuses,
+        }),
+        _ => {
+            let (metric, value) = errors.swap_remove(0);
+            let computed = statuses.iter().any(|s| s["type"] != "");
+            Err(Failed {
+                metric,
+                replicas: format!(
+                    "invalid metrics ({} invalid out of {total}), first error is: {value}",
+                    errors.len() + 1
+                ),
+                statuses: computed.then_some(statuses),
+            })
         }
     }
 }
@@ -431,69 +368,8 @@ fn write_status(state: &mut ClusterState, key: &Key, o: &Outcome, current: i32, 
     if let Some(last) = old.get("lastScaleTime") {
         status["lastScaleTime"] = last.clone();
     }
-    if let Some(m) = &o.metric {
-        status["currentMetrics"] = json!([{
-            "type": "Resource",
-            "resource": {"name": "cpu", "current": {
-                "averageUtilization": m.percent,
-                "averageValue": format!("{}m", m.average),
-            }},
-        }]);
+    if let Some(metrics) = &o.metrics {
+        status["currentMetrics"] = json!(metrics);
     }
     workload::set_status(object, status);
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn within_tolerance_keeps_the_replicas() {
-        // 54 % against 50 %: a ratio of 1.08.
-        let g = Groups {
-            ready: vec![(54, 100), (54, 100)],
-            sampled: true,
-            ..Default::default()
-        };
-        assert_eq!(cpu_replicas(g, 2, 50).map(|p| p.replicas), Ok(2));
-        let g = Groups {
-            ready: vec![(56, 100), (56, 100)],
-            sampled: true,
-            ..Default::default()
-        };
-        assert_eq!(cpu_replicas(g, 2, 50).map(|p| p.replicas), Ok(3));
-    }
-
-    #[test]
-    fn unready_pods_count_as_idle_on_a_scale_up() {
-        // Two ready pods at 100 % of a 50 % target, two starting: 200 / 400 = 50 %, no change.
-        let g = Groups {
-            ready: vec![(100, 100), (100, 100)],
-            unready: vec![100, 100],
-            sampled: true,
-            ..Default::default()
-        };
-        assert_eq!(cpu_replicas(g, 4, 50).map(|p| p.replicas), Ok(4));
-    }
-
-    #[test]
-    fn missing_samples_count_as_the_full_request_on_a_scale_down() {
-        // One pod at 20 % of a 50 % target wants 1 of 2; the pod without a sample counts as
-        // 100 %: (20 + 100) / 200 = 60 % is above target, so nothing changes.
-        let g = Groups {
-            ready: vec![(20, 100)],
-            missing: vec![100],
-            sampled: true,
-            ..Default::default()
-        };
-        assert_eq!(cpu_replicas(g, 2, 50).map(|p| p.replicas), Ok(2));
-        // Three idle pods and one without a sample: (0 + 100) / 400 = 25 %, half the target.
-        let g = Groups {
-            ready: vec![(0, 100), (0, 100), (0, 100)],
-            missing: vec![100],
-            sampled: true,
-            ..Default::default()
-        };
-        assert_eq!(cpu_replicas(g, 4, 50).map(|p| p.replicas), Ok(2));
-    }
 }

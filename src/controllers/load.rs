@@ -13,6 +13,9 @@ pub struct LoadProfile {
     pub deployment: String,
     /// Millicores one request per second keeps busy.
     pub milli_cpu_per_request: f64,
+    /// Memory in bytes: what every running pod holds, and what one request per second of its
+    /// share adds. `None`: the scenario gives no memory model, so memory metrics are missing.
+    pub memory: Option<MemoryModel>,
     /// From each instant on, this many requests per second (sorted by instant; 0 before the
     /// first).
     pub steps: Vec<(SimTime, f64)>,
@@ -49,6 +52,32 @@ impl LoadProfile {
     }
 }
 
+/// A pod's memory under load: a base plus a cost per request per second it serves.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MemoryModel {
+    pub per_pod: i64,
+    pub per_request: f64,
+}
+
+impl LoadProfile {
+    /// The bytes `pod` uses at `now`: the base while it runs, plus its share of the load
+    /// while it is ready (the share spread over `ready` ready pods). `None` without a memory
+    /// model.
+    pub fn memory(&self, pod: &Pod, ready: usize, now: SimTime) -> Option<i64> {
+        let model = self.memory?;
+        if pod.status.phase != crate::model::PodPhase::Running {
+            return Some(0);
+        }
+        let serving = ready > 0 && crate::controllers::workload::active_and_ready(pod).1;
+        let share = if serving {
+            self.rps_at(now) * model.per_request / ready as f64
+        } else {
+            0.0
+        };
+        Some(model.per_pod + share.round() as i64)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -59,6 +88,7 @@ mod tests {
             namespace: "default".into(),
             deployment: "web".into(),
             milli_cpu_per_request: 2.0,
+            memory: None,
             steps: vec![
                 (SimTime::from_millis(0), 50.0),
                 (SimTime::from_millis(60_000), 400.0),

@@ -12,6 +12,7 @@ pub mod deployment;
 pub mod endpoints;
 pub mod hpa;
 pub mod hpa_behavior;
+pub mod hpa_metrics;
 pub mod indexed_job;
 pub mod job;
 pub mod job_util;

@@ -4,7 +4,7 @@
 use serde::Deserialize;
 
 use super::parse_duration_field;
-use crate::controllers::load::LoadProfile;
+use crate::controllers::load::{LoadProfile, MemoryModel};
 use crate::engine::SimTime;
 use crate::manifest::decode::Source;
 use crate::manifest::yaml::PathSeg;
@@ -19,6 +19,10 @@ pub struct RawLoad {
     #[serde(default)]
     namespace: Option<String>,
     cpu_per_request: String,
+    /// Memory every running pod holds (`200Mi`).
+    memory_per_pod: Option<String>,
+    /// Memory one request per second of a pod's share adds (`2Mi`).
+    memory_per_request: Option<String>,
     requests_per_second: Vec<RawStep>,
 }
 
@@ -42,6 +46,25 @@ pub fn parse(raw: &RawLoad, src: Source<'_>, path: &[PathSeg]) -> Result<LoadPro
     if cost.signum() <= 0 {
         return Err(src.error(&cost_path, "cpuPerRequest must be greater than 0"));
     }
+    let memory_field =
+        |field: &str, text: &Option<String>| -> Result<Option<Quantity>, InputError> {
+            let Some(text) = text else { return Ok(None) };
+            let path = at(&[PathSeg::key(field)]);
+            let q: Quantity = text.parse().map_err(|e| {
+                src.error(&path, format!("invalid quantity \"{text}\": {e}"))
+                    .with_hint(Some("write memory like 200Mi or 1G".to_string()))
+            })?;
+            if q.signum() < 0 {
+                return Err(src.error(&path, format!("{field} must not be negative")));
+            }
+            Ok(Some(q))
+        };
+    let per_pod = memory_field("memoryPerPod", &raw.memory_per_pod)?;
+    let per_request = memory_field("memoryPerRequest", &raw.memory_per_request)?;
+    let memory = (per_pod.is_some() || per_request.is_some()).then(|| MemoryModel {
+        per_pod: per_pod.map_or(0, |q| q.value()),
+        per_request: per_request.map_or(0.0, |q| q.scaled_value(-3) as f64 / 1000.0),
+    });
     let mut steps: Vec<(SimTime, f64)> = Vec::new();
     for (i, step) in raw.requests_per_second.iter().enumerate() {
         let here = |field: &str| {
@@ -80,6 +103,7 @@ pub fn parse(raw: &RawLoad, src: Source<'_>, path: &[PathSeg]) -> Result<LoadPro
         deployment: raw.deployment.clone(),
         // In microcores, so that costs below a millicore (`500u`) count.
         milli_cpu_per_request: cost.scaled_value(-6) as f64 / 1000.0,
+        memory,
         steps,
     })
 }
