@@ -114,3 +114,38 @@ fn cpu_and_memory_metrics_scale_for_the_larger_proposal() {
             "current": {"averageUtilization": 97, "averageValue": "262144k"}}})
     );
 }
+
+#[test]
+fn describe_hpa_shows_each_metric_conditions_and_events() {
+    let out = stdout(&kubesim(&[
+        "describe", "hpa", "api", "-f", MEMORY, "--at", "2m30s",
+    ]));
+    let expected = "\
+Name:                                                     api
+Namespace:                                                default
+Labels:                                                   <none>
+Annotations:                                              <none>
+CreationTimestamp:                                        Wed, 01 Jan 2025 00:00:00 +0000
+Reference:                                                Deployment/api
+Metrics:                                                  ( current / target )
+  resource cpu on pods  (as a percentage of request):     30% (60m) / 50%
+  resource memory on pods  (as a percentage of request):  62% (167772160) / 60%
+Min replicas:                                             2
+Max replicas:                                             10
+Deployment pods:                                          5 current / 5 desired
+Conditions:
+  Type            Status  Reason              Message
+  ----            ------  ------              -------
+  AbleToScale     True    ReadyForNewScale    recommended size matches current size
+  ScalingActive   True    ValidMetricFound    the HPA was able to successfully calculate a replica count from memory resource utilization (percentage of request)
+  ScalingLimited  False   DesiredWithinRange  the desired count is within the acceptable range
+Events:
+";
+    assert!(out.starts_with(expected), "{out}");
+    assert!(out.contains("  Normal   SuccessfulRescale             15s    horizontal-pod-autoscaler  New size: 5; reason: memory resource utilization (percentage of request) above target\n"), "{out}");
+    let missing = kubesim(&["describe", "hpa", "nope", "-f", MEMORY, "--at", "1m"]);
+    assert_eq!(
+        stderr(&missing).trim(),
+        "Error from server (NotFound): horizontalpodautoscalers.autoscaling \"nope\" not found"
+    );
+}

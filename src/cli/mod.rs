@@ -103,7 +103,7 @@ enum Command {
         #[arg(long)]
         show_labels: bool,
     },
-    /// Describe a pod, a node, a ResourceQuota or a LimitRange at a simulated instant, as
+    /// Describe a pod, a node, an HPA, a ResourceQuota or a LimitRange at a simulated instant, as
     /// `kubectl describe`.
     #[command(
         after_help = "Examples:\n  kubesim describe pod liveness-exam -f scenarios/liveness-exam.yaml --at 1m\n  kubesim describe node node01 -f scenarios/demo.yaml --at 30s"
@@ -538,9 +538,19 @@ fn execute(command: Command) -> Result<i32, CliError> {
                         _ => printers::describe_policy::quota(object),
                     }
                 }
+                "hpa" | "horizontalpodautoscaler" | "horizontalpodautoscalers" => {
+                    let ns = namespace.as_deref().unwrap_or("default");
+                    let key = ("HorizontalPodAutoscaler".to_string(), ns.to_string(), name.clone());
+                    let object = sim.state.objects.get(&key).ok_or_else(|| {
+                        CliError::Kubectl(format!(
+                            "Error from server (NotFound): horizontalpodautoscalers.autoscaling \"{name}\" not found"
+                        ))
+                    })?;
+                    printers::describe_hpa::hpa(&sim.state, object, now)
+                }
                 other => {
                     return Err(CliError::Usage(format!(
-                        "kubesim describe supports pod, node, resourcequota and limitrange, not \"{other}\""
+                        "kubesim describe supports pod, node, hpa, resourcequota and limitrange, not \"{other}\""
                     )))
                 }
             };

@@ -8,7 +8,7 @@ use crate::model::pod::{Container, ContainerStatus, Probe, ProbeHandler};
 use crate::model::time::{age, rfc1123z};
 use crate::model::{ClusterState, ContainerState, Event, Node, Pod};
 
-fn multiline(out: &mut String, title: &str, items: &[String]) {
+pub(super) fn multiline(out: &mut String, title: &str, items: &[String]) {
     if items.is_empty() {
         let _ = writeln!(out, "{title}:\t<none>");
         return;
@@ -22,7 +22,7 @@ fn multiline(out: &mut String, title: &str, items: &[String]) {
     }
 }
 
-fn pairs(map: &std::collections::BTreeMap<String, String>, sep: &str) -> Vec<String> {
+pub(super) fn pairs(map: &std::collections::BTreeMap<String, String>, sep: &str) -> Vec<String> {
     map.iter().map(|(k, v)| format!("{k}{sep}{v}")).collect()
 }
 
@@ -318,7 +318,7 @@ pub fn describe_probe(p: &Probe) -> String {
 }
 
 /// The Events section: `<none>`, or a table with `(xN over M)` for repeats.
-fn events(w: &mut String, events: &[&Event], now: SimTime) {
+pub(super) fn events(w: &mut String, events: &[&Event], now: SimTime) {
     if events.is_empty() {
         let _ = writeln!(w, "Events:\t<none>");
         return;
