@@ -109,8 +109,8 @@ const CURATED: [(&str, &str); 5] = [
     ),
     ("hpa-load-step", "scenarios/autoscaling/hpa-load-step.yaml"),
     (
-        "cluster-autoscaler",
-        "scenarios/autoscaling/cluster-autoscaler.yaml",
+        "autoscaling-stack",
+        "scenarios/autoscaling/autoscaling-stack.yaml",
     ),
 ];
 

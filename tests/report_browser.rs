@@ -93,10 +93,12 @@ fn curated_reports_render_in_a_browser_without_errors() {
     for page in pages {
         let found = probe(&browser, &page);
         let svgs = found["svgs"].as_u64().unwrap();
-        // Six charts: timeline, pending, CPU and memory requested, restarts, latency; a
-        // seventh, replicas, when an HPA rescaled, or nodes, when the autoscaler added some.
+        // Six charts: timeline, pending, CPU and memory requested, restarts, latency; one
+        // more, replicas, when an HPA rescaled, and another, nodes, when nodes came and went.
         let name = page.to_string_lossy();
-        let expected = if name.contains("hpa-") || name.contains("cluster-autoscaler") {
+        let expected = if name.contains("autoscaling-stack") {
+            8
+        } else if name.contains("hpa-") {
             7
         } else {
             6

@@ -64,9 +64,12 @@ pub struct Removable {
 }
 
 /// Of `candidates` (positions in `snapshot`, which holds the cluster's nodes in order), the
-/// nodes under `threshold` whose moving pods all fit on other nodes. Each found node's pods are
-/// placed on their new nodes in `snapshot`, which are then kept (a node that receives pods is
-/// not removed in the same pass), and no pod is placed on a node already found removable.
+/// nodes under `threshold` whose moving pods all fit on other nodes: empty ones first, then the
+/// others in order. Each node's removal is simulated on its own (its pods' new places are
+/// undone afterwards), but never onto a node already found removable, so that the nodes found
+/// can all go.
+// K8S: core/scaledown/planner/planner.go (categorizeNodes: a removable node stops being a
+// destination), simulator/cluster.go (SimulateNodeRemoval forks and reverts the snapshot)
 pub fn removable(
     candidates: &[usize],
     state: &ClusterState,
@@ -84,11 +87,10 @@ pub fn removable(
             on_node[i].push(pod);
         }
     }
-    let mut found: Vec<Removable> = Vec::new();
-    let mut gone = vec![false; snapshot.len()];
-    let mut received = vec![false; snapshot.len()];
+    // Under the threshold and not pinned: (node, pods that must move).
+    let mut eligible: Vec<(usize, Vec<&Pod>)> = Vec::new();
     for &candidate in candidates {
-        if received[candidate] || snapshot[candidate].utilization() >= threshold {
+        if snapshot[candidate].utilization() >= threshold {
             continue;
         }
         let mut moving = Vec::new();
@@ -100,9 +102,14 @@ pub fn removable(
                 PodRole::Blocks(_) => blocked = true,
             }
         }
-        if blocked {
-            continue;
+        if !blocked {
+            eligible.push((candidate, moving));
         }
+    }
+    eligible.sort_by_key(|(_, moving)| !moving.is_empty());
+    let mut found: Vec<Removable> = Vec::new();
+    let mut gone = vec![false; snapshot.len()];
+    for (candidate, moving) in eligible {
         gone[candidate] = true;
         let mut placed: Vec<(usize, &Pod)> = Vec::new();
         let all_fit = moving.iter().all(|pod| {
@@ -115,15 +122,12 @@ pub fn removable(
             }
             fit.is_some()
         });
+        for (i, pod) in placed {
+            snapshot[i].remove(&pod.spec);
+        }
         if !all_fit {
             gone[candidate] = false;
-            for (i, pod) in placed {
-                snapshot[i].remove(&pod.spec);
-            }
             continue;
-        }
-        for (i, _) in placed {
-            received[i] = true;
         }
         found.push(Removable {
             node: snapshot[candidate].node.meta.name.clone(),
