@@ -93,15 +93,16 @@ fn curated_reports_render_in_a_browser_without_errors() {
     for page in pages {
         let found = probe(&browser, &page);
         let svgs = found["svgs"].as_u64().unwrap();
-        // Six charts: timeline, pending, CPU and memory requested, restarts, latency; one
-        // more, replicas, when an HPA rescaled, and another, nodes, when nodes came and went.
+        // Seven charts: timeline, pending, cluster requests, node CPU and memory requested,
+        // restarts, latency; one more, replicas, when an HPA rescaled, and another, nodes,
+        // when nodes came and went.
         let name = page.to_string_lossy();
         let expected = if name.contains("autoscaling-stack") {
-            8
+            9
         } else if name.contains("hpa-") {
-            7
+            8
         } else {
-            6
+            7
         };
         assert_eq!(svgs, expected, "{}: {found}", page.display());
         assert_eq!(found["broken"], serde_json::json!([]), "{}", page.display());

@@ -144,6 +144,35 @@ pub fn unscheduled(m: &Metrics) -> Result<String, ChartError> {
     )
 }
 
+/// The whole cluster's CPU and memory requested as a share of its allocatable, which moves
+/// with both the pods and the nodes (a capacity planner's headroom).
+pub fn cluster(m: &Metrics) -> Result<String, ChartError> {
+    let steps_of = |memory: bool| {
+        let values = m.cluster_requested().into_iter().map(move |step| {
+            let (cpu, mem) = step.per_mille();
+            (step.t, if memory { mem } else { cpu } / 10.0)
+        });
+        steps(values, m.end)
+    };
+    let series = [
+        Series {
+            name: "CPU requested".into(),
+            points: steps_of(false),
+        },
+        Series {
+            name: "memory requested".into(),
+            points: steps_of(true),
+        },
+    ];
+    lines(
+        "Cluster requests (% of allocatable)",
+        "simulated time (s)",
+        "% of allocatable",
+        &series,
+        None,
+    )
+}
+
 /// Nodes in the cluster beside the pods waiting for one: what a cluster autoscaler (or a
 /// node that joins or leaves) does to pending pods.
 pub fn nodes(m: &Metrics) -> Result<String, ChartError> {

@@ -52,6 +52,7 @@ pub fn render(tables: &Tables, metrics: &Metrics) -> Result<String, ChartError> 
     let mut figures = vec![
         charts::timeline(metrics)?,
         charts::unscheduled(metrics)?,
+        charts::cluster(metrics)?,
         charts::allocation(metrics, false)?,
         charts::allocation(metrics, true)?,
         charts::restarts(metrics)?,

@@ -112,12 +112,42 @@ pub struct Metrics {
     pub node_lives: Vec<NodeLife>,
 }
 
-/// A node from the moment it joined to the moment it was deleted (`None`: still there).
+/// The cluster's totals from an instant on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClusterStep {
+    pub t: u64,
+    pub milli_cpu: i64,
+    pub memory: i64,
+    pub allocatable_milli_cpu: i64,
+    pub allocatable_memory: i64,
+}
+
+impl ClusterStep {
+    /// CPU and memory requested in thousandths of allocatable (0 without allocatable).
+    pub fn per_mille(&self) -> (f64, f64) {
+        let share = |used: i64, of: i64| {
+            if of > 0 {
+                used as f64 * 1000.0 / of as f64
+            } else {
+                0.0
+            }
+        };
+        (
+            share(self.milli_cpu, self.allocatable_milli_cpu),
+            share(self.memory, self.allocatable_memory),
+        )
+    }
+}
+
+/// A node from the moment it joined to the moment it was deleted (`None`: still there), with
+/// its allocatable CPU (millicores) and memory (bytes); zero when the trace does not say.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NodeLife {
     pub name: String,
     pub joined: u64,
     pub deleted: Option<u64>,
+    pub milli_cpu: i64,
+    pub memory: i64,
 }
 
 impl Metrics {
@@ -128,12 +158,18 @@ impl Metrics {
             builder.metrics.end = builder.metrics.end.max(record.t);
             match (record.object.kind.as_str(), &record.body) {
                 ("Pod", Body::Change(change)) => builder.pod_change(record, change),
-                ("Node", Body::Change(Change::Created)) => {
+                ("Node", Body::Change(Change::Created { allocatable })) => {
                     builder.node(&record.object.name);
+                    let amount = |name: &str, milli: bool| {
+                        let q = allocatable.get(name)?.parse::<Quantity>().ok()?;
+                        Some(if milli { q.milli_value() } else { q.value() })
+                    };
                     builder.metrics.node_lives.push(NodeLife {
                         name: record.object.name.clone(),
                         joined: record.t,
                         deleted: None,
+                        milli_cpu: amount("cpu", true).unwrap_or(0),
+                        memory: amount("memory", false).unwrap_or(0),
                     });
                 }
                 ("Node", Body::Change(Change::Deleted)) => {
@@ -181,6 +217,45 @@ impl Metrics {
                 (t, count.max(0) as u64)
             })
             .collect()
+    }
+
+    /// The whole cluster's requested and allocatable CPU and memory, one step per instant either
+    /// changes: every node's requested series and every node's life merged in time order.
+    pub fn cluster_requested(&self) -> Vec<ClusterStep> {
+        // (t, requested cpu, requested memory, allocatable cpu, allocatable memory) deltas.
+        let mut changes: Vec<(u64, [i64; 4])> = Vec::new();
+        for series in self.nodes.values() {
+            let mut last = (0, 0);
+            for a in series {
+                changes.push((a.t, [a.milli_cpu - last.0, a.memory - last.1, 0, 0]));
+                last = (a.milli_cpu, a.memory);
+            }
+        }
+        for life in &self.node_lives {
+            changes.push((life.joined, [0, 0, life.milli_cpu, life.memory]));
+            if let Some(t) = life.deleted {
+                changes.push((t, [0, 0, -life.milli_cpu, -life.memory]));
+            }
+        }
+        changes.sort_by_key(|c| c.0);
+        let mut total = [0i64; 4];
+        let mut steps: Vec<ClusterStep> = Vec::new();
+        for (i, (t, delta)) in changes.iter().enumerate() {
+            for (sum, d) in total.iter_mut().zip(delta) {
+                *sum += d;
+            }
+            // Every change of an instant applies before the totals count.
+            if changes.get(i + 1).is_none_or(|next| next.0 != *t) {
+                steps.push(ClusterStep {
+                    t: *t,
+                    milli_cpu: total[0],
+                    memory: total[1],
+                    allocatable_milli_cpu: total[2],
+                    allocatable_memory: total[3],
+                });
+            }
+        }
+        steps
     }
 
     /// Node-hours up to `until` (milliseconds): the cost of the nodes the run had.
@@ -246,7 +321,7 @@ impl Builder {
     fn pod_change(&mut self, record: &Record, change: &Change) {
         let key = (record.object.namespace.clone(), record.object.name.clone());
         let t = record.t;
-        if let Change::Created = change {
+        if let Change::Created { .. } = change {
             self.current.insert(key, self.metrics.pods.len());
             self.metrics.pods.push(PodRun {
                 namespace: record.object.namespace.clone(),
@@ -442,6 +517,34 @@ mod tests {
 {"seq":12,"t":14000,"time":"14s","object":{"kind":"Pod","namespace":"default","name":"a"},"change":{"what":"container","name":"c","state":"running","restartCount":1,"ready":true}}
 {"seq":13,"t":20000,"time":"20s","object":{"kind":"Pod","namespace":"default","name":"a"},"change":{"what":"deleted"}}
 "#;
+
+    #[test]
+    fn cluster_shares_move_with_pods_and_nodes() {
+        let trace = r#"{"format":"kubesim-trace/v1","kubesim":"0.1.0","scenario":"t","seed":1,"digest":"sha256:0"}
+{"seq":1,"t":0,"time":"0s","object":{"kind":"Node","name":"n1"},"change":{"what":"created","allocatable":{"cpu":"2","memory":"4Gi"}}}
+{"seq":2,"t":0,"time":"0s","object":{"kind":"Node","name":"n2"},"change":{"what":"created","allocatable":{"cpu":"2","memory":"4Gi"}}}
+{"seq":3,"t":0,"time":"0s","object":{"kind":"Pod","namespace":"default","name":"a"},"change":{"what":"created"}}
+{"seq":4,"t":1000,"time":"1s","object":{"kind":"Pod","namespace":"default","name":"a"},"change":{"what":"bound","node":"n1","requests":{"cpu":"1","memory":"1Gi"}}}
+{"seq":5,"t":60000,"time":"1m","object":{"kind":"Node","name":"n2"},"change":{"what":"deleted"}}
+"#;
+        let m = Metrics::from_records(&super::super::parse(trace, "t.jsonl").unwrap().records);
+        let shares: Vec<(u64, (f64, f64))> = m
+            .cluster_requested()
+            .iter()
+            .map(|s| (s.t, s.per_mille()))
+            .collect();
+        assert_eq!(
+            shares,
+            [
+                (0, (0.0, 0.0)),
+                (1000, (250.0, 125.0)),
+                (60000, (500.0, 250.0))
+            ]
+        );
+        assert_eq!(m.node_count(), [(0, 2), (60000, 1)]);
+        // Two nodes for a minute, then one, up to 2 minutes: 3 node-minutes.
+        assert_eq!(m.node_hours(120_000), 0.05);
+    }
 
     fn metrics() -> Metrics {
         Metrics::from_records(&super::super::parse(TRACE, "t.jsonl").unwrap().records)

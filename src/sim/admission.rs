@@ -164,17 +164,9 @@ pub(super) fn join_node(
     node.meta.creation = now;
     node.assign_addresses(sim.nodes_joined);
     sim.nodes_joined += 1;
+    sim.record_node_created(&node, now);
     sim.state.add_node(node);
     sim.nodes_changed(now);
-    sim.record(
-        now,
-        ObjectKey {
-            kind: "Node".into(),
-            namespace: String::new(),
-            name: name.clone(),
-        },
-        Body::Change(Change::Created),
-    );
     format!("node/{name} created")
 }
 
@@ -258,7 +250,7 @@ pub(super) fn admit_pod(
     sim.record(
         now,
         super::pod_key(&namespace, &name),
-        Body::Change(Change::Created),
+        Body::Change(Change::created()),
     );
     match user_node {
         // A pod that names its node skips the scheduler: that node's kubelet takes it.
@@ -343,7 +335,7 @@ fn apply_one(sim: &mut Simulation, manifest: &Manifest, create_only: bool, now: 
                     namespace: String::new(),
                     name: name.clone(),
                 },
-                Body::Change(Change::Created),
+                Body::Change(Change::created()),
             );
             format!("namespace/{name} created")
         }
@@ -454,7 +446,7 @@ pub(super) fn store_object(
         object,
     );
     quota::refresh(&mut sim.state, &key.namespace);
-    sim.record(now, key, Body::Change(Change::Created));
+    sim.record(now, key, Body::Change(Change::created()));
 }
 
 /// Gives a Service without one a cluster IP from the default service range 10.96.0.0/12.

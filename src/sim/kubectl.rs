@@ -687,7 +687,7 @@ fn create_namespace(sim: &mut Simulation, name: &str, now: SimTime) -> String {
             namespace: String::new(),
             name: name.to_string(),
         },
-        Body::Change(Change::Created),
+        Body::Change(Change::created()),
     );
     format!("namespace/{name} created")
 }

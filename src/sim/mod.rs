@@ -224,15 +224,7 @@ impl Simulation {
         sim.scheduler
             .set_explain(most_nodes <= EXPLAIN_BY_DEFAULT_UP_TO_NODES);
         for node in sim.state.nodes().to_vec() {
-            sim.record(
-                SimTime::ZERO,
-                ObjectKey {
-                    kind: "Node".into(),
-                    namespace: String::new(),
-                    name: node.meta.name.clone(),
-                },
-                Body::Change(Change::Created),
-            );
+            sim.record_node_created(&node, SimTime::ZERO);
         }
         sim.last_record = None;
         if !sim.static_pods.is_empty() {
@@ -352,6 +344,20 @@ impl Simulation {
             Some(trace) => trace.finish(),
             None => Ok(()),
         }
+    }
+
+    /// Records that a node joined, with its allocatable CPU and memory.
+    fn record_node_created(&mut self, node: &crate::model::Node, now: SimTime) {
+        let allocatable = ["cpu", "memory"]
+            .iter()
+            .filter_map(|r| Some((r.to_string(), node.allocatable.get(*r)?.to_string())))
+            .collect();
+        let key = ObjectKey {
+            kind: "Node".into(),
+            namespace: String::new(),
+            name: node.meta.name.clone(),
+        };
+        self.record(now, key, Body::Change(Change::Created { allocatable }));
     }
 
     fn push(&mut self, at: SimTime, event: Event) {
@@ -808,7 +814,7 @@ impl Simulation {
             pod.meta.creation = now;
             let key = pod_key(namespace, name);
             self.record(now, key.clone(), Body::Change(Change::Deleted));
-            self.record(now, key, Body::Change(Change::Created));
+            self.record(now, key, Body::Change(Change::created()));
             return format!("pod \"{name}\" deleted");
         }
         let grace = grace.unwrap_or(pod.spec.termination_grace_period_seconds);

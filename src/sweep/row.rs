@@ -4,7 +4,6 @@
 use serde::{Deserialize, Serialize};
 
 use crate::engine::SimTime;
-use crate::model::resources::Resources;
 use crate::report::metrics::{percentile, Metrics};
 use crate::scenario::Scenario;
 use crate::sim::Simulation;
@@ -28,8 +27,8 @@ pub struct Row {
     pub p50_startup_ms: Option<u64>,
     pub p99_startup_ms: Option<u64>,
     pub p99_scheduling_ms: Option<u64>,
-    /// The most CPU requested at once by bound pods, in % of the nodes' allocatable when the
-    /// cluster was at its largest.
+    /// The most CPU requested at once by bound pods, in % of the nodes' allocatable at that
+    /// instant.
     pub peak_cpu_requested_pct: f64,
     /// The same for memory.
     pub peak_memory_requested_pct: f64,
@@ -63,16 +62,15 @@ impl Row {
 
     /// The row of a run of `scenario` whose metrics are `m`.
     pub fn of(point: usize, values: Vec<String>, scenario: &Scenario, m: &Metrics) -> Row {
-        let allocatable = largest_allocatable(scenario, m);
-        let (peak_cpu, peak_memory) = peak_requested(m);
+        // The largest share at any instant, in tenths of a percent.
+        let (peak_cpu, peak_memory) =
+            m.cluster_requested()
+                .iter()
+                .fold((0.0f64, 0.0f64), |(c, mem), step| {
+                    let (cpu, memory) = step.per_mille();
+                    (c.max(cpu), mem.max(memory))
+                });
         let startup = m.startup_latencies();
-        let pct = |used: i64, of: i64| {
-            if of == 0 {
-                0.0
-            } else {
-                (used as f64 * 1000.0 / of as f64).round() / 10.0
-            }
-        };
         Row {
             point,
             values,
@@ -92,8 +90,8 @@ impl Row {
             p50_startup_ms: percentile(&startup, 50),
             p99_startup_ms: percentile(&startup, 99),
             p99_scheduling_ms: percentile(&m.scheduling_latencies(), 99),
-            peak_cpu_requested_pct: pct(peak_cpu, allocatable.0),
-            peak_memory_requested_pct: pct(peak_memory, allocatable.1),
+            peak_cpu_requested_pct: peak_cpu.round() / 10.0,
+            peak_memory_requested_pct: peak_memory.round() / 10.0,
             restarts: m.restarts.len(),
             oom_kills: m.oom_kills.len(),
             node_hours: (m.node_hours(scenario.duration.as_millis()) * 1000.0).round() / 1000.0,
@@ -135,65 +133,4 @@ pub fn run(scenario: &Scenario) -> Result<Metrics, String> {
     sim.finish().map_err(|e| e.to_string())?;
     let records = records.borrow();
     Ok(Metrics::from_records(&records))
-}
-
-/// The most CPU and memory requested at once over all nodes: every node's requested series
-/// merged in time order.
-/// The CPU (millicores) and memory allocatable of the cluster when it had the most nodes: the
-/// scenario's nodes, and the autoscaler's groups' shapes for the nodes it added.
-fn largest_allocatable(scenario: &Scenario, m: &Metrics) -> (i64, i64) {
-    let of = |name: &str| {
-        let node = scenario
-            .nodes
-            .iter()
-            .find(|n| n.meta.name == name)
-            .or_else(|| {
-                let groups = &scenario.autoscaler.groups;
-                groups
-                    .iter()
-                    .find(|g| {
-                        name.strip_prefix(&g.name)
-                            .is_some_and(|rest| rest.starts_with('-'))
-                    })
-                    .map(|g| &g.template)
-            });
-        node.map(|n| Resources::from_list(&n.allocatable))
-            .unwrap_or_default()
-    };
-    let mut largest = (0, (0, 0));
-    for &(t, count) in &m.node_count() {
-        if count > largest.0 {
-            let alive = m
-                .node_lives
-                .iter()
-                .filter(|l| l.joined <= t && l.deleted.is_none_or(|d| d > t));
-            let sum = alive
-                .map(|l| of(&l.name))
-                .fold((0, 0), |(c, mem), r| (c + r.milli_cpu, mem + r.memory));
-            largest = (count, sum);
-        }
-    }
-    largest.1
-}
-
-fn peak_requested(m: &Metrics) -> (i64, i64) {
-    let mut changes: Vec<(u64, usize, i64, i64)> = Vec::new();
-    for (i, series) in m.nodes.values().enumerate() {
-        let mut last = (0, 0);
-        for a in series {
-            changes.push((a.t, i, a.milli_cpu - last.0, a.memory - last.1));
-            last = (a.milli_cpu, a.memory);
-        }
-    }
-    changes.sort_by_key(|c| (c.0, c.1));
-    let (mut cpu, mut memory, mut peak) = (0, 0, (0, 0));
-    for (i, &(t, _, d_cpu, d_memory)) in changes.iter().enumerate() {
-        cpu += d_cpu;
-        memory += d_memory;
-        // Every change of an instant applies before the total counts.
-        if changes.get(i + 1).is_none_or(|next| next.0 != t) {
-            peak = (peak.0.max(cpu), peak.1.max(memory));
-        }
-    }
-    peak
 }

@@ -77,18 +77,31 @@ pub struct EventBody {
     pub field_path: Option<String>,
 }
 
+impl Change {
+    /// `Created` of an object other than a Node.
+    pub fn created() -> Self {
+        Change::Created {
+            allocatable: BTreeMap::new(),
+        }
+    }
+}
+
 /// A change of an object's state.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(tag = "what", rename_all = "camelCase")]
 pub enum Change {
-    /// The object was created (applied) or removed from the API.
-    Created,
+    /// The object was created (applied). For a Node, `allocatable` is its allocatable CPU
+    /// and memory (Kubernetes quantities), so that reports and sweeps can size the cluster
+    /// from the trace alone; empty (and left out) for other objects.
+    Created {
+        #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+        allocatable: BTreeMap<String, String>,
+    },
+    /// The object was removed from the API.
     Deleted,
     /// Deletion was requested (`deletionTimestamp` set).
     #[serde(rename_all = "camelCase")]
-    DeletionRequested {
-        grace_period_seconds: i64,
-    },
+    DeletionRequested { grace_period_seconds: i64 },
     /// `spec.nodeName` was set. `requests` are the pod's effective requests as the scheduler
     /// counts them on the node (`cpu`, `memory` as Kubernetes quantities; zero ones left out),
     /// so that reports can chart node allocation from the trace alone.
@@ -98,13 +111,9 @@ pub enum Change {
         requests: BTreeMap<String, String>,
     },
     /// `status.nominatedNodeName` was set by preemption (`null`: cleared).
-    Nominated {
-        node: Option<String>,
-    },
+    Nominated { node: Option<String> },
     /// `status.phase` changed.
-    Phase {
-        phase: String,
-    },
+    Phase { phase: String },
     /// A condition changed status, reason or message.
     #[serde(rename_all = "camelCase")]
     Condition {
@@ -131,15 +140,9 @@ pub enum Change {
         ready: bool,
     },
     /// Something kubesim could not model faithfully about a container, said once.
-    Note {
-        container: String,
-        note: String,
-    },
+    Note { container: String, note: String },
     /// A timeline command ran; `output` is what kubectl would print.
-    Command {
-        command: String,
-        output: String,
-    },
+    Command { command: String, output: String },
 }
 
 /// A trace kept in memory, for a caller that reads the run back (`validate`, sweeps, `run

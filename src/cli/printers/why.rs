@@ -99,7 +99,8 @@ pub fn pod_story(pod: &Pod, records: &[Record], now: SimTime) -> String {
     }
     // The story of a first run goes back to the pod's creation, even where the links pass it
     // by (pods applied together are scheduled by one shared step).
-    let created = |r: &&Record| about_pod(r) && matches!(r.body, Body::Change(Change::Created));
+    let created =
+        |r: &&Record| about_pod(r) && matches!(r.body, Body::Change(Change::Created { .. }));
     if restarted.is_none() && !chain.iter().any(created) {
         chain.extend(records.iter().rev().find(created));
     }
@@ -206,7 +207,7 @@ fn sentence(record: &Record, pod: &Pod, earlier: Option<&Record>) -> Option<Stri
                 (state, _) => format!("{kind} {name} is {state}"),
             })
         }
-        Body::Change(Change::Created) if own => Some(match &pod.meta.owner {
+        Body::Change(Change::Created { .. }) if own => Some(match &pod.meta.owner {
             Some(owner) => format!("the pod was created by {} {}", owner.kind, owner.name),
             None => "the pod was created".to_string(),
         }),
@@ -410,7 +411,7 @@ fn node_sentence(record: &Record) -> Option<String> {
                 .map(|m| format!(": {m}"))
                 .unwrap_or_default(),
         )),
-        Body::Change(Change::Created) => Some("the node joined the cluster".to_string()),
+        Body::Change(Change::Created { .. }) => Some("the node joined the cluster".to_string()),
         Body::Change(Change::Deleted) => Some("the node was deleted".to_string()),
         Body::Change(Change::Command { command, output }) => {
             Some(command_sentence(&record.object.name, command, output))
