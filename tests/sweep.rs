@@ -72,7 +72,7 @@ fn a_sweep_measures_every_point_of_the_cross_product() {
     let mut lines = csv.lines();
     assert_eq!(
         lines.next(),
-        Some("point,nodes[0].count,spec.seed,nodes,pods,scheduled,pending,p50_startup_ms,p99_startup_ms,p99_scheduling_ms,peak_cpu_requested_pct,peak_memory_requested_pct,restarts,oom_kills,node_hours")
+        Some("point,nodes[0].count,spec.seed,nodes,pods,scheduled,pending,peak_pending,p50_startup_ms,p99_startup_ms,p99_scheduling_ms,peak_cpu_requested_pct,peak_memory_requested_pct,mean_cpu_requested_pct,mean_memory_requested_pct,restarts,oom_kills,node_hours")
     );
     let five = lines.nth(4).unwrap();
     assert!(five.starts_with("4,5,1,5,26,26,0,"), "{five}");
@@ -220,7 +220,7 @@ fn bad_sweeps_are_refused_saying_what_to_do() {
         (vec!["sweep", FLEET, "--set", "nodes[0].count"], "error: --set \"nodes[0].count\": write PATH=VALUES, e.g. nodes[0].count=3..12\n"),
         (vec!["sweep", FLEET, "--set", "nodes[4].count=1..2"], "error: --set nodes[4].count: the scenario has no item [4]\n"),
         (vec!["sweep", FLEET, "--set", "seed=1..2", "--shard", "2/2"], "error: --shard \"2/2\": write i/N with 0 <= i < N, e.g. 0/4\n"),
-        (vec!["sweep", FLEET, "--set", "seed=1..2", "--metrics", "speed"], "error: --metrics: unknown metric \"speed\"; choose from nodes, pods, scheduled, pending, p50_startup_ms, p99_startup_ms, p99_scheduling_ms, peak_cpu_requested_pct, peak_memory_requested_pct, restarts, oom_kills, node_hours\n"),
+        (vec!["sweep", FLEET, "--set", "seed=1..2", "--metrics", "speed"], "error: --metrics: unknown metric \"speed\"; choose from nodes, pods, scheduled, pending, peak_pending, p50_startup_ms, p99_startup_ms, p99_scheduling_ms, peak_cpu_requested_pct, peak_memory_requested_pct, mean_cpu_requested_pct, mean_memory_requested_pct, restarts, oom_kills, node_hours\n"),
         (vec!["plan", FLEET, "--group", "gpu"], "error: scenarios/capacity/web-fleet.yaml: no node group \"gpu\" in spec.nodes (groups: worker)\n"),
     ];
     for (args, message) in cases {

@@ -24,6 +24,8 @@ pub struct Row {
     pub scheduled: usize,
     /// Pods never bound and not deleted by the end.
     pub pending: usize,
+    /// The most pods waiting for a node at once.
+    pub peak_pending: u64,
     pub p50_startup_ms: Option<u64>,
     pub p99_startup_ms: Option<u64>,
     pub p99_scheduling_ms: Option<u64>,
@@ -32,6 +34,10 @@ pub struct Row {
     pub peak_cpu_requested_pct: f64,
     /// The same for memory.
     pub peak_memory_requested_pct: f64,
+    /// CPU requested in % of allocatable, averaged over the run's duration.
+    pub mean_cpu_requested_pct: f64,
+    /// The same for memory.
+    pub mean_memory_requested_pct: f64,
     pub restarts: usize,
     pub oom_kills: usize,
     /// Each node's time in the cluster up to the run's end, in hours: what the run costs.
@@ -39,16 +45,19 @@ pub struct Row {
 }
 
 /// The metric columns, in output order: a column's name and its value in a row.
-pub const METRICS: [&str; 12] = [
+pub const METRICS: [&str; 15] = [
     "nodes",
     "pods",
     "scheduled",
     "pending",
+    "peak_pending",
     "p50_startup_ms",
     "p99_startup_ms",
     "p99_scheduling_ms",
     "peak_cpu_requested_pct",
     "peak_memory_requested_pct",
+    "mean_cpu_requested_pct",
+    "mean_memory_requested_pct",
     "restarts",
     "oom_kills",
     "node_hours",
@@ -62,14 +71,24 @@ impl Row {
 
     /// The row of a run of `scenario` whose metrics are `m`.
     pub fn of(point: usize, values: Vec<String>, scenario: &Scenario, m: &Metrics) -> Row {
-        // The largest share at any instant, in tenths of a percent.
-        let (peak_cpu, peak_memory) =
-            m.cluster_requested()
-                .iter()
-                .fold((0.0f64, 0.0f64), |(c, mem), step| {
-                    let (cpu, memory) = step.per_mille();
-                    (c.max(cpu), mem.max(memory))
-                });
+        // The largest share at any instant and the time-weighted mean, in tenths of a percent.
+        let end = scenario.duration.as_millis();
+        let steps = m.cluster_requested();
+        let (mut peak, mut area) = ((0.0f64, 0.0f64), (0.0f64, 0.0f64));
+        for (i, step) in steps.iter().enumerate() {
+            let (cpu, memory) = step.per_mille();
+            peak = (peak.0.max(cpu), peak.1.max(memory));
+            let until = steps.get(i + 1).map_or(end, |next| next.t).min(end);
+            let span = until.saturating_sub(step.t) as f64;
+            area = (area.0 + cpu * span, area.1 + memory * span);
+        }
+        let mean = |a: f64| {
+            if end == 0 {
+                0.0
+            } else {
+                (a / end as f64).round() / 10.0
+            }
+        };
         let startup = m.startup_latencies();
         Row {
             point,
@@ -90,8 +109,11 @@ impl Row {
             p50_startup_ms: percentile(&startup, 50),
             p99_startup_ms: percentile(&startup, 99),
             p99_scheduling_ms: percentile(&m.scheduling_latencies(), 99),
-            peak_cpu_requested_pct: peak_cpu.round() / 10.0,
-            peak_memory_requested_pct: peak_memory.round() / 10.0,
+            peak_pending: m.unscheduled.iter().map(|&(_, n)| n).max().unwrap_or(0),
+            peak_cpu_requested_pct: peak.0.round() / 10.0,
+            peak_memory_requested_pct: peak.1.round() / 10.0,
+            mean_cpu_requested_pct: mean(area.0),
+            mean_memory_requested_pct: mean(area.1),
             restarts: m.restarts.len(),
             oom_kills: m.oom_kills.len(),
             node_hours: (m.node_hours(scenario.duration.as_millis()) * 1000.0).round() / 1000.0,
@@ -110,7 +132,10 @@ impl Row {
             "p50_startup_ms" => ms(self.p50_startup_ms),
             "p99_startup_ms" => ms(self.p99_startup_ms),
             "p99_scheduling_ms" => ms(self.p99_scheduling_ms),
+            "peak_pending" => Some(self.peak_pending as f64),
             "peak_cpu_requested_pct" => Some(self.peak_cpu_requested_pct),
+            "mean_cpu_requested_pct" => Some(self.mean_cpu_requested_pct),
+            "mean_memory_requested_pct" => Some(self.mean_memory_requested_pct),
             "peak_memory_requested_pct" => Some(self.peak_memory_requested_pct),
             "restarts" => count(self.restarts),
             "oom_kills" => count(self.oom_kills),
@@ -133,4 +158,42 @@ pub fn run(scenario: &Scenario) -> Result<Metrics, String> {
     sim.finish().map_err(|e| e.to_string())?;
     let records = records.borrow();
     Ok(Metrics::from_records(&records))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shares_peak_per_instant_and_average_over_the_run() {
+        // Two 2-CPU / 4Gi nodes; a pod of 1 CPU and 1Gi from 1s; a node leaves at 60s; the run
+        // lasts 2 minutes.
+        let trace = r#"{"format":"kubesim-trace/v1","kubesim":"0.1.0","scenario":"t","seed":1,"digest":"sha256:0"}
+{"seq":1,"t":0,"time":"0s","object":{"kind":"Node","name":"n1"},"change":{"what":"created","allocatable":{"cpu":"2","memory":"4Gi"}}}
+{"seq":2,"t":0,"time":"0s","object":{"kind":"Node","name":"n2"},"change":{"what":"created","allocatable":{"cpu":"2","memory":"4Gi"}}}
+{"seq":3,"t":0,"time":"0s","object":{"kind":"Pod","namespace":"default","name":"a"},"change":{"what":"created"}}
+{"seq":4,"t":1000,"time":"1s","object":{"kind":"Pod","namespace":"default","name":"a"},"change":{"what":"bound","node":"n1","requests":{"cpu":"1","memory":"1Gi"}}}
+{"seq":5,"t":60000,"time":"1m","object":{"kind":"Node","name":"n2"},"change":{"what":"deleted"}}
+"#;
+        let m = Metrics::from_records(&crate::report::parse(trace, "t.jsonl").unwrap().records);
+        let scenario = crate::scenario::load_str(
+            "apiVersion: kubesim.io/v1alpha1\nkind: Scenario\nmetadata: {name: t}\nspec: {duration: 2m}\n",
+            "t.yaml",
+            std::path::Path::new("."),
+        )
+        .unwrap();
+        let row = Row::of(0, Vec::new(), &scenario, &m);
+        assert_eq!((row.nodes, row.peak_pending), (2, 1));
+        assert_eq!(
+            (row.peak_cpu_requested_pct, row.peak_memory_requested_pct),
+            (50.0, 25.0)
+        );
+        // CPU: 25 % for 59 s and 50 % for 60 s over 120 s; memory half of that.
+        assert_eq!(
+            (row.mean_cpu_requested_pct, row.mean_memory_requested_pct),
+            (37.3, 18.6)
+        );
+        // Two nodes for a minute, one for the next.
+        assert_eq!(row.node_hours, 0.05);
+    }
 }
