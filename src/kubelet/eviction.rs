@@ -60,6 +60,7 @@ impl Kubelets {
             return;
         };
         let used: u64 = pods.iter().map(|p| p.usage).sum();
+        state.report_node_memory(node, used);
         let available = capacity.saturating_sub(used);
         let runtime = self.node_runtime(node);
         if available < MEMORY_AVAILABLE_HARD {

@@ -82,6 +82,10 @@ pub struct ClusterState {
     image_nodes: BTreeMap<String, usize>,
     /// Node conditions changed since the last drain, by node name.
     node_conditions: Vec<(String, NodeCondition)>,
+    /// The memory each kubelet last reported its pods use, in bytes, and the reports that
+    /// changed it since the last drain.
+    node_memory_used: BTreeMap<String, u64>,
+    node_memory_changes: Vec<(String, u64)>,
     /// Pods changed since the last drain, with their state before the first change.
     before: Vec<(PodId, Pod)>,
 }
@@ -151,6 +155,8 @@ impl ClusterState {
             }
         }
         self.node_conditions.retain(|(n, _)| n != name);
+        self.node_memory_used.remove(name);
+        self.node_memory_changes.retain(|(n, _)| n != name);
         Some(node)
     }
 
@@ -290,6 +296,20 @@ impl ClusterState {
         } else {
             old.last_heartbeat = condition.last_heartbeat;
         }
+    }
+
+    /// A kubelet's reading of the memory its running pods use (its Summary API); a change is
+    /// kept for the trace.
+    pub fn report_node_memory(&mut self, node: &str, bytes: u64) {
+        if self.node_memory_used.get(node) != Some(&bytes) {
+            self.node_memory_used.insert(node.to_string(), bytes);
+            self.node_memory_changes.push((node.to_string(), bytes));
+        }
+    }
+
+    /// The node memory readings that changed since the last call.
+    pub fn drain_node_memory(&mut self) -> Vec<(String, u64)> {
+        std::mem::take(&mut self.node_memory_changes)
     }
 
     /// The node conditions changed since the last call.

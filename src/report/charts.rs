@@ -5,7 +5,7 @@
 use plotters::coord::ranged1d::{IntoSegmentedCoord, SegmentValue};
 use plotters::prelude::*;
 
-use super::metrics::{Metrics, Span, State};
+use super::metrics::{ClusterStep, Metrics, Span, State};
 use super::tables::STARTUP_SLO_MS;
 
 /// What drawing can fail with (plotters reports errors through its backend).
@@ -147,25 +147,32 @@ pub fn unscheduled(m: &Metrics) -> Result<String, ChartError> {
 /// The whole cluster's CPU and memory requested as a share of its allocatable, which moves
 /// with both the pods and the nodes (a capacity planner's headroom).
 pub fn cluster(m: &Metrics) -> Result<String, ChartError> {
-    let steps_of = |memory: bool| {
-        let values = m.cluster_requested().into_iter().map(move |step| {
-            let (cpu, mem) = step.per_mille();
-            (step.t, if memory { mem } else { cpu } / 10.0)
-        });
+    let steps_of = |share: fn(&ClusterStep) -> f64| {
+        let values = m
+            .cluster_requested()
+            .into_iter()
+            .map(move |step| (step.t, share(&step) / 10.0));
         steps(values, m.end)
     };
-    let series = [
+    let mut series = vec![
         Series {
             name: "CPU requested".into(),
-            points: steps_of(false),
+            points: steps_of(|s| s.per_mille().0),
         },
         Series {
             name: "memory requested".into(),
-            points: steps_of(true),
+            points: steps_of(|s| s.per_mille().1),
         },
     ];
+    // The kubelets' readings, when the trace has them.
+    if !m.memory_used.is_empty() {
+        series.push(Series {
+            name: "memory used".into(),
+            points: steps_of(ClusterStep::used_per_mille),
+        });
+    }
     lines(
-        "Cluster requests (% of allocatable)",
+        "Cluster requests and memory use (% of allocatable)",
         "simulated time (s)",
         "% of allocatable",
         &series,

@@ -110,6 +110,9 @@ pub struct Metrics {
     pub rescales: BTreeMap<String, Vec<(u64, u64)>>,
     /// Each node's time in the cluster, in the order nodes joined.
     pub node_lives: Vec<NodeLife>,
+    /// By node: the memory its running pods use, as its kubelet read it (`usage` records):
+    /// `(t, bytes)` steps.
+    pub memory_used: BTreeMap<String, Vec<(u64, i64)>>,
 }
 
 /// The cluster's totals from an instant on.
@@ -120,22 +123,30 @@ pub struct ClusterStep {
     pub memory: i64,
     pub allocatable_milli_cpu: i64,
     pub allocatable_memory: i64,
+    /// Memory the pods use, as the kubelets last read it.
+    pub memory_used: i64,
 }
 
 impl ClusterStep {
     /// CPU and memory requested in thousandths of allocatable (0 without allocatable).
     pub fn per_mille(&self) -> (f64, f64) {
-        let share = |used: i64, of: i64| {
-            if of > 0 {
-                used as f64 * 1000.0 / of as f64
-            } else {
-                0.0
-            }
-        };
         (
-            share(self.milli_cpu, self.allocatable_milli_cpu),
-            share(self.memory, self.allocatable_memory),
+            per_mille(self.milli_cpu, self.allocatable_milli_cpu),
+            per_mille(self.memory, self.allocatable_memory),
         )
+    }
+
+    /// Memory used in thousandths of allocatable.
+    pub fn used_per_mille(&self) -> f64 {
+        per_mille(self.memory_used, self.allocatable_memory)
+    }
+}
+
+fn per_mille(part: i64, of: i64) -> f64 {
+    if of > 0 {
+        part as f64 * 1000.0 / of as f64
+    } else {
+        0.0
     }
 }
 
@@ -171,6 +182,15 @@ impl Metrics {
                         milli_cpu: amount("cpu", true).unwrap_or(0),
                         memory: amount("memory", false).unwrap_or(0),
                     });
+                }
+                ("Node", Body::Change(Change::Usage { memory })) => {
+                    if let Ok(q) = memory.parse::<Quantity>() {
+                        let series = builder
+                            .metrics
+                            .memory_used
+                            .entry(record.object.name.clone());
+                        series.or_default().push((record.t, q.value()));
+                    }
                 }
                 ("Node", Body::Change(Change::Deleted)) => {
                     let name = &record.object.name;
@@ -222,23 +242,32 @@ impl Metrics {
     /// The whole cluster's requested and allocatable CPU and memory, one step per instant either
     /// changes: every node's requested series and every node's life merged in time order.
     pub fn cluster_requested(&self) -> Vec<ClusterStep> {
-        // (t, requested cpu, requested memory, allocatable cpu, allocatable memory) deltas.
-        let mut changes: Vec<(u64, [i64; 4])> = Vec::new();
+        // (t, requested cpu, requested memory, allocatable cpu, allocatable memory, memory
+        // used) deltas.
+        let mut changes: Vec<(u64, [i64; 5])> = Vec::new();
         for series in self.nodes.values() {
             let mut last = (0, 0);
             for a in series {
-                changes.push((a.t, [a.milli_cpu - last.0, a.memory - last.1, 0, 0]));
+                changes.push((a.t, [a.milli_cpu - last.0, a.memory - last.1, 0, 0, 0]));
                 last = (a.milli_cpu, a.memory);
             }
         }
         for life in &self.node_lives {
-            changes.push((life.joined, [0, 0, life.milli_cpu, life.memory]));
+            changes.push((life.joined, [0, 0, life.milli_cpu, life.memory, 0]));
+            let readings = self.memory_used.get(&life.name).into_iter().flatten();
+            let mut last = 0;
+            for &(t, bytes) in
+                readings.filter(|(t, _)| *t >= life.joined && life.deleted.is_none_or(|d| *t < d))
+            {
+                changes.push((t, [0, 0, 0, 0, bytes - last]));
+                last = bytes;
+            }
             if let Some(t) = life.deleted {
-                changes.push((t, [0, 0, -life.milli_cpu, -life.memory]));
+                changes.push((t, [0, 0, -life.milli_cpu, -life.memory, -last]));
             }
         }
         changes.sort_by_key(|c| c.0);
-        let mut total = [0i64; 4];
+        let mut total = [0i64; 5];
         let mut steps: Vec<ClusterStep> = Vec::new();
         for (i, (t, delta)) in changes.iter().enumerate() {
             for (sum, d) in total.iter_mut().zip(delta) {
@@ -252,6 +281,7 @@ impl Metrics {
                     memory: total[1],
                     allocatable_milli_cpu: total[2],
                     allocatable_memory: total[3],
+                    memory_used: total[4],
                 });
             }
         }
@@ -514,6 +544,7 @@ mod tests {
 {"seq":9,"t":4000,"time":"4s","object":{"kind":"Pod","namespace":"default","name":"a"},"change":{"what":"container","name":"c","state":"terminated","reason":"OOMKilled","exitCode":137,"restartCount":0,"ready":false}}
 {"seq":10,"t":4000,"time":"4s","object":{"kind":"Pod","namespace":"default","name":"a"},"change":{"what":"container","name":"c","state":"waiting","reason":"CrashLoopBackOff","restartCount":1,"ready":false}}
 {"seq":11,"t":5000,"time":"5s","object":{"kind":"Pod","namespace":"default","name":"b"},"change":{"what":"phase","phase":"Succeeded"}}
+{"seq":12,"t":10000,"time":"10s","object":{"kind":"Node","name":"n1"},"change":{"what":"usage","memory":"70Mi"}}
 {"seq":12,"t":14000,"time":"14s","object":{"kind":"Pod","namespace":"default","name":"a"},"change":{"what":"container","name":"c","state":"running","restartCount":1,"ready":true}}
 {"seq":13,"t":20000,"time":"20s","object":{"kind":"Pod","namespace":"default","name":"a"},"change":{"what":"deleted"}}
 "#;
@@ -642,7 +673,7 @@ mod tests {
         );
         assert_eq!(
             tables.tables[2].rows[0],
-            ["n1", "2", "750m at 3s", "64Mi at 1s"]
+            ["n1", "2", "750m at 3s", "64Mi at 1s", "70Mi at 10s"]
         );
     }
 

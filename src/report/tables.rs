@@ -154,22 +154,32 @@ fn nodes(m: &Metrics) -> Table {
                 Some((v, t)) if v > 0 => format!("{} at {}", unit(v), duration(t)),
                 _ => "0".to_string(),
             };
+            let used = m.memory_used.get(name).and_then(|readings| {
+                readings
+                    .iter()
+                    .fold(None, |best: Option<(i64, u64)>, &(t, v)| match best {
+                        Some((b, _)) if b >= v => best,
+                        _ => Some((v, t)),
+                    })
+            });
             vec![
                 name.clone(),
                 bound.to_string(),
                 show(peak(|s| s.milli_cpu), cpu),
                 show(peak(|s| s.memory), memory),
+                show(used, memory),
             ]
         })
         .collect();
     Table {
         title: "Nodes".into(),
-        note: "Requests of the pods bound to each node, from binding until the pod succeeds, fails or is deleted (as `kubectl describe node` counts allocated resources).".into(),
+        note: "Requests of the pods bound to each node, from binding until the pod succeeds, fails or is deleted (as `kubectl describe node` counts allocated resources); memory used as the node's kubelet read it every 10 s.".into(),
         columns: strings([
             "node",
             "pods bound",
             "peak CPU requested",
             "peak memory requested",
+            "peak memory used",
         ]),
         rows,
     }

@@ -923,6 +923,21 @@ impl Simulation {
             };
             self.record(now, key, Body::Change(change));
         }
+        for (node, bytes) in self.state.drain_node_memory() {
+            let key = ObjectKey {
+                kind: "Node".into(),
+                namespace: String::new(),
+                name: node,
+            };
+            let memory = crate::model::Quantity::from_value(
+                bytes as i64,
+                crate::model::quantity::Format::BinarySI,
+            );
+            let change = Change::Usage {
+                memory: memory.to_string(),
+            };
+            self.record(now, key, Body::Change(change));
+        }
         for note in self.state.drain_notes() {
             let Some(pod) = self.state.pod(note.pod) else {
                 continue;

@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{Body, Record};
+use super::{Body, Change, Record};
 
 /// One record found in both traces.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -90,7 +90,9 @@ fn key(record: &Record) -> Option<String> {
         ns => format!("{}/{ns}/{}", o.kind, o.name),
     };
     let what = match &record.body {
-        Body::Scheduling(_) => return None,
+        // Explanations and the kubelets' memory readings are not moments of a pod's life:
+        // readings come on a 10 s tick and differ between runs (real mode reads none).
+        Body::Scheduling(_) | Body::Change(Change::Usage { .. }) => return None,
         Body::Event(e) => match &e.field_path {
             Some(field) => format!("event {} {field}", e.reason),
             None => format!("event {}", e.reason),

@@ -141,6 +141,9 @@ pub enum Change {
     },
     /// Something kubesim could not model faithfully about a container, said once.
     Note { container: String, note: String },
+    /// A Node's kubelet read a new total of the memory its running pods use (a quantity), at
+    /// its 10 s eviction check.
+    Usage { memory: String },
     /// A timeline command ran; `output` is what kubectl would print.
     Command { command: String, output: String },
 }
