@@ -523,6 +523,18 @@ fn quantity(list: &BTreeMap<String, String>, name: &str) -> Option<Quantity> {
     list.get(name).and_then(|q| Quantity::parse(q).ok())
 }
 
+/// A trace for tests: two 2-CPU / 4Gi nodes; a pod of 1 CPU and 1Gi bound from 1s; 2Gi in
+/// use on n2 from 10s; n2 leaves at 60s.
+#[cfg(test)]
+pub(crate) const TWO_NODES_TRACE: &str = r#"{"format":"kubesim-trace/v1","kubesim":"0.1.0","scenario":"t","seed":1,"digest":"sha256:0"}
+{"seq":1,"t":0,"time":"0s","object":{"kind":"Node","name":"n1"},"change":{"what":"created","allocatable":{"cpu":"2","memory":"4Gi"}}}
+{"seq":2,"t":0,"time":"0s","object":{"kind":"Node","name":"n2"},"change":{"what":"created","allocatable":{"cpu":"2","memory":"4Gi"}}}
+{"seq":3,"t":0,"time":"0s","object":{"kind":"Pod","namespace":"default","name":"a"},"change":{"what":"created"}}
+{"seq":4,"t":1000,"time":"1s","object":{"kind":"Pod","namespace":"default","name":"a"},"change":{"what":"bound","node":"n1","requests":{"cpu":"1","memory":"1Gi"}}}
+{"seq":5,"t":10000,"time":"10s","object":{"kind":"Node","name":"n2"},"change":{"what":"usage","memory":"2Gi"}}
+{"seq":6,"t":60000,"time":"1m","object":{"kind":"Node","name":"n2"},"change":{"what":"deleted"}}
+"#;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -551,25 +563,23 @@ mod tests {
 
     #[test]
     fn cluster_shares_move_with_pods_and_nodes() {
-        let trace = r#"{"format":"kubesim-trace/v1","kubesim":"0.1.0","scenario":"t","seed":1,"digest":"sha256:0"}
-{"seq":1,"t":0,"time":"0s","object":{"kind":"Node","name":"n1"},"change":{"what":"created","allocatable":{"cpu":"2","memory":"4Gi"}}}
-{"seq":2,"t":0,"time":"0s","object":{"kind":"Node","name":"n2"},"change":{"what":"created","allocatable":{"cpu":"2","memory":"4Gi"}}}
-{"seq":3,"t":0,"time":"0s","object":{"kind":"Pod","namespace":"default","name":"a"},"change":{"what":"created"}}
-{"seq":4,"t":1000,"time":"1s","object":{"kind":"Pod","namespace":"default","name":"a"},"change":{"what":"bound","node":"n1","requests":{"cpu":"1","memory":"1Gi"}}}
-{"seq":5,"t":60000,"time":"1m","object":{"kind":"Node","name":"n2"},"change":{"what":"deleted"}}
-"#;
-        let m = Metrics::from_records(&super::super::parse(trace, "t.jsonl").unwrap().records);
-        let shares: Vec<(u64, (f64, f64))> = m
+        let records = super::super::parse(TWO_NODES_TRACE, "t.jsonl")
+            .unwrap()
+            .records;
+        let m = Metrics::from_records(&records);
+        let shares: Vec<(u64, (f64, f64), f64)> = m
             .cluster_requested()
             .iter()
-            .map(|s| (s.t, s.per_mille()))
+            .map(|s| (s.t, s.per_mille(), s.used_per_mille()))
             .collect();
+        // n2's 2Gi in use counts until it leaves.
         assert_eq!(
             shares,
             [
-                (0, (0.0, 0.0)),
-                (1000, (250.0, 125.0)),
-                (60000, (500.0, 250.0))
+                (0, (0.0, 0.0), 0.0),
+                (1000, (250.0, 125.0), 0.0),
+                (10000, (250.0, 125.0), 250.0),
+                (60000, (500.0, 250.0), 0.0)
             ]
         );
         assert_eq!(m.node_count(), [(0, 2), (60000, 1)]);

@@ -166,16 +166,11 @@ mod tests {
 
     #[test]
     fn shares_peak_per_instant_and_average_over_the_run() {
-        // Two 2-CPU / 4Gi nodes; a pod of 1 CPU and 1Gi from 1s; a node leaves at 60s; the run
-        // lasts 2 minutes.
-        let trace = r#"{"format":"kubesim-trace/v1","kubesim":"0.1.0","scenario":"t","seed":1,"digest":"sha256:0"}
-{"seq":1,"t":0,"time":"0s","object":{"kind":"Node","name":"n1"},"change":{"what":"created","allocatable":{"cpu":"2","memory":"4Gi"}}}
-{"seq":2,"t":0,"time":"0s","object":{"kind":"Node","name":"n2"},"change":{"what":"created","allocatable":{"cpu":"2","memory":"4Gi"}}}
-{"seq":3,"t":0,"time":"0s","object":{"kind":"Pod","namespace":"default","name":"a"},"change":{"what":"created"}}
-{"seq":4,"t":1000,"time":"1s","object":{"kind":"Pod","namespace":"default","name":"a"},"change":{"what":"bound","node":"n1","requests":{"cpu":"1","memory":"1Gi"}}}
-{"seq":5,"t":60000,"time":"1m","object":{"kind":"Node","name":"n2"},"change":{"what":"deleted"}}
-"#;
-        let m = Metrics::from_records(&crate::report::parse(trace, "t.jsonl").unwrap().records);
+        use crate::report::metrics::TWO_NODES_TRACE;
+        let records = crate::report::parse(TWO_NODES_TRACE, "t.jsonl")
+            .unwrap()
+            .records;
+        let m = Metrics::from_records(&records);
         let scenario = crate::scenario::load_str(
             "apiVersion: kubesim.io/v1alpha1\nkind: Scenario\nmetadata: {name: t}\nspec: {duration: 2m}\n",
             "t.yaml",
