@@ -249,3 +249,24 @@ fn plan_refuses_a_group_the_autoscaler_sizes() {
         stderr(&out)
     );
 }
+
+#[test]
+fn a_node_that_went_down_is_replaced_and_removed_after_the_unready_time() {
+    const DOWN: &str = "tests/fixtures/autoscaler/node-down.yaml";
+    let events = autoscaler_events(DOWN);
+    assert_eq!(
+        events[0],
+        "7m0s ScaledUpGroup ConfigMap/cluster-autoscaler-status Scale-up: setting group worker size to 3 instead of 2 (max: 4)"
+    );
+    // Deleted at 6m50s with 30 s of grace: long terminating from 8m20s, unneeded from the
+    // 8m30s scan, removed 20 minutes later.
+    assert_eq!(
+        events[events.len() - 2..],
+        [
+            "28m30s ScaleDown Node/worker-2 marked the node as toBeDeleted/unschedulable",
+            "28m30s ScaleDownEmpty ConfigMap/cluster-autoscaler-status Scale-down: removing empty node \"worker-2\"",
+        ]
+    );
+    assert_eq!(nodes(DOWN, "28m29s"), ["worker-1", "worker-2", "worker-3"]);
+    assert_eq!(nodes(DOWN, "28m30s"), ["worker-1", "worker-3"]);
+}

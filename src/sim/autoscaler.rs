@@ -16,6 +16,8 @@ impl Simulation {
         let actions = autoscaler.run(&mut self.state, now);
         let due = autoscaler.next_due();
         self.autoscaler = Some(autoscaler);
+        // Its events first: a node is marked before it is deleted.
+        self.flush_changes(now);
         for action in actions {
             self.autoscaler_action(action, now);
         }

@@ -295,6 +295,7 @@ impl ClusterAutoscaler {
             &mut snapshot,
             self.options.scale_down_utilization_threshold,
             &self.filters,
+            now,
         );
         let found_names: BTreeSet<&str> = found.iter().map(|r| r.node.as_str()).collect();
         self.unneeded_since

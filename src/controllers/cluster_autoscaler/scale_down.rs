@@ -5,6 +5,8 @@
 // FAQ.md ("What types of pods can prevent CA from removing a node?")
 
 use super::snapshot::{Filters, SimNode};
+use crate::engine::{SimDuration, SimTime};
+use crate::model::Resources;
 use crate::model::{ClusterState, Pod};
 use crate::scheduler::framework::PodInfo;
 
@@ -24,12 +26,27 @@ pub enum PodRole {
     Blocks(&'static str),
 }
 
-/// The role of one pod on a node being considered for removal.
+/// How long past its deletion deadline plus grace period a pod still being deleted is
+/// ignored: it is not moved and does not count towards its node's utilization.
+// K8S: cluster-autoscaler/utils/drain/drain.go (IsPodLongTerminating,
+// PodLongTerminatingExtraThreshold)
+const LONG_TERMINATING_EXTRA: SimDuration = SimDuration::from_secs(30);
+
+/// Whether a pod has been terminating for longer than it should (its kubelet is gone, say).
+pub fn long_terminating(pod: &Pod, now: SimTime) -> bool {
+    pod.meta.deletion.is_some_and(|deadline| {
+        let grace = SimDuration::from_secs(pod.spec.termination_grace_period_seconds.max(0) as u64);
+        deadline + grace + LONG_TERMINATING_EXTRA < now
+    })
+}
+
+/// The role of one pod on a node being considered for removal at `now`.
 // DEVIATION: PodDisruptionBudgets are not modelled, so a kube-system pod always blocks (upstream:
 // unless a PDB covers it).
-pub fn role(pod: &Pod) -> PodRole {
+pub fn role(pod: &Pod, now: SimTime) -> PodRole {
     let owner = pod.meta.owner.as_ref().map(|o| o.kind.as_str());
-    if pod.is_terminal() || matches!(owner, Some("DaemonSet" | "Node")) {
+    let stays = pod.is_terminal() || long_terminating(pod, now);
+    if stays || matches!(owner, Some("DaemonSet" | "Node")) {
         return PodRole::Stays;
     }
     match pod.meta.annotations.get(SAFE_TO_EVICT).map(String::as_str) {
@@ -56,6 +73,24 @@ pub fn role(pod: &Pod) -> PodRole {
     PodRole::Moves
 }
 
+/// The larger of the CPU and memory shares of allocatable that the pods request.
+// K8S: cluster-autoscaler/simulator/utilization/info.go (Calculate: max of cpu and memory; long
+// terminating pods left out)
+fn utilization<'p>(pods: impl Iterator<Item = &'p &'p Pod>, allocatable: &Resources) -> f64 {
+    let mut used = Resources::default();
+    for pod in pods {
+        used += pod.spec.requests();
+    }
+    let share = |used: i64, total: i64| {
+        if total <= 0 {
+            0.0
+        } else {
+            used as f64 / total as f64
+        }
+    };
+    share(used.milli_cpu, allocatable.milli_cpu).max(share(used.memory, allocatable.memory))
+}
+
 /// A node found removable: whether any of its pods has to move.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Removable {
@@ -76,6 +111,7 @@ pub fn removable(
     snapshot: &mut [SimNode<'_>],
     threshold: f64,
     filters: &Filters,
+    now: SimTime,
 ) -> Vec<Removable> {
     let mut on_node: Vec<Vec<&Pod>> = vec![Vec::new(); snapshot.len()];
     for (_, pod) in state.pods_by_name() {
@@ -90,13 +126,16 @@ pub fn removable(
     // Under the threshold and not pinned: (node, pods that must move).
     let mut eligible: Vec<(usize, Vec<&Pod>)> = Vec::new();
     for &candidate in candidates {
-        if snapshot[candidate].utilization() >= threshold {
+        let counted = on_node[candidate]
+            .iter()
+            .filter(|p| !p.is_terminal() && !long_terminating(p, now));
+        if utilization(counted, &snapshot[candidate].info.allocatable) >= threshold {
             continue;
         }
         let mut moving = Vec::new();
         let mut blocked = false;
         for pod in &on_node[candidate] {
-            match role(pod) {
+            match role(pod, now) {
                 PodRole::Stays => {}
                 PodRole::Moves => moving.push(*pod),
                 PodRole::Blocks(_) => blocked = true,
@@ -172,42 +211,47 @@ mod tests {
 
     #[test]
     fn which_pods_move_stay_or_keep_their_node() {
+        let now = SimTime::from_secs(600);
+        let at = |p: &Pod| role(p, now);
         let none = json!([]);
+        let replicated = pod("default", Some("ReplicaSet"), none.clone());
+        assert_eq!(at(&replicated), PodRole::Moves);
         assert_eq!(
-            role(&pod("default", Some("ReplicaSet"), none.clone())),
-            PodRole::Moves
-        );
-        assert_eq!(
-            role(&pod("default", Some("DaemonSet"), none.clone())),
+            at(&pod("default", Some("DaemonSet"), none.clone())),
             PodRole::Stays
         );
         assert_eq!(
-            role(&pod("default", Some("Node"), none.clone())),
+            at(&pod("default", Some("Node"), none.clone())),
             PodRole::Stays
         );
         assert_eq!(
-            role(&pod("default", None, none.clone())),
+            at(&pod("default", None, none.clone())),
             PodRole::Blocks("NotReplicated")
         );
         assert_eq!(
-            role(&pod("kube-system", Some("ReplicaSet"), none.clone())),
+            at(&pod("kube-system", Some("ReplicaSet"), none.clone())),
             PodRole::Blocks("UnmovableKubeSystemPod")
         );
         let scratch = json!([{"name": "scratch", "emptyDir": {}}]);
         assert_eq!(
-            role(&pod("default", Some("ReplicaSet"), scratch.clone())),
+            at(&pod("default", Some("ReplicaSet"), scratch.clone())),
             PodRole::Blocks("LocalStorageRequested")
         );
         let mut safe = pod("default", None, scratch);
         safe.meta
             .annotations
             .insert(SAFE_TO_EVICT.into(), "true".into());
-        assert_eq!(role(&safe), PodRole::Moves);
+        assert_eq!(at(&safe), PodRole::Moves);
         let mut pinned = pod("default", Some("ReplicaSet"), none);
         pinned
             .meta
             .annotations
             .insert(SAFE_TO_EVICT.into(), "false".into());
-        assert_eq!(role(&pinned), PodRole::Blocks("NotSafeToEvictAnnotation"));
+        assert_eq!(at(&pinned), PodRole::Blocks("NotSafeToEvictAnnotation"));
+        // Deadline 8m29s, 30 s of grace, 30 s more: long terminating only after 9m29s.
+        let mut stuck = replicated;
+        stuck.meta.deletion = Some(SimTime::from_secs(509));
+        assert_eq!(role(&stuck, SimTime::from_secs(569)), PodRole::Moves);
+        assert_eq!(role(&stuck, SimTime::from_secs(570)), PodRole::Stays);
     }
 }

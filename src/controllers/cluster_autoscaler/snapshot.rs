@@ -80,21 +80,6 @@ impl<'a> SimNode<'a> {
     pub fn remove(&mut self, spec: &PodSpec) {
         self.info.update(&PodInfo::new(spec), -1);
     }
-
-    /// The larger of the CPU and memory shares of allocatable that the pods request.
-    // K8S: cluster-autoscaler/simulator/utilization/info.go (Calculate: max of cpu and memory)
-    pub fn utilization(&self) -> f64 {
-        let share = |used: i64, total: i64| {
-            if total <= 0 {
-                0.0
-            } else {
-                used as f64 / total as f64
-            }
-        };
-        let alloc = &self.info.allocatable;
-        let used = &self.info.requested;
-        share(used.milli_cpu, alloc.milli_cpu).max(share(used.memory, alloc.memory))
-    }
 }
 
 /// The cluster's nodes with the pods bound to them (terminating ones included, as the
