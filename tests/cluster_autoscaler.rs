@@ -56,6 +56,11 @@ fn pending_pods_get_new_nodes_at_the_next_scan_after_the_provisioning_time() {
     );
     let pods = stdout(&kubesim(&["get", "pods", "-f", SCALE_UP, "--at", "3m"]));
     assert_eq!(pods.matches("Running").count(), 8, "{pods}");
+    let summary = stdout(&kubesim(&["run", SCALE_UP]));
+    assert!(
+        summary.contains("\nnodes: 2\ncluster autoscaler: 1 scale-up(s), 3 node(s) removed; worker 1 (at most 4)\n"),
+        "{summary}"
+    );
 }
 
 #[test]

@@ -420,6 +420,9 @@ pub(super) fn summary(
         wall.as_secs_f64()
     );
     let _ = writeln!(out, "nodes: {}", sim.state.nodes().len());
+    if let Some(line) = sim.autoscaler_summary() {
+        let _ = writeln!(out, "{line}");
+    }
     let statuses: Vec<String> = by_status.iter().map(|(s, n)| format!("{n} {s}")).collect();
     let total: usize = by_status.values().sum();
     let _ = writeln!(

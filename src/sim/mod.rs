@@ -266,6 +266,11 @@ impl Simulation {
         &self.kubelets
     }
 
+    /// The cluster autoscaler's line for the run summary, when it runs.
+    pub fn autoscaler_summary(&self) -> Option<String> {
+        self.autoscaler.as_ref().map(|a| a.summary())
+    }
+
     /// The simulated instant reached so far.
     pub fn now(&self) -> SimTime {
         self.queue.now()

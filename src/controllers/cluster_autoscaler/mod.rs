@@ -57,6 +57,8 @@ struct Group {
     provisioning: BTreeSet<String>,
     /// The number the next new node gets.
     next_index: usize,
+    /// The largest target size it reached.
+    peak: usize,
 }
 
 impl Group {
@@ -80,6 +82,9 @@ pub struct ClusterAutoscaler {
     /// Nodes being drained, with when the drain gives up waiting.
     draining: BTreeMap<String, SimTime>,
     next_poll: Option<SimTime>,
+    /// Scale-ups made and nodes removed, for the run summary.
+    scale_ups: usize,
+    removed: usize,
 }
 
 impl ClusterAutoscaler {
@@ -95,6 +100,7 @@ impl ClusterAutoscaler {
                 members: spec.initial.iter().cloned().collect(),
                 provisioning: BTreeSet::new(),
                 next_index: spec.initial.len() + 1,
+                peak: spec.initial.len(),
                 spec: spec.clone(),
             })
             .collect();
@@ -109,7 +115,25 @@ impl ClusterAutoscaler {
             unneeded_since: BTreeMap::new(),
             draining: BTreeMap::new(),
             next_poll: None,
+            scale_ups: 0,
+            removed: 0,
         })
+    }
+
+    /// One line for the run summary: `cluster autoscaler: 2 scale-ups, 3 nodes removed;
+    /// worker 1 (at most 4)`.
+    pub fn summary(&self) -> String {
+        let groups: Vec<String> = self
+            .groups
+            .iter()
+            .map(|g| format!("{} {} (at most {})", g.spec.name, g.target(), g.peak))
+            .collect();
+        format!(
+            "cluster autoscaler: {} scale-up(s), {} node(s) removed; {}",
+            self.scale_ups,
+            self.removed,
+            groups.join(", ")
+        )
     }
 
     /// When the autoscaler next has something to do.
@@ -148,6 +172,7 @@ impl ClusterAutoscaler {
         self.unneeded_since.retain(|n, _| state.node(n).is_some());
         if self.scale_up(state, now, actions) {
             self.last_scale_up = Some(now);
+            self.scale_ups += 1;
             return;
         }
         self.scale_down(state, now, actions);
@@ -259,6 +284,7 @@ impl ClusterAutoscaler {
                 .insert("kubernetes.io/hostname".to_string(), name.clone());
             node.meta.name = name.clone();
             group.provisioning.insert(name);
+            group.peak = group.peak.max(group.target());
             actions.push(Action::Provision {
                 node: Box::new(node),
                 ready_at,
@@ -399,6 +425,7 @@ impl ClusterAutoscaler {
         self.groups[group].members.remove(node);
         self.unneeded_since.remove(node);
         self.last_delete = Some(now);
+        self.removed += 1;
         actions.push(Action::DeleteNode(node.to_string()));
     }
 
@@ -460,6 +487,7 @@ impl ClusterAutoscaler {
                 group.members.remove(&node);
             }
             self.last_delete = Some(now);
+            self.removed += 1;
             // K8S: core/scaledown/actuation/actuator.go ("Scale-down: node %s removed with drain")
             state.record_event(event(
                 status_configmap(),
