@@ -149,3 +149,35 @@ Events:
         "Error from server (NotFound): horizontalpodautoscalers.autoscaling \"nope\" not found"
     );
 }
+
+#[test]
+fn describe_hpa_shows_behavior_with_the_api_defaults() {
+    const BEHAVIOR: &str = "tests/fixtures/autoscaler/hpa-behavior.yaml";
+    let out = stdout(&kubesim(&[
+        "describe", "hpa", "api", "-f", BEHAVIOR, "--at", "30s",
+    ]));
+    let expected = "\
+Min replicas:                                          1
+Max replicas:                                          5
+Behavior:
+  Scale Up:
+    Stabilization Window: 0 seconds
+    Select Policy: Max
+    Policies:
+      - Type: Pods     Value: 4    Period: 15 seconds
+      - Type: Percent  Value: 100  Period: 15 seconds
+  Scale Down:
+    Stabilization Window: 60 seconds
+    Select Policy: Max
+    Policies:
+      - Type: Percent  Value: 100  Period: 15 seconds
+Deployment pods:       1 current / 1 desired
+Conditions:
+";
+    assert!(out.contains(expected), "{out}");
+    let get = stdout(&kubesim(&["get", "hpa", "-f", BEHAVIOR, "--at", "30s"]));
+    assert!(
+        get.contains("   1         5         1          30s\n"),
+        "{get}"
+    );
+}

@@ -30,9 +30,10 @@ impl Rules {
                 .iter()
                 .map(|p| (p.type_.clone(), p.value, secs(p.period_seconds)))
                 .collect(),
+            // K8S: pkg/apis/autoscaling/v2/defaults.go (GenerateHPAScaleUpRules: Pods, then Percent)
             None if up => vec![
-                ("Percent".to_string(), 100, secs(15)),
                 ("Pods".to_string(), 4, secs(15)),
+                ("Percent".to_string(), 100, secs(15)),
             ],
             None => vec![("Percent".to_string(), 100, secs(15))],
         };

@@ -6,8 +6,11 @@ use std::fmt::Write as _;
 
 use serde_json::Value;
 
+use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscalerBehavior;
+
 use super::describe::{events, multiline, pairs};
 use super::table::describe_text;
+use crate::controllers::hpa_behavior::Rules;
 use crate::engine::SimTime;
 use crate::model::cluster::StoredObject;
 use crate::model::time::rfc1123z;
@@ -15,7 +18,6 @@ use crate::model::ClusterState;
 
 /// The describer's text.
 // K8S: staging/src/k8s.io/kubectl/pkg/describe/describe.go (describeHorizontalPodAutoscalerV2)
-// DEVIATION: the Behavior section (shown when spec.behavior is set) is not printed yet.
 pub fn hpa(state: &ClusterState, object: &StoredObject, now: SimTime) -> String {
     let body = &object.body;
     let text = |v: &Value| v.as_str().unwrap_or_default().to_string();
@@ -45,16 +47,17 @@ pub fn hpa(state: &ClusterState, object: &StoredObject, now: SimTime) -> String 
     for (i, metric) in spec["metrics"].as_array().into_iter().flatten().enumerate() {
         let _ = writeln!(w, "  {}", metric_line(metric, current.get(i)));
     }
-    match spec["minReplicas"].as_i64() {
-        Some(min) => writeln!(w, "Min replicas:\t{min}"),
-        None => writeln!(w, "Min replicas:\t<unset>"),
-    }
-    .ok();
+    // K8S: pkg/apis/autoscaling/v2/defaults.go (minReplicas defaults to 1)
+    let min = spec["minReplicas"].as_i64().unwrap_or(1);
+    let _ = writeln!(w, "Min replicas:\t{min}");
     let _ = writeln!(
         w,
         "Max replicas:\t{}",
         spec["maxReplicas"].as_i64().unwrap_or(0)
     );
+    if !spec["behavior"].is_null() {
+        behavior(w, &spec["behavior"]);
+    }
     let status = &body["status"];
     let _ = writeln!(
         w,
@@ -82,6 +85,33 @@ pub fn hpa(state: &ClusterState, object: &StoredObject, now: SimTime) -> String 
     let found = state.events_for("HorizontalPodAutoscaler", &object.namespace, &object.name);
     events(w, &found, now);
     describe_text(&out)
+}
+
+/// The Behavior section, when the spec has one: each direction's rules with the API server's
+/// defaults for what it leaves out.
+fn behavior(w: &mut String, spec: &Value) {
+    let Ok(b) = serde_json::from_value::<HorizontalPodAutoscalerBehavior>(spec.clone()) else {
+        return;
+    };
+    let _ = writeln!(w, "Behavior:");
+    for (title, given, up) in [
+        ("Scale Up", b.scale_up.as_ref(), true),
+        ("Scale Down", b.scale_down.as_ref(), false),
+    ] {
+        let rules = Rules::of(given, up);
+        let _ = writeln!(w, "  {title}:");
+        let window = rules.window.as_millis() / 1000;
+        let _ = writeln!(w, "    Stabilization Window: {window} seconds");
+        let _ = writeln!(w, "    Select Policy: {}", rules.select);
+        let _ = writeln!(w, "    Policies:");
+        for (kind, value, period) in &rules.policies {
+            let period = period.as_millis() / 1000;
+            let _ = writeln!(
+                w,
+                "      - Type: {kind}\tValue: {value}\tPeriod: {period} seconds"
+            );
+        }
+    }
 }
 
 /// One Resource metric's line: `resource cpu on pods  (as a percentage of request):\t25%

@@ -505,9 +505,8 @@ fn hpa_columns(body: &Value) -> Vec<String> {
     if specs.len() > 2 {
         targets.push_str(&format!(" + {} more...", specs.len() - 2));
     }
-    let min = spec["minReplicas"]
-        .as_i64()
-        .map_or("<unset>".to_string(), |m| m.to_string());
+    // K8S: pkg/apis/autoscaling/v2/defaults.go (minReplicas defaults to 1)
+    let min = spec["minReplicas"].as_i64().unwrap_or(1).to_string();
     vec![
         reference,
         targets,
