@@ -275,3 +275,15 @@ fn a_node_that_went_down_is_replaced_and_removed_after_the_unready_time() {
     assert_eq!(nodes(DOWN, "28m29s"), ["worker-1", "worker-2", "worker-3"]);
     assert_eq!(nodes(DOWN, "28m30s"), ["worker-1", "worker-3"]);
 }
+
+#[test]
+fn a_name_taken_by_a_node_added_by_hand_is_skipped() {
+    const TAKEN: &str = "tests/fixtures/autoscaler/name-taken.yaml";
+    // worker-2 joined by hand at 5s: the 10s scale-up makes worker-3, Ready at 1m10s.
+    assert_eq!(nodes(TAKEN, "1m9s"), ["worker-1", "worker-2", "worker-4"]);
+    // kubectl lists nodes by name.
+    assert_eq!(
+        nodes(TAKEN, "1m10s"),
+        ["worker-1", "worker-2", "worker-3", "worker-4"]
+    );
+}

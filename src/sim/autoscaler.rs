@@ -65,12 +65,17 @@ impl Simulation {
     /// A node the cloud made registers, Ready.
     // DEVIATION: the node joins Ready at the end of its provisioning time; the NotReady
     // moments of a real registration (before the CNI is up) are folded into that time.
+    // DEVIATION: a node whose name was taken while it booted (by `simulate: node-add`) does
+    // not register, and the autoscaler counts it no more.
     pub(super) fn node_provisioned(&mut self, mut node: Node, now: SimTime) {
         node.conditions = NodeCondition::healthy_set(now);
         let name = node.meta.name.clone();
-        admission::join_node(self, node, now);
+        let registered = self.state.node(&name).is_none();
+        if registered {
+            admission::join_node(self, node, now);
+        }
         if let Some(autoscaler) = &mut self.autoscaler {
-            autoscaler.joined(&name);
+            autoscaler.joined(&name, registered);
         }
     }
 }

@@ -142,10 +142,11 @@ impl ClusterAutoscaler {
             .map_or(self.next_scan, |poll| poll.min(self.next_scan))
     }
 
-    /// A node the cloud made has registered.
-    pub fn joined(&mut self, node: &str) {
+    /// A node the cloud made has registered (`registered`), or could not, its name being taken
+    /// meanwhile.
+    pub fn joined(&mut self, node: &str, registered: bool) {
         for group in &mut self.groups {
-            if group.provisioning.remove(node) {
+            if group.provisioning.remove(node) && registered {
                 group.members.insert(node.to_string());
             }
         }
@@ -275,8 +276,14 @@ impl ClusterAutoscaler {
         }));
         events.into_iter().for_each(|e| state.record_event(e));
         for _ in 0..offer.nodes {
-            let name = format!("{}-{}", group.spec.name, group.next_index);
-            group.next_index += 1;
+            // A name a node already has (one added by hand, say) is skipped.
+            let name = loop {
+                let name = format!("{}-{}", group.spec.name, group.next_index);
+                group.next_index += 1;
+                if state.node(&name).is_none() {
+                    break name;
+                }
+            };
             let ready_at = now + group.spec.provisioning.sample(&mut self.rng);
             let mut node = group.spec.template.clone();
             node.meta
