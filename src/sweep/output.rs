@@ -70,9 +70,10 @@ impl Results {
 
     /// The table for a terminal: the values and the metrics that matter most.
     pub fn table(&self) -> String {
-        const SHOWN: [&str; 6] = [
+        const SHOWN: [&str; 7] = [
             "scheduled",
             "pending",
+            "peak_pending",
             "p99_startup_ms",
             "peak_cpu_requested_pct",
             "peak_memory_requested_pct",
