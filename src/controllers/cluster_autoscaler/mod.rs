@@ -221,7 +221,6 @@ impl ClusterAutoscaler {
             .iter()
             .zip(templates)
             .map(|(g, template)| scale_up::Candidate {
-                name: &g.spec.name,
                 target: g.target(),
                 max: g.spec.max,
                 template,

@@ -14,7 +14,6 @@ use crate::scheduler::framework::PodInfo;
 
 /// A node group as one scale-up sees it.
 pub struct Candidate<'a> {
-    pub name: &'a str,
     /// Nodes registered plus nodes on their way.
     pub target: usize,
     pub max: usize,
@@ -249,12 +248,11 @@ mod tests {
         }
     }
 
-    fn group<'a>(name: &'a str, cpu: &str, target: usize, max: usize) -> Candidate<'a> {
+    fn group(name: &str, cpu: &str, target: usize, max: usize) -> Candidate<'static> {
         let q = cpu.parse().unwrap();
         let node =
             crate::scenario::joining_node(name, vec![("cpu", q)], &[], vec![], SimTime::ZERO);
         Candidate {
-            name,
             target,
             max,
             template: SimNode::empty(std::borrow::Cow::Owned(node), 0),
