@@ -31,16 +31,22 @@ impl LoadProfile {
             .map_or(0.0, |(_, rps)| *rps)
     }
 
+    /// What `pod` spends at `now` on its share of the load, at `per_request` a request per
+    /// second: an even share over `ready` ready pods while it is ready, none otherwise.
+    fn share(&self, per_request: f64, pod: &Pod, ready: usize, now: SimTime) -> f64 {
+        if ready == 0 || !crate::controllers::workload::active_and_ready(pod).1 {
+            return 0.0;
+        }
+        self.rps_at(now) * per_request / ready as f64
+    }
+
     /// The millicores `pod` uses at `now` when the load is spread evenly over `ready` ready
     /// pods: its share, throttled at the sum of its containers' CPU limits when every
     /// container has one. Pods that are not ready get no traffic and use nothing.
     // DEVIATION: usage follows the load at once and exactly; a real pod's usage is noisy and
     // metrics-server reports an average over its last scrape window.
     pub fn milli_cpu(&self, pod: &Pod, ready: usize, now: SimTime) -> i64 {
-        if ready == 0 || !crate::controllers::workload::active_and_ready(pod).1 {
-            return 0;
-        }
-        let share = self.rps_at(now) * self.milli_cpu_per_request / ready as f64;
+        let share = self.share(self.milli_cpu_per_request, pod, ready, now);
         let limits: Option<i64> = pod
             .spec
             .containers
@@ -68,12 +74,7 @@ impl LoadProfile {
         if pod.status.phase != crate::model::PodPhase::Running {
             return Some(0);
         }
-        let serving = ready > 0 && crate::controllers::workload::active_and_ready(pod).1;
-        let share = if serving {
-            self.rps_at(now) * model.per_request / ready as f64
-        } else {
-            0.0
-        };
+        let share = self.share(model.per_request, pod, ready, now);
         Some(model.per_pod + share.round() as i64)
     }
 }

@@ -369,7 +369,7 @@ impl ClusterAutoscaler {
                 }
                 empty_deleted += 1;
                 sizes[g] -= 1;
-                self.remove_empty(state, &r.node, g, now, actions);
+                self.remove_empty(state, &r.node, now, actions);
             } else if self.draining.is_empty() {
                 sizes[g] -= 1;
                 self.start_drain(state, &r.node, now, actions);
@@ -417,7 +417,6 @@ impl ClusterAutoscaler {
         &mut self,
         state: &mut ClusterState,
         node: &str,
-        group: usize,
         now: SimTime,
         actions: &mut Vec<Action>,
     ) {
@@ -428,7 +427,15 @@ impl ClusterAutoscaler {
             format!("Scale-down: removing empty node {node:?}"),
             now,
         ));
-        self.groups[group].members.remove(node);
+        self.delete(node, now, actions);
+    }
+
+    /// Asks the cloud to delete the node, which leaves its group.
+    fn delete(&mut self, node: &str, now: SimTime, actions: &mut Vec<Action>) {
+        for group in &mut self.groups {
+            group.members.remove(node);
+        }
+        self.draining.remove(node);
         self.unneeded_since.remove(node);
         self.last_delete = Some(now);
         self.removed += 1;
@@ -487,13 +494,6 @@ impl ClusterAutoscaler {
             .map(|(node, _)| node.clone())
             .collect();
         for node in done {
-            self.draining.remove(&node);
-            self.unneeded_since.remove(&node);
-            for group in &mut self.groups {
-                group.members.remove(&node);
-            }
-            self.last_delete = Some(now);
-            self.removed += 1;
             // K8S: core/scaledown/actuation/actuator.go ("Scale-down: node %s removed with drain")
             state.record_event(event(
                 status_configmap(),
@@ -501,7 +501,7 @@ impl ClusterAutoscaler {
                 format!("Scale-down: node {node} removed with drain"),
                 now,
             ));
-            actions.push(Action::DeleteNode(node));
+            self.delete(&node, now, actions);
         }
         self.next_poll = (!self.draining.is_empty()).then(|| now + DRAIN_POLL);
     }
