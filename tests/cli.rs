@@ -109,7 +109,7 @@ fn run_without_arguments_plays_the_demo() {
         text.starts_with("scenario demo (seed 7): simulated 5m0s in "),
         "{text}"
     );
-    assert!(text.contains("\nnodes: 3\npods: 4: 1 CrashLoopBackOff, 1 Pending, 2 Running\nrestarts: 8\nunschedulable: default/too-big\n"), "{text}");
+    assert!(text.contains("\nnodes: 3\npods: 4: 1 CrashLoopBackOff, 1 Pending, 2 Running\nrestarts: 9\nunschedulable: default/too-big\n"), "{text}");
 }
 
 #[test]
@@ -446,7 +446,7 @@ fn diff_with_a_time_tolerance_aligns_records_and_judges_their_instants() {
     let loose = kubesim(&["diff", &a, &b, "--time-tolerance", "2s"]);
     assert_eq!(loose.status.code(), Some(0), "{}", stdout(&loose));
     assert!(stdout(&loose).ends_with(
-        "absolute error over 37 record(s): median 0ms, p95 274ms, max 274ms\nverdict: within tolerance (2s)\n"
+        "absolute error over 33 record(s): median 0ms, p95 274ms, max 274ms\nverdict: within tolerance (2s)\n"
     ));
     let strict = kubesim(&[
         "diff",

@@ -14,20 +14,43 @@ fn story(name: &str, scenario: &str, at: &str) -> String {
     out.split_once("\nScheduling:\n").unwrap().0.to_string()
 }
 
+// K8S: pkg/kubelet/kuberuntime/kuberuntime_manager.go (SyncPod kills and starts in one pass):
+// a probe-killed container is restarted at once, and the story tells the kill, the exit and the
+// new run at the instant the replacement starts.
 #[test]
-fn crash_loop_after_liveness_failures_is_told_from_the_restart_back() {
+fn a_probe_kill_and_its_immediate_restart_are_told_from_the_new_run_back() {
     assert_eq!(
         story("liveness-exam", "scenarios/seeds/liveness-exam.yaml", "2m30s"),
-        "Pod default/liveness-exam at 2m30s: CrashLoopBackOff, 0/1 ready, 1 restart.
+        "Pod default/liveness-exam at 2m30s: Running, 1/1 ready, 2 restarts.
 
 Why (latest first; each line follows from the one below it):
-     2m21s  container busybox-container waits in CrashLoopBackOff: the kubelet backs off before restarting a container that keeps failing
-     2m21s  container busybox-container exited with code 137 (Error): 137 = 128 + 9, SIGKILL; its process ignored SIGTERM, so it was killed when the 30s grace period ran out
-     1m50s  the kubelet stopped it: Container busybox-container failed liveness probe, will be restarted
-     1m50s  Unhealthy (kubelet): Liveness probe failed: ls: /tmp/healthy: No such file or directory (2 times since 1m45s)
-  1m11.55s  container busybox-container is running again (restart 1) and ready
+  2m20.527s  container busybox-container is running again (restart 2) and ready
+  2m20.527s  container busybox-container exited with code 137 (Error): 137 = 128 + 9, SIGKILL; its process ignored SIGTERM, so it was killed when the 30s grace period ran out
+      1m50s  the kubelet stopped it: Container busybox-container failed liveness probe, will be restarted
+      1m50s  Unhealthy (kubelet): Liveness probe failed: ls: /tmp/healthy: No such file or directory (2 times since 1m45s)
+   1m10.55s  container busybox-container is running again (restart 1) and ready
+   1m10.55s  container busybox-container exited with code 137 (Error): 137 = 128 + 9, killed by SIGKILL
+"
+    );
+}
 
-Now: back-off 10s restarting failed container=busybox-container pod=liveness-exam_default(78dde6e4-0000-4000-8000-000000000004).
+// The fifth kill of liveness-http finds the back-off (40 s by then) longer than the 25 s since
+// the run before ended: CrashLoopBackOff, counted from the killed run's exit.
+#[test]
+fn crash_loop_after_liveness_failures_is_told_from_the_back_off_back() {
+    assert_eq!(
+        story("liveness-http", "scenarios/seeds/liveness-http.yaml", "2m30s"),
+        "Pod default/liveness-http at 2m30s: CrashLoopBackOff, 0/1 ready, 4 restarts.
+
+Why (latest first; each line follows from the one below it):
+      2m6s  container liveness-test-pod waits in CrashLoopBackOff: the kubelet backs off before restarting a container that keeps failing
+      2m6s  container liveness-test-pod exited with code 2 (Error): its process exited with 2
+      2m5s  the kubelet stopped it: Container liveness-test-pod failed liveness probe, will be restarted
+      2m5s  Unhealthy (kubelet): Liveness probe failed: HTTP probe failed with statuscode: 500 (3 times since 1m55s)
+  1m40.57s  container liveness-test-pod is running again (restart 4) and ready
+  1m40.57s  container liveness-test-pod exited with code 2 (Error): its process exited with 2
+
+Now: back-off 40s restarting failed container=liveness-test-pod pod=liveness-http_default(78dde6e4-0000-4000-8000-000000000004).
 "
     );
 }
@@ -149,7 +172,7 @@ fn a_drained_node_lists_the_commands_that_named_it() {
 fn every_seed_note_pod_has_a_story() {
     // (scenario, pod, instant, a line the story must hold)
     let cases = [
-        ("liveness-http", "liveness-http", "50s", "     50s  the kubelet stopped it: Container liveness-test-pod failed liveness probe, will be restarted\n     50s  Unhealthy (kubelet): Liveness probe failed: HTTP probe failed with statuscode: 500 (3 times since 40s)\n  26.55s  container liveness-test-pod is running again (restart 1) and ready\n"),
+        ("liveness-http", "liveness-http", "50s", "     50s  the kubelet stopped it: Container liveness-test-pod failed liveness probe, will be restarted\n     50s  Unhealthy (kubelet): Liveness probe failed: HTTP probe failed with statuscode: 500 (3 times since 40s)\n  25.55s  container liveness-test-pod is running again (restart 1) and ready\n"),
         ("multipod", "multipod", "50s", "  9.372s  container centos-container is running and ready\n  5.022s  container nginx-container is running and ready\n"),
         ("node-selector", "nginx", "50s", "      0s  the scheduler assigned it to minikube-m02\n"),
         ("requests-pod", "requests-pod", "50s", "  1.532s  container main is running and ready\n"),

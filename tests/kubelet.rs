@@ -132,14 +132,12 @@ fn exit_under_never_fails_the_pod_and_exit_0_under_on_failure_completes_it() {
     assert_eq!(phase(&done).last(), Some(&(7_000, "\"Succeeded\"".into())));
 }
 
+/// The seed notes' liveness-exam pod (note 001, 5.1.2) on the fixed-latency node.
+const LIVENESS_EXAM: &str = "        containers:\n        - name: busybox-container\n          image: busybox\n          args: [/bin/sh, -c, \"touch /tmp/healthy; sleep 30; rm -rf /tmp/healthy; sleep 600\"]\n          livenessProbe:\n            exec: {command: [ls, /tmp/healthy]}\n            initialDelaySeconds: 10\n            periodSeconds: 5\n            successThreshold: 1\n            failureThreshold: 2\n";
+
 #[test]
 fn liveness_exam_fails_at_35_and_40_s_and_the_shell_is_killed_after_the_grace_period() {
-    let o = kubesim(&["run", "scenarios/seeds/liveness-exam.yaml", "--trace", "-"]);
-    let trace: Vec<Value> = stdout(&o)
-        .lines()
-        .skip(1)
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let trace = trace(&one_pod("liveness-exam", "6m", LIVENESS_EXAM));
     let unhealthy = events(&trace, "liveness-exam", "Unhealthy");
     // The file goes at 31.16 s; probes tick every 5 s from admission (0 s).
     assert_eq!(times(&unhealthy)[..4], [35_000, 40_000, 105_000, 110_000]);
@@ -153,14 +151,83 @@ fn liveness_exam_fails_at_35_and_40_s_and_the_shell_is_killed_after_the_grace_pe
         killing[0].1,
         "Container busybox-container failed liveness probe, will be restarted"
     );
-    // SIGTERM is ignored by sh as PID 1: SIGKILL 30 s later (exit 137), noticed at 71 s.
+    // SIGTERM is ignored by sh as PID 1: SIGKILL 30 s later, and the replacement is pulled at
+    // once (the kill and the start are one SyncPod pass).
+    assert_eq!(
+        times(&events(&trace, "liveness-exam", "Pulling"))[..2],
+        [500, 70_000]
+    );
+}
+
+// K8S: pkg/kubelet/kuberuntime/kuberuntime_manager.go (SyncPod kills a probe-failed container
+// and starts its replacement in one pass, with the pod status read before the kill; doBackOff
+// takes the newest exited container of that name from that status: the run before the killed
+// one). Every 70 s cycle (start, 30 s, two failed probes, 30 s grace) restarts at once while
+// the back-off entry (none, then 10, 20, 40 s) is shorter than the 70 s since the run before
+// ended; the sixth kill meets an 80 s back-off: CrashLoopBackOff, counted from that exit.
+#[test]
+fn probe_kills_restart_at_once_until_the_back_off_outgrows_the_probe_cycle() {
+    let trace = trace(&one_pod("liveness-exam", "12m", LIVENESS_EXAM));
+    let expected = [
+        (0, "waiting/ContainerCreating#0"),
+        (1_160, "running#0"),
+        (70_550, "terminated/Error#0"),
+        (70_550, "running#1"),
+        (140_550, "terminated/Error#1"),
+        (140_550, "running#2"),
+        (210_550, "terminated/Error#2"),
+        (210_550, "running#3"),
+        (280_550, "terminated/Error#3"),
+        (280_550, "running#4"),
+        (350_550, "terminated/Error#4"),
+        (350_550, "running#5"),
+        // Killed at 390 s, gone at 420 s: 70 s since the run before ended, back-off 80 s.
+        (421_000, "terminated/Error#5"),
+        (421_000, "waiting/CrashLoopBackOff#5"),
+        (500_550, "running#6"),
+        // Gone at 570 s: 150 s since 420 s, back-off 160 s (next restart at 12m10s).
+        (571_000, "terminated/Error#6"),
+        (571_000, "waiting/CrashLoopBackOff#6"),
+    ];
     let changes = container_changes(&trace, "liveness-exam");
-    assert!(changes.contains(&(71_000, "terminated/Error#0".into())));
-    assert!(changes.contains(&(141_000, "waiting/CrashLoopBackOff#1".into())));
-    // Back-off: 10 s from finishedAt (140 s), then the Always pull and a drawn start latency.
-    assert!(times(&events(&trace, "liveness-exam", "Pulling")).contains(&150_000));
-    let restarted = changes.iter().find(|(_, s)| s == "running#2").unwrap().0;
-    assert!((150_500..151_500).contains(&restarted), "{restarted}");
+    let expected: Vec<(u64, String)> = expected.iter().map(|(t, s)| (*t, s.to_string())).collect();
+    assert_eq!(changes, expected);
+    let backoff = events(&trace, "liveness-exam", "BackOff");
+    assert_eq!(times(&backoff), [421_000, 571_000]);
+}
+
+// Between the kill and the replacement the API keeps the status written before the kill: no
+// `Error`, and the restart counted once the new container runs.
+#[test]
+fn get_pods_never_shows_error_between_a_probe_kill_and_the_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("liveness.yaml");
+    std::fs::write(&file, one_pod("liveness-exam", "12m", LIVENESS_EXAM)).unwrap();
+    let file = file.to_str().unwrap();
+    let get = |at: &str| stdout(&kubesim(&["get", "pods", "-f", file, "--at", at]));
+    let header = "NAME            READY   STATUS    RESTARTS   AGE\n";
+    assert_eq!(
+        get("70s"),
+        format!("{header}liveness-exam   1/1     Running   0          70s\n")
+    );
+    assert_eq!(
+        get("70600ms"),
+        "NAME            READY   STATUS    RESTARTS     AGE\nliveness-exam   1/1     Running   1 (0s ago)   70s\n"
+    );
+    assert_eq!(
+        get("7m30s"),
+        "NAME            READY   STATUS             RESTARTS      AGE\nliveness-exam   0/1     CrashLoopBackOff   5 (30s ago)   7m30s\n"
+    );
+    let describe = stdout(&kubesim(&[
+        "describe",
+        "pod",
+        "liveness-exam",
+        "-f",
+        file,
+        "--at",
+        "7m30s",
+    ]));
+    assert!(describe.contains("    State:          Waiting\n      Reason:       CrashLoopBackOff\n    Last State:     Terminated\n      Reason:       Error\n      Exit Code:    137\n"), "{describe}");
 }
 
 #[test]
@@ -322,7 +389,7 @@ fn a_post_start_hook_delays_running_and_its_failure_kills_the_container() {
 #[test]
 fn liveness_http_fails_with_status_500_after_10_s_and_restarts() {
     let spec = "        containers:\n        - name: liveness\n          image: k8s.gcr.io/liveness\n          args: [/server]\n          livenessProbe:\n            httpGet: {path: /healthz, port: 8080}\n            initialDelaySeconds: 10\n            periodSeconds: 5\n";
-    let trace = trace(&one_pod("liveness-http", "2m", spec));
+    let trace = trace(&one_pod("liveness-http", "3m", spec));
     // Pulled in 625 ms (2.5 MB), started at 1.175 s: /healthz turns 500 at 11.175 s; ticks at
     // 15, 20, 25 s fail (failureThreshold 3); the Go server exits 2 on SIGTERM.
     let unhealthy = events(&trace, "liveness-http", "Unhealthy");
@@ -336,14 +403,25 @@ fn liveness_http_fails_with_status_500_after_10_s_and_restarts() {
         changes[1..5],
         [
             (1_175, "running#0".to_string()),
-            (26_000, "terminated/Error#0".to_string()),
-            (26_550, "running#1".to_string()),
-            (51_000, "terminated/Error#1".to_string()),
+            (25_550, "terminated/Error#0".to_string()),
+            (25_550, "running#1".to_string()),
+            (50_550, "terminated/Error#1".to_string()),
         ]
     );
+    // The Go server exits at once on SIGTERM, so each cycle is 25 s: restarts at once (no
+    // entry, then 10 s and 20 s are shorter than 25 s) until the fifth kill meets a 40 s
+    // back-off, counted from that exit (125 s): running again at 165 s.
     assert_eq!(
-        changes[5],
-        (51_000, "waiting/CrashLoopBackOff#1".to_string())
+        changes[5..12],
+        [
+            (50_550, "running#2".to_string()),
+            (75_550, "terminated/Error#2".to_string()),
+            (75_550, "running#3".to_string()),
+            (100_550, "terminated/Error#3".to_string()),
+            (100_550, "running#4".to_string()),
+            (126_000, "terminated/Error#4".to_string()),
+            (126_000, "waiting/CrashLoopBackOff#4".to_string()),
+        ]
     );
 }
 

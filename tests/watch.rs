@@ -10,6 +10,8 @@ use std::time::{Duration, Instant};
 use common::{kubesim, stdout};
 use portable_pty::{native_pty_system, CommandBuilder, PtySize};
 
+// A probe kill restarts at once and shows no `Error` line in between (kuberuntime_manager.go's
+// SyncPod: kill and start in one pass).
 #[test]
 fn plain_output_prints_each_pod_change_once_as_kubectl_get_w() {
     let out = kubesim(&[
@@ -28,11 +30,9 @@ fn plain_output_prints_each_pod_change_once_as_kubectl_get_w() {
         "NAME            READY   STATUS              RESTARTS   AGE\n\
          liveness-exam   0/1     ContainerCreating   0          0s\n\
          liveness-exam   1/1     Running             0          1s\n\
-         liveness-exam   0/1     Error               0          71s\n\
-         liveness-exam   1/1     Running             1 (1s ago)   71s\n\
-         liveness-exam   0/1     CrashLoopBackOff    1 (1s ago)   2m21s\n\
-         liveness-exam   1/1     Running             2 (10s ago)   2m30s\n\
-         liveness-exam   0/1     CrashLoopBackOff    2 (1s ago)   3m41s\n"
+         liveness-exam   1/1     Running             1 (0s ago)   70s\n\
+         liveness-exam   1/1     Running             2 (0s ago)   2m20s\n\
+         liveness-exam   1/1     Running             3 (0s ago)   3m30s\n"
     );
 }
 

@@ -3,7 +3,7 @@
 //! pod directory. From there the kubelet does what it does for any exit, OOM kill or removal.
 
 use super::lifecycle::{exit_reason, grace_period, memory_limit};
-use super::{container, status, Followups, Kubelets, Slot};
+use super::{container, Followups, Kubelets, Slot};
 use crate::engine::SimTime;
 use crate::model::{ClusterState, PodId};
 
@@ -63,10 +63,7 @@ impl Kubelets {
         worker.removed = true;
         let Some(pod) = state.pod(id) else { return };
         let grace = grace_period(pod.spec.termination_grace_period_seconds);
-        for (slot, name) in status::running_containers(pod) {
-            let message = format!("Stopping container {name}");
-            self.kill(state, id, slot, message, grace, now, out);
-        }
+        self.stop_all(state, id, grace, now, out);
     }
 
     /// The container a fault targets, if its process runs: the error reads as the API

@@ -170,6 +170,7 @@ impl Kubelets {
         let has_startup = self.has_probe(id, slot, ProbeKind::Startup);
         let has_readiness = self.has_probe(id, slot, ProbeKind::Readiness);
         let started_at = self.run(id, slot).and_then(|r| r.started).unwrap_or(now);
+        self.report_replaced(state, id, slot, now);
         let pod = state.pod_mut(id).expect("exists");
         status::container_running(pod, slot, started_at, now, !has_startup, has_readiness);
         self.workers.get_mut(&id).expect("worker").busy = false;
@@ -269,9 +270,15 @@ impl Kubelets {
             started: run.started.unwrap_or(now),
             finished: now,
         });
-        let relist = next_tick(now, PLEG_RELIST);
+        // A kill that restarts the container returns to the pod worker, which waited for it;
+        // any other exit is seen at the next relist.
+        let noticed = if run.restart_after_stop {
+            now
+        } else {
+            next_tick(now, PLEG_RELIST)
+        };
         out.push((
-            relist,
+            noticed,
             KubeletEvent::ExitNoticed {
                 pod: id,
                 slot,
@@ -294,6 +301,9 @@ impl Kubelets {
         if run.instance != instance {
             return;
         }
+        if std::mem::take(&mut run.restart_after_stop) {
+            return self.replace_stopped(state, id, slot, instance, now, out);
+        }
         let Some(exit) = run.exit.take() else { return };
         let pod = state.pod_mut(id).expect("handled pods exist");
         status::container_exited(
@@ -305,6 +315,12 @@ impl Kubelets {
             exit.finished,
             now,
         );
+        self.stop_probing(id, slot);
+        self.sync(state, id, now, out);
+    }
+
+    /// The container in `slot` stopped running: its readiness result drops to Failure.
+    pub(super) fn stop_probing(&mut self, id: PodId, slot: Slot) {
         if let Some(worker) = self.workers.get_mut(&id) {
             for ((s, _), w) in worker.probes.iter_mut() {
                 if *s == slot {
@@ -312,7 +328,81 @@ impl Kubelets {
                 }
             }
         }
-        self.sync(state, id, now, out);
+    }
+
+    /// Stops every running container of a pod that is going away (`Stopping container`); a
+    /// run killed to be replaced whose replacement has not started is reported as exited.
+    // K8S: pkg/kubelet/kuberuntime/kuberuntime_manager.go (KillPod → killContainersWithSyncResult)
+    pub(super) fn stop_all(
+        &mut self,
+        state: &mut ClusterState,
+        id: PodId,
+        grace: SimDuration,
+        now: SimTime,
+        out: &mut Followups,
+    ) {
+        let slots: Vec<Slot> = self
+            .workers
+            .get(&id)
+            .map(|w| w.slots.keys().copied().collect())
+            .unwrap_or_default();
+        for slot in slots {
+            if self.run(id, slot).is_some_and(|r| r.live.is_none()) {
+                self.report_replaced(state, id, slot, now);
+            }
+        }
+        let Some(pod) = state.pod(id) else { return };
+        for (slot, name) in status::running_containers(pod) {
+            let message = format!("Stopping container {name}");
+            self.kill(state, id, slot, message, grace, now, out);
+        }
+    }
+
+    /// Writes the exit of a run killed to be replaced into the pod status, once its replacement
+    /// runs or cannot start (see [`SlotRun::replaced`]).
+    pub(super) fn report_replaced(
+        &mut self,
+        state: &mut ClusterState,
+        id: PodId,
+        slot: Slot,
+        now: SimTime,
+    ) {
+        let Some(exit) = self.run_mut(id, slot).replaced.take() else {
+            return;
+        };
+        let pod = state.pod_mut(id).expect("handled pods exist");
+        status::container_exited(
+            pod,
+            slot,
+            exit.code,
+            exit.reason,
+            exit.started,
+            exit.finished,
+            now,
+        );
+    }
+
+    /// Kills a container that the same sync pass then starts again (a failed liveness or
+    /// startup probe, a changed definition): see [`Kubelets::replace_stopped`].
+    // K8S: pkg/kubelet/kuberuntime/kuberuntime_manager.go (computePodActions: "..., will be
+    // restarted" puts the container in both ContainersToKill and ContainersToStart)
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn kill_to_restart(
+        &mut self,
+        state: &mut ClusterState,
+        id: PodId,
+        slot: Slot,
+        message: String,
+        grace: SimDuration,
+        now: SimTime,
+        out: &mut Followups,
+    ) {
+        let run = self.run_mut(id, slot);
+        if run.stopping || run.live.is_none() {
+            return;
+        }
+        run.restart_after_stop = true;
+        self.kill(state, id, slot, message, grace, now, out);
     }
 
     /// Stops a container: `Killing` event, SIGTERM, and SIGKILL after `grace` unless the
@@ -558,11 +648,13 @@ impl Kubelets {
             (_, ProbeResult::Failure) => {
                 let name = container(pod, slot).name.clone();
                 let grace = grace_period(pod.spec.termination_grace_period_seconds);
-                let mut message = format!("Container {name} failed {} probe", kind.lower());
-                if !never {
-                    message.push_str(", will be restarted");
+                let message = format!("Container {name} failed {} probe", kind.lower());
+                if never {
+                    self.kill(state, id, slot, message, grace, now, out);
+                } else {
+                    let message = format!("{message}, will be restarted");
+                    self.kill_to_restart(state, id, slot, message, grace, now, out);
                 }
-                self.kill(state, id, slot, message, grace, now, out);
             }
             _ => {}
         }

@@ -189,6 +189,13 @@ struct SlotRun {
     started: Option<SimTime>,
     /// A stop was requested (SIGTERM sent).
     stopping: bool,
+    /// The stop was asked for to start the container again at once (a failed liveness or
+    /// startup probe, a changed definition): upstream's SyncPod waits for the kill and then
+    /// starts the replacement in the same pass.
+    restart_after_stop: bool,
+    /// The exit of a run killed to be replaced, not yet in the pod status: the status the
+    /// kubelet wrote before the kill stands until the replacement runs (or cannot start).
+    replaced: Option<Exit>,
     /// The trace already says this run's behaviour is unknown.
     noted: bool,
     /// An exit the PLEG has not noticed yet.
@@ -550,7 +557,7 @@ impl Kubelets {
             .collect();
         for (slot, name) in changed {
             let message = format!("Container {name} definition changed, will be restarted");
-            self.kill(state, id, slot, message, grace, now, out);
+            self.kill_to_restart(state, id, slot, message, grace, now, out);
         }
         self.sync_later(id, now, out);
     }
@@ -570,11 +577,7 @@ impl Kubelets {
             .meta
             .deletion_grace_period_seconds
             .unwrap_or(pod.spec.termination_grace_period_seconds);
-        for (slot, name) in status::running_containers(pod) {
-            let message = format!("Stopping container {name}");
-            let grace = lifecycle::grace_period(grace);
-            self.kill(state, id, slot, message, grace, now, out);
-        }
+        self.stop_all(state, id, lifecycle::grace_period(grace), now, out);
     }
 }
 

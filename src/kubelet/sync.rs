@@ -82,6 +82,57 @@ impl Kubelets {
         self.start_container(state, id, slot, now, out);
     }
 
+    /// A container killed to be restarted has stopped, and the pod worker goes on in the same
+    /// pass: upstream's SyncPod starts the replacement with the pod status it read before the
+    /// kill, so `doBackOff` finds as the newest exited container of that name the run before
+    /// the killed one (container GC keeps one dead container per name), not the killed one.
+    /// The first kill therefore restarts at once without a back-off entry; later kills are
+    /// compared with the previous run's `finishedAt`, so restarts stay immediate (the entry
+    /// doubling) until the back-off outgrows the probe cycle. While the start is refused, the
+    /// next relist reports the exit and the back-off counts from it like any exit's.
+    // K8S: pkg/kubelet/kuberuntime/kuberuntime_manager.go (SyncPod: kill ContainersToKill,
+    // then start ContainersToStart; doBackOff), pkg/kubelet/kuberuntime/kuberuntime_gc.go
+    // (evictableContainers keeps MaxPerPodContainer = 1 dead container per name)
+    pub(super) fn replace_stopped(
+        &mut self,
+        state: &mut ClusterState,
+        id: PodId,
+        slot: Slot,
+        instance: u64,
+        now: SimTime,
+        out: &mut Followups,
+    ) {
+        let pod = state.pod(id).expect("handled pods exist");
+        let previous_exit = match &status::container_status(pod, slot).last_state {
+            Some(ContainerState::Terminated { finished_at, .. }) => Some(*finished_at),
+            _ => None,
+        };
+        let key = stable_key(pod, slot);
+        let in_backoff = previous_exit.is_some_and(|finished| {
+            self.crash_backoff
+                .in_backoff_since(&key, finished, now)
+                .is_some()
+        });
+        let busy = self.workers.get(&id).is_none_or(|w| w.busy);
+        if in_backoff || busy || self.stopping(pod, id) {
+            let relist = super::lifecycle::next_tick(now, super::PLEG_RELIST);
+            let event = super::KubeletEvent::ExitNoticed {
+                pod: id,
+                slot,
+                instance,
+            };
+            out.push((relist, event));
+            return;
+        }
+        if let Some(finished) = previous_exit {
+            self.crash_backoff.next(&key, finished, now);
+        }
+        self.stop_probing(id, slot);
+        let run = self.run_mut(id, slot);
+        run.replaced = run.exit.take();
+        self.start_container(state, id, slot, now, out);
+    }
+
     /// Ensures the image, then creates and starts the container.
     // K8S: pkg/kubelet/images/image_manager.go (EnsureImageExists)
     fn start_container(
@@ -187,6 +238,7 @@ impl Kubelets {
         if reason == "ErrImageNeverPull" {
             warning(state, id, slot, now, reason, message.clone());
         }
+        self.report_replaced(state, id, slot, now);
         warning(state, id, slot, now, "Failed", format!("Error: {reason}"));
         let pod = state.pod_mut(id).expect("exists");
         status::container_waiting(pod, slot, reason, Some(message), now);

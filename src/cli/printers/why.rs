@@ -111,13 +111,15 @@ pub fn pod_story(pod: &Pod, records: &[Record], now: SimTime) -> String {
         chain.truncate(i + 1);
     }
     out.push_str("\nWhy (latest first; each line follows from the one below it):\n");
+    // Each sentence may read the last one told before it (the kill before an exit; the
+    // replacement's routine pull and start in between tell nothing).
     let mut previous: Option<&Record> = None;
     let mut lines = Vec::new();
     for record in chain.iter().rev() {
         if let Some(text) = sentence(record, pod, previous) {
             lines.push((record.time.clone(), text));
+            previous = Some(record);
         }
-        previous = Some(record);
     }
     lines.reverse();
     let lines = collapse(lines);
@@ -165,7 +167,7 @@ fn container_of(record: &Record) -> Option<&str> {
 }
 
 /// One record in plain words, or `None` for those that add nothing to the story (conditions,
-/// routine pulls). `earlier` is the record just before it in the chain.
+/// routine pulls). `earlier` is the last record told before it in the chain.
 fn sentence(record: &Record, pod: &Pod, earlier: Option<&Record>) -> Option<String> {
     let own = record.object.kind == "Pod" && record.object.name == pod.meta.name;
     match &record.body {
