@@ -23,6 +23,7 @@ pub mod pod_rank;
 pub mod podgc;
 pub mod replicaset;
 pub mod rollout;
+pub mod taint_eviction;
 pub(crate) mod workload;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -106,6 +107,8 @@ pub struct Controllers {
     slice_rng: StreamRng,
     /// Nodes whose kubelet stopped reporting.
     nodes: node_lifecycle::NodeLifecycle,
+    /// NoExecute taints and the evictions they scheduled.
+    taint_eviction: taint_eviction::TaintEviction,
     /// By Job uid: when it started, to the millisecond (its `status.startTime` has seconds).
     job_starts: BTreeMap<String, SimTime>,
     /// The workloads synced by the last [`Controllers::sync`], for [`Controllers::sync_outcome`].
@@ -174,6 +177,7 @@ impl Controllers {
             timers: BTreeSet::new(),
             job_starts: BTreeMap::new(),
             nodes: Default::default(),
+            taint_eviction: Default::default(),
             services: Default::default(),
             slice_rng: endpoints::slice_names(streams),
             synced: Vec::new(),
@@ -234,8 +238,15 @@ impl Controllers {
         }
     }
 
-    /// Nodes were added or changed (labels, taints, cordon): every DaemonSet looks again.
+    /// The nodes the cluster starts with, before any pod exists.
+    pub fn know_nodes(&mut self, state: &crate::model::ClusterState) {
+        self.taint_eviction.know_nodes(state);
+    }
+
+    /// Nodes were added, changed (labels, taints, cordon) or removed: every DaemonSet looks
+    /// again, and the taint-eviction controller at the nodes whose NoExecute taints changed.
     pub fn observe_nodes(&mut self, state: &crate::model::ClusterState) {
+        self.taint_eviction.observe_nodes(state);
         let daemonsets = state
             .objects
             .keys()
@@ -246,6 +257,7 @@ impl Controllers {
     /// A pod appeared (`before` none), changed or went away (`after` none): its owner's counts
     /// move and the owner gets a sync.
     pub fn observe_pod(&mut self, before: Option<&Pod>, after: Option<&Pod>) {
+        self.taint_eviction.observe_pod(before, after);
         // The Services that select the pod, or did, list it (or stop listing it).
         self.dirty.extend(self.services.observe_pod(before, after));
         let Some(owner) = after.or(before).and_then(|p| p.meta.owner.as_ref()) else {
@@ -266,13 +278,18 @@ impl Controllers {
         ));
     }
 
-    /// The earliest instant a workload asked to be synced again.
+    /// The earliest instant a workload asked to be synced again or a taint eviction is due.
     pub fn next_timer(&self) -> Option<SimTime> {
-        self.timers.first().map(|(at, _)| *at)
+        let workloads = self.timers.first().map(|(at, _)| *at);
+        match (workloads, self.taint_eviction.next_timer()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
     }
 
-    /// Marks the workloads whose timers are due for a sync.
+    /// Marks the workloads whose timers are due for a sync, and takes the due taint evictions.
     pub fn fire_timers(&mut self, now: SimTime) {
+        self.taint_eviction.fire_timers(now);
         while let Some((at, key)) = self.timers.first().cloned() {
             if at > now {
                 break;
@@ -282,18 +299,23 @@ impl Controllers {
         }
     }
 
-    /// Whether some workload waits for a sync.
+    /// Whether some workload or the taint-eviction controller waits for a sync.
     pub fn has_work(&self) -> bool {
-        !self.dirty.is_empty()
+        !self.dirty.is_empty() || self.taint_eviction.has_work()
     }
 
-    /// Syncs every workload that changed, Deployments first (they resize their ReplicaSets,
-    /// whose own sync then creates or deletes pods), and returns the API requests.
+    /// Runs the taint-eviction controller, then syncs every workload that changed,
+    /// Deployments first (they resize their ReplicaSets, whose own sync then creates or
+    /// deletes pods), and returns the API requests.
+    // DEVIATION: a DaemonSet pod on a node just given a NoExecute taint it does not tolerate
+    // is deleted by both controllers off the same node update (both events are recorded), as
+    // when upstream's DaemonSet controller acts before its cache has seen the eviction.
     pub fn sync(&mut self, state: &mut crate::model::ClusterState, now: SimTime) -> Vec<Request> {
+        let mut out = Vec::new();
+        self.taint_eviction.sync(state, now, &mut out);
         let mut dirty: Vec<Key> = std::mem::take(&mut self.dirty).into_iter().collect();
         dirty.sort_by_key(|(kind, _, _)| kind != "Deployment");
         self.asked.clear();
-        let mut out = Vec::new();
         self.synced.extend(dirty.iter().cloned());
         for key in dirty {
             match key.0.as_str() {

@@ -1,7 +1,8 @@
-//! The node lifecycle controller and the taint-eviction controller: a node whose kubelet stopped
-//! reporting turns `Unknown` after the grace period, gets the `unreachable` taints and its pods
-//! turn unready; each pod is deleted once its toleration of the NoExecute taint runs out
-//! (300 s by default). A node that reports again gets its conditions back and loses the taints.
+//! The node lifecycle controller: a node whose kubelet stopped reporting turns `Unknown` after
+//! the grace period, gets the `unreachable` taints and its pods turn unready. The NoExecute
+//! taint is then the taint-eviction controller's to act on (`taint_eviction`): each pod is
+//! deleted once its toleration runs out (300 s by default). A node that reports again gets its
+//! conditions back and loses the taints, which cancels the evictions still waiting.
 
 use std::collections::BTreeMap;
 
@@ -64,8 +65,8 @@ impl Controllers {
         self.timers.retain(|(_, k)| *k != key(node));
     }
 
-    /// The monitor tick for a downed node: mark it Unknown and taint it the first time, then
-    /// evict the pods whose toleration ran out and wait for the next.
+    /// The monitor tick for a downed node: mark it Unknown and taint it. Its pods are then
+    /// the taint-eviction controller's, which sees the NoExecute taint like any other.
     pub(super) fn sync_node(
         &mut self,
         state: &mut ClusterState,
@@ -80,50 +81,6 @@ impl Controllers {
             mark_unknown(state, node, now);
             self.nodes.down.insert(node.to_string(), (now, true));
             out.push(Request::NodesChanged);
-        }
-        let Some(tainted_at) = state
-            .node(node)
-            .and_then(|n| {
-                n.taints
-                    .iter()
-                    .find(|t| t.key == UNREACHABLE && t.effect == TaintEffect::NoExecute)
-            })
-            .and_then(|t| t.time_added)
-        else {
-            return;
-        };
-        let taint = Taint {
-            key: UNREACHABLE.to_string(),
-            value: String::new(),
-            effect: TaintEffect::NoExecute,
-            time_added: Some(tainted_at),
-        };
-        let mut next: Option<SimTime> = None;
-        let on_node: Vec<crate::model::PodId> = state
-            .pods_on(node)
-            .filter(|(_, p)| p.meta.deletion.is_none())
-            .map(|(id, _)| id)
-            .collect();
-        for id in on_node {
-            let Some(pod) = state.pod(id) else { continue };
-            // K8S: pkg/controller/tainteviction/taint_eviction.go (getMinTolerationTime)
-            let tolerating = pod.spec.tolerations.iter().filter(|t| t.tolerates(&taint));
-            let seconds = tolerating
-                .map(|t| t.toleration_seconds)
-                .min_by_key(|s| s.unwrap_or(i64::MAX));
-            let evict_at = match seconds {
-                None => tainted_at,
-                Some(None) => continue,
-                Some(Some(s)) => tainted_at + SimDuration::from_secs(s.max(0) as u64),
-            };
-            if evict_at > now {
-                next = Some(next.map_or(evict_at, |n| n.min(evict_at)));
-                continue;
-            }
-            out.push(evict(state, id, now));
-        }
-        if let Some(at) = next {
-            self.timers.insert((at, key(node)));
         }
     }
 }
@@ -175,30 +132,6 @@ fn mark_unknown(state: &mut ClusterState, node: &str, now: SimTime) {
             NODE_CONTROLLER,
             now,
         ));
-    }
-}
-
-/// Marks a pod for deletion by the taint-eviction controller.
-// K8S: pkg/controller/tainteviction/taint_eviction.go (deletePodHandler, addConditionAndDeletePod)
-fn evict(state: &mut ClusterState, id: crate::model::PodId, now: SimTime) -> Request {
-    let pod = state.pod_mut(id).expect("listed pods exist");
-    pod.status
-        .set_condition(PodCondition::new("DisruptionTarget", true, now).because(
-            "DeletionByTaintManager",
-            "Taint manager: deleting due to NoExecute taint".to_string(),
-        ));
-    let (ns, name) = (pod.meta.namespace.clone(), pod.meta.name.clone());
-    state.record_event(Event::new(
-        ObjectRef::new("Pod", &ns, &name),
-        EventType::Normal,
-        "TaintManagerEviction",
-        format!("Marking for deletion Pod {ns}/{name}"),
-        "taint-eviction-controller",
-        now,
-    ));
-    Request::DeletePod {
-        namespace: ns,
-        name,
     }
 }
 

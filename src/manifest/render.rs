@@ -194,6 +194,13 @@ pub fn node(node: &Node) -> Value {
                     m.insert("value".into(), json!(t.value));
                 }
                 m.insert("effect".into(), json!(t.effect.as_str()));
+                // K8S: pkg/controller/nodelifecycle (SwapNodeControllerTaint stamps timeAdded)
+                if let Some(added) = t.time_added {
+                    m.insert(
+                        "timeAdded".into(),
+                        json!(crate::model::time::rfc3339(added)),
+                    );
+                }
                 Value::Object(m)
             })
             .collect();

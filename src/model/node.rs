@@ -202,7 +202,8 @@ pub struct Taint {
     pub key: String,
     pub value: String,
     pub effect: TaintEffect,
-    /// Only set for `NoExecute` taints added by the node lifecycle controller.
+    /// Only set for `NoExecute` taints added by the node lifecycle controller (`-o yaml` shows
+    /// it as `timeAdded`).
     pub time_added: Option<SimTime>,
 }
 

@@ -219,6 +219,7 @@ impl Simulation {
                 streams,
             ),
         };
+        sim.controllers.know_nodes(&sim.state);
         // A cluster the autoscaler may grow counts at its largest.
         let most_nodes = sim.state.nodes().len() + scenario.autoscaler.most_nodes_added();
         sim.scheduler
