@@ -443,18 +443,24 @@ mod tests {
         let a = taint("a", TaintEffect::NoExecute);
         let b = taint("b", TaintEffect::NoExecute);
         let secs = |s| Tolerance::For(SimDuration::from_secs(s));
-        assert_eq!(tolerance(&[a.clone()], &[]), Tolerance::Untolerated);
         assert_eq!(
-            tolerance(&[a.clone()], &[toleration("a", None)]),
+            tolerance(std::slice::from_ref(&a), &[]),
+            Tolerance::Untolerated
+        );
+        assert_eq!(
+            tolerance(std::slice::from_ref(&a), &[toleration("a", None)]),
             Tolerance::Forever
         );
         assert_eq!(
-            tolerance(&[a.clone()], &[toleration("a", Some(60))]),
+            tolerance(std::slice::from_ref(&a), &[toleration("a", Some(60))]),
             secs(60)
         );
         // The first toleration matching `a` is the one that counts, not the shortest.
         let first_forever = [toleration("a", None), toleration("a", Some(10))];
-        assert_eq!(tolerance(&[a.clone()], &first_forever), Tolerance::Forever);
+        assert_eq!(
+            tolerance(std::slice::from_ref(&a), &first_forever),
+            Tolerance::Forever
+        );
         // Over several taints: the shortest of the used tolerations; one for ever does not
         // lengthen another's time.
         let both = [
