@@ -83,7 +83,7 @@ fn a_replicaset_held_by_quota_records_failed_create() {
         .lines()
         .filter(|l| l.contains("FailedCreate"))
         .collect();
-    assert_eq!(failed.len(), 20);
+    assert_eq!(failed.len(), 19);
     assert!(failed[0].contains(
         "Warning   FailedCreate        replicaset/web-56486b7bd9   Error creating: pods \"web-56486b7bd9-"
     ));

@@ -141,7 +141,9 @@ fn get_pods_prints_kubectl_columns() {
          too-big         0/1     Pending            0             30s\n\
          web             1/1     Running            0             30s\n"
     );
-    // Before the image is pulled the container is still being created.
+    // Before the image is pulled the container is still being created, and the API still
+    // shows the status written before the sync that made the sandbox: no IP yet.
+    // K8S: pkg/kubelet/kubelet.go (SyncPod writes the status before containerRuntime.SyncPod)
     let o = kubesim(&[
         "get",
         "pods",
@@ -155,8 +157,8 @@ fn get_pods_prints_kubectl_columns() {
     ]);
     assert_eq!(
         stdout(&o),
-        "NAME   READY   STATUS              RESTARTS   AGE   IP           NODE     NOMINATED NODE   READINESS GATES\n\
-         web    0/1     ContainerCreating   0          2s    10.244.1.2   node01   <none>           <none>\n"
+        "NAME   READY   STATUS              RESTARTS   AGE   IP       NODE     NOMINATED NODE   READINESS GATES\n\
+         web    0/1     ContainerCreating   0          2s    <none>   node01   <none>           <none>\n"
     );
 }
 

@@ -628,3 +628,84 @@ fn a_leak_oom_kills_at_the_limit_and_the_next_run_starts_fresh() {
     );
     assert_eq!(simulate_outputs(&trace), [""]);
 }
+
+/// `kubesim get pod NAME -o json --at AT` of a scenario given as YAML text.
+fn pod_at(yaml: &str, name: &str, at: &str) -> Value {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("scenario.yaml");
+    std::fs::write(&file, yaml).unwrap();
+    let args = ["get", "pod", name, "-f", file.to_str().unwrap(), "--at", at];
+    let o = kubesim(&[&args[..], &["-o", "json"]].concat());
+    assert!(o.status.success(), "{}", stderr(&o));
+    serde_json::from_str(&stdout(&o)).unwrap()
+}
+
+/// `type=status@lastTransitionTime` of each of the pod's conditions, in the API's order.
+fn conditions(pod: &Value) -> Vec<String> {
+    let list = pod["status"]["conditions"].as_array().unwrap();
+    list.iter()
+        .map(|c| {
+            let at = c["lastTransitionTime"].as_str().unwrap();
+            format!("{}={}@{}", c["type"], c["status"], &at[11..19])
+        })
+        .map(|s| s.replace('"', ""))
+        .collect()
+}
+
+// K8S: pkg/kubelet/kubelet.go (SyncPod writes generateAPIPodStatus before
+// containerRuntime.SyncPod creates the sandbox and pulls; the next sync shows the sandbox),
+// pkg/kubelet/kubelet_pods.go (generateAPIPodStatus: PodScheduled=True), containerd's CRI
+// ContainerStatus (the image as resolved, the repository digest).
+#[test]
+fn a_sync_blocked_on_a_pull_leaves_the_status_written_before_it() {
+    // Bound by nodeName (no scheduler); sandbox at 0.5 s, nginx pulled 0.5 s → 4.6 s,
+    // started at 4.65 s.
+    let yaml = one_pod(
+        "web",
+        "1m",
+        "        nodeName: node01\n        containers:\n        - {name: web, image: nginx}\n",
+    );
+    let pulling = pod_at(&yaml, "web", "3s");
+    assert_eq!(pulling["status"]["podIP"], Value::Null);
+    assert_eq!(pulling["status"]["podIPs"], Value::Null);
+    assert_eq!(
+        conditions(&pulling),
+        [
+            "PodReadyToStartContainers=False@00:00:00",
+            "Initialized=True@00:00:00",
+            "Ready=False@00:00:00",
+            "ContainersReady=False@00:00:00",
+            "PodScheduled=True@00:00:00",
+        ]
+    );
+    let waiting = &pulling["status"]["containerStatuses"][0];
+    assert_eq!(waiting["image"], "nginx");
+    assert_eq!(waiting["imageID"], "");
+
+    let running = pod_at(&yaml, "web", "10s");
+    assert_eq!(running["status"]["podIP"], "10.244.0.2");
+    assert_eq!(
+        conditions(&running)[0],
+        "PodReadyToStartContainers=True@00:00:04"
+    );
+    assert_eq!(conditions(&running)[4], "PodScheduled=True@00:00:00");
+    let status = &running["status"]["containerStatuses"][0];
+    assert_eq!(status["image"], "docker.io/library/nginx:latest");
+    let id = status["imageID"].as_str().unwrap();
+    let digest = id.strip_prefix("docker.io/library/nginx@sha256:").unwrap();
+    assert_eq!(digest.len(), 64, "{id}");
+    assert!(digest.bytes().all(|b| b.is_ascii_hexdigit()), "{id}");
+}
+
+#[test]
+fn an_image_of_another_registry_keeps_its_registry_in_image_and_image_id() {
+    let yaml = one_pod(
+        "pause",
+        "1m",
+        "        containers:\n        - {name: pause, image: \"registry.k8s.io/pause:3.10\"}\n",
+    );
+    let status = &pod_at(&yaml, "pause", "30s")["status"]["containerStatuses"][0];
+    assert_eq!(status["image"], "registry.k8s.io/pause:3.10");
+    let id = status["imageID"].as_str().unwrap();
+    assert!(id.starts_with("registry.k8s.io/pause@sha256:"), "{id}");
+}

@@ -39,8 +39,8 @@ pub fn pull_duration(bytes: i64, bytes_per_sec: i64, overhead: SimDuration) -> S
 pub use crate::model::node::normalized_image as normalized;
 
 /// The fully qualified reference containerd resolves (`redis123` →
-/// `docker.io/library/redis123:latest`).
-fn fully_qualified(image: &str) -> String {
+/// `docker.io/library/redis123:latest`), which it also reports as a container's image.
+pub fn fully_qualified(image: &str) -> String {
     let tagged = normalized(image);
     let first = tagged.split('/').next().unwrap_or_default();
     let has_registry = tagged.contains('/')

@@ -170,6 +170,7 @@ impl Kubelets {
         let has_startup = self.has_probe(id, slot, ProbeKind::Startup);
         let has_readiness = self.has_probe(id, slot, ProbeKind::Readiness);
         let started_at = self.run(id, slot).and_then(|r| r.started).unwrap_or(now);
+        self.report_sandbox(state, id, now);
         self.report_replaced(state, id, slot, now);
         let pod = state.pod_mut(id).expect("exists");
         status::container_running(pod, slot, started_at, now, !has_startup, has_readiness);
@@ -675,7 +676,12 @@ impl Kubelets {
     ) -> (ProbeOutcome, SimDuration) {
         let pod = state.pod(id).expect("handled pods exist");
         let c = container(pod, slot);
-        let ip = pod.status.pod_ip.clone().unwrap_or_default();
+        // K8S: pkg/kubelet/lifecycle/handlers.go (the pod's IP from the runtime, which knows
+        // the sandbox before the API does)
+        let worker = self.workers.get(&id);
+        let ip = (pod.status.pod_ip.clone())
+            .or_else(|| worker.and_then(|w| w.unreported_sandbox.clone()))
+            .unwrap_or_default();
         let dns = ClusterDns {
             state,
             namespace: &pod.meta.namespace,

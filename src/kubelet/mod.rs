@@ -216,6 +216,8 @@ struct PodWorker {
     sync_at: Option<SimTime>,
     /// The node the pod runs on.
     node: String,
+    /// The IP of a sandbox made by a sync whose status is not written yet.
+    unreported_sandbox: Option<String>,
     /// The pod's static manifest was removed: it is stopped for good (with no deletion on the
     /// API object, the mirror pod).
     removed: bool,
@@ -297,6 +299,7 @@ impl Kubelets {
             busy: true,
             sync_at: None,
             node: node_name.clone(),
+            unreported_sandbox: None,
             removed: false,
         };
         // DEVIATION: upstream delays a new worker's first probe by a random fraction of the
@@ -462,13 +465,27 @@ impl Kubelets {
         let runtime = self.node_runtime(&node_name);
         runtime.last_ip += 1;
         let ip = pod_ip(&cidr, runtime.last_ip + 1);
-        let pod = state.pod_mut(id).expect("checked above");
-        pod.status.pod_ip = Some(ip);
-        status::sandbox_ready(pod, now);
         if let Some(worker) = self.workers.get_mut(&id) {
             worker.busy = false;
+            worker.unreported_sandbox = Some(ip);
         }
         self.sync(state, id, now, out);
+    }
+
+    /// Writes the status the sync that made the sandbox ends with: its IP and
+    /// `PodReadyToStartContainers=True`. Until then the API shows the status computed before
+    /// that sync, however long its image pulls take.
+    // K8S: pkg/kubelet/kubelet.go (SyncPod: generateAPIPodStatus and SetPodStatus run before
+    // containerRuntime.SyncPod, which creates the sandbox and pulls and starts containers; the
+    // next sync's status, from the PLEG's relist, shows the sandbox)
+    fn report_sandbox(&mut self, state: &mut ClusterState, id: PodId, now: SimTime) {
+        let ip = self
+            .workers
+            .get_mut(&id)
+            .and_then(|w| w.unreported_sandbox.take());
+        if let (Some(ip), Some(pod)) = (ip, state.pod_mut(id)) {
+            status::sandbox_reported(pod, ip, now);
+        }
     }
 
     /// The runtime state of a node's kubelet.

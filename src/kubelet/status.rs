@@ -35,11 +35,20 @@ pub fn admit(pod: &mut Pod, now: SimTime) {
         .collect();
     pod.status
         .set_condition(PodCondition::new("PodReadyToStartContainers", false, now));
+    // K8S: pkg/kubelet/kubelet_pods.go (generateAPIPodStatus always reports PodScheduled=True;
+    // the status manager stamps its transition when the kubelet first writes it): a pod bound
+    // by `nodeName` or a static pod, which no scheduler saw, gets it here.
+    if pod.status.condition("PodScheduled").is_none() {
+        pod.status
+            .set_condition(PodCondition::new("PodScheduled", true, now));
+    }
     refresh(pod, now);
 }
 
-/// The sandbox is ready: the pod can start containers.
-pub fn sandbox_ready(pod: &mut Pod, now: SimTime) {
+/// The status written after the sync that made the sandbox: the pod has its IP and can
+/// start containers.
+pub fn sandbox_reported(pod: &mut Pod, ip: String, now: SimTime) {
+    pod.status.pod_ip = Some(ip);
     pod.status
         .set_condition(PodCondition::new("PodReadyToStartContainers", true, now));
     refresh(pod, now);
@@ -59,15 +68,12 @@ pub fn container_created(pod: &mut Pod, slot: Slot, id: PodId, instance: u64) {
         "{}/{}/{}/{}/{instance}",
         pod.meta.uid, id.0, slot.init, slot.index
     );
-    let image = super::container(pod, slot).image.clone();
+    // K8S: containerd's CRI ContainerStatus: the image as resolved, the repository digest
+    let image = super::images::fully_qualified(&super::container(pod, slot).image);
     let status = status_mut(pod, slot);
-    status.image = image;
     status.container_id = format!("containerd://{}", digest_hex(&seed));
-    status.image_id = format!(
-        "{}@sha256:{}",
-        normalized_repo(&status.image),
-        digest_hex(&status.image)
-    );
+    status.image_id = format!("{}@sha256:{}", untagged(&image), digest_hex(&image));
+    status.image = image;
 }
 
 /// A stable stand-in for the image's registry digest: the SHA-256 of its name.
@@ -79,12 +85,13 @@ fn digest_hex(image: &str) -> String {
         .collect()
 }
 
-fn normalized_repo(image: &str) -> String {
-    let repo = super::images::repository(image);
-    if repo.contains('/') {
-        format!("docker.io/{repo}")
-    } else {
-        format!("docker.io/library/{repo}")
+/// A fully qualified reference without its tag (`docker.io/library/nginx:1.14` →
+/// `docker.io/library/nginx`; a registry's port stays).
+fn untagged(reference: &str) -> &str {
+    let name_start = reference.rfind('/').map_or(0, |i| i + 1);
+    match reference[name_start..].find(':') {
+        Some(colon) => &reference[..name_start + colon],
+        None => reference,
     }
 }
 

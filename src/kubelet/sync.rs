@@ -238,6 +238,7 @@ impl Kubelets {
         if reason == "ErrImageNeverPull" {
             warning(state, id, slot, now, reason, message.clone());
         }
+        self.report_sandbox(state, id, now);
         self.report_replaced(state, id, slot, now);
         warning(state, id, slot, now, "Failed", format!("Error: {reason}"));
         let pod = state.pod_mut(id).expect("exists");
