@@ -393,12 +393,13 @@ fn output_yaml_and_name_cover_workloads_with_their_controller_status() {
     let o = kubesim(&["get", "deploy", "web", "-f", f, "--at", "1s", "-o", "yaml"]);
     assert_eq!(
         stdout(&o),
-        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  annotations:\n    deployment.kubernetes.io/revision: \"1\"\n  creationTimestamp: \"2025-01-01T00:00:00Z\"\n  generation: 1\n  labels:\n    app: web\n  name: web\n  namespace: default\n  uid: 78dde6e4-0000-4000-8000-000000000004\nspec:\n  replicas: 2\n  selector:\n    matchLabels:\n      app: web\n  template:\n    metadata:\n      labels:\n        app: web\n    spec:\n      containers:\n      - image: nginx\n        name: nginx\nstatus:\n  conditions:\n  - lastTransitionTime: \"2025-01-01T00:00:00Z\"\n    lastUpdateTime: \"2025-01-01T00:00:00Z\"\n    message: Deployment does not have minimum availability.\n    reason: MinimumReplicasUnavailable\n    status: \"False\"\n    type: Available\n  - lastTransitionTime: \"2025-01-01T00:00:00Z\"\n    lastUpdateTime: \"2025-01-01T00:00:00Z\"\n    message: ReplicaSet \"web-6c8ffc4f57\" is progressing.\n    reason: ReplicaSetUpdated\n    status: \"True\"\n    type: Progressing\n  observedGeneration: 1\n  replicas: 2\n  unavailableReplicas: 2\n  updatedReplicas: 2\n"
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  annotations:\n    deployment.kubernetes.io/revision: \"1\"\n  creationTimestamp: \"2025-01-01T00:00:00Z\"\n  generation: 1\n  labels:\n    app: web\n  name: web\n  namespace: default\n  uid: 08d12e65-0000-4000-8000-00000000000d\nspec:\n  replicas: 2\n  selector:\n    matchLabels:\n      app: web\n  template:\n    metadata:\n      labels:\n        app: web\n    spec:\n      containers:\n      - image: nginx\n        name: nginx\nstatus:\n  conditions:\n  - lastTransitionTime: \"2025-01-01T00:00:00Z\"\n    lastUpdateTime: \"2025-01-01T00:00:00Z\"\n    message: Deployment does not have minimum availability.\n    reason: MinimumReplicasUnavailable\n    status: \"False\"\n    type: Available\n  - lastTransitionTime: \"2025-01-01T00:00:00Z\"\n    lastUpdateTime: \"2025-01-01T00:00:00Z\"\n    message: ReplicaSet \"web-6c8ffc4f57\" is progressing.\n    reason: ReplicaSetUpdated\n    status: \"True\"\n    type: Progressing\n  observedGeneration: 1\n  replicas: 2\n  unavailableReplicas: 2\n  updatedReplicas: 2\n"
     );
     let o = kubesim(&["get", "all", "-f", f, "--at", "1s", "-o", "name"]);
     assert_eq!(
         stdout(&o),
-        "pod/web-6c8ffc4f57-cfc48\npod/web-6c8ffc4f57-x5kq9\ndeployment.apps/web\nreplicaset.apps/web-6c8ffc4f57\n"
+        // A plain manifest runs on a kubeadm cluster: service/kubernetes is in `default`.
+        "pod/web-6c8ffc4f57-4gwbc\npod/web-6c8ffc4f57-n9rzv\nservice/kubernetes\ndeployment.apps/web\nreplicaset.apps/web-6c8ffc4f57\n"
     );
     let o = kubesim(&[
         "get", "deploy", "-l", "app=db", "-f", f, "--at", "1s", "-o", "json",

@@ -458,13 +458,18 @@ impl Kubelets {
             return;
         }
         let node_name = pod.node_name.clone().unwrap_or_default();
-        let cidr = state
-            .node(&node_name)
-            .map(|n| n.pod_cidr.clone())
-            .unwrap_or_default();
-        let runtime = self.node_runtime(&node_name);
-        runtime.last_ip += 1;
-        let ip = pod_ip(&cidr, runtime.last_ip + 1);
+        let host_network = pod.spec.api.host_network == Some(true);
+        let node = state.node(&node_name);
+        let ip = if host_network {
+            // K8S: pkg/kubelet/kubelet_pods.go (generateAPIPodStatus: a host-network pod's
+            // IPs are the node's)
+            node.map(|n| n.internal_ip.clone()).unwrap_or_default()
+        } else {
+            let cidr = node.map(|n| n.pod_cidr.clone()).unwrap_or_default();
+            let runtime = self.node_runtime(&node_name);
+            runtime.last_ip += 1;
+            pod_ip(&cidr, runtime.last_ip + 1)
+        };
         if let Some(worker) = self.workers.get_mut(&id) {
             worker.busy = false;
             worker.unreported_sandbox = Some(ip);

@@ -6,6 +6,7 @@ mod autoscaling;
 mod behaviours;
 mod cluster;
 mod expect;
+pub mod kubeadm;
 pub mod kubectl;
 pub mod lint;
 mod load;
@@ -120,6 +121,8 @@ struct Spec {
     image_rootfs: BTreeMap<String, String>,
     /// The cluster autoscaler's flags (it runs when a node group has `autoscaling:`).
     cluster_autoscaler: Option<autoscaling::RawOptions>,
+    /// What the cluster has before the scenario's manifests (default `bare`).
+    cluster: Option<kubeadm::ClusterKind>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -182,7 +185,7 @@ fn load_str_with_learner(
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_default();
-        return Ok(Scenario {
+        let mut scenario = Scenario {
             name,
             file: file.to_string(),
             seed: DEFAULT_SEED,
@@ -202,7 +205,9 @@ fn load_str_with_learner(
             learner: None,
             image_rootfs: BTreeMap::new(),
             autoscaler: Default::default(),
-        });
+        };
+        kubeadm::add_to(&mut scenario).expect("the default cluster has a control-plane node");
+        return Ok(scenario);
     }
     let doc = &docs.expect("checked above")[0];
     let src = Source {
@@ -321,7 +326,7 @@ fn load_str_with_learner(
         Some(entry) => scheduler_configuration(entry, src, base_dir, &mut digest)?,
     };
     let annotation = |key: &str| raw.metadata.annotations.get(key).cloned();
-    Ok(Scenario {
+    let mut scenario = Scenario {
         learner: entries
             .learner_used
             .get()
@@ -348,7 +353,12 @@ fn load_str_with_learner(
             .map(|(image, dir)| (image.clone(), base_dir.join(dir)))
             .collect(),
         autoscaler,
-    })
+    };
+    if spec.cluster == Some(kubeadm::ClusterKind::Kubeadm) {
+        kubeadm::add_to(&mut scenario)
+            .map_err(|why| src.error(&[PathSeg::key("spec"), PathSeg::key("cluster")], why))?;
+    }
+    Ok(scenario)
 }
 
 /// Where `manifests:`-shaped entries are read from.

@@ -459,14 +459,16 @@ fn allocate_cluster_ip(sim: &Simulation, body: &mut serde_json::Value) {
     if given.is_some() || external {
         return;
     }
-    let taken = sim
-        .state
-        .objects
-        .keys()
-        .filter(|(kind, _, _)| kind == "Service")
-        .count() as u32;
-    let host = 10 + taken;
-    body["spec"]["clusterIP"] = format!("10.96.{}.{}", host / 256, host % 256).into();
+    let in_use: std::collections::BTreeSet<&str> = (sim.state.objects.iter())
+        .filter(|((kind, _, _), _)| kind == "Service")
+        .filter_map(|(_, o)| o.body.pointer("/spec/clusterIP")?.as_str())
+        .collect();
+    let address = |host: usize| format!("10.96.{}.{}", host / 256, host % 256);
+    let free = (10..)
+        .map(address)
+        .find(|ip| !in_use.contains(ip.as_str()))
+        .expect("the service range outlasts the Services");
+    body["spec"]["clusterIP"] = free.into();
 }
 
 /// `kubectl apply` of an object that exists: the new spec replaces the old one (status and the
