@@ -145,22 +145,7 @@ pub fn label_selector(selector: &LabelSelector, path: &Path) -> ErrorList {
     for (i, expr) in selector.match_expressions.iter().flatten().enumerate() {
         let at = path.child("matchExpressions").index(i);
         let values = expr.values.as_deref().unwrap_or_default();
-        match expr.operator.as_str() {
-            "In" | "NotIn" if values.is_empty() => errs.push(Error::required(
-                at.child("values"),
-                "must be specified when `operator` is 'In' or 'NotIn'",
-            )),
-            "Exists" | "DoesNotExist" if !values.is_empty() => errs.push(Error::forbidden(
-                at.child("values"),
-                "may not be specified when `operator` is 'Exists' or 'DoesNotExist'",
-            )),
-            "In" | "NotIn" | "Exists" | "DoesNotExist" => {}
-            other => errs.push(Error::invalid(
-                at.child("operator"),
-                BadValue::Str(other.into()),
-                "not a valid selector operator",
-            )),
-        }
+        errs.extend(operator_and_values(&expr.operator, values, false, &at));
         errs.extend(label_name(&expr.key, &at.child("key")));
         for (j, value) in values.iter().enumerate() {
             for msg in label_value(value) {
@@ -173,6 +158,40 @@ pub fn label_selector(selector: &LabelSelector, path: &Path) -> ErrorList {
         }
     }
     errs
+}
+
+/// A selector requirement's operator and the values it needs; `Gt` and `Lt` (one number)
+/// only where `numeric` (node selectors).
+// K8S: meta/v1/validation/validation.go (ValidateLabelSelectorRequirement),
+// pkg/apis/core/validation/validation.go (ValidateNodeSelectorRequirement)
+pub fn operator_and_values(
+    operator: &str,
+    values: &[String],
+    numeric: bool,
+    at: &Path,
+) -> ErrorList {
+    let error = match operator {
+        "In" | "NotIn" if values.is_empty() => Error::required(
+            at.child("values"),
+            "must be specified when `operator` is 'In' or 'NotIn'",
+        ),
+        "Exists" | "DoesNotExist" if !values.is_empty() => Error::forbidden(
+            at.child("values"),
+            "may not be specified when `operator` is 'Exists' or 'DoesNotExist'",
+        ),
+        "Gt" | "Lt" if numeric && values.len() != 1 => Error::required(
+            at.child("values"),
+            "must be specified single value when `operator` is 'Lt' or 'Gt'",
+        ),
+        "In" | "NotIn" | "Exists" | "DoesNotExist" => return Vec::new(),
+        "Gt" | "Lt" if numeric => return Vec::new(),
+        other => Error::invalid(
+            at.child("operator"),
+            BadValue::Str(other.into()),
+            "not a valid selector operator",
+        ),
+    };
+    vec![error]
 }
 
 /// A label map as Go's `%#v` prints it: `map[string]string{"app":"web"}`, or `(nil)`.

@@ -4,7 +4,7 @@
 use k8s_openapi::api::core::v1 as core;
 
 use super::field::{BadValue, Error, ErrorList, Path};
-use super::meta::{label_name, label_selector};
+use super::meta::{label_name, label_selector, operator_and_values};
 use super::names::{label_value, NameRule};
 
 const EFFECTS: &[&str] = &["NoSchedule", "PreferNoSchedule", "NoExecute"];
@@ -218,26 +218,7 @@ fn node_selector_term(term: &core::NodeSelectorTerm, check_values: bool, path: &
     for (j, req) in term.match_expressions.iter().flatten().enumerate() {
         let at = path.child("matchExpressions").index(j);
         let values = req.values.as_deref().unwrap_or_default();
-        match req.operator.as_str() {
-            "In" | "NotIn" if values.is_empty() => errs.push(Error::required(
-                at.child("values"),
-                "must be specified when `operator` is 'In' or 'NotIn'",
-            )),
-            "Exists" | "DoesNotExist" if !values.is_empty() => errs.push(Error::forbidden(
-                at.child("values"),
-                "may not be specified when `operator` is 'Exists' or 'DoesNotExist'",
-            )),
-            "Gt" | "Lt" if values.len() != 1 => errs.push(Error::required(
-                at.child("values"),
-                "must be specified single value when `operator` is 'Lt' or 'Gt'",
-            )),
-            "In" | "NotIn" | "Exists" | "DoesNotExist" | "Gt" | "Lt" => {}
-            other => errs.push(Error::invalid(
-                at.child("operator"),
-                BadValue::Str(other.into()),
-                "not a valid selector operator",
-            )),
-        }
+        errs.extend(operator_and_values(&req.operator, values, true, &at));
         errs.extend(label_name(&req.key, &at.child("key")));
         if check_values {
             for (k, value) in values.iter().enumerate() {
