@@ -7,6 +7,7 @@
 //! (components that talk only through the cluster state) → `sim` (the wiring) → `scenario`,
 //! `trace` → `report` → `cli`. `controllers` (workloads) also talk only through the cluster state.
 
+pub mod apiserver;
 pub mod cli;
 pub mod controllers;
 pub mod engine;

@@ -27,52 +27,47 @@ fn child(path: &[PathSeg], seg: PathSeg) -> Vec<PathSeg> {
 }
 
 /// Converts a pod template's spec that comes from no file (a controller's template, already
-/// validated when its workload was applied); the error, if any, as text.
+/// validated when its workload was applied; a pod a kubectl command builds): defaulted and
+/// validated as the API server would, the problems, if any, as text.
 pub fn pod_from_template(api: &core::PodSpec, origin: &str) -> Result<PodSpec, String> {
+    let mut api = api.clone();
+    crate::apiserver::defaults::pod_spec(&mut api);
     let located = super::yaml::Located::nowhere();
     let src = Source {
         file: origin,
         located: &located,
         prefix: &[],
     };
-    pod_from_api(api, src, &[]).map_err(|e| e.to_string())
+    let spec = pod_from_api(&api, src, &[]).map_err(|e| e.to_string())?;
+    let errors = crate::apiserver::validation::pod_spec(&spec.api);
+    if !errors.is_empty() {
+        let messages: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        return Err(messages.join(", "));
+    }
+    Ok(spec)
 }
 
-/// Converts and defaults a pod spec found at `path` of its object (`spec`, or
-/// `spec.template.spec` in a workload). Returns the compact spec; its `api` field holds the
-/// defaulted API spec for rendering.
+/// Converts a pod spec found at `path` of its object (`spec`, or `spec.template.spec` in a
+/// workload), already defaulted; what it refuses is a quantity that does not parse, as the
+/// API server's decoder does. Returns the compact spec; its `api` field holds the API spec
+/// with what admission adds, which the API server then validates: the model is only used
+/// once it has passed.
 pub fn pod_from_api(
     api: &core::PodSpec,
     src: Source<'_>,
     path: &[PathSeg],
 ) -> Result<PodSpec, InputError> {
     let mut api = api.clone();
-    if api.containers.is_empty() {
-        return Err(src
-            .error(
-                &child(path, PathSeg::key("containers")),
-                "Pod spec.containers: Required value",
-            )
-            .with_hint(Some("a pod needs at least one container".to_string())));
-    }
+    // Validated before use: the policy is one of the three.
     let restart_policy = match api.restart_policy.as_deref() {
-        None | Some("Always") => RestartPolicy::Always,
         Some("OnFailure") => RestartPolicy::OnFailure,
         Some("Never") => RestartPolicy::Never,
-        Some(other) => {
-            return Err(src
-                .error(
-                    &child(path, PathSeg::key("restartPolicy")),
-                    format!("Unsupported value: \"{other}\": supported values: \"Always\", \"Never\", \"OnFailure\""),
-                )
-                .with_hint(None))
-        }
+        _ => RestartPolicy::Always,
     };
-    let mut names = std::collections::BTreeSet::new();
     let mut containers = Vec::new();
     for (i, c) in api.containers.iter_mut().enumerate() {
         let p = child(&child(path, PathSeg::key("containers")), PathSeg::Index(i));
-        containers.push(container_from_api(c, src, &p, &mut names)?);
+        containers.push(container_from_api(c, src, &p)?);
     }
     let mut init_containers = Vec::new();
     for (i, c) in api.init_containers.iter_mut().flatten().enumerate() {
@@ -80,7 +75,7 @@ pub fn pod_from_api(
             &child(path, PathSeg::key("initContainers")),
             PathSeg::Index(i),
         );
-        init_containers.push(container_from_api(c, src, &p, &mut names)?);
+        init_containers.push(container_from_api(c, src, &p)?);
     }
     // PriorityClass names are resolved at admission (sim), where the cluster's classes are known.
     let priority = api.priority.unwrap_or(0);
@@ -104,25 +99,7 @@ pub fn pod_from_api(
             });
         }
     }
-    let mut tolerations = Vec::new();
-    for (i, t) in tolerations_api.iter().enumerate() {
-        let p = child(&child(path, PathSeg::key("tolerations")), PathSeg::Index(i));
-        tolerations.push(toleration_from_api(t, src, &p)?);
-    }
-    // K8S: pkg/apis/core/v1/defaults.go (SetDefaults_PodSpec)
-    api.restart_policy = Some(restart_policy.as_str().to_string());
-    api.dns_policy
-        .get_or_insert_with(|| "ClusterFirst".to_string());
-    api.scheduler_name
-        .get_or_insert_with(|| "default-scheduler".to_string());
-    api.termination_grace_period_seconds.get_or_insert(30);
-    api.security_context.get_or_insert_with(Default::default);
-    api.service_account_name
-        .get_or_insert_with(|| "default".to_string());
-    api.service_account = api.service_account_name.clone();
-    api.enable_service_links.get_or_insert(true);
-    api.preemption_policy
-        .get_or_insert_with(|| "PreemptLowerPriority".to_string());
+    let tolerations = tolerations_api.iter().map(toleration_from_api).collect();
     api.priority = Some(priority);
     Ok(PodSpec {
         containers,
@@ -143,44 +120,14 @@ fn container_from_api(
     c: &mut core::Container,
     src: Source<'_>,
     path: &[PathSeg],
-    names: &mut std::collections::BTreeSet<String>,
 ) -> Result<Container, InputError> {
-    if !names.insert(c.name.clone()) {
-        return Err(src.error(
-            &child(path, PathSeg::key("name")),
-            format!("Duplicate value: \"{}\"", c.name),
-        ));
-    }
     let image = c.image.clone().unwrap_or_default();
-    if image.is_empty() {
-        return Err(src
-            .error(
-                path,
-                format!("container \"{}\": image: Required value", c.name),
-            )
-            .with_hint(Some(
-                "add `image: <name>[:tag]` to the container".to_string(),
-            )));
-    }
-    // K8S: pkg/apis/core/v1/defaults.go (SetDefaults_Container: Always for :latest or no tag)
-    let pull_policy = match c.image_pull_policy.as_deref() {
-        Some("Always") => PullPolicy::Always,
+    // Validated before use: the policy is one of the three.
+    let image_pull_policy = match c.image_pull_policy.as_deref() {
         Some("IfNotPresent") => PullPolicy::IfNotPresent,
         Some("Never") => PullPolicy::Never,
-        None if image_tag(&image).is_none_or(|tag| tag == "latest") => PullPolicy::Always,
-        None => PullPolicy::IfNotPresent,
-        Some(other) => {
-            return Err(src.error(
-                &child(path, PathSeg::key("imagePullPolicy")),
-                format!("Unsupported value: \"{other}\": supported values: \"Always\", \"IfNotPresent\", \"Never\""),
-            ))
-        }
+        _ => PullPolicy::Always,
     };
-    c.image_pull_policy = Some(pull_policy.as_str().to_string());
-    c.termination_message_path
-        .get_or_insert_with(|| "/dev/termination-log".to_string());
-    c.termination_message_policy
-        .get_or_insert_with(|| "File".to_string());
     let resources_api = c.resources.get_or_insert_with(Default::default);
     let limits = resource_list(
         resources_api.limits.as_ref(),
@@ -208,54 +155,21 @@ fn container_from_api(
                 .insert(name.clone(), ApiQuantity(q.to_string()));
         }
     }
-    for (name, request) in &requests {
-        if let Some(limit) = limits.get(name) {
-            if request > limit {
-                return Err(src.error(
-                    &child(&child(&child(path, PathSeg::key("resources")), PathSeg::key("requests")), PathSeg::key(name)),
-                    format!("Invalid value: \"{request}\": must be less than or equal to {name} limit of {limit}"),
-                ));
-            }
-        }
-    }
-    let mut ports = Vec::new();
-    for (i, p) in c.ports.iter_mut().flatten().enumerate() {
-        p.protocol.get_or_insert_with(|| "TCP".to_string());
-        if !(1..=65535).contains(&p.container_port) {
-            let at = child(
-                &child(&child(path, PathSeg::key("ports")), PathSeg::Index(i)),
-                PathSeg::key("containerPort"),
-            );
-            return Err(src.error(
-                &at,
-                format!(
-                    "Invalid value: {}: must be between 1 and 65535, inclusive",
-                    p.container_port
-                ),
-            ));
-        }
-        ports.push(ContainerPort {
+    let ports = c
+        .ports
+        .iter()
+        .flatten()
+        .map(|p| ContainerPort {
             name: p.name.clone(),
             container_port: p.container_port,
             host_port: p.host_port,
             protocol: p.protocol.clone().unwrap_or_default(),
-        });
-    }
-    let probe = |probe: &mut Option<core::Probe>,
-                 field: &str|
-     -> Result<Option<Probe>, InputError> {
-        match probe {
-            None => Ok(None),
-            Some(p) => probe_from_api(p, field, src, &child(path, PathSeg::key(field))).map(Some),
-        }
-    };
-    let liveness_probe = probe(&mut c.liveness_probe, "livenessProbe")?;
-    let readiness_probe = probe(&mut c.readiness_probe, "readinessProbe")?;
-    let startup_probe = probe(&mut c.startup_probe, "startupProbe")?;
+        })
+        .collect();
     Ok(Container {
         name: c.name.clone(),
         image,
-        image_pull_policy: pull_policy,
+        image_pull_policy,
         command: c.command.clone().unwrap_or_default(),
         args: c.args.clone().unwrap_or_default(),
         // `valueFrom` (ConfigMaps, Secrets, the downward API) is not simulated: such variables
@@ -268,9 +182,9 @@ fn container_from_api(
             .collect(),
         ports,
         resources: ResourceRequirements { requests, limits },
-        liveness_probe,
-        readiness_probe,
-        startup_probe,
+        liveness_probe: c.liveness_probe.as_ref().map(probe_from_api),
+        readiness_probe: c.readiness_probe.as_ref().map(probe_from_api),
+        startup_probe: c.startup_probe.as_ref().map(probe_from_api),
         restart_policy_always: c.restart_policy.as_deref() == Some("Always"),
         post_start: c
             .lifecycle
@@ -343,132 +257,57 @@ pub(super) fn resource_list(
     Ok(out)
 }
 
-fn probe_from_api(
-    p: &mut core::Probe,
-    field: &str,
-    src: Source<'_>,
-    path: &[PathSeg],
-) -> Result<Probe, InputError> {
+/// A probe, defaulted; validated before use: exactly one handler.
+fn probe_from_api(p: &core::Probe) -> Probe {
     let int_or_string = |v: &IntOrString| match v {
         IntOrString::Int(i) => i.to_string(),
         IntOrString::String(s) => s.clone(),
     };
-    let mut handlers = Vec::new();
-    if let Some(exec) = &p.exec {
-        handlers.push(ProbeHandler::Exec {
-            command: exec.command.clone().unwrap_or_default(),
-        });
-    }
-    if let Some(http) = &mut p.http_get {
-        http.scheme.get_or_insert_with(|| "HTTP".to_string());
-        http.path.get_or_insert_with(|| "/".to_string());
-        handlers.push(ProbeHandler::HttpGet {
+    let handler = if let Some(http) = &p.http_get {
+        ProbeHandler::HttpGet {
             path: http.path.clone().unwrap_or_default(),
             port: int_or_string(&http.port),
             host: http.host.clone().unwrap_or_default(),
             scheme: http.scheme.clone().unwrap_or_default(),
-        });
-    }
-    if let Some(tcp) = &p.tcp_socket {
-        handlers.push(ProbeHandler::TcpSocket {
+        }
+    } else if let Some(tcp) = &p.tcp_socket {
+        ProbeHandler::TcpSocket {
             port: int_or_string(&tcp.port),
             host: tcp.host.clone().unwrap_or_default(),
-        });
-    }
-    if let Some(grpc) = &p.grpc {
-        handlers.push(ProbeHandler::Grpc {
+        }
+    } else if let Some(grpc) = &p.grpc {
+        ProbeHandler::Grpc {
             port: grpc.port,
             service: grpc.service.clone().unwrap_or_default(),
-        });
-    }
-    let handler = match handlers.len() {
-        1 => handlers.remove(0),
-        0 => {
-            return Err(src
-                .error(
-                    path,
-                    format!("{field}: Required value: must specify a handler type"),
-                )
-                .with_hint(Some(
-                    "give the probe one of `exec:`, `httpGet:`, `tcpSocket:` or `grpc:`"
-                        .to_string(),
-                )))
         }
-        _ => {
-            return Err(src.error(
-                path,
-                format!("{field}: Forbidden: may not specify more than 1 handler type"),
-            ))
+    } else {
+        ProbeHandler::Exec {
+            command: p
+                .exec
+                .as_ref()
+                .and_then(|e| e.command.clone())
+                .unwrap_or_default(),
         }
     };
-    // K8S: pkg/apis/core/v1/defaults.go (SetDefaults_Probe)
-    let timeout = *p.timeout_seconds.get_or_insert(1);
-    let period = *p.period_seconds.get_or_insert(10);
-    let success = *p.success_threshold.get_or_insert(1);
-    let failure = *p.failure_threshold.get_or_insert(3);
-    let delay = p.initial_delay_seconds.unwrap_or(0);
-    for (name, value, min) in [
-        ("initialDelaySeconds", delay, 0),
-        ("timeoutSeconds", timeout, 1),
-        ("periodSeconds", period, 1),
-        ("successThreshold", success, 1),
-        ("failureThreshold", failure, 1),
-    ] {
-        if value < min {
-            return Err(src.error(
-                &child(path, PathSeg::key(name)),
-                format!("Invalid value: {value}: must be greater than or equal to {min}"),
-            ));
-        }
-    }
-    // K8S: pkg/apis/core/validation/validation.go (liveness and startup need successThreshold 1)
-    if field != "readinessProbe" && success != 1 {
-        return Err(src.error(
-            &child(path, PathSeg::key("successThreshold")),
-            format!("Invalid value: {success}: must be 1"),
-        ));
-    }
-    Ok(Probe {
+    Probe {
         handler,
-        initial_delay_seconds: delay,
-        timeout_seconds: timeout,
-        period_seconds: period,
-        success_threshold: success,
-        failure_threshold: failure,
-    })
+        initial_delay_seconds: p.initial_delay_seconds.unwrap_or(0),
+        timeout_seconds: p.timeout_seconds.unwrap_or(1),
+        period_seconds: p.period_seconds.unwrap_or(10),
+        success_threshold: p.success_threshold.unwrap_or(1),
+        failure_threshold: p.failure_threshold.unwrap_or(3),
+    }
 }
 
-fn toleration_from_api(
-    t: &core::Toleration,
-    src: Source<'_>,
-    path: &[PathSeg],
-) -> Result<Toleration, InputError> {
-    let effect = match t.effect.as_deref() {
-        None | Some("") => None,
-        Some(e) => Some(TaintEffect::parse(e).ok_or_else(|| {
-            src.error(
-                &child(path, PathSeg::key("effect")),
-                format!("Unsupported value: \"{e}\": supported values: \"NoSchedule\", \"PreferNoSchedule\", \"NoExecute\""),
-            )
-        })?),
-    };
-    let operator_exists = match t.operator.as_deref() {
-        None | Some("Equal") => false,
-        Some("Exists") => true,
-        Some(other) => {
-            return Err(src.error(
-                &child(path, PathSeg::key("operator")),
-                format!("Unsupported value: \"{other}\": supported values: \"Equal\", \"Exists\""),
-            ))
-        }
-    };
-    Ok(Toleration {
+/// A toleration; validated before use: a known operator and effect.
+fn toleration_from_api(t: &core::Toleration) -> Toleration {
+    Toleration {
         key: t.key.clone().unwrap_or_default(),
-        operator_exists,
+        operator_exists: t.operator.as_deref() == Some("Exists"),
         value: t.value.clone().unwrap_or_default(),
-        effect,
+        effect: t.effect.as_deref().and_then(TaintEffect::parse),
         toleration_seconds: t.toleration_seconds,
-    })
+    }
 }
 
 /// Converts a `kind: Node` manifest. Capacity comes from `status.capacity` (the only place the

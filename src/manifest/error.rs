@@ -7,13 +7,17 @@ use std::fmt;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InputError {
     pub file: String,
-    /// 1-based.
-    pub line: Option<usize>,
-    /// 1-based.
-    pub column: Option<usize>,
+    /// The 1-based line and column.
+    pub position: Option<(usize, usize)>,
     pub message: String,
     /// What to change, when the mistake is a known one.
     pub hint: Option<String>,
+    /// The object's other problems, each located on its own, printed after this one: an
+    /// object is refused with all its problems at once.
+    pub more: Box<[InputError]>,
+    /// Whether the API server refused the object as Invalid: the messages are then kubectl's
+    /// own lines, which commands that name no file print as they are.
+    pub invalid: bool,
 }
 
 impl InputError {
@@ -21,10 +25,11 @@ impl InputError {
     pub fn file(file: &str, message: impl Into<String>) -> Self {
         InputError {
             file: file.to_string(),
-            line: None,
-            column: None,
+            position: None,
             message: message.into(),
             hint: None,
+            more: Box::default(),
+            invalid: false,
         }
     }
 
@@ -32,11 +37,21 @@ impl InputError {
     pub fn at(file: &str, line: usize, column: usize, message: impl Into<String>) -> Self {
         InputError {
             file: file.to_string(),
-            line: Some(line),
-            column: Some(column),
+            position: Some((line, column)),
             message: message.into(),
             hint: None,
+            more: Box::default(),
+            invalid: false,
         }
+    }
+
+    /// kubectl's own lines for the problem and the ones after it, without the file.
+    pub fn kubectl_text(&self) -> String {
+        let lines: Vec<&str> = std::iter::once(self)
+            .chain(self.more.iter())
+            .map(|e| e.message.as_str())
+            .collect();
+        lines.join("\n")
     }
 
     /// Adds what to do about it.
@@ -49,15 +64,15 @@ impl InputError {
 impl fmt::Display for InputError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.file)?;
-        if let Some(line) = self.line {
-            write!(f, ":{line}")?;
-            if let Some(column) = self.column {
-                write!(f, ":{column}")?;
-            }
+        if let Some((line, column)) = self.position {
+            write!(f, ":{line}:{column}")?;
         }
         write!(f, ": {}", self.message)?;
         if let Some(hint) = &self.hint {
             write!(f, "\n  hint: {hint}")?;
+        }
+        for next in self.more.iter() {
+            write!(f, "\n{next}")?;
         }
         Ok(())
     }

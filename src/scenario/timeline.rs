@@ -412,7 +412,8 @@ mod tests {
         );
         assert_eq!(
             error("  - {at: 1m, kubectl: edit pod web, object: {apiVersion: v1, kind: Pod, metadata: {name: web}}}\n"),
-            "s.yaml:6:37: Pod spec: Required value"
+            // K8S: pkg/apis/core/validation/validation.go (validateContainers)
+            "s.yaml:6:37: The Pod \"web\" is invalid: spec.containers: Required value"
         );
     }
 

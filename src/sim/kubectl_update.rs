@@ -164,8 +164,12 @@ fn replace(
     let mut loaded = Vec::new();
     let origin = qualified(kind, name);
     crate::manifest::load_value(&next, &Located::nowhere(), &origin, &[], &mut loaded).map_err(
-        // DEVIATION: the reason is kubesim's decoder's, after the API server's first words.
-        |e| format!("The {} \"{name}\" is invalid: {}", kind.name(), e.message),
+        |e| match e.invalid {
+            true => e.kubectl_text(),
+            // DEVIATION: a decoding error's reason is kubesim's decoder's, after the API
+            // server's first words.
+            false => format!("The {} \"{name}\" is invalid: {}", kind.name(), e.message),
+        },
     )?;
     match loaded.pop().map(|m| m.object) {
         Some(Object::Pod(given)) => {

@@ -1,0 +1,64 @@
+//! The defaults the API server fills in when it decodes a pod spec, before validating it.
+
+use k8s_openapi::api::core::v1 as core;
+
+/// Fills in a pod spec's defaults (its containers' and probes' included), as every pod and pod
+/// template gets them on its way in.
+// K8S: pkg/apis/core/v1/defaults.go (SetDefaults_PodSpec, SetDefaults_Container,
+// SetDefaults_ContainerPort, SetDefaults_Probe, SetDefaults_HTTPGetAction)
+pub fn pod_spec(spec: &mut core::PodSpec) {
+    spec.restart_policy
+        .get_or_insert_with(|| "Always".to_string());
+    spec.dns_policy
+        .get_or_insert_with(|| "ClusterFirst".to_string());
+    spec.scheduler_name
+        .get_or_insert_with(|| "default-scheduler".to_string());
+    spec.termination_grace_period_seconds.get_or_insert(30);
+    spec.security_context.get_or_insert_with(Default::default);
+    spec.service_account_name
+        .get_or_insert_with(|| "default".to_string());
+    spec.service_account = spec.service_account_name.clone();
+    spec.enable_service_links.get_or_insert(true);
+    spec.preemption_policy
+        .get_or_insert_with(|| "PreemptLowerPriority".to_string());
+    let init = spec.init_containers.iter_mut().flatten();
+    for c in spec.containers.iter_mut().chain(init) {
+        container(c);
+    }
+}
+
+fn container(c: &mut core::Container) {
+    // K8S: SetDefaults_Container (Always for `:latest` or no tag, else IfNotPresent)
+    let image = c.image.as_deref().unwrap_or_default();
+    let latest = crate::manifest::image_tag(image).is_none_or(|tag| tag == "latest");
+    let policy = if latest { "Always" } else { "IfNotPresent" };
+    c.image_pull_policy
+        .get_or_insert_with(|| policy.to_string());
+    c.termination_message_path
+        .get_or_insert_with(|| "/dev/termination-log".to_string());
+    c.termination_message_policy
+        .get_or_insert_with(|| "File".to_string());
+    c.resources.get_or_insert_with(Default::default);
+    for port in c.ports.iter_mut().flatten() {
+        port.protocol.get_or_insert_with(|| "TCP".to_string());
+    }
+    let probes = [
+        &mut c.liveness_probe,
+        &mut c.readiness_probe,
+        &mut c.startup_probe,
+    ];
+    for p in probes.into_iter().flatten() {
+        probe(p);
+    }
+}
+
+fn probe(p: &mut core::Probe) {
+    p.timeout_seconds.get_or_insert(1);
+    p.period_seconds.get_or_insert(10);
+    p.success_threshold.get_or_insert(1);
+    p.failure_threshold.get_or_insert(3);
+    if let Some(http) = &mut p.http_get {
+        http.scheme.get_or_insert_with(|| "HTTP".to_string());
+        http.path.get_or_insert_with(|| "/".to_string());
+    }
+}
