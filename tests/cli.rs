@@ -334,8 +334,10 @@ fn timeline_delete_waits_for_the_grace_period() {
     let o = kubesim(&["get", "pods", "-f", f, "--at", "45s"]);
     assert_eq!(stdout(&o), "NAME      READY   STATUS        RESTARTS   AGE\nsleeper   1/1     Terminating   0          45s\n");
     // SIGKILL at 60 s; the PLEG relist notices the exit at 61 s and the pod goes.
+    // K8S: staging/src/k8s.io/kubectl/pkg/cmd/get/get.go (Run: the note goes to ErrOut)
     let o = kubesim(&["get", "pods", "-f", f, "--at", "61s"]);
-    assert_eq!(stdout(&o), "No resources found in default namespace.\n");
+    assert_eq!(stdout(&o), "");
+    assert_eq!(stderr(&o), "No resources found in default namespace.\n");
     let o = kubesim(&["run", f, "--trace", "-"]);
     let trace = stdout(&o);
     assert!(trace.contains(r#""t":30000,"time":"30s","object":{"kind":"Command","name":"kubectl"},"change":{"what":"command","command":"delete pod sleeper","output":"pod \"sleeper\" deleted"}"#), "{trace}");
@@ -403,9 +405,10 @@ fn output_yaml_and_name_cover_workloads_with_their_controller_status() {
     let o = kubesim(&[
         "get", "deploy", "-l", "app=db", "-f", f, "--at", "1s", "-o", "json",
     ]);
+    // K8S: staging/src/k8s.io/cli-runtime/pkg/printers/json.go (MarshalIndent with four spaces)
     assert_eq!(
         stdout(&o),
-        "{\n  \"apiVersion\": \"v1\",\n  \"items\": [],\n  \"kind\": \"List\",\n  \"metadata\": {\n    \"resourceVersion\": \"\"\n  }\n}\n"
+        "{\n    \"apiVersion\": \"v1\",\n    \"items\": [],\n    \"kind\": \"List\",\n    \"metadata\": {\n        \"resourceVersion\": \"\"\n    }\n}\n"
     );
 }
 
