@@ -333,6 +333,27 @@ fn timeline_delete_waits_for_the_grace_period() {
     let f = file.to_str().unwrap();
     let o = kubesim(&["get", "pods", "-f", f, "--at", "45s"]);
     assert_eq!(stdout(&o), "NAME      READY   STATUS        RESTARTS   AGE\nsleeper   1/1     Terminating   0          45s\n");
+    // K8S: staging/src/k8s.io/kubectl/pkg/describe/describe.go (describePod: `lasts` is
+    // HumanDuration of the time since the deletion timestamp, 60 s here: `<invalid>` while it
+    // is more than a second ahead, truncated toward zero, then `0s`)
+    let lasts = |at: &str| {
+        let text = stdout(&kubesim(&[
+            "describe", "pod", "sleeper", "-f", f, "--at", at,
+        ]));
+        let status = text.lines().position(|l| l.starts_with("Status:")).unwrap();
+        text.lines()
+            .skip(status)
+            .take(2)
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let invalid =
+        "Status:                    Terminating (lasts <invalid>)\nTermination Grace Period:  30s";
+    assert_eq!(lasts("45s"), invalid);
+    assert_eq!(lasts("57500ms"), invalid);
+    let now = "Status:                    Terminating (lasts 0s)\nTermination Grace Period:  30s";
+    assert_eq!(lasts("58500ms"), now);
+    assert_eq!(lasts("60500ms"), now);
     // SIGKILL at 60 s; the PLEG relist notices the exit at 61 s and the pod goes.
     // K8S: staging/src/k8s.io/kubectl/pkg/cmd/get/get.go (Run: the note goes to ErrOut)
     let o = kubesim(&["get", "pods", "-f", f, "--at", "61s"]);
@@ -340,8 +361,44 @@ fn timeline_delete_waits_for_the_grace_period() {
     assert_eq!(stderr(&o), "No resources found in default namespace.\n");
     let o = kubesim(&["run", f, "--trace", "-"]);
     let trace = stdout(&o);
-    assert!(trace.contains(r#""t":30000,"time":"30s","object":{"kind":"Command","name":"kubectl"},"change":{"what":"command","command":"delete pod sleeper","output":"pod \"sleeper\" deleted"}"#), "{trace}");
+    // K8S: kubectl v1.34's cmd/delete/delete.go (PrintObj names the namespace)
+    assert!(trace.contains(r#""t":30000,"time":"30s","object":{"kind":"Command","name":"kubectl"},"change":{"what":"command","command":"delete pod sleeper","output":"pod \"sleeper\" deleted from default namespace"}"#), "{trace}");
     assert!(trace.contains(r#""t":61000,"time":"1m1s","object":{"kind":"Pod","namespace":"default","name":"sleeper"},"change":{"what":"deleted"}"#), "{trace}");
+}
+
+#[test]
+fn timeline_force_delete_warns_and_removes_the_pod_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("force.yaml");
+    std::fs::write(
+        &file,
+        "apiVersion: kubesim.io/v1alpha1\nkind: Scenario\nmetadata: {name: force}\nspec:\n  duration: 2m\n  manifests:\n  - inline: {apiVersion: v1, kind: Pod, metadata: {name: doomed}, spec: {containers: [{name: c, image: busybox, command: [sleep, '3600']}]}}\n  timeline:\n  - at: 40s\n    kubectl: delete pod doomed --force\n",
+    )
+    .unwrap();
+    let f = file.to_str().unwrap();
+    let o = kubesim(&["get", "pods", "-f", f, "--at", "39s"]);
+    assert_eq!(
+        stdout(&o),
+        "NAME     READY   STATUS    RESTARTS   AGE\ndoomed   1/1     Running   0          39s\n"
+    );
+    let o = kubesim(&["get", "pods", "-f", f, "--at", "40s"]);
+    assert_eq!(
+        (stdout(&o), stderr(&o)),
+        (
+            String::new(),
+            "No resources found in default namespace.\n".to_string()
+        )
+    );
+    // K8S: staging/src/k8s.io/kubectl/pkg/cmd/delete/delete.go (Validate warns of a grace
+    // period of 0 with --force; PrintObj says `force deleted` and, since v1.34, the namespace)
+    let o = kubesim(&["run", f, "--trace", "-"]);
+    let trace = stdout(&o);
+    assert!(trace.contains(r#""t":40000,"time":"40s","object":{"kind":"Command","name":"kubectl"},"change":{"what":"command","command":"delete pod doomed --force","output":"Warning: Immediate deletion does not wait for confirmation that the running resource has been terminated. The resource may continue to run on the cluster indefinitely.\npod \"doomed\" force deleted from default namespace"}"#), "{trace}");
+    let o = kubesim(&["get", "pod", "doomed", "-f", f, "--at", "40s"]);
+    assert_eq!(
+        stderr(&o),
+        "Error from server (NotFound): pods \"doomed\" not found\n"
+    );
 }
 
 #[test]
