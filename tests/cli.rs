@@ -558,3 +558,64 @@ fn profiles_are_checked_and_never_overwritten_unasked() {
     );
     assert!(std::fs::read_to_string(bad).unwrap().contains("fast"));
 }
+
+#[test]
+fn get_speaks_kubectls_words_for_missing_objects_and_events() {
+    let demo = ["-f", "scenarios/demo.yaml", "--at", "2s"];
+    let get = |args: &[&str]| kubesim(&[&["get"], args, &demo[..]].concat());
+    // K8S: staging/src/k8s.io/apimachinery/pkg/api/errors/errors.go (NewNotFound names the
+    // group's resource: deployments.apps)
+    let o = get(&["deploy", "x"]);
+    assert_eq!(
+        (o.status.code(), stdout(&o), stderr(&o)),
+        (
+            Some(2),
+            String::new(),
+            "Error from server (NotFound): deployments.apps \"x\" not found\n".to_string()
+        )
+    );
+    let o = get(&["pods", "x"]);
+    assert_eq!(
+        stderr(&o),
+        "Error from server (NotFound): pods \"x\" not found\n"
+    );
+    // K8S: staging/src/k8s.io/kubectl/pkg/cmd/get/get.go (Run: the note on ErrOut, without a
+    // namespace for cluster-scoped resources)
+    let o = get(&["nodes", "-l", "tier=none"]);
+    assert_eq!(
+        (stdout(&o), stderr(&o)),
+        (String::new(), "No resources found\n".to_string())
+    );
+    assert_eq!(o.status.code(), Some(0));
+    // Events as the API lists them, by namespace/name (`<object>.<hex nanoseconds>`); two
+    // events of the same millisecond a nanosecond apart.
+    let o = get(&["events", "-o", "name"]);
+    let names = stdout(&o);
+    let names: Vec<&str> = names.lines().collect();
+    assert_eq!(names.len(), 13);
+    assert_eq!(
+        names[2..6],
+        [
+            "event/limits-pod.1816687effb317c0",
+            "event/limits-pod.1816687effb317c1",
+            "event/limits-pod.1816687f01b9e440",
+            "event/liveness-exam.1816687ec0570001",
+        ]
+    );
+    // K8S: staging/src/k8s.io/kubectl/pkg/cmd/get/get.go (a list prints as a v1 List) and
+    // staging/src/k8s.io/cli-runtime/pkg/printers/json.go (four-space indent)
+    let json = stdout(&get(&["events", "-o", "json"]));
+    assert!(json.starts_with("{\n    \"apiVersion\": \"v1\",\n    \"items\": [\n        {\n            \"apiVersion\": \"v1\",\n            \"count\": 1,\n            \"eventTime\": null,\n            \"firstTimestamp\": \"2025-01-01T00:00:00Z\",\n            \"involvedObject\": {\n                \"apiVersion\": \"v1\",\n                \"kind\": \"Pod\",\n                \"name\": \"limits-pod\",\n                \"namespace\": \"default\"\n            },\n            \"kind\": \"Event\",\n            \"lastTimestamp\": \"2025-01-01T00:00:00Z\",\n            \"message\": \"Successfully assigned default/limits-pod to node02\",\n            \"metadata\": {\n                \"creationTimestamp\": \"2025-01-01T00:00:00Z\",\n                \"name\": \"limits-pod.1816687ec0570002\",\n                \"namespace\": \"default\"\n            },\n            \"reason\": \"Scheduled\",\n            \"reportingComponent\": \"default-scheduler\",\n            \"reportingInstance\": \"\",\n            \"source\": {\n                \"component\": \"default-scheduler\"\n            },\n            \"type\": \"Normal\"\n        },\n"), "{json}");
+    assert!(json.ends_with("    ],\n    \"kind\": \"List\",\n    \"metadata\": {\n        \"resourceVersion\": \"\"\n    }\n}\n"), "{json}");
+    let yaml = stdout(&get(&["events", "-o", "yaml"]));
+    assert!(
+        yaml.starts_with(
+            "apiVersion: v1\nitems:\n- apiVersion: v1\n  count: 1\n  eventTime: null\n"
+        ),
+        "{yaml}"
+    );
+    assert!(
+        yaml.ends_with("kind: List\nmetadata:\n  resourceVersion: \"\"\n"),
+        "{yaml}"
+    );
+}
