@@ -499,7 +499,7 @@ fn execute(command: Command) -> Result<i32, CliError> {
                 .ok_or_else(|| Resource::of_kind("Pod").not_found(&name))?;
             let pod = sim.state.pod(id).expect("indexed pods exist");
             let records = trace.records();
-            out!("{}", printers::why::pod_story(pod, &records, now))?;
+            out!("{}", printers::why::pod_story(&sim, pod, &records, now))?;
             let last = sim.explanations.get(&(ns, name));
             out!("\nScheduling:\n{}", printers::explain::pod(pod, last, now))?;
             Ok(0)

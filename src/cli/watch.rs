@@ -64,7 +64,7 @@ fn plain(sim: &mut Simulation, w: &Watch<'_>, out: &mut impl Write) -> Result<()
         sim.run_until(next)?;
         let listing = super::get::get(sim, w.resource, None, &w.opts)?;
         let text = listing.found();
-        for (table, parsed) in tables(&text).iter().enumerate() {
+        for (table, parsed) in tables(text).iter().enumerate() {
             for row in &parsed.rows {
                 let key = (table, row[0].clone());
                 let without_age = parsed.without_age(row);
