@@ -321,16 +321,24 @@ fn bad_input_names_file_line_and_exits_2() {
     }
 }
 
-#[test]
-fn timeline_delete_waits_for_the_grace_period() {
+/// A scenario file (in a directory kept while the first value lives) of one pod `pod` whose
+/// busybox `sleep 3600` ignores SIGTERM, and one timeline `kubectl` command at `at`.
+fn sleeper_scenario(pod: &str, at: &str, command: &str) -> (tempfile::TempDir, String) {
     let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("delete.yaml");
+    let file = dir.path().join("scenario.yaml");
     std::fs::write(
         &file,
-        "apiVersion: kubesim.io/v1alpha1\nkind: Scenario\nmetadata: {name: delete}\nspec:\n  duration: 2m\n  manifests:\n  - inline: {apiVersion: v1, kind: Pod, metadata: {name: sleeper}, spec: {containers: [{name: c, image: busybox, command: [sleep, '3600']}]}}\n  timeline:\n  - at: 30s\n    kubectl: delete pod sleeper\n",
+        format!("apiVersion: kubesim.io/v1alpha1\nkind: Scenario\nmetadata: {{name: {pod}}}\nspec:\n  duration: 2m\n  manifests:\n  - inline: {{apiVersion: v1, kind: Pod, metadata: {{name: {pod}}}, spec: {{containers: [{{name: c, image: busybox, command: [sleep, '3600']}}]}}}}\n  timeline:\n  - at: {at}\n    kubectl: {command}\n"),
     )
     .unwrap();
-    let f = file.to_str().unwrap();
+    let path = file.to_str().unwrap().to_string();
+    (dir, path)
+}
+
+#[test]
+fn timeline_delete_waits_for_the_grace_period() {
+    let (_dir, f) = sleeper_scenario("sleeper", "30s", "delete pod sleeper");
+    let f = f.as_str();
     let o = kubesim(&["get", "pods", "-f", f, "--at", "45s"]);
     assert_eq!(stdout(&o), "NAME      READY   STATUS        RESTARTS   AGE\nsleeper   1/1     Terminating   0          45s\n");
     // K8S: staging/src/k8s.io/kubectl/pkg/describe/describe.go (describePod: `lasts` is
@@ -368,14 +376,8 @@ fn timeline_delete_waits_for_the_grace_period() {
 
 #[test]
 fn timeline_force_delete_warns_and_removes_the_pod_at_once() {
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("force.yaml");
-    std::fs::write(
-        &file,
-        "apiVersion: kubesim.io/v1alpha1\nkind: Scenario\nmetadata: {name: force}\nspec:\n  duration: 2m\n  manifests:\n  - inline: {apiVersion: v1, kind: Pod, metadata: {name: doomed}, spec: {containers: [{name: c, image: busybox, command: [sleep, '3600']}]}}\n  timeline:\n  - at: 40s\n    kubectl: delete pod doomed --force\n",
-    )
-    .unwrap();
-    let f = file.to_str().unwrap();
+    let (_dir, f) = sleeper_scenario("doomed", "40s", "delete pod doomed --force");
+    let f = f.as_str();
     let o = kubesim(&["get", "pods", "-f", f, "--at", "39s"]);
     assert_eq!(
         stdout(&o),
