@@ -22,7 +22,8 @@ fn refusals_print_kubectls_error_lines() {
             "deployment.apps/web scaled",
             "pod/extra created",
             "resourcequota/compute created",
-            "pod \"extra\" deleted",
+            // K8S: kubectl v1.34 cmd/delete/delete.go (PrintObj names the namespace)
+            "pod \"extra\" deleted from default namespace",
             "Error from server (Forbidden): pods \"nolimits\" is forbidden: failed quota: compute: must specify limits.cpu for: nolimits",
             // Applied again: the LimitRange's defaults on the live pods are not a change.
             "namespace/dev unchanged\nlimitrange/mem-limit-range unchanged\nresourcequota/dev-memory unchanged\n\

@@ -321,25 +321,86 @@ fn bad_input_names_file_line_and_exits_2() {
     }
 }
 
-#[test]
-fn timeline_delete_waits_for_the_grace_period() {
+/// A scenario file (in a directory kept while the first value lives) of one pod `pod` whose
+/// busybox `sleep 3600` ignores SIGTERM, and one timeline `kubectl` command at `at`.
+fn sleeper_scenario(pod: &str, at: &str, command: &str) -> (tempfile::TempDir, String) {
     let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("delete.yaml");
+    let file = dir.path().join("scenario.yaml");
     std::fs::write(
         &file,
-        "apiVersion: kubesim.io/v1alpha1\nkind: Scenario\nmetadata: {name: delete}\nspec:\n  duration: 2m\n  manifests:\n  - inline: {apiVersion: v1, kind: Pod, metadata: {name: sleeper}, spec: {containers: [{name: c, image: busybox, command: [sleep, '3600']}]}}\n  timeline:\n  - at: 30s\n    kubectl: delete pod sleeper\n",
+        format!("apiVersion: kubesim.io/v1alpha1\nkind: Scenario\nmetadata: {{name: {pod}}}\nspec:\n  duration: 2m\n  manifests:\n  - inline: {{apiVersion: v1, kind: Pod, metadata: {{name: {pod}}}, spec: {{containers: [{{name: c, image: busybox, command: [sleep, '3600']}}]}}}}\n  timeline:\n  - at: {at}\n    kubectl: {command}\n"),
     )
     .unwrap();
-    let f = file.to_str().unwrap();
+    let path = file.to_str().unwrap().to_string();
+    (dir, path)
+}
+
+#[test]
+fn timeline_delete_waits_for_the_grace_period() {
+    let (_dir, f) = sleeper_scenario("sleeper", "30s", "delete pod sleeper");
+    let f = f.as_str();
     let o = kubesim(&["get", "pods", "-f", f, "--at", "45s"]);
     assert_eq!(stdout(&o), "NAME      READY   STATUS        RESTARTS   AGE\nsleeper   1/1     Terminating   0          45s\n");
+    // K8S: staging/src/k8s.io/kubectl/pkg/describe/describe.go (describePod: `lasts` is
+    // HumanDuration of the time since the deletion timestamp, 60 s here: `<invalid>` while it
+    // is more than a second ahead, truncated toward zero, then `0s`)
+    let lasts = |at: &str| {
+        let text = stdout(&kubesim(&[
+            "describe", "pod", "sleeper", "-f", f, "--at", at,
+        ]));
+        let status = text.lines().position(|l| l.starts_with("Status:")).unwrap();
+        text.lines()
+            .skip(status)
+            .take(2)
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let invalid =
+        "Status:                    Terminating (lasts <invalid>)\nTermination Grace Period:  30s";
+    assert_eq!(lasts("45s"), invalid);
+    assert_eq!(lasts("57500ms"), invalid);
+    let now = "Status:                    Terminating (lasts 0s)\nTermination Grace Period:  30s";
+    assert_eq!(lasts("58500ms"), now);
+    assert_eq!(lasts("60500ms"), now);
     // SIGKILL at 60 s; the PLEG relist notices the exit at 61 s and the pod goes.
+    // K8S: staging/src/k8s.io/kubectl/pkg/cmd/get/get.go (Run: the note goes to ErrOut)
     let o = kubesim(&["get", "pods", "-f", f, "--at", "61s"]);
-    assert_eq!(stdout(&o), "No resources found in default namespace.\n");
+    assert_eq!(stdout(&o), "");
+    assert_eq!(stderr(&o), "No resources found in default namespace.\n");
     let o = kubesim(&["run", f, "--trace", "-"]);
     let trace = stdout(&o);
-    assert!(trace.contains(r#""t":30000,"time":"30s","object":{"kind":"Command","name":"kubectl"},"change":{"what":"command","command":"delete pod sleeper","output":"pod \"sleeper\" deleted"}"#), "{trace}");
+    // K8S: kubectl v1.34's cmd/delete/delete.go (PrintObj names the namespace)
+    assert!(trace.contains(r#""t":30000,"time":"30s","object":{"kind":"Command","name":"kubectl"},"change":{"what":"command","command":"delete pod sleeper","output":"pod \"sleeper\" deleted from default namespace"}"#), "{trace}");
     assert!(trace.contains(r#""t":61000,"time":"1m1s","object":{"kind":"Pod","namespace":"default","name":"sleeper"},"change":{"what":"deleted"}"#), "{trace}");
+}
+
+#[test]
+fn timeline_force_delete_warns_and_removes_the_pod_at_once() {
+    let (_dir, f) = sleeper_scenario("doomed", "40s", "delete pod doomed --force");
+    let f = f.as_str();
+    let o = kubesim(&["get", "pods", "-f", f, "--at", "39s"]);
+    assert_eq!(
+        stdout(&o),
+        "NAME     READY   STATUS    RESTARTS   AGE\ndoomed   1/1     Running   0          39s\n"
+    );
+    let o = kubesim(&["get", "pods", "-f", f, "--at", "40s"]);
+    assert_eq!(
+        (stdout(&o), stderr(&o)),
+        (
+            String::new(),
+            "No resources found in default namespace.\n".to_string()
+        )
+    );
+    // K8S: staging/src/k8s.io/kubectl/pkg/cmd/delete/delete.go (Validate warns of a grace
+    // period of 0 with --force; PrintObj says `force deleted` and, since v1.34, the namespace)
+    let o = kubesim(&["run", f, "--trace", "-"]);
+    let trace = stdout(&o);
+    assert!(trace.contains(r#""t":40000,"time":"40s","object":{"kind":"Command","name":"kubectl"},"change":{"what":"command","command":"delete pod doomed --force","output":"Warning: Immediate deletion does not wait for confirmation that the running resource has been terminated. The resource may continue to run on the cluster indefinitely.\npod \"doomed\" force deleted from default namespace"}"#), "{trace}");
+    let o = kubesim(&["get", "pod", "doomed", "-f", f, "--at", "40s"]);
+    assert_eq!(
+        stderr(&o),
+        "Error from server (NotFound): pods \"doomed\" not found\n"
+    );
 }
 
 #[test]
@@ -404,9 +465,10 @@ fn output_yaml_and_name_cover_workloads_with_their_controller_status() {
     let o = kubesim(&[
         "get", "deploy", "-l", "app=db", "-f", f, "--at", "1s", "-o", "json",
     ]);
+    // K8S: staging/src/k8s.io/cli-runtime/pkg/printers/json.go (MarshalIndent with four spaces)
     assert_eq!(
         stdout(&o),
-        "{\n  \"apiVersion\": \"v1\",\n  \"items\": [],\n  \"kind\": \"List\",\n  \"metadata\": {\n    \"resourceVersion\": \"\"\n  }\n}\n"
+        "{\n    \"apiVersion\": \"v1\",\n    \"items\": [],\n    \"kind\": \"List\",\n    \"metadata\": {\n        \"resourceVersion\": \"\"\n    }\n}\n"
     );
 }
 
@@ -498,4 +560,65 @@ fn profiles_are_checked_and_never_overwritten_unasked() {
         format!("error: {bad} exists; pass --force to replace it, or another --out\n")
     );
     assert!(std::fs::read_to_string(bad).unwrap().contains("fast"));
+}
+
+#[test]
+fn get_speaks_kubectls_words_for_missing_objects_and_events() {
+    let demo = ["-f", "scenarios/demo.yaml", "--at", "2s"];
+    let get = |args: &[&str]| kubesim(&[&["get"], args, &demo[..]].concat());
+    // K8S: staging/src/k8s.io/apimachinery/pkg/api/errors/errors.go (NewNotFound names the
+    // group's resource: deployments.apps)
+    let o = get(&["deploy", "x"]);
+    assert_eq!(
+        (o.status.code(), stdout(&o), stderr(&o)),
+        (
+            Some(2),
+            String::new(),
+            "Error from server (NotFound): deployments.apps \"x\" not found\n".to_string()
+        )
+    );
+    let o = get(&["pods", "x"]);
+    assert_eq!(
+        stderr(&o),
+        "Error from server (NotFound): pods \"x\" not found\n"
+    );
+    // K8S: staging/src/k8s.io/kubectl/pkg/cmd/get/get.go (Run: the note on ErrOut, without a
+    // namespace for cluster-scoped resources)
+    let o = get(&["nodes", "-l", "tier=none"]);
+    assert_eq!(
+        (stdout(&o), stderr(&o)),
+        (String::new(), "No resources found\n".to_string())
+    );
+    assert_eq!(o.status.code(), Some(0));
+    // Events as the API lists them, by namespace/name (`<object>.<hex nanoseconds>`); two
+    // events of the same millisecond a nanosecond apart.
+    let o = get(&["events", "-o", "name"]);
+    let names = stdout(&o);
+    let names: Vec<&str> = names.lines().collect();
+    assert_eq!(names.len(), 13);
+    assert_eq!(
+        names[2..6],
+        [
+            "event/limits-pod.1816687effb317c0",
+            "event/limits-pod.1816687effb317c1",
+            "event/limits-pod.1816687f01b9e440",
+            "event/liveness-exam.1816687ec0570001",
+        ]
+    );
+    // K8S: staging/src/k8s.io/kubectl/pkg/cmd/get/get.go (a list prints as a v1 List) and
+    // staging/src/k8s.io/cli-runtime/pkg/printers/json.go (four-space indent)
+    let json = stdout(&get(&["events", "-o", "json"]));
+    assert!(json.starts_with("{\n    \"apiVersion\": \"v1\",\n    \"items\": [\n        {\n            \"apiVersion\": \"v1\",\n            \"count\": 1,\n            \"eventTime\": null,\n            \"firstTimestamp\": \"2025-01-01T00:00:00Z\",\n            \"involvedObject\": {\n                \"apiVersion\": \"v1\",\n                \"kind\": \"Pod\",\n                \"name\": \"limits-pod\",\n                \"namespace\": \"default\"\n            },\n            \"kind\": \"Event\",\n            \"lastTimestamp\": \"2025-01-01T00:00:00Z\",\n            \"message\": \"Successfully assigned default/limits-pod to node02\",\n            \"metadata\": {\n                \"creationTimestamp\": \"2025-01-01T00:00:00Z\",\n                \"name\": \"limits-pod.1816687ec0570002\",\n                \"namespace\": \"default\"\n            },\n            \"reason\": \"Scheduled\",\n            \"reportingComponent\": \"default-scheduler\",\n            \"reportingInstance\": \"\",\n            \"source\": {\n                \"component\": \"default-scheduler\"\n            },\n            \"type\": \"Normal\"\n        },\n"), "{json}");
+    assert!(json.ends_with("    ],\n    \"kind\": \"List\",\n    \"metadata\": {\n        \"resourceVersion\": \"\"\n    }\n}\n"), "{json}");
+    let yaml = stdout(&get(&["events", "-o", "yaml"]));
+    assert!(
+        yaml.starts_with(
+            "apiVersion: v1\nitems:\n- apiVersion: v1\n  count: 1\n  eventTime: null\n"
+        ),
+        "{yaml}"
+    );
+    assert!(
+        yaml.ends_with("kind: List\nmetadata:\n  resourceVersion: \"\"\n"),
+        "{yaml}"
+    );
 }

@@ -126,7 +126,8 @@ fn patch_pause_edit_and_delete_files_print_what_kubectl_prints() {
             "deployment.apps/web patched",
             "deployment.apps/web edited",
             "Edit cancelled, no changes made.",
-            "service \"web\" deleted\npod \"web\" deleted",
+            // K8S: kubectl v1.34 cmd/delete/delete.go (PrintObj names the namespace)
+            "service \"web\" deleted from default namespace\npod \"web\" deleted from default namespace",
             "Error from server (NotFound): error when deleting \"../manifests/web.yaml\": pods \"web\" not found",
         ]
     );

@@ -89,9 +89,28 @@ Why (latest first; each line follows from the one below it):
       0s  the scheduler assigned it to node01
       0s  the pod was created
 
-Now: init container init-mydb is running `sh -c until nslookup mydb.$(cat /var/run/secrets/kubernetes.io/serviceaccount/namespace).svc.cluster.local; do echo waiting for mydb; sleep 2; done`; the next containers start only once it exits with code 0.
+Now: init container init-mydb is running `sh -c until nslookup mydb.$(cat /var/run/secrets/kubernetes.io/serviceaccount/namespace).svc.cluster.local; do echo waiting for mydb; sleep 2; done`; the next containers start only once it exits with code 0. It waits for Service \"mydb\", which does not exist in namespace \"default\": its last `nslookup mydb.default.svc.cluster.local` failed.
 "
     );
+}
+
+// myservice is created at 20 s: from then on the note names no missing Service, though the
+// loop has not looked again yet (its next nslookup is at 21.5 s).
+#[test]
+fn an_init_container_names_the_service_its_loop_waits_for_until_it_exists() {
+    let now = |at: &str| {
+        story("myapp-pod", "scenarios/seeds/myapp-pod.yaml", at)
+            .lines()
+            .last()
+            .unwrap()
+            .to_string()
+    };
+    let running = "Now: init container init-myservice is running `sh -c until nslookup myservice.$(cat /var/run/secrets/kubernetes.io/serviceaccount/namespace).svc.cluster.local; do echo waiting for myservice; sleep 2; done`; the next containers start only once it exits with code 0.";
+    assert_eq!(
+        now("19s"),
+        format!("{running} It waits for Service \"myservice\", which does not exist in namespace \"default\": its last `nslookup myservice.default.svc.cluster.local` failed.")
+    );
+    assert_eq!(now("20s"), running);
 }
 
 #[test]

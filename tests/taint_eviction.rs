@@ -229,12 +229,13 @@ fn a_daemon_pod_on_a_node_with_an_untolerated_noexecute_taint_is_evicted() {
         .into_iter()
         .filter(|l| l.starts_with("0s "))
         .collect();
+    // In the API's key order: `log-agent-2kqjh.<hex>` sorts before `log-agent.<hex>`.
     assert_eq!(
         now,
         [
-            "0s          Normal   SuccessfulDelete       daemonset/log-agent   Deleted pod: log-agent-2kqjh",
             "0s          Normal   TaintManagerEviction   pod/log-agent-2kqjh   Marking for deletion Pod default/log-agent-2kqjh",
             "0s          Normal   Killing                pod/log-agent-2kqjh   Stopping container agent",
+            "0s          Normal   SuccessfulDelete       daemonset/log-agent   Deleted pod: log-agent-2kqjh",
         ]
     );
 }

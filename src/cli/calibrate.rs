@@ -46,11 +46,11 @@ pub(super) fn run(args: CalibrateArgs) -> Result<i32, CliError> {
     bar.finish_and_clear();
     let calibration = calibration?;
     if interrupt::STOP.load(std::sync::atomic::Ordering::SeqCst) {
-        eprintln!("kubesim calibrate: interrupted; everything it made was removed");
+        errln!("kubesim calibrate: interrupted; everything it made was removed")?;
         return Ok(130);
     }
-    println!("{}", host.runtime_version);
-    print!("{}", calibration.table());
+    outln!("{}", host.runtime_version)?;
+    out!("{}", calibration.table())?;
     let profile = calibrate::profile(&args.name, &host, &calibration);
     std::fs::write(&args.out, profile).map_err(|e| {
         CliError::Real(RealError::Io {
@@ -60,13 +60,13 @@ pub(super) fn run(args: CalibrateArgs) -> Result<i32, CliError> {
     })?;
     let sandbox = calibration.get(Measure::SandboxStart);
     let start = calibration.get(Measure::ContainerStart);
-    println!(
+    outln!(
         "wrote {}: sandbox {:.0}ms (p95 {:.0}ms), container start {:.0}ms (p95 {:.0}ms)",
         args.out.display(),
         sandbox.median,
         sandbox.p95,
         start.median,
         start.p95
-    );
+    )?;
     Ok(0)
 }

@@ -16,12 +16,12 @@ pub(super) fn run(paths: &[PathBuf]) -> Result<i32, CliError> {
     let (mut passed, mut failed) = (0, 0);
     for path in paths {
         let scenario = crate::scenario::load(path)?;
-        super::print_warnings(&scenario);
+        super::print_warnings(&scenario)?;
         let (p, f) = check_and_report(&scenario, false)?;
         passed += p;
         failed += f;
     }
-    println!("{passed} passed, {failed} failed");
+    outln!("{passed} passed, {failed} failed")?;
     Ok(if failed == 0 { 0 } else { 1 })
 }
 
@@ -39,19 +39,19 @@ pub(super) fn check_and_report(
             None => {
                 passed += 1;
                 if passes {
-                    println!("PASS {} at {}: {}", e.origin, e.at, subject(e));
+                    outln!("PASS {} at {}: {}", e.origin, e.at, subject(e))?;
                 }
             }
             Some((at, problems)) => {
                 failed += 1;
-                println!(
+                outln!(
                     "FAIL {} at {at}: {}: {}",
                     e.origin,
                     subject(e),
                     problems.join("; ")
-                );
+                )?;
                 if let Some(why) = &e.why {
-                    println!("  why: {why}");
+                    outln!("  why: {why}")?;
                 }
             }
         }

@@ -50,7 +50,7 @@ pub(super) fn logs(target: &Target<'_>, previous: bool) -> Result<i32, CliError>
         .logs(pod, id, &name, previous)
         .map_err(|why| CliError::Kubectl(format!("Error from server (BadRequest): {why}")))?;
     for line in lines {
-        println!("{line}");
+        outln!("{line}")?;
     }
     Ok(0)
 }
@@ -82,16 +82,16 @@ pub(super) fn exec(target: &Target<'_>, command: &[String]) -> Result<i32, CliEr
     match ran.run {
         ProbeRun::Exited { code, output, .. } => {
             for line in output {
-                println!("{line}");
+                outln!("{line}")?;
             }
             for line in ran.stderr {
-                eprintln!("{line}");
+                errln!("{line}")?;
             }
             // K8S: staging/src/k8s.io/client-go/tools/remotecommand/v4.go (a NonZeroExitCode
             // status becomes this error) and kubectl's cmd/util/helpers.go (checkErr prints an
             // exit error as is and exits with its code)
             if code != 0 {
-                eprintln!("command terminated with exit code {code}");
+                errln!("command terminated with exit code {code}")?;
             }
             Ok(code)
         }
@@ -112,12 +112,7 @@ fn find<'s>(sim: &'s Simulation, target: &Target<'_>) -> Result<(PodId, &'s Pod)
     let ns = target.namespace.unwrap_or("default");
     let id = sim.state.pod_id(ns, target.pod);
     let pod = id.and_then(|id| Some((id, sim.state.pod(id)?)));
-    pod.ok_or_else(|| {
-        CliError::Kubectl(format!(
-            "Error from server (NotFound): pods \"{}\" not found",
-            target.pod
-        ))
-    })
+    pod.ok_or_else(|| super::get::Resource::of_kind("Pod").not_found(target.pod))
 }
 
 /// The container kubectl picks: `-c`, else the default-container annotation, else the first
@@ -144,7 +139,7 @@ fn container(pod: &Pod, given: Option<&str>, verb: Verb) -> Result<String, CliEr
             (Some(_), _) => return Ok(name.clone()),
             (None, Verb::Exec) => return Err(invalid(name)),
             (None, Verb::Logs) => {
-                eprintln!("Default container name {name:?} not found in pod {podname}")
+                errln!("Default container name {name:?} not found in pod {podname}")?
             }
         }
     }
@@ -156,7 +151,7 @@ fn container(pod: &Pod, given: Option<&str>, verb: Verb) -> Result<String, CliEr
         ))
     })?;
     if pod.spec.containers.len() > 1 || !pod.spec.init_containers.is_empty() {
-        eprintln!("Defaulted container {first:?} out of: {names}");
+        errln!("Defaulted container {first:?} out of: {names}")?;
     }
     Ok(first)
 }

@@ -62,29 +62,29 @@ pub(super) fn run(args: ExerciseArgs) -> Result<i32, CliError> {
                     s.description.unwrap_or_default(),
                 ]);
             }
-            print!("{}", get_table(&rows));
+            out!("{}", get_table(&rows))?;
             Ok(0)
         }
         ExerciseCommand::Show { name } => {
             let exercise = find(&library, &name)?;
             let s = load(exercise, None)?;
-            println!(
+            outln!(
                 "{} ({}): {}",
                 exercise.name,
                 s.topic.as_deref().unwrap_or("<none>"),
                 s.description.as_deref().unwrap_or_default()
-            );
-            println!();
-            println!(
+            )?;
+            outln!()?;
+            outln!(
                 "{}",
                 s.task.as_deref().unwrap_or("(no task text)").trim_end()
-            );
-            println!();
-            println!("Start from: {}", exercise.dir.join(BROKEN_FILE).display());
-            println!(
+            )?;
+            outln!()?;
+            outln!("Start from: {}", exercise.dir.join(BROKEN_FILE).display())?;
+            outln!(
                 "Check yours: kubesim exercise check {} YOUR-FILE.yaml",
                 exercise.name
-            );
+            )?;
             Ok(0)
         }
         ExerciseCommand::Check { name, file } => {
@@ -96,10 +96,10 @@ pub(super) fn run(args: ExerciseArgs) -> Result<i32, CliError> {
                 )));
             }
             let s = load(exercise, Some(&file))?;
-            super::print_warnings(&s);
-            println!("exercise {} with {}", exercise.name, file.display());
+            super::print_warnings(&s)?;
+            outln!("exercise {} with {}", exercise.name, file.display())?;
             let (passed, failed) = super::check::check_and_report(&s, true)?;
-            println!("{passed} passed, {failed} failed");
+            outln!("{passed} passed, {failed} failed")?;
             Ok(if failed == 0 { 0 } else { 1 })
         }
     }

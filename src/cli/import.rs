@@ -65,7 +65,7 @@ pub(super) fn run(args: ImportArgs) -> Result<i32, CliError> {
     })?;
     match out {
         Some(out) => std::fs::write(&out, text)?,
-        None => print!("{text}"),
+        None => out!("{text}")?,
     }
     Ok(0)
 }

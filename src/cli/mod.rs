@@ -5,10 +5,14 @@
 //! message names the file, line and field); `exec` exits with the command's exit code. User
 //! errors never print a panic or a backtrace.
 
+#[macro_use]
+mod output;
+
 mod calibrate;
 mod check;
 mod container;
 mod exercise;
+mod get;
 mod import;
 pub mod printers;
 mod progress;
@@ -29,6 +33,7 @@ use crate::scenario::profile::LatencyProfile;
 use crate::scenario::{self, Scenario};
 use crate::sim::Simulation;
 use crate::trace::MemorySink;
+use get::Resource;
 use printers::get::GetOptions;
 
 /// The demo scenario `kubesim run` plays with no argument.
@@ -340,16 +345,23 @@ pub fn main() -> i32 {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
-            let _ = e.print();
-            return if e.use_stderr() { 2 } else { 0 };
+            return match e.print() {
+                Err(printing) if printing.kind() == std::io::ErrorKind::BrokenPipe => {
+                    output::die_of_sigpipe()
+                }
+                _ if e.use_stderr() => 2,
+                _ => 0,
+            };
         }
     };
-    match execute(cli.command) {
+    let outcome = execute(cli.command).or_else(|e| match e {
+        e if output::is_broken_pipe(&e) => Err(e),
+        e => errln!("{e}").map(|()| 2),
+    });
+    match outcome {
         Ok(code) => code,
-        Err(e) => {
-            eprintln!("{e}");
-            2
-        }
+        Err(e) if output::is_broken_pipe(&e) => output::die_of_sigpipe(),
+        Err(_) => 2,
     }
 }
 
@@ -395,7 +407,7 @@ fn execute(command: Command) -> Result<i32, CliError> {
                 name_prefix: "",
             };
             let (sim, _) = simulate_to(&at)?;
-            print!("{}", get(&sim, &resource, output, &opts)?);
+            get::get(&sim, &resource, output, &opts)?.print()?;
             Ok(0)
         }
         Command::Watch {
@@ -469,29 +481,27 @@ fn execute(command: Command) -> Result<i32, CliError> {
             sim.keep_explanations();
             sim.run_until(now)?;
             if node {
-                let node = sim.state.node(&name).ok_or_else(|| {
-                    CliError::Kubectl(format!(
-                        "Error from server (NotFound): nodes \"{name}\" not found"
-                    ))
-                })?;
+                let node = sim
+                    .state
+                    .node(&name)
+                    .ok_or_else(|| Resource::of_kind("Node").not_found(&name))?;
                 let records = trace.records();
-                print!(
+                out!(
                     "{}",
                     printers::why::node_story(&sim.state, node, &records, now)
-                );
+                )?;
                 return Ok(0);
             }
             let ns = namespace.unwrap_or_else(|| "default".to_string());
-            let id = sim.state.pod_id(&ns, &name).ok_or_else(|| {
-                CliError::Kubectl(format!(
-                    "Error from server (NotFound): pods \"{name}\" not found"
-                ))
-            })?;
+            let id = sim
+                .state
+                .pod_id(&ns, &name)
+                .ok_or_else(|| Resource::of_kind("Pod").not_found(&name))?;
             let pod = sim.state.pod(id).expect("indexed pods exist");
             let records = trace.records();
-            print!("{}", printers::why::pod_story(pod, &records, now));
+            out!("{}", printers::why::pod_story(&sim, pod, &records, now))?;
             let last = sim.explanations.get(&(ns, name));
-            print!("\nScheduling:\n{}", printers::explain::pod(pod, last, now));
+            out!("\nScheduling:\n{}", printers::explain::pod(pod, last, now))?;
             Ok(0)
         }
         Command::Describe {
@@ -504,35 +514,33 @@ fn execute(command: Command) -> Result<i32, CliError> {
             let text = match kind.as_str() {
                 "pod" | "pods" | "po" => {
                     let ns = namespace.as_deref().unwrap_or("default");
-                    let id = sim.state.pod_id(ns, &name).ok_or_else(|| {
-                        CliError::Kubectl(format!(
-                            "Error from server (NotFound): pods \"{name}\" not found"
-                        ))
-                    })?;
+                    let id = sim
+                        .state
+                        .pod_id(ns, &name)
+                        .ok_or_else(|| Resource::of_kind("Pod").not_found(&name))?;
                     printers::describe::pod(&sim.state, sim.state.pod(id).expect("indexed"), now)
                 }
                 "node" | "nodes" | "no" => {
-                    let node = sim.state.node(&name).ok_or_else(|| {
-                        CliError::Kubectl(format!(
-                            "Error from server (NotFound): nodes \"{name}\" not found"
-                        ))
-                    })?;
+                    let node = sim
+                        .state
+                        .node(&name)
+                        .ok_or_else(|| Resource::of_kind("Node").not_found(&name))?;
                     printers::describe::node(&sim.state, node, now)
                 }
                 "resourcequota" | "resourcequotas" | "quota" | "limitrange" | "limitranges"
                 | "limits" => {
                     let ns = namespace.as_deref().unwrap_or("default");
-                    let (kind, resource) = if kind.starts_with('l') {
-                        ("LimitRange", "limitranges")
+                    let kind = if kind.starts_with('l') {
+                        "LimitRange"
                     } else {
-                        ("ResourceQuota", "resourcequotas")
+                        "ResourceQuota"
                     };
                     let key = (kind.to_string(), ns.to_string(), name.clone());
-                    let object = sim.state.objects.get(&key).ok_or_else(|| {
-                        CliError::Usage(format!(
-                            "Error from server (NotFound): {resource} \"{name}\" not found"
-                        ))
-                    })?;
+                    let object = sim
+                        .state
+                        .objects
+                        .get(&key)
+                        .ok_or_else(|| Resource::of_kind(kind).not_found(&name))?;
                     match kind {
                         "LimitRange" => printers::describe_policy::limit_range(object),
                         _ => printers::describe_policy::quota(object),
@@ -541,11 +549,11 @@ fn execute(command: Command) -> Result<i32, CliError> {
                 "hpa" | "horizontalpodautoscaler" | "horizontalpodautoscalers" => {
                     let ns = namespace.as_deref().unwrap_or("default");
                     let key = ("HorizontalPodAutoscaler".to_string(), ns.to_string(), name.clone());
-                    let object = sim.state.objects.get(&key).ok_or_else(|| {
-                        CliError::Kubectl(format!(
-                            "Error from server (NotFound): horizontalpodautoscalers.autoscaling \"{name}\" not found"
-                        ))
-                    })?;
+                    let object = sim
+                        .state
+                        .objects
+                        .get(&key)
+                        .ok_or_else(|| Resource::of_kind("HorizontalPodAutoscaler").not_found(&name))?;
                     printers::describe_hpa::hpa(&sim.state, object, now)
                 }
                 other => {
@@ -554,7 +562,7 @@ fn execute(command: Command) -> Result<i32, CliError> {
                     )))
                 }
             };
-            print!("{text}");
+            out!("{text}")?;
             Ok(0)
         }
         Command::Logs {
@@ -625,8 +633,8 @@ fn execute(command: Command) -> Result<i32, CliError> {
             let Some(tolerance) = time_tolerance else {
                 let report = crate::trace::diff::diff(&a_name, &a_text, &b_name, &b_text);
                 match format {
-                    DiffFormat::Text => print!("{}", report.text),
-                    DiffFormat::Markdown => print!("```\n{}```\n", report.text),
+                    DiffFormat::Text => out!("{}", report.text)?,
+                    DiffFormat::Markdown => out!("```\n{}```\n", report.text)?,
                 }
                 return Ok(if report.identical { 0 } else { 1 });
             };
@@ -658,7 +666,7 @@ fn execute(command: Command) -> Result<i32, CliError> {
             let (table, within) =
                 crate::trace::deviation::table(&alignment, tolerance, &sides, format);
             let complete = alignment.only_simulated.is_empty() && alignment.only_real.is_empty();
-            print!("A = {a_name}, B = {b_name}\n{table}");
+            out!("A = {a_name}, B = {b_name}\n{table}")?;
             Ok(if within && complete { 0 } else { 1 })
         }
     }
@@ -670,45 +678,6 @@ fn load(path: Option<&Path>) -> Result<Scenario, CliError> {
         Some(p) => scenario::load(p)?,
         None => scenario::load_str(DEMO, "<embedded demo>", Path::new("scenarios"))?,
     })
-}
-
-/// The objects of `kind` that `get -o json|yaml|name` prints, with their `-o name` names.
-fn objects_of(
-    sim: &Simulation,
-    kind: &str,
-    opts: &GetOptions<'_>,
-    items: &mut Vec<serde_json::Value>,
-    names: &mut Vec<String>,
-) {
-    match kind {
-        "Pod" => {
-            for (_, pod) in sim.state.pods_by_name() {
-                if opts.wants(&pod.meta.namespace, &pod.meta.name, &pod.meta.labels) {
-                    items.push(crate::manifest::render::pod(pod));
-                    names.push(format!("pod/{}", pod.meta.name));
-                }
-            }
-        }
-        "Node" => {
-            for node in sim.state.nodes() {
-                if opts.name.is_none_or(|n| n == node.meta.name)
-                    && opts.selector.matches(&node.meta.labels)
-                {
-                    items.push(crate::manifest::render::node(node));
-                    names.push(format!("node/{}", node.meta.name));
-                }
-            }
-        }
-        _ => {
-            for ((k, ns, name), object) in &sim.state.objects {
-                if k == kind && opts.wants(ns, name, &object.labels()) {
-                    items.push(crate::manifest::render::stored(object));
-                    let resource = crate::model::meta::resource_name(k, &object.api_version);
-                    names.push(format!("{resource}/{name}"));
-                }
-            }
-        }
-    }
 }
 
 /// A tolerance flag's Go duration, in milliseconds.
@@ -757,10 +726,11 @@ fn simulate_to(at: &AtArgs) -> Result<(Simulation, SimTime), CliError> {
 }
 
 /// Prints the scenario's warnings (`kubectl`'s `Warning: ` prefix) on standard error.
-fn print_warnings(scenario: &Scenario) {
+fn print_warnings(scenario: &Scenario) -> Result<(), CliError> {
     for warning in scenario::lint::warnings(scenario) {
-        eprintln!("Warning: {warning}");
+        errln!("Warning: {warning}")?;
     }
+    Ok(())
 }
 
 fn run(
@@ -776,7 +746,7 @@ fn run(
     if let Some(profile) = profile {
         LatencyProfile::load(profile)?.apply(&mut scenario);
     }
-    print_warnings(&scenario);
+    print_warnings(&scenario)?;
     let seed = seed.unwrap_or(scenario.seed);
     let end = match until {
         Some(text) => instant(text, "--until", &scenario)?,
@@ -806,9 +776,9 @@ fn run(
     let summary = check::summary(&sim, &scenario, seed, end, wall);
     sim.finish()?;
     if to_stdout {
-        eprint!("{summary}");
+        errout!("{summary}")?;
     } else {
-        print!("{summary}");
+        out!("{summary}")?;
     }
     if let (Some(dir), Some(copy)) = (report, copy) {
         let text = String::from_utf8_lossy(&copy.borrow()).into_owned();
@@ -854,136 +824,6 @@ impl Write for Tee {
     fn flush(&mut self) -> std::io::Result<()> {
         self.out.as_mut().map_or(Ok(()), |out| out.flush())
     }
-}
-
-/// The kinds `kubectl get all` lists, in its order.
-const ALL_KINDS: [&str; 6] = [
-    "Pod",
-    "Service",
-    "DaemonSet",
-    "Deployment",
-    "ReplicaSet",
-    "Job",
-];
-
-/// The kind a resource name given to `get` means (`po`, `deploy`, `endpointslices`...).
-fn kind_of(resource: &str) -> Result<&'static str, CliError> {
-    Ok(match resource {
-        "pods" | "pod" | "po" => "Pod",
-        "nodes" | "node" | "no" => "Node",
-        "events" | "event" | "ev" => "Event",
-        "deployments" | "deployment" | "deploy" => "Deployment",
-        "replicasets" | "replicaset" | "rs" => "ReplicaSet",
-        "jobs" | "job" => "Job",
-        "daemonsets" | "daemonset" | "ds" => "DaemonSet",
-        "services" | "service" | "svc" => "Service",
-        "endpoints" | "ep" => "Endpoints",
-        "endpointslices" | "endpointslice" | "endpointslices.discovery.k8s.io" => "EndpointSlice",
-        "resourcequotas" | "resourcequota" | "quota" => "ResourceQuota",
-        "limitranges" | "limitrange" | "limits" => "LimitRange",
-        "horizontalpodautoscalers" | "horizontalpodautoscaler" | "hpa" => "HorizontalPodAutoscaler",
-        other => {
-            return Err(CliError::Usage(format!(
-                "the server doesn't have a resource type \"{other}\" (kubesim get knows: pods, nodes, events, deployments, replicasets, jobs, daemonsets, services, endpoints, endpointslices, resourcequotas, limitranges, hpa, all; several joined by commas)"
-            )))
-        }
-    })
-}
-
-/// `-o name` and multi-kind tables name objects `<resource>/<name>`: `pod/web`,
-/// `deployment.apps/web`.
-fn resource_prefix(kind: &str) -> String {
-    let api_version = match kind {
-        "Deployment" | "ReplicaSet" | "DaemonSet" => "apps/v1",
-        "Job" => "batch/v1",
-        "EndpointSlice" => "discovery.k8s.io/v1",
-        "HorizontalPodAutoscaler" => "autoscaling/v2",
-        _ => "v1",
-    };
-    format!("{}/", crate::model::meta::resource_name(kind, api_version))
-}
-
-/// `kubesim get`: one kind, `all`, or several joined by commas (`pods,svc`), as kubectl prints
-/// them: a table per kind with `<resource>/<name>` names when there are several, or one list.
-fn get(
-    sim: &Simulation,
-    resource: &str,
-    output: Option<Output>,
-    opts: &GetOptions<'_>,
-) -> Result<String, CliError> {
-    let mut kinds = Vec::new();
-    for part in resource.split(',') {
-        match part {
-            "all" => kinds.extend(ALL_KINDS),
-            one => kinds.push(kind_of(one)?),
-        }
-    }
-    kinds.dedup();
-    if opts.name.is_some() && kinds.len() > 1 {
-        return Err(CliError::Usage(
-            "error: you must specify only one resource type with a name".to_string(),
-        ));
-    }
-    let several = kinds.len() > 1;
-    if matches!(output, Some(Output::Json | Output::Yaml | Output::Name)) {
-        if kinds.contains(&"Event") {
-            return Err(CliError::Usage(
-                "-o json|yaml|name is not supported for events yet; use the table or the trace"
-                    .to_string(),
-            ));
-        }
-        let mut items = Vec::new();
-        let mut names = Vec::new();
-        for &kind in &kinds {
-            objects_of(sim, kind, opts, &mut items, &mut names);
-        }
-        let value = if opts.name.is_some() && items.len() == 1 {
-            items.remove(0)
-        } else {
-            crate::manifest::render::list(items)
-        };
-        return Ok(match output {
-            Some(Output::Json) => format!(
-                "{}\n",
-                serde_json::to_string_pretty(&value).unwrap_or_default()
-            ),
-            Some(Output::Yaml) => crate::manifest::render::to_yaml(&value),
-            _ => names.iter().map(|n| format!("{n}\n")).collect(),
-        });
-    }
-    let now = sim.now();
-    let mut tables = Vec::new();
-    for &kind in &kinds {
-        let prefix = resource_prefix(kind);
-        let opts = GetOptions {
-            name_prefix: if several { &prefix } else { "" },
-            ..opts.clone()
-        };
-        let table = match kind {
-            "Pod" => printers::get::pods(&sim.state, now, &opts),
-            "Node" => printers::get::nodes(&sim.state, now, &opts),
-            "Event" => printers::get::events(&sim.state, now, &opts),
-            stored => printers::get::stored(&sim.state, stored, now, &opts),
-        };
-        tables.extend(table);
-    }
-    let table = (!tables.is_empty()).then(|| tables.join("\n"));
-    let kind = if several { "all" } else { kinds[0] };
-    Ok(match table {
-        Some(t) => t,
-        None => match (opts.name, kind) {
-            (Some(name), _) => {
-                return Err(CliError::Kubectl(format!(
-                    "Error from server (NotFound): {resource} \"{name}\" not found"
-                )))
-            }
-            (None, "Node") => "No resources found\n".to_string(),
-            _ => format!(
-                "No resources found in {} namespace.\n",
-                opts.namespace.unwrap_or("default")
-            ),
-        },
-    })
 }
 
 #[cfg(test)]

@@ -47,18 +47,18 @@ const PROGRESS_STEP: SimDuration = SimDuration::from_secs(1);
 pub(super) fn run(args: RealArgs) -> Result<i32, CliError> {
     if args.check {
         let host = Host::detect(args.host.runtime)?;
-        print!("{}", host.describe());
+        out!("{}", host.describe())?;
         return Ok(0);
     }
     if args.cleanup {
         let cleaned = cleanup::everything(&args.host.root)?;
-        println!(
+        outln!(
             "removed {} run(s): {} container(s), {} cgroup(s), and {}",
             cleaned.runs,
             cleaned.containers,
             cleaned.cgroups,
             args.host.root.display()
-        );
+        )?;
         return Ok(0);
     }
     let path = args.scenario.as_deref().unwrap_or(Path::new("-"));
@@ -68,18 +68,18 @@ pub(super) fn run(args: RealArgs) -> Result<i32, CliError> {
 /// Plays the scenario at `path` with real containers.
 fn play(path: &Path, args: &RealArgs) -> Result<i32, CliError> {
     let mut scenario = super::load(Some(path))?;
-    super::print_warnings(&scenario);
+    super::print_warnings(&scenario)?;
     let end = until(args.until.as_deref(), &scenario)?;
     let node = first_node_only(&mut scenario)?;
     let to_stdout = args.trace.as_deref() == Some("-");
     let sink = super::trace_sink(args.trace.as_deref())?;
     let played = for_real(&scenario, &node, end, &args.host, sink)?;
     if to_stdout {
-        eprint!("{}", played.report);
+        errout!("{}", played.report)?;
     } else {
-        print!("{}", played.report);
+        out!("{}", played.report)?;
     }
-    Ok(played.exit_code())
+    played.exit_code()
 }
 
 /// The instant `--until` names, or the scenario's end.
@@ -110,13 +110,13 @@ pub(super) struct Played {
 }
 
 impl Played {
-    /// 130 after an interruption (as a shell reports SIGINT), else 0.
-    pub(super) fn exit_code(&self) -> i32 {
+    /// 130 after an interruption (as a shell reports SIGINT), saying so, else 0.
+    pub(super) fn exit_code(&self) -> Result<i32, CliError> {
         if self.interrupted {
-            eprintln!("kubesim real: interrupted; everything the run made was removed");
-            130
+            errln!("kubesim real: interrupted; everything the run made was removed")?;
+            Ok(130)
         } else {
-            0
+            Ok(0)
         }
     }
 }

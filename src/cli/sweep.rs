@@ -120,10 +120,10 @@ pub(super) fn run(args: SweepArgs) -> Result<i32, CliError> {
         .map(|a| (a.name.clone(), a.values.clone()))
         .collect();
     let results = Results::new(sweep.file(), axes, sweep.len(), shard, rows);
-    print!("{}", results.table());
+    out!("{}", results.table())?;
     if let Some(dir) = &args.out {
         results.write(dir, &args.metrics).map_err(CliError::Usage)?;
-        println!("wrote {}", dir.display());
+        outln!("wrote {}", dir.display())?;
     }
     Ok(0)
 }
@@ -156,8 +156,8 @@ fn merge(dirs: &[PathBuf], out: &std::path::Path, metrics: &[String]) -> Result<
     }
     let merged = Results::merge(parts).map_err(CliError::Usage)?;
     merged.write(out, metrics).map_err(CliError::Usage)?;
-    print!("{}", merged.table());
-    println!("wrote {}", out.display());
+    out!("{}", merged.table())?;
+    outln!("wrote {}", out.display())?;
     Ok(0)
 }
 
@@ -178,10 +178,10 @@ fn emit_job(args: &SweepArgs, sweep: &Sweep) -> Result<i32, CliError> {
         shards: args.shards,
         results_claim: &args.results_claim,
     };
-    print!(
+    out!(
         "{}",
         job::manifests(&spec, sweep.doc()).map_err(CliError::Usage)?
-    );
+    )?;
     Ok(0)
 }
 
@@ -288,18 +288,18 @@ pub(super) fn plan(args: PlanArgs) -> Result<i32, CliError> {
     } else {
         ""
     };
-    println!(
+    outln!(
         "node group {}: every pod scheduled with {headroom}% CPU and memory headroom{failure}",
         args.group
-    );
-    print!("{}", deviation::grid(&rows, Format::Text));
+    )?;
+    out!("{}", deviation::grid(&rows, Format::Text))?;
     Ok(match answer {
         Some(count) => {
-            println!("answer: {count} node(s) of group {}", args.group);
+            outln!("answer: {count} node(s) of group {}", args.group)?;
             0
         }
         None => {
-            println!("answer: none up to --max {} fits", args.max);
+            outln!("answer: none up to --max {} fits", args.max)?;
             1
         }
     })

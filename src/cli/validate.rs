@@ -58,7 +58,7 @@ pub(super) fn run(args: ValidateArgs) -> Result<i32, CliError> {
         Some(path) => LatencyProfile::load(path)?,
         None => LatencyProfile::embedded(),
     };
-    eprintln!("latency profile: {}", profile.name);
+    errln!("latency profile: {}", profile.name)?;
     let several = args.scenarios.len() > 1;
     let mut done = Vec::new();
     for path in &args.scenarios {
@@ -72,13 +72,13 @@ pub(super) fn run(args: ValidateArgs) -> Result<i32, CliError> {
             Format::Text,
         );
         if several {
-            println!("== {} ({})", validated.name, path.display());
+            outln!("== {} ({})", validated.name, path.display())?;
         }
-        print!("{table}");
+        out!("{table}")?;
         done.push(validated);
     }
     if several {
-        print!("\n{}", summary(&done, tolerance, Format::Text));
+        out!("\n{}", summary(&done, tolerance, Format::Text))?;
     }
     if let Some(dir) = &args.report {
         write_report(dir, &done, tolerance)?;
@@ -96,7 +96,7 @@ fn validate_one(
 ) -> Result<Option<Validated>, CliError> {
     let mut scenario = super::load(Some(path))?;
     profile.apply(&mut scenario);
-    super::print_warnings(&scenario);
+    super::print_warnings(&scenario)?;
     let end = until(args.until.as_deref(), &scenario)?;
     let node = first_node_only(&mut scenario)?;
     let simulated = MemorySink::default();
@@ -111,9 +111,9 @@ fn validate_one(
         &args.host,
         Some(Box::new(real.clone())),
     )?;
-    eprint!("{}", played.report);
+    errout!("{}", played.report)?;
     if played.interrupted {
-        played.exit_code();
+        played.exit_code()?;
         return Ok(None);
     }
     let alignment = align::align(&simulated.records(), &real.records());

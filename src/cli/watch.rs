@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 use crossterm::event::{self, Event as TermEvent, KeyCode, KeyEvent, KeyModifiers};
 use crossterm::{cursor, execute, queue, terminal};
 
+use super::get::Listing;
 use super::printers::get::GetOptions;
 use super::CliError;
 use crate::engine::{SimDuration, SimTime};
@@ -45,39 +46,14 @@ pub fn watch(sim: &mut Simulation, w: &Watch<'_>) -> Result<(), CliError> {
     }
 }
 
-/// `kubectl get -w`: the table, then every row that changes.
+/// `kubectl get -w`: the table, then every row that changes. A reader that goes away (`|
+/// head`) ends it with a broken pipe, which ends kubesim as it ends kubectl.
 fn plain(sim: &mut Simulation, w: &Watch<'_>, out: &mut impl Write) -> Result<(), CliError> {
-    match plain_lines(sim, w, out) {
-        // The reader went away (`| head`): stop quietly, as kubectl does.
-        Err(Stop::Closed) => Ok(()),
-        Err(Stop::Failed(e)) => Err(e),
-        Ok(()) => Ok(()),
-    }
-}
-
-/// Why the line view stopped early.
-enum Stop {
-    Closed,
-    Failed(CliError),
-}
-
-impl From<CliError> for Stop {
-    fn from(e: CliError) -> Stop {
-        Stop::Failed(e)
-    }
-}
-
-impl From<std::io::Error> for Stop {
-    fn from(e: std::io::Error) -> Stop {
-        Stop::Failed(e.into())
-    }
-}
-
-fn plain_lines(sim: &mut Simulation, w: &Watch<'_>, out: &mut impl Write) -> Result<(), Stop> {
-    let first = super::get(sim, w.resource, None, &w.opts)?;
-    write(out, &first)?;
-    let mut seen = rows(&first);
-    let widths: BTreeMap<usize, Vec<usize>> = tables(&first)
+    let first = super::get::get(sim, w.resource, None, &w.opts)?;
+    let first = first.found();
+    write(out, first)?;
+    let mut seen = rows(first);
+    let widths: BTreeMap<usize, Vec<usize>> = tables(first)
         .iter()
         .enumerate()
         .map(|(i, t)| (i, t.widths.clone()))
@@ -86,8 +62,9 @@ fn plain_lines(sim: &mut Simulation, w: &Watch<'_>, out: &mut impl Write) -> Res
     while let Some(next) = sim.next_event_time().filter(|t| *t <= w.until) {
         pace(w.speed, origin, next, started);
         sim.run_until(next)?;
-        let text = super::get(sim, w.resource, None, &w.opts).unwrap_or_default();
-        for (table, parsed) in tables(&text).iter().enumerate() {
+        let listing = super::get::get(sim, w.resource, None, &w.opts)?;
+        let text = listing.found();
+        for (table, parsed) in tables(text).iter().enumerate() {
             for row in &parsed.rows {
                 let key = (table, row[0].clone());
                 let without_age = parsed.without_age(row);
@@ -116,12 +93,9 @@ fn pace(speed: f64, origin: SimTime, to: SimTime, started: Instant) {
     }
 }
 
-fn write(out: &mut impl Write, text: &str) -> Result<(), Stop> {
-    let written = out.write_all(text.as_bytes()).and_then(|()| out.flush());
-    written.map_err(|e| match e.kind() {
-        std::io::ErrorKind::BrokenPipe => Stop::Closed,
-        _ => Stop::Failed(CliError::Usage(format!("cannot write: {e}"))),
-    })
+fn write(out: &mut impl Write, text: &str) -> std::io::Result<()> {
+    out.write_all(text.as_bytes())?;
+    out.flush()
 }
 
 /// One table of `get`'s output: its column starts and widths, and its rows cut into cells.
@@ -251,7 +225,11 @@ impl Screen {
         // Simulated time owed to the view that has not made a whole millisecond yet.
         let mut owed = 0.0_f64;
         loop {
-            let table = super::get(sim, w.resource, None, &w.opts).unwrap_or_default();
+            // The screen shows kubectl's note as `watch kubectl get` shows its standard error.
+            let table = match super::get::get(sim, w.resource, None, &w.opts)? {
+                Listing::Found(text) => text,
+                Listing::NoneFound(note) => format!("{note}\n"),
+            };
             self.draw(&status(w, sim.now(), speed, paused), &table)?;
             if let Some(key) = key_within(FRAME)? {
                 match (key.code, key.modifiers) {

@@ -18,19 +18,24 @@ pub(super) struct ClusterDns<'a> {
     pub(super) namespace: &'a str,
 }
 
+/// The Service and namespace a cluster DNS name asks for, from a pod in `namespace`:
+/// `myservice.default.svc.cluster.local` and `myservice` (from `default`) both name
+/// `("myservice", "default")`.
+// K8S: cluster DNS names `<service>[.<namespace>[.svc[.cluster.local]]]`
+pub fn service_named_by<'a>(name: &'a str, namespace: &'a str) -> (&'a str, &'a str) {
+    let name = name.trim_end_matches('.');
+    let name = name
+        .strip_suffix(".cluster.local")
+        .unwrap_or(name)
+        .trim_end_matches(".svc");
+    name.split_once('.').unwrap_or((name, namespace))
+}
+
 impl World for ClusterDns<'_> {
-    // K8S: cluster DNS names `<service>[.<namespace>[.svc[.cluster.local]]]`; the `kubernetes`
-    // Service always exists in `default` at the first address of the service range.
+    // K8S: the `kubernetes` Service always exists in `default` at the first address of the
+    // service range.
     fn resolve(&self, name: &str) -> Option<String> {
-        let name = name.trim_end_matches('.');
-        let name = name
-            .strip_suffix(".cluster.local")
-            .unwrap_or(name)
-            .trim_end_matches(".svc");
-        let (service, namespace) = match name.split_once('.') {
-            Some((s, ns)) => (s, ns),
-            None => (name, self.namespace),
-        };
+        let (service, namespace) = service_named_by(name, self.namespace);
         if service == "kubernetes" && namespace == "default" {
             return Some("10.96.0.1".to_string());
         }

@@ -312,6 +312,11 @@ const KINDS: &[KindSpec] = stored_kinds! {
     "Ingress", "networking.k8s.io/v1", k8s_openapi::api::networking::v1::Ingress;
 };
 
+/// The `apiVersion` kubesim reads a kind in (`apps/v1` for Deployment), if it reads the kind.
+pub fn api_version_of(kind: &str) -> Option<&'static str> {
+    KINDS.iter().find(|k| k.kind == kind).map(|k| k.api_version)
+}
+
 fn known_kinds() -> String {
     KINDS.iter().map(|k| k.kind).collect::<Vec<_>>().join(", ")
 }

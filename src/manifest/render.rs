@@ -258,4 +258,89 @@ pub fn list(items: Vec<Value>) -> Value {
     json!({"apiVersion": "v1", "items": items, "kind": "List", "metadata": {"resourceVersion": ""}})
 }
 
+/// An Event as the API serves it in core/v1, as client-go's recorder wrote it: named
+/// `<object>.<hex nanoseconds>`, in its object's namespace (`default` for cluster-scoped
+/// objects), first and last timestamps, count, source and reporting component.
+// K8S: staging/src/k8s.io/client-go/tools/record/event.go (makeEvent, generateEvent) and
+// staging/src/k8s.io/api/core/v1/types.go (Event: `eventTime` is always written, null here)
+// DEVIATION: no uid or resourceVersion, in metadata or in involvedObject; the scheduler's
+// events come out in this legacy shape too (upstream's scheduler writes events.k8s.io/v1 ones,
+// which carry `eventTime` and `action` instead of first/last timestamps and count).
+pub fn event(name: &str, event: &crate::model::Event) -> Value {
+    let involved = &event.involved;
+    let mut reference = Map::new();
+    reference.insert(
+        "apiVersion".into(),
+        json!(super::api_version_of(involved.kind).unwrap_or("v1")),
+    );
+    if let Some(path) = &involved.field_path {
+        reference.insert("fieldPath".into(), json!(path));
+    }
+    reference.insert("kind".into(), json!(involved.kind));
+    reference.insert("name".into(), json!(involved.name));
+    if !involved.namespace.is_empty() {
+        reference.insert("namespace".into(), json!(involved.namespace));
+    }
+    let mut source = Map::new();
+    source.insert("component".into(), json!(event.source));
+    if let Some(host) = &event.host {
+        source.insert("host".into(), json!(host));
+    }
+    json!({
+        "apiVersion": "v1",
+        "count": event.count,
+        "eventTime": null,
+        "firstTimestamp": rfc3339(event.first),
+        "involvedObject": reference,
+        "kind": "Event",
+        "lastTimestamp": rfc3339(event.last),
+        "message": event.message,
+        "metadata": {
+            "creationTimestamp": rfc3339(event.first),
+            "name": name,
+            "namespace": event_namespace(event),
+        },
+        "reason": event.reason,
+        "reportingComponent": event.source,
+        "reportingInstance": event.host.as_deref().unwrap_or_default(),
+        "source": source,
+        "type": event.type_.as_str(),
+    })
+}
+
+/// The namespace an event is stored in: its object's, or `default` for cluster-scoped objects.
+// K8S: staging/src/k8s.io/client-go/tools/record/event.go (makeEvent)
+pub fn event_namespace(event: &crate::model::Event) -> &str {
+    match event.involved.namespace.as_str() {
+        "" => "default",
+        namespace => namespace,
+    }
+}
+
+/// JSON as `kubectl get -o json` writes it: Go's `json.MarshalIndent` with four spaces, which
+/// escapes `<`, `>`, `&`, U+2028 and U+2029 inside strings, and a final newline.
+// K8S: staging/src/k8s.io/cli-runtime/pkg/printers/json.go (JSONPrinter.PrintObj) and Go's
+// encoding/json (HTML-safe string escapes)
+pub fn to_json(value: &Value) -> String {
+    let mut out = Vec::new();
+    let formatter = serde_json::ser::PrettyFormatter::with_indent(b"    ");
+    let mut serializer = serde_json::Serializer::with_formatter(&mut out, formatter);
+    serde::Serialize::serialize(value, &mut serializer).expect("a JSON value serialises");
+    let text = String::from_utf8(out).expect("serde_json writes UTF-8");
+    // These characters can only stand inside strings, where serde_json leaves them as they are.
+    let mut escaped = String::with_capacity(text.len() + 1);
+    for c in text.chars() {
+        match c {
+            '<' => escaped.push_str("\\u003c"),
+            '>' => escaped.push_str("\\u003e"),
+            '&' => escaped.push_str("\\u0026"),
+            '\u{2028}' => escaped.push_str("\\u2028"),
+            '\u{2029}' => escaped.push_str("\\u2029"),
+            c => escaped.push(c),
+        }
+    }
+    escaped.push('\n');
+    escaped
+}
+
 pub use super::yaml_out::to_yaml;

@@ -64,6 +64,10 @@ pub struct ClusterState {
     pods: Vec<Option<Pod>>,
     pod_index: BTreeMap<(String, String), PodId>,
     events: Vec<Event>,
+    /// Each event's `metadata.name`, by its index in `events`.
+    event_names: Vec<String>,
+    /// The creation instant, in Unix nanoseconds, of the event named last.
+    last_event_stamp: i64,
     events_by_object: BTreeMap<ObjectRef, Vec<usize>>,
     /// Each distinct event (object, type, reason, message, source), for folding repeats.
     event_index: BTreeMap<EventKey, usize>,
@@ -373,12 +377,29 @@ impl ClusterState {
             .entry(event.involved.clone())
             .or_default()
             .push(self.events.len());
+        // DEVIATION: a real recorder's clock gives each event its own sub-millisecond
+        // nanoseconds; here events of the same simulated millisecond are a nanosecond apart, in
+        // the order they were recorded, so names stay unique and sort in creation order.
+        let stamp = super::time::unix_nanos(event.first).max(self.last_event_stamp + 1);
+        self.last_event_stamp = stamp;
+        // K8S: staging/src/k8s.io/client-go/tools/record/util/util.go (GenerateEventName:
+        // `%s.%x` of the involved object's name and the creation time in Unix nanoseconds)
+        self.event_names
+            .push(format!("{}.{stamp:x}", event.involved.name));
         self.events.push(event);
     }
 
     /// All events in the order they were first recorded.
     pub fn events(&self) -> &[Event] {
         &self.events
+    }
+
+    /// All events with their `metadata.name`s, in the order they were first recorded.
+    pub fn named_events(&self) -> impl Iterator<Item = (&str, &Event)> {
+        self.event_names
+            .iter()
+            .map(String::as_str)
+            .zip(&self.events)
     }
 
     /// The events about one object (any of its containers included), ordered as

@@ -16,6 +16,11 @@ pub fn timestamp(t: SimTime) -> jiff::Timestamp {
         .expect("simulated times stay within jiff's range")
 }
 
+/// A simulated instant as Unix time in nanoseconds (Go's `time.Time.UnixNano`).
+pub fn unix_nanos(t: SimTime) -> i64 {
+    EPOCH_UNIX_SECONDS * 1_000_000_000 + t.as_millis() as i64 * 1_000_000
+}
+
 /// `2025-01-01T00:00:05Z`.
 pub fn rfc3339(t: SimTime) -> String {
     timestamp(t).strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
@@ -47,7 +52,8 @@ pub fn age(now: SimTime, then: SimTime) -> String {
 /// Kubernetes' `HumanDuration`: a rough, readable duration (`45s`, `2m5s`, `15m`, `3h10m`, `2d4h`).
 // K8S: staging/src/k8s.io/apimachinery/pkg/util/duration/duration.go (HumanDuration)
 pub fn human_duration(millis: i64) -> String {
-    let seconds = millis.div_euclid(1000);
+    // Go's `int(d.Seconds())` truncates toward zero: 1.5 s ahead is still "0s".
+    let seconds = millis / 1000;
     if seconds < -1 {
         return "<invalid>".to_string();
     } else if seconds < 0 {
@@ -134,6 +140,8 @@ mod tests {
             (8 * y - 1, "7y364d"),
             (8 * y, "8y"),
             (-2 * s, "<invalid>"),
+            (-2 * s - 500, "<invalid>"),
+            (-s - 500, "0s"),
             (-s, "0s"),
             (0, "0s"),
         ];
@@ -151,5 +159,6 @@ mod tests {
             age(SimTime::from_millis(45_200), SimTime::from_millis(500)),
             "45s"
         );
+        assert_eq!(unix_nanos(t), 1_735_689_665_500_000_000);
     }
 }

@@ -267,6 +267,21 @@ impl ResourceKind {
         self.entry().1
     }
 
+    /// The resource as the API names it (`deployments`), which API errors print.
+    pub fn plural(self) -> &'static str {
+        self.entry().2
+    }
+
+    /// Whether objects of this kind live in a namespace (Nodes, Namespaces and PriorityClasses
+    /// do not).
+    // K8S: the API server's discovery (`kubectl api-resources`, NAMESPACED)
+    pub fn namespaced(self) -> bool {
+        !matches!(
+            self,
+            ResourceKind::Node | ResourceKind::Namespace | ResourceKind::PriorityClass
+        )
+    }
+
     /// The API group (`apps`; empty for core), which some kubectl messages include.
     pub fn group(self) -> &'static str {
         self.entry().4

@@ -165,14 +165,39 @@ pub(super) fn qualified(kind: ResourceKind, name: &str) -> String {
 }
 
 /// `deployments.apps "web"` as NotFound errors print it.
+// K8S: staging/src/k8s.io/apimachinery/pkg/api/errors/errors.go (NewNotFound, of the
+// GroupResource)
 pub(super) fn not_found(kind: ResourceKind, name: &str) -> String {
-    let plural = format!("{}s", kind.name().to_ascii_lowercase());
     let resource = match kind.group() {
-        "" => plural,
-        group => format!("{plural}.{group}"),
+        "" => kind.plural().to_string(),
+        group => format!("{}.{group}", kind.plural()),
     };
     format!("{NOT_FOUND}{resource} \"{name}\" not found")
 }
+
+/// What `kubectl delete` prints for each object it deleted: `pod "web" deleted from default
+/// namespace`, `force deleted` with a grace period of 0, no namespace for cluster-scoped kinds.
+// K8S: staging/src/k8s.io/kubectl/pkg/cmd/delete/delete.go (PrintObj; v1.34 names the
+// namespace)
+fn deleted(kind: ResourceKind, ns: &str, name: &str, grace: Option<i64>) -> String {
+    let qualified = qualified(kind, name);
+    let (resource, _) = qualified
+        .split_once('/')
+        .expect("qualified names have a slash");
+    let operation = match grace {
+        Some(0) => "force deleted",
+        _ => "deleted",
+    };
+    if kind.namespaced() {
+        format!("{resource} \"{name}\" {operation} from {ns} namespace")
+    } else {
+        format!("{resource} \"{name}\" {operation}")
+    }
+}
+
+/// kubectl's warning before it deletes with a grace period of 0 (`--force`), on standard error.
+// K8S: staging/src/k8s.io/kubectl/pkg/cmd/delete/delete.go (Validate)
+const FORCE_WARNING: &str = "Warning: Immediate deletion does not wait for confirmation that the running resource has been terminated. The resource may continue to run on the cluster indefinitely.";
 
 /// How kubectl starts a NotFound error from the API server.
 const NOT_FOUND: &str = "Error from server (NotFound): ";
@@ -184,6 +209,23 @@ pub(super) fn key(kind: ResourceKind, ns: &str, name: &str) -> (String, String, 
 // K8S: staging/src/k8s.io/kubectl/pkg/cmd/delete/delete.go
 fn delete(sim: &mut Simulation, ns: &str, d: &k::Delete, now: SimTime) -> Vec<String> {
     let grace = if d.force { Some(0) } else { d.grace_period };
+    let mut lines: Vec<String> = d
+        .force
+        .then(|| FORCE_WARNING.to_string())
+        .into_iter()
+        .collect();
+    lines.extend(delete_targets(sim, ns, d, grace, now));
+    lines
+}
+
+/// The lines `delete` prints about its targets.
+fn delete_targets(
+    sim: &mut Simulation,
+    ns: &str,
+    d: &k::Delete,
+    grace: Option<i64>,
+    now: SimTime,
+) -> Vec<String> {
     match &d.targets {
         Targets::Objects(objects) => objects
             .iter()
@@ -223,7 +265,11 @@ pub(super) fn delete_files(
     };
     let grace = if d.force { Some(0) } else { d.grace_period };
     let default_ns = invocation.namespace.as_deref().unwrap_or("default");
-    let mut lines = Vec::new();
+    let mut lines: Vec<String> = d
+        .force
+        .then(|| FORCE_WARNING.to_string())
+        .into_iter()
+        .collect();
     for o in objects {
         let ns = o.namespace.as_deref().unwrap_or(default_ns);
         let line = delete_one(sim, ns, o.kind, &o.name, grace, now);
@@ -280,17 +326,16 @@ fn delete_one(
     grace: Option<i64>,
     now: SimTime,
 ) -> String {
-    if kind == ResourceKind::Pod {
-        return sim.delete_pod(ns, name, grace, now);
+    let found = if kind == ResourceKind::Pod {
+        sim.delete_pod(ns, name, grace, now)
+    } else {
+        delete_object(sim, &key(kind, ns, name), now)
+    };
+    if found {
+        deleted(kind, ns, name, grace)
+    } else {
+        not_found(kind, name)
     }
-    if !delete_object(sim, &key(kind, ns, name), now) {
-        return not_found(kind, name);
-    }
-    let plural = qualified(kind, name);
-    let (resource, _) = plural
-        .split_once('/')
-        .expect("qualified names have a slash");
-    format!("{resource} \"{name}\" deleted")
 }
 
 /// Removes a stored object, then what it owns (background cascading deletion, as the garbage

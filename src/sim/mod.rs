@@ -788,21 +788,22 @@ impl Simulation {
     }
 
     /// `kubectl delete pod`: unscheduled pods go at once; scheduled ones are stopped by their
-    /// kubelet first (Terminating) unless the grace period is 0.
+    /// kubelet first (Terminating) unless the grace period is 0. False when there is no such
+    /// pod.
     fn delete_pod(
         &mut self,
         namespace: &str,
         name: &str,
         grace: Option<i64>,
         now: SimTime,
-    ) -> String {
+    ) -> bool {
         let Some(id) = self.state.pod_id(namespace, name) else {
-            return format!("Error from server (NotFound): pods \"{name}\" not found");
+            return false;
         };
         let pod = self.state.pod_mut(id).expect("indexed pods exist");
         // A pod already being deleted goes at once only when forced (grace period 0).
         if pod.meta.deletion.is_some() && grace != Some(0) {
-            return format!("pod \"{name}\" deleted");
+            return true;
         }
         // K8S: pkg/kubelet/pod/mirror_client.go: deleting a mirror pod does not stop the static
         // pod; its kubelet creates the mirror again at once (while there is a kubelet and the
@@ -821,7 +822,7 @@ impl Simulation {
             let key = pod_key(namespace, name);
             self.record(now, key.clone(), Body::Change(Change::Deleted));
             self.record(now, key, Body::Change(Change::created()));
-            return format!("pod \"{name}\" deleted");
+            return true;
         }
         let grace = grace.unwrap_or(pod.spec.termination_grace_period_seconds);
         pod.meta.deletion = Some(now + SimDuration::from_secs(grace.max(0) as u64));
@@ -839,7 +840,7 @@ impl Simulation {
         } else {
             self.kubelet_acts(id, now, |k, state, out| k.pod_deleting(state, id, now, out));
         }
-        format!("pod \"{name}\" deleted")
+        true
     }
 
     /// Removes a deleting pod once none of its containers runs any more; the mirror pod of a

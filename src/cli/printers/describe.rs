@@ -55,13 +55,12 @@ pub fn pod(state: &ClusterState, pod: &Pod, now: SimTime) -> String {
     }
     multiline(w, "Labels", &pairs(&pod.meta.labels, "="));
     multiline(w, "Annotations", &pairs(&pod.meta.annotations, ": "));
+    // K8S: staging/src/k8s.io/kubectl/pkg/describe/describe.go (describePod: `lasts` is
+    // translateTimestampSince of the deletionTimestamp, which lies ahead while the grace period
+    // runs, so HumanDuration says `<invalid>` until the last second)
     match pod.meta.deletion {
         Some(deadline) if !pod.is_terminal() => {
-            let _ = writeln!(
-                w,
-                "Status:\tTerminating (lasts {})",
-                age(now, deadline.min(now))
-            );
+            let _ = writeln!(w, "Status:\tTerminating (lasts {})", age(now, deadline));
             let _ = writeln!(
                 w,
                 "Termination Grace Period:\t{}s",

@@ -5,6 +5,7 @@ use serde_json::Value;
 use super::pods::pod_row;
 use super::table::get_table;
 use crate::engine::SimTime;
+use crate::manifest::render::event_namespace;
 use crate::model::labels::Selector;
 use crate::model::time::age;
 use crate::model::{ClusterState, Node};
@@ -181,26 +182,28 @@ pub fn nodes(state: &ClusterState, now: SimTime, opts: &GetOptions<'_>) -> Optio
     Some(finish(header, rows, &opts))
 }
 
-/// `kubectl get events`: in API order (namespace, then object name, then time).
-pub fn events(state: &ClusterState, now: SimTime, opts: &GetOptions<'_>) -> Option<String> {
-    let mut events: Vec<(usize, &crate::model::Event)> = state
-        .events()
-        .iter()
-        .enumerate()
-        .filter(|(_, e)| {
-            opts.wants(&e.involved.namespace, &e.involved.name, &Default::default())
-                || opts.name.is_some()
-        })
+/// The events `kubectl get events` lists, in the order the API lists them: by namespace, then
+/// by name (`<object>.<hex creation nanoseconds>`, so one object's events come in the order
+/// they were created). kubectl keeps that order unless given `--sort-by`.
+// K8S: the API server lists by storage key (`/registry/events/<namespace>/<name>`);
+// staging/src/k8s.io/kubectl/pkg/cmd/get/get.go (sorts only with --sort-by)
+pub fn listed_events<'s>(
+    state: &'s ClusterState,
+    opts: &GetOptions<'_>,
+) -> Vec<(&'s str, &'s crate::model::Event)> {
+    let mut events: Vec<_> = state
+        .named_events()
+        .filter(|(name, e)| opts.wants(event_namespace(e), name, &Default::default()))
         .collect();
-    events.sort_by(|(i, a), (j, b)| {
-        (&a.involved.namespace, &a.involved.name, a.first, i).cmp(&(
-            &b.involved.namespace,
-            &b.involved.name,
-            b.first,
-            j,
-        ))
-    });
-    let rows: Vec<_> = events
+    // etcd orders the keys as strings: `kube-system/...` before `kube/...`.
+    events.sort_by_cached_key(|&(name, e)| format!("{}/{name}", event_namespace(e)));
+    events
+}
+
+/// `kubectl get events`.
+// K8S: pkg/printers/internalversion/printers.go (printEvent)
+pub fn events(state: &ClusterState, now: SimTime, opts: &GetOptions<'_>) -> Option<String> {
+    let rows: Vec<_> = listed_events(state, opts)
         .into_iter()
         .map(|(_, e)| {
             let cells = vec![
@@ -214,7 +217,7 @@ pub fn events(state: &ClusterState, now: SimTime, opts: &GetOptions<'_>) -> Opti
                 ),
                 e.message.trim().to_string(),
             ];
-            (e.involved.namespace.clone(), cells, "<none>".to_string())
+            (event_namespace(e).to_string(), cells, "<none>".to_string())
         })
         .collect();
     if rows.is_empty() {

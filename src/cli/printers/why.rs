@@ -6,7 +6,9 @@ use std::fmt::Write as _;
 
 use super::pods::pod_row;
 use crate::engine::SimTime;
+use crate::kubelet::service_named_by;
 use crate::model::{ContainerState, Pod};
+use crate::sim::Simulation;
 use crate::trace::causes::{is_container_state, Causes};
 use crate::trace::{Body, Change, Record};
 
@@ -14,7 +16,7 @@ use crate::trace::{Body, Change, Record};
 const MAX_STEPS: usize = 12;
 
 /// The pod's state at `now` and why, from the trace `records` of the run that reached it.
-pub fn pod_story(pod: &Pod, records: &[Record], now: SimTime) -> String {
+pub fn pod_story(sim: &Simulation, pod: &Pod, records: &[Record], now: SimTime) -> String {
     let row = pod_row(pod, now);
     let mut out = String::new();
     let restarts = pod.status.restarts();
@@ -127,7 +129,7 @@ pub fn pod_story(pod: &Pod, records: &[Record], now: SimTime) -> String {
     for (time, text) in lines {
         let _ = writeln!(out, "  {time:>width$}  {text}");
     }
-    if let Some(next) = waiting_note(pod) {
+    if let Some(next) = waiting_note(sim, pod) {
         let _ = writeln!(out, "\n{next}");
     }
     out
@@ -280,8 +282,9 @@ fn exit_meaning(
     }
 }
 
-/// What the pod waits for now: a back-off to run out, or an init container to finish.
-fn waiting_note(pod: &Pod) -> Option<String> {
+/// What the pod waits for now: a back-off to run out, or an init container to finish (and the
+/// missing Service its `nslookup` loop waits for).
+fn waiting_note(sim: &Simulation, pod: &Pod) -> Option<String> {
     let init_running = pod.status.init_container_statuses.iter().find(|s| {
         matches!(s.state, ContainerState::Running { .. })
             && !pod
@@ -302,11 +305,15 @@ fn waiting_note(pod: &Pod) -> Option<String> {
             .chain(&spec.args)
             .map(String::as_str)
             .collect();
-        return Some(format!(
+        let mut note = format!(
             "Now: init container {} is running `{}`; the next containers start only once it exits with code 0.",
             status.name,
             command.join(" ")
-        ));
+        );
+        if let Some(missing) = missing_service(sim, pod, &status.name) {
+            note.push_str(&missing);
+        }
+        return Some(note);
     }
     pod.status
         .init_container_statuses
@@ -324,6 +331,29 @@ fn waiting_note(pod: &Pod) -> Option<String> {
             }
             _ => None,
         })
+}
+
+/// The Service a running container's last `nslookup` could not resolve, when that Service
+/// still does not exist: what an `until nslookup myservice...; do sleep 2; done` loop waits for.
+fn missing_service(sim: &Simulation, pod: &Pod, container: &str) -> Option<String> {
+    let id = sim.state.pod_id(&pod.meta.namespace, &pod.meta.name)?;
+    let log = sim.kubelets().logs(pod, id, container, false).ok()?;
+    let host = log.iter().rev().find_map(|line| {
+        line.strip_prefix("nslookup: can't resolve '")?
+            .strip_suffix('\'')
+    })?;
+    let (service, namespace) = service_named_by(host, &pod.meta.namespace);
+    let key = (
+        "Service".to_string(),
+        namespace.to_string(),
+        service.to_string(),
+    );
+    if sim.state.objects.contains_key(&key) || (service, namespace) == ("kubernetes", "default") {
+        return None;
+    }
+    Some(format!(
+        " It waits for Service \"{service}\", which does not exist in namespace \"{namespace}\": its last `nslookup {host}` failed."
+    ))
 }
 
 /// The node's state at `now` and what led to it: its own records (conditions, events) and the
