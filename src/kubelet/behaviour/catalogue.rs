@@ -275,6 +275,29 @@ pub fn argv(image: &str, command: &[String], args: &[String]) -> Vec<String> {
     [entrypoint, cmd].concat()
 }
 
+/// Why runc cannot exec the container's PID 1 (`argv[0]`) in a catalogued image, as runc
+/// words it: a bare name is looked up in the image's `PATH`, a path must exist as it is.
+/// `None` when the program is there, or the image's programs are not known.
+// K8S: runc libcontainer/standard_init_linux.go (exec.LookPath of the process's first
+// argument: "exec: %q: executable file not found in $PATH"; "stat %s: no such file or
+// directory" for a path); measured with runc 1.1.5
+// DEVIATION: the lookup uses the image's own PATH, not a PATH the pod's env overrides.
+pub fn missing_executable(image: &str, argv: &[String]) -> Option<String> {
+    let programs = &lookup(image)?.programs;
+    let program = argv.first()?;
+    if program.contains('/') {
+        let path = super::resolve("/", program);
+        return (!programs.has_file(&path))
+            .then(|| format!("exec: \"{program}\": stat {program}: no such file or directory"));
+    }
+    let found = programs
+        .path()
+        .iter()
+        .any(|dir| programs.has_file(&format!("{dir}/{program}")));
+    (!found && *programs != Programs::Unknown)
+        .then(|| format!("exec: \"{program}\": executable file not found in $PATH"))
+}
+
 /// Whether Docker Hub has the image's repository. A catalogue miss is no failure, since users
 /// run their own images; the rule: a repository is missing iff it is a single path component
 /// (a Docker Hub library image) that is neither in the catalogue nor in a list of ~50 other
