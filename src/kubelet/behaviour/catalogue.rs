@@ -3,7 +3,7 @@
 //! servers they start behave.
 
 pub use super::image_facts::{Programs, Tags};
-use super::image_facts::{BUSYBOX_APPLETS, DEBIAN_PATH, DEBIAN_PROGRAMS};
+use super::image_facts::{BUSYBOX_APPLETS, DEBIAN_PROGRAMS, STANDARD_PATH};
 use super::Routes;
 
 const MIB: u64 = 1024 * 1024;
@@ -69,7 +69,7 @@ impl Image {
 /// `files` by absolute path).
 const fn debian(own: &'static str, files: &'static [&'static str]) -> Programs {
     Programs::Known {
-        dirs: DEBIAN_PATH,
+        dirs: STANDARD_PATH,
         names: [DEBIAN_PROGRAMS, own],
         files,
     }
@@ -89,14 +89,7 @@ const BUSYBOX: Programs = Programs::Known {
 // DEVIATION: every applet is taken to be in each directory of Alpine's PATH (Alpine links
 // each to one of them).
 const ALPINE: Programs = Programs::Known {
-    dirs: &[
-        "/usr/local/sbin",
-        "/usr/local/bin",
-        "/usr/sbin",
-        "/usr/bin",
-        "/sbin",
-        "/bin",
-    ],
+    dirs: STANDARD_PATH,
     names: [
         BUSYBOX_APPLETS,
         "apk getconf getent iconv ldconfig ldd scanelf ssl_client",

@@ -114,8 +114,8 @@ impl Programs {
     }
 }
 
-/// The `PATH` of Debian-based official images.
-pub const DEBIAN_PATH: &[&str] = &[
+/// The `PATH` Docker's official Debian and Alpine images set.
+pub const STANDARD_PATH: &[&str] = &[
     "/usr/local/sbin",
     "/usr/local/bin",
     "/usr/sbin",
