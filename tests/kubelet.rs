@@ -709,3 +709,167 @@ fn an_image_of_another_registry_keeps_its_registry_in_image_and_image_id() {
     let id = status["imageID"].as_str().unwrap();
     assert!(id.starts_with("registry.k8s.io/pause@sha256:"), "{id}");
 }
+
+const BUSYBOX_SLEP: &str =
+    "        containers:\n        - {name: app, image: \"busybox:1.36\", command: [slep, \"3600\"]}\n";
+
+/// runc's error for a missing PID 1, as containerd wraps it.
+// K8S: measured with runc 1.1.5 (`exec: "slep": executable file not found in $PATH`); runc
+// 1.1.12+ adds "error during container init", containerd "failed to create containerd task"
+// (describe output of a v1.3x cluster, kube-controller-manager with a misspelt command)
+fn start_error(detail: &str) -> String {
+    format!("failed to create containerd task: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: error during container init: {detail}: unknown")
+}
+
+#[test]
+fn a_command_the_image_lacks_fails_to_start_then_crash_loops() {
+    let trace = trace(&one_pod("sleeper", "1m", BUSYBOX_SLEP));
+    // Created at 1.11 s (after a 610 ms pull), the start fails 50 ms later; the exit is seen
+    // at the 2 s relist and restarted at once; the next waits 10 s from 2.05 s, then 20 s.
+    let changes = container_changes(&trace, "sleeper");
+    assert_eq!(
+        changes[1..9],
+        [
+            (1_160, "terminated/StartError#0".to_string()),
+            (1_160, "waiting/RunContainerError#0".to_string()),
+            (2_050, "terminated/StartError#0".to_string()),
+            (2_050, "waiting/RunContainerError#1".to_string()),
+            (3_000, "waiting/CrashLoopBackOff#1".to_string()),
+            (12_100, "terminated/StartError#1".to_string()),
+            (12_100, "waiting/RunContainerError#2".to_string()),
+            (13_000, "waiting/CrashLoopBackOff#2".to_string()),
+        ]
+    );
+    let message = start_error("exec: \"slep\": executable file not found in $PATH");
+    assert_eq!(
+        events(&trace, "sleeper", "Failed"),
+        [1_160, 2_050, 12_100, 32_150].map(|t| (t, format!("Error: {message}")))
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("sleeper.yaml");
+    std::fs::write(&file, one_pod("sleeper", "1m", BUSYBOX_SLEP)).unwrap();
+    let file = file.to_str().unwrap();
+    let get = |at: &str| stdout(&kubesim(&["get", "pods", "-f", file, "--at", at]));
+    assert_eq!(
+        get("1200ms"),
+        "NAME      READY   STATUS              RESTARTS   AGE\nsleeper   0/1     RunContainerError   0          1s\n"
+    );
+    assert_eq!(
+        get("2100ms"),
+        "NAME      READY   STATUS              RESTARTS     AGE\nsleeper   0/1     RunContainerError   1 (0s ago)   2s\n"
+    );
+    assert_eq!(
+        get("3s"),
+        "NAME      READY   STATUS             RESTARTS     AGE\nsleeper   0/1     CrashLoopBackOff   1 (1s ago)   3s\n"
+    );
+    let o = kubesim(&[
+        "get", "pod", "sleeper", "-f", file, "--at", "3s", "-o", "json",
+    ]);
+    let pod: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(
+        pod["status"]["containerStatuses"][0]["lastState"],
+        serde_json::json!({"terminated": {
+            "exitCode": 128,
+            "reason": "StartError",
+            "message": message,
+            "startedAt": "1970-01-01T00:00:00Z",
+            "finishedAt": "2025-01-01T00:00:02Z",
+        }})
+    );
+    let describe = stdout(&kubesim(&[
+        "describe", "pod", "sleeper", "-f", file, "--at", "3s",
+    ]));
+    assert!(describe.contains(&format!("    State:          Waiting\n      Reason:       CrashLoopBackOff\n    Last State:     Terminated\n      Reason:       StartError\n      Message:      {message}\n      Exit Code:    128\n      Started:      Thu, 01 Jan 1970 00:00:00 +0000\n      Finished:     Wed, 01 Jan 2025 00:00:02 +0000\n    Ready:          False\n    Restart Count:  1\n")), "{describe}");
+}
+
+#[test]
+fn a_missing_path_under_restart_policy_never_fails_the_pod() {
+    let spec = "        restartPolicy: Never\n        containers:\n        - {name: app, image: \"busybox:1.36\", command: [/bin/slep]}\n";
+    let trace = trace(&one_pod("once", "1m", spec));
+    assert_eq!(
+        container_changes(&trace, "once")[1..],
+        [(1_160, "terminated/StartError#0".to_string())]
+    );
+    assert_eq!(
+        events(&trace, "once", "Failed"),
+        [(
+            1_160,
+            format!(
+                "Error: {}",
+                start_error("exec: \"/bin/slep\": stat /bin/slep: no such file or directory")
+            )
+        )]
+    );
+    assert!(trace
+        .iter()
+        .any(|r| r["object"]["name"] == "once" && r["change"]["phase"] == "Failed"));
+}
+
+#[test]
+fn pulls_fail_as_containerd_reports_them_and_assumed_images_are_listed() {
+    let file = "tests/fixtures/images.yaml";
+    let o = kubesim(&["get", "pods", "-f", file, "--at", "30s"]);
+    assert_eq!(
+        stdout(&o),
+        "NAME             READY   STATUS             RESTARTS   AGE\nanonymous        0/1     ImagePullBackOff   0          30s\nassumed          1/1     Running            0          30s\nauthorized       1/1     Running            0          30s\nhost             0/1     ImagePullBackOff   0          30s\nother-tag        0/1     ImagePullBackOff   0          30s\ntag              0/1     ImagePullBackOff   0          30s\nunknown-secret   0/1     ImagePullBackOff   0          30s\n"
+    );
+    let text = std::fs::read_to_string(file).unwrap();
+    let trace = trace(&text);
+    let pull_failure = |pod: &str| {
+        events(&trace, pod, "Failed")
+            .into_iter()
+            .find(|(_, m)| m.starts_with("Failed to pull"))
+            .map(|(_, m)| m)
+            .unwrap()
+    };
+    // K8S: containerd maps a missing manifest to gRPC NotFound, which the kubelet's event
+    // quotes with its status prefix (pkg/kubelet/images/image_manager.go, "Failed to pull image
+    // %q: %v"); a DNS failure and an authorization failure are plain errors
+    assert_eq!(
+        pull_failure("tag"),
+        "Failed to pull image \"nginx:1.99.99\": rpc error: code = NotFound desc = failed to pull and unpack image \"docker.io/library/nginx:1.99.99\": failed to resolve reference \"docker.io/library/nginx:1.99.99\": docker.io/library/nginx:1.99.99: not found"
+    );
+    assert_eq!(
+        pull_failure("host"),
+        "Failed to pull image \"docker.ioo/library/nginx:1.27\": failed to pull and unpack image \"docker.ioo/library/nginx:1.27\": failed to resolve reference \"docker.ioo/library/nginx:1.27\": failed to do request: Head \"https://docker.ioo/v2/library/nginx/manifests/1.27\": dial tcp: lookup docker.ioo on 127.0.0.53:53: no such host"
+    );
+    let denied = "Failed to pull image \"registry.example.com/team/app:1.0\": failed to pull and unpack image \"registry.example.com/team/app:1.0\": failed to resolve reference \"registry.example.com/team/app:1.0\": failed to authorize: failed to fetch anonymous token: unexpected status from GET request to https://registry.example.com/token?scope=repository%3Ateam%2Fapp%3Apull&service=registry.example.com: 401 Unauthorized";
+    assert_eq!(pull_failure("anonymous"), denied);
+    assert_eq!(pull_failure("unknown-secret"), denied);
+    assert!(pull_failure("other-tag").ends_with(
+        "failed to resolve reference \"registry.example.com/team/app:2.0\": registry.example.com/team/app:2.0: not found"
+    ));
+    let backoff = events(&trace, "tag", "BackOff");
+    assert_eq!(
+        backoff[0].1,
+        "Back-off pulling image \"nginx:1.99.99\"".to_string()
+    );
+    let o = kubesim(&["run", file]);
+    assert!(
+        stdout(&o).contains(
+            "\nimages assumed to exist (in neither the catalogue nor spec.images): example.com/shop/api:1.2\n"
+        ),
+        "{}",
+        stdout(&o)
+    );
+}
+
+#[test]
+fn a_declared_image_needs_a_name_without_tag() {
+    let text = std::fs::read_to_string("tests/fixtures/images.yaml")
+        .unwrap()
+        .replace(
+            "name: registry.example.com/team/app\n",
+            "name: registry.example.com/team/app:1.0\n",
+        );
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("images.yaml");
+    std::fs::write(&file, text).unwrap();
+    let o = kubesim(&["run", file.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("images.yaml:12:5: \"registry.example.com/team/app:1.0\" is not an image name without a tag"),
+        "{}",
+        stderr(&o)
+    );
+}

@@ -388,7 +388,8 @@ fn deployment_checks(sim: &Simulation, e: &Expectation, name: &str) -> Result<Ch
     ])
 }
 
-/// The `run` summary: pods by status, restarts, unschedulable pods, spans.
+/// The `run` summary: pods by status, restarts, unschedulable pods, what was not simulated
+/// and which images were only assumed to exist.
 pub(super) fn summary(
     sim: &Simulation,
     scenario: &Scenario,
@@ -447,6 +448,15 @@ pub(super) fn summary(
         for (field, first) in &sim.unsimulated_fields {
             let _ = writeln!(out, "  {field} (first in {first})");
         }
+    }
+    let assumed = sim.kubelets().assumed_images();
+    if !assumed.is_empty() {
+        let names: Vec<&str> = assumed.iter().map(String::as_str).collect();
+        let _ = writeln!(
+            out,
+            "images assumed to exist (in neither the catalogue nor spec.images): {}",
+            names.join(", ")
+        );
     }
     let _ = writeln!(
         out,

@@ -1,5 +1,5 @@
-//! Images: sizes and existence (from the behaviour catalogue), pull times, and the references
-//! the node's image cache and the pull errors use.
+//! Images: sizes (from the behaviour catalogue), pull times, and the references the node's
+//! image cache and the pull errors use.
 
 use super::behaviour::catalogue;
 use crate::engine::SimDuration;
@@ -26,11 +26,6 @@ pub fn size(image: &str) -> i64 {
     catalogue::lookup(image).map_or(DEFAULT_IMAGE_SIZE, |i| i.size_bytes as i64)
 }
 
-/// Whether a registry would serve the image (`redis123` does not exist).
-pub fn exists(image: &str) -> bool {
-    catalogue::exists(image)
-}
-
 /// How long pulling `bytes` takes at `bytes_per_sec` after a fixed overhead.
 pub fn pull_duration(bytes: i64, bytes_per_sec: i64, overhead: SimDuration) -> SimDuration {
     overhead + SimDuration::from_millis((bytes.max(0) as u64 * 1000) / bytes_per_sec.max(1) as u64)
@@ -52,15 +47,6 @@ pub fn fully_qualified(image: &str) -> String {
     } else {
         format!("docker.io/library/{tagged}")
     }
-}
-
-/// containerd's error for an image that does not exist, as the `Failed` event quotes it.
-// K8S: containerd 1.7 remotes/docker resolver (Docker Hub answers 401 for unknown repositories)
-pub fn pull_error(image: &str) -> String {
-    let reference = fully_qualified(image);
-    format!(
-        "failed to pull and unpack image \"{reference}\": failed to resolve reference \"{reference}\": pull access denied, repository does not exist or may require authorization: server message: insufficient_scope: authorization failed"
-    )
 }
 
 #[cfg(test)]

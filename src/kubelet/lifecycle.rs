@@ -81,6 +81,11 @@ impl Kubelets {
         let name = c.name.clone();
         let argv = catalogue::argv(&c.image, &c.command, &c.args);
         let script = self.behaviours.iter().find(|b| b.selects(pod, c));
+        if let Some(why) =
+            catalogue::missing_executable(&c.image, &argv).filter(|_| script.is_none())
+        {
+            return self.start_failed(state, id, slot, &why, now, out);
+        }
         let cpu_limit = c
             .resources
             .limits
@@ -128,6 +133,41 @@ impl Kubelets {
             }
             None => self.report_running(state, id, slot, now, out),
         }
+    }
+
+    /// The runtime could not start the container's process (runc found no executable): the
+    /// `Failed` event with containerd's error, and a container that exited with 128 at once
+    /// (`StartError`, never started). One that will be restarted waits with the sync's error,
+    /// `RunContainerError`, as the kubelet's reason cache reports it; the exit is seen at the
+    /// next relist, and restarts follow the crash-loop back-off like any exit's.
+    // K8S: pkg/kubelet/kuberuntime/kuberuntime_container.go (startContainer: StartContainer
+    // fails → "Error: %v", ErrRunContainer), pkg/kubelet/kubelet_pods.go
+    // (convertToAPIContainerStatuses: a container to restart with a cached start failure is
+    // Waiting with that reason, its exit in lastState); containerd
+    // internal/cri/server/container_start.go ("failed to create containerd task: %w", exit
+    // code 128 and reason StartError), runc ("runc create failed: unable to start container
+    // process: error during container init: ...")
+    fn start_failed(
+        &mut self,
+        state: &mut ClusterState,
+        id: PodId,
+        slot: Slot,
+        why: &str,
+        now: SimTime,
+        out: &mut Followups,
+    ) {
+        let message = format!(
+            "failed to create containerd task: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: error during container init: {why}: unknown"
+        );
+        warning(state, id, slot, now, "Failed", format!("Error: {message}"));
+        self.report_sandbox(state, id, now);
+        self.report_replaced(state, id, slot, now);
+        let pod = state.pod_mut(id).expect("handled pods exist");
+        let sidecar = slot.init && pod.spec.init_containers[slot.index].restart_policy_always;
+        let restarts = sidecar || pod.spec.restart_policy != RestartPolicy::Never;
+        status::container_start_failed(pod, slot, message, restarts, now);
+        self.workers.get_mut(&id).expect("worker").busy = false;
+        self.sync_later(id, next_tick(now, PLEG_RELIST), out);
     }
 
     /// The postStart hook finished: the container is running, or is killed if the hook failed.

@@ -15,6 +15,7 @@ pub mod images;
 mod inspect;
 mod lifecycle;
 mod prober;
+pub mod registry;
 pub(crate) mod runtime;
 mod status;
 mod sync;
@@ -74,8 +75,13 @@ pub enum KubeletEvent {
         pulling: SimDuration,
         waited: SimDuration,
     },
-    /// An image pull failed (the image does not exist).
-    ImagePullFailed { pod: PodId, slot: Slot },
+    /// An image pull failed with containerd's `error` (the image does not exist, or cannot be
+    /// pulled without credentials).
+    ImagePullFailed {
+        pod: PodId,
+        slot: Slot,
+        error: String,
+    },
     /// A container's process is running.
     ContainerStarted {
         pod: PodId,
@@ -251,6 +257,10 @@ pub struct Kubelets {
     workers: BTreeMap<PodId, PodWorker>,
     crash_backoff: Backoff,
     image_backoff: Backoff,
+    /// The images the scenario declares (`spec.images`).
+    declared_images: Vec<registry::DeclaredImage>,
+    /// Images pulled on the assumption that they exist (neither catalogued nor declared).
+    assumed_images: std::collections::BTreeSet<String>,
 }
 
 /// Follow-up events a handler asks for, at absolute instants.
@@ -258,8 +268,13 @@ pub type Followups = Vec<(SimTime, KubeletEvent)>;
 
 impl Kubelets {
     /// Kubelets running simulated containers, drawing latencies from `streams`; containers
-    /// selected by one of `behaviours` do what it states (the first that selects them).
-    pub fn new(streams: RngStreams, behaviours: Vec<StatedBehaviour>) -> Self {
+    /// selected by one of `behaviours` do what it states (the first that selects them), and
+    /// registries serve the `declared_images` as the scenario says.
+    pub fn new(
+        streams: RngStreams,
+        behaviours: Vec<StatedBehaviour>,
+        declared_images: Vec<registry::DeclaredImage>,
+    ) -> Self {
         Kubelets {
             streams,
             behaviours,
@@ -268,7 +283,14 @@ impl Kubelets {
             workers: BTreeMap::new(),
             crash_backoff: Backoff::new(),
             image_backoff: Backoff::new(),
+            declared_images,
+            assumed_images: Default::default(),
         }
+    }
+
+    /// The images pulled so far on the assumption that they exist, as pods name them.
+    pub fn assumed_images(&self) -> &std::collections::BTreeSet<String> {
+        &self.assumed_images
     }
 
     /// Runs containers with `runtime` instead of simulating them (real-execution mode); call
@@ -378,8 +400,8 @@ impl Kubelets {
                 pulling,
                 waited,
             } => self.image_pulled(state, pod, slot, pulling, waited, now, out),
-            KubeletEvent::ImagePullFailed { pod, slot } => {
-                self.image_pull_failed(state, pod, slot, now, out)
+            KubeletEvent::ImagePullFailed { pod, slot, error } => {
+                self.image_pull_failed(state, pod, slot, error, now, out)
             }
             KubeletEvent::ContainerStarted {
                 pod,

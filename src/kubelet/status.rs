@@ -176,10 +176,46 @@ pub fn container_exited(
         signal: None,
         reason: reason.to_string(),
         message: None,
-        started_at,
+        started_at: Some(started_at),
         finished_at,
     };
     status.ready = slot.init && exit_code == 0;
+    status.started = Some(false);
+    refresh(pod, now);
+}
+
+/// The runtime failed to start the container: it exited with 128 (`StartError`, `message`)
+/// without having started. When it is to be restarted it waits (`RunContainerError`) with that
+/// exit as `lastState`; a restart's failure counts as a restart, as a run's start does.
+pub fn container_start_failed(
+    pod: &mut Pod,
+    slot: Slot,
+    message: String,
+    restarts: bool,
+    now: SimTime,
+) {
+    let status = status_mut(pod, slot);
+    if latest_exit(status).is_some() {
+        status.restart_count += 1;
+    }
+    let exit = ContainerState::Terminated {
+        exit_code: 128,
+        signal: None,
+        reason: "StartError".to_string(),
+        message: Some(message.clone()),
+        started_at: None,
+        finished_at: now,
+    };
+    if restarts {
+        status.last_state = Some(exit);
+        status.state = ContainerState::Waiting {
+            reason: "RunContainerError".to_string(),
+            message: Some(message),
+        };
+    } else {
+        status.state = exit;
+    }
+    status.ready = false;
     status.started = Some(false);
     refresh(pod, now);
 }

@@ -1,6 +1,7 @@
 //! The pod worker's sync: decide which container to start or restart next, and take it
 //! through image pull, create and start, with the image and crash-loop backoffs.
 
+use super::registry::{self, Pull};
 use super::{
     container, images, normal, pod_desc, status, warning, Followups, Kubelets, Slot,
     SYNC_ERROR_RETRY,
@@ -194,9 +195,10 @@ impl Kubelets {
             .node(&node_name)
             .map(|n| n.timings)
             .unwrap_or_default();
+        let pulled = self.registry_answer(state, id, &image);
         let runtime = self.node_runtime(&node_name);
         let start = runtime.puller_free_at.max(now);
-        let exists = images::exists(&image);
+        let exists = !matches!(pulled, Pull::Refused(_));
         // An image already on the node only has its manifest checked.
         let pulling = if exists && !present {
             images::pull_duration(
@@ -210,15 +212,18 @@ impl Kubelets {
         let done = start + pulling;
         runtime.puller_free_at = done;
         self.workers.get_mut(&id).expect("worker").busy = true;
-        let event = if exists {
-            super::KubeletEvent::ImagePulled {
+        let event = match pulled {
+            Pull::Refused(error) => super::KubeletEvent::ImagePullFailed {
+                pod: id,
+                slot,
+                error,
+            },
+            _ => super::KubeletEvent::ImagePulled {
                 pod: id,
                 slot,
                 pulling,
                 waited: done.saturating_duration_since(now),
-            }
-        } else {
-            super::KubeletEvent::ImagePullFailed { pod: id, slot }
+            },
         };
         out.push((done, event));
     }
@@ -275,11 +280,35 @@ impl Kubelets {
         }
     }
 
+    /// What the registry answers a pull of `image` for the pod (with its pull secrets), noting
+    /// an image kubesim only assumes to exist.
+    fn registry_answer(&mut self, state: &ClusterState, id: PodId, image: &str) -> Pull {
+        let pod = state.pod(id).expect("synced pods exist");
+        let namespace = &pod.meta.namespace;
+        let credentials = pod
+            .spec
+            .api
+            .image_pull_secrets
+            .iter()
+            .flatten()
+            .any(|secret| {
+                let key = ("Secret".to_string(), namespace.clone(), secret.name.clone());
+                state.objects.contains_key(&key)
+            });
+        let pulled = registry::pull(image, &self.declared_images, credentials);
+        if pulled == Pull::Assumed {
+            self.assumed_images.insert(image.to_string());
+        }
+        pulled
+    }
+
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn image_pull_failed(
         &mut self,
         state: &mut ClusterState,
         id: PodId,
         slot: Slot,
+        error: String,
         now: SimTime,
         out: &mut Followups,
     ) {
@@ -287,7 +316,6 @@ impl Kubelets {
         let pod = state.pod(id).expect("handled pods exist");
         let image = container(pod, slot).image.clone();
         let key = format!("{}_{}", pod.meta.uid, images::normalized(&image));
-        let error = images::pull_error(&image);
         warning(
             state,
             id,

@@ -5,7 +5,7 @@ use serde_json::{json, Map, Value};
 
 use crate::model::node::Node;
 use crate::model::pod::{ContainerStatus, PodCondition};
-use crate::model::time::rfc3339;
+use crate::model::time::{rfc3339, rfc3339_or_epoch};
 use crate::model::{ContainerState, ObjectMeta, Pod};
 
 fn metadata(meta: &ObjectMeta) -> Value {
@@ -89,7 +89,7 @@ fn state(s: &ContainerState) -> Value {
             if let Some(msg) = message {
                 m.insert("message".into(), json!(msg));
             }
-            m.insert("startedAt".into(), json!(rfc3339(*started_at)));
+            m.insert("startedAt".into(), json!(rfc3339_or_epoch(*started_at)));
             m.insert("finishedAt".into(), json!(rfc3339(*finished_at)));
             json!({ "terminated": m })
         }

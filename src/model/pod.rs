@@ -459,7 +459,8 @@ pub enum ContainerState {
         signal: Option<i32>,
         reason: String,
         message: Option<String>,
-        started_at: SimTime,
+        /// `None` when the process never started (a start error).
+        started_at: Option<SimTime>,
         finished_at: SimTime,
     },
 }

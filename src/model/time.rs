@@ -23,7 +23,29 @@ pub fn unix_nanos(t: SimTime) -> i64 {
 
 /// `2025-01-01T00:00:05Z`.
 pub fn rfc3339(t: SimTime) -> String {
-    timestamp(t).strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
+    timestamp(t).strftime(RFC3339).to_string()
+}
+
+const RFC3339: &str = "%Y-%m-%dT%H:%M:%SZ";
+const RFC1123Z: &str = "%a, %d %b %Y %H:%M:%S +0000";
+
+/// The timestamp of an instant that may never have happened: the container runtime reports
+/// one that did not as the Unix epoch (a container that failed to start has
+/// `startedAt: 1970-01-01T00:00:00Z`).
+// K8S: pkg/kubelet/kuberuntime/kuberuntime_container.go (toKubeContainerStatus converts the
+// CRI's StartedAt with time.Unix(0, n); containerd reports 0 for a task that never started)
+fn timestamp_or_epoch(t: Option<SimTime>) -> jiff::Timestamp {
+    t.map_or(jiff::Timestamp::UNIX_EPOCH, timestamp)
+}
+
+/// [`rfc3339`] of an instant that may never have happened (see [`timestamp_or_epoch`]).
+pub fn rfc3339_or_epoch(t: Option<SimTime>) -> String {
+    timestamp_or_epoch(t).strftime(RFC3339).to_string()
+}
+
+/// [`rfc1123z`] of an instant that may never have happened (see [`timestamp_or_epoch`]).
+pub fn rfc1123z_or_epoch(t: Option<SimTime>) -> String {
+    timestamp_or_epoch(t).strftime(RFC1123Z).to_string()
 }
 
 /// The simulated instant of an RFC 3339 timestamp written by [`rfc3339`], if it is one.
@@ -36,9 +58,7 @@ pub fn parse_rfc3339(text: &str) -> Option<SimTime> {
 /// `Wed, 01 Jan 2025 00:00:05 +0000`, as `kubectl describe` prints times (kubectl's local time
 /// zone taken as UTC).
 pub fn rfc1123z(t: SimTime) -> String {
-    timestamp(t)
-        .strftime("%a, %d %b %Y %H:%M:%S +0000")
-        .to_string()
+    timestamp(t).strftime(RFC1123Z).to_string()
 }
 
 /// The age of something that happened at `then`, seen at `now`. Like kubectl, it measures from

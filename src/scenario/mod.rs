@@ -6,6 +6,7 @@ mod autoscaling;
 mod behaviours;
 mod cluster;
 mod expect;
+mod images;
 pub mod kubeadm;
 pub mod kubectl;
 pub mod lint;
@@ -57,6 +58,9 @@ pub struct Scenario {
     pub expectations: Vec<Expectation>,
     /// What containers do, where the scenario says so.
     pub behaviours: Vec<crate::kubelet::StatedBehaviour>,
+    /// Images the scenario declares (`spec.images`): whether they exist, their tags, whether
+    /// they are private.
+    pub images: Vec<crate::kubelet::registry::DeclaredImage>,
     /// Requests per second sent to Deployments over time (`spec.load`).
     pub load: Vec<crate::controllers::load::LoadProfile>,
     /// Static pods by node: what each kubelet finds in its `staticPodPath`.
@@ -113,6 +117,8 @@ struct Spec {
     expect: Vec<expect::RawExpectation>,
     #[serde(default)]
     behaviours: Vec<behaviours::RawBehaviour>,
+    #[serde(default)]
+    images: Vec<images::RawImage>,
     #[serde(default)]
     load: Vec<load::RawLoad>,
     scheduler_configuration: Option<ManifestEntry>,
@@ -195,6 +201,7 @@ fn load_str_with_learner(
             timeline: Vec::new(),
             expectations: Vec::new(),
             behaviours: Vec::new(),
+            images: Vec::new(),
             load: Vec::new(),
             static_pods: Vec::new(),
             scheduler: Default::default(),
@@ -312,6 +319,11 @@ fn load_str_with_learner(
         ];
         stated.push(behaviours::parse(raw, src, &path)?);
     }
+    let declared_images = images::parse(
+        &spec.images,
+        src,
+        &[PathSeg::key("spec"), PathSeg::key("images")],
+    )?;
     let mut profiles = Vec::new();
     for (i, raw) in spec.load.iter().enumerate() {
         let path = [
@@ -342,6 +354,7 @@ fn load_str_with_learner(
         timeline,
         expectations,
         behaviours: stated,
+        images: declared_images,
         load: profiles,
         static_pods,
         scheduler,

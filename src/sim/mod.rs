@@ -184,7 +184,11 @@ impl Simulation {
             scheduler: Scheduler::new(&state, &scenario.scheduler),
             state,
             queue: EventQueue::new(),
-            kubelets: Kubelets::new(streams, scenario.behaviours.clone()),
+            kubelets: Kubelets::new(
+                streams,
+                scenario.behaviours.clone(),
+                scenario.images.clone(),
+            ),
             controllers: {
                 let mut controllers = Controllers::new(streams);
                 controllers.set_load(scenario.load.clone());

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use super::table::describe_text;
 use crate::engine::SimTime;
 use crate::model::pod::{Container, ContainerStatus, Probe, ProbeHandler};
-use crate::model::time::{age, rfc1123z};
+use crate::model::time::{age, rfc1123z, rfc1123z_or_epoch};
 use crate::model::{ClusterState, ContainerState, Event, Node, Pod};
 
 pub(super) fn multiline(out: &mut String, title: &str, items: &[String]) {
@@ -280,7 +280,7 @@ fn state(w: &mut String, title: &str, s: &ContainerState) {
             let _ = writeln!(
                 w,
                 "      Started:\t{}\n      Finished:\t{}",
-                rfc1123z(*started_at),
+                rfc1123z_or_epoch(*started_at),
                 rfc1123z(*finished_at)
             );
         }

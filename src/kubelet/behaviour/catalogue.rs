@@ -1,6 +1,9 @@
 //! The built-in catalogue of common images: what they run (their real ENTRYPOINT and CMD), how
-//! big they are to pull, and how the servers they start behave.
+//! big they are to pull, the tags their registry serves, the programs they hold, and how the
+//! servers they start behave.
 
+pub use super::image_facts::{Programs, Tags};
+use super::image_facts::{BUSYBOX_APPLETS, DEBIAN_PROGRAMS, STANDARD_PATH};
 use super::Routes;
 
 const MIB: u64 = 1024 * 1024;
@@ -18,6 +21,10 @@ pub struct Image {
     pub entrypoint: &'static [&'static str],
     /// The image's CMD.
     pub cmd: &'static [&'static str],
+    /// The tags its registry serves.
+    pub tags: Tags,
+    /// The programs in its file system.
+    pub programs: Programs,
 }
 
 const fn image(
@@ -32,30 +39,165 @@ const fn image(
         size_bytes,
         entrypoint,
         cmd,
+        tags: Tags::ANY,
+        programs: Programs::Unknown,
+    }
+}
+
+impl Image {
+    const fn tagged(
+        mut self,
+        names: &'static [&'static str],
+        lines: &'static [&'static str],
+        variants: &'static [&'static str],
+    ) -> Image {
+        self.tags = Tags {
+            names,
+            lines,
+            variants,
+        };
+        self
+    }
+
+    const fn holding(mut self, programs: Programs) -> Image {
+        self.programs = programs;
+        self
+    }
+}
+
+/// A Debian-based image: the base's programs and the image's own (`own` in its `PATH`,
+/// `files` by absolute path).
+const fn debian(own: &'static str, files: &'static [&'static str]) -> Programs {
+    Programs::Known {
+        dirs: STANDARD_PATH,
+        names: [DEBIAN_PROGRAMS, own],
+        files,
     }
 }
 
 const ENTRYPOINT_SH: &[&str] = &["docker-entrypoint.sh"];
 const NGINX_CMD: &[&str] = &["nginx", "-g", "daemon off;"];
 
+/// BusyBox's applets, all in /bin (the busybox image).
+const BUSYBOX: Programs = Programs::Known {
+    dirs: &["/bin"],
+    names: [BUSYBOX_APPLETS, ""],
+    files: &[],
+};
+
+/// Alpine: BusyBox's applets spread over its `PATH`, apk and the musl tools.
+// DEVIATION: every applet is taken to be in each directory of Alpine's PATH (Alpine links
+// each to one of them).
+const ALPINE: Programs = Programs::Known {
+    dirs: STANDARD_PATH,
+    names: [
+        BUSYBOX_APPLETS,
+        "apk getconf getent iconv ldconfig ldd scanelf ssl_client",
+    ],
+    files: &[],
+};
+
+/// Variant words of the Debian-based official images' tags.
+const DEBIAN_VARIANTS: &[&str] = &[
+    "alpine", "bookworm", "bullseye", "buster", "stretch", "trixie", "slim",
+];
+const BUSYBOX_LINES: &[&str] = &[
+    "1.24.2", "1.25.1", "1.26.2", "1.27.2", "1.28.4", "1.29.3", "1.30.1", "1.31.1", "1.32.1",
+    "1.33.1", "1.34.1", "1.35.0", "1.36.1", "1.37.0",
+];
+const NGINX_LINES: &[&str] = &[
+    "1.7.12", "1.8.1", "1.9.15", "1.10.3", "1.11.13", "1.12.2", "1.13.12", "1.14.2", "1.15.12",
+    "1.16.1", "1.17.10", "1.18.0", "1.19.10", "1.20.2", "1.21.6", "1.22.1", "1.23.4", "1.24.0",
+    "1.25.5", "1.26.3", "1.27.5", "1.28.0", "1.29.1",
+];
+const ALPINE_LINES: &[&str] = &[
+    "3.1.4", "3.2.3", "3.3.3", "3.4.6", "3.5.3", "3.6.5", "3.7.3", "3.8.5", "3.9.6", "3.10.9",
+    "3.11.13", "3.12.12", "3.13.12", "3.14.10", "3.15.11", "3.16.9", "3.17.10", "3.18.12",
+    "3.19.8", "3.20.7", "3.21.4", "3.22.1",
+];
+const REDIS_LINES: &[&str] = &[
+    "2.6.17", "2.8.23", "3.0.7", "3.2.12", "4.0.14", "5.0.14", "6.0.20", "6.2.19", "7.0.15",
+    "7.2.10", "7.4.5", "8.0.3", "8.2.1",
+];
+const MYSQL_LINES: &[&str] = &[
+    "5.5.62", "5.6.51", "5.7.44", "8.0.43", "8.1.0", "8.2.0", "8.3.0", "8.4.6", "9.0.1", "9.1.0",
+    "9.2.0", "9.3.0", "9.4.0",
+];
+const POSTGRES_LINES: &[&str] = &[
+    "9.6.24", "10.23", "11.22", "12.22", "13.22", "14.19", "15.14", "16.10", "17.6", "18.0",
+];
+const DEBIAN_NAMES: &[&str] = &[
+    "latest",
+    "stable",
+    "oldstable",
+    "oldoldstable",
+    "testing",
+    "unstable",
+    "sid",
+    "experimental",
+    "rc",
+    "wheezy",
+    "jessie",
+    "stretch",
+    "buster",
+    "bullseye",
+    "bookworm",
+    "trixie",
+    "forky",
+];
+const UBUNTU_NAMES: &[&str] = &[
+    "latest", "rolling", "devel", "trusty", "xenial", "bionic", "focal", "jammy", "noble",
+    "oracular", "plucky", "questing",
+];
+const UBUNTU_LINES: &[&str] = &[
+    "12.04", "14.04", "16.04", "18.04", "20.04", "22.04", "24.04", "24.10", "25.04", "25.10",
+];
+
 #[rustfmt::skip]
 static IMAGES: &[Image] = &[
     //    repository                                 size          ENTRYPOINT                  CMD
-    image("nginx",                                   72_000_000,  &["/docker-entrypoint.sh"], NGINX_CMD),
-    image("httpd",                                   58_000_000,  &[],                        &["httpd-foreground"]),
-    image("redis",                                   45_000_000,  ENTRYPOINT_SH,              &["redis-server"]),
-    image("memcached",                               32_000_000,  ENTRYPOINT_SH,              &["memcached"]),
-    image("mysql",                                   170_000_000, ENTRYPOINT_SH,              &["mysqld"]),
-    image("postgres",                                150_000_000, ENTRYPOINT_SH,              &["postgres"]),
-    Image { aliases: &["registry.k8s.io/busybox"], ..image("busybox", 2_200_000, &[], &["sh"]) },
-    image("alpine",                                  3_600_000,   &[],                        &["/bin/sh"]),
-    image("ubuntu",                                  29_000_000,  &[],                        &["/bin/bash"]),
-    image("debian",                                  48_000_000,  &[],                        &["bash"]),
-    image("centos",                                  76_000_000,  &[],                        &["/bin/bash"]),
-    image("fedora",                                  65_000_000,  &[],                        &["/bin/bash"]),
+    image("nginx",                                   72_000_000,  &["/docker-entrypoint.sh"], NGINX_CMD)
+        .tagged(&["latest", "stable", "mainline"], NGINX_LINES, &["alpine", "perl", "slim", "otel", "bookworm", "trixie"])
+        .holding(debian("nginx nginx-debug envsubst curl", &["/docker-entrypoint.sh"])),
+    image("httpd",                                   58_000_000,  &[],                        &["httpd-foreground"])
+        .tagged(&["latest"], &["2.2.34", "2.4.65"], DEBIAN_VARIANTS)
+        .holding(Programs::Known {
+            dirs: &["/usr/local/apache2/bin", "/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"],
+            names: [DEBIAN_PROGRAMS, "httpd httpd-foreground apachectl ab htpasswd htdigest htcacheclean rotatelogs logresolve"],
+            files: &[],
+        }),
+    image("redis",                                   45_000_000,  ENTRYPOINT_SH,              &["redis-server"])
+        .tagged(&["latest"], REDIS_LINES, DEBIAN_VARIANTS)
+        .holding(debian("docker-entrypoint.sh gosu redis-server redis-cli redis-benchmark redis-check-aof redis-check-rdb redis-sentinel", &[])),
+    image("memcached",                               32_000_000,  ENTRYPOINT_SH,              &["memcached"])
+        .tagged(&["latest"], &["1.4.39", "1.5.22", "1.6.39"], DEBIAN_VARIANTS)
+        .holding(debian("docker-entrypoint.sh memcached", &[])),
+    image("mysql",                                   170_000_000, ENTRYPOINT_SH,              &["mysqld"])
+        .tagged(&["latest", "lts", "innovation"], MYSQL_LINES, &["oracle", "oraclelinux", "debian", "bookworm"]),
+    image("postgres",                                150_000_000, ENTRYPOINT_SH,              &["postgres"])
+        .tagged(&["latest"], POSTGRES_LINES, DEBIAN_VARIANTS)
+        .holding(debian("docker-entrypoint.sh docker-ensure-initdb.sh gosu postgres psql pg_ctl initdb pg_dump pg_dumpall pg_restore pg_isready createdb dropdb createuser dropuser", &[])),
+    Image { aliases: &["registry.k8s.io/busybox"], ..image("busybox", 2_200_000, &[], &["sh"]) }
+        .tagged(&["latest", "stable", "unstable", "musl", "glibc", "uclibc"], BUSYBOX_LINES, &["musl", "glibc", "uclibc"])
+        .holding(BUSYBOX),
+    image("alpine",                                  3_600_000,   &[],                        &["/bin/sh"])
+        .tagged(&["latest", "edge"], ALPINE_LINES, &[])
+        .holding(ALPINE),
+    image("ubuntu",                                  29_000_000,  &[],                        &["/bin/bash"])
+        .tagged(UBUNTU_NAMES, UBUNTU_LINES, &[])
+        .holding(debian("", &[])),
+    image("debian",                                  48_000_000,  &[],                        &["bash"])
+        .tagged(DEBIAN_NAMES, &["6.0.10", "7.11", "8.11", "9.13", "10.13", "11.11", "12.12", "13.1"], &["slim", "backports"])
+        .holding(debian("", &[])),
+    image("centos",                                  76_000_000,  &[],                        &["/bin/bash"])
+        .tagged(&["latest", "centos5", "centos6", "centos7", "centos8"], &["5.11", "6.10", "7.9.2009", "8.4.2105"], &[]),
+    image("fedora",                                  65_000_000,  &[],                        &["/bin/bash"])
+        .tagged(&["latest", "rawhide"], &["43"], &[]),
     image("polinux/stress",                          4_000_000,   &[],                        &["/usr/local/bin/stress"]),
     image("registry.k8s.io/liveness",                2_500_000,   &[],                        &[]),
-    image("registry.k8s.io/pause",                   320_000,     &["/pause"],                &[]),
+    image("registry.k8s.io/pause",                   320_000,     &["/pause"],                &[])
+        .tagged(&["latest"], &["0.8.0", "1.0", "2.0", "3.10.1"], &[])
+        .holding(Programs::Known { dirs: &[], names: ["", ""], files: &["/pause"] }),
     image("luksa/kubia",                             250_000_000, &["node", "app.js"],        &[]),
     image("registry.k8s.io/e2e-test-images/agnhost", 50_000_000,  &["/agnhost"],              &["pause"]),
 ];
@@ -126,11 +268,34 @@ pub fn argv(image: &str, command: &[String], args: &[String]) -> Vec<String> {
     [entrypoint, cmd].concat()
 }
 
-/// Whether pulling the image succeeds. A catalogue miss is no failure, since users run their
-/// own images; the rule: a pull fails iff the repository is a single path component (a Docker
-/// Hub library image) that is neither in the catalogue nor in a list of ~50 other official
-/// images. So `redis123` and `ngnix` fail, `myregistry.io/team/app:v1` and `khk9346/kubia` pull.
-/// Nonexistent tags (`nginx:1.99999`) are out of scope and pull.
+/// Why runc cannot exec the container's PID 1 (`argv[0]`) in a catalogued image, as runc
+/// words it: a bare name is looked up in the image's `PATH`, a path must exist as it is.
+/// `None` when the program is there, or the image's programs are not known.
+// K8S: runc libcontainer/standard_init_linux.go (exec.LookPath of the process's first
+// argument: "exec: %q: executable file not found in $PATH"; "stat %s: no such file or
+// directory" for a path); measured with runc 1.1.5
+// DEVIATION: the lookup uses the image's own PATH, not a PATH the pod's env overrides.
+pub fn missing_executable(image: &str, argv: &[String]) -> Option<String> {
+    let programs = &lookup(image)?.programs;
+    let program = argv.first()?;
+    if program.contains('/') {
+        let path = super::resolve("/", program);
+        return (!programs.has_file(&path))
+            .then(|| format!("exec: \"{program}\": stat {program}: no such file or directory"));
+    }
+    let found = programs
+        .path()
+        .iter()
+        .any(|dir| programs.has_file(&format!("{dir}/{program}")));
+    (!found && *programs != Programs::Unknown)
+        .then(|| format!("exec: \"{program}\": executable file not found in $PATH"))
+}
+
+/// Whether Docker Hub has the image's repository. A catalogue miss is no failure, since users
+/// run their own images; the rule: a repository is missing iff it is a single path component
+/// (a Docker Hub library image) that is neither in the catalogue nor in a list of ~50 other
+/// official images. So `redis123` and `ngnix` are missing, `myregistry.io/team/app:v1` and
+/// `khk9346/kubia` are not. Tags are [`Image::tags`]' business.
 pub fn exists(image: &str) -> bool {
     let repository = repository(image);
     repository.contains('/')

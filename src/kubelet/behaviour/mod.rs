@@ -10,6 +10,7 @@
 pub mod catalogue;
 mod commands;
 mod fs;
+mod image_facts;
 mod parse;
 mod programs;
 mod scripted;

@@ -1,6 +1,6 @@
 use std::collections::BTreeMap;
 
-use super::catalogue::{argv, exists, lookup};
+use super::catalogue::{argv, exists, lookup, missing_executable};
 use super::*;
 
 const MIB: u64 = 1024 * 1024;
@@ -588,4 +588,30 @@ fn commands_run_for_exec_keep_stderr_apart_line_by_line() {
     assert_eq!(run, expected);
     let missing = "cat: can't open '/nope': No such file or directory";
     assert_eq!(errors, words(&["bd", missing]));
+}
+
+#[test]
+fn pid_1_must_be_a_program_the_image_holds() {
+    let words = |w: &[&str]| w.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    let missing = |image: &str, command: &[&str]| missing_executable(image, &words(command));
+    assert_eq!(
+        missing("busybox", &["slep", "10"]),
+        Some("exec: \"slep\": executable file not found in $PATH".to_string())
+    );
+    assert_eq!(missing("busybox:1.36", &["sleep", "10"]), None);
+    assert_eq!(missing("busybox", &["/bin/sleep"]), None);
+    assert_eq!(
+        missing("busybox", &["/usr/bin/sleep"]),
+        Some(
+            "exec: \"/usr/bin/sleep\": stat /usr/bin/sleep: no such file or directory".to_string()
+        )
+    );
+    assert_eq!(missing_executable("nginx", &argv("nginx", &[], &[])), None);
+    assert_eq!(missing("nginx:1.27", &["curl", "-s", "localhost"]), None);
+    assert!(missing("nginx", &["wget"]).is_some());
+    assert_eq!(missing("registry.k8s.io/pause:3.10", &["/pause"]), None);
+    assert!(missing("registry.k8s.io/pause:3.10", &["sh"]).is_some());
+    // Images whose programs kubesim does not know run whatever they are given.
+    assert_eq!(missing("mysql:8.0", &["no-such-program"]), None);
+    assert_eq!(missing("example.com/shop/api", &["server"]), None);
 }
