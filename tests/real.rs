@@ -1,6 +1,7 @@
 //! Real-execution mode against real containers: crun, busybox-static and cgroups on this host.
-//! CI runs these as root after `.ci/setup-host`; without root they are skipped with a notice
-//! (root with crun or busybox missing fails, naming the fix).
+//! CI runs these as root after `.ci/setup-host`; without root they fail, unless
+//! `KUBESIM_SKIP_REAL=1` skips them on purpose (root with crun or busybox missing fails, naming
+//! the fix).
 
 mod common;
 
@@ -14,15 +15,15 @@ use kubesim::real::{CgroupMode, Container, Host, Run, RuntimeKind, Sandbox};
 /// The kubesim-owned directory these tests use (each test is a run of its own in it).
 const ROOT: &str = "/run/kubesim-tests";
 
-/// This host, or `None` (with a notice) when the tests cannot run here.
+/// This host, or `None` (with a notice) when `KUBESIM_SKIP_REAL=1` skips real-mode tests.
 fn host() -> Option<Host> {
     host_with(RuntimeKind::Crun)
 }
 
-/// This host driving `runtime`, or `None` (with a notice) when the tests cannot run here.
+/// This host driving `runtime`, or `None` (with a notice) when `KUBESIM_SKIP_REAL=1` skips
+/// real-mode tests; without root, a failure naming the variable.
 fn host_with(runtime: RuntimeKind) -> Option<Host> {
-    if !common::is_root() {
-        eprintln!("skipped: real containers need root (CI runs these as root)");
+    if !common::real_mode("real containers") {
         return None;
     }
     Some(
@@ -36,6 +37,31 @@ fn hosts() -> Vec<Host> {
         .into_iter()
         .filter_map(host_with)
         .collect()
+}
+
+// The harness rule: as root these tests run; without root they fail naming the variable that
+// skips them, which alone skips them on purpose (then with a notice, as this binary shows).
+#[test]
+fn a_real_mode_test_that_cannot_run_fails_unless_skipped_on_purpose() {
+    assert_eq!(common::real_mode_decision(None, true), Ok(true));
+    assert_eq!(common::real_mode_decision(Some("0"), true), Ok(true));
+    assert_eq!(common::real_mode_decision(Some("1"), true), Ok(false));
+    assert_eq!(common::real_mode_decision(Some("1"), false), Ok(false));
+    let why = "this real-mode test needs root (CI runs it as root after .ci/setup-host); run it as root, or set KUBESIM_SKIP_REAL=1 to skip it on purpose";
+    assert_eq!(common::real_mode_decision(None, false), Err(why.into()));
+    assert_eq!(common::real_mode_decision(Some(""), false), Err(why.into()));
+
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["check_prints_what_it_found", "--exact", "--nocapture"])
+        .env(common::SKIP_REAL, "1")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    assert!(
+        common::stderr(&out).contains("skipped real containers: KUBESIM_SKIP_REAL=1 is set\n"),
+        "{}",
+        common::stderr(&out)
+    );
 }
 
 fn sh(script: &str) -> ProcessSpec {
