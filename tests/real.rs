@@ -343,21 +343,21 @@ fn images_without_a_rootfs_are_refused_by_name() {
 fn cleanup_removes_what_a_crashed_run_left() {
     let Some(host) = host() else { return };
     let root = PathBuf::from(format!("/run/kubesim-tests-crash-{}", std::process::id()));
-    let run = Run::begin(&host, &root).unwrap();
-    let sandbox = run.sandbox("left").unwrap();
-    let ctr = started(&run, &sandbox, "app", &sleeper());
-    let pids = [sandbox.pid(), ctr.pid()];
-    let cgroups = run.cgroups().to_vec();
-    let memory = cgroups
+    let (dir, record) = killed_session(&root);
+    let pids: Vec<i32> = ["cut_POD", "cut_app"]
+        .iter()
+        .map(|id| {
+            let pid = std::fs::read_to_string(dir.join("bundles").join(id).join("pid")).unwrap();
+            pid.trim().parse().unwrap()
+        })
+        .collect();
+    let memory = record
+        .cgroups
         .iter()
         .find(|c| c.starts_with(&host.cgroups.memory))
         .unwrap();
-    assert!(memory.join("left/app").is_dir());
-    let made = cgroups.iter().filter(|c| c.exists()).count();
-    // A crash: the run never ends, its containers keep running.
-    std::mem::forget(run);
-    std::mem::forget(ctr);
-    std::mem::forget(sandbox);
+    assert!(memory.join("cut/app").is_dir());
+    let made = record.cgroups.iter().filter(|c| c.exists()).count();
 
     // The runtime removes each container's cgroup as it deletes it; the run's and the pod's
     // cgroups, in each hierarchy, are kubesim's own to remove.
@@ -366,18 +366,18 @@ fn cleanup_removes_what_a_crashed_run_left() {
     assert_eq!(
         common::stdout(&out),
         format!(
-            "removed 1 run(s): 2 container(s), {} cgroup(s), and {}\n",
+            "removed 1 run: 2 containers, {} cgroups\nremoved {} (with the shared root filesystem)\n",
             made * 2,
             root.display()
         )
     );
     assert!(out.status.success());
     assert!(!root.exists());
-    for cgroup in &cgroups {
+    for cgroup in &record.cgroups {
         assert!(!cgroup.exists(), "{} is left", cgroup.display());
     }
     for pid in pids {
-        // Dead: gone, or a zombie of this test process (their subreaper) that nobody waits for.
+        // Dead: gone, or a zombie nobody waits for.
         let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
         assert!(
             stat.is_empty() || stat.contains(") Z "),
@@ -786,6 +786,59 @@ spec:
         containers: [{name: app, image: busybox, command: [sleep, "600"]}]
 "#;
 
+/// The memory cgroup of the `sleeper` pod's container once the kubesim process `pid` runs it.
+fn running_sleeper(host: &Host, pid: u32) -> PathBuf {
+    let prefix = format!("kubesim-{pid}-");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let found = std::fs::read_dir(&host.cgroups.memory)
+            .unwrap()
+            .filter_map(Result::ok)
+            .filter(|e| e.file_name().to_string_lossy().starts_with(&prefix))
+            .map(|e| e.path().join("sleeper/app"))
+            .find(|p| p.is_dir());
+        if let Some(found) = found {
+            return found;
+        }
+        assert!(Instant::now() < deadline, "the sleeper never started");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+// `real --cleanup` while a session runs leaves that session whole and names it; once the
+// session has ended, it removes the rest.
+#[test]
+fn cleanup_leaves_a_live_run_and_says_so() {
+    let Some(host) = host() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join("interrupted.yaml");
+    std::fs::write(&scenario, SLEEPER_AND_ELSEWHERE).unwrap();
+    let root = format!("/run/kubesim-tests-live-{}", std::process::id());
+    let child = spawn(&["real", scenario.to_str().unwrap(), "--root", &root]);
+    let pid = child.id();
+    let sleeper = running_sleeper(&host, pid);
+    let out = common::kubesim(&["real", "--cleanup", "--root", &root]);
+    assert_eq!(
+        (common::stdout(&out), common::stderr(&out), out.status.code()),
+        (
+            format!("removed 0 runs: 0 containers, 0 cgroups\nleft {root}/runs/{pid}-0: its process {pid} still runs; it removes the run when it ends\n"),
+            String::new(),
+            Some(0)
+        )
+    );
+    assert!(sleeper.is_dir());
+    assert!(Path::new(&root).join("rootfs/bin/busybox").is_file());
+    // SAFETY: signalling our own child.
+    assert_eq!(unsafe { libc::kill(pid as i32, libc::SIGINT) }, 0);
+    assert_eq!(child.wait_with_output().unwrap().status.code(), Some(130));
+    let out = common::kubesim(&["real", "--cleanup", "--root", &root]);
+    assert_eq!(
+        common::stdout(&out),
+        format!("removed 0 runs: 0 containers, 0 cgroups\nremoved {root} (with the shared root filesystem)\n")
+    );
+    assert!(!Path::new(&root).exists());
+}
+
 #[test]
 fn ctrl_c_stops_the_run_cleans_up_and_reports_skipped_pods() {
     let Some(host) = host() else { return };
@@ -796,21 +849,7 @@ fn ctrl_c_stops_the_run_cleans_up_and_reports_skipped_pods() {
     let scenario = scenario.to_str().unwrap();
     let child = spawn(&["real", scenario, "--trace", "-", "--root", &root]);
     let pid = child.id();
-    let prefix = format!("kubesim-{pid}-");
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let sleeper = loop {
-        let found = std::fs::read_dir(&host.cgroups.memory)
-            .unwrap()
-            .filter_map(Result::ok)
-            .filter(|e| e.file_name().to_string_lossy().starts_with(&prefix))
-            .map(|e| e.path().join("sleeper/app"))
-            .find(|p| p.is_dir());
-        if let Some(found) = found {
-            break found;
-        }
-        assert!(Instant::now() < deadline, "the sleeper never started");
-        std::thread::sleep(Duration::from_millis(50));
-    };
+    let sleeper = running_sleeper(&host, pid);
     assert!(sleeper.is_dir());
     // SAFETY: signalling our own child.
     assert_eq!(unsafe { libc::kill(pid as i32, libc::SIGINT) }, 0);
@@ -847,17 +886,14 @@ fn interrupted_child() {
     std::thread::sleep(Duration::from_secs(60));
 }
 
-#[test]
-fn an_interrupted_run_is_swept_by_the_next() {
+/// Runs `interrupted_child` under `root` until its session has a running container, then
+/// SIGKILLs it (no handler, no unwinding, as after a crash or a second Ctrl-C): the run's
+/// directory and record, left behind.
+fn killed_session(root: &Path) -> (PathBuf, kubesim::real::layout::Record) {
     use std::io::BufRead;
-    let Some(host) = host() else { return };
-    let root = PathBuf::from(format!(
-        "/run/kubesim-tests-interrupted-{}",
-        std::process::id()
-    ));
     let mut child = std::process::Command::new(std::env::current_exe().unwrap())
         .args(["interrupted_child", "--exact", "--nocapture"])
-        .env(CHILD_ROOT, &root)
+        .env(CHILD_ROOT, root)
         .stdout(std::process::Stdio::piped())
         .spawn()
         .unwrap();
@@ -867,17 +903,28 @@ fn an_interrupted_run_is_swept_by_the_next() {
         .find_map(|l| l.strip_prefix("ready ").map(PathBuf::from))
         .expect("the child session starts");
     let record = kubesim::real::layout::read_record(&dir).unwrap().unwrap();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    (dir, record)
+}
+
+#[test]
+fn an_interrupted_run_is_swept_by_the_next() {
+    let Some(host) = host() else { return };
+    let root = PathBuf::from(format!(
+        "/run/kubesim-tests-interrupted-{}",
+        std::process::id()
+    ));
+    let (dir, record) = killed_session(&root);
     let memory = record
         .cgroups
         .iter()
         .find(|c| c.starts_with(&host.cgroups.memory))
         .unwrap();
     assert!(memory.join("cut/app").is_dir());
-    // SIGKILL: no handler, no unwinding, as after a crash (or a second Ctrl-C).
-    child.kill().unwrap();
-    child.wait().unwrap();
 
     let run = Run::begin(&host, &root).unwrap();
+    assert_eq!((run.swept().runs, run.swept().containers), (1, 2));
     assert!(!dir.exists(), "{} is left", dir.display());
     for cgroup in &record.cgroups {
         assert!(!cgroup.exists(), "{} is left", cgroup.display());

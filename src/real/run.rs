@@ -24,17 +24,22 @@ pub struct Run {
     rootfs: PathBuf,
     /// Root filesystems the scenario names for images, by image reference.
     image_rootfs: BTreeMap<String, PathBuf>,
+    /// What the start-up sweep did.
+    swept: Cleaned,
 }
 
 impl Run {
     /// Starts a session under the kubesim-owned directory `root`: becomes the subreaper of
-    /// container inits, removes what crashed or interrupted sessions left, builds the root
-    /// filesystem if needed and records the run.
+    /// container inits, removes what crashed or interrupted sessions left (see [`Run::swept`]),
+    /// records the run and builds the root filesystem if needed (the run recorded first, so
+    /// `--cleanup` sees it live and leaves the root filesystem alone).
     pub fn begin(host: &Host, root: &Path) -> Result<Run, RealError> {
         supervisor::become_subreaper()?;
-        cleanup::stale(root)?;
-        let rootfs = rootfs::ensure(root, &host.busybox)?;
+        let swept = cleanup::stale(root)?;
         let layout = RunLayout::create(root, host)?;
+        let rootfs = rootfs::ensure(root, &host.busybox).inspect_err(|_| {
+            let _ = cleanup::run(&layout.dir);
+        })?;
         let runtime = OciRuntime::new(
             &host.runtime_binary,
             &layout.record.state,
@@ -46,7 +51,13 @@ impl Run {
             runtime,
             rootfs,
             image_rootfs: BTreeMap::new(),
+            swept,
         })
+    }
+
+    /// What the start-up sweep removed of earlier sessions, and the live ones it left.
+    pub fn swept(&self) -> &Cleaned {
+        &self.swept
     }
 
     /// Runs `image` (a reference exactly as pods name it) from the root filesystem directory
@@ -126,7 +137,7 @@ impl Run {
         namespaces: PodNamespaces,
     ) -> Result<Container, RealError> {
         let id = format!("{pod}_{name}");
-        let bundle_dir = self.layout.bundle(&id);
+        let bundle_dir = self.layout.bundle(&id)?;
         let cgroups_path = format!("{}/{pod}/{name}", self.layout.cgroup);
         let spec = BundleSpec {
             process,
