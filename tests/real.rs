@@ -80,7 +80,7 @@ fn strings(args: &[&str]) -> Vec<String> {
 /// Starts a run with one pod's sandbox.
 fn pod(host: &Host, name: &str) -> (Run, Sandbox) {
     let run = Run::begin(host, Path::new(ROOT)).unwrap();
-    let sandbox = run.sandbox(name).unwrap();
+    let sandbox = run.sandbox("default", name).unwrap();
     (run, sandbox)
 }
 
@@ -163,7 +163,7 @@ fn limits_are_written_as_the_kubelet_computes_them() {
             .cgroups()
             .iter()
             .find(|c| c.parent().unwrap().ends_with(controller));
-        std::fs::read_to_string(dir.unwrap().join("limits/app").join(file)).unwrap()
+        std::fs::read_to_string(dir.unwrap().join("default/limits/app").join(file)).unwrap()
     };
     assert_eq!(read("memory", "memory.limit_in_bytes"), "67108864\n");
     assert_eq!(read("cpu", "cpu.shares"), "256\n");
@@ -318,6 +318,108 @@ fn containers_of_a_pod_share_localhost_and_probes_reach_only_it() {
     finish(run);
 }
 
+// Names that could climb out of the run's directory or cgroup are refused before anything is
+// made of them, as the API server refuses them.
+#[test]
+fn names_the_api_server_refuses_make_nothing() {
+    let Some(host) = host() else { return };
+    let run = Run::begin(&host, Path::new(ROOT)).unwrap();
+    for (namespace, pod, field) in [
+        ("default", "../../escape", "metadata.name"),
+        ("..", "web", "metadata.namespace"),
+        ("a/b", "web", "metadata.namespace"),
+    ] {
+        let err = run.sandbox(namespace, pod).err().unwrap().to_string();
+        assert!(
+            err.starts_with(&format!("real mode refused: {field}: Invalid value: ")),
+            "{err}"
+        );
+    }
+    let sandbox = run.sandbox("default", "names").unwrap();
+    let err = run
+        .create_container(
+            &sandbox,
+            "../app",
+            "busybox",
+            &sleeper(),
+            Resources::default(),
+        )
+        .err()
+        .unwrap();
+    assert!(
+        err.to_string()
+            .starts_with("real mode refused: spec.containers[].name: Invalid value: \"../app\": "),
+        "{err}"
+    );
+    let bundles: Vec<_> = std::fs::read_dir(run.dir().join("bundles"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(bundles, ["default_names_POD"]);
+    drop(sandbox);
+    finish(run);
+}
+
+/// Two namespaces, each with a pod `web` whose container `app` exits with its own code.
+const TWO_NAMESPACES: &str = r#"
+apiVersion: kubesim.io/v1alpha1
+kind: Scenario
+metadata: {name: two-namespaces}
+spec:
+  duration: 4s
+  nodes: [{name: node01}]
+  manifests:
+  - inline: {apiVersion: v1, kind: Namespace, metadata: {name: team-a}}
+  - inline: {apiVersion: v1, kind: Namespace, metadata: {name: team-b}}
+  - inline:
+      apiVersion: v1
+      kind: Pod
+      metadata: {name: web, namespace: team-a}
+      spec:
+        restartPolicy: Never
+        containers: [{name: app, image: busybox, command: [sh, -c, "sleep 1; exit 3"]}]
+  - inline:
+      apiVersion: v1
+      kind: Pod
+      metadata: {name: web, namespace: team-b}
+      spec:
+        restartPolicy: Never
+        containers: [{name: app, image: busybox, command: [sh, -c, "sleep 1; exit 4"]}]
+"#;
+
+// Containers are keyed by namespace too: `team-a/web` and `team-b/web` both run, each to its
+// own exit code.
+#[test]
+fn pods_of_one_name_in_two_namespaces_both_run() {
+    let Some(host) = host() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join("two-namespaces.yaml");
+    std::fs::write(&scenario, TWO_NAMESPACES).unwrap();
+    let real = played(&host, scenario.to_str().unwrap(), "3s");
+    let exits: Vec<(String, String, i64)> = real
+        .iter()
+        .filter(|r| r["change"]["state"] == "terminated")
+        .map(|r| {
+            (
+                r["object"]["namespace"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
+                r["change"]["reason"].as_str().unwrap().to_string(),
+                r["change"]["exitCode"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        exits,
+        [
+            ("team-a".to_string(), "Error".to_string(), 3),
+            ("team-b".to_string(), "Error".to_string(), 4)
+        ],
+        "{real:#?}"
+    );
+}
+
 #[test]
 fn images_without_a_rootfs_are_refused_by_name() {
     let Some(host) = host() else { return };
@@ -344,7 +446,7 @@ fn cleanup_removes_what_a_crashed_run_left() {
     let Some(host) = host() else { return };
     let root = PathBuf::from(format!("/run/kubesim-tests-crash-{}", std::process::id()));
     let (dir, record) = killed_session(&root);
-    let pids: Vec<i32> = ["cut_POD", "cut_app"]
+    let pids: Vec<i32> = ["default_cut_POD", "default_cut_app"]
         .iter()
         .map(|id| {
             let pid = std::fs::read_to_string(dir.join("bundles").join(id).join("pid")).unwrap();
@@ -356,7 +458,7 @@ fn cleanup_removes_what_a_crashed_run_left() {
         .iter()
         .find(|c| c.starts_with(&host.cgroups.memory))
         .unwrap();
-    assert!(memory.join("cut/app").is_dir());
+    assert!(memory.join("default/cut/app").is_dir());
     let made = record.cgroups.iter().filter(|c| c.exists()).count();
 
     // The runtime removes each container's cgroup as it deletes it; the run's and the pod's
@@ -795,7 +897,7 @@ fn running_sleeper(host: &Host, pid: u32) -> PathBuf {
             .unwrap()
             .filter_map(Result::ok)
             .filter(|e| e.file_name().to_string_lossy().starts_with(&prefix))
-            .map(|e| e.path().join("sleeper/app"))
+            .map(|e| e.path().join("default/sleeper/app"))
             .find(|p| p.is_dir());
         if let Some(found) = found {
             return found;
@@ -880,7 +982,7 @@ fn interrupted_child() {
     };
     let host = host().unwrap();
     let run = Run::begin(&host, Path::new(&root)).unwrap();
-    let sandbox = run.sandbox("cut").unwrap();
+    let sandbox = run.sandbox("default", "cut").unwrap();
     let _ctr = started(&run, &sandbox, "app", &sleeper());
     println!("ready {}", run.dir().display());
     std::thread::sleep(Duration::from_secs(60));
@@ -921,7 +1023,7 @@ fn an_interrupted_run_is_swept_by_the_next() {
         .iter()
         .find(|c| c.starts_with(&host.cgroups.memory))
         .unwrap();
-    assert!(memory.join("cut/app").is_dir());
+    assert!(memory.join("default/cut/app").is_dir());
 
     let run = Run::begin(&host, &root).unwrap();
     assert_eq!((run.swept().runs, run.swept().containers), (1, 2));
