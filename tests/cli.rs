@@ -622,3 +622,32 @@ fn get_speaks_kubectls_words_for_missing_objects_and_events() {
         "{yaml}"
     );
 }
+
+// `kubesim real --cleanup` (no root needed when no run recorded anything) removes a run that
+// crashed before its record, whatever its directory holds, and finishes a removal a dead
+// cleanup left half done; nothing there can wedge it.
+#[test]
+fn real_cleanup_removes_record_less_and_half_removed_runs() {
+    let root = tempfile::tempdir().unwrap();
+    let root = root.path().join("kubesim");
+    // 4194304 is above any pid_max: that process is gone.
+    let crashed = root.join("runs/4194304-0/bundles/x");
+    std::fs::create_dir_all(&crashed).unwrap();
+    std::fs::write(crashed.join("log"), "hi\n").unwrap();
+    let half = root.join("runs/.removing-4194304-1/bundles/y");
+    std::fs::create_dir_all(&half).unwrap();
+    std::fs::create_dir_all(root.join("rootfs/bin")).unwrap();
+    let out = kubesim(&["real", "--cleanup", "--root", root.to_str().unwrap()]);
+    assert_eq!(
+        (stdout(&out), stderr(&out), out.status.code()),
+        (
+            format!(
+                "removed 2 runs: 0 containers, 0 cgroups\nremoved {} (with the shared root filesystem)\n",
+                root.display()
+            ),
+            String::new(),
+            Some(0)
+        )
+    );
+    assert!(!root.exists());
+}

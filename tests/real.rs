@@ -1,6 +1,7 @@
 //! Real-execution mode against real containers: crun, busybox-static and cgroups on this host.
-//! CI runs these as root after `.ci/setup-host`; without root they are skipped with a notice
-//! (root with crun or busybox missing fails, naming the fix).
+//! CI runs these as root after `.ci/setup-host`; without root they fail, unless
+//! `KUBESIM_SKIP_REAL=1` skips them on purpose (root with crun or busybox missing fails, naming
+//! the fix).
 
 mod common;
 
@@ -14,15 +15,15 @@ use kubesim::real::{CgroupMode, Container, Host, Run, RuntimeKind, Sandbox};
 /// The kubesim-owned directory these tests use (each test is a run of its own in it).
 const ROOT: &str = "/run/kubesim-tests";
 
-/// This host, or `None` (with a notice) when the tests cannot run here.
+/// This host, or `None` (with a notice) when `KUBESIM_SKIP_REAL=1` skips real-mode tests.
 fn host() -> Option<Host> {
     host_with(RuntimeKind::Crun)
 }
 
-/// This host driving `runtime`, or `None` (with a notice) when the tests cannot run here.
+/// This host driving `runtime`, or `None` (with a notice) when `KUBESIM_SKIP_REAL=1` skips
+/// real-mode tests; without root, a failure naming the variable.
 fn host_with(runtime: RuntimeKind) -> Option<Host> {
-    if !common::is_root() {
-        eprintln!("skipped: real containers need root (CI runs these as root)");
+    if !common::real_mode("real containers") {
         return None;
     }
     Some(
@@ -36,6 +37,31 @@ fn hosts() -> Vec<Host> {
         .into_iter()
         .filter_map(host_with)
         .collect()
+}
+
+// The harness rule: as root these tests run; without root they fail naming the variable that
+// skips them, which alone skips them on purpose (then with a notice, as this binary shows).
+#[test]
+fn a_real_mode_test_that_cannot_run_fails_unless_skipped_on_purpose() {
+    assert_eq!(common::real_mode_decision(None, true), Ok(true));
+    assert_eq!(common::real_mode_decision(Some("0"), true), Ok(true));
+    assert_eq!(common::real_mode_decision(Some("1"), true), Ok(false));
+    assert_eq!(common::real_mode_decision(Some("1"), false), Ok(false));
+    let why = "this real-mode test needs root (CI runs it as root after .ci/setup-host); run it as root, or set KUBESIM_SKIP_REAL=1 to skip it on purpose";
+    assert_eq!(common::real_mode_decision(None, false), Err(why.into()));
+    assert_eq!(common::real_mode_decision(Some(""), false), Err(why.into()));
+
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["check_prints_what_it_found", "--exact", "--nocapture"])
+        .env(common::SKIP_REAL, "1")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    assert!(
+        common::stderr(&out).contains("skipped real containers: KUBESIM_SKIP_REAL=1 is set\n"),
+        "{}",
+        common::stderr(&out)
+    );
 }
 
 fn sh(script: &str) -> ProcessSpec {
@@ -54,7 +80,7 @@ fn strings(args: &[&str]) -> Vec<String> {
 /// Starts a run with one pod's sandbox.
 fn pod(host: &Host, name: &str) -> (Run, Sandbox) {
     let run = Run::begin(host, Path::new(ROOT)).unwrap();
-    let sandbox = run.sandbox(name).unwrap();
+    let sandbox = run.sandbox("default", name).unwrap();
     (run, sandbox)
 }
 
@@ -137,7 +163,7 @@ fn limits_are_written_as_the_kubelet_computes_them() {
             .cgroups()
             .iter()
             .find(|c| c.parent().unwrap().ends_with(controller));
-        std::fs::read_to_string(dir.unwrap().join("limits/app").join(file)).unwrap()
+        std::fs::read_to_string(dir.unwrap().join("default/limits/app").join(file)).unwrap()
     };
     assert_eq!(read("memory", "memory.limit_in_bytes"), "67108864\n");
     assert_eq!(read("cpu", "cpu.shares"), "256\n");
@@ -292,6 +318,108 @@ fn containers_of_a_pod_share_localhost_and_probes_reach_only_it() {
     finish(run);
 }
 
+// Names that could climb out of the run's directory or cgroup are refused before anything is
+// made of them, as the API server refuses them.
+#[test]
+fn names_the_api_server_refuses_make_nothing() {
+    let Some(host) = host() else { return };
+    let run = Run::begin(&host, Path::new(ROOT)).unwrap();
+    for (namespace, pod, field) in [
+        ("default", "../../escape", "metadata.name"),
+        ("..", "web", "metadata.namespace"),
+        ("a/b", "web", "metadata.namespace"),
+    ] {
+        let err = run.sandbox(namespace, pod).err().unwrap().to_string();
+        assert!(
+            err.starts_with(&format!("real mode refused: {field}: Invalid value: ")),
+            "{err}"
+        );
+    }
+    let sandbox = run.sandbox("default", "names").unwrap();
+    let err = run
+        .create_container(
+            &sandbox,
+            "../app",
+            "busybox",
+            &sleeper(),
+            Resources::default(),
+        )
+        .err()
+        .unwrap();
+    assert!(
+        err.to_string()
+            .starts_with("real mode refused: spec.containers[].name: Invalid value: \"../app\": "),
+        "{err}"
+    );
+    let bundles: Vec<_> = std::fs::read_dir(run.dir().join("bundles"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(bundles, ["default_names_POD"]);
+    drop(sandbox);
+    finish(run);
+}
+
+/// Two namespaces, each with a pod `web` whose container `app` exits with its own code.
+const TWO_NAMESPACES: &str = r#"
+apiVersion: kubesim.io/v1alpha1
+kind: Scenario
+metadata: {name: two-namespaces}
+spec:
+  duration: 4s
+  nodes: [{name: node01}]
+  manifests:
+  - inline: {apiVersion: v1, kind: Namespace, metadata: {name: team-a}}
+  - inline: {apiVersion: v1, kind: Namespace, metadata: {name: team-b}}
+  - inline:
+      apiVersion: v1
+      kind: Pod
+      metadata: {name: web, namespace: team-a}
+      spec:
+        restartPolicy: Never
+        containers: [{name: app, image: busybox, command: [sh, -c, "sleep 1; exit 3"]}]
+  - inline:
+      apiVersion: v1
+      kind: Pod
+      metadata: {name: web, namespace: team-b}
+      spec:
+        restartPolicy: Never
+        containers: [{name: app, image: busybox, command: [sh, -c, "sleep 1; exit 4"]}]
+"#;
+
+// Containers are keyed by namespace too: `team-a/web` and `team-b/web` both run, each to its
+// own exit code.
+#[test]
+fn pods_of_one_name_in_two_namespaces_both_run() {
+    let Some(host) = host() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join("two-namespaces.yaml");
+    std::fs::write(&scenario, TWO_NAMESPACES).unwrap();
+    let real = played(&host, scenario.to_str().unwrap(), "3s");
+    let exits: Vec<(String, String, i64)> = real
+        .iter()
+        .filter(|r| r["change"]["state"] == "terminated")
+        .map(|r| {
+            (
+                r["object"]["namespace"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
+                r["change"]["reason"].as_str().unwrap().to_string(),
+                r["change"]["exitCode"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        exits,
+        [
+            ("team-a".to_string(), "Error".to_string(), 3),
+            ("team-b".to_string(), "Error".to_string(), 4)
+        ],
+        "{real:#?}"
+    );
+}
+
 #[test]
 fn images_without_a_rootfs_are_refused_by_name() {
     let Some(host) = host() else { return };
@@ -317,21 +445,21 @@ fn images_without_a_rootfs_are_refused_by_name() {
 fn cleanup_removes_what_a_crashed_run_left() {
     let Some(host) = host() else { return };
     let root = PathBuf::from(format!("/run/kubesim-tests-crash-{}", std::process::id()));
-    let run = Run::begin(&host, &root).unwrap();
-    let sandbox = run.sandbox("left").unwrap();
-    let ctr = started(&run, &sandbox, "app", &sleeper());
-    let pids = [sandbox.pid(), ctr.pid()];
-    let cgroups = run.cgroups().to_vec();
-    let memory = cgroups
+    let (dir, record) = killed_session(&root);
+    let pids: Vec<i32> = ["default_cut_POD", "default_cut_app"]
+        .iter()
+        .map(|id| {
+            let pid = std::fs::read_to_string(dir.join("bundles").join(id).join("pid")).unwrap();
+            pid.trim().parse().unwrap()
+        })
+        .collect();
+    let memory = record
+        .cgroups
         .iter()
         .find(|c| c.starts_with(&host.cgroups.memory))
         .unwrap();
-    assert!(memory.join("left/app").is_dir());
-    let made = cgroups.iter().filter(|c| c.exists()).count();
-    // A crash: the run never ends, its containers keep running.
-    std::mem::forget(run);
-    std::mem::forget(ctr);
-    std::mem::forget(sandbox);
+    assert!(memory.join("default/cut/app").is_dir());
+    let made = record.cgroups.iter().filter(|c| c.exists()).count();
 
     // The runtime removes each container's cgroup as it deletes it; the run's and the pod's
     // cgroups, in each hierarchy, are kubesim's own to remove.
@@ -340,18 +468,18 @@ fn cleanup_removes_what_a_crashed_run_left() {
     assert_eq!(
         common::stdout(&out),
         format!(
-            "removed 1 run(s): 2 container(s), {} cgroup(s), and {}\n",
+            "removed 1 run: 2 containers, {} cgroups\nremoved {} (with the shared root filesystem)\n",
             made * 2,
             root.display()
         )
     );
     assert!(out.status.success());
     assert!(!root.exists());
-    for cgroup in &cgroups {
+    for cgroup in &record.cgroups {
         assert!(!cgroup.exists(), "{} is left", cgroup.display());
     }
     for pid in pids {
-        // Dead: gone, or a zombie of this test process (their subreaper) that nobody waits for.
+        // Dead: gone, or a zombie nobody waits for.
         let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
         assert!(
             stat.is_empty() || stat.contains(") Z "),
@@ -760,6 +888,59 @@ spec:
         containers: [{name: app, image: busybox, command: [sleep, "600"]}]
 "#;
 
+/// The memory cgroup of the `sleeper` pod's container once the kubesim process `pid` runs it.
+fn running_sleeper(host: &Host, pid: u32) -> PathBuf {
+    let prefix = format!("kubesim-{pid}-");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let found = std::fs::read_dir(&host.cgroups.memory)
+            .unwrap()
+            .filter_map(Result::ok)
+            .filter(|e| e.file_name().to_string_lossy().starts_with(&prefix))
+            .map(|e| e.path().join("default/sleeper/app"))
+            .find(|p| p.is_dir());
+        if let Some(found) = found {
+            return found;
+        }
+        assert!(Instant::now() < deadline, "the sleeper never started");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+// `real --cleanup` while a session runs leaves that session whole and names it; once the
+// session has ended, it removes the rest.
+#[test]
+fn cleanup_leaves_a_live_run_and_says_so() {
+    let Some(host) = host() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join("interrupted.yaml");
+    std::fs::write(&scenario, SLEEPER_AND_ELSEWHERE).unwrap();
+    let root = format!("/run/kubesim-tests-live-{}", std::process::id());
+    let child = spawn(&["real", scenario.to_str().unwrap(), "--root", &root]);
+    let pid = child.id();
+    let sleeper = running_sleeper(&host, pid);
+    let out = common::kubesim(&["real", "--cleanup", "--root", &root]);
+    assert_eq!(
+        (common::stdout(&out), common::stderr(&out), out.status.code()),
+        (
+            format!("removed 0 runs: 0 containers, 0 cgroups\nleft {root}/runs/{pid}-0: its process {pid} still runs; it removes the run when it ends\n"),
+            String::new(),
+            Some(0)
+        )
+    );
+    assert!(sleeper.is_dir());
+    assert!(Path::new(&root).join("rootfs/bin/busybox").is_file());
+    // SAFETY: signalling our own child.
+    assert_eq!(unsafe { libc::kill(pid as i32, libc::SIGINT) }, 0);
+    assert_eq!(child.wait_with_output().unwrap().status.code(), Some(130));
+    let out = common::kubesim(&["real", "--cleanup", "--root", &root]);
+    assert_eq!(
+        common::stdout(&out),
+        format!("removed 0 runs: 0 containers, 0 cgroups\nremoved {root} (with the shared root filesystem)\n")
+    );
+    assert!(!Path::new(&root).exists());
+}
+
 #[test]
 fn ctrl_c_stops_the_run_cleans_up_and_reports_skipped_pods() {
     let Some(host) = host() else { return };
@@ -770,21 +951,7 @@ fn ctrl_c_stops_the_run_cleans_up_and_reports_skipped_pods() {
     let scenario = scenario.to_str().unwrap();
     let child = spawn(&["real", scenario, "--trace", "-", "--root", &root]);
     let pid = child.id();
-    let prefix = format!("kubesim-{pid}-");
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let sleeper = loop {
-        let found = std::fs::read_dir(&host.cgroups.memory)
-            .unwrap()
-            .filter_map(Result::ok)
-            .filter(|e| e.file_name().to_string_lossy().starts_with(&prefix))
-            .map(|e| e.path().join("sleeper/app"))
-            .find(|p| p.is_dir());
-        if let Some(found) = found {
-            break found;
-        }
-        assert!(Instant::now() < deadline, "the sleeper never started");
-        std::thread::sleep(Duration::from_millis(50));
-    };
+    let sleeper = running_sleeper(&host, pid);
     assert!(sleeper.is_dir());
     // SAFETY: signalling our own child.
     assert_eq!(unsafe { libc::kill(pid as i32, libc::SIGINT) }, 0);
@@ -815,23 +982,20 @@ fn interrupted_child() {
     };
     let host = host().unwrap();
     let run = Run::begin(&host, Path::new(&root)).unwrap();
-    let sandbox = run.sandbox("cut").unwrap();
+    let sandbox = run.sandbox("default", "cut").unwrap();
     let _ctr = started(&run, &sandbox, "app", &sleeper());
     println!("ready {}", run.dir().display());
     std::thread::sleep(Duration::from_secs(60));
 }
 
-#[test]
-fn an_interrupted_run_is_swept_by_the_next() {
+/// Runs `interrupted_child` under `root` until its session has a running container, then
+/// SIGKILLs it (no handler, no unwinding, as after a crash or a second Ctrl-C): the run's
+/// directory and record, left behind.
+fn killed_session(root: &Path) -> (PathBuf, kubesim::real::layout::Record) {
     use std::io::BufRead;
-    let Some(host) = host() else { return };
-    let root = PathBuf::from(format!(
-        "/run/kubesim-tests-interrupted-{}",
-        std::process::id()
-    ));
     let mut child = std::process::Command::new(std::env::current_exe().unwrap())
         .args(["interrupted_child", "--exact", "--nocapture"])
-        .env(CHILD_ROOT, &root)
+        .env(CHILD_ROOT, root)
         .stdout(std::process::Stdio::piped())
         .spawn()
         .unwrap();
@@ -841,17 +1005,28 @@ fn an_interrupted_run_is_swept_by_the_next() {
         .find_map(|l| l.strip_prefix("ready ").map(PathBuf::from))
         .expect("the child session starts");
     let record = kubesim::real::layout::read_record(&dir).unwrap().unwrap();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    (dir, record)
+}
+
+#[test]
+fn an_interrupted_run_is_swept_by_the_next() {
+    let Some(host) = host() else { return };
+    let root = PathBuf::from(format!(
+        "/run/kubesim-tests-interrupted-{}",
+        std::process::id()
+    ));
+    let (dir, record) = killed_session(&root);
     let memory = record
         .cgroups
         .iter()
         .find(|c| c.starts_with(&host.cgroups.memory))
         .unwrap();
-    assert!(memory.join("cut/app").is_dir());
-    // SIGKILL: no handler, no unwinding, as after a crash (or a second Ctrl-C).
-    child.kill().unwrap();
-    child.wait().unwrap();
+    assert!(memory.join("default/cut/app").is_dir());
 
     let run = Run::begin(&host, &root).unwrap();
+    assert_eq!((run.swept().runs, run.swept().containers), (1, 2));
     assert!(!dir.exists(), "{} is left", dir.display());
     for cgroup in &record.cgroups {
         assert!(!cgroup.exists(), "{} is left", cgroup.display());

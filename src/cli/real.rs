@@ -52,14 +52,11 @@ pub(super) fn run(args: RealArgs) -> Result<i32, CliError> {
     }
     if args.cleanup {
         let cleaned = cleanup::everything(&args.host.root)?;
-        outln!(
-            "removed {} run(s): {} container(s), {} cgroup(s), and {}",
-            cleaned.runs,
-            cleaned.containers,
-            cleaned.cgroups,
-            args.host.root.display()
-        )?;
-        return Ok(0);
+        out!("{}", cleaned.describe())?;
+        for failed in &cleaned.failed {
+            errln!("error: could not remove {failed}")?;
+        }
+        return Ok(if cleaned.failed.is_empty() { 0 } else { 2 });
     }
     let path = args.scenario.as_deref().unwrap_or(Path::new("-"));
     play(path, &args)
@@ -133,6 +130,7 @@ pub(super) fn for_real(
     let host = Host::detect(host_args.runtime)?;
     interrupt::install()?;
     let mut run = Run::begin(&host, &host_args.root)?;
+    report_sweep(run.swept())?;
     for (image, dir) in &scenario.image_rootfs {
         run.use_rootfs(image, dir)?;
     }
@@ -170,6 +168,21 @@ pub(super) fn for_real(
         report,
         interrupted,
     })
+}
+
+/// Says on stderr what the start-up sweep removed of earlier sessions and which live ones it
+/// left, when it found any.
+fn report_sweep(swept: &cleanup::Cleaned) -> Result<(), CliError> {
+    if swept.is_empty() {
+        return Ok(());
+    }
+    for line in swept.describe().lines() {
+        errln!("kubesim real: earlier sessions: {line}")?;
+    }
+    for failed in &swept.failed {
+        errln!("kubesim real: earlier sessions: could not remove {failed}")?;
+    }
+    Ok(())
 }
 
 /// Keeps the scenario's first node only: this host plays it. Its name is returned.

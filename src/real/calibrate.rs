@@ -152,7 +152,7 @@ pub fn measure(
 fn one_run(run: &Run, i: usize) -> Result<[f64; 5], RealError> {
     let ms = |since: Instant| since.elapsed().as_secs_f64() * 1000.0;
     let t = Instant::now();
-    let sandbox = run.sandbox(&format!("calibrate-{i}"))?;
+    let sandbox = run.sandbox("default", &format!("calibrate-{i}"))?;
     let sandbox_start = ms(t);
 
     let sleeper = ProcessSpec::command(&["sleep", "1000"]);

@@ -83,7 +83,7 @@ static NEXT_RUN: AtomicU32 = AtomicU32::new(0);
 impl RunLayout {
     /// Claims a fresh run directory under `root` and records what the run will make there.
     pub fn create(root: &Path, host: &Host) -> Result<RunLayout, RealError> {
-        let runs = root.join("runs");
+        let runs = within(root, &["runs"])?;
         std::fs::create_dir_all(&runs)
             .map_err(RealError::io(format!("creating {}", runs.display())))?;
         loop {
@@ -93,7 +93,7 @@ impl RunLayout {
                 NEXT_RUN.fetch_add(1, Ordering::Relaxed)
             );
             let cgroup = format!("/kubesim-{id}");
-            let dir = runs.join(&id);
+            let dir = within(&runs, &[&id])?;
             let cgroups: Vec<PathBuf> = host
                 .cgroups
                 .mounts
@@ -115,11 +115,7 @@ impl RunLayout {
                 cgroups,
                 owner: Owner::current(),
             };
-            let text = serde_json::to_string_pretty(&record).expect("a record serializes");
-            std::fs::write(dir.join(RECORD), text).map_err(RealError::io(format!(
-                "writing {}",
-                dir.join(RECORD).display()
-            )))?;
+            write_record(&dir, &record)?;
             return Ok(RunLayout {
                 dir,
                 cgroup,
@@ -128,10 +124,45 @@ impl RunLayout {
         }
     }
 
-    /// The bundle directory of container `id`.
-    pub fn bundle(&self, id: &str) -> PathBuf {
-        self.dir.join("bundles").join(id)
+    /// The bundle directory of container `id` (a plain name, checked).
+    pub fn bundle(&self, id: &str) -> Result<PathBuf, RealError> {
+        within(&self.dir, &["bundles", id])
     }
+}
+
+/// Writes `record` into the run directory `dir` whole or not at all (written aside, then
+/// renamed): a crash mid-write leaves no half record for cleanup to stumble on.
+fn write_record(dir: &Path, record: &Record) -> Result<(), RealError> {
+    let path = dir.join(RECORD);
+    let partial = dir.join(format!("{RECORD}.partial"));
+    let text = serde_json::to_string_pretty(record).expect("a record serializes");
+    std::fs::write(&partial, text)
+        .and_then(|()| std::fs::rename(&partial, &path))
+        .map_err(RealError::io(format!("writing {}", path.display())))
+}
+
+/// `base` joined with `parts`, each a plain name (not empty, no `/`, not `.` or `..`), with no
+/// symbolic link on the way: every path real mode writes stays under its own directory, however
+/// a name or an earlier process's leftovers look.
+pub fn within(base: &Path, parts: &[&str]) -> Result<PathBuf, RealError> {
+    let mut path = base.to_path_buf();
+    for part in parts {
+        if part.is_empty() || *part == "." || *part == ".." || part.contains(['/', '\0']) {
+            return Err(RealError::Refused(format!(
+                "\"{part}\" cannot name a path under {}: it must be a plain file name",
+                base.display()
+            )));
+        }
+        path.push(part);
+        if std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink()) {
+            return Err(RealError::Refused(format!(
+                "{} is a symbolic link; real mode writes only under {} itself, so nothing was written there",
+                path.display(),
+                base.display()
+            )));
+        }
+    }
+    Ok(path)
 }
 
 /// Reads the record of the run in `dir`: `None` when the run crashed before writing it (its
@@ -194,9 +225,10 @@ pub fn check_root(root: &Path) -> Result<(), RealError> {
     Ok(())
 }
 
-/// The run directories under `root`.
+/// The entries of `<root>/runs`: run directories, claims of runs being removed, and whatever
+/// a crash left there. `runs` itself must be a directory, not a link to one elsewhere.
 pub fn runs(root: &Path) -> Result<Vec<PathBuf>, RealError> {
-    let runs = root.join("runs");
+    let runs = within(root, &["runs"])?;
     let entries = match std::fs::read_dir(&runs) {
         Ok(entries) => entries,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
@@ -210,6 +242,36 @@ pub fn runs(root: &Path) -> Result<Vec<PathBuf>, RealError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn paths_are_joined_from_plain_names_without_links() {
+        let root = tempfile::tempdir().unwrap();
+        let base = root.path();
+        assert_eq!(
+            within(base, &["runs", "1-0"]).unwrap(),
+            base.join("runs/1-0")
+        );
+        for bad in ["", ".", "..", "a/b", "/etc", "a\0b"] {
+            let err = within(base, &["bundles", bad]).unwrap_err().to_string();
+            assert_eq!(
+                err,
+                format!(
+                    "real mode refused: \"{bad}\" cannot name a path under {}: it must be a plain file name",
+                    base.display()
+                )
+            );
+        }
+        std::os::unix::fs::symlink("/etc", base.join("runs")).unwrap();
+        assert_eq!(
+            within(base, &["runs", "1-0"]).unwrap_err().to_string(),
+            format!(
+                "real mode refused: {}/runs is a symbolic link; real mode writes only under {} itself, so nothing was written there",
+                base.display(),
+                base.display()
+            )
+        );
+        assert!(runs(base).is_err());
+    }
 
     #[test]
     fn the_start_time_is_counted_after_the_command_name() {

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use super::RealError;
+use super::{layout, RealError};
 
 /// The repositories whose images are served by the busybox root filesystem.
 const BUSYBOX_IMAGES: [&str; 2] = ["busybox", "alpine"];
@@ -32,13 +32,16 @@ pub fn check_image(image: &str) -> Result<(), RealError> {
 /// private directory and renamed into place, so concurrent sessions never see half of one.
 /// `root` is created if needed.
 pub fn ensure(root: &Path, busybox: &Path) -> Result<PathBuf, RealError> {
-    let rootfs = root.join("rootfs");
+    let rootfs = layout::within(root, &["rootfs"])?;
     if rootfs.is_dir() {
         return Ok(rootfs);
     }
     static NEXT: AtomicU32 = AtomicU32::new(0);
     let n = NEXT.fetch_add(1, Ordering::Relaxed);
-    let partial = root.join(format!("rootfs.{}-{n}.partial", std::process::id()));
+    let partial = layout::within(
+        root,
+        &[&format!("rootfs.{}-{n}.partial", std::process::id())],
+    )?;
     if let Err(e) = build(&partial, busybox) {
         let _ = std::fs::remove_dir_all(&partial);
         return Err(e);

@@ -12,6 +12,7 @@ use super::layout::RunLayout;
 use super::oci::{ExecEnd, OciRuntime};
 use super::supervisor::{self, Init, OomCounter};
 use super::{rootfs, Host, RealError, Sandbox};
+use crate::apiserver::validation::{field, names};
 use crate::kubelet::runtime::ProbeOutcome;
 
 pub use super::supervisor::Exit;
@@ -24,17 +25,22 @@ pub struct Run {
     rootfs: PathBuf,
     /// Root filesystems the scenario names for images, by image reference.
     image_rootfs: BTreeMap<String, PathBuf>,
+    /// What the start-up sweep did.
+    swept: Cleaned,
 }
 
 impl Run {
     /// Starts a session under the kubesim-owned directory `root`: becomes the subreaper of
-    /// container inits, removes what crashed or interrupted sessions left, builds the root
-    /// filesystem if needed and records the run.
+    /// container inits, removes what crashed or interrupted sessions left (see [`Run::swept`]),
+    /// records the run and builds the root filesystem if needed (the run recorded first, so
+    /// `--cleanup` sees it live and leaves the root filesystem alone).
     pub fn begin(host: &Host, root: &Path) -> Result<Run, RealError> {
         supervisor::become_subreaper()?;
-        cleanup::stale(root)?;
-        let rootfs = rootfs::ensure(root, &host.busybox)?;
+        let swept = cleanup::stale(root)?;
         let layout = RunLayout::create(root, host)?;
+        let rootfs = rootfs::ensure(root, &host.busybox).inspect_err(|_| {
+            let _ = cleanup::run(&layout.dir);
+        })?;
         let runtime = OciRuntime::new(
             &host.runtime_binary,
             &layout.record.state,
@@ -46,7 +52,13 @@ impl Run {
             runtime,
             rootfs,
             image_rootfs: BTreeMap::new(),
+            swept,
         })
+    }
+
+    /// What the start-up sweep removed of earlier sessions, and the live ones it left.
+    pub fn swept(&self) -> &Cleaned {
+        &self.swept
     }
 
     /// Runs `image` (a reference exactly as pods name it) from the root filesystem directory
@@ -76,16 +88,19 @@ impl Run {
         &self.layout.record.cgroups
     }
 
-    /// Starts pod `pod`'s sandbox: a process that owns the pod's network, IPC and UTS
-    /// namespaces (loopback up) for its containers to join.
-    pub fn sandbox(&self, pod: &str) -> Result<Sandbox, RealError> {
+    /// Starts the sandbox of pod `pod` in `namespace`: a process that owns the pod's network,
+    /// IPC and UTS namespaces (loopback up) for its containers to join. Both names are checked
+    /// as the API server checks them first: paths and cgroups are made of them.
+    pub fn sandbox(&self, namespace: &str, pod: &str) -> Result<Sandbox, RealError> {
+        check_name(namespace, "metadata.namespace", names::dns1123_label)?;
+        check_name(pod, "metadata.name", names::dns1123_subdomain)?;
         // DEVIATION: busybox `sleep` stands in for the pause image's process; it is never
         // signalled gracefully, only deleted with the pod.
         let process = ProcessSpec::command(&["sleep", "1000000000"]);
         // K8S: pkg/kubelet/leaky/leaky.go (PodInfraContainerName "POD" names the sandbox),
         // a name no app container can have.
         let mut pause = self.create(
-            pod,
+            (namespace, pod),
             "POD",
             &process,
             Resources::default(),
@@ -93,7 +108,7 @@ impl Run {
             PodNamespaces::Own,
         )?;
         pause.start()?;
-        Ok(Sandbox::new(pod, pause))
+        Ok(Sandbox::new(namespace, pod, pause))
     }
 
     /// Creates container `name` of `sandbox`'s pod from `image` (it waits for `start`).
@@ -105,6 +120,7 @@ impl Run {
         process: &ProcessSpec,
         resources: Resources,
     ) -> Result<Container, RealError> {
+        check_name(name, "spec.containers[].name", names::dns1123_label)?;
         let rootfs = match self.image_rootfs.get(image) {
             Some(dir) => dir,
             None => {
@@ -113,21 +129,23 @@ impl Run {
             }
         };
         let join = PodNamespaces::JoinSandbox(sandbox.pid());
-        self.create(sandbox.pod(), name, process, resources, rootfs, join)
+        let pod = (sandbox.namespace(), sandbox.pod());
+        self.create(pod, name, process, resources, rootfs, join)
     }
 
+    /// Creates container `name` of pod `namespace/pod`, all three names checked already.
     fn create(
         &self,
-        pod: &str,
+        (namespace, pod): (&str, &str),
         name: &str,
         process: &ProcessSpec,
         resources: Resources,
         rootfs: &Path,
         namespaces: PodNamespaces,
     ) -> Result<Container, RealError> {
-        let id = format!("{pod}_{name}");
-        let bundle_dir = self.layout.bundle(&id);
-        let cgroups_path = format!("{}/{pod}/{name}", self.layout.cgroup);
+        let id = container_id(namespace, pod, name)?;
+        let bundle_dir = self.layout.bundle(&id)?;
+        let cgroups_path = format!("{}/{namespace}/{pod}/{name}", self.layout.cgroup);
         let spec = BundleSpec {
             process,
             resources,
@@ -168,6 +186,42 @@ impl Drop for Run {
     }
 }
 
+/// Refuses `value` unless it passes `rule` (the API server's check of the field `field`): real
+/// mode builds paths and cgroups from names, and trusts none it did not check.
+fn check_name(value: &str, field: &str, rule: fn(&str) -> Vec<String>) -> Result<(), RealError> {
+    let problems = rule(value);
+    if problems.is_empty() {
+        return Ok(());
+    }
+    let error = field::Error::invalid(
+        field::Path::new(&[field]),
+        field::BadValue::Str(value.to_string()),
+        &problems.join(", "),
+    );
+    Err(RealError::Refused(format!(
+        "{error}; real mode makes paths and cgroups only of names the API server accepts"
+    )))
+}
+
+/// The longest file name Linux takes (`NAME_MAX`): a container id names the runtime's state
+/// directory and the bundle's.
+const NAME_MAX: usize = 255;
+
+/// The runtime's id for container `name` of pod `namespace/pod`: `<namespace>_<pod>_<name>`,
+/// unique in the run since none of the three names can hold a `_`.
+fn container_id(namespace: &str, pod: &str, name: &str) -> Result<String, RealError> {
+    let id = format!("{namespace}_{pod}_{name}");
+    if id.len() > NAME_MAX {
+        // DEVIATION: the CRI's container ids are random 64-hex-digit strings; real mode's name
+        // the pod, which the API lets be longer than a file name.
+        return Err(RealError::Refused(format!(
+            "container {name} of pod {namespace}/{pod}: its runtime id {namespace}_{pod}_{name} is {} bytes, over the {NAME_MAX} a file name can have; shorten the pod's name",
+            id.len()
+        )));
+    }
+    Ok(id)
+}
+
 /// One container: created, then started, then exited or stopped.
 pub struct Container {
     id: String,
@@ -179,7 +233,7 @@ pub struct Container {
 }
 
 impl Container {
-    /// The runtime's id for the container: `<pod>_<name>`.
+    /// The runtime's id for the container: `<namespace>_<pod>_<name>`.
     pub fn id(&self) -> &str {
         &self.id
     }
@@ -266,5 +320,49 @@ impl Container {
         };
         self.runtime.delete_force(&self.id)?;
         Ok(exit)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_the_api_server_would_refuse_build_no_path() {
+        assert_eq!(
+            check_name("../etc", "metadata.name", names::dns1123_subdomain)
+                .unwrap_err()
+                .to_string(),
+            "real mode refused: metadata.name: Invalid value: \"../etc\": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*'); real mode makes paths and cgroups only of names the API server accepts"
+        );
+        for (value, rule) in [
+            ("a/b", names::dns1123_label as fn(&str) -> Vec<String>),
+            ("a_b", names::dns1123_label),
+            ("", names::dns1123_label),
+            ("web.v1", names::dns1123_label),
+            ("..", names::dns1123_subdomain),
+            ("Web", names::dns1123_subdomain),
+        ] {
+            assert!(check_name(value, "f", rule).is_err(), "{value}");
+        }
+        assert!(check_name("team-a", "f", names::dns1123_label).is_ok());
+        assert!(check_name("web.v1", "f", names::dns1123_subdomain).is_ok());
+    }
+
+    #[test]
+    fn container_ids_hold_the_namespace_and_fit_a_file_name() {
+        assert_eq!(
+            container_id("team-a", "web", "app").unwrap(),
+            "team-a_web_app"
+        );
+        assert_ne!(
+            container_id("team-a", "web", "app").unwrap(),
+            container_id("team-b", "web", "app").unwrap()
+        );
+        let pod = "p".repeat(250);
+        assert_eq!(
+            container_id("default", &pod, "app").unwrap_err().to_string(),
+            format!("real mode refused: container app of pod default/{pod}: its runtime id default_{pod}_app is 262 bytes, over the 255 a file name can have; shorten the pod's name")
+        );
     }
 }

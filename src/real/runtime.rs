@@ -34,8 +34,8 @@ const KILL_WAIT: Duration = Duration::from_secs(5);
 /// Containers of one real-mode session.
 pub struct RealRuntime {
     run: Rc<Run>,
-    /// Each pod's sandbox, by pod name, made with the pod's first container.
-    sandboxes: BTreeMap<String, Rc<Sandbox>>,
+    /// Each pod's sandbox, by namespace and pod name, made with the pod's first container.
+    sandboxes: BTreeMap<(String, String), Rc<Sandbox>>,
 }
 
 impl RealRuntime {
@@ -54,12 +54,12 @@ impl RealRuntime {
         &mut self,
         request: &StartRequest<'_>,
     ) -> Result<(Rc<Sandbox>, RealCtr), super::RealError> {
-        let sandbox = match self.sandboxes.get(request.pod_name) {
+        let key = (request.namespace.to_string(), request.pod_name.to_string());
+        let sandbox = match self.sandboxes.get(&key) {
             Some(sandbox) => sandbox.clone(),
             None => {
-                let sandbox = Rc::new(self.run.sandbox(request.pod_name)?);
-                self.sandboxes
-                    .insert(request.pod_name.to_string(), sandbox.clone());
+                let sandbox = Rc::new(self.run.sandbox(request.namespace, request.pod_name)?);
+                self.sandboxes.insert(key, sandbox.clone());
                 sandbox
             }
         };

@@ -13,16 +13,23 @@ use crate::kubelet::runtime::ProbeOutcome;
 
 /// A running pod sandbox.
 pub struct Sandbox {
+    namespace: String,
     pod: String,
     pause: Container,
 }
 
 impl Sandbox {
-    pub(super) fn new(pod: &str, pause: Container) -> Sandbox {
+    pub(super) fn new(namespace: &str, pod: &str, pause: Container) -> Sandbox {
         Sandbox {
+            namespace: namespace.to_string(),
             pod: pod.to_string(),
             pause,
         }
+    }
+
+    /// The pod's namespace.
+    pub fn namespace(&self) -> &str {
+        &self.namespace
     }
 
     /// The pod's name.

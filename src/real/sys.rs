@@ -140,6 +140,18 @@ impl HideMount {
     }
 }
 
+/// Takes an exclusive lock on the open file or directory `file` without waiting: false when
+/// another open description holds it. The kernel drops the lock when its holder exits, however
+/// it exits.
+pub fn try_lock_exclusive(file: &std::fs::File) -> io::Result<bool> {
+    // SAFETY: flock only reads the descriptor, which `file` keeps open, and the flags.
+    match check(unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) }.into()) {
+        Ok(_) => Ok(true),
+        Err(e) if e.raw_os_error() == Some(libc::EWOULDBLOCK) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -13,8 +13,38 @@ pub fn kubesim(args: &[&str]) -> Output {
         .expect("the kubesim binary runs")
 }
 
+/// The environment variable that skips the tests needing this host as root, on purpose.
+pub const SKIP_REAL: &str = "KUBESIM_SKIP_REAL";
+
+/// Whether a test that needs this host as root (real containers, cgroups, what `.ci/setup-host`
+/// installs) runs. It does as root; it is skipped, with a notice, only when
+/// `KUBESIM_SKIP_REAL=1` says so on purpose. Otherwise it fails, saying why: a real-mode test
+/// that passes without running would hide a broken real mode.
+pub fn real_mode(test: &str) -> bool {
+    match real_mode_decision(std::env::var(SKIP_REAL).ok().as_deref(), is_root()) {
+        Ok(true) => true,
+        Ok(false) => {
+            eprintln!("skipped {test}: {SKIP_REAL}=1 is set");
+            false
+        }
+        Err(why) => panic!("{test}: {why}"),
+    }
+}
+
+/// [`real_mode`]'s rule, given the variable's value and whether we are root.
+pub fn real_mode_decision(skip: Option<&str>, root: bool) -> Result<bool, String> {
+    match (skip, root) {
+        (Some("1"), _) => Ok(false),
+        (_, true) => Ok(true),
+        (_, false) => Err(format!(
+            "this real-mode test needs root (CI runs it as root after .ci/setup-host); \
+             run it as root, or set {SKIP_REAL}=1 to skip it on purpose"
+        )),
+    }
+}
+
 /// Whether the tests run as root (real containers and their cleanup need it).
-pub fn is_root() -> bool {
+fn is_root() -> bool {
     std::fs::read_to_string("/proc/self/status")
         .unwrap_or_default()
         .lines()

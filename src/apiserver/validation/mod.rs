@@ -8,7 +8,7 @@
 mod container;
 pub mod field;
 mod meta;
-mod names;
+pub mod names;
 mod pod;
 mod scheduling;
 mod workload;
