@@ -43,3 +43,37 @@ fn durations_past_the_representable_range_saturate_to_never() {
     assert_eq!(status("sleeper").as_deref(), Some("Terminating"), "{out}");
     assert_eq!(status("deadline-").as_deref(), Some("Running"), "{out}");
 }
+
+#[test]
+fn an_alias_bomb_is_refused_at_once_as_go_yaml_refuses_it() {
+    let started = std::time::Instant::now();
+    let o = kubesim(&["run", &fixture("alias-bomb.yaml")]);
+    assert_no_panic(&o);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(
+        stderr(&o),
+        "tests/fixtures/inputs/alias-bomb.yaml:12:19: invalid YAML: document contains excessive aliasing\n"
+    );
+    assert!(started.elapsed().as_secs() < 5, "{:?}", started.elapsed());
+}
+
+#[test]
+fn nesting_deeper_than_255_levels_is_refused_at_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("deep.yaml");
+    let mut text = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  deep:\n".to_string();
+    for level in 0..2000 {
+        text.push_str(&format!("{}a:\n", " ".repeat(4 + level)));
+    }
+    std::fs::write(&path, text).unwrap();
+    let o = kubesim(&["run", path.to_str().unwrap()]);
+    assert_no_panic(&o);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(
+        stderr(&o),
+        format!(
+            "{}:259:258: invalid YAML: exceeded max depth of 255\n",
+            path.display()
+        )
+    );
+}
