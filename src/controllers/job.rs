@@ -173,7 +173,7 @@ pub fn sync(
         ManageAction::Nothing => {}
     }
     if let Some(seconds) = deadline {
-        let at = SimTime::ZERO + SimDuration::from_millis(start_at + seconds.max(0) as u64 * 1000);
+        let at = SimTime::from_millis(start_at) + SimDuration::from_secs(seconds.max(0) as u64);
         if at > now {
             c.timers.insert((at, key.clone()));
         }

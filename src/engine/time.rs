@@ -45,10 +45,7 @@ impl SimTime {
         SimTime(ms)
     }
 
-    /// The instant `secs` seconds after the simulation started.
-    ///
-    /// # Panics
-    /// If the result does not fit in `u64` milliseconds.
+    /// The instant `secs` seconds after the simulation started, clamped to [`SimTime::MAX`].
     pub const fn from_secs(secs: u64) -> SimTime {
         SimTime(secs_to_millis(secs))
     }
@@ -115,23 +112,14 @@ impl SimDuration {
         SimDuration(ms)
     }
 
-    /// A span of `secs` seconds.
-    ///
-    /// # Panics
-    /// If the result does not fit in `u64` milliseconds.
+    /// A span of `secs` seconds, clamped to [`SimDuration::MAX`].
     pub const fn from_secs(secs: u64) -> SimDuration {
         SimDuration(secs_to_millis(secs))
     }
 
-    /// A span of `mins` minutes.
-    ///
-    /// # Panics
-    /// If the result does not fit in `u64` milliseconds.
+    /// A span of `mins` minutes, clamped to [`SimDuration::MAX`].
     pub const fn from_mins(mins: u64) -> SimDuration {
-        match mins.checked_mul(MS_PER_MIN) {
-            Some(ms) => SimDuration(ms),
-            None => panic!("SimDuration::from_mins overflows u64 milliseconds"),
-        }
+        SimDuration(mins.saturating_mul(MS_PER_MIN))
     }
 
     /// The span in milliseconds.
@@ -185,21 +173,16 @@ impl SimDuration {
 }
 
 const fn secs_to_millis(secs: u64) -> u64 {
-    match secs.checked_mul(MS_PER_SEC) {
-        Some(ms) => ms,
-        None => panic!("seconds value overflows u64 milliseconds"),
-    }
+    secs.saturating_mul(MS_PER_SEC)
 }
 
-/// `SimTime + SimDuration`.
-///
-/// # Panics
-/// On overflow past [`SimTime::MAX`] (use [`SimTime::checked_add`] to handle it).
+/// `SimTime + SimDuration`, clamped to [`SimTime::MAX`]: an instant past the last representable
+/// one (a `sleep 99999999999999999`, a huge grace period) is "never" in any run, not a panic
+/// (use [`SimTime::checked_add`] to tell overflow apart).
 impl Add<SimDuration> for SimTime {
     type Output = SimTime;
     fn add(self, d: SimDuration) -> SimTime {
-        self.checked_add(d)
-            .expect("SimTime + SimDuration overflowed u64 milliseconds")
+        self.saturating_add(d)
     }
 }
 
@@ -226,15 +209,12 @@ impl Sub<SimTime> for SimTime {
     }
 }
 
-/// `SimDuration + SimDuration`.
-///
-/// # Panics
-/// On overflow (use [`SimDuration::checked_add`] to handle it).
+/// `SimDuration + SimDuration`, clamped to [`SimDuration::MAX`] (use
+/// [`SimDuration::checked_add`] to tell overflow apart).
 impl Add for SimDuration {
     type Output = SimDuration;
     fn add(self, other: SimDuration) -> SimDuration {
-        self.checked_add(other)
-            .expect("SimDuration + SimDuration overflowed u64 milliseconds")
+        self.saturating_add(other)
     }
 }
 
@@ -258,15 +238,12 @@ impl SubAssign for SimDuration {
     }
 }
 
-/// `SimDuration * u64`.
-///
-/// # Panics
-/// On overflow (use [`SimDuration::checked_mul`] to handle it).
+/// `SimDuration * u64`, clamped to [`SimDuration::MAX`] (use [`SimDuration::checked_mul`] to
+/// tell overflow apart).
 impl Mul<u64> for SimDuration {
     type Output = SimDuration;
     fn mul(self, k: u64) -> SimDuration {
-        self.checked_mul(k)
-            .expect("SimDuration * u64 overflowed u64 milliseconds")
+        SimDuration(self.0.saturating_mul(k))
     }
 }
 
@@ -400,9 +377,17 @@ mod tests {
     }
 
     #[test]
-    #[should_panic(expected = "overflowed")]
-    fn add_overflow_panics() {
-        let _ = SimTime::MAX + SimDuration::from_millis(1);
+    fn overflow_saturates() {
+        let ms = SimDuration::from_millis(1);
+        assert_eq!(SimTime::MAX + ms, SimTime::MAX);
+        assert_eq!(SimDuration::MAX + ms, SimDuration::MAX);
+        assert_eq!(SimDuration::MAX * 2, SimDuration::MAX);
+        assert_eq!(SimTime::from_secs(u64::MAX), SimTime::MAX);
+        assert_eq!(SimDuration::from_secs(u64::MAX), SimDuration::MAX);
+        assert_eq!(SimDuration::from_mins(u64::MAX), SimDuration::MAX);
+        let mut t = SimTime::from_secs(1);
+        t += SimDuration::MAX;
+        assert_eq!(t, SimTime::MAX);
     }
 
     #[test]

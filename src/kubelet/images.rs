@@ -28,7 +28,9 @@ pub fn size(image: &str) -> i64 {
 
 /// How long pulling `bytes` takes at `bytes_per_sec` after a fixed overhead.
 pub fn pull_duration(bytes: i64, bytes_per_sec: i64, overhead: SimDuration) -> SimDuration {
-    overhead + SimDuration::from_millis((bytes.max(0) as u64 * 1000) / bytes_per_sec.max(1) as u64)
+    let ms = u128::from(bytes.max(0).unsigned_abs()) * 1000
+        / u128::from(bytes_per_sec.max(1).unsigned_abs());
+    overhead + SimDuration::from_millis(u64::try_from(ms).unwrap_or(u64::MAX))
 }
 
 pub use crate::model::node::normalized_image as normalized;

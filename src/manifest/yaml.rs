@@ -132,12 +132,21 @@ impl From<ScanError> for SyntaxError {
     }
 }
 
+/// How deeply mappings and sequences may nest. saphyr's scanner stops flow collections at 255
+/// levels (`recursion limit exceeded`); block collections get the same bound here, before the
+/// recursive builder and decoders below could overflow the stack.
+// DEVIATION: go-yaml (gopkg.in/yaml.v2 scannerc.go, max_flow_level and max_indents) allows 10000
+// levels; manifests nest a few dozen at most, and 255 keeps every recursive step on a small stack.
+pub const MAX_DEPTH: usize = 255;
+
 /// Parses every document of a YAML stream. Empty documents (a stray `---`) are skipped, as
 /// kubectl skips them.
 pub fn parse_documents(text: &str) -> Result<Vec<Document>, SyntaxError> {
     let mut builder = Builder {
         parser: Parser::new_from_str(text),
         anchors: Vec::new(),
+        depth: 0,
+        aliasing: Aliasing::document(),
     };
     let mut docs = Vec::new();
     loop {
@@ -145,6 +154,7 @@ pub fn parse_documents(text: &str) -> Result<Vec<Document>, SyntaxError> {
         match event {
             Event::StreamEnd => break,
             Event::DocumentStart(_) => {
+                builder.aliasing = Aliasing::document();
                 let (event, span) = builder.next()?;
                 if matches!(event, Event::DocumentEnd) {
                     continue;
@@ -170,8 +180,69 @@ pub fn parse_documents(text: &str) -> Result<Vec<Document>, SyntaxError> {
 
 struct Builder<'a> {
     parser: Parser<'a, saphyr_parser::StrInput<'a>>,
-    /// Values of anchored nodes by anchor id, for aliases (`*name`).
-    anchors: Vec<Option<(Value, Located)>>,
+    /// Values of anchored nodes by anchor id, for aliases (`*name`), with the number of nodes
+    /// each expands to.
+    anchors: Vec<Option<Anchored>>,
+    /// How many collections enclose the node being built.
+    depth: usize,
+    aliasing: Aliasing,
+}
+
+/// An anchored node's value and positions, and how many nodes it expands to.
+#[derive(Clone)]
+struct Anchored {
+    value: Value,
+    located: Located,
+    nodes: usize,
+}
+
+/// go-yaml's billion-laughs guard: how many nodes a document has decoded, and how many of them
+/// came from expanding aliases.
+// K8S: gopkg.in/yaml.v2 decode.go (decoder.unmarshal: decodeCount, aliasCount, allowedAliasRatio),
+// which sigs.k8s.io/yaml (kubectl, the API server) decodes YAML with
+struct Aliasing {
+    decoded: usize,
+    from_aliases: usize,
+}
+
+impl Aliasing {
+    /// The count at the start of a document, whose own node counts.
+    // K8S: gopkg.in/yaml.v2 decode.go: one decoder per document, the document node decoded first
+    fn document() -> Aliasing {
+        Aliasing {
+            decoded: 1,
+            from_aliases: 0,
+        }
+    }
+
+    /// Counts an alias that expands to `nodes` nodes (and the alias node itself), refusing the
+    /// document as go-yaml does once aliases make up too much of it. Checked before the
+    /// expansion is copied, so a bomb never allocates: go-yaml checks at every node, and the
+    /// ratio only grows while an alias expands, so checking at its end refuses the same documents.
+    fn expand(&mut self, nodes: usize) -> Result<(), &'static str> {
+        self.decoded = self.decoded.saturating_add(nodes).saturating_add(1);
+        self.from_aliases = self.from_aliases.saturating_add(nodes);
+        if self.from_aliases > 100
+            && self.decoded > 1000
+            && self.from_aliases as f64 / self.decoded as f64 > allowed_alias_ratio(self.decoded)
+        {
+            return Err("document contains excessive aliasing");
+        }
+        Ok(())
+    }
+}
+
+/// The share of a document's nodes that may come from aliases: 99% up to 400,000 nodes, then
+/// falling linearly to 10% at 4,000,000 (so at most about 400,000 nodes ever come from aliases).
+// K8S: gopkg.in/yaml.v2 decode.go (allowedAliasRatio, alias_ratio_range_low/high)
+fn allowed_alias_ratio(decoded: usize) -> f64 {
+    const LOW: usize = 400_000;
+    const HIGH: usize = 4_000_000;
+    match decoded {
+        n if n <= LOW => 0.99,
+        n if n >= HIGH => 0.10,
+        n => 0.99 - 0.89 * ((n - LOW) as f64 / (HIGH - LOW) as f64),
+    }
 }
 
 impl<'a> Builder<'a> {
@@ -183,18 +254,42 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn remember(&mut self, anchor: usize, value: &Value, located: &Located) {
+    /// Remembers an anchored node that began when `decoded_before` nodes had been decoded.
+    fn remember(&mut self, anchor: usize, value: &Value, located: &Located, decoded_before: usize) {
         if anchor == 0 {
             return;
         }
         if self.anchors.len() <= anchor {
             self.anchors.resize(anchor + 1, None);
         }
-        self.anchors[anchor] = Some((value.clone(), located.clone()));
+        self.anchors[anchor] = Some(Anchored {
+            value: value.clone(),
+            located: located.clone(),
+            nodes: self.aliasing.decoded - decoded_before,
+        });
     }
 
+    /// A node and what it holds, at most [`MAX_DEPTH`] collections deep.
     fn node(&mut self, event: Event<'a>, span: Span) -> Result<(Value, Located), SyntaxError> {
         let pos = Pos::of(&span);
+        let collection = matches!(event, Event::SequenceStart(..) | Event::MappingStart(..));
+        if collection && self.depth >= MAX_DEPTH {
+            return Err(SyntaxError {
+                pos,
+                message: format!("exceeded max depth of {MAX_DEPTH}"),
+            });
+        }
+        self.depth += usize::from(collection);
+        let built = self.build(event, pos);
+        self.depth -= usize::from(collection);
+        built
+    }
+
+    fn build(&mut self, event: Event<'a>, pos: Pos) -> Result<(Value, Located), SyntaxError> {
+        let decoded_before = self.aliasing.decoded;
+        if !matches!(event, Event::Alias(_)) {
+            self.aliasing.decoded += 1;
+        }
         match event {
             Event::Scalar(text, style, anchor, tag) => {
                 let value = resolve_scalar(&text, style, tag.is_some());
@@ -202,18 +297,21 @@ impl<'a> Builder<'a> {
                     pos,
                     children: Children::None,
                 };
-                self.remember(anchor, &value, &located);
+                self.remember(anchor, &value, &located, decoded_before);
                 Ok((value, located))
             }
             Event::Alias(anchor) => {
-                self.anchors
-                    .get(anchor)
-                    .cloned()
-                    .flatten()
-                    .ok_or_else(|| SyntaxError {
-                        pos,
-                        message: "alias refers to an unknown anchor".to_string(),
-                    })
+                let error = |message: &str| SyntaxError {
+                    pos,
+                    message: message.to_string(),
+                };
+                let nodes = match self.anchors.get(anchor) {
+                    Some(Some(anchored)) => anchored.nodes,
+                    _ => return Err(error("alias refers to an unknown anchor")),
+                };
+                self.aliasing.expand(nodes).map_err(error)?;
+                let anchored = self.anchors[anchor].as_ref().expect("checked above");
+                Ok((anchored.value.clone(), anchored.located.clone()))
             }
             Event::SequenceStart(anchor, _) => {
                 let mut values = Vec::new();
@@ -234,7 +332,7 @@ impl<'a> Builder<'a> {
                         children: Children::Seq(items),
                     },
                 );
-                self.remember(anchor, &value, &located);
+                self.remember(anchor, &value, &located, decoded_before);
                 Ok((value, located))
             }
             Event::MappingStart(anchor, _) => {
@@ -270,7 +368,7 @@ impl<'a> Builder<'a> {
                         children: Children::Map(entries),
                     },
                 );
-                self.remember(anchor, &value, &located);
+                self.remember(anchor, &value, &located, decoded_before);
                 Ok((value, located))
             }
             other => Err(SyntaxError {
@@ -421,5 +519,45 @@ mod tests {
         let err = parse_documents("a: 1\na: 2\n").unwrap_err();
         assert_eq!(err.message, "duplicate field \"a\"");
         assert_eq!(err.pos, Pos { line: 2, column: 1 });
+    }
+
+    /// A billion laughs: ten levels of ten aliases each would expand to 10^9 strings.
+    fn alias_bomb(levels: usize) -> String {
+        let mut text = "l0: &l0 lol\n".to_string();
+        for i in 1..=levels {
+            let aliases = vec![format!("*l{}", i - 1); 10].join(", ");
+            text.push_str(&format!("l{i}: &l{i} [{aliases}]\n"));
+        }
+        text
+    }
+
+    #[test]
+    fn aliases_are_bounded_as_go_yaml_bounds_them() {
+        // Three levels (1,111 nodes, 1,000 from aliases): within go-yaml's 99%.
+        let docs = parse_documents(&alias_bomb(3)).unwrap();
+        assert_eq!(docs[0].value["l3"][9][9][9], "lol");
+        // Four levels: refused at the alias that tips the ratio, before it is copied.
+        let err = parse_documents(&alias_bomb(9)).unwrap_err();
+        assert_eq!(err.message, "document contains excessive aliasing");
+        assert_eq!(err.pos.line, 5);
+        // Each document counts afresh, as each gets its own go-yaml decoder.
+        let two = format!("{}---\n{}", alias_bomb(3), alias_bomb(3));
+        assert_eq!(parse_documents(&two).unwrap().len(), 2);
+        assert_eq!(allowed_alias_ratio(400_000), 0.99);
+        assert!((allowed_alias_ratio(2_200_000) - 0.545).abs() < 1e-12);
+        assert_eq!(allowed_alias_ratio(4_000_000), 0.10);
+    }
+
+    #[test]
+    fn nesting_is_bounded() {
+        let nested = |levels: usize| {
+            (0..levels)
+                .map(|i| format!("{}a:\n", " ".repeat(i)))
+                .collect::<String>()
+        };
+        assert!(parse_documents(&nested(MAX_DEPTH)).is_ok());
+        let err = parse_documents(&nested(MAX_DEPTH + 1)).unwrap_err();
+        assert_eq!(err.message, "exceeded max depth of 255");
+        assert_eq!(err.pos.line, MAX_DEPTH + 1);
     }
 }

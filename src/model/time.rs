@@ -52,7 +52,7 @@ pub fn rfc1123z_or_epoch(t: Option<SimTime>) -> String {
 pub fn parse_rfc3339(text: &str) -> Option<SimTime> {
     let t: jiff::Timestamp = text.parse().ok()?;
     let seconds = u64::try_from(t.as_second() - EPOCH_UNIX_SECONDS).ok()?;
-    Some(SimTime::from_millis(seconds * 1000))
+    Some(SimTime::from_secs(seconds))
 }
 
 /// `Wed, 01 Jan 2025 00:00:05 +0000`, as `kubectl describe` prints times (kubectl's local time

@@ -110,7 +110,7 @@ fn sleep(args: &[String], io: &mut Io) -> Outcome {
             return Outcome::Start(Program::Endless { busy: false });
         }
         match scaled(arg, &TIME_UNITS[..4], 1000) {
-            Some(arg_ms) => ms += arg_ms,
+            Some(arg_ms) => ms = arg_ms.saturating_add(ms),
             None => {
                 io.error(format!("sleep: invalid number '{arg}'"));
                 return Outcome::Done(1);

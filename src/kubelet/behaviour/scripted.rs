@@ -29,7 +29,7 @@ impl Script {
     pub fn under_cpu_limit(mut self, limit_millicores: Option<u64>) -> Script {
         if let Some((work, code)) = self.cpu_exit.take() {
             let share = limit_millicores.map_or(1000, |m| m.clamp(1, 1000));
-            self.exit = Some((work * 1000 / share, code));
+            self.exit = Some((work.saturating_mul(1000) / share, code));
         }
         self
     }
