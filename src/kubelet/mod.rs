@@ -36,7 +36,7 @@ pub const COMPONENT: &str = "kubelet";
 
 /// How often the kubelet's PLEG relists containers: an exit is noticed at the next relist.
 // K8S: pkg/kubelet/kubelet.go (genericPlegRelistPeriod = 1s)
-const PLEG_RELIST: SimDuration = SimDuration::from_secs(1);
+pub(crate) const PLEG_RELIST: SimDuration = SimDuration::from_secs(1);
 
 /// How often the kubelet's housekeeping runs (cleaning up after removed pods).
 // K8S: pkg/kubelet/kubelet.go (housekeepingPeriod = 2s)

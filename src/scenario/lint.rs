@@ -23,14 +23,7 @@ const EXITS_AT_ONCE_MS: u64 = 10_000;
 
 /// The warnings for a scenario, in the order its objects appear.
 pub fn warnings(scenario: &Scenario) -> Vec<String> {
-    let manifests: Vec<&Manifest> = scenario
-        .manifests
-        .iter()
-        .chain(scenario.timeline.iter().flat_map(|e| match &e.action {
-            Action::Apply { manifests, .. } => manifests.iter().collect(),
-            _ => Vec::new(),
-        }))
-        .collect();
+    let manifests = manifests(scenario);
     let pods: Vec<PodOf> = manifests.iter().filter_map(|m| pod_of(m)).collect();
     let mut out = Vec::new();
     let largest = largest_allocatable(scenario);
@@ -111,6 +104,34 @@ struct PodOf {
     namespace: String,
     spec: PodSpec,
     labels: BTreeMap<String, String>,
+}
+
+/// A scenario's manifests and those its timeline applies, in the order they appear.
+fn manifests(scenario: &Scenario) -> Vec<&Manifest> {
+    scenario
+        .manifests
+        .iter()
+        .chain(scenario.timeline.iter().flat_map(|e| match &e.action {
+            Action::Apply { manifests, .. } => manifests.iter().collect(),
+            _ => Vec::new(),
+        }))
+        .collect()
+}
+
+/// The distinct `periodSeconds` of every probe in the scenario's pods and pod templates, in
+/// milliseconds, smallest first: the ticks a probe result can race on (`kubesim validate`).
+pub fn probe_periods_ms(scenario: &Scenario) -> Vec<u64> {
+    let periods: BTreeSet<u64> = manifests(scenario)
+        .into_iter()
+        .filter_map(pod_of)
+        .collect::<Vec<_>>()
+        .iter()
+        .flat_map(|pod| pod.spec.containers.iter().chain(&pod.spec.init_containers))
+        .flat_map(|c| [&c.liveness_probe, &c.readiness_probe, &c.startup_probe])
+        .flatten()
+        .map(|probe| u64::try_from(probe.period_seconds).unwrap_or_default() * 1000)
+        .collect();
+    periods.into_iter().collect()
 }
 
 fn pod_of(m: &Manifest) -> Option<PodOf> {
