@@ -1,6 +1,7 @@
 //! `kubesim validate`: each scenario run twice, simulated and with real containers on this
 //! host, the two traces aligned record by record (tick races aligned), and the instants
-//! compared against a tolerance; a record found in one run only fails.
+//! compared against a tolerance; a record found in one run only fails. A scenario whose
+//! simulated run meets a command the interpreter cannot play is refused before its real run.
 //! With several scenarios, a summary table follows; `--report DIR` also writes the tables as
 //! Markdown and a plot of each scenario's errors.
 
@@ -15,7 +16,7 @@ use crate::scenario::profile::LatencyProfile;
 use crate::sim::Simulation;
 use crate::trace::align::{self, Alignment};
 use crate::trace::deviation::{self, Format};
-use crate::trace::MemorySink;
+use crate::trace::{Body, Change, MemorySink, Record};
 
 /// The arguments of `kubesim validate`.
 #[derive(clap::Args)]
@@ -54,8 +55,8 @@ struct Validated {
 }
 
 /// Runs `kubesim validate`: exit 0 when every record of every scenario is found in both runs
-/// and within the tolerance (tick races aligned), 1 when one is not, 130 when
-/// interrupted.
+/// and within the tolerance (tick races aligned), 1 when one is not, 2 when a scenario cannot
+/// be simulated, 130 when interrupted.
 pub(super) fn run(args: ValidateArgs) -> Result<i32, CliError> {
     let tolerance = super::tolerance_ms(&args.tolerance, "--tolerance")?;
     let profile = match &args.profile {
@@ -108,6 +109,14 @@ fn validate_one(
     sim.run_until(end)?;
     sim.finish()?;
     let simulated = simulated.records();
+    if let Some(why) = cannot_simulate(&scenario, &simulated) {
+        return Err(CliError::Usage(format!(
+            "{}: {why}: the simulated run would be made up, so there is nothing to validate \
+             against. State what the container does in spec.behaviours, or give it a command \
+             the interpreter runs (docs/behaviour.md)",
+            path.display()
+        )));
+    }
     let real = MemorySink::default();
     let played = for_real(
         &scenario,
@@ -135,6 +144,24 @@ fn validate_one(
         alignment,
         within,
     }))
+}
+
+/// Why the simulated run cannot stand for the scenario, if it cannot: the first container
+/// whose command the interpreter could not play (it then runs until stopped, a guess).
+fn cannot_simulate(scenario: &crate::scenario::Scenario, records: &[Record]) -> Option<String> {
+    records.iter().find_map(|r| match &r.body {
+        Body::Change(Change::Note { container, note }) => {
+            let why = note.strip_prefix(crate::kubelet::UNKNOWN_BEHAVIOUR)?;
+            let (namespace, pod) = (&r.object.namespace, &r.object.name);
+            let command = lint::container_command(scenario, namespace, pod, container)
+                .map(|command| format!(" `{command}`"))
+                .unwrap_or_default();
+            Some(format!(
+                "container {container} of pod {namespace}/{pod}: its command{command} cannot be simulated: {why}"
+            ))
+        }
+        _ => None,
+    })
 }
 
 /// One row per scenario: records aligned and found in one run only, tick races, the error

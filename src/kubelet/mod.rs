@@ -34,6 +34,10 @@ use runtime::{Container, Runtime, SimRuntime};
 /// The kubelet's name in events (`From: kubelet`).
 pub const COMPONENT: &str = "kubelet";
 
+/// How a container's note begins when the interpreter cannot tell what its command does (the
+/// rest says why): it then runs until stopped, and `kubesim validate` refuses the scenario.
+pub const UNKNOWN_BEHAVIOUR: &str = "behaviour unknown, running until stopped: ";
+
 /// How often the kubelet's PLEG relists containers: an exit is noticed at the next relist.
 // K8S: pkg/kubelet/kubelet.go (genericPlegRelistPeriod = 1s)
 pub(crate) const PLEG_RELIST: SimDuration = SimDuration::from_secs(1);

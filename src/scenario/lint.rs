@@ -134,6 +134,43 @@ pub fn probe_periods_ms(scenario: &Scenario) -> Vec<u64> {
     periods.into_iter().collect()
 }
 
+/// The command a container of the pod `namespace/pod` runs (its image's ENTRYPOINT/CMD resolved
+/// as the simulator does; words with spaces quoted), from the scenario's Pod of that name or the pod template whose
+/// pods' names begin with the template's owner's (`web-7f87b594f7-x5kq9` from Deployment
+/// `web`).
+pub fn container_command(
+    scenario: &Scenario,
+    namespace: &str,
+    pod: &str,
+    container: &str,
+) -> Option<String> {
+    let pods: Vec<PodOf> = manifests(scenario).into_iter().filter_map(pod_of).collect();
+    let owner = |of: &PodOf| match of.kind.as_str() {
+        "pod" => of.name == pod,
+        _ => pod.starts_with(&format!("{}-", of.name)),
+    };
+    let of = pods
+        .iter()
+        .find(|of| of.namespace == namespace && owner(of))?;
+    let c = of
+        .spec
+        .containers
+        .iter()
+        .chain(&of.spec.init_containers)
+        .find(|c| c.name == container)?;
+    let argv = behaviour::catalogue::argv(&c.image, &c.command, &c.args);
+    let words: Vec<String> = argv
+        .iter()
+        .map(
+            |arg| match arg.is_empty() || arg.contains(char::is_whitespace) {
+                true => format!("{arg:?}"),
+                false => arg.clone(),
+            },
+        )
+        .collect();
+    Some(words.join(" "))
+}
+
 fn pod_of(m: &Manifest) -> Option<PodOf> {
     match &m.object {
         Object::Pod(p) => Some(PodOf {
