@@ -494,6 +494,53 @@ fn semantic_mistakes_are_warned_about_before_the_run() {
     assert!(stderr(&demo).contains("Warning: scenarios/demo.yaml:49: pod too-big: requests 8Gi of memory, more than any node can give (the largest allocatable is 4Gi); it will stay Pending."));
 }
 
+// A container whose command the interpreter cannot play would make the simulated run a guess:
+// `validate` refuses the scenario, naming the container, its command and why, before it starts
+// any real container (so this needs no root).
+#[test]
+fn validate_refuses_a_scenario_whose_commands_cannot_be_simulated() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join("writes-a-file.yaml");
+    std::fs::write(
+        &scenario,
+        r#"
+apiVersion: kubesim.io/v1alpha1
+kind: Scenario
+metadata: {name: writes-a-file}
+spec:
+  duration: 5s
+  nodes: [{name: node01}]
+  manifests:
+  - inline:
+      apiVersion: v1
+      kind: Pod
+      metadata: {name: writer}
+      spec:
+        containers:
+        - name: app
+          image: busybox
+          command: [sh, -c, "sleep 1; dd if=/dev/zero of=/tmp/big bs=1M count=8; sleep 600"]
+"#,
+    )
+    .unwrap();
+    let path = scenario.to_str().unwrap();
+    let out = kubesim(&["validate", path, "--root", "/nonexistent/kubesim-root"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "");
+    assert_eq!(
+        stderr(&out),
+        format!(
+            "latency profile: host\n\
+             error: {path}: container app of pod default/writer: its command \
+             `sh -c \"sleep 1; dd if=/dev/zero of=/tmp/big bs=1M count=8; sleep 600\"` cannot be \
+             simulated: unsupported dd invocation \"dd if=/dev/zero of=/tmp/big bs=1M count=8\": \
+             the simulated run would be made up, so there is nothing to validate against. State \
+             what the container does in spec.behaviours, or give it a command the interpreter \
+             runs (docs/behaviour.md)\n"
+        )
+    );
+}
+
 #[test]
 fn diff_with_a_time_tolerance_aligns_records_and_judges_their_instants() {
     let dir = tempfile::tempdir().unwrap();

@@ -256,7 +256,7 @@ impl Kubelets {
         };
         let next = live.advance(now, limit, &dns);
         if let Some(why) = live.unsupported().filter(|_| !run.noted) {
-            let note = format!("behaviour unknown, running until stopped: {why}");
+            let note = format!("{}{why}", super::UNKNOWN_BEHAVIOUR);
             run.noted = true;
             let name = container(pod, slot).name.clone();
             state.note(id, &name, note);

@@ -34,9 +34,13 @@ use runtime::{Container, Runtime, SimRuntime};
 /// The kubelet's name in events (`From: kubelet`).
 pub const COMPONENT: &str = "kubelet";
 
+/// How a container's note begins when the interpreter cannot tell what its command does (the
+/// rest says why): it then runs until stopped, and `kubesim validate` refuses the scenario.
+pub const UNKNOWN_BEHAVIOUR: &str = "behaviour unknown, running until stopped: ";
+
 /// How often the kubelet's PLEG relists containers: an exit is noticed at the next relist.
 // K8S: pkg/kubelet/kubelet.go (genericPlegRelistPeriod = 1s)
-const PLEG_RELIST: SimDuration = SimDuration::from_secs(1);
+pub(crate) const PLEG_RELIST: SimDuration = SimDuration::from_secs(1);
 
 /// How often the kubelet's housekeeping runs (cleaning up after removed pods).
 // K8S: pkg/kubelet/kubelet.go (housekeepingPeriod = 2s)

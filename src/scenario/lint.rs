@@ -23,14 +23,7 @@ const EXITS_AT_ONCE_MS: u64 = 10_000;
 
 /// The warnings for a scenario, in the order its objects appear.
 pub fn warnings(scenario: &Scenario) -> Vec<String> {
-    let manifests: Vec<&Manifest> = scenario
-        .manifests
-        .iter()
-        .chain(scenario.timeline.iter().flat_map(|e| match &e.action {
-            Action::Apply { manifests, .. } => manifests.iter().collect(),
-            _ => Vec::new(),
-        }))
-        .collect();
+    let manifests = manifests(scenario);
     let pods: Vec<PodOf> = manifests.iter().filter_map(|m| pod_of(m)).collect();
     let mut out = Vec::new();
     let largest = largest_allocatable(scenario);
@@ -111,6 +104,71 @@ struct PodOf {
     namespace: String,
     spec: PodSpec,
     labels: BTreeMap<String, String>,
+}
+
+/// A scenario's manifests and those its timeline applies, in the order they appear.
+fn manifests(scenario: &Scenario) -> Vec<&Manifest> {
+    scenario
+        .manifests
+        .iter()
+        .chain(scenario.timeline.iter().flat_map(|e| match &e.action {
+            Action::Apply { manifests, .. } => manifests.iter().collect(),
+            _ => Vec::new(),
+        }))
+        .collect()
+}
+
+/// The distinct `periodSeconds` of every probe in the scenario's pods and pod templates, in
+/// milliseconds, smallest first: the ticks a probe result can race on (`kubesim validate`).
+pub fn probe_periods_ms(scenario: &Scenario) -> Vec<u64> {
+    let periods: BTreeSet<u64> = manifests(scenario)
+        .into_iter()
+        .filter_map(pod_of)
+        .collect::<Vec<_>>()
+        .iter()
+        .flat_map(|pod| pod.spec.containers.iter().chain(&pod.spec.init_containers))
+        .flat_map(|c| [&c.liveness_probe, &c.readiness_probe, &c.startup_probe])
+        .flatten()
+        .map(|probe| u64::try_from(probe.period_seconds).unwrap_or_default() * 1000)
+        .collect();
+    periods.into_iter().collect()
+}
+
+/// The command a container of the pod `namespace/pod` runs (its image's ENTRYPOINT/CMD resolved
+/// as the simulator does; words with spaces quoted), from the scenario's Pod of that name or the pod template whose
+/// pods' names begin with the template's owner's (`web-7f87b594f7-x5kq9` from Deployment
+/// `web`).
+pub fn container_command(
+    scenario: &Scenario,
+    namespace: &str,
+    pod: &str,
+    container: &str,
+) -> Option<String> {
+    let pods: Vec<PodOf> = manifests(scenario).into_iter().filter_map(pod_of).collect();
+    let owner = |of: &PodOf| match of.kind.as_str() {
+        "pod" => of.name == pod,
+        _ => pod.starts_with(&format!("{}-", of.name)),
+    };
+    let of = pods
+        .iter()
+        .find(|of| of.namespace == namespace && owner(of))?;
+    let c = of
+        .spec
+        .containers
+        .iter()
+        .chain(&of.spec.init_containers)
+        .find(|c| c.name == container)?;
+    let argv = behaviour::catalogue::argv(&c.image, &c.command, &c.args);
+    let words: Vec<String> = argv
+        .iter()
+        .map(
+            |arg| match arg.is_empty() || arg.contains(char::is_whitespace) {
+                true => format!("{arg:?}"),
+                false => arg.clone(),
+            },
+        )
+        .collect();
+    Some(words.join(" "))
 }
 
 fn pod_of(m: &Manifest) -> Option<PodOf> {

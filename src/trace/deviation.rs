@@ -31,7 +31,9 @@ pub enum Format {
     Markdown,
 }
 
-/// The table, and whether every aligned record is within `tolerance` ms of the other.
+/// The table, and its verdict: whether every record was found in both traces (but near the
+/// end, where the other may have it just after) and every aligned record is within `tolerance`
+/// ms of the other once tick races are aligned.
 pub fn table(
     alignment: &Alignment,
     tolerance: u64,
@@ -52,48 +54,93 @@ pub fn table(
             0 => "-".to_string(),
             at => format!("{:+.1}%", error as f64 * 100.0 / at as f64),
         };
+        let error = match pair.shift {
+            0 => format!("{error:+}ms"),
+            shift => format!(
+                "{error:+}ms ({}{} tick, {:+}ms)",
+                if shift > 0 { "+" } else { "-" },
+                SimDuration::from_millis(shift.unsigned_abs()),
+                pair.residual()
+            ),
+        };
         rows.push([
             pair.key.clone(),
             pair.occurrence.to_string(),
             SimTime::from_millis(pair.simulated).to_string(),
             SimTime::from_millis(pair.real).to_string(),
-            format!("{error:+}ms"),
+            error,
             relative,
         ]);
     }
     let mut out = grid(&rows, format);
     let bullet = if format == Format::Markdown { "- " } else { "" };
-    for (side, records) in [
-        (sides.a_name, &alignment.only_simulated),
-        (sides.b_name, &alignment.only_real),
+    let mut one_sided = 0;
+    for (side, records, in_real) in [
+        (sides.a_name, &alignment.only_simulated, false),
+        (sides.b_name, &alignment.only_real, true),
     ] {
         for (key, occurrence, at) in records {
+            let near_end = alignment.near_end(key, *at, in_real, tolerance);
+            one_sided += usize::from(!near_end);
             let at = SimTime::from_millis(*at);
-            let _ = writeln!(out, "{bullet}only in {side}: {key} #{occurrence} at {at}");
+            let _ = write!(out, "{bullet}only in {side}: {key} #{occurrence} at {at}");
+            match (near_end, alignment.end) {
+                (true, Some(end)) => {
+                    let end = SimTime::from_millis(end);
+                    let _ = writeln!(
+                        out,
+                        " (near the end at {end}: the other run may have it just after)"
+                    );
+                }
+                _ => out.push('\n'),
+            }
         }
+    }
+    for race in &alignment.races {
+        let pair = &alignment.pairs[race.first];
+        let (later, period) = (
+            if race.shift > 0 { "later" } else { "earlier" },
+            SimDuration::from_millis(race.shift.unsigned_abs()),
+        );
+        let _ = writeln!(
+            out,
+            "{bullet}tick race: from {} #{} on, {} sees it one {period} tick {later} than {}; \
+             their ticks were {}ms apart around the effect",
+            pair.key, pair.occurrence, sides.b_name, sides.a_name, race.size
+        );
     }
     let outside = alignment
         .pairs
         .iter()
-        .filter(|p| p.error().unsigned_abs() > tolerance)
+        .filter(|p| p.residual().unsigned_abs() > tolerance)
         .count();
     if let Some((median, p95, max)) = align::error_stats(&alignment.pairs) {
+        let aligned = match alignment.races.len() {
+            0 => String::new(),
+            n => format!(", {n} tick race(s) aligned"),
+        };
         let _ = writeln!(
             out,
-            "{bullet}absolute error over {} record(s): median {median}ms, p95 {p95}ms, max {max}ms",
+            "{bullet}absolute error over {} record(s){aligned}: median {median}ms, p95 {p95}ms, max {max}ms",
             alignment.pairs.len()
         );
     }
     let tolerance_text = SimDuration::from_millis(tolerance);
-    if outside == 0 {
+    let mut failures = Vec::new();
+    if outside > 0 {
+        failures.push(format!(
+            "{outside} record(s) out of tolerance ({tolerance_text})"
+        ));
+    }
+    if one_sided > 0 {
+        failures.push(format!("{one_sided} record(s) found in one trace only"));
+    }
+    if failures.is_empty() {
         let _ = writeln!(out, "{bullet}verdict: within tolerance ({tolerance_text})");
     } else {
-        let _ = writeln!(
-            out,
-            "{bullet}verdict: {outside} record(s) out of tolerance ({tolerance_text})"
-        );
+        let _ = writeln!(out, "{bullet}verdict: {}", failures.join(", "));
     }
-    (out, outside == 0)
+    (out, failures.is_empty())
 }
 
 /// Rows (the first is the header) as left-aligned columns three spaces apart, or as a
@@ -154,6 +201,7 @@ mod tests {
             occurrence: 1,
             simulated,
             real,
+            shift: 0,
         }
     }
 
@@ -165,6 +213,8 @@ mod tests {
             ],
             only_simulated: vec![("Pod/default/p event Killing".into(), 2, 15000)],
             only_real: Vec::new(),
+            races: Vec::new(),
+            end: None,
         }
     }
 
@@ -179,10 +229,99 @@ mod tests {
              Pod/default/p event Unhealthy   1   6s          7.2s   +1200ms   +20.0%\n\
              only in the simulated run: Pod/default/p event Killing #2 at 15s\n\
              absolute error over 2 record(s): median 53ms, p95 1200ms, max 1200ms\n\
-             verdict: 1 record(s) out of tolerance (1.1s)\n"
+             verdict: 1 record(s) out of tolerance (1.1s), 1 record(s) found in one trace only\n"
         );
-        let (_, within) = super::table(&alignment(), 1200, &VALIDATE, Format::Text);
-        assert!(within);
+    }
+
+    // A record in one run only fails the verdict, however close the others are: four OOM kills
+    // in the real run that the simulated one never has are not "within".
+    #[test]
+    fn a_record_found_in_one_trace_only_fails_the_verdict() {
+        let mut one_sided = alignment();
+        one_sided.pairs.truncate(1);
+        one_sided.only_simulated.clear();
+        let (table, within) = table(&one_sided, 1100, &VALIDATE, Format::Text);
+        assert!(within, "{table}");
+        let terminated = "Pod/default/p container app terminated OOMKilled";
+        one_sided.only_real = (1..=4)
+            .map(|n| (terminated.to_string(), n, 2000 * n as u64))
+            .collect();
+        let (table, within) = super::table(&one_sided, 1100, &VALIDATE, Format::Text);
+        assert!(!within);
+        assert_eq!(
+            table,
+            "RECORD                        #   SIMULATED   REAL   ERROR   RELATIVE\n\
+             Pod/default/p event Started   1   62ms        9ms    -53ms   -85.5%\n\
+             only in the real run: Pod/default/p container app terminated OOMKilled #1 at 2s\n\
+             only in the real run: Pod/default/p container app terminated OOMKilled #2 at 4s\n\
+             only in the real run: Pod/default/p container app terminated OOMKilled #3 at 6s\n\
+             only in the real run: Pod/default/p container app terminated OOMKilled #4 at 8s\n\
+             absolute error over 1 record(s): median 53ms, p95 53ms, max 53ms\n\
+             verdict: 4 record(s) found in one trace only\n"
+        );
+    }
+
+    // Both runs are cut at the same instant: a record just before it in one may come just
+    // after it in the other. Listed, not failed.
+    #[test]
+    fn a_record_in_one_trace_only_near_the_end_is_listed_not_failed() {
+        let mut cut = alignment();
+        cut.pairs.truncate(1);
+        cut.end = Some(15_200);
+        let (table, within) = table(&cut, 500, &VALIDATE, Format::Text);
+        assert!(within, "{table}");
+        assert_eq!(
+            table,
+            "RECORD                        #   SIMULATED   REAL   ERROR   RELATIVE\n\
+             Pod/default/p event Started   1   62ms        9ms    -53ms   -85.5%\n\
+             only in the simulated run: Pod/default/p event Killing #2 at 15s (near the end at 15.2s: the other run may have it just after)\n\
+             absolute error over 1 record(s): median 53ms, p95 53ms, max 53ms\n\
+             verdict: within tolerance (500ms)\n"
+        );
+        cut.end = Some(15_600);
+        let (_, within) = super::table(&cut, 500, &VALIDATE, Format::Text);
+        assert!(!within);
+    }
+
+    // `touch /tmp/healthy; sleep 30; rm ...` probed every 5 s: the real probe ran 12 ms before
+    // the `rm` where the simulated one ran after it, so the real run sees the file gone one
+    // period later, and everything after follows a period late.
+    #[test]
+    fn a_tick_race_is_aligned_and_reported_with_its_size() {
+        let unhealthy = "Pod/default/p event Unhealthy spec.containers{app}";
+        let mut race = Alignment {
+            pairs: vec![
+                pair("Pod/default/p event Started spec.containers{app}", 62, 40),
+                pair(unhealthy, 30_062, 35_050),
+                pair(
+                    "Pod/default/p event Killing spec.containers{app}",
+                    30_062,
+                    35_051,
+                ),
+                pair(
+                    "Pod/default/p container app terminated Error",
+                    32_100,
+                    37_150,
+                ),
+            ],
+            ..Alignment::default()
+        };
+        let (_, within) = table(&race, 500, &VALIDATE, Format::Text);
+        assert!(!within, "three records a period late fail without the race");
+        race.align_tick_races(500, &[1000, 5000]);
+        let (table, within) = super::table(&race, 500, &VALIDATE, Format::Text);
+        assert!(within, "{table}");
+        assert_eq!(
+            table,
+            "RECORD                                               #   SIMULATED   REAL      ERROR                       RELATIVE\n\
+             Pod/default/p event Started spec.containers{app}     1   62ms        40ms      -22ms                       -35.5%\n\
+             Pod/default/p event Unhealthy spec.containers{app}   1   30.062s     35.05s    +4988ms (+5s tick, -12ms)   +16.6%\n\
+             Pod/default/p event Killing spec.containers{app}     1   30.062s     35.051s   +4989ms (+5s tick, -11ms)   +16.6%\n\
+             Pod/default/p container app terminated Error         1   32.1s       37.15s    +5050ms (+5s tick, +50ms)   +15.7%\n\
+             tick race: from Pod/default/p event Unhealthy spec.containers{app} #1 on, the real run sees it one 5s tick later than the simulated run; their ticks were 12ms apart around the effect\n\
+             absolute error over 4 record(s), 1 tick race(s) aligned: median 12ms, p95 50ms, max 50ms\n\
+             verdict: within tolerance (500ms)\n"
+        );
     }
 
     #[test]
@@ -203,7 +342,7 @@ mod tests {
              \n\
              - only in a.jsonl: Pod/default/p event Killing #2 at 15s\n\
              - absolute error over 2 record(s): median 53ms, p95 1200ms, max 1200ms\n\
-             - verdict: 1 record(s) out of tolerance (1.1s)\n"
+             - verdict: 1 record(s) out of tolerance (1.1s), 1 record(s) found in one trace only\n"
         );
     }
 }

@@ -211,6 +211,81 @@ fn stress_allocates_holds_and_frees() {
     );
 }
 
+// busybox 1.35 `dd`: its input block is faulted in by the first read, reused after; the
+// records lines on stderr at the end (measured against `busybox dd` on this host).
+#[test]
+fn dd_allocates_its_block_copies_count_blocks_and_exits() {
+    let mut oom = sh("dd if=/dev/zero of=/dev/null bs=200M count=1; echo done");
+    let block = Step::Allocate {
+        bytes: 200 * MIB,
+        ms: 112,
+    };
+    assert_eq!(oom.step(), block);
+    assert_eq!(oom.memory, 200 * MIB);
+    assert_eq!(oom.step(), Step::Exit { code: 0 });
+    assert_eq!(
+        oom.output,
+        words(&["1+0 records in", "1+0 records out", "done"])
+    );
+
+    let mut random = sh("dd if=/dev/urandom of=/dev/null bs=64M count=3 status=none");
+    let first = Step::Allocate {
+        bytes: 64 * MIB,
+        ms: 250,
+    };
+    assert_eq!(random.step(), first);
+    assert_eq!(random.step(), sleep(500));
+    assert_eq!(random.step(), Step::Exit { code: 0 });
+    assert_eq!(random.output, Vec::<String>::new());
+    assert_eq!(random.memory, 0, "its block is freed at exit");
+
+    // Separate blocks: 2 x 1k read into a 2M output block, written once, partly full.
+    let mut small = sh("dd if=/dev/zero of=/dev/null ibs=1k obs=2M count=2");
+    let under_a_page = Step::Allocate { bytes: 0, ms: 1 };
+    assert_eq!(small.step(), under_a_page);
+    assert_eq!(small.step(), sleep(1));
+    assert_eq!(small.step(), Step::Exit { code: 0 });
+    assert_eq!(small.output, words(&["2+0 records in", "0+1 records out"]));
+    let (_, output) = run("dd if=/dev/zero of=/dev/null bs=1kB count=0");
+    assert_eq!(output, words(&["0+0 records in", "0+0 records out"]));
+    let (step, output) = run("dd if=/dev/zero of=/dev/null bs=12Q count=1");
+    assert_eq!(step, Step::Exit { code: 1 });
+    assert_eq!(output, words(&["dd: invalid number '12Q'"]));
+
+    // Endless: the block once, then copying forever.
+    let mut endless = sh("dd if=/dev/zero of=/dev/null bs=32M");
+    let block = Step::Allocate {
+        bytes: 32 * MIB,
+        ms: 18,
+    };
+    assert_eq!(endless.step(), block);
+    assert_eq!(endless.step(), Step::Forever { busy: true });
+
+    for (script, why) in [
+        (
+            "dd if=/tmp/x of=/dev/null count=1",
+            "dd if=/tmp/x of=/dev/null count=1",
+        ),
+        (
+            "dd if=/dev/zero of=/tmp/x bs=1M count=1",
+            "dd if=/dev/zero of=/tmp/x bs=1M count=1",
+        ),
+        (
+            "dd if=/dev/zero bs=1M count=1",
+            "dd if=/dev/zero bs=1M count=1",
+        ),
+        (
+            "dd if=/dev/zero of=/dev/null conv=sync",
+            "dd if=/dev/zero of=/dev/null conv=sync",
+        ),
+    ] {
+        let mut dd = sh(script);
+        assert_eq!(dd.step(), Step::Forever { busy: false }, "{script}");
+        let why = format!("unsupported dd invocation \"{why}\"");
+        assert_eq!(dd.process.unsupported(), Some(why.as_str()));
+    }
+}
+
 #[test]
 fn busy_and_sleeping_loops() {
     assert_eq!(
