@@ -77,3 +77,50 @@ fn nesting_deeper_than_255_levels_is_refused_at_its_line() {
         )
     );
 }
+
+#[test]
+fn binary_input_names_its_line_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("binary.yaml");
+    std::fs::write(
+        &path,
+        b"apiVersion: v1\nkind: Pod\nmetadata: {name: p\xff}\n",
+    )
+    .unwrap();
+    let o = kubesim(&["run", path.to_str().unwrap()]);
+    assert_no_panic(&o);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(
+        stderr(&o),
+        format!(
+            "{}:3:19: invalid leading UTF-8 octet 0xff: not UTF-8 text (a binary file?)\n",
+            path.display()
+        )
+    );
+    // A manifest a scenario names is read the same way (it was read lossily before).
+    let scenario = dir.path().join("scenario.yaml");
+    std::fs::write(
+        &scenario,
+        "apiVersion: kubesim.io/v1alpha1\nkind: Scenario\nmetadata: {name: s}\nspec:\n  manifests:\n  - path: binary.yaml\n",
+    )
+    .unwrap();
+    let o = kubesim(&["run", scenario.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).starts_with(&format!("{}:3:19: invalid leading", path.display())),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn input_files_are_read_within_a_stated_limit() {
+    // /dev/zero has no size to ask for: the limit holds while reading.
+    let o = kubesim(&["run", "/dev/zero"]);
+    assert_no_panic(&o);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(
+        stderr(&o),
+        "/dev/zero: larger than 16 MiB, the most kubesim reads of YAML files\n"
+    );
+}
