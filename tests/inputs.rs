@@ -124,3 +124,24 @@ fn input_files_are_read_within_a_stated_limit() {
         "/dev/zero: larger than 16 MiB, the most kubesim reads of YAML files\n"
     );
 }
+
+#[test]
+fn watch_from_after_until_is_a_usage_error() {
+    let o = kubesim(&[
+        "watch",
+        "pods",
+        "-f",
+        "scenarios/demo.yaml",
+        "--from",
+        "2m",
+        "--until",
+        "1m",
+    ]);
+    assert_no_panic(&o);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(
+        stderr(&o),
+        "error: --from 2m0s is after --until 1m0s: watch plays time forward from --from to --until\n"
+    );
+    assert_eq!(stdout(&o), "");
+}

@@ -447,6 +447,11 @@ fn execute(command: Command) -> Result<i32, CliError> {
                 Some(text) => instant(&text, "--until", &scenario)?,
                 None => SimTime::ZERO + scenario.duration,
             };
+            if from > until {
+                return Err(CliError::Usage(format!(
+                    "--from {from} is after --until {until}: watch plays time forward from --from to --until"
+                )));
+            }
             let mut sim = Simulation::new(&scenario, seed.unwrap_or(scenario.seed), None)?;
             sim.run_until(from)?;
             let w = watch::Watch {
