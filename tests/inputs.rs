@@ -19,6 +19,14 @@ fn assert_no_panic(o: &std::process::Output) {
     assert!(o.status.code().is_some(), "killed by a signal: {err}");
 }
 
+/// Runs `kubesim` on `args`, which must be refused as bad input (exit 2, no panic): its stderr.
+fn refused(args: &[&str]) -> String {
+    let o = kubesim(args);
+    assert_no_panic(&o);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    stderr(&o)
+}
+
 #[test]
 fn durations_past_the_representable_range_saturate_to_never() {
     // A sleep of 10^17 s (twice), a Job deadline and a grace period of i64::MAX seconds: the
@@ -66,11 +74,8 @@ fn nesting_deeper_than_255_levels_is_refused_at_its_line() {
         text.push_str(&format!("{}a:\n", " ".repeat(4 + level)));
     }
     std::fs::write(&path, text).unwrap();
-    let o = kubesim(&["run", path.to_str().unwrap()]);
-    assert_no_panic(&o);
-    assert_eq!(o.status.code(), Some(2));
     assert_eq!(
-        stderr(&o),
+        refused(&["run", path.to_str().unwrap()]),
         format!(
             "{}:259:258: invalid YAML: exceeded max depth of 255\n",
             path.display()
@@ -87,11 +92,8 @@ fn binary_input_names_its_line_and_column() {
         b"apiVersion: v1\nkind: Pod\nmetadata: {name: p\xff}\n",
     )
     .unwrap();
-    let o = kubesim(&["run", path.to_str().unwrap()]);
-    assert_no_panic(&o);
-    assert_eq!(o.status.code(), Some(2));
     assert_eq!(
-        stderr(&o),
+        refused(&["run", path.to_str().unwrap()]),
         format!(
             "{}:3:19: invalid leading UTF-8 octet 0xff: not UTF-8 text (a binary file?)\n",
             path.display()
