@@ -27,7 +27,7 @@ use std::path::{Path, PathBuf};
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::engine::SimTime;
-use crate::manifest::InputError;
+use crate::manifest::{read, InputError};
 use crate::model::duration::GoDuration;
 use crate::scenario::profile::LatencyProfile;
 use crate::scenario::{self, Scenario};
@@ -340,6 +340,15 @@ enum CliError {
     Kubectl(String),
 }
 
+/// A trace (or a sweep's results) read whole, within [`read::TRACE`]'s limit; `cannot` starts
+/// the error when the file cannot be read.
+fn read_trace(path: &Path, cannot: &str) -> Result<String, CliError> {
+    read::text(path, read::TRACE).map_err(|e| match e {
+        read::ReadError::Io(e) => CliError::Usage(format!("{cannot} {}: {e}", path.display())),
+        read::ReadError::Refused(e) => CliError::Input(e),
+    })
+}
+
 /// Runs the command line and returns the process exit code.
 pub fn main() -> i32 {
     let cli = match Cli::try_parse() {
@@ -438,6 +447,11 @@ fn execute(command: Command) -> Result<i32, CliError> {
                 Some(text) => instant(&text, "--until", &scenario)?,
                 None => SimTime::ZERO + scenario.duration,
             };
+            if from > until {
+                return Err(CliError::Usage(format!(
+                    "--from {from} is after --until {until}: watch plays time forward from --from to --until"
+                )));
+            }
             let mut sim = Simulation::new(&scenario, seed.unwrap_or(scenario.seed), None)?;
             sim.run_until(from)?;
             let w = watch::Watch {
@@ -605,9 +619,7 @@ fn execute(command: Command) -> Result<i32, CliError> {
         }
         Command::Check { scenarios } => check::run(&scenarios),
         Command::Report { trace, out } => {
-            let text = std::fs::read_to_string(&trace).map_err(|e| {
-                CliError::Usage(format!("cannot read trace {}: {e}", trace.display()))
-            })?;
+            let text = read_trace(&trace, "cannot read trace")?;
             let trace = crate::report::parse(&text, &trace.display().to_string())?;
             write_report(&trace, &out)?;
             Ok(0)
@@ -624,12 +636,11 @@ fn execute(command: Command) -> Result<i32, CliError> {
             time_tolerance,
             format,
         } => {
-            let read = |p: &Path| {
-                std::fs::read_to_string(p)
-                    .map_err(|e| CliError::Usage(format!("cannot read {}: {e}", p.display())))
-            };
             let (a_name, b_name) = (a.display().to_string(), b.display().to_string());
-            let (a_text, b_text) = (read(&a)?, read(&b)?);
+            let (a_text, b_text) = (
+                read_trace(&a, "cannot read")?,
+                read_trace(&b, "cannot read")?,
+            );
             let Some(tolerance) = time_tolerance else {
                 let report = crate::trace::diff::diff(&a_name, &a_text, &b_name, &b_text);
                 match format {

@@ -144,8 +144,7 @@ fn merge(dirs: &[PathBuf], out: &std::path::Path, metrics: &[String]) -> Result<
     let mut parts = Vec::new();
     for dir in dirs {
         let file = dir.join("results.json");
-        let text = std::fs::read_to_string(&file)
-            .map_err(|e| CliError::Usage(format!("cannot read {}: {e}", file.display())))?;
+        let text = super::read_trace(&file, "cannot read")?;
         let part: Results = serde_json::from_str(&text).map_err(|e| {
             CliError::Usage(format!(
                 "{}: not a sweep's results.json: {e}",

@@ -10,6 +10,7 @@ pub mod decode;
 pub mod error;
 mod hints;
 pub mod limit_range;
+pub mod read;
 mod refusal;
 pub mod render;
 mod unsimulated;
@@ -102,12 +103,8 @@ impl Object {
 /// Reads every object of a manifest file.
 pub fn load_file(path: &Path) -> Result<Vec<Manifest>, InputError> {
     let label = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        let what = match e.kind() {
-            std::io::ErrorKind::NotFound => "no such file".to_string(),
-            _ => e.to_string(),
-        };
-        InputError::file(&label, format!("cannot read manifest: {what}"))
+    let text = read::text(path, read::YAML).map_err(|e| {
+        e.into_input(|what| InputError::file(&label, format!("cannot read manifest: {what}")))
     })?;
     load_str(&text, &label)
 }

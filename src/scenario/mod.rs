@@ -29,6 +29,7 @@ pub use timeline::{Action, FileObject, TimelineEntry};
 
 use crate::engine::{SimDuration, SimTime};
 use crate::manifest::decode::{strict, Source};
+use crate::manifest::read;
 use crate::manifest::yaml::{self, PathSeg};
 use crate::manifest::{InputError, Manifest};
 use crate::model::duration::GoDuration;
@@ -152,12 +153,8 @@ pub fn load(path: &Path) -> Result<Scenario, InputError> {
 /// next to the scenario).
 pub fn load_with_learner(path: &Path, learner: Option<&Path>) -> Result<Scenario, InputError> {
     let file = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        let what = match e.kind() {
-            std::io::ErrorKind::NotFound => "no such file".to_string(),
-            _ => e.to_string(),
-        };
-        InputError::file(&file, format!("cannot read scenario: {what}"))
+    let text = read::text(path, read::YAML).map_err(|e| {
+        e.into_input(|what| InputError::file(&file, format!("cannot read scenario: {what}")))
     })?;
     load_str_with_learner(
         &text,
@@ -407,19 +404,16 @@ impl Entries<'_> {
             };
             match (file, &entry.inline) {
                 (Some(full), _) => {
-                    let bytes = std::fs::read(&full).map_err(|e| {
-                        let what = match e.kind() {
-                            std::io::ErrorKind::NotFound => "no such file".to_string(),
-                            _ => e.to_string(),
-                        };
-                        let field = if learner { "learner" } else { "path" };
-                        self.src.error(
-                            &[&path[..], &[PathSeg::key(field)]].concat(),
-                            format!("cannot read manifest {}: {what}", full.display()),
-                        )
+                    let text = read::text(&full, read::YAML).map_err(|e| {
+                        e.into_input(|what| {
+                            let field = if learner { "learner" } else { "path" };
+                            self.src.error(
+                                &[&path[..], &[PathSeg::key(field)]].concat(),
+                                format!("cannot read manifest {}: {what}", full.display()),
+                            )
+                        })
                     })?;
-                    digest.update(&bytes);
-                    let text = String::from_utf8_lossy(&bytes);
+                    digest.update(text.as_bytes());
                     manifests.extend(crate::manifest::load_str(
                         &text,
                         &full.display().to_string(),
@@ -468,12 +462,14 @@ fn scheduler_configuration(
         (Some(rel), None) => {
             let full = base_dir.join(rel);
             let shown = full.display().to_string();
-            let text = std::fs::read_to_string(&full).map_err(|e| {
-                let path = [&field[..], &[PathSeg::key("path")]].concat();
-                src.error(
-                    &path,
-                    format!("cannot read scheduler configuration {shown}: {e}"),
-                )
+            let text = read::text(&full, read::YAML).map_err(|e| {
+                e.into_input(|what| {
+                    let path = [&field[..], &[PathSeg::key("path")]].concat();
+                    src.error(
+                        &path,
+                        format!("cannot read scheduler configuration {shown}: {what}"),
+                    )
+                })
             })?;
             digest.update(text.as_bytes());
             let docs = yaml::parse_documents(&text)

@@ -62,8 +62,11 @@ impl LatencyProfile {
     /// Reads the profile at `path`.
     pub fn load(path: &Path) -> Result<LatencyProfile, InputError> {
         let file = path.display().to_string();
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| InputError::file(&file, format!("cannot read latency profile: {e}")))?;
+        let text = crate::manifest::read::text(path, crate::manifest::read::YAML).map_err(|e| {
+            e.into_input(|why| {
+                InputError::file(&file, format!("cannot read latency profile: {why}"))
+            })
+        })?;
         parse(&text, &file)
     }
 

@@ -15,6 +15,7 @@ use super::kubectl::{self, Invocation, KubectlCommand, ResourceKind, Targets};
 use super::simulate::SimulateCommand;
 use crate::engine::{SimDuration, SimTime};
 use crate::manifest::decode::Source;
+use crate::manifest::read;
 use crate::manifest::yaml::PathSeg;
 use crate::manifest::{InputError, Manifest};
 
@@ -268,17 +269,16 @@ fn read_files(
     let mut manifests = Vec::new();
     for file in files {
         let full = base_dir.join(file);
-        let bytes = std::fs::read(&full).map_err(|_| {
-            src.error(
-                path,
-                format!("error: the path \"{}\" does not exist", full.display()),
-            )
+        let text = read::text(&full, read::YAML).map_err(|e| {
+            e.into_input(|_| {
+                src.error(
+                    path,
+                    format!("error: the path \"{}\" does not exist", full.display()),
+                )
+            })
         })?;
-        digest.update(&bytes);
-        let loaded = crate::manifest::load_str(
-            &String::from_utf8_lossy(&bytes),
-            &full.display().to_string(),
-        )?;
+        digest.update(text.as_bytes());
+        let loaded = crate::manifest::load_str(&text, &full.display().to_string())?;
         // kubectl names the file as it was given in its messages.
         manifests.extend(loaded.into_iter().map(|m| Manifest {
             file: file.clone(),
@@ -340,8 +340,9 @@ fn edited_object(
         Some(Value::String(file)) => {
             let full = base_dir.join(file);
             let label = full.display().to_string();
-            let text = std::fs::read_to_string(&full)
-                .map_err(|_| src.error(path, format!("cannot read {label}: no such file")))?;
+            let text = read::text(&full, read::YAML).map_err(|e| {
+                e.into_input(|_| src.error(path, format!("cannot read {label}: no such file")))
+            })?;
             digest.update(text.as_bytes());
             let docs = crate::manifest::yaml::parse_documents(&text)
                 .map_err(|e| InputError::at(&label, e.pos.line, e.pos.column, e.message))?;

@@ -62,8 +62,9 @@ impl Sweep {
     pub fn new(path: &Path, axes: Vec<Axis>) -> Result<Sweep, InputError> {
         let file = path.display().to_string();
         scenario::load(path)?;
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| InputError::file(&file, format!("cannot read scenario: {e}")))?;
+        let text = crate::manifest::read::text(path, crate::manifest::read::YAML).map_err(|e| {
+            e.into_input(|why| InputError::file(&file, format!("cannot read scenario: {why}")))
+        })?;
         let docs = yaml::parse_documents(&text)
             .map_err(|e| InputError::at(&file, e.pos.line, e.pos.column, e.message))?;
         let doc = match docs.as_slice() {
