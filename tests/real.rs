@@ -1111,3 +1111,68 @@ fn an_interrupted_run_is_swept_by_the_next() {
     finish(run);
     kubesim::real::cleanup::everything(&root).unwrap();
 }
+
+/// The live (not zombie) processes in a cgroup named `kubesim-<pid>-...` of one of `pids`.
+fn processes_in_runs_of(pids: &[u32]) -> Vec<String> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().filter_map(Result::ok) {
+        let path = entry.path();
+        let cgroup = std::fs::read_to_string(path.join("cgroup")).unwrap_or_default();
+        let stat = std::fs::read_to_string(path.join("stat")).unwrap_or_default();
+        let ours = pids
+            .iter()
+            .any(|pid| cgroup.contains(&format!("/kubesim-{pid}-")));
+        if ours && !stat.contains(") Z ") {
+            found.push(format!("{}: {stat}", path.display()));
+        }
+    }
+    found
+}
+
+/// SIGKILLs `kubesim real` mid-run `trials` times on one root, each time starting a new run
+/// there with no `--cleanup`; after the last, nothing of any is left. The 20 trials
+/// were run by hand with `KUBESIM_SIGKILL_TRIALS=20`.
+#[test]
+fn sigkilled_runs_leave_nothing_after_the_next_run() {
+    let Some(host) = host() else { return };
+    let trials: usize = std::env::var("KUBESIM_SIGKILL_TRIALS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(3);
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join("interrupted.yaml");
+    std::fs::write(&scenario, SLEEPER_AND_ELSEWHERE).unwrap();
+    let scenario = scenario.to_str().unwrap();
+    let root = format!("/run/kubesim-tests-sigkill-{}", std::process::id());
+    let mut pids = Vec::new();
+    for _ in 0..trials {
+        let mut killed = spawn(&["real", scenario, "--root", &root]);
+        running_sleeper(&host, killed.id());
+        killed.kill().unwrap();
+        killed.wait().unwrap();
+        pids.push(killed.id());
+        let next = spawn(&["real", scenario, "--until", "1s", "--root", &root]);
+        pids.push(next.id());
+        let out = next.wait_with_output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", common::stderr(&out));
+        assert!(
+            common::stderr(&out).contains("kubesim real: earlier sessions: removed 1 run: "),
+            "{}",
+            common::stderr(&out)
+        );
+        for pid in &pids {
+            assert_left_nothing(&host, &root, *pid);
+            for mount in &host.cgroups.mounts {
+                let prefix = format!("kubesim-{pid}-");
+                let left: Vec<_> = std::fs::read_dir(mount)
+                    .unwrap()
+                    .filter_map(Result::ok)
+                    .filter(|e| e.file_name().to_string_lossy().starts_with(&prefix))
+                    .collect();
+                assert!(left.is_empty(), "cgroups left: {left:?}");
+            }
+        }
+        assert_eq!(processes_in_runs_of(&pids), Vec::<String>::new());
+    }
+    kubesim::real::cleanup::everything(Path::new(&root)).unwrap();
+}
