@@ -461,15 +461,15 @@ fn cleanup_removes_what_a_crashed_run_left() {
     assert!(memory.join("default/cut/app").is_dir());
     let made = record.cgroups.iter().filter(|c| c.exists()).count();
 
-    // The runtime removes each container's cgroup as it deletes it; the run's and the pod's
-    // cgroups, in each hierarchy, are kubesim's own to remove.
+    // The runtime removes each container's cgroup as it deletes it; the run's, the
+    // namespace's and the pod's cgroups, in each hierarchy, are kubesim's own to remove.
     let out = common::kubesim(&["real", "--cleanup", "--root", root.to_str().unwrap()]);
     assert_eq!(common::stderr(&out), "");
     assert_eq!(
         common::stdout(&out),
         format!(
             "removed 1 run: 2 containers, {} cgroups\nremoved {} (with the shared root filesystem)\n",
-            made * 2,
+            made * 3,
             root.display()
         )
     );
