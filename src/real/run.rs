@@ -62,19 +62,11 @@ impl Run {
     }
 
     /// Runs `image` (a reference exactly as pods name it) from the root filesystem directory
-    /// `dir` instead of busybox-static's. The directory is used read-only, as it is.
+    /// `dir` instead of busybox-static's, read-only and as it is: a directory that is not a
+    /// root filesystem, or is the host's, is refused (see [`rootfs::check_image_rootfs`]).
     pub fn use_rootfs(&mut self, image: &str, dir: &Path) -> Result<(), RealError> {
-        if !dir.join("bin").is_dir() && !dir.join("usr/bin").is_dir() {
-            return Err(RealError::Refused(format!(
-                "spec.imageRootfs[\"{image}\"]: {} is not a root filesystem (no bin/ or usr/bin/ in it); name a directory holding the image's unpacked filesystem",
-                dir.display()
-            )));
-        }
-        self.image_rootfs.insert(
-            image.to_string(),
-            dir.canonicalize()
-                .map_err(RealError::io(format!("reading {}", dir.display())))?,
-        );
+        let dir = rootfs::check_image_rootfs(image, dir)?;
+        self.image_rootfs.insert(image.to_string(), dir);
         Ok(())
     }
 
