@@ -93,6 +93,14 @@ fn started(run: &Run, sandbox: &Sandbox, name: &str, process: &ProcessSpec) -> C
     ctr
 }
 
+/// What an exited container printed, read from its log once it is deleted (its output has all
+/// reached the log then).
+fn printed(ctr: Container) -> String {
+    let log = ctr.log().to_path_buf();
+    ctr.remove().unwrap();
+    std::fs::read_to_string(log).unwrap()
+}
+
 /// Ends a run and checks that nothing of it is left.
 fn finish(run: Run) {
     let dir = run.dir().to_path_buf();
@@ -137,8 +145,7 @@ fn the_process_gets_its_env_cwd_and_the_pods_hostname() {
     let mut ctr = started(&run, &sandbox, "app", &process);
     let exit = ctr.wait(Some(Duration::from_secs(10))).unwrap();
     assert_eq!(exit.map(|e| e.reason()), Some("Completed"));
-    let log = run.dir().join("bundles").join(ctr.id()).join("log");
-    assert_eq!(std::fs::read_to_string(log).unwrap(), "hi\n/tmp\nenv\n");
+    assert_eq!(printed(ctr), "hi\n/tmp\nenv\n");
     finish(run);
 }
 
@@ -278,6 +285,34 @@ fn exec_probes_succeed_by_exit_code_and_time_out_killing_the_command() {
     finish(run);
 }
 
+// An exec's output (a probe's, whose failure message goes into the trace's Unhealthy event)
+// keeps its first 10 KiB, as the kubelet's exec prober does, the rest read and dropped, and says
+// it was cut.
+// K8S: pkg/probe/exec/exec.go (maxReadLength 10 KiB)
+#[test]
+fn exec_output_is_cut_at_10_kib_and_says_so() {
+    let Some(host) = host() else { return };
+    let (run, sandbox) = pod(&host, "chatty-exec");
+    let ctr = started(&run, &sandbox, "app", &sleeper());
+    let mebibyte = strings(&["sh", "-c", "yes | head -c 1048576; exit 3"]);
+    let cut = format!(
+        "{}[kubesim: output truncated to its first 10240 bytes]",
+        "y\n".repeat(5120)
+    );
+    assert_eq!(
+        ctr.exec(&mebibyte, Duration::from_secs(5)).unwrap(),
+        ExecEnd::Exited {
+            code: 3,
+            output: cut.clone()
+        }
+    );
+    assert_eq!(
+        ctr.exec_probe(&mebibyte, Duration::from_secs(5)).unwrap(),
+        Err(cut)
+    );
+    finish(run);
+}
+
 #[test]
 fn containers_of_a_pod_share_localhost_and_probes_reach_only_it() {
     let Some(host) = host() else { return };
@@ -313,8 +348,7 @@ fn containers_of_a_pod_share_localhost_and_probes_reach_only_it() {
         .unwrap()
         .expect("exits");
     assert_eq!((exit.code, exit.reason()), (0, "Completed"));
-    let log = run.dir().join("bundles").join(client.id()).join("log");
-    assert_eq!(std::fs::read_to_string(log).unwrap(), "hello\n");
+    assert_eq!(printed(client), "hello\n");
     finish(run);
 }
 
@@ -1230,4 +1264,113 @@ fn sigkilled_runs_leave_nothing_after_the_next_run() {
         assert_eq!(processes_in_runs_of(&pids), Vec::<String>::new());
     }
     kubesim::real::cleanup::everything(Path::new(&root)).unwrap();
+}
+
+/// A pod whose container prints as fast as it can, for the scenario's 30 s.
+const YES: &str = r#"
+apiVersion: kubesim.io/v1alpha1
+kind: Scenario
+metadata: {name: chatty}
+spec:
+  duration: 30s
+  nodes: [{name: node01}]
+  manifests:
+  - inline:
+      apiVersion: v1
+      kind: Pod
+      metadata: {name: chatty}
+      spec: {containers: [{name: app, image: busybox, command: ["yes"]}]}
+"#;
+
+/// The peak resident set size (`VmHWM`) of process `pid` in KiB; `None` once it has exited.
+fn peak_resident_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let kib = status.lines().find_map(|l| l.strip_prefix("VmHWM:"))?;
+    kib.trim().trim_end_matches("kB").trim().parse().ok()
+}
+
+/// The files in the bundle directory `bundle` of every run under `root`, with their sizes,
+/// sorted by name (files renamed or removed while listed are left out).
+fn bundle_files(root: &Path, bundle: &str) -> Vec<(String, u64)> {
+    let runs = std::fs::read_dir(root.join("runs")).into_iter().flatten();
+    let mut found: Vec<(String, u64)> = runs
+        .filter_map(Result::ok)
+        .flat_map(|run| std::fs::read_dir(run.path().join("bundles").join(bundle)))
+        .flatten()
+        .filter_map(Result::ok)
+        .filter_map(|file| {
+            let size = file.metadata().ok()?.len();
+            Some((file.file_name().to_string_lossy().into_owned(), size))
+        })
+        .collect();
+    found.sort();
+    found
+}
+
+// A container printing gigabytes (`yes` for 30 s) grows neither kubesim's memory (its output is
+// streamed, never read whole) nor the disk: its log rotates as the kubelet's container log
+// manager rotates it (containerLogMaxSize 10Mi, containerLogMaxFiles 5), so its files are
+// 0.log and at most four 0.log.<n>, the oldest removed first, none over 10 MiB.
+// K8S: pkg/kubelet/logs/container_log_manager.go (rotateLog)
+#[test]
+fn a_yes_container_for_30s_keeps_kubesim_under_100mib_and_its_log_rotated_within_50mib() {
+    const RESIDENT_LIMIT_KIB: u64 = 100 << 10;
+    const FILE_LIMIT: u64 = 10 << 20;
+    const FILES: usize = 5;
+    let Some(host) = host() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join("yes.yaml");
+    std::fs::write(&scenario, YES).unwrap();
+    let root = PathBuf::from(format!("/run/kubesim-tests-yes-{}", std::process::id()));
+    let root_arg = root.to_str().unwrap();
+    let mut child = spawn(&["real", scenario.to_str().unwrap(), "--root", root_arg]);
+    let pid = child.id();
+    let (mut peak, mut most_bytes) = (0, 0);
+    let mut fullest: Vec<(String, u64)> = Vec::new();
+    let exited = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        peak = peak.max(peak_resident_kib(pid).unwrap_or(0));
+        let files: Vec<_> = bundle_files(&root, "default_chatty_app")
+            .into_iter()
+            .filter(|(name, _)| name.starts_with("0.log"))
+            .collect();
+        let bytes: u64 = files.iter().map(|(_, size)| size).sum();
+        most_bytes = most_bytes.max(bytes);
+        let over = files.len() > FILES || files.iter().any(|(_, size)| *size > FILE_LIMIT);
+        if peak > RESIDENT_LIMIT_KIB || over {
+            // Stop it before it exhausts the host.
+            let _ = child.kill();
+            let _ = child.wait();
+            let _ = kubesim::real::cleanup::everything(&root);
+            panic!("kubesim grew to {peak} KiB resident; its container's log files: {files:?}");
+        }
+        if files.len() >= fullest.len() {
+            fullest = files;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(exited.code(), Some(0), "{}", common::stderr(&out));
+    eprintln!("kubesim's peak resident set: {peak} KiB; its container's logs at most {most_bytes} bytes; last full set: {fullest:?}");
+    assert!(peak > 0, "VmHWM was read");
+    // The log rotated more than four times (0.log.1 was removed), and its last full set is the
+    // current file and the four newest rotated ones.
+    let newest: u64 = fullest
+        .iter()
+        .filter_map(|(name, _)| name.strip_prefix("0.log.")?.parse().ok())
+        .max()
+        .expect("the log rotated");
+    assert!(newest > 4, "{fullest:?}");
+    let mut names: Vec<String> = (newest - 3..=newest)
+        .map(|n| format!("0.log.{n}"))
+        .chain(["0.log".to_string()])
+        .collect();
+    names.sort();
+    let found: Vec<&String> = fullest.iter().map(|(name, _)| name).collect();
+    assert_eq!(found, names.iter().collect::<Vec<_>>());
+    assert!(most_bytes <= FILES as u64 * FILE_LIMIT);
+    assert_left_nothing(&host, root_arg, pid);
+    kubesim::real::cleanup::everything(&root).unwrap();
 }

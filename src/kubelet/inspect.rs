@@ -70,7 +70,7 @@ impl Kubelets {
         id: PodId,
         name: &str,
         previous: bool,
-    ) -> Result<&[String], String> {
+    ) -> Result<Vec<String>, String> {
         let podname = &pod.meta.name;
         let slot = slot_of(pod, name);
         let statuses = |init: bool| match init {
@@ -115,7 +115,7 @@ impl Kubelets {
             }
         };
         let run = self.run(id, slot).and_then(|r| r.instance(instance));
-        Ok(run.map_or(&[][..], |c| c.logs()))
+        Ok(run.map_or_else(Vec::new, |c| c.logs()))
     }
 
     /// Runs `command` in the container `name` of the pod at `now`, as `kubectl exec` does,
@@ -199,8 +199,7 @@ spec:
     fn logs(sim: &Simulation, pod: &str, previous: bool) -> Result<Vec<String>, String> {
         let id = sim.state.pod_id("default", pod).expect("the pod exists");
         let pod = sim.state.pod(id).expect("indexed");
-        let logs = sim.kubelets().logs(pod, id, "app", previous);
-        logs.map(<[String]>::to_vec)
+        sim.kubelets().logs(pod, id, "app", previous)
     }
 
     fn exec(sim: &Simulation, pod: &str, command: &str) -> Result<ExecRun, String> {

@@ -71,8 +71,8 @@ pub trait Container {
     /// Why the process's behaviour is unknown, if it is.
     fn unsupported(&self) -> Option<&str>;
     /// What the process printed so far, stdout and stderr interleaved as its log keeps them
-    /// (`kubectl logs`).
-    fn logs(&self) -> &[String];
+    /// (`kubectl logs`). A copy: a real container's log is read from its file when asked.
+    fn logs(&self) -> Vec<String>;
     /// Runs a command as `kubectl exec` does, at `now`, on a copy of the container's
     /// filesystem so that the container's own future is untouched: how it ended (its output
     /// is its stdout) and the lines it wrote to stderr.
@@ -335,8 +335,8 @@ impl Container for SimContainer {
         }
     }
 
-    fn logs(&self) -> &[String] {
-        &self.output
+    fn logs(&self) -> Vec<String> {
+        self.output.clone()
     }
 
     fn exec_apart(

@@ -5,10 +5,10 @@
 //! Layers, in the order a container comes to life: `host` (preflight: may we run here?) →
 //! `layout` (everything lives under one kubesim-owned directory and one cgroup subtree) →
 //! `rootfs` (images map to a busybox-static root filesystem) → `bundle` (OCI `config.json`) →
-//! `oci` (the runtime binary's CLI) → `supervisor` (exit codes, OOM, graceful stop) →
-//! `sandbox` (a pod's shared namespaces and its probes) → `run` (one session's pods and
-//! containers) → `runtime` (the kubelet's runtime seam on those containers) → `cleanup` (remove
-//! what a session made, also after a crash).
+//! `oci` (the runtime binary's CLI) → `output` (containers' output streamed into rotated logs)
+//! → `supervisor` (exit codes, OOM, graceful stop) → `sandbox` (a pod's shared namespaces and
+//! its probes) → `run` (one session's pods and containers) → `runtime` (the kubelet's runtime
+//! seam on those containers) → `cleanup` (remove what a session made, also after a crash).
 //!
 //! Nothing here is deterministic or simulated: it runs on the wall clock, on this host.
 
@@ -19,6 +19,7 @@ pub mod host;
 pub mod interrupt;
 pub mod layout;
 pub mod oci;
+pub mod output;
 pub mod rootfs;
 pub mod run;
 pub mod runtime;

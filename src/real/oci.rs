@@ -9,13 +9,15 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::output::{self, Drain};
 use super::sys::{self, HideMount, Pidfd};
 use super::RealError;
 
 /// How an exec'd command ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ExecEnd {
-    /// It exited with this code; `output` is what it printed (stdout then stderr).
+    /// It exited with this code; `output` is what it printed (stdout and stderr as they came),
+    /// its first [`output::EXEC_LIMIT`] bytes, marked when cut.
     Exited { code: i32, output: String },
     /// It ran past the timeout and was killed.
     TimedOut,
@@ -68,16 +70,16 @@ impl OciRuntime {
     }
 
     /// Creates container `id` from `bundle`: its init waits, parked, for `start`. Returns the
-    /// init's pid. The container's stdout and stderr (and the runtime's messages) go to
-    /// `bundle/log`: a pipe would stay open as long as the container lives.
-    pub fn create(&self, id: &str, bundle: &Path) -> Result<i32, RealError> {
-        let log_path = bundle.join("log");
+    /// init's pid and the drain of its output: the container's stdout and stderr (and the
+    /// runtime's messages) are one pipe, streamed into the log at `log`.
+    pub fn create(&self, id: &str, bundle: &Path, log: &Path) -> Result<(i32, Drain), RealError> {
         let pid_path = bundle.join("pid"); // absolute: crun resolves it after entering the bundle
-        let log = std::fs::File::create(&log_path)
-            .map_err(RealError::io(format!("creating {}", log_path.display())))?;
-        let err = log
+        let (reader, writer) = sys::pipe().map_err(RealError::io("creating a pipe"))?;
+        let err = writer
             .try_clone()
-            .map_err(RealError::io("duplicating the log"))?;
+            .map_err(RealError::io("duplicating the output pipe"))?;
+        let drain = output::into_log(reader, log)
+            .map_err(RealError::io(format!("creating {}", log.display())))?;
         let mut cmd = self.command("create");
         cmd.arg("--bundle")
             .arg(bundle)
@@ -85,7 +87,7 @@ impl OciRuntime {
             .arg(&pid_path)
             .arg(id)
             .stdin(Stdio::null())
-            .stdout(log)
+            .stdout(writer)
             .stderr(err);
         if let Some(hide) = self.hide.clone() {
             // SAFETY: `apply` only makes system calls (no allocation, no locks), as a hook
@@ -96,21 +98,22 @@ impl OciRuntime {
             "running {} create",
             self.binary.display()
         )))?;
+        drop(cmd); // our ends of the pipe: only the container's keep it open now
         if !status.success() {
+            // The runtime has exited and its container is gone: its words are all in the log.
+            drain.wait(Duration::from_secs(1));
             return Err(RealError::Runtime {
                 command: format!("{} create {id}", self.binary.display()),
-                stderr: std::fs::read_to_string(&log_path)
-                    .unwrap_or_default()
-                    .trim()
-                    .to_string(),
+                stderr: output::current_lines(log).join("\n").trim().to_string(),
             });
         }
         let pid = std::fs::read_to_string(&pid_path)
             .map_err(RealError::io(format!("reading {}", pid_path.display())))?;
-        pid.trim().parse().map_err(|_| RealError::Runtime {
+        let pid = pid.trim().parse().map_err(|_| RealError::Runtime {
             command: format!("{} create {id}", self.binary.display()),
             stderr: format!("unreadable pid file {}: {pid:?}", pid_path.display()),
-        })
+        })?;
+        Ok((pid, drain))
     }
 
     /// Starts the parked init of container `id`.
@@ -144,7 +147,8 @@ impl OciRuntime {
 
     /// Runs `command` in container `id` for at most `timeout`. On timeout the exec'd process
     /// itself is killed: killing only the runtime's exec client would leave it running.
-    /// `scratch` is a directory for the exec's pid and output files (removed afterwards).
+    /// `scratch` is a directory for the exec's pid file (removed afterwards). Its output is
+    /// read through a pipe and cut at [`output::EXEC_LIMIT`].
     pub fn exec(
         &self,
         id: &str,
@@ -154,10 +158,8 @@ impl OciRuntime {
     ) -> Result<ExecEnd, RealError> {
         let n = NEXT_EXEC.fetch_add(1, Ordering::Relaxed);
         let pid_path = scratch.join(format!("exec-{n}.pid"));
-        let out_path = scratch.join(format!("exec-{n}.out"));
-        let end = self.exec_with(id, command, timeout, &pid_path, &out_path);
+        let end = self.exec_with(id, command, timeout, &pid_path);
         let _ = std::fs::remove_file(&pid_path);
-        let _ = std::fs::remove_file(&out_path);
         end
     }
 
@@ -167,13 +169,12 @@ impl OciRuntime {
         command: &[String],
         timeout: Duration,
         pid_path: &Path,
-        out_path: &Path,
     ) -> Result<ExecEnd, RealError> {
-        let out = std::fs::File::create(out_path)
-            .map_err(RealError::io(format!("creating {}", out_path.display())))?;
-        let err = out
+        let (reader, writer) = sys::pipe().map_err(RealError::io("creating a pipe"))?;
+        let err = writer
             .try_clone()
-            .map_err(RealError::io("duplicating the exec output"))?;
+            .map_err(RealError::io("duplicating the exec output pipe"))?;
+        let (drain, kept) = output::capped(reader, output::EXEC_LIMIT);
         let mut client = self
             .command("exec")
             .arg("--pid-file")
@@ -181,7 +182,7 @@ impl OciRuntime {
             .arg(id)
             .args(command)
             .stdin(Stdio::null())
-            .stdout(out)
+            .stdout(writer)
             .stderr(err)
             .spawn()
             .map_err(RealError::io(format!(
@@ -201,13 +202,19 @@ impl OciRuntime {
         if timed_out {
             return Ok(ExecEnd::TimedOut);
         }
-        let output = std::fs::read_to_string(out_path).unwrap_or_default();
+        // What it printed is in the pipe; a process it left in the background may hold the
+        // pipe open, so what came until then is its output.
+        drain.wait(EXEC_OUTPUT_WAIT);
+        let output = kept.lock().unwrap_or_else(|p| p.into_inner()).text();
         Ok(ExecEnd::Exited {
             code: sys::exit_code(status.into_raw()),
             output,
         })
     }
 }
+
+/// How long an exec's output may take to drain once its process has exited.
+const EXEC_OUTPUT_WAIT: Duration = Duration::from_millis(100);
 
 /// Kills an exec'd process past its timeout. Its pid file may lag the client by a moment; if it
 /// never appears the process never started, and killing the client is enough.

@@ -10,12 +10,16 @@ use super::bundle::{self, BundleSpec, PodNamespaces, ProcessSpec, Resources};
 use super::cleanup::{self, Cleaned};
 use super::layout::RunLayout;
 use super::oci::{ExecEnd, OciRuntime};
+use super::output::Drain;
 use super::supervisor::{self, Init, OomCounter};
 use super::{rootfs, Host, RealError, Sandbox};
 use crate::apiserver::validation::{field, names};
 use crate::kubelet::runtime::ProbeOutcome;
 
 pub use super::supervisor::Exit;
+
+/// How long a deleted container's output may take to reach its log.
+const DRAIN_WAIT: Duration = Duration::from_secs(1);
 
 /// A session: creates sandboxes and containers, and removes them all when it ends.
 pub struct Run {
@@ -150,7 +154,8 @@ impl Run {
             "writing the bundle {}",
             bundle_dir.display()
         )))?;
-        let pid = self.runtime.create(&id, &bundle_dir)?;
+        let log = next_log(&bundle_dir);
+        let (pid, drain) = self.runtime.create(&id, &bundle_dir, &log)?;
         Ok(Container {
             init: Init::adopt(pid)?,
             oom: OomCounter::new(
@@ -161,6 +166,8 @@ impl Run {
             runtime: self.runtime.clone(),
             id,
             bundle: bundle_dir,
+            log,
+            drain,
             exit: None,
         })
     }
@@ -214,10 +221,30 @@ fn container_id(namespace: &str, pod: &str, name: &str) -> Result<String, RealEr
     Ok(id)
 }
 
+/// The log file of a container's next run in `bundle`: `<n>.log`, `n` one past the newest run
+/// of the container whose log is kept (the kubelet keeps the latest ones), so `n` counts its
+/// restarts as the kubelet's `<restartCount>.log` does.
+// K8S: pkg/kubelet/kuberuntime/helpers.go (buildContainerLogsPath: `<restartCount>.log`)
+fn next_log(bundle: &Path) -> PathBuf {
+    let newest = std::fs::read_dir(bundle)
+        .into_iter()
+        .flatten()
+        .filter_map(|entry| {
+            let name = entry.ok()?.file_name().into_string().ok()?;
+            name.strip_suffix(".log")?.parse::<u64>().ok()
+        })
+        .max();
+    bundle.join(format!("{}.log", newest.map_or(0, |n| n + 1)))
+}
+
 /// One container: created, then started, then exited or stopped.
 pub struct Container {
     id: String,
     bundle: PathBuf,
+    /// Its log file (rotated ones beside it), which outlives it until `output::remove`.
+    log: PathBuf,
+    /// The thread streaming its output into `log`.
+    drain: Drain,
     runtime: OciRuntime,
     init: Init,
     oom: OomCounter,
@@ -275,9 +302,9 @@ impl Container {
         self.runtime.kill(&self.id, signal)
     }
 
-    /// What the process printed so far (stdout and stderr, as its log keeps them).
-    pub fn output(&self) -> String {
-        std::fs::read_to_string(self.bundle.join("log")).unwrap_or_default()
+    /// Its log file: what the process prints (stdout and stderr), rotated beside it.
+    pub fn log(&self) -> &Path {
+        &self.log
     }
 
     /// Runs `command` in the container for at most `timeout`.
@@ -311,6 +338,8 @@ impl Container {
             }
         };
         self.runtime.delete_force(&self.id)?;
+        // Its processes are gone: the last of their output reaches the log.
+        self.drain.wait(DRAIN_WAIT);
         Ok(exit)
     }
 }
@@ -339,6 +368,17 @@ mod tests {
         }
         assert!(check_name("team-a", "f", names::dns1123_label).is_ok());
         assert!(check_name("web.v1", "f", names::dns1123_subdomain).is_ok());
+    }
+
+    #[test]
+    fn a_runs_log_is_named_for_its_restart_count_after_the_newest_kept() {
+        let bundle = tempfile::tempdir().unwrap();
+        assert_eq!(next_log(bundle.path()), bundle.path().join("0.log"));
+        // The kubelet dropped run 0 (and its log); runs 1 and 2 are kept, 2 rotated once.
+        for name in ["1.log", "2.log", "2.log.1", "config.json", "pid"] {
+            std::fs::write(bundle.path().join(name), "").unwrap();
+        }
+        assert_eq!(next_log(bundle.path()), bundle.path().join("3.log"));
     }
 
     #[test]

@@ -8,11 +8,13 @@
 //! sandbox's network namespace, and signals it through the runtime.
 
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use super::bundle::{ProcessSpec, Resources};
 use super::oci::ExecEnd;
+use super::output;
 use super::{Container as RealCtr, Exit, Run, Sandbox};
 use crate::engine::{SimDuration, SimTime};
 use crate::kubelet::behaviour::{ProbeRun, World};
@@ -101,7 +103,7 @@ impl Runtime for RealRuntime {
     // DEVIATION: the kubelet records `Started` (and startedAt) at the instant the start was
     // due; the real create+start, tens of milliseconds, runs within that instant's handling.
     fn start(&mut self, request: StartRequest<'_>, _now: SimTime) -> Box<dyn Container> {
-        let (sandbox, container, logs) = match self.create_and_start(&request) {
+        let (sandbox, container, error) = match self.create_and_start(&request) {
             Ok((sandbox, container)) => (Some(sandbox), Some(container), Vec::new()),
             Err(e) => {
                 let line = format!(
@@ -114,8 +116,9 @@ impl Runtime for RealRuntime {
         };
         Box::new(RealContainer {
             sandbox,
+            log: container.as_ref().map(|c| c.log().to_path_buf()),
             container,
-            logs,
+            error,
         })
     }
 }
@@ -126,17 +129,17 @@ struct RealContainer {
     sandbox: Option<Rc<Sandbox>>,
     /// The live container; `None` once its exit was reported (it is then deleted).
     container: Option<RealCtr>,
-    /// What it printed, kept when it is deleted.
-    logs: Vec<String>,
+    /// Its log file, kept when it is deleted; `None` when it could not be started.
+    log: Option<PathBuf>,
+    /// Why it could not be started: its log then.
+    error: Vec<String>,
 }
 
 impl RealContainer {
-    /// Keeps the container's output and deletes it (the next run of the same container reuses
-    /// its runtime id).
+    /// Deletes the container, keeping its log (the next run of the same container reuses its
+    /// runtime id).
     fn remove(&mut self) -> Option<Exit> {
-        let container = self.container.take()?;
-        self.logs = lines(&container.output());
-        container.remove().ok()
+        self.container.take()?.remove().ok()
     }
 
     /// The exit, if the init has exited: reaped, classified and deleted.
@@ -155,9 +158,6 @@ impl Container for RealContainer {
     fn advance(&mut self, now: SimTime, _limit: Option<u64>, _world: &dyn World) -> Next {
         if self.container.is_none() {
             return Next::Exited(128);
-        }
-        if let Some(container) = &self.container {
-            self.logs = lines(&container.output());
         }
         match self.exited(Duration::ZERO) {
             Some(exit) if exit.oom_killed => Next::OomAt(now),
@@ -234,8 +234,12 @@ impl Container for RealContainer {
         None
     }
 
-    fn logs(&self) -> &[String] {
-        &self.logs
+    /// The current file of its log, read when asked: nothing of it is kept in memory.
+    fn logs(&self) -> Vec<String> {
+        match &self.log {
+            Some(log) => output::current_lines(log),
+            None => self.error.clone(),
+        }
     }
 
     /// `kubectl exec`: the command runs in the live container (there is no copy of a real
@@ -270,13 +274,17 @@ impl Container for RealContainer {
 }
 
 impl Drop for RealContainer {
-    /// A container the kubelet forgets (its pod is gone, or the run ends) is killed and
-    /// deleted.
+    /// A container the kubelet forgets (its pod is gone, the run ends, or the kubelet's
+    /// container GC drops a dead run) is killed and deleted, with its log.
+    // K8S: pkg/kubelet/kuberuntime/kuberuntime_gc.go (removeContainer → the log manager's Clean)
     fn drop(&mut self) {
         if let Some(container) = &self.container {
             let _ = container.signal("KILL");
         }
         self.remove();
+        if let Some(log) = &self.log {
+            output::remove(log);
+        }
     }
 }
 

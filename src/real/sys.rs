@@ -69,6 +69,21 @@ impl Pidfd {
     }
 }
 
+/// A pipe, both ends close-on-exec (a child gets an end only as its stdio): `(read, write)`.
+// std::io::pipe would do, from Rust 1.87 on; the crate's MSRV is older.
+pub fn pipe() -> io::Result<(std::fs::File, std::fs::File)> {
+    let mut fds = [0 as libc::c_int; 2];
+    // SAFETY: `fds` holds the two descriptors pipe2 writes, and outlives the call.
+    check(unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) }.into())?;
+    // SAFETY: both descriptors were just returned to us and nothing else owns them.
+    Ok(unsafe {
+        (
+            std::fs::File::from_raw_fd(fds[0]),
+            std::fs::File::from_raw_fd(fds[1]),
+        )
+    })
+}
+
 /// Reaps child `pid` if it has exited and returns its wait status; `None` while it runs.
 /// Only this pid is waited for: a `waitpid(-1)` would steal std's children.
 pub fn try_reap(pid: i32) -> io::Result<Option<i32>> {
