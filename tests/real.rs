@@ -318,6 +318,58 @@ fn containers_of_a_pod_share_localhost_and_probes_reach_only_it() {
     finish(run);
 }
 
+// Containers join the sandbox's namespaces through descriptors kubesim holds, never through
+// the pause process's `/proc/<pid>/ns` files, and both runtimes accept those paths: the
+// container is in the pause process's network, IPC and UTS namespaces. A pod name over 63
+// bytes becomes a hostname cut as the kubelet cuts it (sethostname refuses longer ones).
+#[test]
+fn containers_join_the_sandbox_through_held_descriptors() {
+    for host in hosts() {
+        let pod = format!("{}-b", "a".repeat(62));
+        let run = Run::begin(&host, Path::new(ROOT)).unwrap();
+        let sandbox = run.sandbox("default", &pod).unwrap();
+        let script =
+            "for ns in net ipc uts; do readlink /proc/self/ns/$ns; done; hostname; echo $HOSTNAME";
+        let mut ctr = started(&run, &sandbox, "app", &sh(script));
+        let exit = ctr.wait(Some(Duration::from_secs(10))).unwrap();
+        assert_eq!(
+            exit.map(|e| e.reason()),
+            Some("Completed"),
+            "{:?}",
+            host.runtime
+        );
+        let pause = sandbox.pid();
+        let ns = |kind: &str| {
+            let link = std::fs::read_link(format!("/proc/{pause}/ns/{kind}")).unwrap();
+            format!("{}\n", link.display())
+        };
+        let hostname = "a".repeat(62);
+        assert_eq!(
+            ctr.output(),
+            format!(
+                "{}{}{}{hostname}\n{hostname}\n",
+                ns("net"),
+                ns("ipc"),
+                ns("uts")
+            ),
+            "{:?}",
+            host.runtime
+        );
+        let config = run.dir().join("bundles").join(ctr.id()).join("config.json");
+        let config: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(config).unwrap()).unwrap();
+        let own = format!("/proc/{}/fd/", std::process::id());
+        for joined in config["linux"]["namespaces"].as_array().unwrap() {
+            if let Some(path) = joined["path"].as_str() {
+                assert!(path.starts_with(&own), "{path}");
+                assert!(!path.contains(&format!("/{pause}/")), "{path}");
+            }
+        }
+        drop(sandbox);
+        finish(run);
+    }
+}
+
 // Names that could climb out of the run's directory or cgroup are refused before anything is
 // made of them, as the API server refuses them.
 #[test]

@@ -683,6 +683,18 @@ fn container(pod: &Pod, slot: Slot) -> &crate::model::Container {
     }
 }
 
+/// The hostname of the pod named `pod_name`: the name, cut to 63 bytes (what `sethostname`
+/// takes) with trailing `-` and `.` trimmed, as the kubelet truncates it. A pod name (a DNS
+/// subdomain) is ASCII and starts with an alphanumeric, so the cut is never empty.
+// K8S: pkg/kubelet/kubelet_pods.go (truncatePodHostnameIfNeeded, hostnameMaxLen 63)
+pub fn pod_hostname(pod_name: &str) -> &str {
+    const HOSTNAME_MAX_LEN: usize = 63;
+    match pod_name.get(..HOSTNAME_MAX_LEN) {
+        Some(cut) => cut.trim_end_matches(['-', '.']),
+        None => pod_name,
+    }
+}
+
 /// `format.Pod`: how kubelet messages name a pod (`web_default(uid)`).
 // K8S: pkg/kubelet/util/format/pod.go (Pod)
 fn pod_desc(pod: &Pod) -> String {
@@ -699,5 +711,23 @@ fn pod_ip(cidr: &str, host: u32) -> String {
         octets.join(".")
     } else {
         format!("10.244.0.{last}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hostnames_are_cut_to_63_bytes_without_a_trailing_dash_or_dot() {
+        assert_eq!(pod_hostname("web"), "web");
+        let exact = "a".repeat(63);
+        assert_eq!(pod_hostname(&exact), exact);
+        let long = format!("{}-b", "a".repeat(62));
+        assert_eq!(pod_hostname(&long), "a".repeat(62));
+        let dot = format!("{}.bc", "a".repeat(62));
+        assert_eq!(pod_hostname(&dot), "a".repeat(62));
+        let both = format!("{}-.b", "a".repeat(61));
+        assert_eq!(pod_hostname(&both), "a".repeat(61));
     }
 }
