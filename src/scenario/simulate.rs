@@ -16,7 +16,7 @@ use super::kubectl::{
 pub fn supported() -> &'static str {
     "node-down NODE, node-up NODE, node-add NODE --cpu=Q --memory=Q [--pods=N] [--labels=k=v,...] \
      [--taints=k=v:Effect,...], node-remove NODE, crash POD [-c C] [--exit-code=N] [-n NS], \
-     leak POD [-c C] --rate=Q/s [-n NS], static-pod-remove NODE NAME"
+     leak POD [-c C] --rate=Q/s [-n NS], sandbox-kill POD [-n NS], static-pod-remove NODE NAME"
 }
 
 /// One simulator action; quantities stay strings for the caller to parse with its own rules.
@@ -50,6 +50,11 @@ pub enum SimulateCommand {
         pod: String,
         container: Option<String>,
         per_second: Quantity,
+    },
+    /// The pod's sandbox dies (its pause process exits); its containers run on.
+    SandboxKill {
+        namespace: Option<String>,
+        pod: String,
     },
     /// The manifest of the static pod `name` (its `metadata.name`) leaves the node's static pod
     /// directory.
@@ -103,6 +108,7 @@ const NODE_ADD: Cmd = Cmd {
 };
 const STATIC_POD_REMOVE: Cmd = cmd("simulate static-pod-remove", "");
 const CRASH: Cmd = cmd("simulate crash", "c,container exit-code:int32");
+const SANDBOX_KILL: Cmd = cmd("simulate sandbox-kill", "");
 const LEAK: Cmd = Cmd {
     path: "simulate leak",
     flags: "c,container rate",
@@ -124,6 +130,12 @@ pub fn parse(line: &str) -> Result<SimulateCommand, SimulateError> {
         "node-add" => node_add(&words),
         "crash" => crash(&words),
         "leak" => leak(&words),
+        "sandbox-kill" => {
+            let p = SANDBOX_KILL.parse(&words)?;
+            let pod = one_arg(&SANDBOX_KILL, &p, "POD")?;
+            let (namespace, _) = pod_flags(&p);
+            Ok(SimulateCommand::SandboxKill { namespace, pod })
+        }
         "static-pod-remove" => static_pod_remove(&words),
         _ => Err(SimulateError::UnknownAction(action)),
     }
