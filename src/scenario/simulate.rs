@@ -326,6 +326,18 @@ mod tests {
             parse("crash web"),
             Ok(SimulateCommand::Crash { exit_code: 1, .. })
         ));
+        assert_eq!(
+            parse("sandbox-kill web -n shop"),
+            Ok(SimulateCommand::SandboxKill {
+                namespace: Some("shop".into()),
+                pod: "web".into(),
+            })
+        );
+        assert_eq!(
+            parse("sandbox-kill web db").unwrap_err().to_string(),
+            "error: sandbox-kill needs exactly one POD, got 2"
+        );
+        assert!(parse("sandbox-kill web -c app").is_err());
         let leak = parse("leak web --rate=50Mi/s").unwrap();
         assert!(
             matches!(leak, SimulateCommand::Leak { ref per_second, .. } if per_second.value() == 50 << 20)
