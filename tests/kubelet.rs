@@ -874,6 +874,24 @@ fn a_declared_image_needs_a_name_without_tag() {
     );
 }
 
+/// `(t, change[show])` of the changes whose `change[field]` is `value`.
+fn changes_where<'a>(
+    trace: &'a [Value],
+    (field, value): (&str, &str),
+    show: &str,
+) -> Vec<(u64, &'a str)> {
+    trace
+        .iter()
+        .filter(|r| r["change"][field] == value)
+        .map(|r| {
+            (
+                r["t"].as_u64().unwrap(),
+                r["change"][show].as_str().unwrap(),
+            )
+        })
+        .collect()
+}
+
 /// The pod's `Normal` events that name no container (those about the pod as a whole).
 fn pod_events(trace: &[Value], pod: &str) -> Vec<(u64, String, String)> {
     trace
@@ -923,16 +941,7 @@ fn a_dead_sandbox_is_recreated_and_its_containers_restarted() {
         ]
         .map(|(t, s)| (t, s.to_string()))
     );
-    let ready: Vec<(u64, &str)> = trace
-        .iter()
-        .filter(|r| r["change"]["type"] == "PodReadyToStartContainers")
-        .map(|r| {
-            (
-                r["t"].as_u64().unwrap(),
-                r["change"]["status"].as_str().unwrap(),
-            )
-        })
-        .collect();
+    let ready = changes_where(&trace, ("type", "PodReadyToStartContainers"), "status");
     assert_eq!(
         ready,
         [
@@ -977,15 +986,6 @@ fn a_dead_sandbox_under_never_is_not_recreated_and_the_pod_fails() {
         [(1_160, "running#0"), (34_000, "terminated/Error#0")].map(|(t, s)| (t, s.to_string()))
     );
     assert_eq!(times(&events(&trace, "once", "Started")), [1_160]);
-    let phases: Vec<(u64, &str)> = trace
-        .iter()
-        .filter(|r| r["change"]["what"] == "phase")
-        .map(|r| {
-            (
-                r["t"].as_u64().unwrap(),
-                r["change"]["phase"].as_str().unwrap(),
-            )
-        })
-        .collect();
+    let phases = changes_where(&trace, ("what", "phase"), "phase");
     assert_eq!(phases, [(1_160, "Running"), (34_000, "Failed")]);
 }
