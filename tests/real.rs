@@ -614,11 +614,17 @@ fn played(host: &Host, scenario: &str, until: &str) -> Vec<Record> {
     let child = spawn(&[
         "real", scenario, "--until", until, "--trace", "-", "--root", &root,
     ]);
+    trace_of(child, host, &root)
+}
+
+/// The trace's records of the `kubesim real ... --trace -` run `child` under `root`, once it
+/// has exited 0, after checking that it left no run directory and no cgroup.
+fn trace_of(child: std::process::Child, host: &Host, root: &str) -> Vec<Record> {
     let pid = child.id();
     let out = child.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", common::stderr(&out));
-    assert_left_nothing(host, &root, pid);
-    kubesim::real::cleanup::everything(Path::new(&root)).unwrap();
+    assert_left_nothing(host, root, pid);
+    kubesim::real::cleanup::everything(Path::new(root)).unwrap();
     records(&common::stdout(&out))
 }
 
@@ -1165,11 +1171,7 @@ fn a_killed_pause_process_is_a_sandbox_change() {
         // SAFETY: kill only reads its two integer arguments.
         assert_eq!(unsafe { libc::kill(pause, libc::SIGKILL) }, 0);
     }
-    let out = child.wait_with_output().unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", common::stderr(&out));
-    assert_left_nothing(&host, &root, pid);
-    kubesim::real::cleanup::everything(Path::new(&root)).unwrap();
-    let trace = records(&common::stdout(&out));
+    let trace = trace_of(child, &host, &root);
 
     let always = of_pod(&trace, "always");
     let changed: Vec<&&Record> = always
@@ -1183,9 +1185,17 @@ fn a_killed_pause_process_is_a_sandbox_change() {
         "Pod sandbox changed, it will be killed and re-created."
     );
     let t_changed = changed[0]["t"].as_u64().unwrap();
-    let (t_killing, killing) = first(&trace, "/event/message", "Stopping container app");
-    assert_eq!(killing["object"]["name"], "always");
-    assert_eq!(t_killing, t_changed);
+    let killing: Vec<(u64, &str)> = always
+        .iter()
+        .filter(|r| r["event"]["reason"] == "Killing")
+        .map(|r| {
+            (
+                r["t"].as_u64().unwrap(),
+                r["event"]["message"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(killing, [(t_changed, "Stopping container app")]);
     let restarted = always
         .iter()
         .find(|r| r["change"]["state"] == "running" && r["change"]["restartCount"] == 1)
@@ -1204,12 +1214,12 @@ fn a_killed_pause_process_is_a_sandbox_change() {
             .any(|r| r["event"]["reason"] == "SandboxChanged"),
         "{never:#?}"
     );
-    let stopped: Vec<&&Record> = never
+    let stopped: Vec<&str> = never
         .iter()
         .filter(|r| r["event"]["reason"] == "Killing")
+        .map(|r| r["event"]["message"].as_str().unwrap())
         .collect();
-    assert_eq!(stopped.len(), 1, "{never:#?}");
-    assert_eq!(stopped[0]["event"]["message"], "Stopping container app");
+    assert_eq!(stopped, ["Stopping container app"], "{never:#?}");
     let exits: Vec<(&str, i64)> = never
         .iter()
         .filter(|r| r["change"]["state"] == "terminated")
