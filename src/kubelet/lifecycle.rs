@@ -77,6 +77,9 @@ impl Kubelets {
             self.workers.get_mut(&id).expect("worker").busy = false;
             return;
         }
+        if self.sandbox_lost_before_start(id, slot) {
+            return;
+        }
         let c = container(pod, slot);
         let name = c.name.clone();
         let argv = catalogue::argv(&c.image, &c.command, &c.args);

@@ -134,6 +134,24 @@ impl Kubelets {
         self.recreate_when_stopped(state, id, now, out);
     }
 
+    /// Whether a container created in the sandbox that has since died must not start: it
+    /// starts in the new sandbox instead, if one is made.
+    pub(super) fn sandbox_lost_before_start(&mut self, id: PodId, slot: Slot) -> bool {
+        let Some(worker) = self.workers.get_mut(&id) else {
+            return false;
+        };
+        let Some(lost) = worker.sandbox_lost else {
+            return false;
+        };
+        let recreating = matches!(lost, SandboxLost::Killing | SandboxLost::Creating);
+        // The pod worker stays busy while it makes the new sandbox.
+        worker.busy = recreating;
+        if recreating {
+            worker.to_start.insert(slot);
+        }
+        true
+    }
+
     /// Whether the pod's containers are being killed for a new sandbox.
     pub(super) fn killing_for_new_sandbox(&self, id: PodId) -> bool {
         self.workers

@@ -282,7 +282,11 @@ impl Kubelets {
             images::size(&image)
         );
         normal(state, id, slot, now, "Pulled", message);
-        if state.pod(id).is_some_and(|p| !self.stopping(p, id)) {
+        let sandbox_lost = self
+            .workers
+            .get(&id)
+            .is_some_and(|w| w.sandbox_lost.is_some());
+        if !sandbox_lost && state.pod(id).is_some_and(|p| !self.stopping(p, id)) {
             self.create(state, id, slot, now, out);
         }
     }
