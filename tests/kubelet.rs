@@ -989,3 +989,30 @@ fn a_dead_sandbox_under_never_is_not_recreated_and_the_pod_fails() {
     let phases = changes_where(&trace, ("what", "phase"), "phase");
     assert_eq!(phases, [(1_160, "Running"), (34_000, "Failed")]);
 }
+
+// A sandbox killed while the container's image is pulled (0.5 s to 1.11 s): the relist at 1 s
+// sees it, there is nothing to stop, the new sandbox is ready at 1.5 s and the container is
+// created there, once, never in the dead one.
+#[test]
+fn a_container_pulled_for_a_dead_sandbox_starts_in_the_new_one() {
+    let spec = "        containers:\n        - {name: app, image: \"busybox:1.36\", command: [sleep, \"3600\"]}\n";
+    let trace = trace(&one_pod_with_faults(
+        "app",
+        spec,
+        &[("700ms", "sandbox-kill app")],
+    ));
+    assert_eq!(times(&events(&trace, "app", "Pulling")), [500]);
+    assert_eq!(times(&events(&trace, "app", "Created")), [1_500]);
+    assert_eq!(times(&events(&trace, "app", "Killing")), Vec::<u64>::new());
+    assert_eq!(
+        pod_events(&trace, "app")
+            .iter()
+            .map(|(t, r, _)| (*t, r.as_str()))
+            .collect::<Vec<_>>(),
+        [(1_000, "SandboxChanged")]
+    );
+    assert_eq!(
+        container_changes(&trace, "app")[1..],
+        [(1_550, "running#0".to_string())]
+    );
+}
