@@ -873,3 +873,146 @@ fn a_declared_image_needs_a_name_without_tag() {
         stderr(&o)
     );
 }
+
+/// `(t, change[show])` of the changes whose `change[field]` is `value`.
+fn changes_where<'a>(
+    trace: &'a [Value],
+    (field, value): (&str, &str),
+    show: &str,
+) -> Vec<(u64, &'a str)> {
+    trace
+        .iter()
+        .filter(|r| r["change"][field] == value)
+        .map(|r| {
+            (
+                r["t"].as_u64().unwrap(),
+                r["change"][show].as_str().unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// The pod's `Normal` events that name no container (those about the pod as a whole).
+fn pod_events(trace: &[Value], pod: &str) -> Vec<(u64, String, String)> {
+    trace
+        .iter()
+        .filter(|r| r["object"]["name"] == pod && r["event"]["type"] == "Normal")
+        .filter(|r| r["event"].get("fieldPath").is_none() && r["event"]["source"] == "kubelet")
+        .map(|r| {
+            let e = &r["event"];
+            let reason = e["reason"].as_str().unwrap().to_string();
+            (
+                r["t"].as_u64().unwrap(),
+                reason,
+                e["message"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+// A sandbox that dies is seen at the next relist (31 s): `SandboxChanged`, the container is
+// stopped with the pod's grace period (`sleep` ignores SIGTERM: SIGKILL at 33 s), a new
+// sandbox is ready 500 ms later and the container runs again in it, restartCount 1, with the
+// killed run as lastState. A kill before the sandbox exists is refused.
+// K8S: pkg/kubelet/kuberuntime/kuberuntime_manager.go (computePodActions, SyncPod)
+#[test]
+fn a_dead_sandbox_is_recreated_and_its_containers_restarted() {
+    let spec = "        terminationGracePeriodSeconds: 2\n        containers:\n        - {name: app, image: \"busybox:1.36\", command: [sleep, \"3600\"]}\n";
+    let faults = [("0s", "sandbox-kill app"), ("30s", "sandbox-kill app")];
+    let trace = trace(&one_pod_with_faults("app", spec, &faults));
+    assert_eq!(
+        pod_events(&trace, "app"),
+        [(
+            31_000,
+            "SandboxChanged".to_string(),
+            "Pod sandbox changed, it will be killed and re-created.".to_string()
+        )]
+    );
+    assert_eq!(
+        events(&trace, "app", "Killing"),
+        [(31_000, "Stopping container app".to_string())]
+    );
+    assert_eq!(
+        container_changes(&trace, "app")[1..],
+        [
+            (1_160, "running#0"),
+            (33_550, "terminated/Error#0"),
+            (33_550, "running#1"),
+        ]
+        .map(|(t, s)| (t, s.to_string()))
+    );
+    let ready = changes_where(&trace, ("type", "PodReadyToStartContainers"), "status");
+    assert_eq!(
+        ready,
+        [
+            (0, "False"),
+            (1_160, "True"),
+            (31_000, "False"),
+            (33_550, "True")
+        ]
+    );
+    assert_eq!(
+        simulate_outputs(&trace),
+        ["error: pod app has no sandbox to kill yet", ""]
+    );
+    let pod = pod_at(&one_pod_with_faults("app", spec, &faults), "app", "40s");
+    assert_eq!(pod["status"]["phase"], "Running");
+    assert_eq!(
+        pod["status"]["containerStatuses"][0]["lastState"]["terminated"]["exitCode"],
+        137
+    );
+}
+
+// Under restartPolicy Never, once a container has run, a dead sandbox is not recreated: no
+// `SandboxChanged`, the container is stopped (SIGKILL at 33 s, seen at the 34 s relist) and the
+// pod fails.
+// K8S: pkg/kubelet/kuberuntime/kuberuntime_manager.go (computePodActions: !shouldRestartOnFailure
+// with containers that ran: CreateSandbox false, KillPod)
+#[test]
+fn a_dead_sandbox_under_never_is_not_recreated_and_the_pod_fails() {
+    let spec = "        restartPolicy: Never\n        terminationGracePeriodSeconds: 2\n        containers:\n        - {name: app, image: \"busybox:1.36\", command: [sleep, \"3600\"]}\n";
+    let trace = trace(&one_pod_with_faults(
+        "once",
+        spec,
+        &[("30s", "sandbox-kill once")],
+    ));
+    assert_eq!(pod_events(&trace, "once"), []);
+    assert_eq!(
+        events(&trace, "once", "Killing"),
+        [(31_000, "Stopping container app".to_string())]
+    );
+    assert_eq!(
+        container_changes(&trace, "once")[1..],
+        [(1_160, "running#0"), (34_000, "terminated/Error#0")].map(|(t, s)| (t, s.to_string()))
+    );
+    assert_eq!(times(&events(&trace, "once", "Started")), [1_160]);
+    let phases = changes_where(&trace, ("what", "phase"), "phase");
+    assert_eq!(phases, [(1_160, "Running"), (34_000, "Failed")]);
+}
+
+// A sandbox killed while the container's image is pulled (0.5 s to 1.11 s): the relist at 1 s
+// sees it, there is nothing to stop, the new sandbox is ready at 1.5 s and the container is
+// created there, once, never in the dead one.
+#[test]
+fn a_container_pulled_for_a_dead_sandbox_starts_in_the_new_one() {
+    let spec = "        containers:\n        - {name: app, image: \"busybox:1.36\", command: [sleep, \"3600\"]}\n";
+    let trace = trace(&one_pod_with_faults(
+        "app",
+        spec,
+        &[("700ms", "sandbox-kill app")],
+    ));
+    assert_eq!(times(&events(&trace, "app", "Pulling")), [500]);
+    assert_eq!(times(&events(&trace, "app", "Created")), [1_500]);
+    assert_eq!(times(&events(&trace, "app", "Killing")), Vec::<u64>::new());
+    assert_eq!(
+        pod_events(&trace, "app")
+            .iter()
+            .map(|(t, r, _)| (*t, r.as_str()))
+            .collect::<Vec<_>>(),
+        [(1_000, "SandboxChanged")]
+    );
+    assert_eq!(
+        container_changes(&trace, "app")[1..],
+        [(1_550, "running#0".to_string())]
+    );
+}

@@ -352,6 +352,58 @@ fn containers_of_a_pod_share_localhost_and_probes_reach_only_it() {
     finish(run);
 }
 
+// Containers join the sandbox's namespaces through descriptors kubesim holds, never through
+// the pause process's `/proc/<pid>/ns` files, and both runtimes accept those paths: the
+// container is in the pause process's network, IPC and UTS namespaces. A pod name over 63
+// bytes becomes a hostname cut as the kubelet cuts it (sethostname refuses longer ones).
+#[test]
+fn containers_join_the_sandbox_through_held_descriptors() {
+    for host in hosts() {
+        let pod = format!("{}-b", "a".repeat(62));
+        let run = Run::begin(&host, Path::new(ROOT)).unwrap();
+        let sandbox = run.sandbox("default", &pod).unwrap();
+        let script =
+            "for ns in net ipc uts; do readlink /proc/self/ns/$ns; done; hostname; echo $HOSTNAME";
+        let mut ctr = started(&run, &sandbox, "app", &sh(script));
+        let exit = ctr.wait(Some(Duration::from_secs(10))).unwrap();
+        assert_eq!(
+            exit.map(|e| e.reason()),
+            Some("Completed"),
+            "{:?}",
+            host.runtime
+        );
+        let pause = sandbox.pid();
+        let ns = |kind: &str| {
+            let link = std::fs::read_link(format!("/proc/{pause}/ns/{kind}")).unwrap();
+            format!("{}\n", link.display())
+        };
+        let hostname = "a".repeat(62);
+        assert_eq!(
+            ctr.output(),
+            format!(
+                "{}{}{}{hostname}\n{hostname}\n",
+                ns("net"),
+                ns("ipc"),
+                ns("uts")
+            ),
+            "{:?}",
+            host.runtime
+        );
+        let config = run.dir().join("bundles").join(ctr.id()).join("config.json");
+        let config: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(config).unwrap()).unwrap();
+        let own = format!("/proc/{}/fd/", std::process::id());
+        for joined in config["linux"]["namespaces"].as_array().unwrap() {
+            if let Some(path) = joined["path"].as_str() {
+                assert!(path.starts_with(&own), "{path}");
+                assert!(!path.contains(&format!("/{pause}/")), "{path}");
+            }
+        }
+        drop(sandbox);
+        finish(run);
+    }
+}
+
 // Names that could climb out of the run's directory or cgroup are refused before anything is
 // made of them, as the API server refuses them.
 #[test]
@@ -596,11 +648,17 @@ fn played(host: &Host, scenario: &str, until: &str) -> Vec<Record> {
     let child = spawn(&[
         "real", scenario, "--until", until, "--trace", "-", "--root", &root,
     ]);
+    trace_of(child, host, &root)
+}
+
+/// The trace's records of the `kubesim real ... --trace -` run `child` under `root`, once it
+/// has exited 0, after checking that it left no run directory and no cgroup.
+fn trace_of(child: std::process::Child, host: &Host, root: &str) -> Vec<Record> {
     let pid = child.id();
     let out = child.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", common::stderr(&out));
-    assert_left_nothing(host, &root, pid);
-    kubesim::real::cleanup::everything(Path::new(&root)).unwrap();
+    assert_left_nothing(host, root, pid);
+    kubesim::real::cleanup::everything(Path::new(root)).unwrap();
     records(&common::stdout(&out))
 }
 
@@ -1056,6 +1114,12 @@ spec:
 
 /// The memory cgroup of the `sleeper` pod's container once the kubesim process `pid` runs it.
 fn running_sleeper(host: &Host, pid: u32) -> PathBuf {
+    running_container(host, pid, "default/sleeper/app")
+}
+
+/// The memory cgroup `<namespace>/<pod>/<container>` of the kubesim process `pid`'s run, once
+/// the container runs.
+fn running_container(host: &Host, pid: u32, container: &str) -> PathBuf {
     let prefix = format!("kubesim-{pid}-");
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
@@ -1063,14 +1127,155 @@ fn running_sleeper(host: &Host, pid: u32) -> PathBuf {
             .unwrap()
             .filter_map(Result::ok)
             .filter(|e| e.file_name().to_string_lossy().starts_with(&prefix))
-            .map(|e| e.path().join("default/sleeper/app"))
+            .map(|e| e.path().join(container))
             .find(|p| p.is_dir());
         if let Some(found) = found {
             return found;
         }
-        assert!(Instant::now() < deadline, "the sleeper never started");
+        assert!(Instant::now() < deadline, "{container} never started");
         std::thread::sleep(Duration::from_millis(50));
     }
+}
+
+/// A pod under restartPolicy Always whose shell exits on SIGTERM, and one under Never whose
+/// `sleep` ignores it (SIGKILL after the 2 s grace period).
+const TWO_SANDBOXES: &str = r#"
+apiVersion: kubesim.io/v1alpha1
+kind: Scenario
+metadata: {name: sandbox-dies}
+spec:
+  duration: 1m
+  nodes: [{name: node01}]
+  manifests:
+  - inline:
+      apiVersion: v1
+      kind: Pod
+      metadata: {name: always}
+      spec:
+        terminationGracePeriodSeconds: 2
+        containers:
+        - {name: app, image: busybox, command: [sh, -c, "trap 'exit 143' TERM; sleep 1000 & wait"]}
+  - inline:
+      apiVersion: v1
+      kind: Pod
+      metadata: {name: never}
+      spec:
+        restartPolicy: Never
+        terminationGracePeriodSeconds: 2
+        containers:
+        - {name: app, image: busybox, command: [sleep, "1000"]}
+"#;
+
+/// The records of `trace` about pod `pod`.
+fn of_pod<'a>(trace: &'a [Record], pod: &str) -> Vec<&'a Record> {
+    trace
+        .iter()
+        .filter(|r| r["object"]["name"] == pod)
+        .collect()
+}
+
+// The pause process of a running pod is SIGKILLed: the kubelet sees the sandbox not ready and
+// does what upstream's does. Under Always: `SandboxChanged` with upstream's message, the
+// container stopped, a new sandbox, the container running again with restartCount 1, the pod
+// Running throughout. Under Never, once the container ran: no new sandbox, the container
+// stopped (137) and the pod Failed. Nothing is left after the run.
+#[test]
+fn a_killed_pause_process_is_a_sandbox_change() {
+    let Some(host) = host() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join("sandbox-dies.yaml");
+    std::fs::write(&scenario, TWO_SANDBOXES).unwrap();
+    let root = format!("/run/kubesim-tests-sandbox-{}", std::process::id());
+    let child = spawn(&[
+        "real",
+        scenario.to_str().unwrap(),
+        "--until",
+        "12s",
+        "--trace",
+        "-",
+        "--root",
+        &root,
+    ]);
+    let pid = child.id();
+    for pod in ["always", "never"] {
+        running_container(&host, pid, &format!("default/{pod}/app"));
+        let bundles = Path::new(&root).join(format!("runs/{pid}-0/bundles"));
+        let pause = std::fs::read_to_string(bundles.join(format!("default_{pod}_POD/pid")));
+        let pause: i32 = pause.unwrap().trim().parse().unwrap();
+        // SAFETY: kill only reads its two integer arguments.
+        assert_eq!(unsafe { libc::kill(pause, libc::SIGKILL) }, 0);
+    }
+    let trace = trace_of(child, &host, &root);
+
+    let always = of_pod(&trace, "always");
+    let changed: Vec<&&Record> = always
+        .iter()
+        .filter(|r| r["event"]["reason"] == "SandboxChanged")
+        .collect();
+    assert_eq!(changed.len(), 1, "{always:#?}");
+    assert_eq!(changed[0]["event"]["type"], "Normal");
+    assert_eq!(
+        changed[0]["event"]["message"],
+        "Pod sandbox changed, it will be killed and re-created."
+    );
+    let t_changed = changed[0]["t"].as_u64().unwrap();
+    let killing: Vec<(u64, &str)> = always
+        .iter()
+        .filter(|r| r["event"]["reason"] == "Killing")
+        .map(|r| {
+            (
+                r["t"].as_u64().unwrap(),
+                r["event"]["message"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(killing, [(t_changed, "Stopping container app")]);
+    let restarted = always
+        .iter()
+        .find(|r| r["change"]["state"] == "running" && r["change"]["restartCount"] == 1)
+        .unwrap_or_else(|| panic!("never restarted: {always:#?}"));
+    assert!(restarted["t"].as_u64().unwrap() > t_changed);
+    let phases: Vec<&str> = always
+        .iter()
+        .filter_map(|r| r["change"]["phase"].as_str())
+        .collect();
+    assert_eq!(phases, ["Running"]);
+
+    let never = of_pod(&trace, "never");
+    assert!(
+        !never
+            .iter()
+            .any(|r| r["event"]["reason"] == "SandboxChanged"),
+        "{never:#?}"
+    );
+    let stopped: Vec<&str> = never
+        .iter()
+        .filter(|r| r["event"]["reason"] == "Killing")
+        .map(|r| r["event"]["message"].as_str().unwrap())
+        .collect();
+    assert_eq!(stopped, ["Stopping container app"], "{never:#?}");
+    let exits: Vec<(&str, i64)> = never
+        .iter()
+        .filter(|r| r["change"]["state"] == "terminated")
+        .map(|r| {
+            let c = &r["change"];
+            (
+                c["reason"].as_str().unwrap(),
+                c["exitCode"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(exits, [("Error", 137)]);
+    let phases: Vec<&str> = never
+        .iter()
+        .filter_map(|r| r["change"]["phase"].as_str())
+        .collect();
+    assert_eq!(phases, ["Running", "Failed"]);
+    let starts = never
+        .iter()
+        .filter(|r| r["event"]["reason"] == "Started")
+        .count();
+    assert_eq!(starts, 1);
 }
 
 // `real --cleanup` while a session runs leaves that session whole and names it; once the

@@ -77,6 +77,9 @@ impl Kubelets {
             self.workers.get_mut(&id).expect("worker").busy = false;
             return;
         }
+        if self.sandbox_lost_before_start(id, slot) {
+            return;
+        }
         let c = container(pod, slot);
         let name = c.name.clone();
         let argv = catalogue::argv(&c.image, &c.command, &c.args);
@@ -261,6 +264,7 @@ impl Kubelets {
             let name = container(pod, slot).name.clone();
             state.note(id, &name, note);
         }
+        self.check_sandbox(state, id, now, out);
         match next {
             Next::WakeAt(at) => out.push((
                 at,
@@ -316,9 +320,10 @@ impl Kubelets {
             started: run.started.unwrap_or(now),
             finished: now,
         });
-        // A kill that restarts the container returns to the pod worker, which waited for it;
-        // any other exit is seen at the next relist.
-        let noticed = if run.restart_after_stop {
+        // A kill that restarts the container (or makes way for a new sandbox) returns to the
+        // pod worker, which waited for it; any other exit is seen at the next relist.
+        let (waited, instance) = (run.restart_after_stop, run.instance);
+        let noticed = if waited || self.killing_for_new_sandbox(id) {
             now
         } else {
             next_tick(now, PLEG_RELIST)
@@ -328,7 +333,7 @@ impl Kubelets {
             KubeletEvent::ExitNoticed {
                 pod: id,
                 slot,
-                instance: run.instance,
+                instance,
             },
         ));
     }
@@ -347,6 +352,10 @@ impl Kubelets {
         if run.instance != instance {
             return;
         }
+        if run.exit.is_some() && self.killing_for_new_sandbox(id) {
+            return self.stopped_for_new_sandbox(state, id, slot, now, out);
+        }
+        let run = self.run_mut(id, slot);
         if std::mem::take(&mut run.restart_after_stop) {
             return self.replace_stopped(state, id, slot, instance, now, out);
         }

@@ -17,6 +17,7 @@ mod lifecycle;
 mod prober;
 pub mod registry;
 pub(crate) mod runtime;
+mod sandbox;
 mod status;
 mod sync;
 
@@ -69,6 +70,8 @@ pub struct Slot {
 pub enum KubeletEvent {
     /// The pod sandbox is up; the pod has its IP.
     SandboxReady(PodId),
+    /// The PLEG relist sees the pod's sandbox not ready (its pause process died).
+    SandboxChanged(PodId),
     /// The pod worker syncs the pod: starts or restarts what should run. `due` is the instant
     /// it was queued for: in real mode it is handled a little later, at the measured instant.
     Sync { pod: PodId, due: SimTime },
@@ -145,7 +148,9 @@ impl KubeletEvent {
     pub fn pod(&self) -> Option<PodId> {
         Some(match self {
             KubeletEvent::EvictionCheck(_) => return None,
-            KubeletEvent::SandboxReady(pod) | KubeletEvent::Sync { pod, .. } => *pod,
+            KubeletEvent::SandboxReady(pod)
+            | KubeletEvent::SandboxChanged(pod)
+            | KubeletEvent::Sync { pod, .. } => *pod,
             KubeletEvent::ImagePulled { pod, .. }
             | KubeletEvent::ImagePullFailed { pod, .. }
             | KubeletEvent::ContainerStarted { pod, .. }
@@ -232,6 +237,11 @@ struct PodWorker {
     /// The pod's static manifest was removed: it is stopped for good (with no deletion on the
     /// API object, the mirror pod).
     removed: bool,
+    /// How far the kubelet is with a sandbox that is no longer ready; `None` while it is.
+    sandbox_lost: Option<sandbox::SandboxLost>,
+    /// The containers a recreated sandbox starts whatever their state (its
+    /// InitContainersToStart and ContainersToStart), until each is created.
+    to_start: std::collections::BTreeSet<Slot>,
 }
 
 /// Per-node runtime state.
@@ -328,6 +338,8 @@ impl Kubelets {
             node: node_name.clone(),
             unreported_sandbox: None,
             removed: false,
+            sandbox_lost: None,
+            to_start: Default::default(),
         };
         // DEVIATION: upstream delays a new worker's first probe by a random fraction of the
         // period only while the kubelet itself has just started; kubesim's kubelets are taken
@@ -388,6 +400,7 @@ impl Kubelets {
         match event {
             KubeletEvent::EvictionCheck(node) => self.eviction_check(state, &node, now, out),
             KubeletEvent::SandboxReady(id) => self.sandbox_ready(state, id, now, out),
+            KubeletEvent::SandboxChanged(id) => self.sandbox_changed(state, id, now, out),
             KubeletEvent::Sync { pod: id, due } => {
                 let Some(worker) = self.workers.get_mut(&id) else {
                     return;
@@ -500,6 +513,7 @@ impl Kubelets {
         if let Some(worker) = self.workers.get_mut(&id) {
             worker.busy = false;
             worker.unreported_sandbox = Some(ip);
+            worker.sandbox_lost = None;
         }
         self.sync(state, id, now, out);
     }
@@ -626,6 +640,13 @@ impl Kubelets {
             .meta
             .deletion_grace_period_seconds
             .unwrap_or(pod.spec.termination_grace_period_seconds);
+        if let Some(worker) = self.workers.get_mut(&id) {
+            // A sandbox being recreated is not: the pod is going away.
+            if worker.sandbox_lost.is_some() {
+                worker.sandbox_lost = Some(sandbox::SandboxLost::NotRecreated);
+                worker.to_start.clear();
+            }
+        }
         self.stop_all(state, id, lifecycle::grace_period(grace), now, out);
     }
 }
@@ -652,6 +673,21 @@ fn warning(
     message: String,
 ) {
     record(state, id, slot, now, EventType::Warning, reason, message);
+}
+
+/// Records a kubelet event about a pod as a whole (no container's field path).
+fn record_on_pod(
+    state: &mut ClusterState,
+    id: PodId,
+    now: SimTime,
+    type_: EventType,
+    reason: &str,
+    message: String,
+) {
+    let Some(pod) = state.pod(id) else { return };
+    let involved = ObjectRef::new("Pod", &pod.meta.namespace, &pod.meta.name);
+    let host = pod.node_name.clone();
+    state.record_event(Event::new(involved, type_, reason, message, COMPONENT, now).on_node(host));
 }
 
 /// Records a kubelet event about one container of a pod.
@@ -683,6 +719,18 @@ fn container(pod: &Pod, slot: Slot) -> &crate::model::Container {
     }
 }
 
+/// The hostname of the pod named `pod_name`: the name, cut to 63 bytes (what `sethostname`
+/// takes) with trailing `-` and `.` trimmed, as the kubelet truncates it. A pod name (a DNS
+/// subdomain) is ASCII and starts with an alphanumeric, so the cut is never empty.
+// K8S: pkg/kubelet/kubelet_pods.go (truncatePodHostnameIfNeeded, hostnameMaxLen 63)
+pub fn pod_hostname(pod_name: &str) -> &str {
+    const HOSTNAME_MAX_LEN: usize = 63;
+    match pod_name.get(..HOSTNAME_MAX_LEN) {
+        Some(cut) => cut.trim_end_matches(['-', '.']),
+        None => pod_name,
+    }
+}
+
 /// `format.Pod`: how kubelet messages name a pod (`web_default(uid)`).
 // K8S: pkg/kubelet/util/format/pod.go (Pod)
 fn pod_desc(pod: &Pod) -> String {
@@ -699,5 +747,29 @@ fn pod_ip(cidr: &str, host: u32) -> String {
         octets.join(".")
     } else {
         format!("10.244.0.{last}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hostnames_are_cut_to_63_bytes_without_a_trailing_dash_or_dot() {
+        assert_eq!(pod_hostname("web"), "web");
+        let exact = "a".repeat(63);
+        assert_eq!(pod_hostname(&exact), exact);
+        let long = format!("{}-b", "a".repeat(62));
+        assert_eq!(pod_hostname(&long), "a".repeat(62));
+        let dot = format!("{}.bc", "a".repeat(62));
+        assert_eq!(pod_hostname(&dot), "a".repeat(62));
+        let both = format!("{}-.b", "a".repeat(61));
+        assert_eq!(pod_hostname(&both), "a".repeat(61));
+        // What a simulated container's `hostname` prints.
+        let fs = behaviour::Fs::for_container("default", &long);
+        assert_eq!(
+            fs.read("/etc/hostname"),
+            Some(format!("{}\n", "a".repeat(62)).as_str())
+        );
     }
 }

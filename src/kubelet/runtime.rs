@@ -32,10 +32,20 @@ pub enum Signal {
     Kill,
 }
 
-/// Starts containers (CRI CreateContainer + StartContainer, as the kubelet sees them).
+/// Starts containers (CRI CreateContainer + StartContainer, as the kubelet sees them) and
+/// answers for pod sandboxes.
 pub trait Runtime {
     /// Starts a container's process at `now`.
     fn start(&mut self, request: StartRequest<'_>, now: SimTime) -> Box<dyn Container>;
+    /// Whether the sandbox of pod `namespace/pod` is ready, or not made yet (CRI
+    /// PodSandboxStatus: `SANDBOX_READY`). Simulated sandboxes never die by themselves: a
+    /// scenario's `simulate sandbox-kill` tells the kubelet directly.
+    fn sandbox_ready(&self, _namespace: &str, _pod: &str) -> bool {
+        true
+    }
+    /// Removes the pod's sandbox (CRI StopPodSandbox, RemovePodSandbox): the next container
+    /// started makes a new one.
+    fn remove_sandbox(&mut self, _namespace: &str, _pod: &str) {}
 }
 
 /// One running container, as the kubelet sees it.

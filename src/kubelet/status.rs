@@ -54,6 +54,14 @@ pub fn sandbox_reported(pod: &mut Pod, ip: String, now: SimTime) {
     refresh(pod, now);
 }
 
+/// The pod's sandbox is not ready: it cannot start containers until a new one is made.
+// K8S: pkg/kubelet/status/generate.go (GeneratePodReadyToStartContainersCondition)
+pub fn sandbox_not_ready(pod: &mut Pod, now: SimTime) {
+    pod.status
+        .set_condition(PodCondition::new("PodReadyToStartContainers", false, now));
+    refresh(pod, now);
+}
+
 fn status_mut(pod: &mut Pod, slot: Slot) -> &mut ContainerStatus {
     if slot.init {
         &mut pod.status.init_container_statuses[slot.index]

@@ -1,6 +1,8 @@
 //! The pod worker's sync: decide which container to start or restart next, and take it
 //! through image pull, create and start, with the image and crash-loop backoffs.
 
+use std::collections::BTreeSet;
+
 use super::registry::{self, Pull};
 use super::{
     container, images, normal, pod_desc, status, warning, Followups, Kubelets, Slot,
@@ -31,12 +33,17 @@ impl Kubelets {
         now: SimTime,
         out: &mut Followups,
     ) {
+        self.check_sandbox(state, id, now, out);
         let Some(pod) = state.pod(id) else { return };
-        let busy = self.workers.get(&id).is_none_or(|w| w.busy);
-        if busy || self.stopping(pod, id) || pod.is_terminal() {
+        let Some(worker) = self.workers.get(&id) else {
+            return;
+        };
+        // Nothing starts without a ready sandbox: a dead one is recreated first, or not at all.
+        let blocked = worker.busy || worker.sandbox_lost.is_some();
+        if blocked || self.stopping(pod, id) || pod.is_terminal() {
             return;
         }
-        let Some((slot, need)) = next_need(pod) else {
+        let Some((slot, need)) = next_need(pod, &worker.to_start) else {
             return;
         };
         match need {
@@ -275,7 +282,11 @@ impl Kubelets {
             images::size(&image)
         );
         normal(state, id, slot, now, "Pulled", message);
-        if state.pod(id).is_some_and(|p| !self.stopping(p, id)) {
+        let sandbox_lost = self
+            .workers
+            .get(&id)
+            .is_some_and(|w| w.sandbox_lost.is_some());
+        if !sandbox_lost && state.pod(id).is_some_and(|p| !self.stopping(p, id)) {
             self.create(state, id, slot, now, out);
         }
     }
@@ -355,7 +366,9 @@ impl Kubelets {
         let run = self.run_mut(id, slot);
         run.instance += 1;
         let instance = run.instance;
-        self.workers.get_mut(&id).expect("worker").busy = true;
+        let worker = self.workers.get_mut(&id).expect("worker");
+        worker.busy = true;
+        worker.to_start.remove(&slot);
         let pod = state.pod_mut(id).expect("exists");
         status::container_created(pod, slot, id, instance);
         out.push((
@@ -370,11 +383,15 @@ impl Kubelets {
 }
 
 /// The first container the pod needs something for: init containers in order (each must
-/// complete, or for a sidecar start, before the next), then the app containers.
-fn next_need(pod: &Pod) -> Option<(Slot, Need)> {
+/// complete, or for a sidecar start, before the next), then the app containers. Those a new
+/// sandbox must start (`to_start`) are started whatever their status says.
+fn next_need(pod: &Pod, to_start: &BTreeSet<Slot>) -> Option<(Slot, Need)> {
     let policy = pod.spec.restart_policy;
     for (index, s) in pod.status.init_container_statuses.iter().enumerate() {
         let slot = Slot { init: true, index };
+        if to_start.contains(&slot) {
+            return Some((slot, Need::Start));
+        }
         let sidecar = pod.spec.init_containers[index].restart_policy_always;
         match need(
             s,
@@ -399,7 +416,13 @@ fn next_need(pod: &Pod) -> Option<(Slot, Need)> {
         .container_statuses
         .iter()
         .enumerate()
-        .map(|(index, s)| (Slot { init: false, index }, need(s, policy)))
+        .map(|(index, s)| {
+            let slot = Slot { init: false, index };
+            match to_start.contains(&slot) {
+                true => (slot, Need::Start),
+                false => (slot, need(s, policy)),
+            }
+        })
         .find(|(_, n)| *n != Need::Nothing)
 }
 

@@ -2,7 +2,7 @@
 //! fresh network, IPC and UTS namespaces; its app containers join them by path, so they share
 //! `localhost`, and each gets its own pid and mount namespace (`shareProcessNamespace: false`).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde_json::{json, Value};
 
@@ -39,12 +39,22 @@ pub struct Resources {
 }
 
 /// Which namespaces a container gets.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PodNamespaces {
     /// Fresh network, IPC and UTS namespaces, named after the pod: the sandbox.
     Own,
-    /// Those of the sandbox whose init has this pid.
-    JoinSandbox(i32),
+    /// Those of a sandbox, by the paths of its namespace files.
+    JoinSandbox(SandboxNamespaces),
+}
+
+/// Paths a runtime opens to join a sandbox's network, IPC and UTS namespaces. They name
+/// descriptors kubesim holds (see `sandbox::HeldNamespaces`), never `/proc/<pause pid>/ns/*`,
+/// which a recycled pid could make another process's namespaces.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SandboxNamespaces {
+    pub net: PathBuf,
+    pub ipc: PathBuf,
+    pub uts: PathBuf,
 }
 
 /// Everything a container's `config.json` is made from.
@@ -57,7 +67,8 @@ pub struct BundleSpec<'a> {
     /// The absolute cgroup path, under the run's subtree.
     pub cgroups_path: &'a str,
     pub namespaces: PodNamespaces,
-    /// The pod's name: the sandbox's hostname, which its containers share.
+    /// The pod's hostname (its name, truncated as the kubelet does), which its containers
+    /// share.
     pub hostname: &'a str,
 }
 
@@ -107,15 +118,15 @@ pub fn config(spec: &BundleSpec<'_>) -> Value {
         "CAP_KILL",
         "CAP_AUDIT_WRITE"
     ]);
-    let namespaces = match spec.namespaces {
+    let namespaces = match &spec.namespaces {
         PodNamespaces::Own => json!([
             {"type": "pid"}, {"type": "network"}, {"type": "ipc"}, {"type": "uts"}, {"type": "mount"}
         ]),
-        PodNamespaces::JoinSandbox(pid) => json!([
+        PodNamespaces::JoinSandbox(paths) => json!([
             {"type": "pid"},
-            {"type": "network", "path": format!("/proc/{pid}/ns/net")},
-            {"type": "ipc", "path": format!("/proc/{pid}/ns/ipc")},
-            {"type": "uts", "path": format!("/proc/{pid}/ns/uts")},
+            {"type": "network", "path": paths.net},
+            {"type": "ipc", "path": paths.ipc},
+            {"type": "uts", "path": paths.uts},
             {"type": "mount"}
         ]),
     };
@@ -227,14 +238,19 @@ mod tests {
     #[test]
     fn app_containers_join_the_sandbox_namespaces_by_path() {
         let process = ProcessSpec::command(&["true"]);
-        let c = config(&spec(&process, PodNamespaces::JoinSandbox(4242)));
+        let held = SandboxNamespaces {
+            net: "/proc/77/fd/5".into(),
+            ipc: "/proc/77/fd/6".into(),
+            uts: "/proc/77/fd/7".into(),
+        };
+        let c = config(&spec(&process, PodNamespaces::JoinSandbox(held)));
         assert_eq!(
             c["linux"]["namespaces"],
             json!([
                 {"type": "pid"},
-                {"type": "network", "path": "/proc/4242/ns/net"},
-                {"type": "ipc", "path": "/proc/4242/ns/ipc"},
-                {"type": "uts", "path": "/proc/4242/ns/uts"},
+                {"type": "network", "path": "/proc/77/fd/5"},
+                {"type": "ipc", "path": "/proc/77/fd/6"},
+                {"type": "uts", "path": "/proc/77/fd/7"},
                 {"type": "mount"}
             ])
         );

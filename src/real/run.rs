@@ -95,7 +95,7 @@ impl Run {
         let process = ProcessSpec::command(&["sleep", "1000000000"]);
         // K8S: pkg/kubelet/leaky/leaky.go (PodInfraContainerName "POD" names the sandbox),
         // a name no app container can have.
-        let mut pause = self.create(
+        let pause = self.create(
             (namespace, pod),
             "POD",
             &process,
@@ -103,8 +103,10 @@ impl Run {
             &self.rootfs,
             PodNamespaces::Own,
         )?;
-        pause.start()?;
-        Ok(Sandbox::new(namespace, pod, pause))
+        // Held as soon as they exist: the created pause process owns them, waiting to start.
+        let mut sandbox = Sandbox::new(namespace, pod, pause)?;
+        sandbox.start()?;
+        Ok(sandbox)
     }
 
     /// Creates container `name` of `sandbox`'s pod from `image` (it waits for `start`).
@@ -124,7 +126,7 @@ impl Run {
                 &self.rootfs
             }
         };
-        let join = PodNamespaces::JoinSandbox(sandbox.pid());
+        let join = PodNamespaces::JoinSandbox(sandbox.shared_namespaces());
         let pod = (sandbox.namespace(), sandbox.pod());
         self.create(pod, name, process, resources, rootfs, join)
     }
@@ -148,7 +150,7 @@ impl Run {
             rootfs,
             cgroups_path: &cgroups_path,
             namespaces,
-            hostname: pod,
+            hostname: crate::kubelet::pod_hostname(pod),
         };
         bundle::write(&bundle_dir, &spec).map_err(RealError::io(format!(
             "writing the bundle {}",
@@ -260,6 +262,11 @@ impl Container {
     /// The init's pid on this host.
     pub fn pid(&self) -> i32 {
         self.init.pid()
+    }
+
+    /// Whether the init still runs (see [`Init::running`]).
+    pub fn running(&self) -> bool {
+        self.init.running()
     }
 
     /// Starts the container's process (CRI StartContainer).

@@ -2,7 +2,8 @@
 //! own kubelet (its state machine, prober and back-off) drives pods on this host through the
 //! same `Runtime`/`Container` traits as simulated ones.
 //!
-//! A pod's sandbox is made when its first container starts and lives until the run ends.
+//! A pod's sandbox is made when its first container starts and lives until the run ends, or
+//! until the kubelet removes it once its pause process has died (and a new one is made).
 //! Each container is created and started in `start`; the kubelet then polls it in `advance`
 //! (a pidfd, no runtime call) until its init has exited, probes it through `crun exec` or the
 //! sandbox's network namespace, and signals it through the runtime.
@@ -51,7 +52,7 @@ impl RealRuntime {
 
     /// Creates and starts the container `request` asks for (and its pod's sandbox first).
     // DEVIATION: the sandbox is made with the pod's first container (the kubelet's simulated
-    // SandboxReady takes no time in real mode) and lives until the run ends.
+    // SandboxReady takes no time in real mode), also after the kubelet removed a dead one.
     fn create_and_start(
         &mut self,
         request: &StartRequest<'_>,
@@ -96,6 +97,25 @@ impl RealRuntime {
 }
 
 impl Runtime for RealRuntime {
+    /// Ready while the pause process runs; a pod with no sandbox yet has nothing to lose.
+    fn sandbox_ready(&self, namespace: &str, pod: &str) -> bool {
+        let key = (namespace.to_string(), pod.to_string());
+        self.sandboxes.get(&key).is_none_or(|s| s.ready())
+    }
+
+    /// Deletes the dead sandbox's pause container, so that the pod's next container makes a
+    /// new sandbox with fresh namespaces (its containers, all stopped, hold it no longer).
+    fn remove_sandbox(&mut self, namespace: &str, pod: &str) {
+        let key = (namespace.to_string(), pod.to_string());
+        let Some(sandbox) = self.sandboxes.remove(&key) else {
+            return;
+        };
+        // One still held (it cannot be, once its containers stopped) goes with the run.
+        if let Ok(sandbox) = Rc::try_unwrap(sandbox) {
+            let _ = sandbox.container().remove();
+        }
+    }
+
     /// CRI CreateContainer + StartContainer with the real runtime; a container that cannot be
     /// made exits at once with 128, as containerd reports a start error.
     // DEVIATION: upstream keeps such a container waiting (CreateContainerError or
@@ -139,7 +159,10 @@ impl RealContainer {
     /// Deletes the container, keeping its log (the next run of the same container reuses its
     /// runtime id).
     fn remove(&mut self) -> Option<Exit> {
-        self.container.take()?.remove().ok()
+        let container = self.container.take()?;
+        // Exited: no probe reaches its sandbox any more, which may now be removed.
+        self.sandbox = None;
+        container.remove().ok()
     }
 
     /// The exit, if the init has exited: reaped, classified and deleted.

@@ -2,13 +2,16 @@
 //! probes the kubelet makes into that network namespace. Probes reach only the pod's own
 //! loopback (127.0.0.1): a thread of ours enters the namespace, so no traffic ever leaves it.
 
+use std::fs::File;
 use std::io::{Read, Write};
 use std::net::{Ipv4Addr, SocketAddr, TcpStream};
+use std::os::fd::AsRawFd;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use super::bundle::SandboxNamespaces;
 use super::run::Container;
-use super::sys;
+use super::{sys, RealError};
 use crate::kubelet::runtime::ProbeOutcome;
 
 /// A running pod sandbox.
@@ -16,15 +19,94 @@ pub struct Sandbox {
     namespace: String,
     pod: String,
     pause: Container,
+    namespaces: HeldNamespaces,
+}
+
+/// The pause process's network, IPC and UTS namespace files, opened once, while it was known to
+/// be the process real mode started. From then on the pod's namespaces are reached through
+/// these descriptors only: containers join `/proc/<kubesim's pid>/fd/<n>` and probes `setns`
+/// on the descriptor, so a pause process that dies, and whose pid is then recycled, can never
+/// make them another process's (or the host's) namespaces.
+///
+/// Why descriptors and not pinns-style bind mounts of the files into the run directory: both
+/// are safe, but a descriptor needs nothing undone. It closes with this process however that
+/// ends (a SIGKILL included), so no cleanup path has a mount to find and unmount before it may
+/// remove the run. Its path cannot be redirected either: kubesim's own pid is not reused while
+/// kubesim lives, and the descriptor stays open as long as the sandbox, which outlives every
+/// container created from it. crun and runc both open such a path to join the namespace.
+struct HeldNamespaces {
+    net: File,
+    ipc: File,
+    uts: File,
+}
+
+impl HeldNamespaces {
+    /// Opens the namespace files of `pause`, then checks that it still runs: a pid names its
+    /// process until that process is reaped, so the files opened were its.
+    fn open(pause: &Container) -> Result<HeldNamespaces, RealError> {
+        let pid = pause.pid();
+        let open = |ns: &str| {
+            let path = format!("/proc/{pid}/ns/{ns}");
+            File::open(&path).map_err(RealError::io(format!("opening {path}")))
+        };
+        let held = HeldNamespaces {
+            net: open("net")?,
+            ipc: open("ipc")?,
+            uts: open("uts")?,
+        };
+        if !pause.running() {
+            return Err(RealError::Runtime {
+                command: format!("holding the namespaces of the sandbox {}", pause.id()),
+                stderr: format!("its process {pid} exited while they were opened"),
+            });
+        }
+        Ok(held)
+    }
+
+    /// The paths containers join the namespaces by.
+    fn paths(&self) -> SandboxNamespaces {
+        let path = |file: &File| {
+            PathBuf::from(format!(
+                "/proc/{}/fd/{}",
+                std::process::id(),
+                file.as_raw_fd()
+            ))
+        };
+        SandboxNamespaces {
+            net: path(&self.net),
+            ipc: path(&self.ipc),
+            uts: path(&self.uts),
+        }
+    }
 }
 
 impl Sandbox {
-    pub(super) fn new(namespace: &str, pod: &str, pause: Container) -> Sandbox {
-        Sandbox {
+    /// The sandbox of pause container `pause`, created (and maybe started): its namespaces are
+    /// held from now on.
+    pub(super) fn new(namespace: &str, pod: &str, pause: Container) -> Result<Sandbox, RealError> {
+        let namespaces = HeldNamespaces::open(&pause)?;
+        Ok(Sandbox {
             namespace: namespace.to_string(),
             pod: pod.to_string(),
             pause,
-        }
+            namespaces,
+        })
+    }
+
+    /// Starts the pause process.
+    pub(super) fn start(&mut self) -> Result<(), RealError> {
+        self.pause.start()
+    }
+
+    /// Whether the sandbox is ready: its pause process runs (CRI `SANDBOX_READY`). Once it
+    /// has exited the kubelet recreates the sandbox.
+    pub fn ready(&self) -> bool {
+        self.pause.running()
+    }
+
+    /// The paths the pod's containers join its namespaces by (held descriptors).
+    pub fn shared_namespaces(&self) -> SandboxNamespaces {
+        self.namespaces.paths()
     }
 
     /// The pod's namespace.
@@ -37,7 +119,7 @@ impl Sandbox {
         &self.pod
     }
 
-    /// The pid whose namespaces the pod's containers join.
+    /// The pause process's pid (its namespaces are reached through held descriptors only).
     pub fn pid(&self) -> i32 {
         self.pause.pid()
     }
@@ -101,17 +183,19 @@ impl Sandbox {
     /// Runs `probe` on a fresh thread inside the pod's network namespace (entering a namespace
     /// changes only the calling thread, so ours never leaves the host's); an error when the
     /// namespace could not be entered.
-    fn in_netns<T: Send + 'static>(
-        &self,
-        probe: impl FnOnce() -> T + Send + 'static,
-    ) -> Result<T, String> {
-        let netns = PathBuf::from(format!("/proc/{}/ns/net", self.pid()));
-        std::thread::spawn(move || {
-            sys::enter_netns(&netns).map_err(|e| format!("entering {}: {e}", netns.display()))?;
-            Ok(probe())
+    fn in_netns<T: Send>(&self, probe: impl FnOnce() -> T + Send) -> Result<T, String> {
+        let netns = &self.namespaces.net;
+        let pause = self.pause.id();
+        std::thread::scope(|scope| {
+            scope
+                .spawn(move || {
+                    sys::enter_netns(netns)
+                        .map_err(|e| format!("entering the network namespace of {pause}: {e}"))?;
+                    Ok(probe())
+                })
+                .join()
+                .unwrap_or_else(|_| Err("the probe thread panicked".to_string()))
         })
-        .join()
-        .unwrap_or_else(|_| Err("the probe thread panicked".to_string()))
     }
 }
 

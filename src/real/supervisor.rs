@@ -39,6 +39,12 @@ impl Init {
         self.pid
     }
 
+    /// Whether the init still runs (it has not exited, whether reaped or not). While it runs its
+    /// pid names it and no other process: a pid is reused only once its process is reaped.
+    pub fn running(&self) -> bool {
+        self.code.is_none() && matches!(self.pidfd.wait_exit(Some(Duration::ZERO)), Ok(false))
+    }
+
     /// Waits up to `timeout` (forever when `None`) for the init to exit, and reaps it: its exit
     /// code, as the shell and the kubelet report it (128 + signal when killed).
     pub fn wait(&mut self, timeout: Option<Duration>) -> Result<Option<i32>, RealError> {

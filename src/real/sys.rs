@@ -104,12 +104,11 @@ pub fn exit_code(status: i32) -> i32 {
     }
 }
 
-/// Moves the calling thread into the network namespace at `path` (`/proc/<pid>/ns/net`). Only
+/// Moves the calling thread into the network namespace `netns` (an open namespace file). Only
 /// this thread changes namespace, so callers use a thread of their own.
-pub fn enter_netns(path: &std::path::Path) -> io::Result<()> {
-    let file = std::fs::File::open(path)?;
+pub fn enter_netns(netns: &std::fs::File) -> io::Result<()> {
     // SAFETY: the descriptor is open for the whole call; setns only changes this thread.
-    check(unsafe { libc::setns(file.as_raw_fd(), libc::CLONE_NEWNET) }.into())?;
+    check(unsafe { libc::setns(netns.as_raw_fd(), libc::CLONE_NEWNET) }.into())?;
     Ok(())
 }
 

@@ -16,7 +16,7 @@ use super::kubectl::{
 pub fn supported() -> &'static str {
     "node-down NODE, node-up NODE, node-add NODE --cpu=Q --memory=Q [--pods=N] [--labels=k=v,...] \
      [--taints=k=v:Effect,...], node-remove NODE, crash POD [-c C] [--exit-code=N] [-n NS], \
-     leak POD [-c C] --rate=Q/s [-n NS], static-pod-remove NODE NAME"
+     leak POD [-c C] --rate=Q/s [-n NS], sandbox-kill POD [-n NS], static-pod-remove NODE NAME"
 }
 
 /// One simulator action; quantities stay strings for the caller to parse with its own rules.
@@ -50,6 +50,11 @@ pub enum SimulateCommand {
         pod: String,
         container: Option<String>,
         per_second: Quantity,
+    },
+    /// The pod's sandbox dies (its pause process exits); its containers run on.
+    SandboxKill {
+        namespace: Option<String>,
+        pod: String,
     },
     /// The manifest of the static pod `name` (its `metadata.name`) leaves the node's static pod
     /// directory.
@@ -103,6 +108,7 @@ const NODE_ADD: Cmd = Cmd {
 };
 const STATIC_POD_REMOVE: Cmd = cmd("simulate static-pod-remove", "");
 const CRASH: Cmd = cmd("simulate crash", "c,container exit-code:int32");
+const SANDBOX_KILL: Cmd = cmd("simulate sandbox-kill", "");
 const LEAK: Cmd = Cmd {
     path: "simulate leak",
     flags: "c,container rate",
@@ -124,6 +130,12 @@ pub fn parse(line: &str) -> Result<SimulateCommand, SimulateError> {
         "node-add" => node_add(&words),
         "crash" => crash(&words),
         "leak" => leak(&words),
+        "sandbox-kill" => {
+            let p = SANDBOX_KILL.parse(&words)?;
+            let pod = one_arg(&SANDBOX_KILL, &p, "POD")?;
+            let (namespace, _) = pod_flags(&p);
+            Ok(SimulateCommand::SandboxKill { namespace, pod })
+        }
         "static-pod-remove" => static_pod_remove(&words),
         _ => Err(SimulateError::UnknownAction(action)),
     }
@@ -314,6 +326,18 @@ mod tests {
             parse("crash web"),
             Ok(SimulateCommand::Crash { exit_code: 1, .. })
         ));
+        assert_eq!(
+            parse("sandbox-kill web -n shop"),
+            Ok(SimulateCommand::SandboxKill {
+                namespace: Some("shop".into()),
+                pod: "web".into(),
+            })
+        );
+        assert_eq!(
+            parse("sandbox-kill web db").unwrap_err().to_string(),
+            "error: sandbox-kill needs exactly one POD, got 2"
+        );
+        assert!(parse("sandbox-kill web -c app").is_err());
         let leak = parse("leak web --rate=50Mi/s").unwrap();
         assert!(
             matches!(leak, SimulateCommand::Leak { ref per_second, .. } if per_second.value() == 50 << 20)

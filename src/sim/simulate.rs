@@ -1,5 +1,5 @@
 //! Simulator-only timeline actions (`simulate:` entries): nodes that fail, come back, join or
-//! leave, containers that crash or leak, static pod manifests that are removed. Each acts on the
+//! leave, containers that crash or leak, pod sandboxes that die, static pod manifests that are removed. Each acts on the
 //! cluster state and tells the components through their usual entry points; the line returned
 //! is what the trace prints for the action (empty when there is nothing to say).
 
@@ -57,6 +57,11 @@ impl Simulation {
                 let rate = per_second.value().max(0) as u64;
                 self.on_running_pod(namespace, pod, now, |k, state, id, out| {
                     k.leak(state, id, container.as_deref(), rate, now, out)
+                })
+            }
+            S::SandboxKill { namespace, pod } => {
+                self.on_running_pod(namespace, pod, now, |k, state, id, out| {
+                    k.kill_sandbox(state, id, now, out)
                 })
             }
             S::StaticPodRemove { node, name } => self.static_pod_remove(node, name, now),

@@ -85,7 +85,10 @@ impl Fs {
                 .expect("a fresh tree has room for every directory");
         }
         let files = [
-            ("/etc/hostname", format!("{pod_name}\n")),
+            (
+                "/etc/hostname",
+                format!("{}\n", crate::kubelet::pod_hostname(pod_name)),
+            ),
             (
                 "/var/run/secrets/kubernetes.io/serviceaccount/namespace",
                 namespace.to_string(),
