@@ -378,8 +378,9 @@ fn containers_join_the_sandbox_through_held_descriptors() {
             format!("{}\n", link.display())
         };
         let hostname = "a".repeat(62);
+        let config = run.dir().join("bundles").join(ctr.id()).join("config.json");
         assert_eq!(
-            ctr.output(),
+            printed(ctr),
             format!(
                 "{}{}{}{hostname}\n{hostname}\n",
                 ns("net"),
@@ -389,7 +390,6 @@ fn containers_join_the_sandbox_through_held_descriptors() {
             "{:?}",
             host.runtime
         );
-        let config = run.dir().join("bundles").join(ctr.id()).join("config.json");
         let config: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(config).unwrap()).unwrap();
         let own = format!("/proc/{}/fd/", std::process::id());
