@@ -541,6 +541,59 @@ spec:
     );
 }
 
+// An exec probe's command is held to the same rule: its simulated outcome would be a guess
+// (the prober counts an uninterpretable command a failure). Refused before anything runs.
+#[test]
+fn validate_refuses_an_exec_probe_whose_command_cannot_be_simulated() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join("pgrep-probe.yaml");
+    std::fs::write(
+        &scenario,
+        r#"
+apiVersion: kubesim.io/v1alpha1
+kind: Scenario
+metadata: {name: pgrep-probe}
+spec:
+  duration: 5s
+  nodes: [{name: node01}]
+  manifests:
+  - inline:
+      apiVersion: apps/v1
+      kind: Deployment
+      metadata: {name: web}
+      spec:
+        selector: {matchLabels: {app: web}}
+        template:
+          metadata: {labels: {app: web}}
+          spec:
+            containers:
+            - name: app
+              image: busybox
+              command: [sleep, "600"]
+              readinessProbe:
+                exec: {command: [cat, /tmp/ready]}
+              livenessProbe:
+                exec: {command: [pgrep, -x, "my server"]}
+"#,
+    )
+    .unwrap();
+    let path = scenario.to_str().unwrap();
+    let out = kubesim(&["validate", path, "--root", "/nonexistent/kubesim-root"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "");
+    assert_eq!(
+        stderr(&out),
+        format!(
+            "latency profile: host\n\
+             error: {path}: the liveness probe of container app of deployment default/web: its \
+             command `pgrep -x 'my server'` cannot be simulated: unsupported command \"pgrep\": \
+             the simulated run would be made up, so there is nothing to validate against. State \
+             what the container does in spec.behaviours, or give it a command the interpreter \
+             runs (docs/behaviour.md)\n"
+        )
+    );
+}
+
 #[test]
 fn diff_with_a_time_tolerance_aligns_records_and_judges_their_instants() {
     let dir = tempfile::tempdir().unwrap();
@@ -698,3 +751,4 @@ fn real_cleanup_removes_record_less_and_half_removed_runs() {
     );
     assert!(!root.exists());
 }
+

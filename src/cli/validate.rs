@@ -102,6 +102,9 @@ fn validate_one(
     let mut scenario = super::load(Some(path))?;
     profile.apply(&mut scenario);
     super::print_warnings(&scenario)?;
+    if let Some(why) = lint::uninterpretable_probe(&scenario) {
+        return Err(made_up(path, &why));
+    }
     let end = until(args.until.as_deref(), &scenario)?;
     let node = first_node_only(&mut scenario)?;
     let simulated = MemorySink::default();
@@ -110,12 +113,7 @@ fn validate_one(
     sim.finish()?;
     let simulated = simulated.records();
     if let Some(why) = cannot_simulate(&scenario, &simulated) {
-        return Err(CliError::Usage(format!(
-            "{}: {why}: the simulated run would be made up, so there is nothing to validate \
-             against. State what the container does in spec.behaviours, or give it a command \
-             the interpreter runs (docs/behaviour.md)",
-            path.display()
-        )));
+        return Err(made_up(path, &why));
     }
     let real = MemorySink::default();
     let played = for_real(
@@ -144,6 +142,16 @@ fn validate_one(
         alignment,
         within,
     }))
+}
+
+/// The refusal of a scenario whose simulated run would be a guess, for `why`.
+fn made_up(path: &Path, why: &str) -> CliError {
+    CliError::Usage(format!(
+        "{}: {why}: the simulated run would be made up, so there is nothing to validate \
+         against. State what the container does in spec.behaviours, or give it a command \
+         the interpreter runs (docs/behaviour.md)",
+        path.display()
+    ))
 }
 
 /// Why the simulated run cannot stand for the scenario, if it cannot: the first container
