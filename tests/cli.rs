@@ -752,3 +752,106 @@ fn real_cleanup_removes_record_less_and_half_removed_runs() {
     assert!(!root.exists());
 }
 
+// A scenario's name never becomes a path outside the report's directory. `validate --report`
+// names a plot after the scenario: a name that cannot be a file name there is refused before
+// anything runs (a rewritten name could collide with another scenario's, or hide where the
+// plot went). `run --report`, `report` and `sweep --out` name their files themselves: the same
+// scenario writes only those, inside the directory.
+#[test]
+fn hostile_scenario_names_write_nothing_outside_the_report_directory() {
+    for name in ["../../escape", "team/escape"] {
+        let dir = tempfile::tempdir().unwrap();
+        let nested = dir.path().join("a/b");
+        std::fs::create_dir_all(&nested).unwrap();
+        let scenario = nested.join("s.yaml");
+        std::fs::write(
+            &scenario,
+            format!(
+                "apiVersion: kubesim.io/v1alpha1\nkind: Scenario\nmetadata: {{name: \"{name}\"}}\nspec:\n  duration: 5s\n  nodes: [{{name: node01}}]\n  manifests:\n  - inline: {{apiVersion: v1, kind: Pod, metadata: {{name: p}}, spec: {{containers: [{{name: c, image: busybox, command: [sleep, \"60\"]}}]}}}}\n"
+            ),
+        )
+        .unwrap();
+        let s = scenario.to_str().unwrap();
+        let out_dir = nested.join("out");
+        let out = out_dir.to_str().unwrap();
+        let validate = kubesim(&["validate", s, "--report", out, "--root", "/nonexistent/r"]);
+        assert_eq!(validate.status.code(), Some(2), "{}", stderr(&validate));
+        assert_eq!(
+            stderr(&validate),
+            format!(
+                "latency profile: host\nerror: {s}: metadata.name \"{name}\" cannot be a file name in {out}: it holds a `/`; rename the scenario to validate it with --report\n"
+            )
+        );
+        assert!(!out_dir.exists());
+        let trace = nested.join("t.jsonl");
+        let run = kubesim(&[
+            "run",
+            s,
+            "--report",
+            out,
+            "--trace",
+            trace.to_str().unwrap(),
+        ]);
+        assert!(run.status.success(), "{}", stderr(&run));
+        let report_dir = nested.join("report");
+        let report = kubesim(&[
+            "report",
+            trace.to_str().unwrap(),
+            "--out",
+            report_dir.to_str().unwrap(),
+        ]);
+        assert!(report.status.success(), "{}", stderr(&report));
+        let sweep_dir = nested.join("sweep");
+        let sweep = kubesim(&[
+            "sweep",
+            s,
+            "--set",
+            "spec.seed=1..2",
+            "--out",
+            sweep_dir.to_str().unwrap(),
+        ]);
+        assert!(sweep.status.success(), "{}", stderr(&sweep));
+        let mut written = Vec::new();
+        for entry in walk(dir.path()) {
+            written.push(
+                entry
+                    .strip_prefix(dir.path())
+                    .unwrap()
+                    .display()
+                    .to_string(),
+            );
+        }
+        written.sort();
+        assert_eq!(
+            written,
+            [
+                "a/b/out/index.html",
+                "a/b/out/summary.md",
+                "a/b/report/index.html",
+                "a/b/report/summary.md",
+                "a/b/s.yaml",
+                "a/b/sweep/p99_startup_ms.svg",
+                "a/b/sweep/peak_cpu_requested_pct.svg",
+                "a/b/sweep/pending.svg",
+                "a/b/sweep/results.csv",
+                "a/b/sweep/results.json",
+                "a/b/t.jsonl",
+            ],
+            "{name}"
+        );
+    }
+}
+
+/// Every file under `dir`.
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            files.extend(walk(&path));
+        } else {
+            files.push(path);
+        }
+    }
+    files
+}
