@@ -494,15 +494,26 @@ fn semantic_mistakes_are_warned_about_before_the_run() {
     assert!(stderr(&demo).contains("Warning: scenarios/demo.yaml:49: pod too-big: requests 8Gi of memory, more than any node can give (the largest allocatable is 4Gi); it will stay Pending."));
 }
 
+/// Writes the scenario `text` as `name` and validates it (against a root that does not exist):
+/// it must be refused, exit 2, before anything runs. Its path and stderr.
+fn refused_by_validate(name: &str, text: &str) -> (String, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join(name);
+    std::fs::write(&scenario, text).unwrap();
+    let path = scenario.to_str().unwrap();
+    let out = kubesim(&["validate", path, "--root", "/nonexistent/kubesim-root"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "");
+    (path.to_string(), stderr(&out))
+}
+
 // A container whose command the interpreter cannot play would make the simulated run a guess:
 // `validate` refuses the scenario, naming the container, its command and why, before it starts
 // any real container (so this needs no root).
 #[test]
 fn validate_refuses_a_scenario_whose_commands_cannot_be_simulated() {
-    let dir = tempfile::tempdir().unwrap();
-    let scenario = dir.path().join("writes-a-file.yaml");
-    std::fs::write(
-        &scenario,
+    let (path, err) = refused_by_validate(
+        "writes-a-file.yaml",
         r#"
 apiVersion: kubesim.io/v1alpha1
 kind: Scenario
@@ -521,14 +532,9 @@ spec:
           image: busybox
           command: [sh, -c, "sleep 1; dd if=/dev/zero of=/tmp/big bs=1M count=8; sleep 600"]
 "#,
-    )
-    .unwrap();
-    let path = scenario.to_str().unwrap();
-    let out = kubesim(&["validate", path, "--root", "/nonexistent/kubesim-root"]);
-    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
-    assert_eq!(stdout(&out), "");
+    );
     assert_eq!(
-        stderr(&out),
+        err,
         format!(
             "latency profile: host\n\
              error: {path}: container app of pod default/writer: its command \
@@ -545,10 +551,8 @@ spec:
 // (the prober counts an uninterpretable command a failure). Refused before anything runs.
 #[test]
 fn validate_refuses_an_exec_probe_whose_command_cannot_be_simulated() {
-    let dir = tempfile::tempdir().unwrap();
-    let scenario = dir.path().join("pgrep-probe.yaml");
-    std::fs::write(
-        &scenario,
+    let (path, err) = refused_by_validate(
+        "pgrep-probe.yaml",
         r#"
 apiVersion: kubesim.io/v1alpha1
 kind: Scenario
@@ -575,14 +579,9 @@ spec:
               livenessProbe:
                 exec: {command: [pgrep, -x, "my server"]}
 "#,
-    )
-    .unwrap();
-    let path = scenario.to_str().unwrap();
-    let out = kubesim(&["validate", path, "--root", "/nonexistent/kubesim-root"]);
-    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
-    assert_eq!(stdout(&out), "");
+    );
     assert_eq!(
-        stderr(&out),
+        err,
         format!(
             "latency profile: host\n\
              error: {path}: the liveness probe of container app of deployment default/web: its \
