@@ -554,3 +554,26 @@ fn an_hpa_whose_min_is_above_its_max_is_refused_as_the_api_server_refuses_it() {
         "DIR/hpa.yaml:36:9: The HorizontalPodAutoscaler \"web\" is invalid: spec.maxReplicas: Invalid value: 8: must be greater than or equal to `minReplicas`\n"
     );
 }
+
+// The limits sit above everything shipped: the largest bench has 5,000 nodes and 150,000 pods.
+#[test]
+fn the_limits_refuse_no_shipped_scenario_or_bench() {
+    let benches = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/scenarios");
+    let mut files: Vec<PathBuf> = seeds().into_iter().map(|(p, _)| p).collect();
+    files.extend(
+        std::fs::read_dir(benches)
+            .unwrap()
+            .map(|e| e.unwrap().path()),
+    );
+    assert!(files.iter().any(|f| f.ends_with("report-5000x150k.yaml")));
+    for file in files {
+        if let Err(e) = scenario::load(&file) {
+            let e = e.to_string();
+            assert!(
+                !e.contains("150000") && !e.contains("more than 5000"),
+                "{}: {e}",
+                file.display()
+            );
+        }
+    }
+}
