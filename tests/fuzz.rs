@@ -577,3 +577,28 @@ fn the_limits_refuse_no_shipped_scenario_or_bench() {
         }
     }
 }
+
+// Nodes that join while the simulation runs are held to the same 5,000.
+#[test]
+fn no_node_joins_a_cluster_of_5000() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("extra.yaml"),
+        "apiVersion: v1\nkind: Node\nmetadata: {name: extra}\n",
+    )
+    .unwrap();
+    let scenario = dir.path().join("full.yaml");
+    std::fs::write(
+        &scenario,
+        "apiVersion: kubesim.io/v1alpha1\nkind: Scenario\nmetadata: {name: full}\nspec:\n  duration: 10s\n  nodes: [{name: node, count: 5000}]\n  timeline:\n  - {at: 1s, simulate: node-add added --cpu=1 --memory=1Gi}\n  - {at: 2s, kubectl: apply -f extra.yaml}\n",
+    )
+    .unwrap();
+    let s = scenario.to_str().unwrap();
+    let outputs = common::command_outputs(s);
+    assert_eq!(
+        outputs.last().unwrap().1,
+        "Error from server (Forbidden): nodes \"extra\" is forbidden: kubesim simulates at most 5000 nodes"
+    );
+    let o = kubesim(&["get", "nodes", "-f", s, "--at", "3s"]);
+    assert_eq!(common::stdout(&o).lines().count(), 1 + 5000);
+}
