@@ -494,15 +494,26 @@ fn semantic_mistakes_are_warned_about_before_the_run() {
     assert!(stderr(&demo).contains("Warning: scenarios/demo.yaml:49: pod too-big: requests 8Gi of memory, more than any node can give (the largest allocatable is 4Gi); it will stay Pending."));
 }
 
+/// Writes the scenario `text` as `name` and validates it (against a root that does not exist):
+/// it must be refused, exit 2, before anything runs. Its path and stderr.
+fn refused_by_validate(name: &str, text: &str) -> (String, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join(name);
+    std::fs::write(&scenario, text).unwrap();
+    let path = scenario.to_str().unwrap();
+    let out = kubesim(&["validate", path, "--root", "/nonexistent/kubesim-root"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "");
+    (path.to_string(), stderr(&out))
+}
+
 // A container whose command the interpreter cannot play would make the simulated run a guess:
 // `validate` refuses the scenario, naming the container, its command and why, before it starts
 // any real container (so this needs no root).
 #[test]
 fn validate_refuses_a_scenario_whose_commands_cannot_be_simulated() {
-    let dir = tempfile::tempdir().unwrap();
-    let scenario = dir.path().join("writes-a-file.yaml");
-    std::fs::write(
-        &scenario,
+    let (path, err) = refused_by_validate(
+        "writes-a-file.yaml",
         r#"
 apiVersion: kubesim.io/v1alpha1
 kind: Scenario
@@ -521,19 +532,60 @@ spec:
           image: busybox
           command: [sh, -c, "sleep 1; dd if=/dev/zero of=/tmp/big bs=1M count=8; sleep 600"]
 "#,
-    )
-    .unwrap();
-    let path = scenario.to_str().unwrap();
-    let out = kubesim(&["validate", path, "--root", "/nonexistent/kubesim-root"]);
-    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
-    assert_eq!(stdout(&out), "");
+    );
     assert_eq!(
-        stderr(&out),
+        err,
         format!(
             "latency profile: host\n\
              error: {path}: container app of pod default/writer: its command \
              `sh -c \"sleep 1; dd if=/dev/zero of=/tmp/big bs=1M count=8; sleep 600\"` cannot be \
              simulated: unsupported dd invocation \"dd if=/dev/zero of=/tmp/big bs=1M count=8\": \
+             the simulated run would be made up, so there is nothing to validate against. State \
+             what the container does in spec.behaviours, or give it a command the interpreter \
+             runs (docs/behaviour.md)\n"
+        )
+    );
+}
+
+// An exec probe's command is held to the same rule: its simulated outcome would be a guess
+// (the prober counts an uninterpretable command a failure). Refused before anything runs.
+#[test]
+fn validate_refuses_an_exec_probe_whose_command_cannot_be_simulated() {
+    let (path, err) = refused_by_validate(
+        "pgrep-probe.yaml",
+        r#"
+apiVersion: kubesim.io/v1alpha1
+kind: Scenario
+metadata: {name: pgrep-probe}
+spec:
+  duration: 5s
+  nodes: [{name: node01}]
+  manifests:
+  - inline:
+      apiVersion: apps/v1
+      kind: Deployment
+      metadata: {name: web}
+      spec:
+        selector: {matchLabels: {app: web}}
+        template:
+          metadata: {labels: {app: web}}
+          spec:
+            containers:
+            - name: app
+              image: busybox
+              command: [sleep, "600"]
+              readinessProbe:
+                exec: {command: [cat, /tmp/ready]}
+              livenessProbe:
+                exec: {command: [pgrep, -x, "my server"]}
+"#,
+    );
+    assert_eq!(
+        err,
+        format!(
+            "latency profile: host\n\
+             error: {path}: the liveness probe of container app of deployment default/web: its \
+             command `pgrep -x 'my server'` cannot be simulated: unsupported command \"pgrep\": \
              the simulated run would be made up, so there is nothing to validate against. State \
              what the container does in spec.behaviours, or give it a command the interpreter \
              runs (docs/behaviour.md)\n"
@@ -697,4 +749,108 @@ fn real_cleanup_removes_record_less_and_half_removed_runs() {
         )
     );
     assert!(!root.exists());
+}
+
+// A scenario's name never becomes a path outside the report's directory. `validate --report`
+// names a plot after the scenario: a name that cannot be a file name there is refused before
+// anything runs (a rewritten name could collide with another scenario's, or hide where the
+// plot went). `run --report`, `report` and `sweep --out` name their files themselves: the same
+// scenario writes only those, inside the directory.
+#[test]
+fn hostile_scenario_names_write_nothing_outside_the_report_directory() {
+    for name in ["../../escape", "team/escape"] {
+        let dir = tempfile::tempdir().unwrap();
+        let nested = dir.path().join("a/b");
+        std::fs::create_dir_all(&nested).unwrap();
+        let scenario = nested.join("s.yaml");
+        std::fs::write(
+            &scenario,
+            format!(
+                "apiVersion: kubesim.io/v1alpha1\nkind: Scenario\nmetadata: {{name: \"{name}\"}}\nspec:\n  duration: 5s\n  nodes: [{{name: node01}}]\n  manifests:\n  - inline: {{apiVersion: v1, kind: Pod, metadata: {{name: p}}, spec: {{containers: [{{name: c, image: busybox, command: [sleep, \"60\"]}}]}}}}\n"
+            ),
+        )
+        .unwrap();
+        let s = scenario.to_str().unwrap();
+        let out_dir = nested.join("out");
+        let out = out_dir.to_str().unwrap();
+        let validate = kubesim(&["validate", s, "--report", out, "--root", "/nonexistent/r"]);
+        assert_eq!(validate.status.code(), Some(2), "{}", stderr(&validate));
+        assert_eq!(
+            stderr(&validate),
+            format!(
+                "latency profile: host\nerror: {s}: metadata.name \"{name}\" cannot be a file name in {out}: it holds a `/`; rename the scenario to validate it with --report\n"
+            )
+        );
+        assert!(!out_dir.exists());
+        let trace = nested.join("t.jsonl");
+        let run = kubesim(&[
+            "run",
+            s,
+            "--report",
+            out,
+            "--trace",
+            trace.to_str().unwrap(),
+        ]);
+        assert!(run.status.success(), "{}", stderr(&run));
+        let report_dir = nested.join("report");
+        let report = kubesim(&[
+            "report",
+            trace.to_str().unwrap(),
+            "--out",
+            report_dir.to_str().unwrap(),
+        ]);
+        assert!(report.status.success(), "{}", stderr(&report));
+        let sweep_dir = nested.join("sweep");
+        let sweep = kubesim(&[
+            "sweep",
+            s,
+            "--set",
+            "spec.seed=1..2",
+            "--out",
+            sweep_dir.to_str().unwrap(),
+        ]);
+        assert!(sweep.status.success(), "{}", stderr(&sweep));
+        let mut written = Vec::new();
+        for entry in walk(dir.path()) {
+            written.push(
+                entry
+                    .strip_prefix(dir.path())
+                    .unwrap()
+                    .display()
+                    .to_string(),
+            );
+        }
+        written.sort();
+        assert_eq!(
+            written,
+            [
+                "a/b/out/index.html",
+                "a/b/out/summary.md",
+                "a/b/report/index.html",
+                "a/b/report/summary.md",
+                "a/b/s.yaml",
+                "a/b/sweep/p99_startup_ms.svg",
+                "a/b/sweep/peak_cpu_requested_pct.svg",
+                "a/b/sweep/pending.svg",
+                "a/b/sweep/results.csv",
+                "a/b/sweep/results.json",
+                "a/b/t.jsonl",
+            ],
+            "{name}"
+        );
+    }
+}
+
+/// Every file under `dir`.
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            files.extend(walk(&path));
+        } else {
+            files.push(path);
+        }
+    }
+    files
 }

@@ -7,4 +7,5 @@
 //! moving the call into the object's way to the store changes neither.
 
 pub mod defaults;
+pub mod limits;
 pub mod validation;

@@ -5,6 +5,7 @@
 use std::path::PathBuf;
 
 use super::CliError;
+use crate::manifest::{read, InputError};
 use crate::sweep::job::{self, JobSpec};
 use crate::sweep::output::Results;
 use crate::sweep::plan::Ask;
@@ -164,7 +165,10 @@ fn emit_job(args: &SweepArgs, sweep: &Sweep) -> Result<i32, CliError> {
     if args.shards == 0 {
         return Err(CliError::Usage("--shards must be at least 1".into()));
     }
-    let text = std::fs::read_to_string(sweep.file())?;
+    let file = sweep.file();
+    let text = read::text(std::path::Path::new(file), read::YAML).map_err(|e| {
+        e.into_input(|why| InputError::file(file, format!("cannot read scenario: {why}")))
+    })?;
     let name = sweep.doc()["metadata"]["name"]
         .as_str()
         .map(|n| format!("sweep-{n}"))

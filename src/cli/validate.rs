@@ -102,6 +102,18 @@ fn validate_one(
     let mut scenario = super::load(Some(path))?;
     profile.apply(&mut scenario);
     super::print_warnings(&scenario)?;
+    if let Some(dir) = &args.report {
+        // Checked before anything runs: the plot is named after the scenario.
+        plot_file(dir, &scenario.name).map_err(|why| {
+            CliError::Usage(format!(
+                "{}: metadata.name {why}; rename the scenario to validate it with --report",
+                path.display()
+            ))
+        })?;
+    }
+    if let Some(why) = lint::uninterpretable_probe(&scenario) {
+        return Err(made_up(path, &why));
+    }
     let end = until(args.until.as_deref(), &scenario)?;
     let node = first_node_only(&mut scenario)?;
     let simulated = MemorySink::default();
@@ -110,12 +122,7 @@ fn validate_one(
     sim.finish()?;
     let simulated = simulated.records();
     if let Some(why) = cannot_simulate(&scenario, &simulated) {
-        return Err(CliError::Usage(format!(
-            "{}: {why}: the simulated run would be made up, so there is nothing to validate \
-             against. State what the container does in spec.behaviours, or give it a command \
-             the interpreter runs (docs/behaviour.md)",
-            path.display()
-        )));
+        return Err(made_up(path, &why));
     }
     let real = MemorySink::default();
     let played = for_real(
@@ -144,6 +151,21 @@ fn validate_one(
         alignment,
         within,
     }))
+}
+
+/// Where `--report DIR` draws the errors of the scenario `name`: DIR/<name>.svg.
+fn plot_file(dir: &Path, name: &str) -> Result<PathBuf, String> {
+    crate::report::files::under(dir, name, ".svg")
+}
+
+/// The refusal of a scenario whose simulated run would be a guess, for `why`.
+fn made_up(path: &Path, why: &str) -> CliError {
+    CliError::Usage(format!(
+        "{}: {why}: the simulated run would be made up, so there is nothing to validate \
+         against. State what the container does in spec.behaviours, or give it a command \
+         the interpreter runs (docs/behaviour.md)",
+        path.display()
+    ))
 }
 
 /// Why the simulated run cannot stand for the scenario, if it cannot: the first container
@@ -227,7 +249,7 @@ fn write_report(dir: &Path, done: &[Validated], tolerance: u64) -> Result<(), Cl
             .collect();
         let svg = charts::deviation(&v.name, &points, tolerance)
             .map_err(|e| CliError::Usage(format!("drawing {}'s plot: {e}", v.name)))?;
-        let file = dir.join(format!("{}.svg", v.name));
+        let file = plot_file(dir, &v.name).map_err(CliError::Usage)?;
         std::fs::write(&file, svg).map_err(|e| io(&file, e))?;
     }
     let file = dir.join("README.md");

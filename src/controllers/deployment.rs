@@ -281,7 +281,7 @@ fn resize(
     object.body["spec"]["replicas"] = json!(size);
     let annotations = &mut object.body["metadata"]["annotations"];
     annotations[DESIRED_REPLICAS] = json!(d.replicas.to_string());
-    annotations[MAX_REPLICAS] = json!((d.replicas + rollout::max_surge(d)).to_string());
+    annotations[MAX_REPLICAS] = json!(d.replicas.saturating_add(rollout::max_surge(d)).to_string());
     bump_generation(object);
     record(
         state,
@@ -371,7 +371,7 @@ fn new_replica_set(
             "annotations": {
                 REVISION: revision.to_string(),
                 DESIRED_REPLICAS: d.replicas.to_string(),
-                MAX_REPLICAS: (d.replicas + rollout::max_surge(d)).to_string(),
+                MAX_REPLICAS: d.replicas.saturating_add(rollout::max_surge(d)).to_string(),
             },
             "ownerReferences": [{
                 "apiVersion": owner.api_version,
@@ -584,7 +584,8 @@ impl StatusCounts {
     // K8S: pkg/controller/deployment/util/deployment_util.go (DeploymentProgressing)
     fn beyond(&self, before: &StatusCounts) -> bool {
         self.updated > before.updated
-            || self.replicas - self.updated < before.replicas - before.updated
+            || self.replicas.saturating_sub(self.updated)
+                < before.replicas.saturating_sub(before.updated)
             || self.ready > before.ready
             || self.available > before.available
     }

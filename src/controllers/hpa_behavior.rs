@@ -194,13 +194,15 @@ impl History {
                 events
                     .iter()
                     .filter(|(_, at)| *at + *period > now)
-                    .map(|(n, _)| n)
-                    .sum()
+                    .fold(0i32, |sum, (n, _)| sum.saturating_add(*n))
             };
-            let start = current - within(&self.ups) + within(&self.downs);
+            // Saturating where Go's int32 would wrap (a policy's value may be any int32).
+            let start = current
+                .saturating_sub(within(&self.ups))
+                .saturating_add(within(&self.downs));
             let proposed = match (type_.as_str(), up) {
-                ("Pods", true) => start + value,
-                ("Pods", false) => start - value,
+                ("Pods", true) => start.saturating_add(*value),
+                ("Pods", false) => start.saturating_sub(*value),
                 (_, true) => (f64::from(start) * (1.0 + f64::from(*value) / 100.0)).ceil() as i32,
                 (_, false) => (f64::from(start) * (1.0 - f64::from(*value) / 100.0)) as i32,
             };
@@ -224,9 +226,9 @@ impl History {
         keep(&mut self.ups, up);
         keep(&mut self.downs, down);
         if to > from {
-            self.ups.push((to - from, now));
+            self.ups.push((to.saturating_sub(from), now));
         } else {
-            self.downs.push((from - to, now));
+            self.downs.push((from.saturating_sub(to), now));
         }
     }
 }

@@ -167,7 +167,7 @@ pub fn group(
         let mut request = 0;
         for c in &pod.spec.containers {
             match c.resources.requests.get(resource.name()) {
-                Some(q) => request += resource.amount(q),
+                Some(q) => request = resource.amount(q).saturating_add(request),
                 None => {
                     return Err(format!(
                         "missing request for {} in container {} of Pod {}",
@@ -229,15 +229,16 @@ pub struct Proposal {
 // K8S: pkg/controller/podautoscaler/metrics/utilization.go (GetResourceUtilizationRatio: whole
 // percent, truncated; GetMetricUsageRatio)
 fn ratio(samples: &[(i64, i64)], goal: Goal) -> Option<(f64, Option<i32>, i64)> {
-    let usage: i64 = samples.iter().map(|s| s.0).sum();
+    // Sums saturate where Go's int64 would wrap (a load profile can ask for any usage).
+    let usage = samples.iter().fold(0i64, |sum, s| sum.saturating_add(s.0));
     let average = usage / samples.len().max(1) as i64;
     match goal {
         Goal::Utilization(target) => {
-            let requests: i64 = samples.iter().map(|s| s.1).sum();
+            let requests = samples.iter().fold(0i64, |sum, s| sum.saturating_add(s.1));
             if requests == 0 {
                 return None;
             }
-            let percent = (usage * 100 / requests) as i32;
+            let percent = (usage.saturating_mul(100) / requests).clamp(0, i32::MAX.into()) as i32;
             Some((
                 f64::from(percent) / f64::from(target),
                 Some(percent),

@@ -209,7 +209,7 @@ pub fn want_active(c: &JobCounts) -> i32 {
     match c.completions {
         None if c.succeeded > 0 => c.active,
         None => c.parallelism,
-        Some(n) => (n - c.succeeded).min(c.parallelism).max(0),
+        Some(n) => n.saturating_sub(c.succeeded).min(c.parallelism).max(0),
     }
 }
 
@@ -245,7 +245,7 @@ pub fn manage_job(c: &JobCounts, backoff_remaining_ms: u64) -> ManageAction {
         };
     }
     let want = want_active(c);
-    let excess = c.active - want;
+    let excess = c.active.saturating_sub(want);
     if excess > 0 {
         return ManageAction::Delete(excess.min(MAX_POD_CREATE_DELETE_PER_SYNC));
     }
@@ -254,7 +254,7 @@ pub fn manage_job(c: &JobCounts, backoff_remaining_ms: u64) -> ManageAction {
     } else {
         0
     };
-    let missing = want - terminating - c.active;
+    let missing = want.saturating_sub(terminating).saturating_sub(c.active);
     if missing <= 0 {
         return ManageAction::Nothing;
     }

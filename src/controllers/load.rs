@@ -52,7 +52,7 @@ impl LoadProfile {
             .containers
             .iter()
             .map(|c| c.resources.limits.get("cpu").map(|q| q.milli_value()))
-            .sum();
+            .try_fold(0i64, |sum, limit| Some(sum.saturating_add(limit?)));
         let share = share.round() as i64;
         limits.map_or(share, |limit| share.min(limit))
     }
@@ -75,7 +75,8 @@ impl LoadProfile {
             return Some(0);
         }
         let share = self.share(model.per_request, pod, ready, now);
-        Some(model.per_pod + share.round() as i64)
+        // Saturating: a scenario may give any quantity (`8Ei` a pod plus a share).
+        Some(model.per_pod.saturating_add(share.round() as i64))
     }
 }
 

@@ -205,6 +205,10 @@ impl Controllers {
                 replicaset::note_failure(self, state, &key, error, now);
             }
             if failed.contains_key(&key) {
+                // Only the rate-limited delay brings it back: a sync that asked for more pods
+                // than one burst marked itself to run again at once, which would retry a
+                // refused creation forever at the same instant.
+                self.dirty.remove(&key);
                 let n = self.failures.entry(key.clone()).or_default();
                 let due = now + requeue_delay(*n);
                 *n += 1;

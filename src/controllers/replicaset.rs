@@ -32,7 +32,7 @@ pub fn sync(
     let wanted = rs.spec.as_ref().and_then(|s| s.replicas).unwrap_or(1);
     let template_json = object.body.pointer("/spec/template").cloned();
     let counts = c.counts(&uid);
-    let diff = counts.active - wanted;
+    let diff = counts.active.saturating_sub(wanted);
     if diff < 0 {
         let Some(spec) = template_json.and_then(|t| c.template(&uid, &t, &key.2)) else {
             return;

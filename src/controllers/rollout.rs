@@ -8,6 +8,11 @@
 //! default feature gates: `DeploymentReplicaSetTerminatingReplicas` and
 //! `DeploymentPodReplacementPolicy` are off there, so terminating pods never
 //! enter this arithmetic.
+//!
+//! Sums and differences saturate at the ends of `i32` where Go's int32 would
+//! wrap. Counts are at most `apiserver::limits::PODS_PER_OBJECT` once loaded,
+//! so no scenario reaches either end; saturation only keeps an arithmetic
+//! overflow from ever being a panic.
 
 use std::cmp::Ordering;
 
@@ -70,8 +75,13 @@ pub fn resolve_fenceposts(
     if surge == 0 && unavailable == 0 {
         unavailable = 1;
     }
-    // Go converts the int results with int32(...), which wraps.
-    Ok((surge as i32, unavailable as i32))
+    // Go converts the int results with int32(...), which wraps; here they saturate.
+    Ok((saturate(surge), saturate(unavailable)))
+}
+
+/// An int as an int32, saturating where Go's conversion wraps.
+fn saturate(n: i64) -> i32 {
+    n.clamp(i32::MIN.into(), i32::MAX.into()) as i32
 }
 
 /// A Deployment's update strategy (`spec.strategy`).
@@ -130,7 +140,7 @@ pub fn max_surge(d: &DeploymentSpec) -> i32 {
 // K8S: pkg/controller/deployment/util/deployment_util.go (MinAvailable)
 pub fn min_available(d: &DeploymentSpec) -> i32 {
     match d.strategy {
-        Strategy::RollingUpdate { .. } => d.replicas - max_unavailable(d),
+        Strategy::RollingUpdate { .. } => d.replicas.saturating_sub(max_unavailable(d)),
         Strategy::Recreate => 0,
     }
 }
@@ -160,13 +170,13 @@ pub fn by_creation(a: &Rs, b: &Rs) -> Ordering {
 /// Sum of `spec.replicas`.
 // K8S: pkg/controller/deployment/util/deployment_util.go (GetReplicaCountForReplicaSets)
 pub fn replica_count(rss: &[Rs]) -> i32 {
-    rss.iter().map(|r| r.replicas).sum()
+    rss.iter().fold(0, |sum, r| sum.saturating_add(r.replicas))
 }
 
 /// Sum of `status.availableReplicas`.
 // K8S: pkg/controller/deployment/util/deployment_util.go (GetAvailableReplicaCountForReplicaSets)
 pub fn available_count(rss: &[Rs]) -> i32 {
-    rss.iter().map(|r| r.available).sum()
+    rss.iter().fold(0, |sum, r| sum.saturating_add(r.available))
 }
 
 /// The size the new ReplicaSet should have next: for a rolling update, grow
@@ -183,14 +193,16 @@ pub fn new_rs_new_replicas(d: &DeploymentSpec, all_rs: &[Rs], new_rs: &Rs) -> Re
     match &d.strategy {
         Strategy::Recreate => Ok(d.replicas),
         Strategy::RollingUpdate { max_surge, .. } => {
-            let surge = scaled_value(max_surge, d.replicas, true)? as i32;
+            // Go's int32(...) of the scaled value wraps; here it saturates.
+            let surge = saturate(scaled_value(max_surge, d.replicas, true)?);
             let current = replica_count(all_rs);
-            let max_total = d.replicas + surge;
+            let max_total = d.replicas.saturating_add(surge);
             if current >= max_total {
                 return Ok(new_rs.replicas);
             }
-            let scale_up = (max_total - current).min(d.replicas - new_rs.replicas);
-            Ok(new_rs.replicas + scale_up)
+            let room = d.replicas.saturating_sub(new_rs.replicas);
+            let scale_up = max_total.saturating_sub(current).min(room);
+            Ok(new_rs.replicas.saturating_add(scale_up))
         }
     }
 }
@@ -230,8 +242,10 @@ pub fn cleanup_unhealthy_replicas(old: &mut [Rs], max_cleanup: i32) -> Result<i3
         if rs.replicas == 0 || rs.replicas == rs.available {
             continue;
         }
-        let down = (max_cleanup - total).min(rs.replicas - rs.available);
-        let target = rs.replicas - down;
+        let down = max_cleanup
+            .saturating_sub(total)
+            .min(rs.replicas.saturating_sub(rs.available));
+        let target = rs.replicas.saturating_sub(down);
         if target > rs.replicas {
             return Err(format!(
                 "when cleaning up unhealthy replicas, got invalid request to scale down {} {} -> {}",
@@ -239,7 +253,7 @@ pub fn cleanup_unhealthy_replicas(old: &mut [Rs], max_cleanup: i32) -> Result<i3
             ));
         }
         rs.replicas = target;
-        total += down;
+        total = total.saturating_add(down);
     }
     Ok(total)
 }
@@ -254,13 +268,13 @@ pub fn scale_down_old_replica_sets_for_rolling_update(
     new_rs: Option<&Rs>,
     old: &mut [Rs],
 ) -> Result<i32, String> {
-    let min_available = d.replicas - max_unavailable(d);
-    let available = available_count(old) + new_rs.map_or(0, |r| r.available);
+    let min_available = d.replicas.saturating_sub(max_unavailable(d));
+    let available = available_count(old).saturating_add(new_rs.map_or(0, |r| r.available));
     if available <= min_available {
         return Ok(0);
     }
     old.sort_by(by_creation);
-    let budget = available - min_available;
+    let budget = available.saturating_sub(min_available);
     let mut total = 0;
     for rs in old.iter_mut() {
         if total >= budget {
@@ -269,8 +283,8 @@ pub fn scale_down_old_replica_sets_for_rolling_update(
         if rs.replicas == 0 {
             continue;
         }
-        let down = rs.replicas.min(budget - total);
-        let target = rs.replicas - down;
+        let down = rs.replicas.min(budget.saturating_sub(total));
+        let target = rs.replicas.saturating_sub(down);
         if target > rs.replicas {
             return Err(format!(
                 "when scaling down old RS, got invalid request to scale down {} {} -> {}",
@@ -278,7 +292,7 @@ pub fn scale_down_old_replica_sets_for_rolling_update(
             ));
         }
         rs.replicas = target;
-        total += down;
+        total = total.saturating_add(down);
     }
     Ok(total)
 }
@@ -306,10 +320,11 @@ pub fn reconcile_old_replica_sets(d: &DeploymentSpec, old: &[Rs], new_rs: &Rs) -
     if old_pods == 0 {
         return OldRsPlan { scaled: false, old };
     }
-    let all_pods = old_pods + new_rs.replicas;
-    let min_available = d.replicas - max_unavailable(d);
-    let new_unavailable = new_rs.replicas - new_rs.available;
-    let max_scaled_down = all_pods - min_available - new_unavailable;
+    let all_pods = old_pods.saturating_add(new_rs.replicas);
+    let new_unavailable = new_rs.replicas.saturating_sub(new_rs.available);
+    let max_scaled_down = all_pods
+        .saturating_sub(d.replicas.saturating_sub(max_unavailable(d)))
+        .saturating_sub(new_unavailable);
     if max_scaled_down <= 0 {
         return OldRsPlan { scaled: false, old };
     }
@@ -323,7 +338,7 @@ pub fn reconcile_old_replica_sets(d: &DeploymentSpec, old: &[Rs], new_rs: &Rs) -
         return OldRsPlan { scaled: false, old };
     };
     OldRsPlan {
-        scaled: cleaned + scaled_down > 0,
+        scaled: cleaned.saturating_add(scaled_down) > 0,
         old,
     }
 }
@@ -369,7 +384,7 @@ pub fn deployment_complete(desired: i32, generation: i64, new: &StatusCounts) ->
 // K8S: pkg/controller/deployment/util/deployment_util.go (DeploymentProgressing)
 pub fn deployment_progressing(old: &StatusCounts, new: &StatusCounts) -> bool {
     new.updated > old.updated
-        || (new.replicas - new.updated) < (old.replicas - old.updated)
+        || new.replicas.saturating_sub(new.updated) < old.replicas.saturating_sub(old.updated)
         || new.ready > old.ready
         || new.available > old.available
 }

@@ -290,6 +290,7 @@ macro_rules! stored_kinds {
             KindSpec { kind: "StatefulSet", api_version: "apps/v1", decode: |v, s| decode_workload::<apps::StatefulSet>(Workload::StatefulSet, v, s, |d| d.spec.clone().map(|s| (s.replicas, s.selector, s.template))) },
             KindSpec { kind: "LimitRange", api_version: "v1", decode: decode_limit_range },
             KindSpec { kind: "ResourceQuota", api_version: "v1", decode: decode_resource_quota },
+            KindSpec { kind: "HorizontalPodAutoscaler", api_version: "autoscaling/v2", decode: decode_hpa },
             $(KindSpec { kind: $kind, api_version: $version, decode: |v, s| stored::<$ty>($kind, v, s) },)*
         ]
     };
@@ -305,7 +306,6 @@ const KINDS: &[KindSpec] = stored_kinds! {
     "PersistentVolumeClaim", "v1", core::PersistentVolumeClaim;
     "PriorityClass", "scheduling.k8s.io/v1", k8s_openapi::api::scheduling::v1::PriorityClass;
     "PodDisruptionBudget", "policy/v1", k8s_openapi::api::policy::v1::PodDisruptionBudget;
-    "HorizontalPodAutoscaler", "autoscaling/v2", k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
     "Ingress", "networking.k8s.io/v1", k8s_openapi::api::networking::v1::Ingress;
 };
 
@@ -420,6 +420,45 @@ fn decode_resource_quota(value: &Value, src: Source<'_>) -> Result<Object, Input
     let hard = quota.spec.as_ref().and_then(|s| s.hard.as_ref());
     convert::resource_list(hard, src, &[PathSeg::key("spec"), PathSeg::key("hard")])?;
     stored::<core::ResourceQuota>("ResourceQuota", value, src)
+}
+
+/// A HorizontalPodAutoscaler, stored as given once its replica bounds are valid and within the
+/// pods kubesim simulates for one object.
+// K8S: pkg/apis/autoscaling/validation/validation.go (validateHorizontalPodAutoscalerSpec: the
+// minReplicas lower bound is 1 with the HPAScaleToZero gate off, as in 1.34)
+fn decode_hpa(value: &Value, src: Source<'_>) -> Result<Object, InputError> {
+    use validation::field::{BadValue, Error, Path};
+    let kind = "HorizontalPodAutoscaler";
+    let hpa: k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler =
+        decode::strict(value, kind, src)?;
+    let spec = hpa.spec.clone().unwrap_or_default();
+    let (min_path, max_path) = (
+        Path::new(&["spec", "minReplicas"]),
+        Path::new(&["spec", "maxReplicas"]),
+    );
+    let max = spec.max_replicas;
+    let invalid =
+        |path: &Path, n: i32, detail| Error::invalid(path.clone(), BadValue::Int(n.into()), detail);
+    let mut errors = Vec::new();
+    if let Some(min) = spec.min_replicas.filter(|m| *m < 1) {
+        errors.push(invalid(
+            &min_path,
+            min,
+            "must be greater than or equal to 1",
+        ));
+    }
+    if max < 1 {
+        errors.push(invalid(&max_path, max, "must be greater than 0"));
+    }
+    if spec.min_replicas.is_some_and(|min| max < min) {
+        errors.push(invalid(
+            &max_path,
+            max,
+            "must be greater than or equal to `minReplicas`",
+        ));
+    }
+    errors.extend(crate::apiserver::limits::pod_count(Some(max), &max_path));
+    keep(kind, value, &hpa.metadata, errors, src)
 }
 
 fn decode_node(value: &Value, src: Source<'_>) -> Result<Object, InputError> {

@@ -6,6 +6,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use super::decode::Source;
 use super::error::InputError;
 use super::yaml::PathSeg;
+use crate::apiserver::limits;
 use crate::apiserver::validation::field::{Error, ErrorType, Path, Step};
 use crate::apiserver::validation::kubectl_lines;
 
@@ -66,6 +67,7 @@ fn hint(e: &Error) -> Option<String> {
         ErrorType::Required if e.detail == "when completion mode is Indexed" => {
             "an Indexed Job needs `completions:` (one pod succeeds per index 0..completions-1)"
         }
+        ErrorType::Invalid if e.detail == limits::TOO_MANY_PODS => return Some(limits::hint()),
         _ => return None,
     };
     Some(hint.to_string())

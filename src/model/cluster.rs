@@ -328,6 +328,11 @@ impl ClusterState {
             .copied()
     }
 
+    /// How many pods the store holds.
+    pub fn pod_count(&self) -> usize {
+        self.pod_index.len()
+    }
+
     /// Existing pods sorted by namespace then name, as kubectl lists them.
     pub fn pods_by_name(&self) -> impl Iterator<Item = (PodId, &Pod)> {
         self.pod_index

@@ -4,6 +4,7 @@
 //! write the two files. Same trace, same bytes.
 
 pub mod charts;
+pub mod files;
 pub mod html;
 pub mod markdown;
 pub mod metrics;

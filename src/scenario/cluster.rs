@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 
 use super::parse_duration_field;
+use crate::apiserver::limits;
 use crate::controllers::cluster_autoscaler::config as autoscaler;
 use crate::manifest::decode::Source;
 use crate::manifest::yaml::PathSeg;
@@ -97,6 +98,8 @@ pub fn build_nodes(
 ) -> Result<(Vec<Node>, Vec<autoscaler::NodeGroup>), InputError> {
     let mut nodes: Vec<Node> = Vec::new();
     let mut autoscaled = Vec::new();
+    // The nodes the groups so far can have.
+    let mut planned: u64 = 0;
     for (g, group) in groups.iter().enumerate() {
         let path = [
             PathSeg::key("spec"),
@@ -153,6 +156,26 @@ pub fn build_nodes(
         };
         if group.count == Some(0) && group.autoscaling.is_none() {
             return Err(src.error(&at("count", None), "count must be at least 1"));
+        }
+        // The most nodes the group can have, checked before any is built: an autoscaled group
+        // counts at its `max` (or its `count` or `min`, should either be larger).
+        let (most, field) = match &group.autoscaling {
+            Some(a) => {
+                let count = u64::from(group.count.unwrap_or(0));
+                let bounds = [(a.min as u64, "min"), (a.max as u64, "max")];
+                match bounds.into_iter().max_by_key(|(n, _)| *n) {
+                    Some((n, bound)) if n > count => (n, at("autoscaling", Some(bound))),
+                    _ => (count, at("count", None)),
+                }
+            }
+            None => (u64::from(group.count.unwrap_or(1)), at("count", None)),
+        };
+        planned = planned.saturating_add(most);
+        if let Some(why) = limits::node_count(planned) {
+            return Err(src.error(&field, why).with_hint(Some(format!(
+                "kubesim builds every node it simulates; keep spec.nodes' counts (autoscaled groups at their max) within {} in all",
+                limits::NODES
+            ))));
         }
         let names = group.node_names();
         for name in names {

@@ -116,6 +116,14 @@ pub enum KubectlError {
         supported()
     )]
     Unsupported { command: String },
+    /// `--replicas` past the pods kubesim simulates for one object.
+    // DEVIATION: kubectl sends any count and the API server takes any int32; kubesim refuses
+    // it when the scenario loads (see apiserver::limits).
+    #[error(
+        "error: --replicas={value} is more than {}, the most pods kubesim simulates for one object",
+        crate::apiserver::limits::PODS_PER_OBJECT
+    )]
+    TooManyPods { value: i64 },
     /// `-h`/`--help`, or a command group (`kubectl rollout`) without its subcommand.
     // DEVIATION: text not verified against kubectl (kubectl prints the help text)
     #[error("error: \"{command}\" only prints help; a timeline needs a complete command")]
@@ -144,6 +152,7 @@ impl KubectlError {
             | BadFlagSyntax { command, .. } => Some(format!("See '{command} --help' for usage.")),
             // K8S: staging/src/k8s.io/kubectl/pkg/cmd/util/helpers.go (UsageErrorf)
             Usage { command, .. } => Some(format!("See '{command} -h' for help and examples")),
+            TooManyPods { .. } => Some(crate::apiserver::limits::hint()),
             _ => None,
         }
     }
@@ -718,6 +727,14 @@ fn invalid(message: impl Into<String>) -> KubectlError {
     KubectlError::Invalid(message.into())
 }
 
+/// Refuses a `--replicas` past [`crate::apiserver::limits::PODS_PER_OBJECT`].
+fn within_pod_limit(replicas: i64) -> Result<(), KubectlError> {
+    match replicas > i64::from(crate::apiserver::limits::PODS_PER_OBJECT) {
+        true => Err(KubectlError::TooManyPods { value: replicas }),
+        false => Ok(()),
+    }
+}
+
 /// A real kubectl command kubesim does not model.
 fn unsupported(command: String) -> KubectlError {
     KubectlError::Unsupported { command }
@@ -891,7 +908,9 @@ fn create_deployment(words: &[String]) -> Result<Invocation, KubectlError> {
             "cannot specify multiple --image options and command",
         ));
     }
-    let replicas = p.int("replicas").unwrap_or(1) as i32;
+    let replicas = p.int("replicas").unwrap_or(1);
+    within_pod_limit(replicas)?;
+    let replicas = replicas as i32;
     let port = p.int("port").filter(|&n| n != -1).map(|n| n as i32);
     done(
         &p,
@@ -1171,6 +1190,7 @@ fn scale(words: &[String]) -> Result<Invocation, KubectlError> {
             "The --replicas=COUNT flag is required, and COUNT must be greater than or equal to 0",
         ));
     }
+    within_pod_limit(replicas)?;
     let targets = Builder::new(p.list("filename"))
         .type_or_name_args(p.bool("all"), &p.args)
         .label_selector(p.str("selector"))
@@ -2439,6 +2459,8 @@ create deploy web --image=x -r 3000000000 => error: invalid argument "3000000000
 delete pod x ---x => error: bad flag syntax: ---x
 run web => error: required flag(s) "image" not set
 scale deploy web => error: required flag(s) "replicas" not set
+scale deploy web --replicas=2000000000 => error: --replicas=2000000000 is more than 150000, the most pods kubesim simulates for one object
+create deploy web --image=x -r 150001 => error: --replicas=150001 is more than 150000, the most pods kubesim simulates for one object
 delete pod web --now --grace-period=5 => error: --now and --grace-period cannot be specified together
 delete pod web --force --grace-period=5 => error: --force and --grace-period greater than 0 cannot be specified together
 delete pod => error: resource(s) were provided, but no name was specified

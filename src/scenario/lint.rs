@@ -134,6 +134,50 @@ pub fn probe_periods_ms(scenario: &Scenario) -> Vec<u64> {
     periods.into_iter().collect()
 }
 
+/// The first exec probe whose command the interpreter cannot play, if any, in the order the
+/// scenario's objects appear: the probe, its container, the pod (or pod template) and the
+/// command, and why. Its simulated outcome would be made up (the prober counts it a failure).
+pub fn uninterpretable_probe(scenario: &Scenario) -> Option<String> {
+    let pods: Vec<PodOf> = manifests(scenario).into_iter().filter_map(pod_of).collect();
+    pods.iter().find_map(|pod| {
+        let containers = pod.spec.containers.iter().chain(&pod.spec.init_containers);
+        containers.into_iter().find_map(|c| {
+            let probes = [
+                ("liveness", &c.liveness_probe),
+                ("readiness", &c.readiness_probe),
+                ("startup", &c.startup_probe),
+            ];
+            probes.into_iter().find_map(|(which, probe)| {
+                let probe = probe.as_ref()?;
+                let ProbeHandler::Exec { command } = &probe.handler else {
+                    return None;
+                };
+                let mut fs = Fs::for_container(&pod.namespace, &pod.name);
+                let timeout_ms = u64::try_from(probe.timeout_seconds).unwrap_or(1) * 1000;
+                let run = behaviour::run_to_completion(
+                    command.clone(),
+                    c.env.clone(),
+                    &mut fs,
+                    &Alone,
+                    0,
+                    timeout_ms,
+                );
+                let behaviour::ProbeRun::Unsupported(why) = run else {
+                    return None;
+                };
+                Some(format!(
+                    "the {which} probe of container {} of {} {}/{}: its command `{}` cannot be simulated: {why}",
+                    c.name,
+                    pod.kind,
+                    pod.namespace,
+                    pod.name,
+                    shlex::try_join(command.iter().map(String::as_str)).unwrap_or_else(|_| command.join(" "))
+                ))
+            })
+        })
+    })
+}
+
 /// The command a container of the pod `namespace/pod` runs (its image's ENTRYPOINT/CMD resolved
 /// as the simulator does; words with spaces quoted), from the scenario's Pod of that name or the pod template whose
 /// pods' names begin with the template's owner's (`web-7f87b594f7-x5kq9` from Deployment

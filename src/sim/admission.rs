@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use super::{limit_ranger, quota, Simulation};
+use crate::apiserver::limits;
 use crate::engine::SimTime;
 use crate::manifest::{Manifest, Object};
 use crate::model::pod::PodStatus;
@@ -160,6 +161,10 @@ pub(super) fn join_node(
     now: SimTime,
 ) -> String {
     let name = node.meta.name.clone();
+    if sim.state.nodes().len() >= limits::NODES {
+        let why = format!("kubesim simulates at most {} nodes", limits::NODES);
+        return Refusal::forbidden("nodes", &name, why).kubectl(None);
+    }
     node.meta.uid = sim.state.new_uid();
     node.meta.creation = now;
     node.assign_addresses(sim.nodes_joined);
@@ -212,6 +217,13 @@ pub(super) fn admit_pod(
             spec.api.priority = Some(value);
             spec.api.preemption_policy = policy;
         }
+    }
+    if sim.state.pod_count() >= limits::PODS {
+        return Err(Refusal::forbidden(
+            "pods",
+            &meta.name,
+            format!("kubesim holds at most {} pods at once", limits::PODS),
+        ));
     }
     if let Some(why) = requests_over_limits(&spec) {
         return Err(Refusal {

@@ -104,7 +104,7 @@ impl Results {
             std::fs::write(&file, text).map_err(|e| io(&file, e))?;
         }
         for metric in metrics {
-            let file = dir.join(format!("{metric}.svg"));
+            let file = crate::report::files::under(dir, metric, ".svg")?;
             std::fs::write(&file, self.plot(metric)?).map_err(|e| io(&file, e))?;
         }
         Ok(())

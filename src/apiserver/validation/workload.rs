@@ -7,6 +7,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 
 use super::field::{BadValue, Error, ErrorList, Path};
 use super::{meta, non_negative, pod};
+use crate::apiserver::limits;
 use crate::model::label_selector::Selector;
 
 /// The kinds whose controller keeps pods running from one template.
@@ -36,6 +37,7 @@ pub fn workload(
             replicas.unwrap_or(1).into(),
             &spec.child("replicas"),
         ));
+        errs.extend(limits::pod_count(replicas, &spec.child("replicas")));
     }
     let template_path = spec.child("template");
     match selector {
@@ -90,6 +92,12 @@ pub fn job(spec: &JobSpec, path: &Path) -> ErrorList {
         if let Some(v) = value {
             errs.extend(non_negative(v.into(), &path.child(field)));
         }
+    }
+    for (field, value) in [
+        ("parallelism", spec.parallelism),
+        ("completions", spec.completions),
+    ] {
+        errs.extend(limits::pod_count(value, &path.child(field)));
     }
     if let Some(deadline) = spec.active_deadline_seconds.filter(|d| *d <= 0) {
         errs.push(Error::invalid(
