@@ -766,7 +766,7 @@ mod tests {
         let both = format!("{}-.b", "a".repeat(61));
         assert_eq!(pod_hostname(&both), "a".repeat(61));
         // What a simulated container's `hostname` prints.
-        let fs = behaviour::Fs::for_container("default", &long);
+        let fs = behaviour::Fs::for_container("default", &long, "busybox");
         assert_eq!(
             fs.read("/etc/hostname"),
             Some(format!("{}\n", "a".repeat(62)).as_str())

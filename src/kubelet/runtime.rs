@@ -106,7 +106,11 @@ impl Runtime for SimRuntime {
                 Some(script) => Process::scripted(script),
                 None => Process::spawn(request.argv, request.env.clone()),
             },
-            fs: Fs::for_container(request.namespace, request.pod_name),
+            fs: Fs::for_container(
+                request.namespace,
+                request.pod_name,
+                &request.container.image,
+            ),
             env: request.env.clone(),
             listening: BTreeMap::new(),
             output: Vec::new(),

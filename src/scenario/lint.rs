@@ -152,7 +152,7 @@ pub fn uninterpretable_probe(scenario: &Scenario) -> Option<String> {
                 let ProbeHandler::Exec { command } = &probe.handler else {
                     return None;
                 };
-                let mut fs = Fs::for_container(&pod.namespace, &pod.name);
+                let mut fs = Fs::for_container(&pod.namespace, &pod.name, &c.image);
                 let timeout_ms = u64::try_from(probe.timeout_seconds).unwrap_or(1) * 1000;
                 let run = behaviour::run_to_completion(
                     command.clone(),
@@ -270,7 +270,7 @@ impl Run {
     fn of(c: &Container, namespace: &str, pod: &str) -> Run {
         let argv = behaviour::catalogue::argv(&c.image, &c.command, &c.args);
         let mut process = Process::spawn(argv.clone(), c.env.clone());
-        let mut fs = Fs::for_container(namespace, pod);
+        let mut fs = Fs::for_container(namespace, pod, &c.image);
         let (mut output, mut listening, mut memory) =
             (Vec::new(), BTreeMap::<u16, Server>::new(), 0);
         let mut elapsed = 0;

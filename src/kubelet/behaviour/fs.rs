@@ -3,6 +3,8 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
+use super::image_facts::Programs;
+
 /// Why a filesystem operation failed; displays as the libc `strerror` text busybox prints.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FsError {
@@ -39,6 +41,9 @@ enum Entry {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Fs {
     entries: BTreeMap<String, Entry>,
+    /// The programs the container's image holds (the catalogue's record), where the shell
+    /// looks its commands up; `None` when kubesim does not know the image.
+    programs: Option<&'static Programs>,
 }
 
 /// `path` made absolute against `cwd`, with `.`, `..` and repeated slashes removed.
@@ -68,10 +73,12 @@ pub(super) fn parent(path: &str) -> String {
 impl Fs {
     /// The filesystem a pod's container starts with, as the runtime and kubelet seed it:
     /// `/tmp`, `/root`, `/etc/hostname` (the pod name), the service account's `namespace` file
-    /// (no trailing newline, like the projected volume), `/dev/null` and `/dev/zero`.
-    pub fn for_container(namespace: &str, pod_name: &str) -> Fs {
+    /// (no trailing newline, like the projected volume), `/dev/null` and `/dev/zero`; and
+    /// `image`'s programs, when the catalogue knows them.
+    pub fn for_container(namespace: &str, pod_name: &str, image: &str) -> Fs {
         let mut fs = Fs {
             entries: BTreeMap::from([("/".to_string(), Entry::Dir)]),
+            programs: super::catalogue::lookup(image).map(|known| &known.programs),
         };
         let dirs = [
             "/tmp",
@@ -100,6 +107,28 @@ impl Fs {
             fs.entries.insert(path.to_string(), Entry::File(content));
         }
         fs
+    }
+
+    /// Whether BusyBox's shell finds no `program` to run: neither a file of the container's
+    /// nor, for a bare name, one in the image's `PATH`. False when the image's programs or
+    /// its shell are not known (kubesim then cannot tell).
+    // DEVIATION: only BusyBox's ash (busybox and alpine images) is modelled here; Debian's
+    // dash and bash word the failure differently and stay uninterpreted.
+    pub fn lacks_program(&self, cwd: &str, program: &str) -> bool {
+        let Some(programs) = self
+            .programs
+            .filter(|programs| programs.has_busybox_shell())
+        else {
+            return false;
+        };
+        if program.contains('/') {
+            let path = resolve(cwd, program);
+            return !self.entries.contains_key(&path) && !programs.has_file(&path);
+        }
+        !programs
+            .path()
+            .iter()
+            .any(|dir| programs.has_file(&format!("{dir}/{program}")))
     }
 
     /// Whether anything (file or directory) is at `path`.

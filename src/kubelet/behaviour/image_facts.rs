@@ -105,6 +105,11 @@ impl Programs {
         }
     }
 
+    /// Whether the image's `sh` is BusyBox's ash (its applets are the image's base programs).
+    pub fn has_busybox_shell(&self) -> bool {
+        matches!(self, Programs::Known { names: [base, _], .. } if *base == BUSYBOX_APPLETS)
+    }
+
     /// The directories of the image's `PATH` that a bare command name is looked up in.
     pub fn path(&self) -> &'static [&'static str] {
         match self {

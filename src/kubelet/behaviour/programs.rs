@@ -321,6 +321,14 @@ fn busybox_httpd(args: &[String], state: &State, ctx: &mut Ctx) -> Result<Outcom
 
 /// A catalogue server program (nginx, redis-server, `/server`, `node app.js`...).
 fn server(argv: &[String], state: &State, io: &mut Io, ctx: &mut Ctx) -> Result<Outcome, String> {
+    if ctx.fs.lacks_program(&state.cwd, &argv[0]) {
+        // K8S: (BusyBox ash, measured with busybox 1.35) `sh -c slep` prints
+        // "sh: slep: not found" and exits 127, the shell's "command not found" status.
+        // DEVIATION: ash adds "line N: " for a script read from a file; it is left out.
+        let shell = state.args.first().map_or("sh", String::as_str);
+        io.error(format!("{shell}: {}: not found", argv[0]));
+        return Ok(Outcome::Done(127));
+    }
     let name = argv[0].rsplit('/').next().unwrap_or_default();
     let args = &argv[1..];
     let key = match (argv[0].as_str(), name, args.first()) {

@@ -34,7 +34,7 @@ impl Container {
             .collect();
         Container {
             process: Process::spawn(argv, env),
-            fs: Fs::for_container("default", "web-1"),
+            fs: Fs::for_container("default", "web-1", ""),
             output: Vec::new(),
             listening: BTreeMap::new(),
             memory: 0,
@@ -131,7 +131,7 @@ fn init_container_waits_for_its_service() {
     let script = "until nslookup myservice.$(cat /var/run/secrets/kubernetes.io/serviceaccount/namespace).svc.cluster.local; do echo waiting for myservice; sleep 2; done";
     let argv = argv("busybox:1.28", &words(&["sh", "-c", script]), &[]);
     let mut container = Container::new(argv, &[]);
-    container.fs = Fs::for_container("prod", "myapp-pod");
+    container.fs = Fs::for_container("prod", "myapp-pod", "");
     for _ in 0..3 {
         assert_eq!(container.step(), sleep(2000));
     }
@@ -642,7 +642,7 @@ fn files_and_their_errors() {
 
 #[test]
 fn commands_run_for_exec_keep_stderr_apart_line_by_line() {
-    let mut fs = Fs::for_container("default", "web-1");
+    let mut fs = Fs::for_container("default", "web-1", "");
     let mut errors = Vec::new();
     let script = "echo -n a; echo -n b >&2; echo c; echo d >&2; cat /nope";
     let argv = words(&["sh", "-c", script]);
@@ -689,4 +689,46 @@ fn pid_1_must_be_a_program_the_image_holds() {
     // Images whose programs kubesim does not know run whatever they are given.
     assert_eq!(missing("mysql:8.0", &["no-such-program"]), None);
     assert_eq!(missing("example.com/shop/api", &["server"]), None);
+}
+
+// Measured with busybox 1.35's sh: `sh -c 'slep 3; echo rc=$?'` prints "sh: slep: not found"
+// then "rc=127"; `/bin/slep` the same with its path. A command an unknown image may hold stays
+// uninterpreted, and so does one BusyBox has but kubesim does not play.
+#[test]
+fn a_command_the_image_lacks_is_not_found_by_busybox_sh() {
+    let in_image = |image: &str, script: &str| {
+        let mut container = sh(script);
+        container.fs = Fs::for_container("default", "web-1", image);
+        container
+    };
+    let mut typo = in_image(
+        "busybox:1.36",
+        "echo a; slep 3; echo rc=$?; /bin/slep; echo rc=$?",
+    );
+    assert_eq!(typo.step(), Step::Exit { code: 0 });
+    assert_eq!(
+        typo.output,
+        words(&[
+            "a",
+            "sh: slep: not found",
+            "rc=127",
+            "sh: /bin/slep: not found",
+            "rc=127"
+        ])
+    );
+    let mut alpine = in_image("alpine:3.20", "nginx");
+    assert_eq!(alpine.step(), Step::Exit { code: 127 });
+    assert_eq!(alpine.output, words(&["sh: nginx: not found"]));
+    let mut unknown = in_image("example.com/team/app:v1", "slep 3");
+    assert_eq!(unknown.step(), Step::Forever { busy: false });
+    assert_eq!(
+        unknown.process.unsupported(),
+        Some("unsupported command \"slep\"")
+    );
+    let mut wget = in_image("busybox", "wget http://web");
+    assert_eq!(wget.step(), Step::Forever { busy: false });
+    assert_eq!(
+        wget.process.unsupported(),
+        Some("unsupported command \"wget\"")
+    );
 }
