@@ -5,9 +5,12 @@
 //! out. Modules follow the data flow: `engine` (time, queue, random streams; knows nothing of
 //! Kubernetes) → `model` (plain data) → `manifest` (YAML in and out) → `scheduler` · `kubelet`
 //! (components that talk only through the cluster state) → `sim` (the wiring) → `scenario`,
-//! `trace` → `report` → `cli`. `controllers` (workloads) also talk only through the cluster state.
+//! `trace` → `report` → `cli`. `controllers` (workloads) also talk only through the cluster state;
+//! `autoscaler` (the cluster autoscaler, beside them) does too, and uses the scheduler's filters
+//! as a library, which the controllers never do.
 
 pub mod apiserver;
+pub mod autoscaler;
 pub mod cli;
 pub mod controllers;
 pub mod engine;

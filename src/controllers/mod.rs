@@ -6,7 +6,6 @@
 //! generated names and template hashes (`names`), rolling updates (`rollout`), which surplus
 //! pods go first (`pod_rank`), Job counts and backoff (`job_util`).
 
-pub mod cluster_autoscaler;
 pub mod daemonset;
 pub mod deployment;
 pub mod endpoints;

@@ -4,7 +4,7 @@
 use serde::Deserialize;
 
 use super::parse_duration_field;
-use crate::controllers::cluster_autoscaler::config::{Expander, Options};
+use crate::autoscaler::config::{Expander, Options};
 use crate::manifest::decode::Source;
 use crate::manifest::yaml::PathSeg;
 use crate::manifest::InputError;

@@ -6,7 +6,7 @@ use serde::Deserialize;
 
 use super::parse_duration_field;
 use crate::apiserver::limits;
-use crate::controllers::cluster_autoscaler::config as autoscaler;
+use crate::autoscaler::config as autoscaler;
 use crate::manifest::decode::Source;
 use crate::manifest::yaml::PathSeg;
 use crate::manifest::InputError;

@@ -83,7 +83,7 @@ pub struct Scenario {
     /// The simulation does not read it.
     pub image_rootfs: BTreeMap<String, std::path::PathBuf>,
     /// The cluster autoscaler's settings and node groups (no groups: it does not run).
-    pub autoscaler: crate::controllers::cluster_autoscaler::config::Config,
+    pub autoscaler: crate::autoscaler::config::Config,
 }
 
 #[derive(Deserialize)]
@@ -250,7 +250,7 @@ fn load_str_with_learner(
         Some(groups) => cluster::build_nodes(groups, src)?,
         None => (default_cluster(), Vec::new()),
     };
-    let autoscaler = crate::controllers::cluster_autoscaler::config::Config {
+    let autoscaler = crate::autoscaler::config::Config {
         options: match &spec.cluster_autoscaler {
             Some(raw) => autoscaling::parse(raw, src)?,
             None => Default::default(),

@@ -2,7 +2,7 @@
 //! deleted) and of the API server (taints, evictions).
 
 use super::{admission, Event, Simulation};
-use crate::controllers::cluster_autoscaler::Action;
+use crate::autoscaler::Action;
 use crate::engine::SimTime;
 use crate::model::node::NodeCondition;
 use crate::model::{Node, PodCondition};

@@ -132,7 +132,7 @@ pub struct Simulation {
     /// instant measured then. `None` in a simulation.
     pacer: Option<Box<dyn Pacer>>,
     /// The cluster autoscaler, when a node group has `autoscaling:`.
-    autoscaler: Option<crate::controllers::cluster_autoscaler::ClusterAutoscaler>,
+    autoscaler: Option<crate::autoscaler::ClusterAutoscaler>,
 }
 
 impl Simulation {
@@ -218,10 +218,7 @@ impl Simulation {
             keep_explanations: false,
             trace_error: None,
             pacer: None,
-            autoscaler: crate::controllers::cluster_autoscaler::ClusterAutoscaler::new(
-                &scenario.autoscaler,
-                streams,
-            ),
+            autoscaler: crate::autoscaler::ClusterAutoscaler::new(&scenario.autoscaler, streams),
         };
         sim.controllers.know_nodes(&sim.state);
         // A cluster the autoscaler may grow counts at its largest.

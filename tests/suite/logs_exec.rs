@@ -1,7 +1,7 @@
 //! `kubesim logs` and `kubesim exec` through the built binary: what containers printed and
 //! what commands see at an instant, and kubectl's refusals word for word.
 
-mod common;
+use crate::common;
 
 use common::{kubesim, stderr, stdout};
 

@@ -2,7 +2,7 @@
 //! block is run, and what follows it (up to the next `$` line or the block's end) must be its
 //! output, stdout then stderr.
 
-mod common;
+use crate::common;
 
 use common::{kubesim, stderr, stdout};
 

@@ -1,6 +1,6 @@
 //! Integration tests: the built `kubesim` binary, driven as a user drives it.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 

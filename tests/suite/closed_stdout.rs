@@ -4,7 +4,7 @@
 // K8S: Go's os/file_unix.go (epipecheck raises SIGPIPE on a write to a broken stdout or
 // stderr), which kubectl does not override; `kubectl kustomize BIG | head -1` ends the same way
 
-mod common;
+use crate::common;
 
 use std::os::fd::{FromRawFd, OwnedFd};
 use std::os::unix::process::ExitStatusExt;

@@ -2,7 +2,7 @@
 //! failed, Ready after the group's provisioning time, removed 10 minutes after they became
 //! unneeded (empty, or drained), and the events that say why, with upstream's texts.
 
-mod common;
+use crate::common;
 
 use common::{kubesim, stderr, stdout};
 

@@ -1,7 +1,7 @@
 //! `kubesim watch`: in a pseudo-terminal (the screen as a terminal emulator shows it), and as
 //! plain `kubectl get -w` lines when the output is not a terminal.
 
-mod common;
+use crate::common;
 
 use std::io::{Read, Write};
 use std::sync::{Arc, Mutex};

@@ -1,8 +1,8 @@
 //! Hostile and oversized inputs through the built binary: each ends in kubectl's or the API's
 //! words (or a stated kubesim limit) and exit 2, or plays out saturated, never in a panic or an
-//! unbounded allocation. The in-process mutation set is tests/fuzz.rs.
+//! unbounded allocation. The in-process mutation set is tests/suite/fuzz.rs.
 
-mod common;
+use crate::common;
 
 use common::{kubesim, stderr, stdout};
 

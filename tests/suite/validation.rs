@@ -2,7 +2,7 @@
 //! refuses with kubectl's words, each problem at its file, line and column, every problem of a
 //! document at once, exit code 2.
 
-mod common;
+use crate::common;
 
 use common::{kubesim, stderr};
 

@@ -2,7 +2,7 @@
 //! passes, every broken starting point fails with the plain-words `why:` of a failing entry,
 //! and `list`, `show` and `check` print exactly what a learner reads.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 

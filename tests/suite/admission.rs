@@ -2,7 +2,7 @@
 //! kubectl's exact error lines, the FailedCreate events of a ReplicaSet held by a quota, and the
 //! `get resourcequota` table.
 
-mod common;
+use crate::common;
 
 use common::{command_outputs, kubesim, stdout};
 

@@ -9,10 +9,12 @@
 //! `KUBESIM_FUZZ_TRACE=FILE` names each case on stderr and writes its input to FILE before it
 //! runs (to find and replay one that hangs).
 
-mod common;
+use crate::common;
 
+use std::cell::RefCell;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
+use std::sync::Once;
 
 use kubesim::engine::SimTime;
 use kubesim::manifest::read;
@@ -23,8 +25,11 @@ use rand_chacha::ChaCha8Rng;
 
 use common::{kubesim, stderr};
 
-/// The last panic's message and place, as the panic hook saw it.
-static LAST_PANIC: std::sync::Mutex<String> = std::sync::Mutex::new(String::new());
+thread_local! {
+    /// While [`caught`] runs a case on this thread, the message and place of its panic as the
+    /// panic hook saw it; `None` otherwise.
+    static CAUGHT: RefCell<Option<String>> = const { RefCell::new(None) };
+}
 
 /// The fixed seed of the mutation stream.
 const SEED: u64 = 17;
@@ -379,6 +384,38 @@ fn play(bytes: &[u8], file: &str, dir: &Path) -> bool {
     true
 }
 
+/// Runs `case`, catching a panic: then its message and place, which the hook keeps instead of
+/// printing.
+fn caught<T>(case: impl FnOnce() -> T) -> Result<T, String> {
+    keep_caught_panics();
+    CAUGHT.set(Some(String::new()));
+    let outcome = catch_unwind(AssertUnwindSafe(case));
+    let why = CAUGHT.take().unwrap_or_default();
+    outcome.map_err(|_| why)
+}
+
+/// Installs, once for the test binary, a panic hook that keeps the message of a panic inside
+/// [`caught`] and passes every other panic on to the hook before it: the other tests of the
+/// binary run on other threads at the same time, and their failures must still be printed.
+fn keep_caught_panics() {
+    static INSTALL: Once = Once::new();
+    INSTALL.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let kept = CAUGHT.with_borrow_mut(|why| match why {
+                Some(why) => {
+                    *why = info.to_string();
+                    true
+                }
+                None => false,
+            });
+            if !kept {
+                previous(info);
+            }
+        }));
+    });
+}
+
 fn cases_per_family() -> usize {
     std::env::var("KUBESIM_FUZZ_CASES")
         .ok()
@@ -401,12 +438,6 @@ fn mutated_inputs_never_panic() {
     assert!(seeds.len() > 100, "found {} seed files", seeds.len());
     let mut rng = ChaCha8Rng::seed_from_u64(SEED);
     let cases = cases_per_family();
-    // Panics are caught and reported below with their input; the hook keeps each one's
-    // message and place instead of printing it.
-    let default_hook = std::panic::take_hook();
-    std::panic::set_hook(Box::new(|info| {
-        *LAST_PANIC.lock().unwrap() = info.to_string();
-    }));
     let mut failures = Vec::new();
     let mut simulated = Vec::new();
     for family in FAMILIES {
@@ -420,10 +451,10 @@ fn mutated_inputs_never_panic() {
                 eprintln!("{} {case} {}", family.name, path.display());
                 std::fs::write(trace, &mutated).unwrap();
             }
-            let outcome = catch_unwind(AssertUnwindSafe(|| play(&mutated, &file, dir)));
+            // Panics are caught and reported below with their input.
+            let outcome = caught(|| play(&mutated, &file, dir));
             played += usize::from(matches!(outcome, Ok(true)));
-            if outcome.is_err() {
-                let why = LAST_PANIC.lock().unwrap().clone();
+            if let Err(why) = outcome {
                 failures.push(format!(
                     "family \"{}\", case {case} (mutating {file}): {why}\n--- input ---\n{}",
                     family.name,
@@ -433,9 +464,18 @@ fn mutated_inputs_never_panic() {
         }
         simulated.push((family.name, played));
     }
-    std::panic::set_hook(default_hook);
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
     eprintln!("cases simulated (the rest refused at load), by family: {simulated:?}");
+}
+
+// The harness itself: a case's panic comes back with its message and place instead of being
+// printed, and a case that returns gives its value.
+#[test]
+fn a_caught_panic_comes_back_with_its_message_and_place() {
+    let why = caught::<()>(|| panic!("case {}", 7)).unwrap_err();
+    assert!(why.starts_with("panicked at tests/suite/fuzz.rs:"), "{why}");
+    assert!(why.ends_with(":\ncase 7"), "{why}");
+    assert_eq!(caught(|| 3), Ok(3));
 }
 
 /// The built binary on a hostile file: exit 2, no panic, and stderr as given.

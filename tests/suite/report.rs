@@ -1,8 +1,8 @@
 //! Reports through the built binary: `kubesim report` and `kubesim run --report` agree byte for
 //! byte, bad traces are refused with file and line, and the curated examples in `reports/`
-//! never drift (refresh them with `KUBESIM_BLESS_REPORTS=1 cargo test --test report`).
+//! never drift (refresh them with `KUBESIM_BLESS_REPORTS=1 cargo test --test suite report::`).
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 
@@ -131,7 +131,7 @@ fn curated_reports_are_up_to_date() {
         for file in FILES {
             assert!(
                 read(&out, file) == read(&root.join(name), file),
-                "reports/{name}/{file} is stale: run KUBESIM_BLESS_REPORTS=1 cargo test --test report"
+                "reports/{name}/{file} is stale: run KUBESIM_BLESS_REPORTS=1 cargo test --test suite report::"
             );
         }
     }

@@ -3,7 +3,7 @@
 //! error (an uncaught script error or a console error). The page is loaded from a copy with a
 //! small probe script added, which writes what it found into the DOM that `--dump-dom` prints.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -3,7 +3,7 @@
 //! `KUBESIM_SKIP_REAL=1` skips them on purpose (root with crun or busybox missing fails, naming
 //! the fix).
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -51,8 +51,7 @@ fn a_real_mode_test_that_cannot_run_fails_unless_skipped_on_purpose() {
     assert_eq!(common::real_mode_decision(None, false), Err(why.into()));
     assert_eq!(common::real_mode_decision(Some(""), false), Err(why.into()));
 
-    let out = std::process::Command::new(std::env::current_exe().unwrap())
-        .args(["check_prints_what_it_found", "--exact", "--nocapture"])
+    let out = this_binary_running("check_prints_what_it_found")
         .env(common::SKIP_REAL, "1")
         .output()
         .unwrap();
@@ -62,6 +61,18 @@ fn a_real_mode_test_that_cannot_run_fails_unless_skipped_on_purpose() {
         "{}",
         common::stderr(&out)
     );
+}
+
+/// This test binary running only this module's test `name`, its output shown: how a test here
+/// runs another as a child process.
+fn this_binary_running(name: &str) -> std::process::Command {
+    // The suite names a test by its path below the binary's root: `real::NAME`.
+    let module = module_path!()
+        .split_once("::")
+        .map_or("", |(_, module)| module);
+    let mut command = std::process::Command::new(std::env::current_exe().unwrap());
+    command.args([&format!("{module}::{name}"), "--exact", "--nocapture"]);
+    command
 }
 
 fn sh(script: &str) -> ProcessSpec {
@@ -1364,8 +1375,7 @@ fn interrupted_child() {
 /// directory and record, left behind.
 fn killed_session(root: &Path) -> (PathBuf, kubesim::real::layout::Record) {
     use std::io::BufRead;
-    let mut child = std::process::Command::new(std::env::current_exe().unwrap())
-        .args(["interrupted_child", "--exact", "--nocapture"])
+    let mut child = this_binary_running("interrupted_child")
         .env(CHILD_ROOT, root)
         .stdout(std::process::Stdio::piped())
         .spawn()

@@ -1,7 +1,7 @@
 //! Controllers and timeline commands through the CLI: kubectl's exact output for drain and
 //! rollout history, and the workload columns of `kubesim get`.
 
-mod common;
+use crate::common;
 
 use common::{command_outputs, kubesim, stdout};
 

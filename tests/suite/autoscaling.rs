@@ -1,7 +1,7 @@
 //! The HorizontalPodAutoscaler through the CLI: `kubectl get hpa` columns as the load steps up
 //! and down, its status conditions, and a bad `spec.load` entry.
 
-mod common;
+use crate::common;
 
 use common::{kubesim, stderr, stdout};
 

@@ -1,7 +1,7 @@
 //! `kubesim import openb` through the built binary: the committed sample in openb's column
 //! layout becomes exactly the committed scenario, which then plays as the trace says.
 
-mod common;
+use crate::common;
 
 use common::{kubesim, stderr, stdout};
 

@@ -2,7 +2,7 @@
 //! capacity scenario, the same bytes whatever the threads or shards, the Indexed Job it emits
 //! run by kubesim itself, and bad input refused.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

@@ -5,7 +5,7 @@
 //! registry overhead + 2.2 MB at 20 MB/s) or is "already present" for a tagged image; create
 //! + start 50 ms; a container's exit is noticed at the next whole-second PLEG relist.
 
-mod common;
+use crate::common;
 
 use common::{kubesim, stderr, stdout};
 use serde_json::Value;

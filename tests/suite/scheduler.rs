@@ -1,7 +1,7 @@
 //! The scheduler through the CLI: preemption as `kubectl` shows it, profiles chosen by
 //! `schedulerName`, and configuration errors.
 
-mod common;
+use crate::common;
 
 use common::{kubesim, stderr, stdout};
 

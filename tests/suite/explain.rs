@@ -1,7 +1,7 @@
 //! `kubesim explain pod`: the story behind a pod's state, walked back through the trace's
 //! cause links, for the seed notes' scenarios.
 
-mod common;
+use crate::common;
 
 use common::{kubesim, stdout};
 

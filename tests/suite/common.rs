@@ -1,7 +1,5 @@
 //! Helpers shared by the integration tests: run the built binary as a user would.
 
-#![allow(dead_code)] // each test crate uses its own subset
-
 use std::process::{Command, Output};
 
 /// Runs `kubesim` with `args` from the repository root.

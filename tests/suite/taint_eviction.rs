@@ -4,7 +4,7 @@
 //! upstream's events and condition, and a taint's removal cancels the evictions still waiting.
 // K8S: pkg/controller/tainteviction/taint_eviction.go
 
-mod common;
+use crate::common;
 
 use common::{kubesim, stdout};
 

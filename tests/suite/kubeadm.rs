@@ -3,7 +3,7 @@
 //! service/kubernetes, as `kubectl get -A` shows them on a fresh kubeadm v1.34 cluster.
 // K8S: cmd/kubeadm/app/phases/controlplane/manifests.go, phases/addons/{dns,proxy}
 
-mod common;
+use crate::common;
 
 use common::{kubesim, stderr, stdout};
 
