@@ -112,7 +112,9 @@ fn find<'s>(sim: &'s Simulation, target: &Target<'_>) -> Result<(PodId, &'s Pod)
     let ns = target.namespace.unwrap_or("default");
     let id = sim.state.pod_id(ns, target.pod);
     let pod = id.and_then(|id| Some((id, sim.state.pod(id)?)));
-    pod.ok_or_else(|| super::get::Resource::of_kind("Pod").not_found(target.pod))
+    pod.ok_or_else(|| {
+        super::get::not_found(crate::apiserver::resources::of_kind("Pod"), target.pod)
+    })
 }
 
 /// The container kubectl picks: `-c`, else the default-container annotation, else the first

@@ -1,162 +1,74 @@
-//! `kubesim get`: the resources it lists with the names kubectl takes for them, and what it
-//! prints: tables, `-o json|yaml|name`, the API server's NotFound error and kubectl's "No
+//! `kubesim get`: the resources it lists (named as kubectl names them, through the API's
+//! resource table), and what it prints: tables, `-o json|yaml|name`, the API server's NotFound error and kubectl's "No
 //! resources found" note.
 
 use super::printers::get::GetOptions;
 use super::{printers, CliError, Output};
+use crate::apiserver::resources::{self, Resource};
 use crate::manifest::render;
 use crate::sim::Simulation;
 
-/// A resource `kubesim get` lists, as the API server's discovery describes it.
-pub(super) struct Resource {
-    pub(super) kind: &'static str,
-    /// The plural, as the API and its errors name the resource.
-    plural: &'static str,
-    /// The API group, empty for the core group.
-    group: &'static str,
-    /// The other names kubectl takes for it: the singular and the short names.
-    aliases: &'static [&'static str],
-    namespaced: bool,
-}
-
-/// The resources `kubesim get` lists.
-// K8S: the API server's discovery, as `kubectl api-resources` prints it (names, short names,
-// groups and scopes)
-const RESOURCES: &[Resource] = &[
-    resource("Pod", "pods", "", &["pod", "po"], true),
-    resource("Node", "nodes", "", &["node", "no"], false),
-    resource("Event", "events", "", &["event", "ev"], true),
-    resource(
-        "Deployment",
-        "deployments",
-        "apps",
-        &["deployment", "deploy"],
-        true,
-    ),
-    resource(
-        "ReplicaSet",
-        "replicasets",
-        "apps",
-        &["replicaset", "rs"],
-        true,
-    ),
-    resource("Job", "jobs", "batch", &["job"], true),
-    resource(
-        "DaemonSet",
-        "daemonsets",
-        "apps",
-        &["daemonset", "ds"],
-        true,
-    ),
-    resource("Service", "services", "", &["service", "svc"], true),
-    resource("Endpoints", "endpoints", "", &["ep"], true),
-    resource(
-        "EndpointSlice",
-        "endpointslices",
-        "discovery.k8s.io",
-        &["endpointslice"],
-        true,
-    ),
-    resource(
-        "ResourceQuota",
-        "resourcequotas",
-        "",
-        &["resourcequota", "quota"],
-        true,
-    ),
-    resource(
-        "LimitRange",
-        "limitranges",
-        "",
-        &["limitrange", "limits"],
-        true,
-    ),
-    resource(
-        "HorizontalPodAutoscaler",
-        "horizontalpodautoscalers",
-        "autoscaling",
-        &["horizontalpodautoscaler", "hpa"],
-        true,
-    ),
-];
-
-const fn resource(
-    kind: &'static str,
-    plural: &'static str,
-    group: &'static str,
-    aliases: &'static [&'static str],
-    namespaced: bool,
-) -> Resource {
-    Resource {
-        kind,
-        plural,
-        group,
-        aliases,
-        namespaced,
-    }
-}
-
-/// The kinds `kubectl get all` lists, in its order.
-const ALL_KINDS: [&str; 6] = [
+/// The kinds `kubesim get` has printers for (upstream's columns); the others it knows by name
+/// but cannot list yet.
+const PRINTED: &[&str] = &[
     "Pod",
-    "Service",
-    "DaemonSet",
+    "Node",
+    "Event",
     "Deployment",
     "ReplicaSet",
     "Job",
+    "DaemonSet",
+    "Service",
+    "Endpoints",
+    "EndpointSlice",
+    "ResourceQuota",
+    "LimitRange",
+    "HorizontalPodAutoscaler",
 ];
 
-impl Resource {
-    /// The resource a name given to `get` means: its plural, singular or short name, or its
-    /// plural with its group (`deployments.apps`).
-    fn named(arg: &str) -> Result<&'static Resource, CliError> {
-        RESOURCES
+fn printed(resource: &Resource) -> bool {
+    PRINTED.contains(&resource.kind)
+}
+
+/// The resource a name given to `get` means, as kubectl resolves it (plural, singular, short
+/// name, with or without its group), if `get` can list it.
+fn named(arg: &str) -> Result<&'static Resource, CliError> {
+    let listed = || {
+        let plurals: Vec<&str> = resources::RESOURCES
             .iter()
-            .find(|r| r.plural == arg || r.aliases.contains(&arg) || r.qualified_plural() == arg)
-            .ok_or_else(|| {
-                CliError::Usage(format!(
-                    "the server doesn't have a resource type \"{arg}\" (kubesim get knows: pods, nodes, events, deployments, replicasets, jobs, daemonsets, services, endpoints, endpointslices, resourcequotas, limitranges, hpa, all; several joined by commas)"
-                ))
-            })
+            .filter(|r| printed(r))
+            .map(|r| r.plural)
+            .collect();
+        format!("{}, all; several joined by commas", plurals.join(", "))
+    };
+    match resources::resolve(arg) {
+        Ok(resource) if printed(resource) => Ok(resource),
+        Ok(resource) => Err(CliError::Usage(format!(
+            "kubesim get cannot list {} yet (it lists {})",
+            resource.group_resource(),
+            listed()
+        ))),
+        // K8S: staging/src/k8s.io/cli-runtime/pkg/resource/builder.go (mappingFor)
+        Err(name) => Err(CliError::Usage(format!(
+            "the server doesn't have a resource type \"{name}\" (kubesim get knows: {})",
+            listed()
+        ))),
     }
+}
 
-    /// The resource of a kind kubesim lists.
-    pub(super) fn of_kind(kind: &str) -> &'static Resource {
-        RESOURCES
-            .iter()
-            .find(|r| r.kind == kind)
-            .expect("kubesim lists every kind it looks up")
-    }
+/// `deployment.apps/`, `pod/`: how `-o name` and tables of several kinds begin a name.
+fn name_prefix(resource: &Resource) -> String {
+    format!("{}/", resource.group_kind_name())
+}
 
-    /// `deployments.apps`, `pods`: how API errors name the resource.
-    // K8S: staging/src/k8s.io/apimachinery/pkg/runtime/schema/group_version.go
-    // (GroupResource.String)
-    fn qualified_plural(&self) -> String {
-        match self.group {
-            "" => self.plural.to_string(),
-            group => format!("{}.{group}", self.plural),
-        }
-    }
-
-    /// `deployment.apps/`, `pod/`: how `-o name` and tables of several kinds begin a name.
-    // K8S: staging/src/k8s.io/cli-runtime/pkg/printers/name.go (kind, lowercased, with group)
-    fn name_prefix(&self) -> String {
-        let kind = self.kind.to_ascii_lowercase();
-        match self.group {
-            "" => format!("{kind}/"),
-            group => format!("{kind}.{group}/"),
-        }
-    }
-
-    /// The API server's NotFound error about an object of this resource, as kubectl prints it.
-    // K8S: staging/src/k8s.io/apimachinery/pkg/api/errors/errors.go (NewNotFound: `%s %q not
-    // found` of the qualified resource and the name)
-    pub(super) fn not_found(&self, name: &str) -> CliError {
-        CliError::Kubectl(format!(
-            "Error from server (NotFound): {} \"{name}\" not found",
-            self.qualified_plural()
-        ))
-    }
+/// The API server's NotFound error about an object of this resource, as kubectl prints it.
+// K8S: staging/src/k8s.io/apimachinery/pkg/api/errors/errors.go (NewNotFound: `%s %q not
+// found` of the qualified resource and the name)
+pub(super) fn not_found(resource: &Resource, name: &str) -> CliError {
+    CliError::Kubectl(format!(
+        "Error from server (NotFound): {} \"{name}\" not found",
+        resource.group_resource()
+    ))
 }
 
 /// What `get` prints: the objects on standard output, or, when none matched, kubectl's note
@@ -192,30 +104,31 @@ pub(super) fn get(
     output: Option<Output>,
     opts: &GetOptions<'_>,
 ) -> Result<Listing, CliError> {
-    let mut resources: Vec<&Resource> = Vec::new();
+    let mut wanted: Vec<&Resource> = Vec::new();
     for part in arg.split(',') {
         match part {
-            "all" => resources.extend(ALL_KINDS.map(Resource::of_kind)),
-            one => resources.push(Resource::named(one)?),
+            // K8S: staging/src/k8s.io/client-go/restmapper/category_expansion.go
+            "all" => wanted.extend(resources::category("all").filter(|r| printed(r))),
+            one => wanted.push(named(one)?),
         }
     }
-    resources.dedup_by_key(|r| r.kind);
-    if opts.name.is_some() && resources.len() > 1 {
+    wanted.dedup_by_key(|r| r.kind);
+    if opts.name.is_some() && wanted.len() > 1 {
         return Err(CliError::Usage(
             "error: you must specify only one resource type with a name".to_string(),
         ));
     }
-    let named = opts.name.map(|name| (resources[0], name));
+    let named = opts.name.map(|name| (wanted[0], name));
     if matches!(output, Some(Output::Json | Output::Yaml | Output::Name)) {
         let mut items = Vec::new();
         let mut names = Vec::new();
-        for &r in &resources {
+        for &r in &wanted {
             objects_of(sim, r, opts, &mut items, &mut names);
         }
         // K8S: staging/src/k8s.io/kubectl/pkg/cmd/get/get.go (printGeneric: one object when
         // named, else a `v1 List`, empty included, and no note)
         let value = match named {
-            Some((r, name)) => items.pop().ok_or_else(|| r.not_found(name))?,
+            Some((r, name)) => items.pop().ok_or_else(|| not_found(r, name))?,
             None => render::list(items),
         };
         return Ok(Listing::Found(match output {
@@ -225,10 +138,10 @@ pub(super) fn get(
         }));
     }
     let now = sim.now();
-    let several = resources.len() > 1;
+    let several = wanted.len() > 1;
     let mut tables = Vec::new();
-    for &r in &resources {
-        let prefix = r.name_prefix();
+    for &r in &wanted {
+        let prefix = name_prefix(r);
         let opts = GetOptions {
             name_prefix: if several { &prefix } else { "" },
             ..opts.clone()
@@ -245,11 +158,11 @@ pub(super) fn get(
         return Ok(Listing::Found(tables.join("\n")));
     }
     if let Some((r, name)) = named {
-        return Err(r.not_found(name));
+        return Err(not_found(r, name));
     }
     // K8S: staging/src/k8s.io/kubectl/pkg/cmd/get/get.go (Run: on standard error, naming the
     // namespace unless listing across namespaces or a cluster-scoped resource)
-    let namespaced = !opts.all_namespaces && resources.iter().all(|r| r.namespaced);
+    let namespaced = !opts.all_namespaces && wanted.iter().all(|r| r.namespaced);
     Ok(Listing::NoneFound(if namespaced {
         format!(
             "No resources found in {} namespace.",
@@ -268,7 +181,7 @@ fn objects_of(
     items: &mut Vec<serde_json::Value>,
     names: &mut Vec<String>,
 ) {
-    let prefix = resource.name_prefix();
+    let prefix = name_prefix(resource);
     match resource.kind {
         "Pod" => {
             for (_, pod) in sim.state.pods_by_name() {
@@ -311,22 +224,21 @@ mod tests {
 
     #[test]
     fn resources_are_named_as_the_api_names_them() {
-        let deploy = Resource::named("deploy").unwrap();
-        assert_eq!(deploy.qualified_plural(), "deployments.apps");
-        assert_eq!(deploy.name_prefix(), "deployment.apps/");
+        let deploy = named("deploy").unwrap();
+        assert_eq!(name_prefix(deploy), "deployment.apps/");
+        assert_eq!(named("deployments.apps").unwrap().kind, "Deployment");
+        assert_eq!(named("Pods").unwrap().kind, "Pod");
         assert_eq!(
-            Resource::named("deployments.apps").unwrap().kind,
-            "Deployment"
-        );
-        assert_eq!(
-            Resource::named("ep").unwrap().qualified_plural(),
-            "endpoints"
-        );
-        let hpa = Resource::of_kind("HorizontalPodAutoscaler");
-        assert_eq!(
-            hpa.not_found("web").to_string(),
+            not_found(resources::of_kind("HorizontalPodAutoscaler"), "web").to_string(),
             "Error from server (NotFound): horizontalpodautoscalers.autoscaling \"web\" not found"
         );
-        assert!(Resource::named("widgets").is_err());
+        assert_eq!(
+            named("widgets").unwrap_err().to_string(),
+            "error: the server doesn't have a resource type \"widgets\" (kubesim get knows: endpoints, events, limitranges, nodes, pods, resourcequotas, services, daemonsets, deployments, replicasets, horizontalpodautoscalers, jobs, endpointslices, all; several joined by commas)"
+        );
+        assert_eq!(
+            named("sts").unwrap_err().to_string(),
+            "error: kubesim get cannot list statefulsets.apps yet (it lists endpoints, events, limitranges, nodes, pods, resourcequotas, services, daemonsets, deployments, replicasets, horizontalpodautoscalers, jobs, endpointslices, all; several joined by commas)"
+        );
     }
 }

@@ -26,6 +26,7 @@ use std::path::{Path, PathBuf};
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+use crate::apiserver::resources;
 use crate::engine::SimTime;
 use crate::manifest::{read, InputError};
 use crate::model::duration::GoDuration;
@@ -33,7 +34,6 @@ use crate::scenario::profile::LatencyProfile;
 use crate::scenario::{self, Scenario};
 use crate::sim::Simulation;
 use crate::trace::MemorySink;
-use get::Resource;
 use printers::get::GetOptions;
 
 /// The demo scenario `kubesim run` plays with no argument.
@@ -478,9 +478,9 @@ fn execute(command: Command) -> Result<i32, CliError> {
             at,
             namespace,
         } => {
-            let node = match kind.as_str() {
-                "pod" | "pods" | "po" => false,
-                "node" | "nodes" | "no" => true,
+            let node = match resources::resolve(&kind).map(|r| r.kind) {
+                Ok("Pod") => false,
+                Ok("Node") => true,
                 _ => {
                     return Err(CliError::Usage(format!(
                         "kubesim explain supports pod and node, not \"{kind}\""
@@ -498,7 +498,7 @@ fn execute(command: Command) -> Result<i32, CliError> {
                 let node = sim
                     .state
                     .node(&name)
-                    .ok_or_else(|| Resource::of_kind("Node").not_found(&name))?;
+                    .ok_or_else(|| get::not_found(resources::of_kind("Node"), &name))?;
                 let records = trace.records();
                 out!(
                     "{}",
@@ -510,7 +510,7 @@ fn execute(command: Command) -> Result<i32, CliError> {
             let id = sim
                 .state
                 .pod_id(&ns, &name)
-                .ok_or_else(|| Resource::of_kind("Pod").not_found(&name))?;
+                .ok_or_else(|| get::not_found(resources::of_kind("Pod"), &name))?;
             let pod = sim.state.pod(id).expect("indexed pods exist");
             let records = trace.records();
             out!("{}", printers::why::pod_story(&sim, pod, &records, now))?;
@@ -525,56 +525,35 @@ fn execute(command: Command) -> Result<i32, CliError> {
             namespace,
         } => {
             let (sim, now) = simulate_to(&at)?;
-            let text = match kind.as_str() {
-                "pod" | "pods" | "po" => {
-                    let ns = namespace.as_deref().unwrap_or("default");
-                    let id = sim
-                        .state
-                        .pod_id(ns, &name)
-                        .ok_or_else(|| Resource::of_kind("Pod").not_found(&name))?;
+            let unsupported = || {
+                CliError::Usage(format!(
+                    "kubesim describe supports pod, node, hpa, resourcequota and limitrange, not \"{kind}\""
+                ))
+            };
+            // K8S: staging/src/k8s.io/kubectl/pkg/cmd/describe/describe.go (the builder's
+            // RESTMapper resolves the type)
+            let resource = resources::resolve(&kind).map_err(|_| unsupported())?;
+            let missing = || get::not_found(resource, &name);
+            let ns = namespace.as_deref().unwrap_or("default");
+            let stored = || {
+                let key = (resource.kind.to_string(), ns.to_string(), name.clone());
+                sim.state.objects.get(&key).ok_or_else(missing)
+            };
+            let text = match resource.kind {
+                "Pod" => {
+                    let id = sim.state.pod_id(ns, &name).ok_or_else(missing)?;
                     printers::describe::pod(&sim.state, sim.state.pod(id).expect("indexed"), now)
                 }
-                "node" | "nodes" | "no" => {
-                    let node = sim
-                        .state
-                        .node(&name)
-                        .ok_or_else(|| Resource::of_kind("Node").not_found(&name))?;
+                "Node" => {
+                    let node = sim.state.node(&name).ok_or_else(missing)?;
                     printers::describe::node(&sim.state, node, now)
                 }
-                "resourcequota" | "resourcequotas" | "quota" | "limitrange" | "limitranges"
-                | "limits" => {
-                    let ns = namespace.as_deref().unwrap_or("default");
-                    let kind = if kind.starts_with('l') {
-                        "LimitRange"
-                    } else {
-                        "ResourceQuota"
-                    };
-                    let key = (kind.to_string(), ns.to_string(), name.clone());
-                    let object = sim
-                        .state
-                        .objects
-                        .get(&key)
-                        .ok_or_else(|| Resource::of_kind(kind).not_found(&name))?;
-                    match kind {
-                        "LimitRange" => printers::describe_policy::limit_range(object),
-                        _ => printers::describe_policy::quota(object),
-                    }
+                "LimitRange" => printers::describe_policy::limit_range(stored()?),
+                "ResourceQuota" => printers::describe_policy::quota(stored()?),
+                "HorizontalPodAutoscaler" => {
+                    printers::describe_hpa::hpa(&sim.state, stored()?, now)
                 }
-                "hpa" | "horizontalpodautoscaler" | "horizontalpodautoscalers" => {
-                    let ns = namespace.as_deref().unwrap_or("default");
-                    let key = ("HorizontalPodAutoscaler".to_string(), ns.to_string(), name.clone());
-                    let object = sim
-                        .state
-                        .objects
-                        .get(&key)
-                        .ok_or_else(|| Resource::of_kind("HorizontalPodAutoscaler").not_found(&name))?;
-                    printers::describe_hpa::hpa(&sim.state, object, now)
-                }
-                other => {
-                    return Err(CliError::Usage(format!(
-                        "kubesim describe supports pod, node, hpa, resourcequota and limitrange, not \"{other}\""
-                    )))
-                }
+                _ => return Err(unsupported()),
             };
             out!("{text}")?;
             Ok(0)

@@ -24,6 +24,7 @@ use k8s_openapi::api::batch::v1 as batch;
 use k8s_openapi::api::core::v1 as core;
 use serde_json::Value;
 
+use crate::apiserver::resources::{self, Resource};
 use crate::apiserver::validation::{self, Workload};
 
 pub use convert::{image_tag, node_from_api, pod_from_api, pod_from_template};
@@ -72,19 +73,9 @@ pub struct StoredKind {
 }
 
 impl StoredKind {
-    /// Whether objects of this kind live in a namespace.
-    pub fn is_namespaced(&self) -> bool {
-        !matches!(self.kind, "PriorityClass")
-    }
-
-    /// kubectl's `resource.group` name (`deployment.apps`, `service`).
-    pub fn resource_name(&self) -> String {
-        crate::model::meta::resource_name(self.kind, &self.api_version)
-    }
-
-    /// The plural resource name as API errors print it (`deployments.apps`).
-    pub fn plural(&self) -> String {
-        crate::model::meta::plural_resource_name(self.kind, &self.api_version)
+    /// This kind's row in the API's resource table (scope, names).
+    pub fn resource(&self) -> &'static Resource {
+        resources::of_kind(self.kind)
     }
 }
 
@@ -190,16 +181,14 @@ pub fn load_value(
                 known_kinds()
             ))));
     };
-    if spec.api_version != api_version {
+    let served = resources::of_kind(spec.kind).api_version();
+    if served != api_version {
         return Err(src
             .error(
                 &[PathSeg::Key("apiVersion".into())],
                 format!("no matches for kind \"{kind}\" in version \"{api_version}\""),
             )
-            .with_hint(Some(format!(
-                "{kind} is served as `apiVersion: {}`",
-                spec.api_version
-            ))));
+            .with_hint(Some(format!("{kind} is served as `apiVersion: {served}`"))));
     }
     let pos = located.locate(prefix);
     let object = (spec.decode)(value, src)?;
@@ -211,10 +200,10 @@ pub fn load_value(
     Ok(())
 }
 
-/// A kind kubesim accepts, and how to decode it.
+/// A kind kubesim accepts (served in the version the resource table gives), and how to decode
+/// it.
 struct KindSpec {
     kind: &'static str,
-    api_version: &'static str,
     decode: fn(&Value, Source<'_>) -> Result<Object, InputError>,
 }
 
@@ -236,7 +225,7 @@ fn keep(
     spec_errors: Vec<validation::field::Error>,
     src: Source<'_>,
 ) -> Result<Object, InputError> {
-    let namespaced = kind != "PriorityClass";
+    let namespaced = resources::of_kind(kind).namespaced;
     let mut errors = validation::object_meta(meta, namespaced, validation::name_rule(kind));
     errors.extend(spec_errors);
     refusal::check(kind, meta, &errors, src)?;
@@ -277,21 +266,21 @@ fn default_template(
 }
 
 macro_rules! stored_kinds {
-    ($($kind:literal, $version:literal, $ty:ty;)*) => {
+    ($($kind:literal, $ty:ty;)*) => {
         &[
-            KindSpec { kind: "Pod", api_version: "v1", decode: decode_pod },
-            KindSpec { kind: "Node", api_version: "v1", decode: decode_node },
-            KindSpec { kind: "Namespace", api_version: "v1", decode: decode_namespace },
-            KindSpec { kind: "Job", api_version: "batch/v1", decode: decode_job },
-            KindSpec { kind: "CronJob", api_version: "batch/v1", decode: decode_cron_job },
-            KindSpec { kind: "Deployment", api_version: "apps/v1", decode: |v, s| decode_workload::<apps::Deployment>(Workload::Deployment, v, s, |d| d.spec.clone().map(|s| (s.replicas, s.selector, s.template))) },
-            KindSpec { kind: "ReplicaSet", api_version: "apps/v1", decode: |v, s| decode_workload::<apps::ReplicaSet>(Workload::ReplicaSet, v, s, |d| d.spec.clone().map(|s| (s.replicas, s.selector, s.template.unwrap_or_default()))) },
-            KindSpec { kind: "DaemonSet", api_version: "apps/v1", decode: |v, s| decode_workload::<apps::DaemonSet>(Workload::DaemonSet, v, s, |d| d.spec.clone().map(|s| (None, s.selector, s.template))) },
-            KindSpec { kind: "StatefulSet", api_version: "apps/v1", decode: |v, s| decode_workload::<apps::StatefulSet>(Workload::StatefulSet, v, s, |d| d.spec.clone().map(|s| (s.replicas, s.selector, s.template))) },
-            KindSpec { kind: "LimitRange", api_version: "v1", decode: decode_limit_range },
-            KindSpec { kind: "ResourceQuota", api_version: "v1", decode: decode_resource_quota },
-            KindSpec { kind: "HorizontalPodAutoscaler", api_version: "autoscaling/v2", decode: decode_hpa },
-            $(KindSpec { kind: $kind, api_version: $version, decode: |v, s| stored::<$ty>($kind, v, s) },)*
+            KindSpec { kind: "Pod", decode: decode_pod },
+            KindSpec { kind: "Node", decode: decode_node },
+            KindSpec { kind: "Namespace", decode: decode_namespace },
+            KindSpec { kind: "Job", decode: decode_job },
+            KindSpec { kind: "CronJob", decode: decode_cron_job },
+            KindSpec { kind: "Deployment", decode: |v, s| decode_workload::<apps::Deployment>(Workload::Deployment, v, s, |d| d.spec.clone().map(|s| (s.replicas, s.selector, s.template))) },
+            KindSpec { kind: "ReplicaSet", decode: |v, s| decode_workload::<apps::ReplicaSet>(Workload::ReplicaSet, v, s, |d| d.spec.clone().map(|s| (s.replicas, s.selector, s.template.unwrap_or_default()))) },
+            KindSpec { kind: "DaemonSet", decode: |v, s| decode_workload::<apps::DaemonSet>(Workload::DaemonSet, v, s, |d| d.spec.clone().map(|s| (None, s.selector, s.template))) },
+            KindSpec { kind: "StatefulSet", decode: |v, s| decode_workload::<apps::StatefulSet>(Workload::StatefulSet, v, s, |d| d.spec.clone().map(|s| (s.replicas, s.selector, s.template))) },
+            KindSpec { kind: "LimitRange", decode: decode_limit_range },
+            KindSpec { kind: "ResourceQuota", decode: decode_resource_quota },
+            KindSpec { kind: "HorizontalPodAutoscaler", decode: decode_hpa },
+            $(KindSpec { kind: $kind, decode: |v, s| stored::<$ty>($kind, v, s) },)*
         ]
     };
 }
@@ -299,20 +288,15 @@ macro_rules! stored_kinds {
 /// Every kind kubesim reads. Pods and nodes are simulated; the others are validated and kept
 /// (the controllers issue brings Deployments, ReplicaSets, Jobs, DaemonSets and Services alive).
 const KINDS: &[KindSpec] = stored_kinds! {
-    "Service", "v1", core::Service;
-    "ConfigMap", "v1", core::ConfigMap;
-    "Secret", "v1", core::Secret;
-    "ServiceAccount", "v1", core::ServiceAccount;
-    "PersistentVolumeClaim", "v1", core::PersistentVolumeClaim;
-    "PriorityClass", "scheduling.k8s.io/v1", k8s_openapi::api::scheduling::v1::PriorityClass;
-    "PodDisruptionBudget", "policy/v1", k8s_openapi::api::policy::v1::PodDisruptionBudget;
-    "Ingress", "networking.k8s.io/v1", k8s_openapi::api::networking::v1::Ingress;
+    "Service", core::Service;
+    "ConfigMap", core::ConfigMap;
+    "Secret", core::Secret;
+    "ServiceAccount", core::ServiceAccount;
+    "PersistentVolumeClaim", core::PersistentVolumeClaim;
+    "PriorityClass", k8s_openapi::api::scheduling::v1::PriorityClass;
+    "PodDisruptionBudget", k8s_openapi::api::policy::v1::PodDisruptionBudget;
+    "Ingress", k8s_openapi::api::networking::v1::Ingress;
 };
-
-/// The `apiVersion` kubesim reads a kind in (`apps/v1` for Deployment), if it reads the kind.
-pub fn api_version_of(kind: &str) -> Option<&'static str> {
-    KINDS.iter().find(|k| k.kind == kind).map(|k| k.api_version)
-}
 
 fn known_kinds() -> String {
     KINDS.iter().map(|k| k.kind).collect::<Vec<_>>().join(", ")
@@ -483,6 +467,13 @@ fn decode_namespace(value: &Value, src: Source<'_>) -> Result<Object, InputError
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_kind_read_has_a_row_in_the_resource_table() {
+        for spec in KINDS {
+            assert!(resources::by_kind(spec.kind).is_some(), "{}", spec.kind);
+        }
+    }
 
     fn err(text: &str) -> String {
         load_str(text, "pod.yaml").unwrap_err().to_string()

@@ -271,7 +271,8 @@ pub fn event(name: &str, event: &crate::model::Event) -> Value {
     let mut reference = Map::new();
     reference.insert(
         "apiVersion".into(),
-        json!(super::api_version_of(involved.kind).unwrap_or("v1")),
+        json!(crate::apiserver::resources::by_kind(involved.kind)
+            .map_or_else(|| "v1".to_string(), |r| r.api_version())),
     );
     if let Some(path) = &involved.field_path {
         reference.insert("fieldPath".into(), json!(path));

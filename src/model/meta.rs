@@ -43,30 +43,3 @@ impl ObjectMeta {
         }
     }
 }
-
-/// kubectl's `resource.group` name for a kind (`deployment.apps`, `service`), as `kubectl get -o
-/// name` and `kubectl apply` print it.
-pub fn resource_name(kind: &str, api_version: &str) -> String {
-    let lower = kind.to_ascii_lowercase();
-    match api_version.split_once('/') {
-        Some((group, _)) => format!("{lower}.{group}"),
-        None => lower,
-    }
-}
-
-/// The plural `resource.group` name as API errors and quota names print it
-/// (`deployments.apps`, `services`).
-pub fn plural_resource_name(kind: &str, api_version: &str) -> String {
-    let lower = kind.to_ascii_lowercase();
-    let plural = if lower.ends_with('s') {
-        format!("{lower}es")
-    } else if let Some(stem) = lower.strip_suffix('y') {
-        format!("{stem}ies")
-    } else {
-        format!("{lower}s")
-    };
-    match api_version.split_once('/') {
-        Some((group, _)) => format!("{plural}.{group}"),
-        None => plural,
-    }
-}

@@ -9,6 +9,8 @@
 
 use thiserror::Error;
 
+use crate::apiserver::resources::{self, Resource};
+
 /// What kubectl prints when a command names no resource at all.
 // K8S: staging/src/k8s.io/cli-runtime/pkg/resource/builder.go (missingResourceError)
 const MISSING_RESOURCE: &str = "You must provide one or more resources by argument or filename.
@@ -193,126 +195,65 @@ pub enum ResourceKind {
     HorizontalPodAutoscaler,
 }
 
-/// Discovery data as an API server serves it: kind, plural, short names, group.
-struct Resource(
-    ResourceKind,
-    &'static str,
-    &'static str,
-    &'static [&'static str],
-    &'static str,
-);
-
-const RESOURCES: &[Resource] = {
+/// Each kind's name in the resource table, which holds what discovery says of it.
+const KIND_NAMES: &[(ResourceKind, &str)] = {
     use ResourceKind::*;
     &[
-        Resource(Pod, "Pod", "pods", &["po"], ""),
-        Resource(Deployment, "Deployment", "deployments", &["deploy"], "apps"),
-        Resource(ReplicaSet, "ReplicaSet", "replicasets", &["rs"], "apps"),
-        Resource(DaemonSet, "DaemonSet", "daemonsets", &["ds"], "apps"),
-        Resource(StatefulSet, "StatefulSet", "statefulsets", &["sts"], "apps"),
-        Resource(Job, "Job", "jobs", &[], "batch"),
-        Resource(CronJob, "CronJob", "cronjobs", &["cj"], "batch"),
-        Resource(Service, "Service", "services", &["svc"], ""),
-        Resource(Endpoints, "Endpoints", "endpoints", &["ep"], ""),
-        Resource(Node, "Node", "nodes", &["no"], ""),
-        Resource(Namespace, "Namespace", "namespaces", &["ns"], ""),
-        Resource(ConfigMap, "ConfigMap", "configmaps", &["cm"], ""),
-        Resource(Secret, "Secret", "secrets", &[], ""),
-        Resource(
-            PriorityClass,
-            "PriorityClass",
-            "priorityclasses",
-            &["pc"],
-            "scheduling.k8s.io",
-        ),
-        Resource(LimitRange, "LimitRange", "limitranges", &["limits"], ""),
-        Resource(
-            ResourceQuota,
-            "ResourceQuota",
-            "resourcequotas",
-            &["quota"],
-            "",
-        ),
-        Resource(
-            Ingress,
-            "Ingress",
-            "ingresses",
-            &["ing"],
-            "networking.k8s.io",
-        ),
-        Resource(
-            PodDisruptionBudget,
-            "PodDisruptionBudget",
-            "poddisruptionbudgets",
-            &["pdb"],
-            "policy",
-        ),
-        Resource(
-            HorizontalPodAutoscaler,
-            "HorizontalPodAutoscaler",
-            "horizontalpodautoscalers",
-            &["hpa"],
-            "autoscaling",
-        ),
+        (Pod, "Pod"),
+        (Deployment, "Deployment"),
+        (ReplicaSet, "ReplicaSet"),
+        (DaemonSet, "DaemonSet"),
+        (StatefulSet, "StatefulSet"),
+        (Job, "Job"),
+        (CronJob, "CronJob"),
+        (Service, "Service"),
+        (Endpoints, "Endpoints"),
+        (Node, "Node"),
+        (Namespace, "Namespace"),
+        (ConfigMap, "ConfigMap"),
+        (Secret, "Secret"),
+        (PriorityClass, "PriorityClass"),
+        (LimitRange, "LimitRange"),
+        (ResourceQuota, "ResourceQuota"),
+        (Ingress, "Ingress"),
+        (PodDisruptionBudget, "PodDisruptionBudget"),
+        (HorizontalPodAutoscaler, "HorizontalPodAutoscaler"),
     ]
 };
 
-/// The kinds of kubectl's `all` category that kubesim models.
-// K8S: staging/src/k8s.io/cli-runtime/pkg/resource/builder.go (ReplaceAliases)
-const ALL_CATEGORY: &str =
-    "pods,services,daemonsets,deployments,replicasets,statefulsets,jobs,cronjobs";
-
 impl ResourceKind {
-    /// This kind's discovery entry.
-    fn entry(self) -> &'static Resource {
-        RESOURCES
-            .iter()
-            .find(|r| r.0 == self)
-            .expect("every kind has an entry")
-    }
-
     /// The kind as objects spell it (`Deployment`), for matching manifests.
     pub fn name(self) -> &'static str {
-        self.entry().1
+        KIND_NAMES
+            .iter()
+            .find(|(kind, _)| *kind == self)
+            .map(|(_, name)| *name)
+            .expect("every kind has a name")
     }
 
-    /// The resource as the API names it (`deployments`), which API errors print.
-    pub fn plural(self) -> &'static str {
-        self.entry().2
+    /// This kind's row in the resource table.
+    pub fn resource(self) -> &'static Resource {
+        resources::of_kind(self.name())
     }
 
     /// Whether objects of this kind live in a namespace (Nodes, Namespaces and PriorityClasses
     /// do not).
-    // K8S: the API server's discovery (`kubectl api-resources`, NAMESPACED)
     pub fn namespaced(self) -> bool {
-        !matches!(
-            self,
-            ResourceKind::Node | ResourceKind::Namespace | ResourceKind::PriorityClass
-        )
+        self.resource().namespaced
     }
 
-    /// The API group (`apps`; empty for core), which some kubectl messages include.
-    pub fn group(self) -> &'static str {
-        self.entry().4
-    }
-
-    /// Resolves `po`, `pods`, `Pod`, `deployments.apps`, `deploy.v1.apps` as kubectl's mapper:
-    /// plural and singular case-insensitively, short names exactly.
-    // K8S: staging/src/k8s.io/cli-runtime/pkg/resource/builder.go (mappingFor)
+    /// Resolves `po`, `pods`, `Pod`, `deployments.apps`, `deploy.v1.apps` as kubectl's mapper
+    /// does (see [`resources::resolve`]).
+    // DEVIATION: a resource the API serves but timeline commands do not act on (events,
+    // service accounts) is refused as one the server does not have.
     pub fn from_arg(arg: &str) -> Result<Self, KubectlError> {
-        let (res, rest) = arg.split_once('.').unwrap_or((arg, ""));
-        let lower = res.to_ascii_lowercase();
-        RESOURCES
+        let unknown = |name: &str| KubectlError::UnknownResourceType(name.to_string());
+        let resource = resources::resolve(arg).map_err(|name| unknown(&name))?;
+        KIND_NAMES
             .iter()
-            .find(|Resource(_, kind, plural, short, group)| {
-                let named =
-                    lower == *plural || lower == kind.to_ascii_lowercase() || short.contains(&res);
-                let grouped = rest.is_empty()
-                    || (!group.is_empty() && (rest == *group || rest == format!("v1.{group}")));
-                named && grouped
-            })
-            .map(|r| r.0)
-            .ok_or_else(|| KubectlError::UnknownResourceType(res.to_string()))
+            .find(|(_, name)| *name == resource.kind)
+            .map(|(kind, _)| *kind)
+            .ok_or_else(|| unknown(arg.split('.').next().unwrap_or(arg)))
     }
 }
 
@@ -1152,10 +1093,7 @@ fn expose(words: &[String]) -> Result<Invocation, KubectlError> {
             .iter()
             .find(|o| !matches!(o.kind, Pod | Service | Deployment | ReplicaSet));
         if let Some(o) = unexposable {
-            let gk = match o.kind.group() {
-                "" => o.kind.name().to_string(),
-                group => format!("{}.{group}", o.kind.name()),
-            };
+            let gk = o.kind.resource().group_kind();
             return Err(invalid(format!("cannot expose a {gk}")));
         }
     }
@@ -1671,10 +1609,12 @@ fn drain_nodes(cmd: &Cmd, p: &Parsed) -> Result<Targets, KubectlError> {
     let targets = b.label_selector(Some(selector)).resolve()?;
     if let Targets::Objects(objects) = &targets {
         if let Some(o) = objects.iter().find(|o| o.kind != ResourceKind::Node) {
-            let e = o.kind.entry();
+            let r = o.kind.resource();
+            // K8S: staging/src/k8s.io/apimachinery/pkg/runtime/schema/group_version.go
+            // (GroupVersionResource.String)
             let m = format!(
-                "error: expected resource of type node, got \"{}/v1, Resource={}\"",
-                e.4, e.2
+                "error: expected resource of type node, got \"{}/{}, Resource={}\"",
+                r.group, r.version, r.plural
             );
             return Err(invalid(m));
         }
@@ -1829,9 +1769,12 @@ impl Builder {
                 Err(e) => _ = self.err.get_or_insert(e),
             }
         } else if let Some(first) = args.first() {
-            let expanded: Vec<&str> = first
+            let expanded: Vec<String> = first
                 .split(',')
-                .map(|t| if t == "all" { ALL_CATEGORY } else { t })
+                .map(|t| match t {
+                    "all" => all_category(),
+                    one => one.to_string(),
+                })
                 .collect();
             self.types = split_resource_arg(&expanded.join(","));
             self.names.extend_from_slice(&args[1..]);
@@ -1947,6 +1890,16 @@ fn split_resource_arg(arg: &str) -> Vec<String> {
         out.push(t.to_string());
     }
     out
+}
+
+/// kubectl's `all` category as the plurals it expands to, joined by commas.
+// K8S: staging/src/k8s.io/cli-runtime/pkg/resource/builder.go (ReplaceAliases, through the
+// discovery category expander)
+fn all_category() -> String {
+    resources::category("all")
+        .map(|r| r.plural)
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 /// `TYPE/NAME`.
@@ -2853,6 +2806,48 @@ rollout frob deploy/web => error: unknown command "frob deploy/web"
         assert_eq!(
             ResourceKind::from_arg("pods.apps"),
             Err(KubectlError::UnknownResourceType("pods".into()))
+        );
+        // Served, but no timeline command acts on service accounts.
+        assert_eq!(
+            ResourceKind::from_arg("sa"),
+            Err(KubectlError::UnknownResourceType("sa".into()))
+        );
+    }
+
+    /// `all` is discovery's category: HorizontalPodAutoscalers belong to it, and batch lists
+    /// cronjobs before jobs (the old hand-written list had neither).
+    // K8S: pkg/registry/autoscaling/horizontalpodautoscaler/storage/storage.go (Categories)
+    #[test]
+    fn all_is_the_category_discovery_serves() {
+        let K::Delete(d) = ok("delete all --all") else {
+            panic!()
+        };
+        let kinds = vec![
+            Pod,
+            Service,
+            DaemonSet,
+            Deployment,
+            ReplicaSet,
+            StatefulSet,
+            HorizontalPodAutoscaler,
+            CronJob,
+            Job,
+        ];
+        assert_eq!(
+            d.targets,
+            Targets::Selector {
+                kinds,
+                selector: String::new()
+            }
+        );
+    }
+
+    /// The GroupVersionResource in `drain`'s refusal is the served (preferred) version.
+    #[test]
+    fn drain_names_the_served_version() {
+        assert_eq!(
+            parse("drain hpa/web").unwrap_err().to_string(),
+            "error: expected resource of type node, got \"autoscaling/v2, Resource=horizontalpodautoscalers\""
         );
     }
 }

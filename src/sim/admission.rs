@@ -352,7 +352,8 @@ fn apply_one(sim: &mut Simulation, manifest: &Manifest, create_only: bool, now: 
             format!("namespace/{name} created")
         }
         Object::Stored(stored) => {
-            let namespace = if stored.is_namespaced() {
+            let table = stored.resource();
+            let namespace = if table.namespaced {
                 stored
                     .namespace
                     .clone()
@@ -365,12 +366,12 @@ fn apply_one(sim: &mut Simulation, manifest: &Manifest, create_only: bool, now: 
                 namespace.clone(),
                 stored.name.clone(),
             );
-            let resource = stored.resource_name();
+            let resource = table.group_kind_name();
             if let Some(existing) = sim.state.objects.get_mut(&key) {
                 if create_only {
                     return format!(
                         "Error from server (AlreadyExists): {} \"{}\" already exists",
-                        stored.plural(),
+                        table.group_resource(),
                         stored.name
                     );
                 }
@@ -384,9 +385,9 @@ fn apply_one(sim: &mut Simulation, manifest: &Manifest, create_only: bool, now: 
                 };
             }
             let quotas = quota::in_namespace(&sim.state, &namespace);
-            let usage = quota::object_usage(stored.kind, &stored.api_version, &stored.body);
+            let usage = quota::object_usage(table, &stored.body);
             if let Err(why) = quota::admit(&quotas, &usage, None) {
-                return Refusal::forbidden(&stored.plural(), &stored.name, why)
+                return Refusal::forbidden(&table.group_resource(), &stored.name, why)
                     .kubectl(Some(&manifest.file));
             }
             // Kinds acted on: PriorityClasses, LimitRanges and ResourceQuotas (admission),

@@ -158,20 +158,14 @@ fn node_names(targets: &Targets) -> impl Iterator<Item = &str> {
 
 /// `deployment.apps/web`, `pod/web`: how kubectl names an object in its messages.
 pub(super) fn qualified(kind: ResourceKind, name: &str) -> String {
-    match kind.group() {
-        "" => format!("{}/{name}", kind.name().to_ascii_lowercase()),
-        group => format!("{}.{group}/{name}", kind.name().to_ascii_lowercase()),
-    }
+    format!("{}/{name}", kind.resource().group_kind_name())
 }
 
 /// `deployments.apps "web"` as NotFound errors print it.
 // K8S: staging/src/k8s.io/apimachinery/pkg/api/errors/errors.go (NewNotFound, of the
 // GroupResource)
 pub(super) fn not_found(kind: ResourceKind, name: &str) -> String {
-    let resource = match kind.group() {
-        "" => kind.plural().to_string(),
-        group => format!("{}.{group}", kind.plural()),
-    };
+    let resource = kind.resource().group_resource();
     format!("{NOT_FOUND}{resource} \"{name}\" not found")
 }
 

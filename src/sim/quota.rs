@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
+use crate::apiserver::resources::{self, Resource};
 use crate::model::resources::{list_from_json, list_to_json, ResourceList};
 use crate::model::{ClusterState, Container, PodSpec, Quantity};
 
@@ -214,10 +215,9 @@ pub fn pod_usage(spec: &PodSpec, terminal: bool) -> ResourceList {
 /// kinds (`services`, `configmaps`, `secrets`...) with the Service's node ports.
 // K8S: pkg/quota/v1/evaluator/core/services.go (ServiceUsageFunc), staging/src/k8s.io/apiserver/
 // pkg/quota/v1/generic/evaluator.go (ObjectCountQuotaResourceNameFor)
-pub fn object_usage(kind: &str, api_version: &str, body: &Value) -> ResourceList {
-    let resource = crate::model::meta::plural_resource_name(kind, api_version);
-    let mut usage = ResourceList::from([(format!("count/{resource}"), one())]);
-    let plural = resource.split('.').next().unwrap_or_default().to_string();
+pub fn object_usage(resource: &Resource, body: &Value) -> ResourceList {
+    let mut usage = ResourceList::from([(format!("count/{}", resource.group_resource()), one())]);
+    let plural = resource.plural;
     let legacy = [
         "services",
         "configmaps",
@@ -226,10 +226,10 @@ pub fn object_usage(kind: &str, api_version: &str, body: &Value) -> ResourceList
         "resourcequotas",
         "replicationcontrollers",
     ];
-    if !api_version.contains('/') && legacy.contains(&plural.as_str()) {
-        usage.insert(plural, one());
+    if resource.group.is_empty() && legacy.contains(&plural) {
+        usage.insert(plural.to_string(), one());
     }
-    if kind == "Service" {
+    if resource.kind == "Service" {
         let type_ = body.pointer("/spec/type").and_then(Value::as_str);
         let ports = body
             .pointer("/spec/ports")
@@ -389,7 +389,7 @@ pub fn refresh(state: &mut ClusterState, namespace: &str) {
             .objects
             .iter()
             .filter(|((_, ns, _), _)| ns == namespace)
-            .map(|(_, o)| (None, object_usage(&o.kind, &o.api_version, &o.body))),
+            .map(|(_, o)| (None, object_usage(resources::of_kind(&o.kind), &o.body))),
     );
     for key in keys {
         let Some(object) = state.objects.get_mut(&key) else {
@@ -553,10 +553,10 @@ mod tests {
 
     #[test]
     fn objects_charge_their_count_and_legacy_names() {
-        let usage = object_usage("Deployment", "apps/v1", &json!({}));
+        let usage = object_usage(resources::of_kind("Deployment"), &json!({}));
         assert_eq!(usage, list(&[("count/deployments.apps", "1")]));
         let svc = json!({"spec": {"type": "NodePort", "ports": [{"port": 80}]}});
-        let usage = object_usage("Service", "v1", &svc);
+        let usage = object_usage(resources::of_kind("Service"), &svc);
         assert_eq!(usage["services"], "1".parse().unwrap());
         assert_eq!(usage["services.nodeports"], "1".parse().unwrap());
         assert_eq!(usage["count/services"], "1".parse().unwrap());

@@ -181,3 +181,26 @@ Conditions:
         "{get}"
     );
 }
+
+/// `get all` lists HorizontalPodAutoscalers: they are in discovery's `all` category, after
+/// the apps group's kinds (the old hand-written list left them out).
+// K8S: pkg/registry/autoscaling/horizontalpodautoscaler/storage/storage.go (Categories)
+#[test]
+fn get_all_lists_the_hpa_and_kinds_resolve_as_kubectl_resolves_them() {
+    let o = kubesim(&["get", "all", "-f", SCENARIO, "--at", "1s", "-o", "name"]);
+    assert_eq!(
+        stdout(&o),
+        "pod/web-64cff459b7-cfc48\npod/web-64cff459b7-x5kq9\ndeployment.apps/web\nreplicaset.apps/web-64cff459b7\nhorizontalpodautoscaler.autoscaling/web\n"
+    );
+    for name in [
+        "hpa",
+        "HorizontalPodAutoscaler.autoscaling",
+        "hpa.v2.autoscaling",
+    ] {
+        assert_eq!(get_hpa_as(name), get_hpa("1s", &[]), "{name}");
+    }
+}
+
+fn get_hpa_as(name: &str) -> String {
+    stdout(&kubesim(&["get", name, "-f", SCENARIO, "--at", "1s"]))
+}
