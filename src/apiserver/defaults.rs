@@ -30,7 +30,7 @@ pub fn pod_spec(spec: &mut core::PodSpec) {
 fn container(c: &mut core::Container) {
     // K8S: SetDefaults_Container (Always for `:latest` or no tag, else IfNotPresent)
     let image = c.image.as_deref().unwrap_or_default();
-    let latest = crate::manifest::image_tag(image).is_none_or(|tag| tag == "latest");
+    let latest = crate::model::node::image_tag(image).is_none_or(|tag| tag == "latest");
     let policy = if latest { "Always" } else { "IfNotPresent" };
     c.image_pull_policy
         .get_or_insert_with(|| policy.to_string());

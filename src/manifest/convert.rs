@@ -222,15 +222,6 @@ fn hook_from_api(h: &core::LifecycleHandler) -> Hook {
     }
 }
 
-/// The tag of an image reference (`nginx:1.14` → `1.14`), ignoring a registry port and a digest.
-pub fn image_tag(image: &str) -> Option<&str> {
-    if image.contains('@') {
-        return Some("@digest");
-    }
-    let last = image.rsplit('/').next().unwrap_or(image);
-    last.split_once(':').map(|(_, tag)| tag)
-}
-
 /// Parses a resource list found at `path`: each quantity must parse and not be negative.
 pub(super) fn resource_list(
     list: Option<&BTreeMap<String, ApiQuantity>>,

@@ -27,7 +27,7 @@ use serde_json::Value;
 use crate::apiserver::resources::{self, Resource};
 use crate::apiserver::validation::{self, Workload};
 
-pub use convert::{image_tag, node_from_api, pod_from_api, pod_from_template};
+pub use convert::{node_from_api, pod_from_api, pod_from_template};
 pub use decode::Source;
 pub use error::InputError;
 use yaml::{Located, PathSeg};

@@ -29,10 +29,19 @@ pub struct Node {
     pub timings_declared: bool,
 }
 
+/// The tag of an image reference (`nginx:1.14` → `1.14`), ignoring a registry port and a digest.
+pub fn image_tag(image: &str) -> Option<&str> {
+    if image.contains('@') {
+        return Some("@digest");
+    }
+    let last = image.rsplit('/').next().unwrap_or(image);
+    last.split_once(':').map(|(_, tag)| tag)
+}
+
 /// An image reference as a node's image cache keys it: with a tag (`nginx` → `nginx:latest`).
 // K8S: pkg/scheduler/framework/plugins/imagelocality/image_locality.go (normalizedImageName)
 pub fn normalized_image(image: &str) -> String {
-    if crate::manifest::image_tag(image).is_some() {
+    if image_tag(image).is_some() {
         image.to_string()
     } else {
         format!("{image}:latest")

@@ -141,13 +141,13 @@ fn write_record(dir: &Path, record: &Record) -> Result<(), RealError> {
         .map_err(RealError::io(format!("writing {}", path.display())))
 }
 
-/// `base` joined with `parts`, each a plain name (not empty, no `/`, not `.` or `..`), with no
+/// `base` joined with `parts`, each a plain name ([`crate::report::files::not_plain`]), with no
 /// symbolic link on the way: every path real mode writes stays under its own directory, however
 /// a name or an earlier process's leftovers look.
 pub fn within(base: &Path, parts: &[&str]) -> Result<PathBuf, RealError> {
     let mut path = base.to_path_buf();
     for part in parts {
-        if part.is_empty() || *part == "." || *part == ".." || part.contains(['/', '\0']) {
+        if crate::report::files::not_plain(part).is_some() {
             return Err(RealError::Refused(format!(
                 "\"{part}\" cannot name a path under {}: it must be a plain file name",
                 base.display()

@@ -4,19 +4,27 @@
 
 use std::path::{Path, PathBuf};
 
-/// `dir/<name><suffix>` (`suffix` is kubesim's own, `.svg`), or why `name` cannot start a file
-/// name there: empty, `.` or `..`, or holding a path separator or a NUL (an absolute path holds
-/// a `/`).
-// DEVIATION: none upstream; a refusal rather than a rewritten name, so that two inputs never
-// write the same file and the name a user looks for is the name they gave.
-pub fn under(dir: &Path, name: &str, suffix: &str) -> Result<PathBuf, String> {
-    let why = match name {
+/// Why `name` is not a plain file name (one path component, so joining it to a directory
+/// stays in that directory): empty, `.` or `..`, or holding a path separator or a NUL (an
+/// absolute path holds a `/`). `None` when it is one.
+pub fn not_plain(name: &str) -> Option<&'static str> {
+    Some(match name {
         "" => "it is empty",
         "." | ".." => "it names a directory",
         _ if name.contains('/') => "it holds a `/`",
         _ if name.contains('\\') => "it holds a `\\`",
         _ if name.contains('\0') => "it holds a NUL",
-        _ => return Ok(dir.join(format!("{name}{suffix}"))),
+        _ => return None,
+    })
+}
+
+/// `dir/<name><suffix>` (`suffix` is kubesim's own, `.svg`), or why `name` cannot start a file
+/// name there ([`not_plain`]).
+// DEVIATION: none upstream; a refusal rather than a rewritten name, so that two inputs never
+// write the same file and the name a user looks for is the name they gave.
+pub fn under(dir: &Path, name: &str, suffix: &str) -> Result<PathBuf, String> {
+    let Some(why) = not_plain(name) else {
+        return Ok(dir.join(format!("{name}{suffix}")));
     };
     Err(format!(
         "{} cannot be a file name in {}: {why}",

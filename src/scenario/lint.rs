@@ -12,7 +12,7 @@ use serde_json::Value;
 use super::{Action, Scenario};
 use crate::kubelet::behaviour::{self, Ctx, Fs, Process, Server, Step, World};
 use crate::manifest::{Manifest, Object};
-use crate::model::pod::{ProbeHandler, RestartPolicy};
+use crate::model::pod::{Probe, ProbeHandler, RestartPolicy};
 use crate::model::resources::Resources;
 use crate::model::{Container, PodSpec};
 
@@ -118,16 +118,27 @@ fn manifests(scenario: &Scenario) -> Vec<&Manifest> {
         .collect()
 }
 
+/// The pods and pod templates among a scenario's manifests (see [`manifests`]).
+fn pods(scenario: &Scenario) -> Vec<PodOf> {
+    manifests(scenario).into_iter().filter_map(pod_of).collect()
+}
+
+/// A container's probes, by the name the kubelet's events give them.
+fn probes(c: &Container) -> [(&'static str, &Option<Probe>); 3] {
+    [
+        ("liveness", &c.liveness_probe),
+        ("readiness", &c.readiness_probe),
+        ("startup", &c.startup_probe),
+    ]
+}
+
 /// The distinct `periodSeconds` of every probe in the scenario's pods and pod templates, in
 /// milliseconds, smallest first: the ticks a probe result can race on (`kubesim validate`).
 pub fn probe_periods_ms(scenario: &Scenario) -> Vec<u64> {
-    let periods: BTreeSet<u64> = manifests(scenario)
-        .into_iter()
-        .filter_map(pod_of)
-        .collect::<Vec<_>>()
+    let periods: BTreeSet<u64> = pods(scenario)
         .iter()
         .flat_map(|pod| pod.spec.containers.iter().chain(&pod.spec.init_containers))
-        .flat_map(|c| [&c.liveness_probe, &c.readiness_probe, &c.startup_probe])
+        .flat_map(|c| probes(c).map(|(_, probe)| probe))
         .flatten()
         .map(|probe| u64::try_from(probe.period_seconds).unwrap_or_default() * 1000)
         .collect();
@@ -138,16 +149,10 @@ pub fn probe_periods_ms(scenario: &Scenario) -> Vec<u64> {
 /// scenario's objects appear: the probe, its container, the pod (or pod template) and the
 /// command, and why. Its simulated outcome would be made up (the prober counts it a failure).
 pub fn uninterpretable_probe(scenario: &Scenario) -> Option<String> {
-    let pods: Vec<PodOf> = manifests(scenario).into_iter().filter_map(pod_of).collect();
-    pods.iter().find_map(|pod| {
+    pods(scenario).iter().find_map(|pod| {
         let containers = pod.spec.containers.iter().chain(&pod.spec.init_containers);
         containers.into_iter().find_map(|c| {
-            let probes = [
-                ("liveness", &c.liveness_probe),
-                ("readiness", &c.readiness_probe),
-                ("startup", &c.startup_probe),
-            ];
-            probes.into_iter().find_map(|(which, probe)| {
+            probes(c).into_iter().find_map(|(which, probe)| {
                 let probe = probe.as_ref()?;
                 let ProbeHandler::Exec { command } = &probe.handler else {
                     return None;
@@ -188,7 +193,7 @@ pub fn container_command(
     pod: &str,
     container: &str,
 ) -> Option<String> {
-    let pods: Vec<PodOf> = manifests(scenario).into_iter().filter_map(pod_of).collect();
+    let pods = pods(scenario);
     let owner = |of: &PodOf| match of.kind.as_str() {
         "pod" => of.name == pod,
         _ => pod.starts_with(&format!("{}-", of.name)),
