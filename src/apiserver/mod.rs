@@ -9,4 +9,5 @@
 pub mod defaults;
 pub mod limits;
 pub mod resources;
+pub mod tables;
 pub mod validation;

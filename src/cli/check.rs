@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
-use super::printers::pods::pod_row;
 use super::CliError;
+use crate::apiserver::tables::pods::pod_row;
 use crate::engine::SimTime;
 use crate::scenario::{Expectation, Scenario, Subject};
 use crate::sim::Simulation;
@@ -140,7 +140,7 @@ fn evaluate(sim: &Simulation, e: &Expectation) -> Result<(), Vec<String>> {
                 Some(node) => vec![(
                     "status",
                     e.status.clone(),
-                    super::printers::get::node_status(node),
+                    crate::apiserver::tables::node_status(node),
                 )],
             }
         }
@@ -288,7 +288,7 @@ fn job_checks(sim: &Simulation, e: &Expectation, name: &str) -> Result<Checks, V
         (
             "status",
             e.status.clone(),
-            super::printers::get::job_status(&object.body),
+            crate::apiserver::tables::job_status(&object.body),
         ),
         ("completions", e.completions.clone(), completions),
         (

@@ -5,6 +5,7 @@
 use super::printers::get::GetOptions;
 use super::{printers, CliError, Output};
 use crate::apiserver::resources::{self, Resource};
+use crate::apiserver::tables;
 use crate::manifest::render;
 use crate::sim::Simulation;
 
@@ -139,23 +140,18 @@ pub(super) fn get(
     }
     let now = sim.now();
     let several = wanted.len() > 1;
-    let mut tables = Vec::new();
+    let mut texts = Vec::new();
     for &r in &wanted {
         let prefix = name_prefix(r);
         let opts = GetOptions {
             name_prefix: if several { &prefix } else { "" },
             ..opts.clone()
         };
-        let table = match r.kind {
-            "Pod" => printers::get::pods(&sim.state, now, &opts),
-            "Node" => printers::get::nodes(&sim.state, now, &opts),
-            "Event" => printers::get::events(&sim.state, now, &opts),
-            stored => printers::get::stored(&sim.state, stored, now, &opts),
-        };
-        tables.extend(table);
+        let table = tables::table(&sim.state, r.kind, now, &opts.filter());
+        texts.extend(printers::get::text(&table, &opts));
     }
-    if !tables.is_empty() {
-        return Ok(Listing::Found(tables.join("\n")));
+    if !texts.is_empty() {
+        return Ok(Listing::Found(texts.join("\n")));
     }
     if let Some((r, name)) = named {
         return Err(not_found(r, name));
@@ -185,7 +181,10 @@ fn objects_of(
     match resource.kind {
         "Pod" => {
             for (_, pod) in sim.state.pods_by_name() {
-                if opts.wants(&pod.meta.namespace, &pod.meta.name, &pod.meta.labels) {
+                if opts
+                    .filter()
+                    .wants(&pod.meta.namespace, &pod.meta.name, &pod.meta.labels)
+                {
                     items.push(render::pod(pod));
                     names.push(format!("{prefix}{}", pod.meta.name));
                 }
@@ -202,14 +201,14 @@ fn objects_of(
             }
         }
         "Event" => {
-            for (name, event) in printers::get::listed_events(&sim.state, opts) {
+            for (name, event) in tables::listed_events(&sim.state, &opts.filter()) {
                 items.push(render::event(name, event));
                 names.push(format!("{prefix}{name}"));
             }
         }
         kind => {
             for ((k, ns, name), object) in &sim.state.objects {
-                if k == kind && opts.wants(ns, name, &object.labels()) {
+                if k == kind && opts.filter().wants(ns, name, &object.labels()) {
                     items.push(render::stored(object));
                     names.push(format!("{prefix}{name}"));
                 }

@@ -5,6 +5,5 @@ pub mod describe_hpa;
 pub mod describe_policy;
 pub mod explain;
 pub mod get;
-pub mod pods;
 pub mod table;
 pub mod why;

@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use super::pods::pod_row;
+use crate::apiserver::tables::pods::pod_row;
 use crate::engine::SimTime;
 use crate::kubelet::service_named_by;
 use crate::model::{ContainerState, Pod};
@@ -366,7 +366,7 @@ pub fn node_story(
 ) -> String {
     let name = &node.meta.name;
     let mut out = String::new();
-    let status = super::get::node_status(node);
+    let status = crate::apiserver::tables::node_status(node);
     let _ = writeln!(out, "Node {name} at {now}: {status}.");
     if let Some(ready) = node.conditions.iter().find(|c| c.type_ == "Ready") {
         let _ = writeln!(
