@@ -21,6 +21,7 @@ pub mod real;
 pub mod report;
 pub mod scenario;
 pub mod scheduler;
+pub mod serve;
 pub mod sim;
 pub mod sweep;
 pub mod trace;

@@ -8,6 +8,7 @@
 
 pub mod defaults;
 pub mod limits;
+pub mod read;
 pub mod resources;
 pub mod tables;
 pub mod validation;

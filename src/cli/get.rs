@@ -5,7 +5,7 @@
 use super::printers::get::GetOptions;
 use super::{printers, CliError, Output};
 use crate::apiserver::resources::{self, Resource};
-use crate::apiserver::tables;
+use crate::apiserver::{read, tables};
 use crate::manifest::render;
 use crate::sim::Simulation;
 
@@ -14,6 +14,7 @@ use crate::sim::Simulation;
 const PRINTED: &[&str] = &[
     "Pod",
     "Node",
+    "Namespace",
     "Event",
     "Deployment",
     "ReplicaSet",
@@ -178,42 +179,9 @@ fn objects_of(
     names: &mut Vec<String>,
 ) {
     let prefix = name_prefix(resource);
-    match resource.kind {
-        "Pod" => {
-            for (_, pod) in sim.state.pods_by_name() {
-                if opts
-                    .filter()
-                    .wants(&pod.meta.namespace, &pod.meta.name, &pod.meta.labels)
-                {
-                    items.push(render::pod(pod));
-                    names.push(format!("{prefix}{}", pod.meta.name));
-                }
-            }
-        }
-        "Node" => {
-            for node in sim.state.nodes() {
-                if opts.name.is_none_or(|n| n == node.meta.name)
-                    && opts.selector.matches(&node.meta.labels)
-                {
-                    items.push(render::node(node));
-                    names.push(format!("{prefix}{}", node.meta.name));
-                }
-            }
-        }
-        "Event" => {
-            for (name, event) in tables::listed_events(&sim.state, &opts.filter()) {
-                items.push(render::event(name, event));
-                names.push(format!("{prefix}{name}"));
-            }
-        }
-        kind => {
-            for ((k, ns, name), object) in &sim.state.objects {
-                if k == kind && opts.filter().wants(ns, name, &object.labels()) {
-                    items.push(render::stored(object));
-                    names.push(format!("{prefix}{name}"));
-                }
-            }
-        }
+    for (name, object) in read::objects(&sim.state, resource.kind, &opts.filter()) {
+        items.push(object);
+        names.push(format!("{prefix}{name}"));
     }
 }
 
@@ -233,11 +201,11 @@ mod tests {
         );
         assert_eq!(
             named("widgets").unwrap_err().to_string(),
-            "error: the server doesn't have a resource type \"widgets\" (kubesim get knows: endpoints, events, limitranges, nodes, pods, resourcequotas, services, daemonsets, deployments, replicasets, horizontalpodautoscalers, jobs, endpointslices, all; several joined by commas)"
+            "error: the server doesn't have a resource type \"widgets\" (kubesim get knows: endpoints, events, limitranges, namespaces, nodes, pods, resourcequotas, services, daemonsets, deployments, replicasets, horizontalpodautoscalers, jobs, endpointslices, all; several joined by commas)"
         );
         assert_eq!(
             named("sts").unwrap_err().to_string(),
-            "error: kubesim get cannot list statefulsets.apps yet (it lists endpoints, events, limitranges, nodes, pods, resourcequotas, services, daemonsets, deployments, replicasets, horizontalpodautoscalers, jobs, endpointslices, all; several joined by commas)"
+            "error: kubesim get cannot list statefulsets.apps yet (it lists endpoints, events, limitranges, namespaces, nodes, pods, resourcequotas, services, daemonsets, deployments, replicasets, horizontalpodautoscalers, jobs, endpointslices, all; several joined by commas)"
         );
     }
 }

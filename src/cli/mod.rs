@@ -17,6 +17,7 @@ mod import;
 pub mod printers;
 mod progress;
 mod real;
+mod serve;
 mod sweep;
 mod validate;
 mod watch;
@@ -290,6 +291,17 @@ enum Command {
         after_help = "Examples:\n  kubesim import openb --pods openb_pod_list_default.csv --nodes openb_node_list_all_node.csv --limit 500 --out openb.yaml\n  kubesim sweep openb.yaml --set 'nodes[0].capacity.cpu=32000m,64000m'\n\nExit codes: 0 written, 2 bad input (file, line and column named)."
     )]
     Import(import::ImportArgs),
+    /// Serve a Kubernetes API in front of the simulated cluster, for your own kubectl,
+    /// client libraries and controllers, on a clock you control (`kubesim clock`).
+    #[command(
+        after_help = "Examples:\n  kubesim serve --kubeconfig /tmp/kubesim.kubeconfig --paused\n  export KUBECONFIG=/tmp/kubesim.kubeconfig; kubectl get nodes\n  kubesim serve scenarios/demo.yaml --kubeconfig kc --speed 60\n\nRuns until interrupted. Exit codes: 0 stopped, 2 bad usage or bad input."
+    )]
+    Serve(serve::ServeArgs),
+    /// Read or set the clock of a running `kubesim serve`.
+    #[command(
+        after_help = "Examples:\n  kubesim clock --kubeconfig kc now\n  kubesim clock --kubeconfig kc advance 5m\n  kubesim clock --kubeconfig kc speed 60\n\nExit codes: 0 done, 2 bad usage or the server cannot be reached."
+    )]
+    Clock(serve::ClockArgs),
 }
 
 /// When scheduling attempts are explained in the trace.
@@ -609,6 +621,8 @@ fn execute(command: Command) -> Result<i32, CliError> {
         Command::Sweep(args) => sweep::run(args),
         Command::Plan(args) => sweep::plan(args),
         Command::Import(args) => import::run(args),
+        Command::Serve(args) => serve::run(args),
+        Command::Clock(args) => serve::clock(args),
         Command::Diff {
             a,
             b,

@@ -253,6 +253,24 @@ pub fn stored(object: &crate::model::cluster::StoredObject) -> Value {
     body
 }
 
+/// A Namespace as the API serves it: the name label the API server adds, the `kubernetes`
+/// finalizer, phase Active (kubesim never terminates a namespace).
+// K8S: pkg/registry/core/namespace/strategy.go (PrepareForCreate: the finalizer, the
+// kubernetes.io/metadata.name label)
+pub fn namespace(name: &str, created: crate::engine::SimTime) -> Value {
+    json!({
+        "apiVersion": "v1",
+        "kind": "Namespace",
+        "metadata": {
+            "creationTimestamp": rfc3339(created),
+            "labels": {"kubernetes.io/metadata.name": name},
+            "name": name,
+        },
+        "spec": {"finalizers": ["kubernetes"]},
+        "status": {"phase": "Active"},
+    })
+}
+
 /// Several objects as kubectl prints a list (`apiVersion: v1, kind: List, items: [...]`).
 pub fn list(items: Vec<Value>) -> Value {
     json!({"apiVersion": "v1", "items": items, "kind": "List", "metadata": {"resourceVersion": ""}})
@@ -263,7 +281,8 @@ pub fn list(items: Vec<Value>) -> Value {
 /// objects), first and last timestamps, count, source and reporting component.
 // K8S: staging/src/k8s.io/client-go/tools/record/event.go (makeEvent, generateEvent) and
 // staging/src/k8s.io/api/core/v1/types.go (Event: `eventTime` is always written, null here)
-// DEVIATION: no uid or resourceVersion, in metadata or in involvedObject; the scheduler's
+// DEVIATION: no uid or resourceVersion in metadata (the involved object's uid is added by
+// apiserver::read while the object exists); the scheduler's
 // events come out in this legacy shape too (upstream's scheduler writes events.k8s.io/v1 ones,
 // which carry `eventTime` and `action` instead of first/last timestamps and count).
 pub fn event(name: &str, event: &crate::model::Event) -> Value {

@@ -126,6 +126,8 @@ pub struct Simulation {
     /// kept only after [`Simulation::keep_explanations`].
     pub explanations: std::collections::BTreeMap<(String, String), (SimTime, Explanation)>,
     keep_explanations: bool,
+    /// What the last command handled printed, for [`Simulation::handle_first_at`]'s caller.
+    command_output: Option<String>,
     /// A failure to write the trace, reported by `run_until`.
     trace_error: Option<std::io::Error>,
     /// Real-execution mode's wall clock: each event is handled once it is due on it, at the
@@ -216,6 +218,7 @@ impl Simulation {
             end: SimTime::ZERO + scenario.duration,
             explanations: Default::default(),
             keep_explanations: false,
+            command_output: None,
             trace_error: None,
             pacer: None,
             autoscaler: crate::autoscaler::ClusterAutoscaler::new(&scenario.autoscaler, streams),
@@ -303,26 +306,54 @@ impl Simulation {
         let until = until.min(self.end);
         while let Some((at, _, (event, cause))) = self.queue.pop_until(until) {
             let now = self.pace(at)?;
-            self.cause = cause.get();
-            self.last_record = None;
-            self.next_cause = None;
-            self.stats.events += 1;
-            self.handle(event, now);
-            self.flush_changes(now);
-            self.ensure_controllers(now);
-            self.settled_cause = self.last_record.or(self.cause);
-            if let Some(cause) = &self.next_cause {
-                cause.set(self.settled_cause);
-            }
-            if let Some(err) = self.trace_error.take() {
-                return Err(err);
-            }
+            self.step(event, cause.get(), now)?;
         }
         self.pace(until)?;
         self.queue
             .advance_to(until)
             .expect("advancing to a later instant cannot fail");
         Ok(())
+    }
+
+    /// Handles `event` at `at`, after every event queued before `at` and ahead of those queued
+    /// for `at` itself, as a timeline entry for `at` would be (the timeline is queued first):
+    /// how `kubesim serve` handles a request, so that a recorded session replays identically.
+    /// `at` must be later than every instant handled so far.
+    /// Returns what the command the event ran printed, if it ran one.
+    pub fn handle_first_at(
+        &mut self,
+        at: SimTime,
+        event: Event,
+    ) -> std::io::Result<Option<String>> {
+        if let Some(before) = at.as_millis().checked_sub(1) {
+            self.run_until(SimTime::from_millis(before))?;
+        }
+        self.queue
+            .advance_to(at)
+            .expect("requests come at later instants");
+        self.step(event, None, at)?;
+        Ok(self.command_output.take())
+    }
+
+    /// Handles one event at `now` and everything it changed, with `cause` the record it came
+    /// from.
+    fn step(&mut self, event: Event, cause: Option<u64>, now: SimTime) -> std::io::Result<()> {
+        self.command_output = None;
+        self.cause = cause;
+        self.last_record = None;
+        self.next_cause = None;
+        self.stats.events += 1;
+        self.handle(event, now);
+        self.flush_changes(now);
+        self.ensure_controllers(now);
+        self.settled_cause = self.last_record.or(self.cause);
+        if let Some(cause) = &self.next_cause {
+            cause.set(self.settled_cause);
+        }
+        match self.trace_error.take() {
+            Some(err) => Err(err),
+            None => Ok(()),
+        }
     }
 
     /// The instant an event due `at` happens: `at` itself in a simulation, the measured
@@ -895,6 +926,7 @@ impl Simulation {
     }
 
     fn tool_record(&mut self, now: SimTime, tool: &str, command: String, output: String) {
+        self.command_output = Some(output.clone());
         self.record(
             now,
             ObjectKey {

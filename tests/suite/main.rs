@@ -28,6 +28,7 @@ mod real;
 mod report;
 mod report_browser;
 mod scheduler;
+mod serve;
 mod sweep;
 mod taint_eviction;
 mod validation;

@@ -74,7 +74,36 @@ pub fn table(state: &ClusterState, kind: &str, now: SimTime, filter: &ListFilter
         "Pod" => pods(state, now, filter),
         "Node" => nodes(state, now, filter),
         "Event" => events(state, now, filter),
+        "Namespace" => namespaces(state, now, filter),
         stored => stored_table(state, stored, now, filter),
+    }
+}
+
+/// The labels every namespace carries.
+// K8S: pkg/registry/core/namespace/strategy.go (the kubernetes.io/metadata.name label)
+pub fn namespace_labels(name: &str) -> BTreeMap<String, String> {
+    BTreeMap::from([("kubernetes.io/metadata.name".to_string(), name.to_string())])
+}
+
+// K8S: pkg/printers/internalversion/printers.go (namespaceColumnDefinitions)
+const NAMESPACE_COLUMNS: &[Column] = &[col("Name"), col("Status"), col("Age")];
+
+fn namespaces(state: &ClusterState, now: SimTime, filter: &ListFilter<'_>) -> Table {
+    let rows = state
+        .namespaces
+        .iter()
+        .map(|(name, created)| (name, created, namespace_labels(name)))
+        .filter(|(name, _, labels)| filter.wants("", name, labels))
+        .map(|(name, created, labels)| Row {
+            namespace: String::new(),
+            name: name.clone(),
+            labels,
+            cells: vec![name.clone(), "Active".to_string(), age(now, *created)],
+        })
+        .collect();
+    Table {
+        columns: NAMESPACE_COLUMNS,
+        rows,
     }
 }
 

@@ -1,0 +1,150 @@
+//! `kubesim serve` and `kubesim clock`: the argument plumbing around src/serve.
+
+use std::path::{Path, PathBuf};
+
+use super::CliError;
+use crate::serve::{self, kubeconfig, CLOCK_PATH};
+
+/// The arguments of `kubesim serve`.
+#[derive(clap::Args)]
+pub(super) struct ServeArgs {
+    /// A scenario file, or a plain Kubernetes manifest (without one: the default three-node
+    /// cluster, empty).
+    scenario: Option<PathBuf>,
+    /// Write a kubeconfig for the served cluster here (a bearer token, a context pointing at
+    /// the server); a file kubesim did not write is never replaced.
+    #[arg(long, value_name = "FILE")]
+    kubeconfig: PathBuf,
+    /// Listen on this port of 127.0.0.1 (default: a free one).
+    #[arg(long, default_value_t = 0)]
+    port: u16,
+    /// Start with the clock stopped (`kubesim clock ... resume|advance` moves it).
+    #[arg(long, conflicts_with = "speed")]
+    paused: bool,
+    /// Simulated seconds per wall-clock second.
+    #[arg(long, default_value_t = 1.0, value_parser = positive)]
+    speed: f64,
+    /// Seed for every random draw (overrides the scenario's).
+    #[arg(long)]
+    seed: Option<u64>,
+}
+
+fn positive(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(v) if v > 0.0 && v.is_finite() => Ok(v),
+        _ => Err(format!(
+            "\"{text}\" is not a positive number of simulated seconds per second"
+        )),
+    }
+}
+
+pub(super) fn run(args: ServeArgs) -> Result<i32, CliError> {
+    let scenario = match &args.scenario {
+        Some(path) => crate::scenario::load(path)?,
+        // An empty manifest: the default cluster with kubeadm's add-ons, for kubectl to fill.
+        None => crate::scenario::load_str("", "kubesim", Path::new("."))?,
+    };
+    let options = serve::Options {
+        kubeconfig: args.kubeconfig,
+        port: args.port,
+        paused: args.paused,
+        speed: args.speed,
+        seed: args.seed.unwrap_or(scenario.seed),
+    };
+    serve::serve(scenario, &options).map_err(|e| match e.kind() {
+        std::io::ErrorKind::AlreadyExists => CliError::Usage(e.to_string()),
+        _ => CliError::Io(e),
+    })?;
+    Ok(0)
+}
+
+/// The arguments of `kubesim clock`.
+#[derive(clap::Args)]
+pub(super) struct ClockArgs {
+    /// The kubeconfig `kubesim serve --kubeconfig` wrote.
+    #[arg(long, value_name = "FILE")]
+    kubeconfig: PathBuf,
+    #[command(subcommand)]
+    verb: ClockVerb,
+}
+
+#[derive(clap::Subcommand)]
+enum ClockVerb {
+    /// Print the simulated instant (a Go duration since t=0).
+    Now,
+    /// Move simulated time on at once; returns once every event up to then has been handled.
+    Advance {
+        /// A Go duration: 30s, 5m, 1h30m.
+        by: String,
+    },
+    /// Stop the clock.
+    Pause,
+    /// Start the clock again.
+    Resume,
+    /// Set simulated seconds per wall-clock second.
+    Speed {
+        #[arg(value_parser = positive)]
+        speed: f64,
+    },
+}
+
+pub(super) fn clock(args: ClockArgs) -> Result<i32, CliError> {
+    let access = kubeconfig::read(&args.kubeconfig).map_err(|e| CliError::Usage(e.to_string()))?;
+    let kubeconfig::Access {
+        server,
+        authority,
+        token,
+    } = &access;
+    let url = format!("{server}{CLOCK_PATH}");
+    let auth = format!("Bearer {token}");
+    let body = match &args.verb {
+        ClockVerb::Now => None,
+        ClockVerb::Advance { by } => Some(serde_json::json!({"action": "advance", "by": by})),
+        ClockVerb::Pause => Some(serde_json::json!({"action": "pause"})),
+        ClockVerb::Resume => Some(serde_json::json!({"action": "resume"})),
+        ClockVerb::Speed { speed } => Some(serde_json::json!({"action": "speed", "speed": speed})),
+    };
+    let authority = ureq::tls::Certificate::from_pem(authority.as_bytes()).map_err(|e| {
+        CliError::Usage(format!(
+            "{}: bad certificate-authority-data: {e}",
+            args.kubeconfig.display()
+        ))
+    })?;
+    let tls = ureq::tls::TlsConfig::builder()
+        .root_certs(ureq::tls::RootCerts::Specific(std::sync::Arc::new(vec![
+            authority,
+        ])))
+        .build();
+    let agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .tls_config(tls)
+        .build()
+        .new_agent();
+    let response = match &body {
+        None => agent.get(&url).header("Authorization", &auth).call(),
+        Some(body) => agent
+            .post(&url)
+            .header("Authorization", &auth)
+            .send_json(body),
+    };
+    let unreachable = |e: ureq::Error| {
+        CliError::Usage(format!(
+            "cannot reach kubesim serve at {server} ({e}); is it running?"
+        ))
+    };
+    let mut response = response.map_err(unreachable)?;
+    let status = response.status();
+    let answer: serde_json::Value = response.body_mut().read_json().map_err(unreachable)?;
+    if !status.is_success() {
+        return Err(CliError::Usage(
+            answer["message"].as_str().unwrap_or("refused").to_string(),
+        ));
+    }
+    let now = answer["now"].as_str().unwrap_or_default();
+    match args.verb {
+        ClockVerb::Now => println!("{now}"),
+        _ if answer["paused"] == true => println!("clock at {now}, paused"),
+        _ => println!("clock at {now}, running at {}x", answer["speed"]),
+    }
+    Ok(0)
+}

@@ -1,0 +1,245 @@
+//! The thread that owns the simulation: it plays events as the clock reaches them and answers
+//! each request at the simulated instant it arrives, one at a time, so that the cluster is
+//! never seen half-way through an instant.
+
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+use tokio::sync::oneshot;
+
+use super::clock::Clock;
+use super::rest::{self, ApiRequest, ApiResponse, Route};
+use crate::engine::{SimDuration, SimTime};
+use crate::manifest::yaml::Located;
+use crate::model::time::rfc3339;
+use crate::sim::{Event, Simulation};
+
+/// What the HTTP side asks of the simulation.
+pub enum Command {
+    Api(ApiRequest, oneshot::Sender<ApiResponse>),
+    Clock(ClockCommand, oneshot::Sender<ApiResponse>),
+}
+
+/// `kubesim clock`'s verbs.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ClockCommand {
+    Now,
+    Advance(SimDuration),
+    Pause,
+    Resume,
+    Speed(f64),
+}
+
+/// The longest the driver sleeps without looking at the clock.
+const IDLE: Duration = Duration::from_secs(1);
+
+/// The simulation and where its clock stands.
+pub struct Driver {
+    sim: Simulation,
+    clock: Clock,
+    /// Every event up to this instant has been handled (`None` before t=0's).
+    handled_through: Option<SimTime>,
+    /// `host:port`, for `/api`'s server address.
+    address: String,
+}
+
+impl Driver {
+    pub fn new(sim: Simulation, clock: Clock, address: String) -> Self {
+        Driver {
+            sim,
+            clock,
+            handled_through: None,
+            address,
+        }
+    }
+
+    /// Plays the simulation and answers commands until every sender is gone; then finishes
+    /// the trace.
+    pub fn run(mut self, commands: Receiver<Command>) -> std::io::Result<()> {
+        loop {
+            self.catch_up()?;
+            let now = Instant::now();
+            let wait = self
+                .sim
+                .next_event_time()
+                .and_then(|t| self.clock.wall_until(now, t))
+                .map_or(IDLE, |d| d.min(IDLE));
+            match commands.recv_timeout(wait) {
+                Ok(Command::Api(request, reply)) => {
+                    let response = self.api(&request)?;
+                    let _ = reply.send(response);
+                }
+                Ok(Command::Clock(command, reply)) => {
+                    let response = self.clock_command(command)?;
+                    let _ = reply.send(response);
+                }
+                Err(RecvTimeoutError::Timeout) => {}
+                Err(RecvTimeoutError::Disconnected) => break,
+            }
+        }
+        self.sim.finish()
+    }
+
+    /// Handles every event the clock has reached.
+    fn catch_up(&mut self) -> std::io::Result<()> {
+        let target = self.clock.sim_now(Instant::now());
+        if self.handled_through.is_none_or(|t| target > t) {
+            self.sim.run_until(target)?;
+            self.handled_through = Some(target);
+        }
+        Ok(())
+    }
+
+    fn api(&mut self, request: &ApiRequest) -> std::io::Result<ApiResponse> {
+        self.catch_up()?;
+        let Some(route) = rest::route(&request.path) else {
+            return Ok(rest::no_route());
+        };
+        Ok(match (request.method.as_str(), &route) {
+            ("GET", Route::Version) => ok(rest::version()),
+            ("GET", Route::CoreVersions) => ok(rest::core_versions(&self.address)),
+            ("GET", Route::Groups) => ok(rest::groups()),
+            ("GET", Route::OpenApiRoot) => ok(rest::openapi_root()),
+            ("GET", Route::OpenApi { group, version }) => ok(rest::openapi(group, version)),
+            ("GET", Route::GroupVersion { group, version }) => {
+                ok(rest::group_version(group, version))
+            }
+            ("GET", Route::Resource { .. }) if is_watch(request) => rest::not_allowed("watch"),
+            ("GET", Route::Resource { .. }) => rest::read(&self.sim, request, &route),
+            (
+                "POST",
+                Route::Resource {
+                    name: None,
+                    namespace,
+                    ..
+                },
+            ) => self.create(request, *namespace)?,
+            (method, _) => rest::not_allowed(method),
+        })
+    }
+
+    /// POST to a collection: the object is created as `kubectl create -f` creates it, at the
+    /// instant the request arrived (a millisecond later if events were handled at that
+    /// instant already, so that the request comes first at its instant, as a timeline entry).
+    fn create(
+        &mut self,
+        request: &ApiRequest,
+        namespace: Option<&str>,
+    ) -> std::io::Result<ApiResponse> {
+        if !request.content_type.starts_with("application/json") {
+            // K8S: staging/src/k8s.io/apiserver/pkg/endpoints/handlers/rest.go
+            // (negotiation.NewUnsupportedMediaTypeError)
+            return Ok(rest::status(
+                415,
+                "UnsupportedMediaType",
+                &format!(
+                    "the body of the request was in an unknown format - accepted media types include: application/json (kubesim does not read {} yet)",
+                    request.content_type
+                ),
+                None,
+            ));
+        }
+        let mut body: serde_json::Value = match serde_json::from_slice(&request.body) {
+            Ok(body) => body,
+            Err(e) => {
+                return Ok(rest::status(
+                    400,
+                    "BadRequest",
+                    &format!("the body of the request could not be decoded: {e}"),
+                    None,
+                ))
+            }
+        };
+        if let (Some(ns), Some(meta)) = (namespace, body.get_mut("metadata")) {
+            if meta.get("namespace").is_none() {
+                meta["namespace"] = json!(ns);
+            }
+        }
+        let mut manifests = Vec::new();
+        if let Err(e) = crate::manifest::load_value(
+            &body,
+            &Located::nowhere(),
+            "request body",
+            &[],
+            &mut manifests,
+        ) {
+            return Ok(rest::status(422, "Invalid", &e.message, None));
+        }
+        let name = body
+            .as_object()
+            .and_then(rest::name_of)
+            .unwrap_or_default()
+            .to_string();
+        let at = self.request_instant();
+        let command = format!("{} {}", request.method, request.path);
+        let output = self.sim.handle_first_at(
+            at,
+            Event::Apply {
+                manifests,
+                create_only: true,
+                command: Some(command),
+            },
+        )?;
+        self.handled_through = Some(SimTime::from_millis(at.as_millis() - 1));
+        self.clock.catch_up(Instant::now(), at);
+        if let Some(refused) = output.as_deref().and_then(rest::from_kubectl_error) {
+            return Ok(refused);
+        }
+        let read = ApiRequest {
+            method: "GET".into(),
+            path: format!("{}/{name}", request.path.trim_end_matches('/')),
+            query: Vec::new(),
+            accept: "application/json".into(),
+            content_type: String::new(),
+            body: Vec::new(),
+        };
+        let route = rest::route(&read.path).expect("a collection's object has a route");
+        let mut created = rest::read(&self.sim, &read, &route);
+        if created.code == 200 {
+            created.code = 201;
+        }
+        Ok(created)
+    }
+
+    /// The instant a mutating request is handled at: now on the clock, but after every
+    /// instant whose events were handled already.
+    fn request_instant(&self) -> SimTime {
+        let now = self.clock.sim_now(Instant::now());
+        match self.handled_through {
+            Some(t) if now <= t => SimTime::from_millis(t.as_millis() + 1),
+            _ => now.max(SimTime::from_millis(1)),
+        }
+    }
+
+    fn clock_command(&mut self, command: ClockCommand) -> std::io::Result<ApiResponse> {
+        let now = Instant::now();
+        match command {
+            ClockCommand::Now => {}
+            ClockCommand::Advance(by) => self.clock.advance(now, by),
+            ClockCommand::Pause => self.clock.pause(now),
+            ClockCommand::Resume => self.clock.resume(now),
+            ClockCommand::Speed(speed) => self.clock.set_speed(now, speed),
+        }
+        self.catch_up()?;
+        let at = self.handled_through.unwrap_or(SimTime::ZERO);
+        Ok(ok(json!({
+            "now": at.to_string(),
+            "milliseconds": at.as_millis(),
+            "time": rfc3339(at),
+            "paused": self.clock.paused(),
+            "speed": self.clock.speed(),
+        })))
+    }
+}
+
+fn ok(body: serde_json::Value) -> ApiResponse {
+    ApiResponse { code: 200, body }
+}
+
+fn is_watch(request: &ApiRequest) -> bool {
+    request
+        .query
+        .iter()
+        .any(|(k, v)| k == "watch" && (v == "true" || v == "1"))
+}

