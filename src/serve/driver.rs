@@ -10,6 +10,7 @@ use tokio::sync::oneshot;
 
 use super::clock::Clock;
 use super::rest::{self, ApiRequest, ApiResponse, Route};
+use super::watch::Watch;
 use crate::engine::{SimDuration, SimTime};
 use crate::manifest::yaml::Located;
 use crate::model::time::rfc3339;
@@ -42,6 +43,7 @@ pub struct Driver {
     handled_through: Option<SimTime>,
     /// `host:port`, for `/api`'s server address.
     address: String,
+    watches: Vec<Watch>,
 }
 
 impl Driver {
@@ -51,6 +53,7 @@ impl Driver {
             clock,
             handled_through: None,
             address,
+            watches: Vec::new(),
         }
     }
 
@@ -81,14 +84,61 @@ impl Driver {
         self.sim.finish()
     }
 
-    /// Handles every event the clock has reached.
+    /// Handles every event the clock has reached; with watches open, one instant at a time,
+    /// telling them after each.
     fn catch_up(&mut self) -> std::io::Result<()> {
         let target = self.clock.sim_now(Instant::now());
-        if self.handled_through.is_none_or(|t| target > t) {
-            self.sim.run_until(target)?;
-            self.handled_through = Some(target);
+        if self.handled_through.is_some_and(|t| target <= t) {
+            self.tell_watches();
+            return Ok(());
         }
+        while !self.watches.is_empty() {
+            match self.sim.next_event_time() {
+                Some(next) if next <= target => {
+                    self.sim.run_until(next)?;
+                    self.tell_watches();
+                }
+                _ => break,
+            }
+        }
+        self.sim.run_until(target)?;
+        self.handled_through = Some(target);
+        self.tell_watches();
         Ok(())
+    }
+
+    fn tell_watches(&mut self) {
+        let now = Instant::now();
+        let sim = &self.sim;
+        self.watches.retain_mut(|w| w.notify(sim, now));
+    }
+
+    /// A watch request: the stream of its events, starting with the objects there are now
+    /// unless it names a resourceVersion.
+    fn watch(&mut self, request: &ApiRequest, route: &Route<'_>) -> ApiResponse {
+        let query = match rest::Query::of(request, route) {
+            Ok(query) => query,
+            Err(refused) => return refused,
+        };
+        let param = |name: &str| {
+            request
+                .query
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.as_str())
+        };
+        let from_now = param("resourceVersion").is_some_and(|v| !v.is_empty() && v != "0");
+        let deadline = param("timeoutSeconds")
+            .and_then(|s| s.parse::<u64>().ok())
+            .map(|s| Instant::now() + Duration::from_secs(s));
+        let (sender, events) = tokio::sync::mpsc::unbounded_channel();
+        if let Some(watch) = Watch::new(query, sender, deadline, from_now, &self.sim) {
+            self.watches.push(watch);
+        }
+        ApiResponse {
+            code: 200,
+            body: rest::Payload::Stream(events),
+        }
     }
 
     fn api(&mut self, request: &ApiRequest) -> std::io::Result<ApiResponse> {
@@ -105,8 +155,20 @@ impl Driver {
             ("GET", Route::GroupVersion { group, version }) => {
                 ok(rest::group_version(group, version))
             }
-            ("GET", Route::Resource { .. }) if is_watch(request) => rest::not_allowed("watch"),
-            ("GET", Route::Resource { .. }) => rest::read(&self.sim, request, &route),
+            ("GET", Route::Resource { .. }) if is_watch(request) => self.watch(request, &route),
+            (
+                "GET",
+                Route::Resource {
+                    namespace: Some(namespace),
+                    name: Some(name),
+                    subresource: Some("log"),
+                    resource,
+                },
+            ) if resource.kind == "Pod" => rest::logs(&self.sim, request, namespace, name),
+            ("GET", Route::Resource { .. }) => match rest::Query::of(request, &route) {
+                Ok(query) => rest::read(&self.sim, &query),
+                Err(refused) => refused,
+            },
             (
                 "POST",
                 Route::Resource {
@@ -183,6 +245,7 @@ impl Driver {
         )?;
         self.handled_through = Some(SimTime::from_millis(at.as_millis() - 1));
         self.clock.catch_up(Instant::now(), at);
+        self.tell_watches();
         if let Some(refused) = output.as_deref().and_then(rest::from_kubectl_error) {
             return Ok(refused);
         }
@@ -195,7 +258,8 @@ impl Driver {
             body: Vec::new(),
         };
         let route = rest::route(&read.path).expect("a collection's object has a route");
-        let mut created = rest::read(&self.sim, &read, &route);
+        let query = rest::Query::of(&read, &route).expect("a plain get has no selectors");
+        let mut created = rest::read(&self.sim, &query);
         if created.code == 200 {
             created.code = 201;
         }
@@ -229,12 +293,13 @@ impl Driver {
             "time": rfc3339(at),
             "paused": self.clock.paused(),
             "speed": self.clock.speed(),
+            "watches": self.watches.len(),
         })))
     }
 }
 
 fn ok(body: serde_json::Value) -> ApiResponse {
-    ApiResponse { code: 200, body }
+    ApiResponse::ok(body)
 }
 
 fn is_watch(request: &ApiRequest) -> bool {

@@ -10,6 +10,7 @@ mod driver;
 pub mod kubeconfig;
 mod rest;
 mod tls;
+mod watch;
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
@@ -23,7 +24,7 @@ use tokio::sync::oneshot;
 
 pub use driver::ClockCommand;
 use driver::{Command, Driver};
-use rest::{ApiRequest, ApiResponse};
+use rest::{ApiRequest, ApiResponse, Payload};
 
 use crate::scenario::Scenario;
 use crate::sim::Simulation;
@@ -187,6 +188,21 @@ async fn handle(State(shared): State<Shared>, request: Request<Body>) -> Respons
         return StatusCode::SERVICE_UNAVAILABLE.into_response();
     }
     match answer.await {
+        Ok(ApiResponse {
+            code,
+            body: Payload::Stream(events),
+        }) => {
+            use tokio_stream::StreamExt;
+            let stream = tokio_stream::wrappers::UnboundedReceiverStream::new(events)
+                .map(Ok::<_, std::convert::Infallible>);
+            let code = StatusCode::from_u16(code).unwrap_or(StatusCode::OK);
+            (
+                code,
+                [(header::CONTENT_TYPE, "application/json")],
+                Body::from_stream(stream),
+            )
+                .into_response()
+        }
         Ok(response) => json_response(&response),
         Err(_) => StatusCode::SERVICE_UNAVAILABLE.into_response(),
     }
@@ -232,6 +248,14 @@ fn clock_command(request: &ApiRequest) -> Result<ClockCommand, ApiResponse> {
 
 fn json_response(response: &ApiResponse) -> Response {
     let code = StatusCode::from_u16(response.code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let body = serde_json::to_vec(&response.body).expect("JSON values serialize");
-    (code, [(header::CONTENT_TYPE, "application/json")], body).into_response()
+    match &response.body {
+        Payload::Json(value) => {
+            let body = serde_json::to_vec(value).expect("JSON values serialize");
+            (code, [(header::CONTENT_TYPE, "application/json")], body).into_response()
+        }
+        Payload::Text(text) => {
+            (code, [(header::CONTENT_TYPE, "text/plain")], text.clone()).into_response()
+        }
+        Payload::Stream(_) => unreachable!("streams are answered by stream_response"),
+    }
 }

@@ -5,7 +5,7 @@ use serde_json::{json, Map, Value};
 
 use crate::apiserver::read;
 use crate::apiserver::resources::{Resource, RESOURCES};
-use crate::apiserver::tables::{self, ListFilter, Table};
+use crate::apiserver::tables::{self, ListFilter, Row};
 use crate::model::labels::Selector;
 use crate::model::node::NODE_INFO;
 use crate::sim::Simulation;
@@ -31,16 +31,36 @@ impl ApiRequest {
     }
 }
 
-/// A JSON answer and its HTTP status code.
-#[derive(Debug, Clone, PartialEq)]
+/// An answer's body: a JSON document, text (`pods/log`), or a watch's stream of events.
+#[derive(Debug)]
+pub enum Payload {
+    Json(Value),
+    Text(String),
+    Stream(tokio::sync::mpsc::UnboundedReceiver<bytes::Bytes>),
+}
+
+/// An answer and its HTTP status code.
+#[derive(Debug)]
 pub struct ApiResponse {
     pub code: u16,
-    pub body: Value,
+    pub body: Payload,
 }
 
 impl ApiResponse {
-    fn ok(body: Value) -> Self {
-        ApiResponse { code: 200, body }
+    pub fn ok(body: Value) -> Self {
+        ApiResponse {
+            code: 200,
+            body: Payload::Json(body),
+        }
+    }
+
+    /// The JSON body (`Null` for text).
+    #[cfg(test)]
+    pub fn json(&self) -> &Value {
+        match &self.body {
+            Payload::Json(value) => value,
+            Payload::Text(_) | Payload::Stream(_) => &Value::Null,
+        }
     }
 }
 
@@ -296,7 +316,10 @@ pub fn status(code: u16, reason: &str, message: &str, details: Option<Value>) ->
     if let Some(details) = details {
         body["details"] = details;
     }
-    ApiResponse { code, body }
+    ApiResponse {
+        code,
+        body: Payload::Json(body),
+    }
 }
 
 /// 404 for an object: `pods "web" not found`.
@@ -351,64 +374,183 @@ pub fn from_kubectl_error(output: &str) -> Option<ApiResponse> {
     Some(status(code, reason, message, None))
 }
 
-/// Serves a read: get, or list (as a Table when the client asks for one).
-pub fn read(sim: &Simulation, req: &ApiRequest, route: &Route<'_>) -> ApiResponse {
-    let Route::Resource {
-        resource,
-        namespace,
-        name,
-        subresource: None,
-    } = *route
-    else {
-        return no_route();
-    };
-    let selector = match Selector::parse(req.param("labelSelector").unwrap_or("")) {
-        Ok(selector) => selector,
-        Err(e) => {
-            return status(
+/// What a get, list or watch selects and how it wants the answer, read from the request.
+pub struct Query {
+    pub resource: &'static Resource,
+    pub namespace: Option<String>,
+    pub name: Option<String>,
+    selector: Selector,
+    fields: FieldSelector,
+    /// `Some(includeObject)` when the client asked for Tables.
+    pub table: Option<String>,
+}
+
+/// One selected object: its JSON and its row of the kind's table.
+#[derive(Debug, Clone)]
+pub struct Listed {
+    pub object: Value,
+    pub row: Row,
+}
+
+impl Query {
+    /// The query of a request to a resource, or the 400 its selectors earn.
+    pub fn of(req: &ApiRequest, route: &Route<'_>) -> Result<Query, ApiResponse> {
+        let Route::Resource {
+            resource,
+            namespace,
+            name,
+            subresource: None,
+        } = *route
+        else {
+            return Err(no_route());
+        };
+        let selector = Selector::parse(req.param("labelSelector").unwrap_or("")).map_err(|e| {
+            status(
                 400,
                 "BadRequest",
                 &format!("unable to parse requirement: {e}"),
                 None,
             )
+        })?;
+        let fields = FieldSelector::parse(req.param("fieldSelector").unwrap_or(""))
+            .map_err(|message| status(400, "BadRequest", &message, None))?;
+        let table = req
+            .accept
+            .contains("as=Table")
+            .then(|| req.param("includeObject").unwrap_or("Metadata").to_string());
+        Ok(Query {
+            resource,
+            namespace: namespace.map(str::to_string),
+            name: name.map(str::to_string),
+            selector,
+            fields,
+            table,
+        })
+    }
+
+    /// The objects selected now, with their rows, in the API's order.
+    pub fn list(&self, sim: &Simulation) -> Vec<Listed> {
+        let filter = ListFilter {
+            namespace: self.namespace.as_deref(),
+            name: self.name.as_deref(),
+            selector: &self.selector,
+        };
+        let objects = read::objects(&sim.state, self.resource.kind, &filter);
+        let table = tables::table(&sim.state, self.resource.kind, sim.now(), &filter);
+        debug_assert_eq!(objects.len(), table.rows.len());
+        objects
+            .into_iter()
+            .zip(table.rows)
+            .filter(|((_, object), _)| self.fields.matches(object))
+            .map(|((_, object), row)| Listed { object, row })
+            .collect()
+    }
+
+    /// A Table of `listed`, in the form the client asked for.
+    pub fn table_of<'l>(&self, listed: impl IntoIterator<Item = &'l Listed>) -> Value {
+        let include = self.table.as_deref().unwrap_or("Metadata");
+        table_body(tables::columns(self.resource.kind), listed, include)
+    }
+}
+
+/// Serves a read: get, or list (as a Table when the client asks for one).
+pub fn read(sim: &Simulation, query: &Query) -> ApiResponse {
+    let mut listed = query.list(sim);
+    if let Some(name) = &query.name {
+        if listed.is_empty() {
+            return not_found(query.resource, name);
         }
-    };
-    let fields = match FieldSelector::parse(req.param("fieldSelector").unwrap_or("")) {
-        Ok(fields) => fields,
-        Err(message) => return status(400, "BadRequest", &message, None),
-    };
-    let filter = ListFilter {
-        namespace,
-        name,
-        selector: &selector,
-    };
-    let objects = read::objects(&sim.state, resource.kind, &filter);
-    let kept: Vec<bool> = objects.iter().map(|(_, o)| fields.matches(o)).collect();
-    if let Some(name) = name {
-        if !kept.first().copied().unwrap_or(false) {
-            return not_found(resource, name);
-        }
     }
-    if req.accept.contains("as=Table") {
-        let table = tables::table(&sim.state, resource.kind, sim.now(), &filter);
-        let include = req.param("includeObject").unwrap_or("Metadata");
-        return ApiResponse::ok(table_body(&table, objects, &kept, include));
+    if query.table.is_some() {
+        return ApiResponse::ok(query.table_of(&listed));
     }
-    let mut items: Vec<Value> = objects
-        .into_iter()
-        .zip(kept)
-        .filter(|(_, keep)| *keep)
-        .map(|((_, object), _)| object)
-        .collect();
-    if name.is_some() {
-        return ApiResponse::ok(items.remove(0));
+    if query.name.is_some() {
+        return ApiResponse::ok(listed.remove(0).object);
     }
+    let items: Vec<Value> = listed.into_iter().map(|l| l.object).collect();
+    let resource = query.resource;
     ApiResponse::ok(json!({
         "kind": format!("{}List", resource.kind),
         "apiVersion": resource.api_version(),
         "metadata": {"resourceVersion": resource_version(sim)},
         "items": items,
     }))
+}
+
+/// `pods/log`: what a container printed, as text. The container is the `container` parameter,
+/// or the pod's only one; `previous`, `tailLines` and `limitBytes` as the kubelet reads them.
+// K8S: pkg/registry/core/pod/rest/log.go and pkg/registry/core/pod/strategy.go (LogLocation:
+// a pod with several containers needs one named; a pod not yet on a node has an empty log)
+// DEVIATION: `follow` returns what was printed so far and closes; `sinceSeconds`,
+// `sinceTime` and `timestamps` are not served (kubesim's logs have no per-line times).
+pub fn logs(sim: &Simulation, req: &ApiRequest, namespace: &str, name: &str) -> ApiResponse {
+    let pods = crate::apiserver::resources::of_kind("Pod");
+    let Some(id) = sim.state.pod_id(namespace, name) else {
+        return not_found(pods, name);
+    };
+    let pod = sim.state.pod(id).expect("an indexed pod exists");
+    let names: Vec<&str> = pod
+        .spec
+        .init_containers
+        .iter()
+        .chain(&pod.spec.containers)
+        .map(|c| c.name.as_str())
+        .collect();
+    let container = match req.param("container") {
+        Some(given) if !names.contains(&given) => {
+            return status(
+                400,
+                "BadRequest",
+                &format!("container {given} is not valid for pod {name}"),
+                None,
+            )
+        }
+        Some(given) => given.to_string(),
+        None if pod.spec.containers.len() == 1 && pod.spec.init_containers.is_empty() => {
+            pod.spec.containers[0].name.clone()
+        }
+        None => {
+            return status(
+                400,
+                "BadRequest",
+                &format!(
+                    "a container name must be specified for pod {name}, choose one of: [{}]",
+                    names.join(" ")
+                ),
+                None,
+            )
+        }
+    };
+    if pod.node_name.is_none() {
+        return ApiResponse {
+            code: 200,
+            body: Payload::Text(String::new()),
+        };
+    }
+    let previous = req.param("previous") == Some("true");
+    let lines = match sim.kubelets().logs(pod, id, &container, previous) {
+        Ok(lines) => lines,
+        Err(why) => return status(400, "BadRequest", &why, None),
+    };
+    let tail = req
+        .param("tailLines")
+        .and_then(|n| n.parse::<usize>().ok())
+        .map_or(0, |n| lines.len().saturating_sub(n));
+    let mut text: String = lines[tail..].iter().map(|l| format!("{l}\n")).collect();
+    if let Some(limit) = req
+        .param("limitBytes")
+        .and_then(|n| n.parse::<usize>().ok())
+    {
+        let mut cut = limit.min(text.len());
+        while !text.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        text.truncate(cut);
+    }
+    ApiResponse {
+        code: 200,
+        body: Payload::Text(text),
+    }
 }
 
 /// The list's resourceVersion: how many events the simulation has handled.
@@ -422,26 +564,25 @@ fn resource_version(sim: &Simulation) -> String {
 /// object's metadata (`includeObject=Metadata`, the default), the whole object (`Object`) or
 /// nothing (`None`).
 // K8S: staging/src/k8s.io/apimachinery/pkg/apis/meta/v1/types.go (Table, TableRow)
-fn table_body(table: &Table, objects: Vec<(String, Value)>, kept: &[bool], include: &str) -> Value {
-    let columns: Vec<Value> = table
-        .columns
+fn table_body<'l>(
+    columns: &[crate::apiserver::tables::Column],
+    listed: impl IntoIterator<Item = &'l Listed>,
+    include: &str,
+) -> Value {
+    let columns: Vec<Value> = columns
         .iter()
         .map(|c| {
             let format = if c.name == "Name" { "name" } else { "" };
             json!({"name": c.name, "type": "string", "format": format, "description": "", "priority": c.priority})
         })
         .collect();
-    let rows: Vec<Value> = table
-        .rows
-        .iter()
-        .zip(objects)
-        .zip(kept)
-        .filter(|(_, keep)| **keep)
-        .map(|((row, (_, object)), _)| {
+    let rows: Vec<Value> = listed
+        .into_iter()
+        .map(|Listed { object, row }| {
             let mut value = json!({"cells": row.cells});
             match include {
                 "None" => {}
-                "Object" => value["object"] = object,
+                "Object" => value["object"] = object.clone(),
                 _ => {
                     value["object"] = json!({
                         "kind": "PartialObjectMetadata",
@@ -566,7 +707,7 @@ mod tests {
             from_kubectl_error("Error from server (AlreadyExists): pods \"web\" already exists")
                 .unwrap();
         assert_eq!(refused.code, 409);
-        assert_eq!(refused.body["message"], "pods \"web\" already exists");
-        assert_eq!(from_kubectl_error("pod/web created"), None);
+        assert_eq!(refused.json()["message"], "pods \"web\" already exists");
+        assert!(from_kubectl_error("pod/web created").is_none());
     }
 }

@@ -107,6 +107,39 @@ impl Served {
     }
 }
 
+impl Served {
+    /// Waits until the server holds `n` open watches (a kubectl `-w` has started watching).
+    fn await_watches(&self, n: u64) {
+        let access = kubesim::serve::kubeconfig::read(&self.kubeconfig).unwrap();
+        let authority = ureq::tls::Certificate::from_pem(access.authority.as_bytes()).unwrap();
+        let tls = ureq::tls::TlsConfig::builder()
+            .root_certs(ureq::tls::RootCerts::Specific(std::sync::Arc::new(vec![
+                authority,
+            ])))
+            .build();
+        let agent = ureq::Agent::config_builder()
+            .tls_config(tls)
+            .build()
+            .new_agent();
+        let url = format!("{}{}", access.server, kubesim::serve::CLOCK_PATH);
+        for _ in 0..200 {
+            let clock: serde_json::Value = agent
+                .get(&url)
+                .header("Authorization", &format!("Bearer {}", access.token))
+                .call()
+                .unwrap()
+                .body_mut()
+                .read_json()
+                .unwrap();
+            if clock["watches"] == n {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(25));
+        }
+        panic!("no watch opened within 5 s");
+    }
+}
+
 impl Drop for Served {
     fn drop(&mut self) {
         unsafe { libc::kill(self.child.id() as i32, libc::SIGTERM) };
@@ -241,5 +274,81 @@ fn a_kubeconfig_of_the_users_is_never_overwritten() {
     assert_eq!(
         std::fs::read_to_string(&mine).unwrap(),
         "apiVersion: v1\nkind: Config\n"
+    );
+}
+
+#[test]
+fn kubectl_get_watch_prints_each_change_of_the_pod() {
+    let served = Served::start(&["--paused"]);
+    let manifest = served._dir.path().join("web.yaml");
+    std::fs::write(&manifest, WEB).unwrap();
+    assert_eq!(
+        served.ok(&["apply", "-f", manifest.to_str().unwrap()]),
+        "pod/web created\n"
+    );
+    let watching = Command::new(&served.kubectl)
+        .args(["get", "pods", "-w"])
+        .env("KUBECONFIG", &served.kubeconfig)
+        .env("HOME", served._dir.path())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    served.await_watches(1);
+    assert_eq!(
+        served.clock(&["advance", "10s"]),
+        "clock at 10.001s, paused\n"
+    );
+    // One line per change of the pod, as kubectl prints every watch event even when the
+    // row reads the same: a status change that leaves the row as it was (0.3 s, the sandbox up), the image pulled (4.4 s), the container
+    // started; the header printed once, by the list before the watch.
+    served.await_watches(1);
+    unsafe { libc::kill(watching.id() as i32, libc::SIGTERM) };
+    let out = watching.wait_with_output().unwrap();
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        "NAME   READY   STATUS              RESTARTS   AGE
+web    0/1     ContainerCreating   0          0s
+web    0/1     ContainerCreating   0          0s
+web    0/1     ContainerCreating   0          4s
+web    1/1     Running             0          4s
+"
+    );
+}
+
+#[test]
+fn kubectl_run_then_logs_at_known_instants() {
+    let served = Served::start(&["--paused"]);
+    assert_eq!(
+        served.ok(&[
+            "run",
+            "hello",
+            "--image=busybox",
+            "--",
+            "sh",
+            "-c",
+            "echo hello; echo world; sleep 3600"
+        ]),
+        "pod/hello created\n"
+    );
+    let early = served.kubectl(&["logs", "hello"]);
+    assert_eq!(
+        String::from_utf8_lossy(&early.stderr),
+        "Error from server (BadRequest): container \"hello\" in pod \"hello\" is waiting to start: ContainerCreating\n"
+    );
+    assert_eq!(
+        served.clock(&["advance", "30s"]),
+        "clock at 30.001s, paused\n"
+    );
+    assert_eq!(served.ok(&["logs", "hello"]), "hello\nworld\n");
+    assert_eq!(served.ok(&["logs", "hello", "--tail=1"]), "world\n");
+    let previous = served.kubectl(&["logs", "hello", "--previous"]);
+    assert_eq!(
+        String::from_utf8_lossy(&previous.stderr),
+        "Error from server (BadRequest): previous terminated container \"hello\" in pod \"hello\" not found\n"
+    );
+    let wrong = served.kubectl(&["logs", "hello", "-c", "nope"]);
+    assert_eq!(
+        String::from_utf8_lossy(&wrong.stderr),
+        "error: container nope is not valid for pod hello\n"
     );
 }

@@ -68,6 +68,17 @@ const fn wide(name: &'static str) -> Column {
     Column { name, priority: 1 }
 }
 
+/// The columns of `kind`'s table.
+pub fn columns(kind: &str) -> &'static [Column] {
+    match kind {
+        "Pod" => POD_COLUMNS,
+        "Node" => NODE_COLUMNS,
+        "Event" => EVENT_COLUMNS,
+        "Namespace" => NAMESPACE_COLUMNS,
+        stored => stored_columns(stored),
+    }
+}
+
 /// The table of `kind`'s objects that `filter` selects, at `now` (ages are relative to it).
 pub fn table(state: &ClusterState, kind: &str, now: SimTime, filter: &ListFilter<'_>) -> Table {
     match kind {

@@ -1,0 +1,120 @@
+//! Watches: after each simulated instant the driver handles, every open watch compares what it
+//! selects with what it sent last and streams ADDED, MODIFIED and DELETED events.
+// K8S: staging/src/k8s.io/apimachinery/pkg/apis/meta/v1/watch.go (WatchEvent) and
+// staging/src/k8s.io/apiserver/pkg/endpoints/handlers/watch.go (one JSON object per event;
+// Tables when asked, column definitions in the first only)
+// DEVIATION: an object changed several times within one simulated instant is sent once, in
+// its state at the end of the instant; a watch from a resourceVersion starts from the state
+// at the request (there is no history to replay), and from none (or "0") with an ADDED event
+// per object.
+
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+use bytes::Bytes;
+use serde_json::{json, Value};
+use tokio::sync::mpsc::UnboundedSender;
+
+use super::rest::{Listed, Query};
+use crate::sim::Simulation;
+
+/// One open watch.
+pub struct Watch {
+    query: Query,
+    sender: UnboundedSender<Bytes>,
+    /// When the client's `timeoutSeconds` runs out.
+    deadline: Option<Instant>,
+    /// What was sent last, by `namespace/name`.
+    known: BTreeMap<(String, String), Listed>,
+    columns_sent: bool,
+}
+
+impl Watch {
+    /// A watch of `query` streaming to `sender`; with `from_now`, the objects there are now
+    /// are taken as sent.
+    pub fn new(
+        query: Query,
+        sender: UnboundedSender<Bytes>,
+        deadline: Option<Instant>,
+        from_now: bool,
+        sim: &Simulation,
+    ) -> Option<Watch> {
+        let mut watch = Watch {
+            query,
+            sender,
+            deadline,
+            known: BTreeMap::new(),
+            columns_sent: false,
+        };
+        if from_now {
+            watch.known = watch.current(sim);
+            Some(watch)
+        } else {
+            watch.notify(sim, Instant::now()).then_some(watch)
+        }
+    }
+
+    fn current(&self, sim: &Simulation) -> BTreeMap<(String, String), Listed> {
+        self.query
+            .list(sim)
+            .into_iter()
+            .map(|l| ((l.row.namespace.clone(), l.row.name.clone()), l))
+            .collect()
+    }
+
+    /// Streams what changed since the last call; `false` once the client has gone or the
+    /// watch's time is up (the watch is then dropped, which ends its stream).
+    pub fn notify(&mut self, sim: &Simulation, now: Instant) -> bool {
+        if self.deadline.is_some_and(|d| now >= d) {
+            return false;
+        }
+        let mut current = self.current(sim);
+        let mut events: Vec<(&str, Listed)> = Vec::new();
+        let known = std::mem::take(&mut self.known);
+        for (key, before) in known {
+            match current.remove(&key) {
+                Some(after) if after.object == before.object => {
+                    self.known.insert(key, after);
+                }
+                Some(after) => events.push(("MODIFIED", after)),
+                None => events.push(("DELETED", before)),
+            }
+        }
+        events.extend(current.into_values().map(|l| ("ADDED", l)));
+        events.sort_by(|a, b| {
+            let key = |l: &Listed| (l.row.namespace.clone(), l.row.name.clone());
+            key(&a.1).cmp(&key(&b.1))
+        });
+        for (type_, listed) in events {
+            let line = self.event(type_, &listed);
+            if self.sender.send(line).is_err() {
+                return false;
+            }
+            if type_ != "DELETED" {
+                self.known.insert(
+                    (listed.row.namespace.clone(), listed.row.name.clone()),
+                    listed,
+                );
+            }
+        }
+        true
+    }
+
+    fn event(&mut self, type_: &str, listed: &Listed) -> Bytes {
+        let object = match &self.query.table {
+            None => listed.object.clone(),
+            Some(_) => {
+                let mut table = self.query.table_of([listed]);
+                if self.columns_sent {
+                    table["columnDefinitions"] = Value::Null;
+                }
+                self.columns_sent = true;
+                table
+            }
+        };
+        let mut line = serde_json::to_vec(&json!({"type": type_, "object": object}))
+            .expect("JSON values serialize");
+        line.push(b'\n');
+        Bytes::from(line)
+    }
+}
