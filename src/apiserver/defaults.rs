@@ -1,4 +1,5 @@
-//! The defaults the API server fills in when it decodes a pod spec, before validating it.
+//! The defaults the API server fills in: a pod spec's when it decodes it, before validating it;
+//! a Service's as it serves it.
 
 use k8s_openapi::api::core::v1 as core;
 
@@ -60,5 +61,61 @@ fn probe(p: &mut core::Probe) {
     if let Some(http) = &mut p.http_get {
         http.scheme.get_or_insert_with(|| "HTTP".to_string());
         http.path.get_or_insert_with(|| "/".to_string());
+    }
+}
+
+/// Fills in what the API server sets on a Service it stores: type, session affinity, traffic
+/// policy, the single IPv4 family and `clusterIPs`, each port's protocol and target port.
+// K8S: pkg/apis/core/v1/defaults.go (SetDefaults_Service) and
+// pkg/registry/core/service/storage/alloc.go (ipFamilies, ipFamilyPolicy, clusterIPs)
+pub fn service(body: &mut serde_json::Value) {
+    use serde_json::{json, Value};
+    let Some(spec) = body.get_mut("spec").and_then(Value::as_object_mut) else {
+        return;
+    };
+    let mut set = |key: &str, value: Value| {
+        spec.entry(key.to_string()).or_insert(value);
+    };
+    set("type", json!("ClusterIP"));
+    set("sessionAffinity", json!("None"));
+    set("internalTrafficPolicy", json!("Cluster"));
+    set("ipFamilies", json!(["IPv4"]));
+    set("ipFamilyPolicy", json!("SingleStack"));
+    if let Some(ip) = spec.get("clusterIP").cloned() {
+        spec.entry("clusterIPs").or_insert(json!([ip]));
+    }
+    for port in spec
+        .get_mut("ports")
+        .and_then(Value::as_array_mut)
+        .into_iter()
+        .flatten()
+    {
+        let Some(port) = port.as_object_mut() else {
+            continue;
+        };
+        port.entry("protocol").or_insert(json!("TCP"));
+        if let Some(number) = port.get("port").cloned() {
+            port.entry("targetPort").or_insert(number);
+        }
+    }
+}
+
+#[cfg(test)]
+mod service_tests {
+    use serde_json::json;
+
+    #[test]
+    fn a_stored_service_gets_the_api_servers_defaults() {
+        let mut body = json!({"spec": {"clusterIP": "10.96.0.11", "ports": [{"port": 80}],
+            "selector": {"app": "web"}}});
+        super::service(&mut body);
+        assert_eq!(
+            body["spec"],
+            json!({"clusterIP": "10.96.0.11", "clusterIPs": ["10.96.0.11"],
+                "internalTrafficPolicy": "Cluster", "ipFamilies": ["IPv4"],
+                "ipFamilyPolicy": "SingleStack", "ports": [{"port": 80, "protocol": "TCP",
+                "targetPort": 80}], "selector": {"app": "web"}, "sessionAffinity": "None",
+                "type": "ClusterIP"})
+        );
     }
 }

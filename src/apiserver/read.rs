@@ -47,7 +47,13 @@ pub fn objects(state: &ClusterState, kind: &str, filter: &ListFilter<'_>) -> Vec
             .objects
             .iter()
             .filter(|((k, ns, name), object)| k == kind && filter.wants(ns, name, &object.labels()))
-            .map(|((_, _, name), object)| (name.clone(), render::stored(object)))
+            .map(|((_, _, name), object)| {
+                let mut body = render::stored(object);
+                if kind == "Service" {
+                    super::defaults::service(&mut body);
+                }
+                (name.clone(), body)
+            })
             .collect(),
     }
 }
