@@ -3,8 +3,8 @@
 
 use std::sync::Arc;
 
-use super::{limit_ranger, quota, Simulation};
-use crate::apiserver::limits;
+use super::Simulation;
+use crate::apiserver::{limit_ranger, limits, quota};
 use crate::engine::SimTime;
 use crate::manifest::{Manifest, Object};
 use crate::model::pod::PodStatus;

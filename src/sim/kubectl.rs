@@ -339,7 +339,7 @@ fn delete_object(sim: &mut Simulation, key: &(String, String, String), now: SimT
     let Some(object) = sim.state.objects.remove(key) else {
         return false;
     };
-    super::quota::refresh(&mut sim.state, &key.1);
+    crate::apiserver::quota::refresh(&mut sim.state, &key.1);
     sim.record(
         now,
         ObjectKey {

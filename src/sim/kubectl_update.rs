@@ -6,11 +6,12 @@
 use serde_json::{json, Value};
 
 use super::kubectl::{key, not_found, qualified};
-use super::{admission, patch, Simulation};
+use super::{admission, Simulation};
+use crate::apiserver::patch::{self, PatchType};
 use crate::engine::SimTime;
 use crate::manifest::yaml::Located;
 use crate::manifest::Object;
-use crate::scenario::kubectl::{ObjectRef, PatchType, ResourceKind};
+use crate::scenario::kubectl::{ObjectRef, ResourceKind};
 
 /// `kubectl patch`: `patched`, `patched (no change)` or the error.
 // K8S: staging/src/k8s.io/kubectl/pkg/cmd/patch/patch.go (RunPatch)
@@ -231,9 +232,10 @@ mod tests {
     use serde_json::{json, Value};
 
     use super::glob;
+    use crate::apiserver::patch::JSON_PATCH_REJECTED;
     use crate::engine::SimTime;
     use crate::scenario::kubectl::parse;
-    use crate::sim::{kubectl, patch::JSON_PATCH_REJECTED, Simulation};
+    use crate::sim::{kubectl, Simulation};
 
     /// A Deployment `web` (2 × nginx:1.25) and a bare pod `solo`, 30 s in.
     fn cluster() -> Simulation {

@@ -8,9 +8,6 @@ mod autoscaler;
 mod changes;
 pub mod kubectl;
 mod kubectl_update;
-pub mod limit_ranger;
-pub mod patch;
-pub mod quota;
 mod simulate;
 
 #[cfg(test)]
@@ -18,6 +15,7 @@ mod pacing_tests;
 
 use std::io::Write;
 
+use crate::apiserver::quota;
 use crate::controllers::{Controllers, Request};
 use crate::engine::{EventQueue, Pacer, RngStreams, SimDuration, SimTime, StreamRng};
 use crate::kubelet::runtime::Runtime;

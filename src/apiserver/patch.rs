@@ -4,7 +4,18 @@
 
 use serde_json::{Map, Value};
 
-use crate::scenario::kubectl::PatchType;
+/// How a patch's body is read: the `Content-Type` of a PATCH request, which kubectl's
+/// `patch --type` picks (strategic merge by default).
+// K8S: staging/src/k8s.io/apimachinery/pkg/types/patch.go (PatchType)
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PatchType {
+    /// `application/strategic-merge-patch+json`
+    Strategic,
+    /// `application/merge-patch+json` (RFC 7386)
+    Merge,
+    /// `application/json-patch+json` (RFC 6902)
+    Json,
+}
 
 /// What kubectl prints when the API server rejects a JSON patch (a failed `test`, a missing
 /// path).
