@@ -33,7 +33,7 @@ pub(super) fn check_and_report(
     passes: bool,
 ) -> Result<(usize, usize), CliError> {
     let (mut passed, mut failed) = (0, 0);
-    let mut sim = Simulation::new(scenario, scenario.seed, None)?;
+    let mut sim = Simulation::new(scenario.setup(), scenario.seed, None)?;
     for (e, problems) in check_scenario(&mut sim, &scenario.expectations)? {
         match problems {
             None => {

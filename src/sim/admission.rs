@@ -28,7 +28,7 @@ pub(super) fn apply(
 /// Why the API server refused to create an object: the status message kubectl and the
 /// controllers' events quote.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) struct Refusal {
+pub(crate) struct Refusal {
     /// The status reason (`Forbidden`).
     pub reason: &'static str,
     /// `pods "web" is forbidden: ...`
@@ -181,7 +181,7 @@ pub(super) fn join_node(
 /// server's refusal.
 // K8S: the admission order of kube-apiserver's default plugins: the mutating phase
 // (LimitRanger, Priority), then the validating phase (LimitRanger, ResourceQuota last).
-pub(super) fn admit_pod(
+pub(crate) fn admit_pod(
     sim: &mut Simulation,
     mut meta: ObjectMeta,
     mut spec: Arc<crate::model::PodSpec>,
@@ -426,7 +426,7 @@ fn apply_one(sim: &mut Simulation, manifest: &Manifest, create_only: bool, now: 
 
 /// Stores a new object with the metadata the API server sets (uid, generation), and tells the
 /// controllers.
-pub(super) fn store_object(
+pub(crate) fn store_object(
     sim: &mut Simulation,
     mut object: crate::model::cluster::StoredObject,
     now: SimTime,
@@ -487,7 +487,7 @@ fn allocate_cluster_ip(sim: &Simulation, body: &mut serde_json::Value) {
 /// `kubectl apply` of an object that exists: the new spec replaces the old one (status and the
 /// server-set metadata stay); a changed spec moves `metadata.generation`. Says whether anything
 /// changed.
-pub(super) fn update_stored(
+pub(crate) fn update_stored(
     existing: &mut crate::model::cluster::StoredObject,
     given: &serde_json::Value,
 ) -> bool {
@@ -520,7 +520,7 @@ pub(super) fn update_stored(
 /// as the API server allows; the pod's kubelet then restarts the containers whose image
 /// changed. Says whether anything changed; the error is the API server's.
 // K8S: pkg/apis/core/validation/validation.go (ValidatePodUpdate)
-pub(super) fn update_pod(
+pub(crate) fn update_pod(
     sim: &mut Simulation,
     id: PodId,
     new: &crate::model::PodSpec,

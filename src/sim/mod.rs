@@ -3,15 +3,10 @@
 //! dispatches each event to the component it concerns. Components never call each other: the
 //! scheduler, the kubelets and (later) the controllers only read and write the cluster state.
 
-mod admission;
+pub(crate) mod admission;
 mod autoscaler;
 mod changes;
-pub mod kubectl;
-mod kubectl_update;
 mod simulate;
-
-#[cfg(test)]
-mod pacing_tests;
 
 use std::io::Write;
 
@@ -22,10 +17,61 @@ use crate::kubelet::runtime::Runtime;
 use crate::kubelet::{Followups, KubeletEvent, Kubelets};
 use crate::manifest::Manifest;
 use crate::model::{ClusterState, Event as K8sEvent, EventType, ObjectRef, PodCondition, PodId};
-use crate::scenario::{Action, Scenario};
 use crate::scheduler::explain::Explanation;
 use crate::scheduler::{Decision, Nomination, Scheduler, PREEMPTION_BY_SCHEDULER};
 use crate::trace::{self, Body, Change, Header, ObjectKey, TraceSink, TraceWriter};
+
+/// What a simulation is built from: the cluster at t=0 and what happens to it. Plain data, so
+/// that the simulation knows nothing of the files it came from (the scenario builds it).
+#[derive(Clone)]
+pub struct Setup {
+    /// The scenario's name and digest, for the trace's header.
+    pub name: String,
+    pub digest: String,
+    pub duration: SimDuration,
+    pub nodes: Vec<crate::model::Node>,
+    /// Objects applied at t=0, in order.
+    pub manifests: Vec<Manifest>,
+    /// What happens later, in order of time.
+    pub timeline: Vec<Step>,
+    pub behaviours: Vec<crate::kubelet::StatedBehaviour>,
+    pub images: Vec<crate::kubelet::registry::DeclaredImage>,
+    pub load: Vec<crate::controllers::load::LoadProfile>,
+    /// Static pods by node: what each kubelet finds in its `staticPodPath`.
+    pub static_pods: Vec<(String, Manifest)>,
+    pub scheduler: crate::scheduler::config::Configuration,
+    pub autoscaler: crate::autoscaler::config::Config,
+}
+
+/// One thing the timeline does at its instant, with the command line the trace shows for it.
+#[derive(Clone)]
+pub struct Step {
+    pub at: SimTime,
+    pub line: String,
+    pub action: StepAction,
+}
+
+/// What a timeline step does.
+#[derive(Clone)]
+pub enum StepAction {
+    /// `kubectl apply/create -f`: objects read when the scenario loaded.
+    Apply {
+        manifests: Vec<Manifest>,
+        create_only: bool,
+    },
+    /// Anything else: a client command the simulation runs without knowing what it is.
+    Run(std::rc::Rc<dyn Command>),
+}
+
+/// A timeline command the scenario defines (its kubectl lines, its `simulate:` actions): the
+/// simulation runs it at its instant and records its output under its tool's name. The trait
+/// keeps the dependency one way: the scenario knows the simulation, never the reverse.
+pub trait Command {
+    /// The tool the trace names for the command (`kubectl`, `simulate`).
+    fn tool(&self) -> &'static str;
+    /// Runs the command against the simulation at `now`; returns what the tool prints.
+    fn run(&self, sim: &mut Simulation, now: SimTime) -> String;
+}
 
 /// Scheduling attempts are explained (trace and `kubesim explain`) by default on clusters up to
 /// this size; larger ones would pay a record per node per attempt.
@@ -84,7 +130,7 @@ pub struct Simulation {
     kubelets: Kubelets,
     controllers: Controllers,
     scheduler_rng: StreamRng,
-    timeline: Vec<crate::scenario::TimelineEntry>,
+    timeline: Vec<Step>,
     trace: Option<TraceWriter>,
     /// When a `ScheduleNext` is already queued.
     schedule_at: Option<SimTime>,
@@ -134,32 +180,28 @@ pub struct Simulation {
 }
 
 impl Simulation {
-    /// Builds the cluster of the scenario and queues its t=0 manifests and its timeline. With a
+    /// Builds the cluster of the setup and queues its t=0 manifests and its timeline. With a
     /// trace sink, every record is written to it as the simulation runs.
     pub fn new(
-        scenario: &Scenario,
+        setup: Setup,
         seed: u64,
         trace_out: Option<Box<dyn Write>>,
     ) -> std::io::Result<Self> {
-        Self::with_sink(scenario, seed, trace_out.map(TraceSink::Json))
+        Self::with_sink(setup, seed, trace_out.map(TraceSink::Json))
     }
 
     /// A simulation whose trace records are kept in `records` rather than written as JSON.
     pub fn keeping_records(
-        scenario: &Scenario,
+        setup: Setup,
         seed: u64,
         records: std::rc::Rc<std::cell::RefCell<Vec<trace::Record>>>,
     ) -> std::io::Result<Self> {
-        Self::with_sink(scenario, seed, Some(TraceSink::Records(records)))
+        Self::with_sink(setup, seed, Some(TraceSink::Records(records)))
     }
 
-    fn with_sink(
-        scenario: &Scenario,
-        seed: u64,
-        trace_out: Option<TraceSink>,
-    ) -> std::io::Result<Self> {
+    fn with_sink(setup: Setup, seed: u64, trace_out: Option<TraceSink>) -> std::io::Result<Self> {
         let mut state = ClusterState::new();
-        for node in &scenario.nodes {
+        for node in &setup.nodes {
             let mut node = node.clone();
             node.meta.uid = state.new_uid();
             state.add_node(node);
@@ -171,29 +213,25 @@ impl Simulation {
                 &Header {
                     format: trace::FORMAT.to_string(),
                     kubesim: env!("CARGO_PKG_VERSION").to_string(),
-                    scenario: scenario.name.clone(),
+                    scenario: setup.name.clone(),
                     seed,
-                    digest: scenario.digest.clone(),
+                    digest: setup.digest.clone(),
                 },
             )?),
             None => None,
         };
         let mut sim = Simulation {
-            scheduler: Scheduler::new(&state, &scenario.scheduler),
+            scheduler: Scheduler::new(&state, &setup.scheduler),
             state,
             queue: EventQueue::new(),
-            kubelets: Kubelets::new(
-                streams,
-                scenario.behaviours.clone(),
-                scenario.images.clone(),
-            ),
+            kubelets: Kubelets::new(streams, setup.behaviours.clone(), setup.images.clone()),
             controllers: {
                 let mut controllers = Controllers::new(streams);
-                controllers.set_load(scenario.load.clone());
+                controllers.set_load(setup.load.clone());
                 controllers
             },
             scheduler_rng: streams.stream("scheduler"),
-            timeline: scenario.timeline.clone(),
+            timeline: setup.timeline.clone(),
             trace,
             schedule_at: None,
             flush_pending: false,
@@ -202,8 +240,8 @@ impl Simulation {
             parked: Default::default(),
             orphaned: Default::default(),
             removed_static: Default::default(),
-            nodes_joined: scenario.nodes.len(),
-            static_pods: scenario.static_pods.clone(),
+            nodes_joined: setup.nodes.len(),
+            static_pods: setup.static_pods.clone(),
             cause: None,
             last_record: None,
             next_cause: None,
@@ -211,16 +249,16 @@ impl Simulation {
             stats: Stats::default(),
             not_simulated: Vec::new(),
             unsimulated_fields: Default::default(),
-            end: SimTime::ZERO + scenario.duration,
+            end: SimTime::ZERO + setup.duration,
             explanations: Default::default(),
             keep_explanations: false,
             trace_error: None,
             pacer: None,
-            autoscaler: crate::autoscaler::ClusterAutoscaler::new(&scenario.autoscaler, streams),
+            autoscaler: crate::autoscaler::ClusterAutoscaler::new(&setup.autoscaler, streams),
         };
         sim.controllers.know_nodes(&sim.state);
         // A cluster the autoscaler may grow counts at its largest.
-        let most_nodes = sim.state.nodes().len() + scenario.autoscaler.most_nodes_added();
+        let most_nodes = sim.state.nodes().len() + setup.autoscaler.most_nodes_added();
         sim.scheduler
             .set_explain(most_nodes <= EXPLAIN_BY_DEFAULT_UP_TO_NODES);
         for node in sim.state.nodes().to_vec() {
@@ -236,27 +274,24 @@ impl Simulation {
         sim.push(
             SimTime::ZERO,
             Event::Apply {
-                manifests: scenario.manifests.clone(),
+                manifests: setup.manifests.clone(),
                 create_only: false,
                 command: None,
             },
         );
-        for (i, entry) in scenario.timeline.iter().enumerate() {
-            let event = match &entry.action {
-                Action::Apply {
+        for (i, step) in setup.timeline.iter().enumerate() {
+            let event = match &step.action {
+                StepAction::Apply {
                     manifests,
                     create_only,
                 } => Event::Apply {
                     manifests: manifests.clone(),
                     create_only: *create_only,
-                    command: Some(entry.command.clone()),
+                    command: Some(step.line.clone()),
                 },
-                Action::Kubectl(_)
-                | Action::DeleteFiles { .. }
-                | Action::Edit { .. }
-                | Action::Simulate(_) => Event::Timeline(i),
+                StepAction::Run(_) => Event::Timeline(i),
             };
-            sim.push(entry.at, event);
+            sim.push(step.at, event);
         }
         Ok(sim)
     }
@@ -291,6 +326,13 @@ impl Simulation {
     pub fn run_for_real(&mut self, runtime: Box<dyn Runtime>, pacer: Box<dyn Pacer>) {
         self.kubelets.use_runtime(runtime);
         self.pacer = Some(pacer);
+    }
+
+    /// Events happen on `pacer`'s clock, the containers stay simulated: how tests drive the
+    /// pacing of real mode without running containers.
+    #[cfg(test)]
+    pub(crate) fn set_pacer(&mut self, pacer: Option<Box<dyn Pacer>>) {
+        self.pacer = pacer;
     }
 
     /// Runs every event up to and including `until` (capped at the scenario's end), then stands
@@ -385,29 +427,13 @@ impl Simulation {
                 }
             }
             Event::Timeline(i) => {
-                let entry = self.timeline[i].clone();
-                match &entry.action {
-                    Action::Kubectl(invocation) => {
-                        let output = kubectl::run(self, invocation, now);
-                        self.command_record(now, entry.command.clone(), output);
-                    }
-                    Action::DeleteFiles {
-                        invocation,
-                        objects,
-                    } => {
-                        let output = kubectl::delete_files(self, invocation, objects, now);
-                        self.command_record(now, entry.command.clone(), output);
-                    }
-                    Action::Edit { invocation, object } => {
-                        let output = kubectl::edit(self, invocation, object, now);
-                        self.command_record(now, entry.command.clone(), output);
-                    }
-                    Action::Simulate(action) => {
-                        let output = self.simulate(action, now);
-                        self.simulate_record(now, entry.command.clone(), output);
-                    }
-                    Action::Apply { .. } => {}
-                }
+                let Step { line, action, .. } = &self.timeline[i];
+                let StepAction::Run(command) = action else {
+                    return;
+                };
+                let (line, command) = (line.clone(), std::rc::Rc::clone(command));
+                let output = command.run(self, now);
+                self.tool_record(now, command.tool(), line, output);
             }
             Event::ScheduleNext => {
                 self.schedule_at = None;
@@ -513,16 +539,21 @@ impl Simulation {
 
     /// Nodes changed (labels, taints, cordon): the scheduler refreshes its view, and pods that
     /// did not fit are tried again.
-    fn nodes_changed(&mut self, now: SimTime) {
+    pub(crate) fn nodes_changed(&mut self, now: SimTime) {
         self.controllers.observe_nodes(&self.state);
         self.scheduler.sync_nodes(&self.state);
         self.scheduler.queue.move_all_to_active_or_backoff(now);
         self.ensure_scheduling(now);
     }
 
+    /// A stored object changed outside the controllers: those that watch its kind sync it.
+    pub(crate) fn object_changed(&mut self, kind: &str, namespace: &str, name: &str) {
+        self.controllers.observe_object(kind, namespace, name);
+    }
+
     /// Queues a controller sync at `now` when some workload changed, and the controllers'
     /// earliest timer.
-    fn ensure_controllers(&mut self, now: SimTime) {
+    pub(crate) fn ensure_controllers(&mut self, now: SimTime) {
         if self.controllers.has_work() && !self.controller_sync_pending {
             self.controller_sync_pending = true;
             self.push(now, Event::ControllerSync);
@@ -789,7 +820,7 @@ impl Simulation {
     /// `kubectl delete pod`: unscheduled pods go at once; scheduled ones are stopped by their
     /// kubelet first (Terminating) unless the grace period is 0. False when there is no such
     /// pod.
-    fn delete_pod(
+    pub(crate) fn delete_pod(
         &mut self,
         namespace: &str,
         name: &str,
@@ -887,11 +918,6 @@ impl Simulation {
         self.tool_record(now, "kubectl", command, output);
     }
 
-    /// A `simulate:` action ran: the record names the tool `simulate`.
-    fn simulate_record(&mut self, now: SimTime, command: String, output: String) {
-        self.tool_record(now, "simulate", command, output);
-    }
-
     fn tool_record(&mut self, now: SimTime, tool: &str, command: String, output: String) {
         self.record(
             now,
@@ -976,7 +1002,7 @@ impl Simulation {
         }
     }
 
-    fn record(&mut self, now: SimTime, object: ObjectKey, body: Body) {
+    pub(crate) fn record(&mut self, now: SimTime, object: ObjectKey, body: Body) {
         self.stats.records += 1;
         let Some(trace) = &mut self.trace else { return };
         match trace.write(now, object, body, self.cause) {

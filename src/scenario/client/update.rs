@@ -5,13 +5,13 @@
 
 use serde_json::{json, Value};
 
-use super::kubectl::{key, not_found, qualified};
-use super::{admission, Simulation};
+use super::{key, not_found, qualified};
 use crate::apiserver::patch::{self, PatchType};
 use crate::engine::SimTime;
 use crate::manifest::yaml::Located;
 use crate::manifest::Object;
 use crate::scenario::kubectl::{ObjectRef, ResourceKind};
+use crate::sim::{admission, Simulation};
 
 /// `kubectl patch`: `patched`, `patched (no change)` or the error.
 // K8S: staging/src/k8s.io/kubectl/pkg/cmd/patch/patch.go (RunPatch)
@@ -195,7 +195,7 @@ fn replace(
                 .ok_or_else(|| not_found(kind, name))?;
             let changed = admission::update_stored(existing, &given.body);
             if changed {
-                sim.controllers.observe_object(kind.name(), ns, name);
+                sim.object_changed(kind.name(), ns, name);
             }
             Ok(changed)
         }
@@ -234,8 +234,9 @@ mod tests {
     use super::glob;
     use crate::apiserver::patch::JSON_PATCH_REJECTED;
     use crate::engine::SimTime;
+    use crate::scenario::client as kubectl;
     use crate::scenario::kubectl::parse;
-    use crate::sim::{kubectl, Simulation};
+    use crate::sim::Simulation;
 
     /// A Deployment `web` (2 × nginx:1.25) and a bare pod `solo`, 30 s in.
     fn cluster() -> Simulation {
@@ -263,7 +264,7 @@ spec:
       spec: {containers: [{name: c, image: "busybox:1.36", command: [sleep, "3600"]}]}
 "#;
         let scenario = crate::scenario::load_str(text, "updates.yaml", Path::new(".")).unwrap();
-        let mut sim = Simulation::new(&scenario, 1, None).unwrap();
+        let mut sim = Simulation::new(scenario.setup(), 1, None).unwrap();
         sim.run_until(SimTime::from_secs(30)).unwrap();
         sim
     }

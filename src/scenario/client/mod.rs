@@ -1,11 +1,14 @@
-//! The kubectl commands of a timeline, run against the cluster at their instant. Each returns
-//! what kubectl would print, for the trace.
+//! The scenario's client: the commands of a timeline, run against the simulated cluster at
+//! their instant. Each returns what kubectl (or `simulate`) would print, for the trace.
+
+mod update;
 
 use std::sync::Arc;
 
 use serde_json::{json, Value};
 
-use super::{admission, kubectl_update, Simulation};
+use super::simulate::SimulateCommand;
+use super::Action;
 use crate::controllers::deployment::{bump_generation, is_paused, POD_TEMPLATE_HASH};
 use crate::controllers::workload;
 use crate::engine::SimTime;
@@ -17,10 +20,76 @@ use crate::scenario::kubectl::{
     self as k, Invocation, KubectlCommand, ObjectRef, ResourceKind, RolloutAction, Targets,
 };
 use crate::scenario::FileObject;
+use crate::sim::{admission, Command, Simulation};
 use crate::trace::{Body, Change, ObjectKey};
 
+impl Command for Action {
+    fn tool(&self) -> &'static str {
+        match self {
+            Action::Simulate(_) => "simulate",
+            _ => "kubectl",
+        }
+    }
+
+    fn run(&self, sim: &mut Simulation, now: SimTime) -> String {
+        match self {
+            Action::Kubectl(invocation) => run(sim, invocation, now),
+            Action::DeleteFiles {
+                invocation,
+                objects,
+            } => delete_files(sim, invocation, objects, now),
+            Action::Edit { invocation, object } => edit(sim, invocation, object, now),
+            Action::Simulate(action) => simulate(sim, action, now),
+            // The simulation applies them itself, as it does the t=0 manifests.
+            Action::Apply { .. } => String::new(),
+        }
+    }
+}
+
+/// Carries out one simulator action at `now`.
+fn simulate(sim: &mut Simulation, action: &SimulateCommand, now: SimTime) -> String {
+    use SimulateCommand as S;
+    let namespace = |ns: &Option<String>| ns.clone().unwrap_or_else(|| "default".to_string());
+    match action {
+        S::NodeDown { node } => sim.node_down(node, now),
+        S::NodeUp { node } => sim.node_up(node, now),
+        S::NodeAdd {
+            node,
+            cpu,
+            memory,
+            pods,
+            labels,
+            taints,
+        } => {
+            let mut resources = vec![("cpu", cpu.clone()), ("memory", memory.clone())];
+            resources.extend(pods.clone().map(|p| ("pods", p)));
+            let taints = taints.iter().map(Into::into).collect();
+            let node = super::joining_node(node, resources, labels, taints, now);
+            sim.node_add(node, now)
+        }
+        S::NodeRemove { node } => sim.node_remove(node, now),
+        S::Crash {
+            namespace: ns,
+            pod,
+            container,
+            exit_code,
+        } => sim.crash(&namespace(ns), pod, container.as_deref(), *exit_code, now),
+        S::Leak {
+            namespace: ns,
+            pod,
+            container,
+            per_second,
+        } => {
+            let rate = per_second.value().max(0) as u64;
+            sim.leak(&namespace(ns), pod, container.as_deref(), rate, now)
+        }
+        S::SandboxKill { namespace: ns, pod } => sim.kill_sandbox(&namespace(ns), pod, now),
+        S::StaticPodRemove { node, name } => sim.static_pod_remove(node, name, now),
+    }
+}
+
 /// Runs a command; returns kubectl's output.
-pub(super) fn run(sim: &mut Simulation, invocation: &Invocation, now: SimTime) -> String {
+pub(crate) fn run(sim: &mut Simulation, invocation: &Invocation, now: SimTime) -> String {
     let ns = invocation.namespace.as_deref().unwrap_or("default");
     let lines: Vec<String> = match &invocation.command {
         KubectlCommand::Delete(d) => delete(sim, ns, d, now),
@@ -104,7 +173,7 @@ pub(super) fn run(sim: &mut Simulation, invocation: &Invocation, now: SimTime) -
             patch,
             patch_type,
         } => objects(targets)
-            .map(|o| kubectl_update::patch(sim, ns, o, patch, *patch_type, now))
+            .map(|o| update::patch(sim, ns, o, patch, *patch_type, now))
             .collect(),
         KubectlCommand::SetResources {
             targets,
@@ -113,7 +182,7 @@ pub(super) fn run(sim: &mut Simulation, invocation: &Invocation, now: SimTime) -
             requests,
         } => selected(sim, ns, targets)
             .iter()
-            .map(|o| kubectl_update::set_resources(sim, ns, o, containers, limits, requests, now))
+            .map(|o| update::set_resources(sim, ns, o, containers, limits, requests, now))
             .filter(|line| !line.is_empty())
             .collect(),
         // The timeline reads their objects when the scenario loads ([`delete_files`], [`edit`]).
@@ -248,7 +317,7 @@ fn delete_targets(
 
 /// `kubectl delete -f`: the files' objects, read when the scenario loaded, deleted as by name.
 // K8S: staging/src/k8s.io/kubectl/pkg/cmd/delete/delete.go (DeleteResult; AddSourceToErr)
-pub(super) fn delete_files(
+fn delete_files(
     sim: &mut Simulation,
     invocation: &Invocation,
     objects: &[FileObject],
@@ -280,15 +349,10 @@ pub(super) fn delete_files(
 }
 
 /// `kubectl edit KIND NAME`, with the object as the user saved it.
-pub(super) fn edit(
-    sim: &mut Simulation,
-    invocation: &Invocation,
-    object: &Value,
-    now: SimTime,
-) -> String {
+fn edit(sim: &mut Simulation, invocation: &Invocation, object: &Value, now: SimTime) -> String {
     let ns = invocation.namespace.as_deref().unwrap_or("default");
     match &invocation.command {
-        KubectlCommand::Edit { target } => kubectl_update::edit(sim, ns, target, object, now),
+        KubectlCommand::Edit { target } => update::edit(sim, ns, target, object, now),
         _ => String::new(),
     }
 }
@@ -385,7 +449,7 @@ fn edit_workload(
     if object.body.get("spec") != before.as_ref() {
         bump_generation(object);
     }
-    sim.controllers.observe_object(kind.name(), ns, name);
+    sim.object_changed(kind.name(), ns, name);
     Some(())
 }
 
