@@ -8,10 +8,16 @@
 //! server refuses kubesim refuses with the same words; neither module knows about files, so
 //! moving the call into the object's way to the store changes neither.
 
+pub mod admission;
 pub mod defaults;
 pub mod limit_ranger;
 pub mod limits;
 pub mod patch;
 pub mod quota;
 pub mod resources;
+mod server;
+mod status;
 pub mod validation;
+
+pub use server::{ApiServer, Effect};
+pub use status::Status;

@@ -3,14 +3,13 @@
 //! dispatches each event to the component it concerns. Components never call each other: the
 //! scheduler, the kubelets and (later) the controllers only read and write the cluster state.
 
-pub(crate) mod admission;
 mod autoscaler;
 mod changes;
 mod simulate;
 
 use std::io::Write;
 
-use crate::apiserver::quota;
+use crate::apiserver::{admission, quota, ApiServer, Effect};
 use crate::controllers::{Controllers, Request};
 use crate::engine::{EventQueue, Pacer, RngStreams, SimDuration, SimTime, StreamRng};
 use crate::kubelet::runtime::Runtime;
@@ -147,8 +146,6 @@ pub struct Simulation {
     orphaned: std::collections::BTreeSet<PodId>,
     /// Mirror pods whose static manifest was removed, and whether their deletion is queued.
     removed_static: std::collections::BTreeMap<PodId, bool>,
-    /// How many nodes have joined so far (each one's index fixes its pod CIDR and IP).
-    nodes_joined: usize,
     /// The cause of the event being handled, and the last record written while handling it.
     cause: Option<u64>,
     last_record: Option<u64>,
@@ -240,7 +237,6 @@ impl Simulation {
             parked: Default::default(),
             orphaned: Default::default(),
             removed_static: Default::default(),
-            nodes_joined: setup.nodes.len(),
             static_pods: setup.static_pods.clone(),
             cause: None,
             last_record: None,
@@ -421,7 +417,10 @@ impl Simulation {
                 create_only,
                 command,
             } => {
-                let output = admission::apply(self, &manifests, create_only, now);
+                let lines: Vec<String> = (manifests.iter())
+                    .map(|m| self.request(now, |api| admission::apply(api, m, create_only, now)))
+                    .collect();
+                let output = lines.join("\n");
                 if let Some(command) = command {
                     self.command_record(now, command, output);
                 }
@@ -460,7 +459,9 @@ impl Simulation {
             }
             Event::StaticPods => {
                 for (node, manifest) in self.static_pods.clone() {
-                    admission::admit_static_pod(self, &node, &manifest, now);
+                    self.request(now, |api| {
+                        admission::admit_static_pod(api, &node, &manifest, now)
+                    });
                 }
             }
             Event::ControllerTimer(due) => {
@@ -535,6 +536,86 @@ impl Simulation {
                 .and_then(|p| p.node_name.clone()),
         }?;
         self.parked.contains_key(&node).then_some(node)
+    }
+
+    /// Makes requests of the API server at `now`, then tells the components what they changed:
+    /// the one way in to the stored cluster for the timeline's client, the controllers and the
+    /// kubelets' mirror pods.
+    pub fn request<R>(&mut self, now: SimTime, request: impl FnOnce(&mut ApiServer<'_>) -> R) -> R {
+        let mut api = ApiServer::new(&mut self.state);
+        let result = request(&mut api);
+        for effect in api.into_effects() {
+            self.fan_out(effect, now);
+        }
+        result
+    }
+
+    /// Tells the components that watch what a request changed, and records it.
+    fn fan_out(&mut self, effect: Effect, now: SimTime) {
+        match effect {
+            Effect::PodCreated(id) => {
+                let Some(pod) = self.state.pod(id) else {
+                    return;
+                };
+                self.controllers.observe_pod(None, Some(pod));
+                let key = pod_key(&pod.meta.namespace, &pod.meta.name);
+                let node = pod.node_name.clone();
+                let (priority, scheduler_name) =
+                    (pod.spec.priority, pod.spec.scheduler_name.clone());
+                self.record(now, key, Body::Change(Change::created()));
+                match node {
+                    // A pod that names its node skips the scheduler: that node's kubelet takes it.
+                    Some(node) if self.state.node(&node).is_some() => {
+                        self.scheduler.on_pod_bound(&self.state, id);
+                        let mut out = Vec::new();
+                        self.kubelets.pod_bound(&mut self.state, id, now, &mut out);
+                        self.push_kubelet(out);
+                    }
+                    Some(_) => {} // no such node: the pod stays Pending, as in a real cluster
+                    None if self.scheduler.has_profile(&scheduler_name) => {
+                        self.scheduler.queue.add(id, priority, now);
+                        self.ensure_scheduling(now);
+                    }
+                    None => {} // a scheduler no profile answers to: Pending forever, as upstream
+                }
+            }
+            Effect::PodUpdated(id) => {
+                let mut out = Vec::new();
+                self.kubelets
+                    .pod_updated(&mut self.state, id, now, &mut out);
+                self.push_kubelet(out);
+            }
+            Effect::NodeCreated(name) => {
+                if let Some(node) = self.state.node(&name).cloned() {
+                    self.record_node_created(&node, now);
+                }
+                self.nodes_changed(now);
+            }
+            Effect::NamespaceCreated(name) => {
+                let key = ObjectKey {
+                    kind: "Namespace".into(),
+                    namespace: String::new(),
+                    name,
+                };
+                self.record(now, key, Body::Change(Change::created()));
+            }
+            Effect::ObjectCreated(kind, namespace, name) => {
+                self.controllers.observe_object(&kind, &namespace, &name);
+                let key = ObjectKey {
+                    kind,
+                    namespace,
+                    name,
+                };
+                self.record(now, key, Body::Change(Change::created()));
+            }
+            Effect::ObjectUpdated(kind, namespace, name) => {
+                self.controllers.observe_object(&kind, &namespace, &name);
+            }
+            Effect::UnsimulatedField { field, object } => {
+                self.unsimulated_fields.entry(field).or_insert(object);
+            }
+            Effect::NotSimulated(line) => self.not_simulated.push(line),
+        }
     }
 
     /// Nodes changed (labels, taints, cordon): the scheduler refreshes its view, and pods that
@@ -618,7 +699,9 @@ impl Simulation {
             Request::ForceDeletePod { namespace, name } => {
                 self.delete_pod(&namespace, &name, Some(0), now);
             }
-            Request::CreateObject(object) => admission::store_object(self, object, now),
+            Request::CreateObject(object) => {
+                self.request(now, |api| admission::store_object(api, object, now))
+            }
             Request::NodesChanged => self.nodes_changed(now),
         }
     }
@@ -633,14 +716,16 @@ impl Simulation {
         spec: std::sync::Arc<crate::model::PodSpec>,
         (kind, source): (&'static str, &'static str),
         now: SimTime,
-    ) -> Result<(), admission::Refusal> {
+    ) -> Result<(), crate::apiserver::Status> {
         let owner = meta
             .owner
             .as_ref()
             .map(|o| o.name.clone())
             .unwrap_or_default();
         let (namespace, name) = (meta.namespace.clone(), meta.name.clone());
-        let result = admission::admit_pod(self, meta, spec, now).map(|_| ());
+        let result = self
+            .request(now, |api| admission::admit_pod(api, meta, spec, now))
+            .map(|_| ());
         let (type_, reason, message) = match &result {
             Ok(()) => (
                 EventType::Normal,

@@ -74,7 +74,9 @@ impl Simulation {
         }
         // DEVIATION: the registration events of a new node (kubelet `Starting`,
         // `NodeHasSufficientMemory`..., node-controller `RegisteredNode`) are not recorded.
-        super::admission::join_node(self, node, now)
+        self.request(now, |api| {
+            crate::apiserver::admission::join_node(api, node, now)
+        })
     }
 
     /// `crash POD`: a container's process exits with `exit_code`; no container: the pod's first.

@@ -9,6 +9,7 @@ use serde_json::{json, Value};
 
 use super::simulate::SimulateCommand;
 use super::Action;
+use crate::apiserver::admission;
 use crate::controllers::deployment::{bump_generation, is_paused, POD_TEMPLATE_HASH};
 use crate::controllers::workload;
 use crate::engine::SimTime;
@@ -20,7 +21,7 @@ use crate::scenario::kubectl::{
     self as k, Invocation, KubectlCommand, ObjectRef, ResourceKind, RolloutAction, Targets,
 };
 use crate::scenario::FileObject;
-use crate::sim::{admission, Command, Simulation};
+use crate::sim::{Command, Simulation};
 use crate::trace::{Body, Change, ObjectKey};
 
 impl Command for Action {
@@ -500,7 +501,7 @@ fn set_image(
                 return format!("error: unable to find container named \"{container}\"");
             }
         }
-        let _ = admission::update_pod(sim, id, &spec, now);
+        let _ = sim.request(now, |api| admission::update_pod(api, id, &spec));
         return done;
     }
     let mut missing = None;
@@ -746,18 +747,15 @@ fn create_deployment(
             "template": {"metadata": {"labels": labels}, "spec": {"containers": containers}},
         },
     });
-    admission::store_object(
-        sim,
-        crate::model::cluster::StoredObject {
-            kind: "Deployment".into(),
-            api_version: "apps/v1".into(),
-            namespace: ns.to_string(),
-            name: name.to_string(),
-            creation: now,
-            body,
-        },
-        now,
-    );
+    let object = crate::model::cluster::StoredObject {
+        kind: "Deployment".into(),
+        api_version: "apps/v1".into(),
+        namespace: ns.to_string(),
+        name: name.to_string(),
+        creation: now,
+        body,
+    };
+    sim.request(now, |api| admission::store_object(api, object, now));
     format!("deployment.apps/{name} created")
 }
 
@@ -841,7 +839,9 @@ fn run_pod(sim: &mut Simulation, ns: &str, r: &k::Run, now: SimTime) -> String {
         labels: r.labels.iter().cloned().collect(),
         ..Default::default()
     };
-    match admission::admit_pod(sim, meta, Arc::new(spec), now) {
+    match sim.request(now, |api| {
+        admission::admit_pod(api, meta, Arc::new(spec), now)
+    }) {
         Ok(_) => format!("pod/{} created", r.name),
         Err(refusal) => refusal.kubectl(None),
     }
@@ -1078,18 +1078,15 @@ fn create_service(
         "metadata": {"name": name, "namespace": ns, "labels": labels},
         "spec": spec,
     });
-    admission::store_object(
-        sim,
-        crate::model::cluster::StoredObject {
-            kind: "Service".into(),
-            api_version: "v1".into(),
-            namespace: ns.to_string(),
-            name: name.to_string(),
-            creation: now,
-            body,
-        },
-        now,
-    );
+    let object = crate::model::cluster::StoredObject {
+        kind: "Service".into(),
+        api_version: "v1".into(),
+        namespace: ns.to_string(),
+        name: name.to_string(),
+        creation: now,
+        body,
+    };
+    sim.request(now, |api| admission::store_object(api, object, now));
     format!("service/{name} {verb}")
 }
 

@@ -6,12 +6,13 @@
 use serde_json::{json, Value};
 
 use super::{key, not_found, qualified};
+use crate::apiserver::admission;
 use crate::apiserver::patch::{self, PatchType};
 use crate::engine::SimTime;
 use crate::manifest::yaml::Located;
 use crate::manifest::Object;
 use crate::scenario::kubectl::{ObjectRef, ResourceKind};
-use crate::sim::{admission, Simulation};
+use crate::sim::Simulation;
 
 /// `kubectl patch`: `patched`, `patched (no change)` or the error.
 // K8S: staging/src/k8s.io/kubectl/pkg/cmd/patch/patch.go (RunPatch)
@@ -178,7 +179,7 @@ fn replace(
                 .state
                 .pod_id(ns, name)
                 .ok_or_else(|| not_found(kind, name))?;
-            let changed = admission::update_pod(sim, id, &given.spec, now)?;
+            let changed = sim.request(now, |api| admission::update_pod(api, id, &given.spec))?;
             let pod = sim.state.pod_mut(id).expect("indexed pods exist");
             let labels = given.metadata.labels.unwrap_or_default();
             let annotations = given.metadata.annotations.unwrap_or_default();
