@@ -227,7 +227,7 @@ pub fn apply(
                 return match update_pod(api, id, &pod.spec) {
                     Ok(true) => format!("pod/{name} configured"),
                     Ok(false) => format!("pod/{name} unchanged"),
-                    Err(message) => message,
+                    Err(status) => status.kubectl(None),
                 };
             }
             for field in &pod.unsimulated {
@@ -426,13 +426,13 @@ pub fn update_stored(
 
 /// An update of a pod that exists (`apply`, `patch`, `edit`): only container images may change,
 /// as the API server allows; the pod's kubelet then restarts the containers whose image
-/// changed. Says whether anything changed; the error is the API server's.
+/// changed. Says whether anything changed.
 // K8S: pkg/apis/core/validation/validation.go (ValidatePodUpdate)
 pub fn update_pod(
     api: &mut ApiServer<'_>,
     id: PodId,
     new: &crate::model::PodSpec,
-) -> Result<bool, String> {
+) -> Result<bool, Status> {
     let pod = api.state.pod(id).expect("indexed pods exist");
     let name = pod.meta.name.clone();
     let old = &pod.spec;
@@ -514,9 +514,11 @@ pub fn update_pod(
 
 /// The API server's answer to a pod update that changes more than it allows.
 // K8S: pkg/apis/core/validation/validation.go (ValidatePodUpdate)
-fn pod_update_forbidden(name: &str) -> String {
-    format!(
-        "The Pod \"{name}\" is invalid: spec: Forbidden: pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)"
+fn pod_update_forbidden(name: &str) -> Status {
+    Status::invalid(
+        "Pod",
+        name,
+        "spec: Forbidden: pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)",
     )
 }
 

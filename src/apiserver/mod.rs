@@ -14,10 +14,11 @@ pub mod limit_ranger;
 pub mod limits;
 pub mod patch;
 pub mod quota;
+pub mod requests;
 pub mod resources;
 mod server;
 mod status;
 pub mod validation;
 
 pub use server::{ApiServer, Effect};
-pub use status::Status;
+pub use status::{Details, Status};

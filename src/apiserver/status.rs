@@ -13,6 +13,16 @@ pub struct Status {
     pub code: u16,
     pub reason: &'static str,
     pub message: String,
+    /// The object the error is about, when it is about one.
+    pub details: Option<Details>,
+}
+
+/// `metav1.StatusDetails`: the name of the object, and its kind (an invalid object's kind) or
+/// resource (`pods`, for the other reasons), as upstream's constructors fill them in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Details {
+    pub name: String,
+    pub kind: String,
 }
 
 impl Status {
@@ -23,6 +33,10 @@ impl Status {
             code: 403,
             reason: "Forbidden",
             message: format!("{resource} \"{name}\" is forbidden: {why}"),
+            details: Some(Details {
+                name: name.to_string(),
+                kind: resource.to_string(),
+            }),
         }
     }
 
@@ -34,6 +48,10 @@ impl Status {
             code: 404,
             reason: "NotFound",
             message: format!("{resource} \"{name}\" not found"),
+            details: Some(Details {
+                name: name.to_string(),
+                kind: resource.to_string(),
+            }),
         }
     }
 
@@ -44,6 +62,10 @@ impl Status {
             code: 409,
             reason: "AlreadyExists",
             message: format!("{resource} \"{name}\" already exists"),
+            details: Some(Details {
+                name: name.to_string(),
+                kind: resource.to_string(),
+            }),
         }
     }
 
@@ -55,6 +77,54 @@ impl Status {
             code: 422,
             reason: "Invalid",
             message: format!("{kind} \"{name}\" is invalid: {why}"),
+            details: Some(Details {
+                name: name.to_string(),
+                kind: kind.to_string(),
+            }),
+        }
+    }
+
+    /// An invalid object whose whole message (`Pod "x" is invalid: ...`, one problem a line) was
+    /// written by validation.
+    pub fn invalid_text(kind: &str, name: &str, message: &str) -> Self {
+        Status {
+            message: message.to_string(),
+            ..Status::invalid(kind, name, "")
+        }
+    }
+
+    /// A request the server cannot read or carry out as sent (400).
+    // K8S: errors.go (NewBadRequest)
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Status {
+            code: 400,
+            reason: "BadRequest",
+            message: message.into(),
+            details: None,
+        }
+    }
+
+    /// A request refused as a whole, about no object in particular (422): a JSON patch whose
+    /// operations fail.
+    // K8S: staging/src/k8s.io/apiserver/pkg/endpoints/handlers/patch.go (a patch that does not
+    // apply is a 422 with no details); client-go's message for a 422 without one
+    pub fn unprocessable() -> Self {
+        Status {
+            code: 422,
+            reason: "Invalid",
+            message: "the server rejected our request due to an error in our request".into(),
+            details: None,
+        }
+    }
+
+    /// A verb kubesim does not serve for the resource (405).
+    // K8S: errors.go (NewMethodNotSupported)
+    pub fn method_not_allowed(message: impl Into<String>) -> Self {
+        Status {
+            code: 405,
+            reason: "MethodNotAllowed",
+            message: message.into(),
+            details: None,
         }
     }
 
@@ -63,9 +133,13 @@ impl Status {
     // K8S: staging/src/k8s.io/kubectl/pkg/cmd/apply/apply.go, create.go ("error when creating")
     pub fn kubectl(&self, file: Option<&str>) -> String {
         // K8S: staging/src/k8s.io/kubectl/pkg/cmd/util/helpers.go (StandardErrorMessage: an
-        // Invalid status prints as "The <Kind> \"name\" is invalid: ...", without the file)
+        // Invalid status prints as "The <Kind> \"name\" is invalid: ...", without the file,
+        // and one about no object as "The request is invalid: ...")
         if self.reason == "Invalid" {
-            return format!("The {}", self.message);
+            return match self.details {
+                Some(_) => format!("The {}", self.message),
+                None => format!("The request is invalid: {}", self.message),
+            };
         }
         match file {
             Some(file) => format!(
@@ -79,7 +153,7 @@ impl Status {
     /// The `Status` object an HTTP response carries.
     // K8S: staging/src/k8s.io/apimachinery/pkg/apis/meta/v1/types.go (Status)
     pub fn to_json(&self) -> Value {
-        json!({
+        let mut status = json!({
             "kind": "Status",
             "apiVersion": "v1",
             "metadata": {},
@@ -87,7 +161,11 @@ impl Status {
             "message": self.message,
             "reason": self.reason,
             "code": self.code,
-        })
+        });
+        if let Some(details) = &self.details {
+            status["details"] = json!({"name": details.name, "kind": details.kind});
+        }
+        status
     }
 }
 
@@ -112,6 +190,10 @@ mod tests {
             "The Pod \"web\" is invalid: x"
         );
         assert_eq!(
+            Status::unprocessable().kubectl(None),
+            "The request is invalid: the server rejected our request due to an error in our request"
+        );
+        assert_eq!(
             Status::already_exists("deployments.apps", "web").kubectl(None),
             "Error from server (AlreadyExists): deployments.apps \"web\" already exists"
         );
@@ -122,7 +204,12 @@ mod tests {
         assert_eq!(
             Status::not_found("pods", "x").to_json(),
             json!({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
-                   "message": "pods \"x\" not found", "reason": "NotFound", "code": 404})
+                   "message": "pods \"x\" not found", "reason": "NotFound",
+                   "details": {"name": "x", "kind": "pods"}, "code": 404})
+        );
+        assert_eq!(
+            Status::bad_request("json: cannot unmarshal").to_json()["code"],
+            400
         );
     }
 }

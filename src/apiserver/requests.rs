@@ -1,0 +1,285 @@
+//! The API's requests on one named object, as the HTTP verbs kube-apiserver serves them: GET,
+//! PUT (update) and PATCH. Each answers with the object as JSON or a [`Status`]; the writes go
+//! through an [`ApiServer`], whose effects the caller fans out.
+
+use serde_json::Value;
+
+use super::admission;
+use super::patch::{self, PatchType};
+use super::resources::Resource;
+use super::server::ApiServer;
+use super::status::Status;
+use crate::manifest::yaml::Located;
+use crate::manifest::Object;
+use crate::model::ClusterState;
+
+/// The answer to a write: the object as stored afterwards, and whether the write changed it
+/// (what kubectl's `patched (no change)` and `Edit cancelled` go by).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Written {
+    pub object: Value,
+    pub changed: bool,
+}
+
+/// GET `resource` `name` in `namespace` (ignored for cluster-scoped kinds' callers that pass
+/// ""): a pod as `kubectl get -o json` shows it, another object as stored.
+pub fn get(
+    state: &ClusterState,
+    resource: &Resource,
+    namespace: &str,
+    name: &str,
+) -> Result<Value, Status> {
+    let not_found = || Status::not_found(&resource.group_resource(), name);
+    if resource.kind == "Pod" {
+        let id = state.pod_id(namespace, name).ok_or_else(not_found)?;
+        let pod = state.pod(id).ok_or_else(not_found)?;
+        return Ok(crate::manifest::render::pod(pod));
+    }
+    let key = (
+        resource.kind.to_string(),
+        namespace.to_string(),
+        name.to_string(),
+    );
+    Ok(state.objects.get(&key).ok_or_else(not_found)?.body.clone())
+}
+
+/// PUT: `object` becomes the new version of the object, validated as a created object is.
+/// Status is the controllers' and kubelets', so the one given is ignored; the server-set
+/// metadata stays. A running pod may change only where the API server lets it (its images).
+// K8S: staging/src/k8s.io/apiserver/pkg/endpoints/handlers/update.go (UpdateResource)
+pub fn update(
+    api: &mut ApiServer<'_>,
+    resource: &Resource,
+    namespace: &str,
+    name: &str,
+    object: &Value,
+) -> Result<Written, Status> {
+    let mut next = object.clone();
+    if let Some(map) = next.as_object_mut() {
+        map.remove("status");
+    }
+    let given = next["metadata"]["name"].as_str().unwrap_or_default();
+    if given != name {
+        // K8S: staging/src/k8s.io/apiserver/pkg/endpoints/handlers/rest.go (checkName)
+        return Err(Status::bad_request(format!(
+            "the name of the object ({given}) does not match the name on the URL ({name})"
+        )));
+    }
+    if next["kind"] != resource.kind {
+        // DEVIATION: upstream's decoder refuses an object of another kind with its own words.
+        return Err(Status::bad_request(format!(
+            "the kind of the object ({}) is not {}",
+            next["kind"].as_str().unwrap_or_default(),
+            resource.kind
+        )));
+    }
+    let stored_node = bound_node(api.state, resource, namespace, name);
+    if let (Some(node), Some(spec)) = (stored_node, next["spec"].as_object_mut()) {
+        // The node the scheduler bound the pod to is the pod's, not the user's, in kubesim's
+        // model: the same nodeName sent back is no change.
+        if spec.get("nodeName").and_then(Value::as_str) == Some(node.as_str()) {
+            spec.remove("nodeName");
+        }
+    }
+    let mut loaded = Vec::new();
+    let origin = format!("{}/{name}", resource.group_kind_name());
+    crate::manifest::load_value(&next, &Located::nowhere(), &origin, &[], &mut loaded).map_err(
+        |e| match e.invalid {
+            true => {
+                let text = e.kubectl_text();
+                let message = text.strip_prefix("The ").unwrap_or(&text);
+                Status::invalid_text(resource.kind, name, message)
+            }
+            // DEVIATION: a decoding error's reason is kubesim's decoder's, after the API
+            // server's first words.
+            false => Status::invalid(resource.kind, name, &e.message),
+        },
+    )?;
+    let not_found = || Status::not_found(&resource.group_resource(), name);
+    let changed = match loaded.pop().map(|m| m.object) {
+        Some(Object::Pod(given)) => {
+            let id = api.state.pod_id(namespace, name).ok_or_else(not_found)?;
+            let changed = admission::update_pod(api, id, &given.spec)?;
+            let pod = api.state.pod_mut(id).expect("indexed pods exist");
+            let labels = given.metadata.labels.unwrap_or_default();
+            let annotations = given.metadata.annotations.unwrap_or_default();
+            let relabelled = pod.meta.labels != labels || pod.meta.annotations != annotations;
+            pod.meta.labels = labels;
+            pod.meta.annotations = annotations;
+            changed || relabelled
+        }
+        Some(Object::Stored(given)) => {
+            let key = (
+                resource.kind.to_string(),
+                namespace.to_string(),
+                name.to_string(),
+            );
+            let existing = api.state.objects.get_mut(&key).ok_or_else(not_found)?;
+            let changed = admission::update_stored(existing, &given.body);
+            if changed {
+                api.emit(super::Effect::ObjectUpdated(key.0, key.1, key.2));
+            }
+            changed
+        }
+        // DEVIATION: Nodes and Namespaces change through kubesim's own paths (cordon, taint,
+        // label), not by update.
+        _ => {
+            return Err(Status::method_not_allowed(format!(
+                "kubesim does not update {} objects",
+                resource.kind
+            )))
+        }
+    };
+    let object = get(api.state, resource, namespace, name)?;
+    Ok(Written { object, changed })
+}
+
+/// PATCH with a body of `patch_type`: the patched object is stored as by [`update`].
+// K8S: staging/src/k8s.io/apiserver/pkg/endpoints/handlers/patch.go (PatchResource)
+pub fn patch(
+    api: &mut ApiServer<'_>,
+    resource: &Resource,
+    namespace: &str,
+    name: &str,
+    patch: &Value,
+    patch_type: PatchType,
+) -> Result<Written, Status> {
+    let live = get(api.state, resource, namespace, name)?;
+    let next = patch::apply(&live, patch, patch_type)?;
+    update(api, resource, namespace, name, &next)
+}
+
+/// The node a stored pod was bound to by the scheduler (rather than named by its spec).
+fn bound_node(
+    state: &ClusterState,
+    resource: &Resource,
+    namespace: &str,
+    name: &str,
+) -> Option<String> {
+    if resource.kind != "Pod" {
+        return None;
+    }
+    let pod = state.pod(state.pod_id(namespace, name)?)?;
+    pod.spec
+        .api
+        .node_name
+        .is_none()
+        .then(|| pod.node_name.clone())?
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::apiserver::{resources, Effect};
+    use crate::engine::SimTime;
+
+    /// A Deployment `web` and a pod `solo`, stored as `kubectl apply` stores them.
+    fn cluster() -> ClusterState {
+        let mut state = ClusterState::new();
+        let mut api = ApiServer::new(&mut state);
+        let objects = [
+            json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"},
+                   "spec": {"replicas": 2, "selector": {"matchLabels": {"app": "web"}},
+                            "template": {"metadata": {"labels": {"app": "web"}},
+                                         "spec": {"containers": [{"name": "nginx", "image": "nginx:1.25"}]}}}}),
+            json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "solo"},
+                   "spec": {"containers": [{"name": "c", "image": "busybox:1.36"}]}}),
+        ];
+        for object in objects {
+            let mut loaded = Vec::new();
+            crate::manifest::load_value(&object, &Located::nowhere(), "t.yaml", &[], &mut loaded)
+                .unwrap();
+            admission::apply(&mut api, &loaded[0], false, SimTime::ZERO);
+        }
+        state
+    }
+
+    fn deployments() -> &'static Resource {
+        resources::of_kind("Deployment")
+    }
+
+    #[test]
+    fn a_missing_object_is_a_404_naming_its_resource() {
+        let state = cluster();
+        let err = get(&state, deployments(), "default", "api").unwrap_err();
+        assert_eq!((err.code, err.reason), (404, "NotFound"));
+        assert_eq!(err.message, "deployments.apps \"api\" not found");
+        let pods = resources::of_kind("Pod");
+        assert_eq!(
+            get(&state, pods, "default", "solo").unwrap()["metadata"]["name"],
+            "solo"
+        );
+    }
+
+    #[test]
+    fn a_patch_answers_with_the_stored_object_and_tells_the_controllers() {
+        let mut state = cluster();
+        let mut api = ApiServer::new(&mut state);
+        let patch = json!({"spec": {"replicas": 3}});
+        let written = super::patch(
+            &mut api,
+            deployments(),
+            "default",
+            "web",
+            &patch,
+            PatchType::Merge,
+        )
+        .unwrap();
+        assert!(written.changed);
+        assert_eq!(written.object["spec"]["replicas"], 3);
+        assert_eq!(written.object["metadata"]["generation"], 2);
+        let again = super::patch(
+            &mut api,
+            deployments(),
+            "default",
+            "web",
+            &patch,
+            PatchType::Merge,
+        )
+        .unwrap();
+        assert!(!again.changed);
+        let key = (
+            "Deployment".to_string(),
+            "default".to_string(),
+            "web".to_string(),
+        );
+        assert_eq!(
+            api.into_effects(),
+            vec![Effect::ObjectUpdated(key.0, key.1, key.2)]
+        );
+    }
+
+    #[test]
+    fn an_update_under_another_name_is_a_bad_request() {
+        let mut state = cluster();
+        let mut api = ApiServer::new(&mut state);
+        let mut object = get(api.state, deployments(), "default", "web").unwrap();
+        object["metadata"]["name"] = json!("api");
+        let err = update(&mut api, deployments(), "default", "web", &object).unwrap_err();
+        assert_eq!(
+            err.kubectl(None),
+            "Error from server (BadRequest): the name of the object (api) does not match the name on the URL (web)"
+        );
+    }
+
+    #[test]
+    fn a_pod_update_beyond_its_images_is_invalid_and_its_node_sent_back_is_no_change() {
+        let mut state = cluster();
+        let id = state.pod_id("default", "solo").unwrap();
+        state.pod_mut(id).unwrap().node_name = Some("node01".into());
+        let pods = resources::of_kind("Pod");
+        let mut api = ApiServer::new(&mut state);
+        let mut object = get(api.state, pods, "default", "solo").unwrap();
+        assert_eq!(object["spec"]["nodeName"], "node01");
+        let unchanged = update(&mut api, pods, "default", "solo", &object).unwrap();
+        assert!(!unchanged.changed);
+        object["spec"]["containers"][0]["name"] = json!("d");
+        let err = update(&mut api, pods, "default", "solo", &object).unwrap_err();
+        assert_eq!((err.code, err.reason), (422, "Invalid"));
+        assert!(err
+            .kubectl(None)
+            .starts_with("The Pod \"solo\" is invalid: spec: Forbidden: pod updates may not change fields other than `spec.containers[*].image`"));
+    }
+}
