@@ -96,20 +96,23 @@ pub fn admit_static_pod(api: &mut ApiServer<'_>, node: &str, manifest: &Manifest
 }
 
 /// A node joins the cluster (a Node applied, `simulate: node-add`): it gets its uid and the
-/// next pod CIDR and IP, and the scheduler and the DaemonSet controller see it. Returns
-/// kubectl's line.
-pub fn join_node(api: &mut ApiServer<'_>, mut node: crate::model::Node, now: SimTime) -> String {
+/// next pod CIDR and IP, and the scheduler and the DaemonSet controller see it.
+pub fn join_node(
+    api: &mut ApiServer<'_>,
+    mut node: crate::model::Node,
+    now: SimTime,
+) -> Result<(), Status> {
     let name = node.meta.name.clone();
     if api.state.nodes().len() >= limits::NODES {
         let why = format!("kubesim simulates at most {} nodes", limits::NODES);
-        return Status::forbidden("nodes", &name, why).kubectl(None);
+        return Err(Status::forbidden("nodes", &name, why));
     }
     node.meta.uid = api.state.new_uid();
     node.meta.creation = now;
     node.assign_addresses(api.state.nodes_added());
     api.state.add_node(node);
-    api.emit(Effect::NodeCreated(name.clone()));
-    format!("node/{name} created")
+    api.emit(Effect::NodeCreated(name));
+    Ok(())
 }
 
 /// Admits a new pod (from a manifest or a controller): fills in its LimitRanges' defaults,
@@ -194,14 +197,73 @@ pub fn admit_pod(
     Ok(id)
 }
 
-/// `kubectl apply -f` (`create -f` when `create_only`) of one object: creates it, or updates the
-/// one of that name. Returns kubectl's line.
+/// What storing a manifest's object did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Created,
+    Configured,
+    Unchanged,
+}
+
+impl Outcome {
+    /// kubectl's word for it.
+    pub fn verb(self) -> &'static str {
+        match self {
+            Outcome::Created => "created",
+            Outcome::Configured => "configured",
+            Outcome::Unchanged => "unchanged",
+        }
+    }
+}
+
+/// The object a manifest was stored as: its row in the resource table, namespace ("" for
+/// cluster-scoped kinds) and name (generated, for a pod with `generateName`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    pub resource: &'static super::resources::Resource,
+    pub namespace: String,
+    pub name: String,
+}
+
+/// `kubectl apply -f` (`create -f` when `create_only`) of one object. Returns kubectl's line.
 pub fn apply(
     api: &mut ApiServer<'_>,
     manifest: &Manifest,
     create_only: bool,
     now: SimTime,
 ) -> String {
+    match put(api, manifest, create_only, now) {
+        Ok((outcome, target)) => format!(
+            "{}/{} {}",
+            target.resource.group_kind_name(),
+            target.name,
+            outcome.verb()
+        ),
+        // DEVIATION: kubectl names the file in every refusal of `apply/create -f`; kubesim's
+        // lines name it for admission's refusals only (not for a missing namespace, a taken
+        // name or the node limit).
+        Err(status)
+            if status.reason == "Forbidden" && !matches!(manifest.object, Object::Node(_)) =>
+        {
+            status.kubectl(Some(&manifest.file))
+        }
+        Err(status) => status.kubectl(None),
+    }
+}
+
+/// Creates the manifest's object, or with `create_only` false updates the one of that name
+/// (`kubectl apply`): the create that a POST asks for, and apply's update.
+pub fn put(
+    api: &mut ApiServer<'_>,
+    manifest: &Manifest,
+    create_only: bool,
+    now: SimTime,
+) -> Result<(Outcome, Target), Status> {
+    let target = |kind: &str, namespace: &str, name: &str| Target {
+        resource: super::resources::of_kind(kind),
+        namespace: namespace.to_string(),
+        name: name.to_string(),
+    };
     match &manifest.object {
         Object::Pod(pod) => {
             let namespace = pod
@@ -214,20 +276,16 @@ pub fn apply(
                 format!("{prefix}{}", generated_suffix(api.state.new_uid()))
             });
             if !api.state.namespaces.contains_key(&namespace) {
-                return format!(
-                    "Error from server (NotFound): namespaces \"{namespace}\" not found"
-                );
+                return Err(Status::not_found("namespaces", &namespace));
             }
+            let pod_target = target("Pod", &namespace, &name);
             if let Some(id) = api.state.pod_id(&namespace, &name) {
                 if create_only {
-                    return format!(
-                        "Error from server (AlreadyExists): pods \"{name}\" already exists"
-                    );
+                    return Err(Status::already_exists("pods", &name));
                 }
-                return match update_pod(api, id, &pod.spec) {
-                    Ok(true) => format!("pod/{name} configured"),
-                    Ok(false) => format!("pod/{name} unchanged"),
-                    Err(status) => status.kubectl(None),
+                return match update_pod(api, id, &pod.spec)? {
+                    true => Ok((Outcome::Configured, pod_target)),
+                    false => Ok((Outcome::Unchanged, pod_target)),
                 };
             }
             for field in &pod.unsimulated {
@@ -243,25 +301,26 @@ pub fn apply(
                 annotations: pod.metadata.annotations.clone().unwrap_or_default(),
                 ..Default::default()
             };
-            match admit_pod(api, meta, Arc::new(pod.spec.clone()), now) {
-                Ok(_) => format!("pod/{name} created"),
-                Err(refusal) => refusal.kubectl(Some(&manifest.file)),
-            }
+            admit_pod(api, meta, Arc::new(pod.spec.clone()), now)?;
+            Ok((Outcome::Created, pod_target))
         }
         Object::Node(node) => {
             let name = node.meta.name.clone();
+            let node_target = target("Node", "", &name);
             if api.state.node(&name).is_some() {
-                return format!("node/{name} unchanged");
+                return Ok((Outcome::Unchanged, node_target));
             }
-            join_node(api, node.as_ref().clone(), now)
+            join_node(api, node.as_ref().clone(), now)?;
+            Ok((Outcome::Created, node_target))
         }
         Object::Namespace(name) => {
+            let namespace_target = target("Namespace", "", name);
             if api.state.namespaces.contains_key(name) {
-                return format!("namespace/{name} unchanged");
+                return Ok((Outcome::Unchanged, namespace_target));
             }
             api.state.namespaces.insert(name.clone(), now);
             api.emit(Effect::NamespaceCreated(name.clone()));
-            format!("namespace/{name} created")
+            Ok((Outcome::Created, namespace_target))
         }
         Object::Stored(stored) => {
             let table = stored.resource();
@@ -279,31 +338,37 @@ pub fn apply(
                 stored.name.clone(),
             );
             let resource = table.group_kind_name();
+            let stored_target = Target {
+                resource: table,
+                namespace: namespace.clone(),
+                name: stored.name.clone(),
+            };
             if let Some(existing) = api.state.objects.get_mut(&key) {
                 if create_only {
-                    return format!(
-                        "Error from server (AlreadyExists): {} \"{}\" already exists",
-                        table.group_resource(),
-                        stored.name
-                    );
-                }
-                return if update_stored(existing, &stored.body) {
-                    quota::refresh(api.state, &namespace);
-                    api.emit(Effect::ObjectUpdated(
-                        stored.kind.to_string(),
-                        namespace,
-                        stored.name.clone(),
+                    return Err(Status::already_exists(
+                        &table.group_resource(),
+                        &stored.name,
                     ));
-                    format!("{resource}/{} configured", stored.name)
-                } else {
-                    format!("{resource}/{} unchanged", stored.name)
-                };
+                }
+                if !update_stored(existing, &stored.body) {
+                    return Ok((Outcome::Unchanged, stored_target));
+                }
+                quota::refresh(api.state, &namespace);
+                api.emit(Effect::ObjectUpdated(
+                    stored.kind.to_string(),
+                    namespace,
+                    stored.name.clone(),
+                ));
+                return Ok((Outcome::Configured, stored_target));
             }
             let quotas = quota::in_namespace(api.state, &namespace);
             let usage = quota::object_usage(table, &stored.body);
             if let Err(why) = quota::admit(&quotas, &usage, None) {
-                return Status::forbidden(&table.group_resource(), &stored.name, why)
-                    .kubectl(Some(&manifest.file));
+                return Err(Status::forbidden(
+                    &table.group_resource(),
+                    &stored.name,
+                    why,
+                ));
             }
             // Kinds acted on: PriorityClasses, LimitRanges and ResourceQuotas (admission),
             // Deployments, ReplicaSets, Jobs, DaemonSets and Services.
@@ -336,7 +401,7 @@ pub fn apply(
                 },
                 now,
             );
-            format!("{resource}/{} created", stored.name)
+            Ok((Outcome::Created, stored_target))
         }
     }
 }

@@ -1,16 +1,17 @@
-//! The API's requests on one named object, as the HTTP verbs kube-apiserver serves them: GET,
-//! PUT (update) and PATCH. Each answers with the object as JSON or a [`Status`]; the writes go
-//! through an [`ApiServer`], whose effects the caller fans out.
+//! The API's requests on one object, as the HTTP verbs kube-apiserver serves them: GET, POST
+//! (create), PUT (update) and PATCH. Each answers with the object as JSON or a [`Status`]; the
+//! writes go through an [`ApiServer`], whose effects the caller fans out.
 
-use serde_json::Value;
+use serde_json::{json, Value};
 
 use super::admission;
 use super::patch::{self, PatchType};
 use super::resources::Resource;
 use super::server::ApiServer;
 use super::status::Status;
+use crate::engine::SimTime;
 use crate::manifest::yaml::Located;
-use crate::manifest::Object;
+use crate::manifest::{Manifest, Object};
 use crate::model::ClusterState;
 
 /// The answer to a write: the object as stored afterwards, and whether the write changed it
@@ -21,8 +22,8 @@ pub struct Written {
     pub changed: bool,
 }
 
-/// GET `resource` `name` in `namespace` (ignored for cluster-scoped kinds' callers that pass
-/// ""): a pod as `kubectl get -o json` shows it, another object as stored.
+/// GET `resource` `name` in `namespace` ("" for cluster-scoped kinds): a pod or a node as
+/// `kubectl get -o json` shows it, another object as stored (the body an update replaces).
 pub fn get(
     state: &ClusterState,
     resource: &Resource,
@@ -30,10 +31,21 @@ pub fn get(
     name: &str,
 ) -> Result<Value, Status> {
     let not_found = || Status::not_found(&resource.group_resource(), name);
-    if resource.kind == "Pod" {
-        let id = state.pod_id(namespace, name).ok_or_else(not_found)?;
-        let pod = state.pod(id).ok_or_else(not_found)?;
-        return Ok(crate::manifest::render::pod(pod));
+    match resource.kind {
+        "Pod" => {
+            let id = state.pod_id(namespace, name).ok_or_else(not_found)?;
+            let pod = state.pod(id).ok_or_else(not_found)?;
+            return Ok(crate::manifest::render::pod(pod));
+        }
+        "Node" => {
+            let node = state.node(name).ok_or_else(not_found)?;
+            return Ok(crate::manifest::render::node(node));
+        }
+        "Namespace" => {
+            let created = state.namespaces.get(name).ok_or_else(not_found)?;
+            return Ok(namespace_json(name, *created));
+        }
+        _ => {}
     }
     let key = (
         resource.kind.to_string(),
@@ -41,6 +53,81 @@ pub fn get(
         name.to_string(),
     );
     Ok(state.objects.get(&key).ok_or_else(not_found)?.body.clone())
+}
+
+/// POST to `namespace` (the URL's; "" for cluster-scoped kinds): `object`, as a client sends
+/// it, is decoded, defaulted, validated and admitted as a manifest is, then stored. Answers with
+/// the stored object.
+// K8S: staging/src/k8s.io/apiserver/pkg/endpoints/handlers/create.go (createHandler)
+pub fn create(
+    api: &mut ApiServer<'_>,
+    namespace: &str,
+    object: &Value,
+    now: SimTime,
+) -> Result<Value, Status> {
+    let mut object = object.clone();
+    let kind = object["kind"].as_str().unwrap_or_default().to_string();
+    let name = object["metadata"]["name"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let namespaced = super::resources::by_kind(&kind).is_some_and(|r| r.namespaced);
+    if namespaced {
+        match object["metadata"]["namespace"].as_str() {
+            None => object["metadata"]["namespace"] = json!(namespace),
+            // K8S: staging/src/k8s.io/apiserver/pkg/endpoints/handlers/rest.go
+            // (EnsureObjectNamespaceMatchesRequestNamespace)
+            Some(given) if given != namespace => {
+                return Err(Status::bad_request(
+                    "the namespace of the provided object does not match the namespace sent on the request",
+                ))
+            }
+            Some(_) => {}
+        }
+    }
+    let manifest = decode(&object, &kind, &name)?;
+    let (_, target) = admission::put(api, &manifest, true, now)?;
+    get(api.state, target.resource, &target.namespace, &target.name)
+}
+
+/// The one object a request carries, decoded as a manifest is; the error is the API server's.
+fn decode(object: &Value, kind: &str, name: &str) -> Result<Manifest, Status> {
+    let mut loaded = Vec::new();
+    let origin = format!("{kind}/{name}");
+    crate::manifest::load_value(object, &Located::nowhere(), &origin, &[], &mut loaded).map_err(
+        |e| match e.invalid {
+            true => {
+                let text = e.kubectl_text();
+                let message = text.strip_prefix("The ").unwrap_or(&text);
+                Status::invalid_text(kind, name, message)
+            }
+            // DEVIATION: a decoding error's reason is kubesim's decoder's, after the API
+            // server's first words.
+            false => Status::invalid(kind, name, &e.message),
+        },
+    )?;
+    match loaded.len() {
+        1 => Ok(loaded.remove(0)),
+        _ => Err(Status::bad_request("a request carries one object")),
+    }
+}
+
+/// A namespace as the API shows it: the finalizer and phase its strategy sets on create, and
+/// the name label every namespace carries.
+// K8S: pkg/registry/core/namespace/strategy.go (PrepareForCreate), and the
+// kubernetes.io/metadata.name label (NamespaceDefaultLabelName)
+fn namespace_json(name: &str, created: SimTime) -> Value {
+    json!({
+        "apiVersion": "v1",
+        "kind": "Namespace",
+        "metadata": {
+            "name": name,
+            "creationTimestamp": crate::model::time::rfc3339(created),
+            "labels": {"kubernetes.io/metadata.name": name},
+        },
+        "spec": {"finalizers": ["kubernetes"]},
+        "status": {"phase": "Active"},
+    })
 }
 
 /// PUT: `object` becomes the new version of the object, validated as a created object is.
@@ -81,23 +168,10 @@ pub fn update(
             spec.remove("nodeName");
         }
     }
-    let mut loaded = Vec::new();
-    let origin = format!("{}/{name}", resource.group_kind_name());
-    crate::manifest::load_value(&next, &Located::nowhere(), &origin, &[], &mut loaded).map_err(
-        |e| match e.invalid {
-            true => {
-                let text = e.kubectl_text();
-                let message = text.strip_prefix("The ").unwrap_or(&text);
-                Status::invalid_text(resource.kind, name, message)
-            }
-            // DEVIATION: a decoding error's reason is kubesim's decoder's, after the API
-            // server's first words.
-            false => Status::invalid(resource.kind, name, &e.message),
-        },
-    )?;
+    let manifest = decode(&next, resource.kind, name)?;
     let not_found = || Status::not_found(&resource.group_resource(), name);
-    let changed = match loaded.pop().map(|m| m.object) {
-        Some(Object::Pod(given)) => {
+    let changed = match manifest.object {
+        Object::Pod(given) => {
             let id = api.state.pod_id(namespace, name).ok_or_else(not_found)?;
             let changed = admission::update_pod(api, id, &given.spec)?;
             let pod = api.state.pod_mut(id).expect("indexed pods exist");
@@ -108,7 +182,7 @@ pub fn update(
             pod.meta.annotations = annotations;
             changed || relabelled
         }
-        Some(Object::Stored(given)) => {
+        Object::Stored(given) => {
             let key = (
                 resource.kind.to_string(),
                 namespace.to_string(),
@@ -198,6 +272,48 @@ mod tests {
 
     fn deployments() -> &'static Resource {
         resources::of_kind("Deployment")
+    }
+
+    #[test]
+    fn a_create_answers_with_the_stored_object_or_the_reason_it_was_refused() {
+        let mut state = cluster();
+        let mut api = ApiServer::new(&mut state);
+        let pod = json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"},
+                         "spec": {"containers": [{"name": "c", "image": "busybox"}]}});
+        let created = create(&mut api, "default", &pod, SimTime::ZERO).unwrap();
+        assert_eq!(created["metadata"]["namespace"], "default");
+        assert!(created["metadata"]["uid"]
+            .as_str()
+            .is_some_and(|u| !u.is_empty()));
+        assert_eq!(created["status"]["phase"], "Pending");
+        let again = create(&mut api, "default", &pod, SimTime::ZERO).unwrap_err();
+        assert_eq!(
+            (again.code, again.message.as_str()),
+            (409, "pods \"p\" already exists")
+        );
+        let elsewhere = create(&mut api, "kube-system", &created, SimTime::ZERO).unwrap_err();
+        assert_eq!(
+            elsewhere.kubectl(None),
+            "Error from server (BadRequest): the namespace of the provided object does not match the namespace sent on the request"
+        );
+        let nameless = json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "q"},
+                              "spec": {"containers": [{"name": "c"}]}});
+        let invalid = create(&mut api, "default", &nameless, SimTime::ZERO).unwrap_err();
+        assert_eq!((invalid.code, invalid.reason), (422, "Invalid"));
+        assert!(invalid
+            .kubectl(None)
+            .starts_with("The Pod \"q\" is invalid: spec.containers[0].image: Required value"));
+        let team = json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "team"}});
+        let namespace = create(&mut api, "", &team, SimTime::ZERO).unwrap();
+        assert_eq!(namespace["status"]["phase"], "Active");
+        let id = api.state.pod_id("default", "p").unwrap();
+        assert_eq!(
+            api.into_effects(),
+            vec![
+                Effect::PodCreated(id),
+                Effect::NamespaceCreated("team".into())
+            ]
+        );
     }
 
     #[test]

@@ -73,7 +73,8 @@ impl Simulation {
         let name = node.meta.name.clone();
         let registered = self.state.node(&name).is_none();
         if registered {
-            self.request(now, |api| admission::join_node(api, node, now));
+            // Refused only past kubesim's node limit: the node then stays out of the cluster.
+            let _ = self.request(now, |api| admission::join_node(api, node, now));
         }
         if let Some(autoscaler) = &mut self.autoscaler {
             autoscaler.joined(&name, registered);

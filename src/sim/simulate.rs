@@ -74,9 +74,12 @@ impl Simulation {
         }
         // DEVIATION: the registration events of a new node (kubelet `Starting`,
         // `NodeHasSufficientMemory`..., node-controller `RegisteredNode`) are not recorded.
-        self.request(now, |api| {
+        match self.request(now, |api| {
             crate::apiserver::admission::join_node(api, node, now)
-        })
+        }) {
+            Ok(()) => format!("node/{name} created"),
+            Err(status) => status.kubectl(None),
+        }
     }
 
     /// `crash POD`: a container's process exits with `exit_code`; no container: the pod's first.
