@@ -223,6 +223,80 @@ pub fn patch(
     update(api, resource, namespace, name, &next)
 }
 
+/// PUT of the `scale` subresource: the workload's `spec.replicas` becomes `replicas` (its
+/// generation moves when that changes it). Answers with the `Scale` object.
+// K8S: pkg/registry/apps/deployment/storage/storage.go (ScaleREST.Update), and
+// staging/src/k8s.io/api/autoscaling/v1/types.go (Scale)
+// DEVIATION: only Deployments and ReplicaSets have the subresource; the Scale's
+// status.selector is left out.
+pub fn scale(
+    api: &mut ApiServer<'_>,
+    resource: &Resource,
+    namespace: &str,
+    name: &str,
+    replicas: i64,
+) -> Result<Value, Status> {
+    if !matches!(resource.kind, "Deployment" | "ReplicaSet") {
+        return Err(Status::method_not_allowed(format!(
+            "kubesim scales deployments and replicasets, not {}",
+            resource.plural
+        )));
+    }
+    let key = (
+        resource.kind.to_string(),
+        namespace.to_string(),
+        name.to_string(),
+    );
+    let not_found = || Status::not_found(&resource.group_resource(), name);
+    let object = api.state.objects.get_mut(&key).ok_or_else(not_found)?;
+    if object.body["spec"]["replicas"] != replicas {
+        object.body["spec"]["replicas"] = json!(replicas);
+        crate::controllers::deployment::bump_generation(object);
+    }
+    let scale = json!({
+        "kind": "Scale",
+        "apiVersion": "autoscaling/v1",
+        "metadata": {
+            "name": name,
+            "namespace": namespace,
+            "uid": object.body["metadata"]["uid"],
+        },
+        "spec": {"replicas": replicas},
+        "status": {"replicas": object.body["status"]["replicas"].as_i64().unwrap_or(0)},
+    });
+    api.emit(super::Effect::ObjectUpdated(key.0, key.1, key.2));
+    Ok(scale)
+}
+
+/// DELETE of an object other than a pod (a pod's graceful deletion involves its kubelet, which
+/// the simulation drives): it leaves the store at once. Answers with the object as it was.
+/// What it owns is the garbage collector's to delete.
+// K8S: staging/src/k8s.io/apiserver/pkg/registry/generic/registry/store.go (Delete, with no
+// finalizers: the object is removed and returned)
+pub fn delete(
+    api: &mut ApiServer<'_>,
+    resource: &Resource,
+    namespace: &str,
+    name: &str,
+) -> Result<Value, Status> {
+    if matches!(resource.kind, "Pod" | "Node" | "Namespace") {
+        return Err(Status::method_not_allowed(format!(
+            "kubesim deletes {} through the simulation",
+            resource.plural
+        )));
+    }
+    let key = (
+        resource.kind.to_string(),
+        namespace.to_string(),
+        name.to_string(),
+    );
+    let not_found = || Status::not_found(&resource.group_resource(), name);
+    let object = api.state.objects.remove(&key).ok_or_else(not_found)?;
+    super::quota::refresh(api.state, namespace);
+    api.emit(super::Effect::ObjectDeleted(key.0, key.1, key.2));
+    Ok(object.body)
+}
+
 /// The node a stored pod was bound to by the scheduler (rather than named by its spec).
 fn bound_node(
     state: &ClusterState,
@@ -313,6 +387,57 @@ mod tests {
                 Effect::PodCreated(id),
                 Effect::NamespaceCreated("team".into())
             ]
+        );
+    }
+
+    #[test]
+    fn scale_sets_the_replicas_and_answers_with_a_scale_object() {
+        let mut state = cluster();
+        let mut api = ApiServer::new(&mut state);
+        let answer = scale(&mut api, deployments(), "default", "web", 5).unwrap();
+        assert_eq!(answer["kind"], "Scale");
+        assert_eq!(answer["apiVersion"], "autoscaling/v1");
+        assert_eq!(answer["spec"]["replicas"], 5);
+        let stored = get(api.state, deployments(), "default", "web").unwrap();
+        assert_eq!(stored["spec"]["replicas"], 5);
+        assert_eq!(stored["metadata"]["generation"], 2);
+        scale(&mut api, deployments(), "default", "web", 5).unwrap();
+        let stored = get(api.state, deployments(), "default", "web").unwrap();
+        assert_eq!(stored["metadata"]["generation"], 2);
+        let missing = scale(&mut api, deployments(), "default", "api", 1).unwrap_err();
+        assert_eq!(missing.message, "deployments.apps \"api\" not found");
+        let pods = resources::of_kind("Pod");
+        assert_eq!(
+            scale(&mut api, pods, "default", "solo", 1)
+                .unwrap_err()
+                .code,
+            405
+        );
+    }
+
+    #[test]
+    fn a_delete_answers_with_the_object_it_removed() {
+        let mut state = cluster();
+        let mut api = ApiServer::new(&mut state);
+        let gone = delete(&mut api, deployments(), "default", "web").unwrap();
+        assert_eq!(gone["metadata"]["name"], "web");
+        let again = delete(&mut api, deployments(), "default", "web").unwrap_err();
+        assert_eq!(
+            again.kubectl(None),
+            "Error from server (NotFound): deployments.apps \"web\" not found"
+        );
+        let pods = resources::of_kind("Pod");
+        assert_eq!(
+            delete(&mut api, pods, "default", "solo").unwrap_err().code,
+            405
+        );
+        assert_eq!(
+            api.into_effects(),
+            vec![Effect::ObjectDeleted(
+                "Deployment".into(),
+                "default".into(),
+                "web".into()
+            )]
         );
     }
 

@@ -27,6 +27,8 @@ pub enum Effect {
     ObjectCreated(String, String, String),
     /// An object of another kind changed (kind, namespace, name).
     ObjectUpdated(String, String, String),
+    /// An object of another kind was deleted (kind, namespace, name).
+    ObjectDeleted(String, String, String),
     /// A field the API accepts but the simulation does not act on, with the first object that
     /// used it (`pod/web at web.yaml:3`).
     UnsimulatedField { field: String, object: String },

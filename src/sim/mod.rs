@@ -611,6 +611,14 @@ impl Simulation {
             Effect::ObjectUpdated(kind, namespace, name) => {
                 self.controllers.observe_object(&kind, &namespace, &name);
             }
+            Effect::ObjectDeleted(kind, namespace, name) => {
+                let key = ObjectKey {
+                    kind,
+                    namespace,
+                    name,
+                };
+                self.record(now, key, Body::Change(Change::Deleted));
+            }
             Effect::UnsimulatedField { field, object } => {
                 self.unsimulated_fields.entry(field).or_insert(object);
             }

@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 
 use super::simulate::SimulateCommand;
 use super::Action;
-use crate::apiserver::admission;
+use crate::apiserver::{admission, requests};
 use crate::controllers::deployment::{bump_generation, is_paused, POD_TEMPLATE_HASH};
 use crate::controllers::workload;
 use crate::engine::SimTime;
@@ -95,7 +95,7 @@ pub(crate) fn run(sim: &mut Simulation, invocation: &Invocation, now: SimTime) -
     let lines: Vec<String> = match &invocation.command {
         KubectlCommand::Delete(d) => delete(sim, ns, d, now),
         KubectlCommand::Scale { targets, replicas } => objects(targets)
-            .map(|o| scale(sim, ns, o, *replicas))
+            .map(|o| scale(sim, ns, o, *replicas, now))
             .collect(),
         KubectlCommand::SetImage { targets, images } => objects(targets)
             .map(|o| set_image(sim, ns, o, images, now))
@@ -401,20 +401,14 @@ fn delete_one(
 /// collector does it: owned objects, then owned pods, gracefully).
 // K8S: pkg/controller/garbagecollector (background propagation)
 fn delete_object(sim: &mut Simulation, key: &(String, String, String), now: SimTime) -> bool {
-    let Some(object) = sim.state.objects.remove(key) else {
+    let resource = crate::apiserver::resources::of_kind(&key.0);
+    let Ok(object) = sim.request(now, |api| requests::delete(api, resource, &key.1, &key.2)) else {
         return false;
     };
-    crate::apiserver::quota::refresh(&mut sim.state, &key.1);
-    sim.record(
-        now,
-        ObjectKey {
-            kind: key.0.clone(),
-            namespace: key.1.clone(),
-            name: key.2.clone(),
-        },
-        Body::Change(Change::Deleted),
-    );
-    let uid = workload::uid(&object);
+    let uid = object["metadata"]["uid"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
     let owned: Vec<(String, String, String)> = sim
         .state
         .objects
@@ -455,18 +449,19 @@ fn edit_workload(
 }
 
 // K8S: staging/src/k8s.io/kubectl/pkg/cmd/scale/scale.go
-fn scale(sim: &mut Simulation, ns: &str, o: &ObjectRef, replicas: i64) -> String {
+fn scale(sim: &mut Simulation, ns: &str, o: &ObjectRef, replicas: i64, now: SimTime) -> String {
     if !matches!(o.kind, ResourceKind::Deployment | ResourceKind::ReplicaSet) {
         return format!(
             "error: cannot scale {}: kubesim scales deployments and replicasets",
             qualified(o.kind, &o.name)
         );
     }
-    match edit_workload(sim, o.kind, ns, &o.name, |body| {
-        body["spec"]["replicas"] = json!(replicas)
+    let resource = o.kind.resource();
+    match sim.request(now, |api| {
+        requests::scale(api, resource, ns, &o.name, replicas)
     }) {
-        Some(()) => format!("{} scaled", qualified(o.kind, &o.name)),
-        None => not_found(o.kind, &o.name),
+        Ok(_) => format!("{} scaled", qualified(o.kind, &o.name)),
+        Err(status) => status.kubectl(None),
     }
 }
 
