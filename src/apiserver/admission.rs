@@ -308,6 +308,9 @@ pub fn put(
             let name = node.meta.name.clone();
             let node_target = target("Node", "", &name);
             if api.state.node(&name).is_some() {
+                if create_only {
+                    return Err(Status::already_exists("nodes", &name));
+                }
                 return Ok((Outcome::Unchanged, node_target));
             }
             join_node(api, node.as_ref().clone(), now)?;
@@ -316,6 +319,9 @@ pub fn put(
         Object::Namespace(name) => {
             let namespace_target = target("Namespace", "", name);
             if api.state.namespaces.contains_key(name) {
+                if create_only {
+                    return Err(Status::already_exists("namespaces", name));
+                }
                 return Ok((Outcome::Unchanged, namespace_target));
             }
             api.state.namespaces.insert(name.clone(), now);

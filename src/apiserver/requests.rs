@@ -380,6 +380,11 @@ mod tests {
         let team = json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "team"}});
         let namespace = create(&mut api, "", &team, SimTime::ZERO).unwrap();
         assert_eq!(namespace["status"]["phase"], "Active");
+        let taken = create(&mut api, "", &team, SimTime::ZERO).unwrap_err();
+        assert_eq!(
+            taken.kubectl(None),
+            "Error from server (AlreadyExists): namespaces \"team\" already exists"
+        );
         let id = api.state.pod_id("default", "p").unwrap();
         assert_eq!(
             api.into_effects(),

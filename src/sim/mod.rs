@@ -1095,7 +1095,7 @@ impl Simulation {
         }
     }
 
-    pub(crate) fn record(&mut self, now: SimTime, object: ObjectKey, body: Body) {
+    fn record(&mut self, now: SimTime, object: ObjectKey, body: Body) {
         self.stats.records += 1;
         let Some(trace) = &mut self.trace else { return };
         match trace.write(now, object, body, self.cause) {

@@ -22,7 +22,6 @@ use crate::scenario::kubectl::{
 };
 use crate::scenario::FileObject;
 use crate::sim::{Command, Simulation};
-use crate::trace::{Body, Change, ObjectKey};
 
 impl Command for Action {
     fn tool(&self) -> &'static str {
@@ -771,21 +770,13 @@ fn container_name(image: &str) -> String {
         .collect()
 }
 
+// K8S: staging/src/k8s.io/kubectl/pkg/cmd/create/create_namespace.go
 fn create_namespace(sim: &mut Simulation, name: &str, now: SimTime) -> String {
-    if sim.state.namespaces.contains_key(name) {
-        return format!("Error from server (AlreadyExists): namespaces \"{name}\" already exists");
+    let namespace = json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}});
+    match sim.request(now, |api| requests::create(api, "", &namespace, now)) {
+        Ok(_) => format!("namespace/{name} created"),
+        Err(status) => status.kubectl(None),
     }
-    sim.state.namespaces.insert(name.to_string(), now);
-    sim.record(
-        now,
-        ObjectKey {
-            kind: "Namespace".into(),
-            namespace: String::new(),
-            name: name.to_string(),
-        },
-        Body::Change(Change::created()),
-    );
-    format!("namespace/{name} created")
 }
 
 /// `kubectl run`: one pod, its container named after the pod.
