@@ -4,6 +4,7 @@
 
 mod autoscaling;
 mod behaviours;
+pub mod check;
 mod client;
 mod cluster;
 mod expect;
