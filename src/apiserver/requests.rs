@@ -268,6 +268,19 @@ pub fn scale(
     Ok(scale)
 }
 
+/// What a DELETE does to the objects the deleted one owns (`propagationPolicy`).
+// K8S: staging/src/k8s.io/apimachinery/pkg/apis/meta/v1/types.go (DeletionPropagation)
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Propagation {
+    /// The owner goes at once; the garbage collector deletes what it owned (kubectl's default).
+    #[default]
+    Background,
+    /// What it owned goes first.
+    Foreground,
+    /// What it owned stays, without an owner.
+    Orphan,
+}
+
 /// DELETE of an object other than a pod (a pod's graceful deletion involves its kubelet, which
 /// the simulation drives): it leaves the store at once. Answers with the object as it was.
 /// What it owns is the garbage collector's to delete.
@@ -279,11 +292,18 @@ pub fn delete(
     namespace: &str,
     name: &str,
 ) -> Result<Value, Status> {
-    if matches!(resource.kind, "Pod" | "Node" | "Namespace") {
+    if matches!(resource.kind, "Pod" | "Node") {
         return Err(Status::method_not_allowed(format!(
             "kubesim deletes {} through the simulation",
             resource.plural
         )));
+    }
+    if resource.kind == "Namespace" {
+        // DEVIATION: namespaces are not deleted (upstream's namespace controller would delete
+        // everything in one, then the namespace).
+        return Err(Status::method_not_allowed(
+            "kubesim does not delete namespaces yet",
+        ));
     }
     let key = (
         resource.kind.to_string(),

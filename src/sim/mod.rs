@@ -5,6 +5,7 @@
 
 mod autoscaler;
 mod changes;
+mod deletion;
 mod simulate;
 
 use std::io::Write;

@@ -9,7 +9,8 @@ use serde_json::{json, Value};
 
 use super::simulate::SimulateCommand;
 use super::Action;
-use crate::apiserver::{admission, requests};
+use crate::apiserver::admission;
+use crate::apiserver::requests::{self, Propagation};
 use crate::controllers::deployment::{bump_generation, is_paused, POD_TEMPLATE_HASH};
 use crate::controllers::workload;
 use crate::engine::SimTime;
@@ -384,49 +385,12 @@ fn delete_one(
     grace: Option<i64>,
     now: SimTime,
 ) -> String {
-    let found = if kind == ResourceKind::Pod {
-        sim.delete_pod(ns, name, grace, now)
-    } else {
-        delete_object(sim, &key(kind, ns, name), now)
-    };
-    if found {
-        deleted(kind, ns, name, grace)
-    } else {
-        not_found(kind, name)
+    let resource = kind.resource();
+    let propagation = Propagation::Background;
+    match sim.delete(resource, ns, name, grace, propagation, now) {
+        Ok(_) => deleted(kind, ns, name, grace),
+        Err(status) => status.kubectl(None),
     }
-}
-
-/// Removes a stored object, then what it owns (background cascading deletion, as the garbage
-/// collector does it: owned objects, then owned pods, gracefully).
-// K8S: pkg/controller/garbagecollector (background propagation)
-fn delete_object(sim: &mut Simulation, key: &(String, String, String), now: SimTime) -> bool {
-    let resource = crate::apiserver::resources::of_kind(&key.0);
-    let Ok(object) = sim.request(now, |api| requests::delete(api, resource, &key.1, &key.2)) else {
-        return false;
-    };
-    let uid = object["metadata"]["uid"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
-    let owned: Vec<(String, String, String)> = sim
-        .state
-        .objects
-        .iter()
-        .filter(|(_, o)| workload::controller_uid(o) == Some(uid.as_str()))
-        .map(|(k, _)| k.clone())
-        .collect();
-    for child in owned {
-        delete_object(sim, &child, now);
-    }
-    let pods: Vec<(String, String)> = sim
-        .state
-        .pods_owned_by(&uid)
-        .map(|(_, p)| (p.meta.namespace.clone(), p.meta.name.clone()))
-        .collect();
-    for (ns, name) in pods {
-        sim.delete_pod(&ns, &name, None, now);
-    }
-    true
 }
 
 /// Changes a stored workload's body and tells the controllers; `None` when it does not exist.

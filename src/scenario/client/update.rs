@@ -471,6 +471,28 @@ spec:
     }
 
     #[test]
+    fn delete_answers_for_each_kind_as_the_api_server_does() {
+        let mut sim = cluster();
+        assert_eq!(
+            run(&mut sim, "delete deployment web"),
+            "deployment.apps \"web\" deleted from default namespace"
+        );
+        assert_eq!(
+            run(&mut sim, "delete deployment web"),
+            "Error from server (NotFound): deployments.apps \"web\" not found"
+        );
+        assert_eq!(
+            run(&mut sim, "delete node node01"),
+            "node \"node01\" deleted"
+        );
+        assert!(sim.state.node("node01").is_none());
+        assert_eq!(
+            run(&mut sim, "delete namespace default"),
+            "Error from server (MethodNotAllowed): kubesim does not delete namespaces yet"
+        );
+    }
+
+    #[test]
     fn container_globs_match_as_go_filepath_match() {
         assert!(glob("*", "web"));
         assert!(glob("web", "web"));
