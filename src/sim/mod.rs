@@ -914,7 +914,7 @@ impl Simulation {
     /// `kubectl delete pod`: unscheduled pods go at once; scheduled ones are stopped by their
     /// kubelet first (Terminating) unless the grace period is 0. False when there is no such
     /// pod.
-    pub(crate) fn delete_pod(
+    fn delete_pod(
         &mut self,
         namespace: &str,
         name: &str,

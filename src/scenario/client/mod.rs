@@ -998,7 +998,9 @@ fn drain(sim: &mut Simulation, name: &str, d: &k::Drain, now: SimTime) -> String
     }
     for id in &evict {
         let (ns, pod) = id.split_once('/').expect("namespace/name");
-        sim.delete_pod(ns, pod, d.grace_period, now);
+        let pods = ResourceKind::Pod.resource();
+        // The pod was listed just now: it is there to delete.
+        let _ = sim.delete(pods, ns, pod, d.grace_period, Propagation::Background, now);
         out.push(format!("pod/{pod} evicted"));
     }
     out.push(format!("node/{name} drained"));
