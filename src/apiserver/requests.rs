@@ -484,28 +484,22 @@ mod tests {
         let mut state = cluster();
         let mut api = ApiServer::new(&mut state);
         let patch = json!({"spec": {"replicas": 3}});
-        let written = super::patch(
-            &mut api,
-            deployments(),
-            "default",
-            "web",
-            &patch,
-            PatchType::Merge,
-        )
-        .unwrap();
+        let three = |api: &mut ApiServer<'_>| {
+            super::patch(
+                api,
+                deployments(),
+                "default",
+                "web",
+                &patch,
+                PatchType::Merge,
+            )
+            .unwrap()
+        };
+        let written = three(&mut api);
         assert!(written.changed);
         assert_eq!(written.object["spec"]["replicas"], 3);
         assert_eq!(written.object["metadata"]["generation"], 2);
-        let again = super::patch(
-            &mut api,
-            deployments(),
-            "default",
-            "web",
-            &patch,
-            PatchType::Merge,
-        )
-        .unwrap();
-        assert!(!again.changed);
+        assert!(!three(&mut api).changed);
         let key = (
             "Deployment".to_string(),
             "default".to_string(),
