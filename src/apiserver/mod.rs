@@ -1,14 +1,29 @@
-//! The API server: the start of the one place that validates, defaults, admits and stores API
-//! objects (issue 18 grows it into that place).
+//! The API server: the one place that validates, defaults, admits and stores API objects
+//! (issue 18 grows it into all of that).
 //!
-//! Today it holds the API's table of resources, its defaults and its validation. The manifest decoder applies them to
-//! each object it reads, before converting it to kubesim's model, so that whatever a real API
-//! server refuses kubesim refuses with the same words; neither module knows about files, so
-//! moving the call into the object's way to the store changes neither.
+//! It holds the API's table of resources, its defaults and its validation, admission
+//! ([`admission`], with LimitRanger in [`limit_ranger`] and ResourceQuota in [`quota`]), the
+//! patch types ([`patch`]) and the requests on one object ([`requests`]: get, create, update,
+//! patch, scale, delete), which answer with JSON or a [`Status`]. Requests work on an
+//! [`ApiServer`] over the stored cluster and report what they changed as [`Effect`]s; the
+//! simulation fans those out to the scheduler, the kubelets and the controllers, so nothing
+//! here calls them (or imports `crate::sim`). The manifest decoder applies defaults and
+//! validation to each object it reads, so that whatever a real API server refuses kubesim
+//! refuses with the same words.
 
+pub mod admission;
 pub mod defaults;
+pub mod limit_ranger;
 pub mod limits;
+pub mod patch;
+pub mod quota;
 pub mod read;
+pub mod requests;
 pub mod resources;
+mod server;
+mod status;
 pub mod tables;
 pub mod validation;
+
+pub use server::{ApiServer, Effect};
+pub use status::{Details, Status};

@@ -464,7 +464,7 @@ fn execute(command: Command) -> Result<i32, CliError> {
                     "--from {from} is after --until {until}: watch plays time forward from --from to --until"
                 )));
             }
-            let mut sim = Simulation::new(&scenario, seed.unwrap_or(scenario.seed), None)?;
+            let mut sim = Simulation::new(scenario.setup(), seed.unwrap_or(scenario.seed), None)?;
             sim.run_until(from)?;
             let w = watch::Watch {
                 resource: &resource,
@@ -503,7 +503,11 @@ fn execute(command: Command) -> Result<i32, CliError> {
             let now = instant(&at.at, "--at", &scenario)?;
             let trace = MemorySink::default();
             let sink = Box::new(trace.clone());
-            let mut sim = Simulation::new(&scenario, at.seed.unwrap_or(scenario.seed), Some(sink))?;
+            let mut sim = Simulation::new(
+                scenario.setup(),
+                at.seed.unwrap_or(scenario.seed),
+                Some(sink),
+            )?;
             sim.keep_explanations();
             sim.run_until(now)?;
             if node {
@@ -724,7 +728,7 @@ fn instant(text: &str, flag: &str, scenario: &Scenario) -> Result<SimTime, CliEr
 fn simulate_to(at: &AtArgs) -> Result<(Simulation, SimTime), CliError> {
     let scenario = load(Some(&at.file))?;
     let now = instant(&at.at, "--at", &scenario)?;
-    let mut sim = Simulation::new(&scenario, at.seed.unwrap_or(scenario.seed), None)?;
+    let mut sim = Simulation::new(scenario.setup(), at.seed.unwrap_or(scenario.seed), None)?;
     sim.run_until(now)?;
     Ok((sim, now))
 }
@@ -769,7 +773,7 @@ fn run(
     };
     // Wall time is measured for the summary only; it never reaches the simulation.
     let started = std::time::Instant::now();
-    let mut sim = Simulation::new(&scenario, seed, sink)?;
+    let mut sim = Simulation::new(scenario.setup(), seed, sink)?;
     match explain {
         Explain::Auto => {}
         Explain::On => sim.set_explain_scheduling(true),

@@ -138,7 +138,7 @@ pub(super) fn for_real(
     let mut scenario = scenario.clone();
     without_simulated_latency(&mut scenario);
     let started = std::time::Instant::now();
-    let mut sim = Simulation::new(&scenario, scenario.seed, sink)?;
+    let mut sim = Simulation::new(scenario.setup(), scenario.seed, sink)?;
     sim.run_for_real(
         Box::new(RealRuntime::new(run.clone())),
         Box::new(WallClock::starting_now(&interrupt::STOP)),

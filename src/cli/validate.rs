@@ -117,7 +117,11 @@ fn validate_one(
     let end = until(args.until.as_deref(), &scenario)?;
     let node = first_node_only(&mut scenario)?;
     let simulated = MemorySink::default();
-    let mut sim = Simulation::new(&scenario, scenario.seed, Some(Box::new(simulated.clone())))?;
+    let mut sim = Simulation::new(
+        scenario.setup(),
+        scenario.seed,
+        Some(Box::new(simulated.clone())),
+    )?;
     sim.run_until(end)?;
     sim.finish()?;
     let simulated = simulated.records();

@@ -190,7 +190,7 @@ spec:
     fn simulation_at(secs: u64) -> Simulation {
         let scenario = scenario::load_str(SCENARIO, "inspect.yaml", std::path::Path::new("."))
             .expect("the test scenario loads");
-        let mut sim = Simulation::new(&scenario, scenario.seed, None).expect("no trace");
+        let mut sim = Simulation::new(scenario.setup(), scenario.seed, None).expect("no trace");
         sim.run_until(SimTime::from_millis(secs * 1000))
             .expect("no trace");
         sim

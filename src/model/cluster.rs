@@ -78,6 +78,8 @@ pub struct ClusterState {
     /// Objects of kinds not simulated yet, by (kind, namespace, name).
     pub objects: BTreeMap<(String, String, String), StoredObject>,
     next_uid: u64,
+    /// How many nodes were ever added (removed ones included).
+    nodes_added: usize,
     /// Every event occurrence since the last drain, unaggregated, for the trace.
     journal: Vec<Event>,
     /// Simulator notes since the last drain (what kubesim could not model), for the trace.
@@ -120,6 +122,12 @@ impl ClusterState {
             .map(|(_, object)| object)
     }
 
+    /// How many nodes have been added so far, removed ones included: a joining node's index,
+    /// which fixes its pod CIDR and IP.
+    pub fn nodes_added(&self) -> usize {
+        self.nodes_added
+    }
+
     /// A new deterministic UID, shaped like a real one (8-4-4-4-12 hex digits).
     pub fn new_uid(&mut self) -> String {
         self.next_uid += 1;
@@ -133,6 +141,7 @@ impl ClusterState {
 
     /// Adds a node; the caller has checked that the name is free.
     pub fn add_node(&mut self, node: Node) {
+        self.nodes_added += 1;
         for image in node.images.keys() {
             *self.image_nodes.entry(image.clone()).or_default() += 1;
         }

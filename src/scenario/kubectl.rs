@@ -9,6 +9,7 @@
 
 use thiserror::Error;
 
+use crate::apiserver::patch::PatchType;
 use crate::apiserver::resources::{self, Resource};
 
 /// What kubectl prints when a command names no resource at all.
@@ -523,14 +524,6 @@ pub enum RolloutAction {
     Restart,
     Pause,
     Resume,
-}
-
-/// `patch --type`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PatchType {
-    Strategic,
-    Merge,
-    Json,
 }
 
 // ---------------------------------------------------------------------------------------------

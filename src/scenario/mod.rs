@@ -4,6 +4,8 @@
 
 mod autoscaling;
 mod behaviours;
+pub mod check;
+mod client;
 mod cluster;
 mod expect;
 mod images;
@@ -12,6 +14,8 @@ pub mod kubectl;
 pub mod lint;
 mod load;
 pub mod openb;
+#[cfg(test)]
+mod pacing_tests;
 pub mod profile;
 pub mod simulate;
 mod timeline;
@@ -84,6 +88,41 @@ pub struct Scenario {
     pub image_rootfs: BTreeMap<String, std::path::PathBuf>,
     /// The cluster autoscaler's settings and node groups (no groups: it does not run).
     pub autoscaler: crate::autoscaler::config::Config,
+}
+
+impl Scenario {
+    /// What the simulation of this scenario is built from; the timeline's commands run through
+    /// the scenario's client.
+    pub fn setup(&self) -> crate::sim::Setup {
+        let timeline = self.timeline.iter().map(|entry| crate::sim::Step {
+            at: entry.at,
+            line: entry.command.clone(),
+            action: match &entry.action {
+                Action::Apply {
+                    manifests,
+                    create_only,
+                } => crate::sim::StepAction::Apply {
+                    manifests: manifests.clone(),
+                    create_only: *create_only,
+                },
+                other => crate::sim::StepAction::Run(std::rc::Rc::new(other.clone())),
+            },
+        });
+        crate::sim::Setup {
+            name: self.name.clone(),
+            digest: self.digest.clone(),
+            duration: self.duration,
+            nodes: self.nodes.clone(),
+            manifests: self.manifests.clone(),
+            timeline: timeline.collect(),
+            behaviours: self.behaviours.clone(),
+            images: self.images.clone(),
+            load: self.load.clone(),
+            static_pods: self.static_pods.clone(),
+            scheduler: self.scheduler.clone(),
+            autoscaler: self.autoscaler.clone(),
+        }
+    }
 }
 
 #[derive(Deserialize)]

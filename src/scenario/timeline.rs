@@ -210,7 +210,7 @@ pub(super) fn parse_entry(
             Action::Edit { invocation, object }
         }
         KubectlCommand::Patch { ref patch, .. } => {
-            crate::sim::patch::parse(patch)
+            crate::apiserver::patch::parse(patch)
                 .map_err(|e| src.error(&field("kubectl"), format!("error: {e}")))?;
             Action::Kubectl(invocation)
         }

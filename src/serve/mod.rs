@@ -87,7 +87,7 @@ pub fn serve(mut scenario: Scenario, options: &Options) -> std::io::Result<()> {
     let clock = clock::Clock::new(std::time::Instant::now(), options.speed, options.paused);
     let seed = options.seed;
     let driver = std::thread::spawn(move || {
-        let sim = Simulation::new(&scenario, seed, None)?;
+        let sim = Simulation::new(scenario.setup(), seed, None)?;
         Driver::new(sim, clock, address.to_string()).run(received)
     });
     let shared = Shared {

@@ -1,7 +1,8 @@
 //! Wiring of the cluster autoscaler: its scans, and what it asks of the cloud (nodes made and
 //! deleted) and of the API server (taints, evictions).
 
-use super::{admission, Event, Simulation};
+use super::{Event, Simulation};
+use crate::apiserver::admission;
 use crate::autoscaler::Action;
 use crate::engine::SimTime;
 use crate::model::node::NodeCondition;
@@ -72,7 +73,8 @@ impl Simulation {
         let name = node.meta.name.clone();
         let registered = self.state.node(&name).is_none();
         if registered {
-            admission::join_node(self, node, now);
+            // Refused only past kubesim's node limit: the node then stays out of the cluster.
+            let _ = self.request(now, |api| admission::join_node(api, node, now));
         }
         if let Some(autoscaler) = &mut self.autoscaler {
             autoscaler.joined(&name, registered);

@@ -3,31 +3,75 @@
 //! dispatches each event to the component it concerns. Components never call each other: the
 //! scheduler, the kubelets and (later) the controllers only read and write the cluster state.
 
-mod admission;
 mod autoscaler;
 mod changes;
-pub mod kubectl;
-mod kubectl_update;
-pub mod limit_ranger;
-pub mod patch;
-pub mod quota;
+mod deletion;
 mod simulate;
-
-#[cfg(test)]
-mod pacing_tests;
 
 use std::io::Write;
 
+use crate::apiserver::{admission, quota, ApiServer, Effect};
 use crate::controllers::{Controllers, Request};
 use crate::engine::{EventQueue, Pacer, RngStreams, SimDuration, SimTime, StreamRng};
 use crate::kubelet::runtime::Runtime;
 use crate::kubelet::{Followups, KubeletEvent, Kubelets};
 use crate::manifest::Manifest;
 use crate::model::{ClusterState, Event as K8sEvent, EventType, ObjectRef, PodCondition, PodId};
-use crate::scenario::{Action, Scenario};
 use crate::scheduler::explain::Explanation;
 use crate::scheduler::{Decision, Nomination, Scheduler, PREEMPTION_BY_SCHEDULER};
 use crate::trace::{self, Body, Change, Header, ObjectKey, TraceSink, TraceWriter};
+
+/// What a simulation is built from: the cluster at t=0 and what happens to it. Plain data, so
+/// that the simulation knows nothing of the files it came from (the scenario builds it).
+#[derive(Clone)]
+pub struct Setup {
+    /// The scenario's name and digest, for the trace's header.
+    pub name: String,
+    pub digest: String,
+    pub duration: SimDuration,
+    pub nodes: Vec<crate::model::Node>,
+    /// Objects applied at t=0, in order.
+    pub manifests: Vec<Manifest>,
+    /// What happens later, in order of time.
+    pub timeline: Vec<Step>,
+    pub behaviours: Vec<crate::kubelet::StatedBehaviour>,
+    pub images: Vec<crate::kubelet::registry::DeclaredImage>,
+    pub load: Vec<crate::controllers::load::LoadProfile>,
+    /// Static pods by node: what each kubelet finds in its `staticPodPath`.
+    pub static_pods: Vec<(String, Manifest)>,
+    pub scheduler: crate::scheduler::config::Configuration,
+    pub autoscaler: crate::autoscaler::config::Config,
+}
+
+/// One thing the timeline does at its instant, with the command line the trace shows for it.
+#[derive(Clone)]
+pub struct Step {
+    pub at: SimTime,
+    pub line: String,
+    pub action: StepAction,
+}
+
+/// What a timeline step does.
+#[derive(Clone)]
+pub enum StepAction {
+    /// `kubectl apply/create -f`: objects read when the scenario loaded.
+    Apply {
+        manifests: Vec<Manifest>,
+        create_only: bool,
+    },
+    /// Anything else: a client command the simulation runs without knowing what it is.
+    Run(std::rc::Rc<dyn Command>),
+}
+
+/// A timeline command the scenario defines (its kubectl lines, its `simulate:` actions): the
+/// simulation runs it at its instant and records its output under its tool's name. The trait
+/// keeps the dependency one way: the scenario knows the simulation, never the reverse.
+pub trait Command {
+    /// The tool the trace names for the command (`kubectl`, `simulate`).
+    fn tool(&self) -> &'static str;
+    /// Runs the command against the simulation at `now`; returns what the tool prints.
+    fn run(&self, sim: &mut Simulation, now: SimTime) -> String;
+}
 
 /// Scheduling attempts are explained (trace and `kubesim explain`) by default on clusters up to
 /// this size; larger ones would pay a record per node per attempt.
@@ -86,7 +130,7 @@ pub struct Simulation {
     kubelets: Kubelets,
     controllers: Controllers,
     scheduler_rng: StreamRng,
-    timeline: Vec<crate::scenario::TimelineEntry>,
+    timeline: Vec<Step>,
     trace: Option<TraceWriter>,
     /// When a `ScheduleNext` is already queued.
     schedule_at: Option<SimTime>,
@@ -103,8 +147,6 @@ pub struct Simulation {
     orphaned: std::collections::BTreeSet<PodId>,
     /// Mirror pods whose static manifest was removed, and whether their deletion is queued.
     removed_static: std::collections::BTreeMap<PodId, bool>,
-    /// How many nodes have joined so far (each one's index fixes its pod CIDR and IP).
-    nodes_joined: usize,
     /// The cause of the event being handled, and the last record written while handling it.
     cause: Option<u64>,
     last_record: Option<u64>,
@@ -138,32 +180,28 @@ pub struct Simulation {
 }
 
 impl Simulation {
-    /// Builds the cluster of the scenario and queues its t=0 manifests and its timeline. With a
+    /// Builds the cluster of the setup and queues its t=0 manifests and its timeline. With a
     /// trace sink, every record is written to it as the simulation runs.
     pub fn new(
-        scenario: &Scenario,
+        setup: Setup,
         seed: u64,
         trace_out: Option<Box<dyn Write>>,
     ) -> std::io::Result<Self> {
-        Self::with_sink(scenario, seed, trace_out.map(TraceSink::Json))
+        Self::with_sink(setup, seed, trace_out.map(TraceSink::Json))
     }
 
     /// A simulation whose trace records are kept in `records` rather than written as JSON.
     pub fn keeping_records(
-        scenario: &Scenario,
+        setup: Setup,
         seed: u64,
         records: std::rc::Rc<std::cell::RefCell<Vec<trace::Record>>>,
     ) -> std::io::Result<Self> {
-        Self::with_sink(scenario, seed, Some(TraceSink::Records(records)))
+        Self::with_sink(setup, seed, Some(TraceSink::Records(records)))
     }
 
-    fn with_sink(
-        scenario: &Scenario,
-        seed: u64,
-        trace_out: Option<TraceSink>,
-    ) -> std::io::Result<Self> {
+    fn with_sink(setup: Setup, seed: u64, trace_out: Option<TraceSink>) -> std::io::Result<Self> {
         let mut state = ClusterState::new();
-        for node in &scenario.nodes {
+        for node in &setup.nodes {
             let mut node = node.clone();
             node.meta.uid = state.new_uid();
             state.add_node(node);
@@ -175,29 +213,25 @@ impl Simulation {
                 &Header {
                     format: trace::FORMAT.to_string(),
                     kubesim: env!("CARGO_PKG_VERSION").to_string(),
-                    scenario: scenario.name.clone(),
+                    scenario: setup.name.clone(),
                     seed,
-                    digest: scenario.digest.clone(),
+                    digest: setup.digest.clone(),
                 },
             )?),
             None => None,
         };
         let mut sim = Simulation {
-            scheduler: Scheduler::new(&state, &scenario.scheduler),
+            scheduler: Scheduler::new(&state, &setup.scheduler),
             state,
             queue: EventQueue::new(),
-            kubelets: Kubelets::new(
-                streams,
-                scenario.behaviours.clone(),
-                scenario.images.clone(),
-            ),
+            kubelets: Kubelets::new(streams, setup.behaviours.clone(), setup.images.clone()),
             controllers: {
                 let mut controllers = Controllers::new(streams);
-                controllers.set_load(scenario.load.clone());
+                controllers.set_load(setup.load.clone());
                 controllers
             },
             scheduler_rng: streams.stream("scheduler"),
-            timeline: scenario.timeline.clone(),
+            timeline: setup.timeline.clone(),
             trace,
             schedule_at: None,
             flush_pending: false,
@@ -206,8 +240,7 @@ impl Simulation {
             parked: Default::default(),
             orphaned: Default::default(),
             removed_static: Default::default(),
-            nodes_joined: scenario.nodes.len(),
-            static_pods: scenario.static_pods.clone(),
+            static_pods: setup.static_pods.clone(),
             cause: None,
             last_record: None,
             next_cause: None,
@@ -215,17 +248,17 @@ impl Simulation {
             stats: Stats::default(),
             not_simulated: Vec::new(),
             unsimulated_fields: Default::default(),
-            end: SimTime::ZERO + scenario.duration,
+            end: SimTime::ZERO + setup.duration,
             explanations: Default::default(),
             keep_explanations: false,
             command_output: None,
             trace_error: None,
             pacer: None,
-            autoscaler: crate::autoscaler::ClusterAutoscaler::new(&scenario.autoscaler, streams),
+            autoscaler: crate::autoscaler::ClusterAutoscaler::new(&setup.autoscaler, streams),
         };
         sim.controllers.know_nodes(&sim.state);
         // A cluster the autoscaler may grow counts at its largest.
-        let most_nodes = sim.state.nodes().len() + scenario.autoscaler.most_nodes_added();
+        let most_nodes = sim.state.nodes().len() + setup.autoscaler.most_nodes_added();
         sim.scheduler
             .set_explain(most_nodes <= EXPLAIN_BY_DEFAULT_UP_TO_NODES);
         for node in sim.state.nodes().to_vec() {
@@ -241,27 +274,24 @@ impl Simulation {
         sim.push(
             SimTime::ZERO,
             Event::Apply {
-                manifests: scenario.manifests.clone(),
+                manifests: setup.manifests.clone(),
                 create_only: false,
                 command: None,
             },
         );
-        for (i, entry) in scenario.timeline.iter().enumerate() {
-            let event = match &entry.action {
-                Action::Apply {
+        for (i, step) in setup.timeline.iter().enumerate() {
+            let event = match &step.action {
+                StepAction::Apply {
                     manifests,
                     create_only,
                 } => Event::Apply {
                     manifests: manifests.clone(),
                     create_only: *create_only,
-                    command: Some(entry.command.clone()),
+                    command: Some(step.line.clone()),
                 },
-                Action::Kubectl(_)
-                | Action::DeleteFiles { .. }
-                | Action::Edit { .. }
-                | Action::Simulate(_) => Event::Timeline(i),
+                StepAction::Run(_) => Event::Timeline(i),
             };
-            sim.push(entry.at, event);
+            sim.push(step.at, event);
         }
         Ok(sim)
     }
@@ -296,6 +326,13 @@ impl Simulation {
     pub fn run_for_real(&mut self, runtime: Box<dyn Runtime>, pacer: Box<dyn Pacer>) {
         self.kubelets.use_runtime(runtime);
         self.pacer = Some(pacer);
+    }
+
+    /// Events happen on `pacer`'s clock, the containers stay simulated: how tests drive the
+    /// pacing of real mode without running containers.
+    #[cfg(test)]
+    pub(crate) fn set_pacer(&mut self, pacer: Option<Box<dyn Pacer>>) {
+        self.pacer = pacer;
     }
 
     /// Runs every event up to and including `until` (capped at the scenario's end), then stands
@@ -412,35 +449,22 @@ impl Simulation {
                 create_only,
                 command,
             } => {
-                let output = admission::apply(self, &manifests, create_only, now);
+                let lines: Vec<String> = (manifests.iter())
+                    .map(|m| self.request(now, |api| admission::apply(api, m, create_only, now)))
+                    .collect();
+                let output = lines.join("\n");
                 if let Some(command) = command {
                     self.command_record(now, command, output);
                 }
             }
             Event::Timeline(i) => {
-                let entry = self.timeline[i].clone();
-                match &entry.action {
-                    Action::Kubectl(invocation) => {
-                        let output = kubectl::run(self, invocation, now);
-                        self.command_record(now, entry.command.clone(), output);
-                    }
-                    Action::DeleteFiles {
-                        invocation,
-                        objects,
-                    } => {
-                        let output = kubectl::delete_files(self, invocation, objects, now);
-                        self.command_record(now, entry.command.clone(), output);
-                    }
-                    Action::Edit { invocation, object } => {
-                        let output = kubectl::edit(self, invocation, object, now);
-                        self.command_record(now, entry.command.clone(), output);
-                    }
-                    Action::Simulate(action) => {
-                        let output = self.simulate(action, now);
-                        self.simulate_record(now, entry.command.clone(), output);
-                    }
-                    Action::Apply { .. } => {}
-                }
+                let Step { line, action, .. } = &self.timeline[i];
+                let StepAction::Run(command) = action else {
+                    return;
+                };
+                let (line, command) = (line.clone(), std::rc::Rc::clone(command));
+                let output = command.run(self, now);
+                self.tool_record(now, command.tool(), line, output);
             }
             Event::ScheduleNext => {
                 self.schedule_at = None;
@@ -467,7 +491,9 @@ impl Simulation {
             }
             Event::StaticPods => {
                 for (node, manifest) in self.static_pods.clone() {
-                    admission::admit_static_pod(self, &node, &manifest, now);
+                    self.request(now, |api| {
+                        admission::admit_static_pod(api, &node, &manifest, now)
+                    });
                 }
             }
             Event::ControllerTimer(due) => {
@@ -544,18 +570,111 @@ impl Simulation {
         self.parked.contains_key(&node).then_some(node)
     }
 
+    /// Makes requests of the API server at `now`, then tells the components what they changed:
+    /// the one way in to the stored cluster for the timeline's client, the controllers and the
+    /// kubelets' mirror pods.
+    pub fn request<R>(&mut self, now: SimTime, request: impl FnOnce(&mut ApiServer<'_>) -> R) -> R {
+        let mut api = ApiServer::new(&mut self.state);
+        let result = request(&mut api);
+        for effect in api.into_effects() {
+            self.fan_out(effect, now);
+        }
+        result
+    }
+
+    /// Tells the components that watch what a request changed, and records it.
+    fn fan_out(&mut self, effect: Effect, now: SimTime) {
+        match effect {
+            Effect::PodCreated(id) => {
+                let Some(pod) = self.state.pod(id) else {
+                    return;
+                };
+                self.controllers.observe_pod(None, Some(pod));
+                let key = pod_key(&pod.meta.namespace, &pod.meta.name);
+                let node = pod.node_name.clone();
+                let (priority, scheduler_name) =
+                    (pod.spec.priority, pod.spec.scheduler_name.clone());
+                self.record(now, key, Body::Change(Change::created()));
+                match node {
+                    // A pod that names its node skips the scheduler: that node's kubelet takes it.
+                    Some(node) if self.state.node(&node).is_some() => {
+                        self.scheduler.on_pod_bound(&self.state, id);
+                        let mut out = Vec::new();
+                        self.kubelets.pod_bound(&mut self.state, id, now, &mut out);
+                        self.push_kubelet(out);
+                    }
+                    Some(_) => {} // no such node: the pod stays Pending, as in a real cluster
+                    None if self.scheduler.has_profile(&scheduler_name) => {
+                        self.scheduler.queue.add(id, priority, now);
+                        self.ensure_scheduling(now);
+                    }
+                    None => {} // a scheduler no profile answers to: Pending forever, as upstream
+                }
+            }
+            Effect::PodUpdated(id) => {
+                let mut out = Vec::new();
+                self.kubelets
+                    .pod_updated(&mut self.state, id, now, &mut out);
+                self.push_kubelet(out);
+            }
+            Effect::NodeCreated(name) => {
+                if let Some(node) = self.state.node(&name).cloned() {
+                    self.record_node_created(&node, now);
+                }
+                self.nodes_changed(now);
+            }
+            Effect::NamespaceCreated(name) => {
+                let key = ObjectKey {
+                    kind: "Namespace".into(),
+                    namespace: String::new(),
+                    name,
+                };
+                self.record(now, key, Body::Change(Change::created()));
+            }
+            Effect::ObjectCreated(kind, namespace, name) => {
+                self.controllers.observe_object(&kind, &namespace, &name);
+                let key = ObjectKey {
+                    kind,
+                    namespace,
+                    name,
+                };
+                self.record(now, key, Body::Change(Change::created()));
+            }
+            Effect::ObjectUpdated(kind, namespace, name) => {
+                self.controllers.observe_object(&kind, &namespace, &name);
+            }
+            Effect::ObjectDeleted(kind, namespace, name) => {
+                let key = ObjectKey {
+                    kind,
+                    namespace,
+                    name,
+                };
+                self.record(now, key, Body::Change(Change::Deleted));
+            }
+            Effect::UnsimulatedField { field, object } => {
+                self.unsimulated_fields.entry(field).or_insert(object);
+            }
+            Effect::NotSimulated(line) => self.not_simulated.push(line),
+        }
+    }
+
     /// Nodes changed (labels, taints, cordon): the scheduler refreshes its view, and pods that
     /// did not fit are tried again.
-    fn nodes_changed(&mut self, now: SimTime) {
+    pub(crate) fn nodes_changed(&mut self, now: SimTime) {
         self.controllers.observe_nodes(&self.state);
         self.scheduler.sync_nodes(&self.state);
         self.scheduler.queue.move_all_to_active_or_backoff(now);
         self.ensure_scheduling(now);
     }
 
+    /// A stored object changed outside the controllers: those that watch its kind sync it.
+    pub(crate) fn object_changed(&mut self, kind: &str, namespace: &str, name: &str) {
+        self.controllers.observe_object(kind, namespace, name);
+    }
+
     /// Queues a controller sync at `now` when some workload changed, and the controllers'
     /// earliest timer.
-    fn ensure_controllers(&mut self, now: SimTime) {
+    pub(crate) fn ensure_controllers(&mut self, now: SimTime) {
         if self.controllers.has_work() && !self.controller_sync_pending {
             self.controller_sync_pending = true;
             self.push(now, Event::ControllerSync);
@@ -620,7 +739,9 @@ impl Simulation {
             Request::ForceDeletePod { namespace, name } => {
                 self.delete_pod(&namespace, &name, Some(0), now);
             }
-            Request::CreateObject(object) => admission::store_object(self, object, now),
+            Request::CreateObject(object) => {
+                self.request(now, |api| admission::store_object(api, object, now))
+            }
             Request::NodesChanged => self.nodes_changed(now),
         }
     }
@@ -635,14 +756,16 @@ impl Simulation {
         spec: std::sync::Arc<crate::model::PodSpec>,
         (kind, source): (&'static str, &'static str),
         now: SimTime,
-    ) -> Result<(), admission::Refusal> {
+    ) -> Result<(), crate::apiserver::Status> {
         let owner = meta
             .owner
             .as_ref()
             .map(|o| o.name.clone())
             .unwrap_or_default();
         let (namespace, name) = (meta.namespace.clone(), meta.name.clone());
-        let result = admission::admit_pod(self, meta, spec, now).map(|_| ());
+        let result = self
+            .request(now, |api| admission::admit_pod(api, meta, spec, now))
+            .map(|_| ());
         let (type_, reason, message) = match &result {
             Ok(()) => (
                 EventType::Normal,
@@ -918,11 +1041,6 @@ impl Simulation {
 
     fn command_record(&mut self, now: SimTime, command: String, output: String) {
         self.tool_record(now, "kubectl", command, output);
-    }
-
-    /// A `simulate:` action ran: the record names the tool `simulate`.
-    fn simulate_record(&mut self, now: SimTime, command: String, output: String) {
-        self.tool_record(now, "simulate", command, output);
     }
 
     fn tool_record(&mut self, now: SimTime, tool: &str, command: String, output: String) {

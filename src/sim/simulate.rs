@@ -1,75 +1,19 @@
 //! Simulator-only timeline actions (`simulate:` entries): nodes that fail, come back, join or
 //! leave, containers that crash or leak, pod sandboxes that die, static pod manifests that are removed. Each acts on the
 //! cluster state and tells the components through their usual entry points; the line returned
-//! is what the trace prints for the action (empty when there is nothing to say).
+//! is what the trace prints for the action (empty when there is nothing to say). The scenario
+//! reads the actions and calls these.
 
 use super::{Event, Simulation};
 use crate::engine::SimTime;
 use crate::kubelet::{Followups, Kubelets};
 use crate::manifest::Object;
 use crate::model::{ClusterState, PodId};
-use crate::scenario::simulate::SimulateCommand as S;
 use crate::trace::{Body, Change, ObjectKey};
 
 impl Simulation {
-    /// Carries out one simulator action at `now`.
-    pub(super) fn simulate(&mut self, action: &S, now: SimTime) -> String {
-        match action {
-            S::NodeDown { node } => self.node_down(node, now),
-            S::NodeUp { node } => self.node_up(node, now),
-            S::NodeAdd {
-                node,
-                cpu,
-                memory,
-                pods,
-                labels,
-                taints,
-            } => {
-                if self.state.node(node).is_some() {
-                    // K8S: the API server's AlreadyExists, as `kubectl create` prints it
-                    return format!(
-                        "Error from server (AlreadyExists): nodes \"{node}\" already exists"
-                    );
-                }
-                let mut resources = vec![("cpu", cpu.clone()), ("memory", memory.clone())];
-                resources.extend(pods.clone().map(|p| ("pods", p)));
-                let taints = taints.iter().map(Into::into).collect();
-                // DEVIATION: the registration events of a new node (kubelet `Starting`,
-                // `NodeHasSufficientMemory`..., node-controller `RegisteredNode`) are not recorded.
-                let node = crate::scenario::joining_node(node, resources, labels, taints, now);
-                super::admission::join_node(self, node, now)
-            }
-            S::NodeRemove { node } => self.node_remove(node, now),
-            S::Crash {
-                namespace,
-                pod,
-                container,
-                exit_code,
-            } => self.on_running_pod(namespace, pod, now, |k, state, id, out| {
-                k.crash(state, id, container.as_deref(), *exit_code, now, out)
-            }),
-            S::Leak {
-                namespace,
-                pod,
-                container,
-                per_second,
-            } => {
-                let rate = per_second.value().max(0) as u64;
-                self.on_running_pod(namespace, pod, now, |k, state, id, out| {
-                    k.leak(state, id, container.as_deref(), rate, now, out)
-                })
-            }
-            S::SandboxKill { namespace, pod } => {
-                self.on_running_pod(namespace, pod, now, |k, state, id, out| {
-                    k.kill_sandbox(state, id, now, out)
-                })
-            }
-            S::StaticPodRemove { node, name } => self.static_pod_remove(node, name, now),
-        }
-    }
-
     /// `node-down`: the kubelet stops; what it had scheduled is held until it comes back.
-    fn node_down(&mut self, node: &str, now: SimTime) -> String {
+    pub fn node_down(&mut self, node: &str, now: SimTime) -> String {
         if self.state.node(node).is_none() {
             return not_found(node);
         }
@@ -80,7 +24,7 @@ impl Simulation {
 
     /// `node-up`: the kubelet picks up where it stopped: what was due meanwhile happens now, and
     /// the pods deleted meanwhile are stopped.
-    fn node_up(&mut self, node: &str, now: SimTime) -> String {
+    pub fn node_up(&mut self, node: &str, now: SimTime) -> String {
         let Some(events) = self.parked.remove(node) else {
             return String::new();
         };
@@ -106,7 +50,7 @@ impl Simulation {
     /// for good. Its pods stay, orphaned, until PodGC deletes them.
     // DEVIATION: the garbage collector does not delete the mirror pods the Node owns: PodGC
     // force-deletes them with the other orphans.
-    pub(super) fn node_remove(&mut self, node: &str, now: SimTime) -> String {
+    pub fn node_remove(&mut self, node: &str, now: SimTime) -> String {
         if self.state.remove_node(node).is_none() {
             return not_found(node);
         }
@@ -121,16 +65,67 @@ impl Simulation {
         format!("node \"{node}\" deleted")
     }
 
+    /// `node-add`: a new node joins, refused when one of that name exists.
+    pub fn node_add(&mut self, node: crate::model::Node, now: SimTime) -> String {
+        let name = node.meta.name.clone();
+        if self.state.node(&name).is_some() {
+            // K8S: the API server's AlreadyExists, as `kubectl create` prints it
+            return format!("Error from server (AlreadyExists): nodes \"{name}\" already exists");
+        }
+        // DEVIATION: the registration events of a new node (kubelet `Starting`,
+        // `NodeHasSufficientMemory`..., node-controller `RegisteredNode`) are not recorded.
+        match self.request(now, |api| {
+            crate::apiserver::admission::join_node(api, node, now)
+        }) {
+            Ok(()) => format!("node/{name} created"),
+            Err(status) => status.kubectl(None),
+        }
+    }
+
+    /// `crash POD`: a container's process exits with `exit_code`; no container: the pod's first.
+    pub fn crash(
+        &mut self,
+        namespace: &str,
+        pod: &str,
+        container: Option<&str>,
+        exit_code: i32,
+        now: SimTime,
+    ) -> String {
+        self.on_running_pod(namespace, pod, now, |k, state, id, out| {
+            k.crash(state, id, container, exit_code, now, out)
+        })
+    }
+
+    /// `leak POD`: a container's memory use grows by `per_second` bytes each second.
+    pub fn leak(
+        &mut self,
+        namespace: &str,
+        pod: &str,
+        container: Option<&str>,
+        per_second: u64,
+        now: SimTime,
+    ) -> String {
+        self.on_running_pod(namespace, pod, now, |k, state, id, out| {
+            k.leak(state, id, container, per_second, now, out)
+        })
+    }
+
+    /// `sandbox-kill POD`: the pod's sandbox dies (its pause process exits).
+    pub fn kill_sandbox(&mut self, namespace: &str, pod: &str, now: SimTime) -> String {
+        self.on_running_pod(namespace, pod, now, |k, state, id, out| {
+            k.kill_sandbox(state, id, now, out)
+        })
+    }
+
     /// Runs a fault against a pod whose kubelet is there to see it; the line is the error, if
     /// any.
     fn on_running_pod(
         &mut self,
-        namespace: &Option<String>,
+        namespace: &str,
         pod: &str,
         now: SimTime,
         fault: impl FnOnce(&mut Kubelets, &ClusterState, PodId, &mut Followups) -> Result<(), String>,
     ) -> String {
-        let namespace = namespace.as_deref().unwrap_or("default");
         let Some(id) = self.state.pod_id(namespace, pod) else {
             // K8S: the API server's NotFound, as kubectl prints it
             return format!("Error from server (NotFound): pods \"{pod}\" not found");
@@ -151,7 +146,7 @@ impl Simulation {
     /// kubelet stops the pod; its mirror pod is deleted once the containers are gone.
     // K8S: pkg/kubelet/kubelet.go (HandlePodRemoves; HandlePodCleanups deletes orphaned
     // mirror pods), pkg/kubelet/pod/mirror_client.go (DeleteMirrorPod: grace period 0)
-    fn static_pod_remove(&mut self, node: &str, name: &str, now: SimTime) -> String {
+    pub fn static_pod_remove(&mut self, node: &str, name: &str, now: SimTime) -> String {
         // DEVIATION: a downed kubelet would notice the removal when it comes back; kubesim
         // refuses the action instead.
         if self.parked.contains_key(node) {

@@ -149,9 +149,12 @@ impl Row {
 /// computes the report's metrics of its trace.
 pub fn run(scenario: &Scenario) -> Result<Metrics, String> {
     let records = std::rc::Rc::default();
-    let mut sim =
-        Simulation::keeping_records(scenario, scenario.seed, std::rc::Rc::clone(&records))
-            .map_err(|e| e.to_string())?;
+    let mut sim = Simulation::keeping_records(
+        scenario.setup(),
+        scenario.seed,
+        std::rc::Rc::clone(&records),
+    )
+    .map_err(|e| e.to_string())?;
     sim.set_explain_scheduling(false);
     sim.run_until(SimTime::ZERO + scenario.duration)
         .map_err(|e| e.to_string())?;

@@ -378,7 +378,7 @@ fn play(bytes: &[u8], file: &str, dir: &Path) -> bool {
         return false;
     };
     let until = SimTime::from_millis(PLAY_MS).min(SimTime::ZERO + scenario.duration);
-    if let Ok(mut sim) = Simulation::new(&scenario, scenario.seed, None) {
+    if let Ok(mut sim) = Simulation::new(scenario.setup(), scenario.seed, None) {
         let _ = sim.run_until(until);
     }
     true

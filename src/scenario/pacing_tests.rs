@@ -1,12 +1,14 @@
 //! The simulation driven by a pacer (real mode's wall clock), with stand-in pacers: each event
 //! is handled at the instant the pacer measured, and an interrupted pacer stops the run.
+//! The tests live beside the scenario because they build their simulations from scenario text;
+//! the simulation itself knows nothing of scenarios.
 
 use std::cell::RefCell;
 use std::path::Path;
 use std::rc::Rc;
 
-use super::Simulation;
 use crate::engine::{Interrupted, Pacer, SimDuration, SimTime};
+use crate::sim::Simulation;
 use crate::trace::MemorySink;
 
 const SCENARIO: &str = r#"
@@ -82,8 +84,8 @@ fn trace(pacer: Option<Box<dyn Pacer>>) -> String {
 fn trace_of(yaml: &str, pacer: Option<Box<dyn Pacer>>) -> String {
     let scenario = crate::scenario::load_str(yaml, "paced.yaml", Path::new(".")).unwrap();
     let out = MemorySink::default();
-    let mut sim = Simulation::new(&scenario, 1, Some(Box::new(out.clone()))).unwrap();
-    sim.pacer = pacer;
+    let mut sim = Simulation::new(scenario.setup(), 1, Some(Box::new(out.clone()))).unwrap();
+    sim.set_pacer(pacer);
     sim.run_until(sim.end()).unwrap();
     sim.finish().unwrap();
     let bytes = out.bytes().clone();
@@ -165,8 +167,8 @@ fn a_late_pacer_still_restarts_after_the_back_off() {
 #[test]
 fn an_interrupted_pacer_stops_the_run() {
     let scenario = crate::scenario::load_str(SCENARIO, "paced.yaml", Path::new(".")).unwrap();
-    let mut sim = Simulation::new(&scenario, 1, None).unwrap();
-    sim.pacer = Some(Box::new(StopAfter(SimTime::from_secs(1))));
+    let mut sim = Simulation::new(scenario.setup(), 1, None).unwrap();
+    sim.set_pacer(Some(Box::new(StopAfter(SimTime::from_secs(1)))));
     let err = sim.run_until(sim.end()).unwrap_err();
     assert_eq!(err.kind(), std::io::ErrorKind::Interrupted);
 }

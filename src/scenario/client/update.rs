@@ -1,16 +1,16 @@
 //! The kubectl commands that rewrite a whole object through the API server's update path:
-//! `patch`, `set resources` and `edit`. Each reads the live object as JSON, changes it, and
-//! hands the result to [`replace`], which validates it as `kubectl apply` input is validated and
-//! stores it (a pod only where the API server lets a running pod change).
+//! `patch`, `set resources` and `edit`. `patch` sends its patch; the others read the live
+//! object, change it and send it back whole ([`requests::update`]).
 
 use serde_json::{json, Value};
 
-use super::kubectl::{key, not_found, qualified};
-use super::{admission, patch, Simulation};
+use super::{not_found, qualified};
+use crate::apiserver::patch::{self, PatchType};
+use crate::apiserver::requests::{self, Written};
+use crate::apiserver::Status;
 use crate::engine::SimTime;
-use crate::manifest::yaml::Located;
-use crate::manifest::Object;
-use crate::scenario::kubectl::{ObjectRef, PatchType, ResourceKind};
+use crate::scenario::kubectl::{ObjectRef, ResourceKind};
+use crate::sim::Simulation;
 
 /// `kubectl patch`: `patched`, `patched (no change)` or the error.
 // K8S: staging/src/k8s.io/kubectl/pkg/cmd/patch/patch.go (RunPatch)
@@ -22,16 +22,23 @@ pub(super) fn patch(
     patch_type: PatchType,
     now: SimTime,
 ) -> String {
-    let Some(live) = live(sim, o.kind, ns, &o.name) else {
+    let Some(_) = live(sim, o.kind, ns, &o.name) else {
         return not_found(o.kind, &o.name);
     };
     let result = patch::parse(text)
         .map_err(|e| format!("error: {e}"))
-        .and_then(|p| patch::apply(&live, &p, patch_type))
-        .and_then(|next| replace(sim, o.kind, ns, &o.name, &next, now));
+        .and_then(|p| {
+            let resource = o.kind.resource();
+            sim.request(now, |api| {
+                requests::patch(api, resource, ns, &o.name, &p, patch_type)
+            })
+            .map_err(|status| status.kubectl(None))
+        });
     match result {
-        Ok(true) => format!("{} patched", qualified(o.kind, &o.name)),
-        Ok(false) => format!("{} patched (no change)", qualified(o.kind, &o.name)),
+        Ok(Written { changed: true, .. }) => format!("{} patched", qualified(o.kind, &o.name)),
+        Ok(Written { changed: false, .. }) => {
+            format!("{} patched (no change)", qualified(o.kind, &o.name))
+        }
         Err(e) => e,
     }
 }
@@ -83,13 +90,16 @@ pub(super) fn set_resources(
     if selected == 0 {
         return format!("error: unable to find container named {selector}");
     }
-    match replace(sim, o.kind, ns, &o.name, &live, now) {
+    match update(sim, o, ns, &live, now) {
         Ok(true) => format!(
             "{} resource requirements updated",
             qualified(o.kind, &o.name)
         ),
         Ok(false) => String::new(),
-        Err(e) => format!("error: failed to patch resources update to pod template {e}"),
+        Err(e) => format!(
+            "error: failed to patch resources update to pod template {}",
+            e.kubectl(None)
+        ),
     }
 }
 
@@ -119,90 +129,36 @@ pub(super) fn edit(
             }
         }
     }
-    match replace(sim, o.kind, ns, &o.name, &next, now) {
+    // K8S: staging/src/k8s.io/kubectl/pkg/cmd/util/editor/editoptions.go (kubectl's own check,
+    // before it sends anything)
+    if next["kind"] != o.kind.name() || next["metadata"]["name"] != o.name.as_str() {
+        return "error: At least one of apiVersion, kind and name was changed".to_string();
+    }
+    match update(sim, o, ns, &next, now) {
         Ok(true) => format!("{} edited", qualified(o.kind, &o.name)),
         Ok(false) => "Edit cancelled, no changes made.".to_string(),
-        Err(e) => e,
+        Err(e) => e.kubectl(None),
     }
 }
 
-/// The live object as JSON, as `kubectl get -o json` shows it (a pod without the `nodeName`
-/// the scheduler set, so that an update does not seem to change it).
+/// The live object as JSON, as `kubectl get -o json` shows it.
 fn live(sim: &Simulation, kind: ResourceKind, ns: &str, name: &str) -> Option<Value> {
-    if kind == ResourceKind::Pod {
-        let pod = sim.state.pod(sim.state.pod_id(ns, name)?)?;
-        let mut json = crate::manifest::render::pod(pod);
-        if pod.spec.api.node_name.is_none() {
-            if let Some(spec) = json["spec"].as_object_mut() {
-                spec.remove("nodeName");
-            }
-        }
-        return Some(json);
-    }
-    Some(sim.state.objects.get(&key(kind, ns, name))?.body.clone())
+    requests::get(&sim.state, kind.resource(), ns, name).ok()
 }
 
-/// Validates `next` as a new version of the object and stores it; says whether anything
-/// changed. Status is the controllers' and kubelets', so the one given is ignored.
-fn replace(
+/// Sends `next` as the object's new version; says whether anything changed.
+fn update(
     sim: &mut Simulation,
-    kind: ResourceKind,
+    o: &ObjectRef,
     ns: &str,
-    name: &str,
     next: &Value,
     now: SimTime,
-) -> Result<bool, String> {
-    let mut next = next.clone();
-    if let Some(map) = next.as_object_mut() {
-        map.remove("status");
-    }
-    let same_object = next["kind"] == kind.name() && next["metadata"]["name"] == name;
-    if !same_object {
-        // K8S: staging/src/k8s.io/kubectl/pkg/cmd/util/editor/editoptions.go
-        return Err("error: At least one of apiVersion, kind and name was changed".to_string());
-    }
-    let mut loaded = Vec::new();
-    let origin = qualified(kind, name);
-    crate::manifest::load_value(&next, &Located::nowhere(), &origin, &[], &mut loaded).map_err(
-        |e| match e.invalid {
-            true => e.kubectl_text(),
-            // DEVIATION: a decoding error's reason is kubesim's decoder's, after the API
-            // server's first words.
-            false => format!("The {} \"{name}\" is invalid: {}", kind.name(), e.message),
-        },
-    )?;
-    match loaded.pop().map(|m| m.object) {
-        Some(Object::Pod(given)) => {
-            let id = sim
-                .state
-                .pod_id(ns, name)
-                .ok_or_else(|| not_found(kind, name))?;
-            let changed = admission::update_pod(sim, id, &given.spec, now)?;
-            let pod = sim.state.pod_mut(id).expect("indexed pods exist");
-            let labels = given.metadata.labels.unwrap_or_default();
-            let annotations = given.metadata.annotations.unwrap_or_default();
-            let relabelled = pod.meta.labels != labels || pod.meta.annotations != annotations;
-            pod.meta.labels = labels;
-            pod.meta.annotations = annotations;
-            Ok(changed || relabelled)
-        }
-        Some(Object::Stored(given)) => {
-            let existing = sim
-                .state
-                .objects
-                .get_mut(&key(kind, ns, name))
-                .ok_or_else(|| not_found(kind, name))?;
-            let changed = admission::update_stored(existing, &given.body);
-            if changed {
-                sim.controllers.observe_object(kind.name(), ns, name);
-            }
-            Ok(changed)
-        }
-        _ => Err(format!(
-            "error: kubesim does not update {} objects",
-            kind.name()
-        )),
-    }
+) -> Result<bool, Status> {
+    let resource = o.kind.resource();
+    sim.request(now, |api| {
+        requests::update(api, resource, ns, &o.name, next)
+    })
+    .map(|written| written.changed)
 }
 
 /// Whether a container name matches `-c`: Go's `filepath.Match` with `*` and `?`.
@@ -232,8 +188,9 @@ mod tests {
 
     use super::glob;
     use crate::engine::SimTime;
+    use crate::scenario::client as kubectl;
     use crate::scenario::kubectl::parse;
-    use crate::sim::{kubectl, patch::JSON_PATCH_REJECTED, Simulation};
+    use crate::sim::Simulation;
 
     /// A Deployment `web` (2 × nginx:1.25) and a bare pod `solo`, 30 s in.
     fn cluster() -> Simulation {
@@ -261,7 +218,7 @@ spec:
       spec: {containers: [{name: c, image: "busybox:1.36", command: [sleep, "3600"]}]}
 "#;
         let scenario = crate::scenario::load_str(text, "updates.yaml", Path::new(".")).unwrap();
-        let mut sim = Simulation::new(&scenario, 1, None).unwrap();
+        let mut sim = Simulation::new(scenario.setup(), 1, None).unwrap();
         sim.run_until(SimTime::from_secs(30)).unwrap();
         sim
     }
@@ -316,7 +273,7 @@ spec:
         assert_eq!(run(&mut sim, merge), "deployment.apps/web patched");
         assert_eq!(deployment(&sim)["spec"]["replicas"], 5);
         let test = r#"patch deployment web --type json -p '[{"op":"test","path":"/spec/replicas","value":4}]'"#;
-        assert_eq!(run(&mut sim, test), JSON_PATCH_REJECTED);
+        assert_eq!(run(&mut sim, test), "The request is invalid: the server rejected our request due to an error in our request");
         let add = r#"patch deployment web --type=json -p '[{"op":"add","path":"/metadata/labels","value":{"tier":"front"}}]'"#;
         assert_eq!(run(&mut sim, add), "deployment.apps/web patched");
         assert_eq!(
@@ -333,6 +290,12 @@ spec:
         let wrong_type = r#"patch deployment web --type merge -p '{"spec":{"replicas":"many"}}'"#;
         assert!(run(&mut sim, wrong_type).starts_with("The Deployment \"web\" is invalid: "));
         assert_eq!(deployment(&sim)["spec"]["replicas"], 5);
+        // K8S: staging/src/k8s.io/apiserver/pkg/endpoints/handlers/rest.go (checkName)
+        let rename = r#"patch deployment web --type merge -p '{"metadata":{"name":"api"}}'"#;
+        assert_eq!(
+            run(&mut sim, rename),
+            "Error from server (BadRequest): the name of the object (api) does not match the name on the URL (web)"
+        );
     }
 
     #[test]
@@ -504,6 +467,28 @@ spec:
         assert_eq!(
             kubectl::edit(&mut sim, &edit, &saved, now),
             "error: At least one of apiVersion, kind and name was changed"
+        );
+    }
+
+    #[test]
+    fn delete_answers_for_each_kind_as_the_api_server_does() {
+        let mut sim = cluster();
+        assert_eq!(
+            run(&mut sim, "delete deployment web"),
+            "deployment.apps \"web\" deleted from default namespace"
+        );
+        assert_eq!(
+            run(&mut sim, "delete deployment web"),
+            "Error from server (NotFound): deployments.apps \"web\" not found"
+        );
+        assert_eq!(
+            run(&mut sim, "delete node node01"),
+            "node \"node01\" deleted"
+        );
+        assert!(sim.state.node("node01").is_none());
+        assert_eq!(
+            run(&mut sim, "delete namespace default"),
+            "Error from server (MethodNotAllowed): kubesim does not delete namespaces yet"
         );
     }
 

@@ -4,13 +4,20 @@
 
 use serde_json::{Map, Value};
 
-use crate::scenario::kubectl::PatchType;
+use super::Status;
 
-/// What kubectl prints when the API server rejects a JSON patch (a failed `test`, a missing
-/// path).
-// K8S: staging/src/k8s.io/apimachinery/pkg/api/errors (StatusReasonInvalid without details)
-pub const JSON_PATCH_REJECTED: &str =
-    "The request is invalid: the server rejected our request due to an error in our request";
+/// How a patch's body is read: the `Content-Type` of a PATCH request, which kubectl's
+/// `patch --type` picks (strategic merge by default).
+// K8S: staging/src/k8s.io/apimachinery/pkg/types/patch.go (PatchType)
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PatchType {
+    /// `application/strategic-merge-patch+json`
+    Strategic,
+    /// `application/merge-patch+json` (RFC 7386)
+    Merge,
+    /// `application/json-patch+json` (RFC 6902)
+    Json,
+}
 
 /// Reads a patch as kubectl does: YAML or JSON (JSON is YAML), one document.
 // K8S: staging/src/k8s.io/kubectl/pkg/cmd/patch/patch.go (yaml.ToJSON of --patch)
@@ -23,8 +30,9 @@ pub fn parse(text: &str) -> Result<Value, String> {
     }
 }
 
-/// The object after the patch; the error is what kubectl prints.
-pub fn apply(object: &Value, patch: &Value, patch_type: PatchType) -> Result<Value, String> {
+/// The object after the patch; the error is the API server's (a JSON patch that fails, a
+/// merge patch that is not an object).
+pub fn apply(object: &Value, patch: &Value, patch_type: PatchType) -> Result<Value, Status> {
     let mut out = object.clone();
     if patch_type != PatchType::Json && !patch.is_object() {
         // K8S: staging/src/k8s.io/apiserver/pkg/endpoints/handlers/patch.go (the patch is
@@ -36,14 +44,16 @@ pub fn apply(object: &Value, patch: &Value, patch_type: PatchType) -> Result<Val
             Value::Bool(_) => "bool",
             _ => "null",
         };
-        return Err(format!("Error from server (BadRequest): json: cannot unmarshal {what} into Go value of type map[string]interface {{}}"));
+        return Err(Status::bad_request(format!(
+            "json: cannot unmarshal {what} into Go value of type map[string]interface {{}}"
+        )));
     }
     match patch_type {
         PatchType::Merge => json_patch::merge(&mut out, patch),
         PatchType::Json => {
-            let ops: json_patch::Patch = serde_json::from_value(patch.clone())
-                .map_err(|_| JSON_PATCH_REJECTED.to_string())?;
-            json_patch::patch(&mut out, &ops).map_err(|_| JSON_PATCH_REJECTED.to_string())?;
+            let ops: json_patch::Patch =
+                serde_json::from_value(patch.clone()).map_err(|_| Status::unprocessable())?;
+            json_patch::patch(&mut out, &ops).map_err(|_| Status::unprocessable())?;
         }
         PatchType::Strategic => {
             let patch = patch.as_object().cloned().unwrap_or_default();
@@ -297,23 +307,26 @@ mod tests {
         let failing = json!([{"op": "test", "path": "/spec/replicas", "value": 4}]);
         assert_eq!(
             apply(&deployment(), &failing, PatchType::Json),
-            Err(JSON_PATCH_REJECTED.to_string())
+            Err(Status::unprocessable())
         );
         let missing = json!([{"op": "remove", "path": "/spec/paused"}]);
         assert_eq!(
             apply(&deployment(), &missing, PatchType::Json).unwrap_err(),
-            JSON_PATCH_REJECTED
+            Status::unprocessable()
         );
     }
 
     #[test]
     fn a_patch_that_is_not_a_map_is_a_bad_request() {
         assert_eq!(
-            apply(&deployment(), &json!("x"), PatchType::Strategic).unwrap_err(),
+            apply(&deployment(), &json!("x"), PatchType::Strategic)
+                .unwrap_err()
+                .kubectl(None),
             "Error from server (BadRequest): json: cannot unmarshal string into Go value of type map[string]interface {}"
         );
         assert!(apply(&deployment(), &json!([1]), PatchType::Merge)
             .unwrap_err()
+            .message
             .contains("cannot unmarshal array"));
     }
 

@@ -1,68 +1,16 @@
-//! The API server's side of `kubectl apply/create`: admission (namespace, LimitRanger, priority
-//! class, ResourceQuota, uniqueness) and storing the object, then telling the components that care.
+//! The API server's side of `kubectl apply/create` and of the pods the controllers and kubelets
+//! post: admission (namespace, LimitRanger, priority class, ResourceQuota, uniqueness) and
+//! storing the object; what changed goes out as [`Effect`]s for the components that care.
 
 use std::sync::Arc;
 
-use super::{limit_ranger, quota, Simulation};
-use crate::apiserver::limits;
+use super::server::{ApiServer, Effect};
+use super::status::Status;
+use super::{limit_ranger, limits, quota};
 use crate::engine::SimTime;
 use crate::manifest::{Manifest, Object};
 use crate::model::pod::PodStatus;
-use crate::model::{ObjectMeta, Pod, PodId};
-use crate::trace::{Body, Change, ObjectKey};
-
-/// Applies the objects in order and returns what kubectl would print, one line each.
-pub(super) fn apply(
-    sim: &mut Simulation,
-    manifests: &[Manifest],
-    create_only: bool,
-    now: SimTime,
-) -> String {
-    let mut lines = Vec::new();
-    for manifest in manifests {
-        lines.push(apply_one(sim, manifest, create_only, now));
-    }
-    lines.join("\n")
-}
-
-/// Why the API server refused to create an object: the status message kubectl and the
-/// controllers' events quote.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) struct Refusal {
-    /// The status reason (`Forbidden`).
-    pub reason: &'static str,
-    /// `pods "web" is forbidden: ...`
-    pub message: String,
-}
-
-impl Refusal {
-    /// An admission plugin's refusal of `resource "name"`.
-    // K8S: staging/src/k8s.io/apiserver/pkg/admission/errors.go (NewForbidden)
-    pub fn forbidden(resource: &str, name: &str, why: impl std::fmt::Display) -> Self {
-        Refusal {
-            reason: "Forbidden",
-            message: format!("{resource} \"{name}\" is forbidden: {why}"),
-        }
-    }
-
-    /// kubectl's line: for an object read from a file it names the file, as `kubectl
-    /// apply/create -f` do.
-    // K8S: staging/src/k8s.io/kubectl/pkg/cmd/apply/apply.go, create.go ("error when creating")
-    pub fn kubectl(&self, file: Option<&str>) -> String {
-        // K8S: staging/src/k8s.io/kubectl/pkg/cmd/util/helpers.go (StandardErrorMessage: an
-        // Invalid status prints as "The <Kind> \"name\" is invalid: ...", without the file)
-        if self.reason == "Invalid" {
-            return format!("The {}", self.message);
-        }
-        match file {
-            Some(file) => format!(
-                "Error from server ({}): error when creating \"{file}\": {}",
-                self.reason, self.message
-            ),
-            None => format!("Error from server ({}): {}", self.reason, self.message),
-        }
-    }
-}
+use crate::model::{ClusterState, ObjectMeta, Pod, PodId};
 
 /// A request above its limit, which only a limit a LimitRange filled in can bring about here
 /// (the manifest's own were checked when it was read).
@@ -86,30 +34,25 @@ fn requests_over_limits(spec: &crate::model::PodSpec) -> Option<String> {
 }
 
 /// The `spec.limits` of each LimitRange in the namespace, in name order.
-fn limit_ranges(sim: &Simulation, namespace: &str) -> Vec<Vec<limit_ranger::Item>> {
-    sim.state
+fn limit_ranges(state: &ClusterState, namespace: &str) -> Vec<Vec<limit_ranger::Item>> {
+    state
         .objects_in("LimitRange", namespace)
         .map(|object| limit_ranger::items(&object.body))
         .collect()
 }
 
 /// The annotation that marks a mirror pod (the API's copy of a static pod).
-pub(super) const MIRROR_ANNOTATION: &str = "kubernetes.io/config.mirror";
+pub const MIRROR_ANNOTATION: &str = "kubernetes.io/config.mirror";
 
 /// A kubelet starts a pod from its static pod directory and posts its mirror pod, named
 /// `<name>-<node>`, owned by the Node, with the config annotations.
 // K8S: pkg/kubelet/config/common.go (applyDefaults: name suffix, config.source file),
 // pkg/kubelet/pod/mirror_client.go (CreateMirrorPod: config.mirror, owner reference to the Node)
-pub(super) fn admit_static_pod(
-    sim: &mut Simulation,
-    node: &str,
-    manifest: &Manifest,
-    now: SimTime,
-) {
+pub fn admit_static_pod(api: &mut ApiServer<'_>, node: &str, manifest: &Manifest, now: SimTime) {
     let Object::Pod(pod) = &manifest.object else {
         return;
     };
-    let Some(node_object) = sim.state.node(node) else {
+    let Some(node_object) = api.state.node(node) else {
         return;
     };
     let owner = crate::model::OwnerReference {
@@ -149,30 +92,27 @@ pub(super) fn admit_static_pod(
         owner: Some(owner),
         ..Default::default()
     };
-    let _ = admit_pod(sim, meta, Arc::new(spec), now);
+    let _ = admit_pod(api, meta, Arc::new(spec), now);
 }
 
 /// A node joins the cluster (a Node applied, `simulate: node-add`): it gets its uid and the
-/// next pod CIDR and IP, and the scheduler and the DaemonSet controller see it. Returns
-/// kubectl's line.
-pub(super) fn join_node(
-    sim: &mut Simulation,
+/// next pod CIDR and IP, and the scheduler and the DaemonSet controller see it.
+pub fn join_node(
+    api: &mut ApiServer<'_>,
     mut node: crate::model::Node,
     now: SimTime,
-) -> String {
+) -> Result<(), Status> {
     let name = node.meta.name.clone();
-    if sim.state.nodes().len() >= limits::NODES {
+    if api.state.nodes().len() >= limits::NODES {
         let why = format!("kubesim simulates at most {} nodes", limits::NODES);
-        return Refusal::forbidden("nodes", &name, why).kubectl(None);
+        return Err(Status::forbidden("nodes", &name, why));
     }
-    node.meta.uid = sim.state.new_uid();
+    node.meta.uid = api.state.new_uid();
     node.meta.creation = now;
-    node.assign_addresses(sim.nodes_joined);
-    sim.nodes_joined += 1;
-    sim.record_node_created(&node, now);
-    sim.state.add_node(node);
-    sim.nodes_changed(now);
-    format!("node/{name} created")
+    node.assign_addresses(api.state.nodes_added());
+    api.state.add_node(node);
+    api.emit(Effect::NodeCreated(name));
+    Ok(())
 }
 
 /// Admits a new pod (from a manifest or a controller): fills in its LimitRanges' defaults,
@@ -181,19 +121,19 @@ pub(super) fn join_node(
 /// server's refusal.
 // K8S: the admission order of kube-apiserver's default plugins: the mutating phase
 // (LimitRanger, Priority), then the validating phase (LimitRanger, ResourceQuota last).
-pub(super) fn admit_pod(
-    sim: &mut Simulation,
+pub fn admit_pod(
+    api: &mut ApiServer<'_>,
     mut meta: ObjectMeta,
     mut spec: Arc<crate::model::PodSpec>,
     now: SimTime,
-) -> Result<PodId, Refusal> {
+) -> Result<PodId, Status> {
     // DEVIATION: a static pod's mirror skips LimitRanger and ResourceQuota: the kubelet runs the
     // file's spec whatever the API server answers, and here the mirror is that pod.
     let mirror = meta.annotations.contains_key(MIRROR_ANNOTATION);
     let ranges = if mirror {
         Vec::new()
     } else {
-        limit_ranges(sim, &meta.namespace)
+        limit_ranges(api.state, &meta.namespace)
     };
     for items in &ranges {
         if let Some(note) = limit_ranger::mutate(items, Arc::make_mut(&mut spec)) {
@@ -203,8 +143,8 @@ pub(super) fn admit_pod(
     }
     // K8S: plugin/pkg/admission/priority (priorityClassName → spec.priority, preemptionPolicy)
     if let Some(class) = spec.priority_class_name.clone() {
-        let Some((value, policy)) = sim.state.priority_class(&class) else {
-            return Err(Refusal::forbidden(
+        let Some((value, policy)) = api.state.priority_class(&class) else {
+            return Err(Status::forbidden(
                 "pods",
                 &meta.name,
                 format!("no PriorityClass with name {class} was found"),
@@ -218,71 +158,112 @@ pub(super) fn admit_pod(
             spec.api.preemption_policy = policy;
         }
     }
-    if sim.state.pod_count() >= limits::PODS {
-        return Err(Refusal::forbidden(
+    if api.state.pod_count() >= limits::PODS {
+        return Err(Status::forbidden(
             "pods",
             &meta.name,
             format!("kubesim holds at most {} pods at once", limits::PODS),
         ));
     }
     if let Some(why) = requests_over_limits(&spec) {
-        return Err(Refusal {
-            reason: "Invalid",
-            message: format!("Pod \"{}\" is invalid: {why}", meta.name),
-        });
+        return Err(Status::invalid("Pod", &meta.name, why));
     }
     for items in &ranges {
         if let Some(why) = limit_ranger::validate(items, &spec) {
-            return Err(Refusal::forbidden("pods", &meta.name, why));
+            return Err(Status::forbidden("pods", &meta.name, why));
         }
     }
-    let quotas = quota::in_namespace(&sim.state, &meta.namespace);
+    let quotas = quota::in_namespace(api.state, &meta.namespace);
     if !quotas.is_empty() && !mirror {
         let usage = quota::pod_usage(&spec, false);
         quota::admit(&quotas, &usage, Some(&spec))
-            .map_err(|why| Refusal::forbidden("pods", &meta.name, why))?;
+            .map_err(|why| Status::forbidden("pods", &meta.name, why))?;
     }
     let qos = spec.qos_class();
     let user_node = spec.api.node_name.clone().filter(|n| !n.is_empty());
-    meta.uid = sim.state.new_uid();
+    meta.uid = api.state.new_uid();
     meta.creation = now;
-    let (namespace, name) = (meta.namespace.clone(), meta.name.clone());
-    let priority = spec.priority;
-    let scheduler_name = spec.scheduler_name.clone();
-    let id = sim.state.add_pod(Pod {
+    let namespace = meta.namespace.clone();
+    let id = api.state.add_pod(Pod {
         meta,
         spec,
         node_name: user_node.clone(),
         status: PodStatus::new(qos),
     });
-    sim.controllers.observe_pod(None, sim.state.pod(id));
     if !quotas.is_empty() {
-        quota::refresh(&mut sim.state, &namespace);
+        quota::refresh(api.state, &namespace);
     }
-    sim.record(
-        now,
-        super::pod_key(&namespace, &name),
-        Body::Change(Change::created()),
-    );
-    match user_node {
-        // A pod that names its node skips the scheduler: that node's kubelet takes it.
-        Some(node) if sim.state.node(&node).is_some() => {
-            sim.scheduler.on_pod_bound(&sim.state, id);
-            let mut out = Vec::new();
-            sim.kubelets.pod_bound(&mut sim.state, id, now, &mut out);
-            sim.push_kubelet(out);
-        }
-        Some(_) => {} // no such node: the pod stays Pending, as in a real cluster
-        None if sim.scheduler.has_profile(&scheduler_name) => {
-            sim.scheduler.queue.add(id, priority, now);
-            sim.ensure_scheduling(now);
-        }
-        None => {} // a scheduler no profile answers to: Pending forever, as upstream
-    }
+    api.emit(Effect::PodCreated(id));
     Ok(id)
 }
 
-fn apply_one(sim: &mut Simulation, manifest: &Manifest, create_only: bool, now: SimTime) -> String {
+/// What storing a manifest's object did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Created,
+    Configured,
+    Unchanged,
+}
+
+impl Outcome {
+    /// kubectl's word for it.
+    pub fn verb(self) -> &'static str {
+        match self {
+            Outcome::Created => "created",
+            Outcome::Configured => "configured",
+            Outcome::Unchanged => "unchanged",
+        }
+    }
+}
+
+/// The object a manifest was stored as: its row in the resource table, namespace ("" for
+/// cluster-scoped kinds) and name (generated, for a pod with `generateName`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    pub resource: &'static super::resources::Resource,
+    pub namespace: String,
+    pub name: String,
+}
+
+/// `kubectl apply -f` (`create -f` when `create_only`) of one object. Returns kubectl's line.
+pub fn apply(
+    api: &mut ApiServer<'_>,
+    manifest: &Manifest,
+    create_only: bool,
+    now: SimTime,
+) -> String {
+    match put(api, manifest, create_only, now) {
+        Ok((outcome, target)) => format!(
+            "{}/{} {}",
+            target.resource.group_kind_name(),
+            target.name,
+            outcome.verb()
+        ),
+        // DEVIATION: kubectl names the file in every refusal of `apply/create -f`; kubesim's
+        // lines name it for admission's refusals only (not for a missing namespace, a taken
+        // name or the node limit).
+        Err(status)
+            if status.reason == "Forbidden" && !matches!(manifest.object, Object::Node(_)) =>
+        {
+            status.kubectl(Some(&manifest.file))
+        }
+        Err(status) => status.kubectl(None),
+    }
+}
+
+/// Creates the manifest's object, or with `create_only` false updates the one of that name
+/// (`kubectl apply`): the create that a POST asks for, and apply's update.
+pub fn put(
+    api: &mut ApiServer<'_>,
+    manifest: &Manifest,
+    create_only: bool,
+    now: SimTime,
+) -> Result<(Outcome, Target), Status> {
+    let target = |kind: &str, namespace: &str, name: &str| Target {
+        resource: super::resources::of_kind(kind),
+        namespace: namespace.to_string(),
+        name: name.to_string(),
+    };
     match &manifest.object {
         Object::Pod(pod) => {
             let namespace = pod
@@ -292,29 +273,26 @@ fn apply_one(sim: &mut Simulation, manifest: &Manifest, create_only: bool, now: 
                 .unwrap_or_else(|| "default".to_string());
             let name = pod.metadata.name.clone().unwrap_or_else(|| {
                 let prefix = pod.metadata.generate_name.clone().unwrap_or_default();
-                format!("{prefix}{}", generated_suffix(sim.state.new_uid()))
+                format!("{prefix}{}", generated_suffix(api.state.new_uid()))
             });
-            if !sim.state.namespaces.contains_key(&namespace) {
-                return format!(
-                    "Error from server (NotFound): namespaces \"{namespace}\" not found"
-                );
+            if !api.state.namespaces.contains_key(&namespace) {
+                return Err(Status::not_found("namespaces", &namespace));
             }
-            if let Some(id) = sim.state.pod_id(&namespace, &name) {
+            let pod_target = target("Pod", &namespace, &name);
+            if let Some(id) = api.state.pod_id(&namespace, &name) {
                 if create_only {
-                    return format!(
-                        "Error from server (AlreadyExists): pods \"{name}\" already exists"
-                    );
+                    return Err(Status::already_exists("pods", &name));
                 }
-                return match update_pod(sim, id, &pod.spec, now) {
-                    Ok(true) => format!("pod/{name} configured"),
-                    Ok(false) => format!("pod/{name} unchanged"),
-                    Err(message) => message,
+                return match update_pod(api, id, &pod.spec)? {
+                    true => Ok((Outcome::Configured, pod_target)),
+                    false => Ok((Outcome::Unchanged, pod_target)),
                 };
             }
             for field in &pod.unsimulated {
-                sim.unsimulated_fields
-                    .entry(field.clone())
-                    .or_insert_with(|| format!("pod/{name} at {}", manifest.origin));
+                api.emit(Effect::UnsimulatedField {
+                    field: field.clone(),
+                    object: format!("pod/{name} at {}", manifest.origin),
+                });
             }
             let meta = ObjectMeta {
                 name: name.clone(),
@@ -323,33 +301,32 @@ fn apply_one(sim: &mut Simulation, manifest: &Manifest, create_only: bool, now: 
                 annotations: pod.metadata.annotations.clone().unwrap_or_default(),
                 ..Default::default()
             };
-            match admit_pod(sim, meta, Arc::new(pod.spec.clone()), now) {
-                Ok(_) => format!("pod/{name} created"),
-                Err(refusal) => refusal.kubectl(Some(&manifest.file)),
-            }
+            admit_pod(api, meta, Arc::new(pod.spec.clone()), now)?;
+            Ok((Outcome::Created, pod_target))
         }
         Object::Node(node) => {
             let name = node.meta.name.clone();
-            if sim.state.node(&name).is_some() {
-                return format!("node/{name} unchanged");
+            let node_target = target("Node", "", &name);
+            if api.state.node(&name).is_some() {
+                if create_only {
+                    return Err(Status::already_exists("nodes", &name));
+                }
+                return Ok((Outcome::Unchanged, node_target));
             }
-            join_node(sim, node.as_ref().clone(), now)
+            join_node(api, node.as_ref().clone(), now)?;
+            Ok((Outcome::Created, node_target))
         }
         Object::Namespace(name) => {
-            if sim.state.namespaces.contains_key(name) {
-                return format!("namespace/{name} unchanged");
+            let namespace_target = target("Namespace", "", name);
+            if api.state.namespaces.contains_key(name) {
+                if create_only {
+                    return Err(Status::already_exists("namespaces", name));
+                }
+                return Ok((Outcome::Unchanged, namespace_target));
             }
-            sim.state.namespaces.insert(name.clone(), now);
-            sim.record(
-                now,
-                ObjectKey {
-                    kind: "Namespace".into(),
-                    namespace: String::new(),
-                    name: name.clone(),
-                },
-                Body::Change(Change::created()),
-            );
-            format!("namespace/{name} created")
+            api.state.namespaces.insert(name.clone(), now);
+            api.emit(Effect::NamespaceCreated(name.clone()));
+            Ok((Outcome::Created, namespace_target))
         }
         Object::Stored(stored) => {
             let table = stored.resource();
@@ -367,28 +344,37 @@ fn apply_one(sim: &mut Simulation, manifest: &Manifest, create_only: bool, now: 
                 stored.name.clone(),
             );
             let resource = table.group_kind_name();
-            if let Some(existing) = sim.state.objects.get_mut(&key) {
+            let stored_target = Target {
+                resource: table,
+                namespace: namespace.clone(),
+                name: stored.name.clone(),
+            };
+            if let Some(existing) = api.state.objects.get_mut(&key) {
                 if create_only {
-                    return format!(
-                        "Error from server (AlreadyExists): {} \"{}\" already exists",
-                        table.group_resource(),
-                        stored.name
-                    );
+                    return Err(Status::already_exists(
+                        &table.group_resource(),
+                        &stored.name,
+                    ));
                 }
-                return if update_stored(existing, &stored.body) {
-                    sim.controllers
-                        .observe_object(stored.kind, &namespace, &stored.name);
-                    quota::refresh(&mut sim.state, &namespace);
-                    format!("{resource}/{} configured", stored.name)
-                } else {
-                    format!("{resource}/{} unchanged", stored.name)
-                };
+                if !update_stored(existing, &stored.body) {
+                    return Ok((Outcome::Unchanged, stored_target));
+                }
+                quota::refresh(api.state, &namespace);
+                api.emit(Effect::ObjectUpdated(
+                    stored.kind.to_string(),
+                    namespace,
+                    stored.name.clone(),
+                ));
+                return Ok((Outcome::Configured, stored_target));
             }
-            let quotas = quota::in_namespace(&sim.state, &namespace);
+            let quotas = quota::in_namespace(api.state, &namespace);
             let usage = quota::object_usage(table, &stored.body);
             if let Err(why) = quota::admit(&quotas, &usage, None) {
-                return Refusal::forbidden(&table.group_resource(), &stored.name, why)
-                    .kubectl(Some(&manifest.file));
+                return Err(Status::forbidden(
+                    &table.group_resource(),
+                    &stored.name,
+                    why,
+                ));
             }
             // Kinds acted on: PriorityClasses, LimitRanges and ResourceQuotas (admission),
             // Deployments, ReplicaSets, Jobs, DaemonSets and Services.
@@ -404,11 +390,13 @@ fn apply_one(sim: &mut Simulation, manifest: &Manifest, create_only: bool, now: 
                     | "Service"
                     | "HorizontalPodAutoscaler"
             ) {
-                sim.not_simulated
-                    .push(format!("{resource}/{} ({})", stored.name, manifest.origin));
+                api.emit(Effect::NotSimulated(format!(
+                    "{resource}/{} ({})",
+                    stored.name, manifest.origin
+                )));
             }
             store_object(
-                sim,
+                api,
                 crate::model::cluster::StoredObject {
                     kind: stored.kind.to_string(),
                     api_version: stored.api_version.clone(),
@@ -419,15 +407,15 @@ fn apply_one(sim: &mut Simulation, manifest: &Manifest, create_only: bool, now: 
                 },
                 now,
             );
-            format!("{resource}/{} created", stored.name)
+            Ok((Outcome::Created, stored_target))
         }
     }
 }
 
 /// Stores a new object with the metadata the API server sets (uid, generation), and tells the
 /// controllers.
-pub(super) fn store_object(
-    sim: &mut Simulation,
+pub fn store_object(
+    api: &mut ApiServer<'_>,
     mut object: crate::model::cluster::StoredObject,
     now: SimTime,
 ) {
@@ -437,42 +425,33 @@ pub(super) fn store_object(
         .get_mut("metadata")
         .and_then(|m| m.as_object_mut())
     {
-        meta.insert("uid".into(), sim.state.new_uid().into());
+        meta.insert("uid".into(), api.state.new_uid().into());
         meta.entry("generation").or_insert(1.into());
     }
     if object.kind == "Service" {
-        allocate_cluster_ip(sim, &mut object.body);
+        allocate_cluster_ip(api.state, &mut object.body);
     }
-    let key = ObjectKey {
-        kind: object.kind.clone(),
-        namespace: object.namespace.clone(),
-        name: object.name.clone(),
-    };
-    sim.controllers
-        .observe_object(&object.kind, &object.namespace, &object.name);
-    sim.state.objects.insert(
-        (
-            object.kind.clone(),
-            object.namespace.clone(),
-            object.name.clone(),
-        ),
-        object,
+    let key = (
+        object.kind.clone(),
+        object.namespace.clone(),
+        object.name.clone(),
     );
-    quota::refresh(&mut sim.state, &key.namespace);
-    sim.record(now, key, Body::Change(Change::created()));
+    api.state.objects.insert(key.clone(), object);
+    quota::refresh(api.state, &key.1);
+    api.emit(Effect::ObjectCreated(key.0, key.1, key.2));
 }
 
 /// Gives a Service without one a cluster IP from the default service range 10.96.0.0/12.
 // K8S: pkg/registry/core/service/ipallocator (the kube-apiserver's --service-cluster-ip-range)
 // DEVIATION: addresses are handed out in order from 10.96.0.10, not at random.
-fn allocate_cluster_ip(sim: &Simulation, body: &mut serde_json::Value) {
+fn allocate_cluster_ip(state: &ClusterState, body: &mut serde_json::Value) {
     let spec = &body["spec"];
     let given = spec.get("clusterIP").and_then(serde_json::Value::as_str);
     let external = spec.get("type").and_then(serde_json::Value::as_str) == Some("ExternalName");
     if given.is_some() || external {
         return;
     }
-    let in_use: std::collections::BTreeSet<&str> = (sim.state.objects.iter())
+    let in_use: std::collections::BTreeSet<&str> = (state.objects.iter())
         .filter(|((kind, _, _), _)| kind == "Service")
         .filter_map(|(_, o)| o.body.pointer("/spec/clusterIP")?.as_str())
         .collect();
@@ -487,7 +466,7 @@ fn allocate_cluster_ip(sim: &Simulation, body: &mut serde_json::Value) {
 /// `kubectl apply` of an object that exists: the new spec replaces the old one (status and the
 /// server-set metadata stay); a changed spec moves `metadata.generation`. Says whether anything
 /// changed.
-pub(super) fn update_stored(
+pub fn update_stored(
     existing: &mut crate::model::cluster::StoredObject,
     given: &serde_json::Value,
 ) -> bool {
@@ -518,15 +497,14 @@ pub(super) fn update_stored(
 
 /// An update of a pod that exists (`apply`, `patch`, `edit`): only container images may change,
 /// as the API server allows; the pod's kubelet then restarts the containers whose image
-/// changed. Says whether anything changed; the error is the API server's.
+/// changed. Says whether anything changed.
 // K8S: pkg/apis/core/validation/validation.go (ValidatePodUpdate)
-pub(super) fn update_pod(
-    sim: &mut Simulation,
+pub fn update_pod(
+    api: &mut ApiServer<'_>,
     id: PodId,
     new: &crate::model::PodSpec,
-    now: SimTime,
-) -> Result<bool, String> {
-    let pod = sim.state.pod(id).expect("indexed pods exist");
+) -> Result<bool, Status> {
+    let pod = api.state.pod(id).expect("indexed pods exist");
     let name = pod.meta.name.clone();
     let old = &pod.spec;
     let mut merged = old.api.clone();
@@ -600,18 +578,18 @@ pub(super) fn update_pod(
         c.image = image;
     }
     spec.api = merged;
-    sim.state.pod_mut(id).expect("exists").spec = Arc::new(spec);
-    let mut out = Vec::new();
-    sim.kubelets.pod_updated(&mut sim.state, id, now, &mut out);
-    sim.push_kubelet(out);
+    api.state.pod_mut(id).expect("exists").spec = Arc::new(spec);
+    api.emit(Effect::PodUpdated(id));
     Ok(true)
 }
 
 /// The API server's answer to a pod update that changes more than it allows.
 // K8S: pkg/apis/core/validation/validation.go (ValidatePodUpdate)
-fn pod_update_forbidden(name: &str) -> String {
-    format!(
-        "The Pod \"{name}\" is invalid: spec: Forbidden: pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)"
+fn pod_update_forbidden(name: &str) -> Status {
+    Status::invalid(
+        "Pod",
+        name,
+        "spec: Forbidden: pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)",
     )
 }
 
@@ -633,27 +611,6 @@ fn generated_suffix(uid: String) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn refusals_print_as_kubectl_prints_them() {
-        let forbidden = Refusal::forbidden("pods", "web", "exceeded quota: q");
-        assert_eq!(
-            forbidden.kubectl(Some("pod.yaml")),
-            "Error from server (Forbidden): error when creating \"pod.yaml\": pods \"web\" is forbidden: exceeded quota: q"
-        );
-        assert_eq!(
-            forbidden.kubectl(None),
-            "Error from server (Forbidden): pods \"web\" is forbidden: exceeded quota: q"
-        );
-        let invalid = Refusal {
-            reason: "Invalid",
-            message: "Pod \"web\" is invalid: x".into(),
-        };
-        assert_eq!(
-            invalid.kubectl(Some("pod.yaml")),
-            "The Pod \"web\" is invalid: x"
-        );
-    }
 
     #[test]
     fn a_defaulted_limit_below_the_request_is_invalid() {

@@ -1,11 +1,16 @@
-//! The kubectl commands of a timeline, run against the cluster at their instant. Each returns
-//! what kubectl would print, for the trace.
+//! The scenario's client: the commands of a timeline, run against the simulated cluster at
+//! their instant. Each returns what kubectl (or `simulate`) would print, for the trace.
+
+mod update;
 
 use std::sync::Arc;
 
 use serde_json::{json, Value};
 
-use super::{admission, kubectl_update, Simulation};
+use super::simulate::SimulateCommand;
+use super::Action;
+use crate::apiserver::admission;
+use crate::apiserver::requests::{self, Propagation};
 use crate::controllers::deployment::{bump_generation, is_paused, POD_TEMPLATE_HASH};
 use crate::controllers::workload;
 use crate::engine::SimTime;
@@ -17,15 +22,80 @@ use crate::scenario::kubectl::{
     self as k, Invocation, KubectlCommand, ObjectRef, ResourceKind, RolloutAction, Targets,
 };
 use crate::scenario::FileObject;
-use crate::trace::{Body, Change, ObjectKey};
+use crate::sim::{Command, Simulation};
+
+impl Command for Action {
+    fn tool(&self) -> &'static str {
+        match self {
+            Action::Simulate(_) => "simulate",
+            _ => "kubectl",
+        }
+    }
+
+    fn run(&self, sim: &mut Simulation, now: SimTime) -> String {
+        match self {
+            Action::Kubectl(invocation) => run(sim, invocation, now),
+            Action::DeleteFiles {
+                invocation,
+                objects,
+            } => delete_files(sim, invocation, objects, now),
+            Action::Edit { invocation, object } => edit(sim, invocation, object, now),
+            Action::Simulate(action) => simulate(sim, action, now),
+            // The simulation applies them itself, as it does the t=0 manifests.
+            Action::Apply { .. } => String::new(),
+        }
+    }
+}
+
+/// Carries out one simulator action at `now`.
+fn simulate(sim: &mut Simulation, action: &SimulateCommand, now: SimTime) -> String {
+    use SimulateCommand as S;
+    let namespace = |ns: &Option<String>| ns.clone().unwrap_or_else(|| "default".to_string());
+    match action {
+        S::NodeDown { node } => sim.node_down(node, now),
+        S::NodeUp { node } => sim.node_up(node, now),
+        S::NodeAdd {
+            node,
+            cpu,
+            memory,
+            pods,
+            labels,
+            taints,
+        } => {
+            let mut resources = vec![("cpu", cpu.clone()), ("memory", memory.clone())];
+            resources.extend(pods.clone().map(|p| ("pods", p)));
+            let taints = taints.iter().map(Into::into).collect();
+            let node = super::joining_node(node, resources, labels, taints, now);
+            sim.node_add(node, now)
+        }
+        S::NodeRemove { node } => sim.node_remove(node, now),
+        S::Crash {
+            namespace: ns,
+            pod,
+            container,
+            exit_code,
+        } => sim.crash(&namespace(ns), pod, container.as_deref(), *exit_code, now),
+        S::Leak {
+            namespace: ns,
+            pod,
+            container,
+            per_second,
+        } => {
+            let rate = per_second.value().max(0) as u64;
+            sim.leak(&namespace(ns), pod, container.as_deref(), rate, now)
+        }
+        S::SandboxKill { namespace: ns, pod } => sim.kill_sandbox(&namespace(ns), pod, now),
+        S::StaticPodRemove { node, name } => sim.static_pod_remove(node, name, now),
+    }
+}
 
 /// Runs a command; returns kubectl's output.
-pub(super) fn run(sim: &mut Simulation, invocation: &Invocation, now: SimTime) -> String {
+pub(crate) fn run(sim: &mut Simulation, invocation: &Invocation, now: SimTime) -> String {
     let ns = invocation.namespace.as_deref().unwrap_or("default");
     let lines: Vec<String> = match &invocation.command {
         KubectlCommand::Delete(d) => delete(sim, ns, d, now),
         KubectlCommand::Scale { targets, replicas } => objects(targets)
-            .map(|o| scale(sim, ns, o, *replicas))
+            .map(|o| scale(sim, ns, o, *replicas, now))
             .collect(),
         KubectlCommand::SetImage { targets, images } => objects(targets)
             .map(|o| set_image(sim, ns, o, images, now))
@@ -104,7 +174,7 @@ pub(super) fn run(sim: &mut Simulation, invocation: &Invocation, now: SimTime) -
             patch,
             patch_type,
         } => objects(targets)
-            .map(|o| kubectl_update::patch(sim, ns, o, patch, *patch_type, now))
+            .map(|o| update::patch(sim, ns, o, patch, *patch_type, now))
             .collect(),
         KubectlCommand::SetResources {
             targets,
@@ -113,7 +183,7 @@ pub(super) fn run(sim: &mut Simulation, invocation: &Invocation, now: SimTime) -
             requests,
         } => selected(sim, ns, targets)
             .iter()
-            .map(|o| kubectl_update::set_resources(sim, ns, o, containers, limits, requests, now))
+            .map(|o| update::set_resources(sim, ns, o, containers, limits, requests, now))
             .filter(|line| !line.is_empty())
             .collect(),
         // The timeline reads their objects when the scenario loads ([`delete_files`], [`edit`]).
@@ -248,7 +318,7 @@ fn delete_targets(
 
 /// `kubectl delete -f`: the files' objects, read when the scenario loaded, deleted as by name.
 // K8S: staging/src/k8s.io/kubectl/pkg/cmd/delete/delete.go (DeleteResult; AddSourceToErr)
-pub(super) fn delete_files(
+fn delete_files(
     sim: &mut Simulation,
     invocation: &Invocation,
     objects: &[FileObject],
@@ -280,15 +350,10 @@ pub(super) fn delete_files(
 }
 
 /// `kubectl edit KIND NAME`, with the object as the user saved it.
-pub(super) fn edit(
-    sim: &mut Simulation,
-    invocation: &Invocation,
-    object: &Value,
-    now: SimTime,
-) -> String {
+fn edit(sim: &mut Simulation, invocation: &Invocation, object: &Value, now: SimTime) -> String {
     let ns = invocation.namespace.as_deref().unwrap_or("default");
     match &invocation.command {
-        KubectlCommand::Edit { target } => kubectl_update::edit(sim, ns, target, object, now),
+        KubectlCommand::Edit { target } => update::edit(sim, ns, target, object, now),
         _ => String::new(),
     }
 }
@@ -320,55 +385,12 @@ fn delete_one(
     grace: Option<i64>,
     now: SimTime,
 ) -> String {
-    let found = if kind == ResourceKind::Pod {
-        sim.delete_pod(ns, name, grace, now)
-    } else {
-        delete_object(sim, &key(kind, ns, name), now)
-    };
-    if found {
-        deleted(kind, ns, name, grace)
-    } else {
-        not_found(kind, name)
+    let resource = kind.resource();
+    let propagation = Propagation::Background;
+    match sim.delete(resource, ns, name, grace, propagation, now) {
+        Ok(_) => deleted(kind, ns, name, grace),
+        Err(status) => status.kubectl(None),
     }
-}
-
-/// Removes a stored object, then what it owns (background cascading deletion, as the garbage
-/// collector does it: owned objects, then owned pods, gracefully).
-// K8S: pkg/controller/garbagecollector (background propagation)
-fn delete_object(sim: &mut Simulation, key: &(String, String, String), now: SimTime) -> bool {
-    let Some(object) = sim.state.objects.remove(key) else {
-        return false;
-    };
-    super::quota::refresh(&mut sim.state, &key.1);
-    sim.record(
-        now,
-        ObjectKey {
-            kind: key.0.clone(),
-            namespace: key.1.clone(),
-            name: key.2.clone(),
-        },
-        Body::Change(Change::Deleted),
-    );
-    let uid = workload::uid(&object);
-    let owned: Vec<(String, String, String)> = sim
-        .state
-        .objects
-        .iter()
-        .filter(|(_, o)| workload::controller_uid(o) == Some(uid.as_str()))
-        .map(|(k, _)| k.clone())
-        .collect();
-    for child in owned {
-        delete_object(sim, &child, now);
-    }
-    let pods: Vec<(String, String)> = sim
-        .state
-        .pods_owned_by(&uid)
-        .map(|(_, p)| (p.meta.namespace.clone(), p.meta.name.clone()))
-        .collect();
-    for (ns, name) in pods {
-        sim.delete_pod(&ns, &name, None, now);
-    }
-    true
 }
 
 /// Changes a stored workload's body and tells the controllers; `None` when it does not exist.
@@ -385,23 +407,24 @@ fn edit_workload(
     if object.body.get("spec") != before.as_ref() {
         bump_generation(object);
     }
-    sim.controllers.observe_object(kind.name(), ns, name);
+    sim.object_changed(kind.name(), ns, name);
     Some(())
 }
 
 // K8S: staging/src/k8s.io/kubectl/pkg/cmd/scale/scale.go
-fn scale(sim: &mut Simulation, ns: &str, o: &ObjectRef, replicas: i64) -> String {
+fn scale(sim: &mut Simulation, ns: &str, o: &ObjectRef, replicas: i64, now: SimTime) -> String {
     if !matches!(o.kind, ResourceKind::Deployment | ResourceKind::ReplicaSet) {
         return format!(
             "error: cannot scale {}: kubesim scales deployments and replicasets",
             qualified(o.kind, &o.name)
         );
     }
-    match edit_workload(sim, o.kind, ns, &o.name, |body| {
-        body["spec"]["replicas"] = json!(replicas)
+    let resource = o.kind.resource();
+    match sim.request(now, |api| {
+        requests::scale(api, resource, ns, &o.name, replicas)
     }) {
-        Some(()) => format!("{} scaled", qualified(o.kind, &o.name)),
-        None => not_found(o.kind, &o.name),
+        Ok(_) => format!("{} scaled", qualified(o.kind, &o.name)),
+        Err(status) => status.kubectl(None),
     }
 }
 
@@ -436,7 +459,7 @@ fn set_image(
                 return format!("error: unable to find container named \"{container}\"");
             }
         }
-        let _ = admission::update_pod(sim, id, &spec, now);
+        let _ = sim.request(now, |api| admission::update_pod(api, id, &spec));
         return done;
     }
     let mut missing = None;
@@ -682,18 +705,15 @@ fn create_deployment(
             "template": {"metadata": {"labels": labels}, "spec": {"containers": containers}},
         },
     });
-    admission::store_object(
-        sim,
-        crate::model::cluster::StoredObject {
-            kind: "Deployment".into(),
-            api_version: "apps/v1".into(),
-            namespace: ns.to_string(),
-            name: name.to_string(),
-            creation: now,
-            body,
-        },
-        now,
-    );
+    let object = crate::model::cluster::StoredObject {
+        kind: "Deployment".into(),
+        api_version: "apps/v1".into(),
+        namespace: ns.to_string(),
+        name: name.to_string(),
+        creation: now,
+        body,
+    };
+    sim.request(now, |api| admission::store_object(api, object, now));
     format!("deployment.apps/{name} created")
 }
 
@@ -714,21 +734,13 @@ fn container_name(image: &str) -> String {
         .collect()
 }
 
+// K8S: staging/src/k8s.io/kubectl/pkg/cmd/create/create_namespace.go
 fn create_namespace(sim: &mut Simulation, name: &str, now: SimTime) -> String {
-    if sim.state.namespaces.contains_key(name) {
-        return format!("Error from server (AlreadyExists): namespaces \"{name}\" already exists");
+    let namespace = json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}});
+    match sim.request(now, |api| requests::create(api, "", &namespace, now)) {
+        Ok(_) => format!("namespace/{name} created"),
+        Err(status) => status.kubectl(None),
     }
-    sim.state.namespaces.insert(name.to_string(), now);
-    sim.record(
-        now,
-        ObjectKey {
-            kind: "Namespace".into(),
-            namespace: String::new(),
-            name: name.to_string(),
-        },
-        Body::Change(Change::created()),
-    );
-    format!("namespace/{name} created")
 }
 
 /// `kubectl run`: one pod, its container named after the pod.
@@ -777,7 +789,9 @@ fn run_pod(sim: &mut Simulation, ns: &str, r: &k::Run, now: SimTime) -> String {
         labels: r.labels.iter().cloned().collect(),
         ..Default::default()
     };
-    match admission::admit_pod(sim, meta, Arc::new(spec), now) {
+    match sim.request(now, |api| {
+        admission::admit_pod(api, meta, Arc::new(spec), now)
+    }) {
         Ok(_) => format!("pod/{} created", r.name),
         Err(refusal) => refusal.kubectl(None),
     }
@@ -984,7 +998,9 @@ fn drain(sim: &mut Simulation, name: &str, d: &k::Drain, now: SimTime) -> String
     }
     for id in &evict {
         let (ns, pod) = id.split_once('/').expect("namespace/name");
-        sim.delete_pod(ns, pod, d.grace_period, now);
+        let pods = ResourceKind::Pod.resource();
+        // The pod was listed just now: it is there to delete.
+        let _ = sim.delete(pods, ns, pod, d.grace_period, Propagation::Background, now);
         out.push(format!("pod/{pod} evicted"));
     }
     out.push(format!("node/{name} drained"));
@@ -1014,18 +1030,15 @@ fn create_service(
         "metadata": {"name": name, "namespace": ns, "labels": labels},
         "spec": spec,
     });
-    admission::store_object(
-        sim,
-        crate::model::cluster::StoredObject {
-            kind: "Service".into(),
-            api_version: "v1".into(),
-            namespace: ns.to_string(),
-            name: name.to_string(),
-            creation: now,
-            body,
-        },
-        now,
-    );
+    let object = crate::model::cluster::StoredObject {
+        kind: "Service".into(),
+        api_version: "v1".into(),
+        namespace: ns.to_string(),
+        name: name.to_string(),
+        creation: now,
+        body,
+    };
+    sim.request(now, |api| admission::store_object(api, object, now));
     format!("service/{name} {verb}")
 }
 
