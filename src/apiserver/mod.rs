@@ -16,6 +16,7 @@ pub mod defaults;
 pub mod limit_ranger;
 pub mod limits;
 pub mod patch;
+pub mod paths;
 pub mod quota;
 pub mod read;
 pub mod requests;

@@ -195,8 +195,42 @@ pub fn update(
             }
             changed
         }
-        // DEVIATION: Nodes and Namespaces change through kubesim's own paths (cordon, taint,
-        // label), not by update.
+        // What a user changes on a Node: labels, annotations, `spec.unschedulable` (cordon)
+        // and `spec.taints`; its status and addresses are the kubelet's.
+        // K8S: pkg/registry/core/node/strategy.go (PrepareForUpdate keeps the status)
+        Object::Node(given) => {
+            let node = api.state.node_mut(name).ok_or_else(not_found)?;
+            let taints = |n: &crate::model::Node| {
+                n.taints
+                    .iter()
+                    .map(|t| (t.key.clone(), t.value.clone(), t.effect))
+                    .collect::<Vec<_>>()
+            };
+            let changed = node.meta.labels != given.meta.labels
+                || node.meta.annotations != given.meta.annotations
+                || node.unschedulable != given.unschedulable
+                || taints(node) != taints(&given);
+            if changed {
+                node.meta.labels = given.meta.labels.clone();
+                node.meta.annotations = given.meta.annotations.clone();
+                node.unschedulable = given.unschedulable;
+                let kept = std::mem::take(&mut node.taints);
+                // A taint kept keeps the instant the node lifecycle controller added it.
+                node.taints = given
+                    .taints
+                    .iter()
+                    .map(|t| {
+                        let same = |k: &&crate::model::node::Taint| {
+                            (&k.key, &k.value, k.effect) == (&t.key, &t.value, t.effect)
+                        };
+                        kept.iter().find(same).cloned().unwrap_or_else(|| t.clone())
+                    })
+                    .collect();
+                api.emit(super::Effect::NodeUpdated(name.to_string()));
+            }
+            changed
+        }
+        // DEVIATION: Namespaces change through kubesim's own paths, not by update.
         _ => {
             return Err(Status::method_not_allowed(format!(
                 "kubesim does not update {} objects",

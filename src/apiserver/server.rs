@@ -21,6 +21,8 @@ pub enum Effect {
     PodUpdated(PodId),
     /// A node registered.
     NodeCreated(String),
+    /// A node's labels, annotations, cordon or taints changed.
+    NodeUpdated(String),
     /// A namespace was created.
     NamespaceCreated(String),
     /// An object of another kind was created (kind, namespace, name).

@@ -119,6 +119,16 @@ impl Status {
 
     /// A verb kubesim does not serve for the resource (405).
     // K8S: errors.go (NewMethodNotSupported)
+    /// 404 for a path nothing is served at.
+    pub fn not_found_path() -> Self {
+        Status {
+            code: 404,
+            reason: "NotFound",
+            message: "the server could not find the requested resource".to_string(),
+            details: None,
+        }
+    }
+
     pub fn method_not_allowed(message: impl Into<String>) -> Self {
         Status {
             code: 405,

@@ -9,12 +9,14 @@ use serde_json::json;
 use tokio::sync::oneshot;
 
 use super::clock::Clock;
-use super::rest::{self, ApiRequest, ApiResponse, Route};
+use super::rest::{self, ApiRequest, ApiResponse};
 use super::watch::Watch;
+use crate::apiserver::paths::{self, Route};
 use crate::engine::{SimDuration, SimTime};
-use crate::manifest::yaml::Located;
 use crate::model::time::rfc3339;
-use crate::sim::{Event, Simulation};
+use crate::scenario::request::ApiCall;
+use crate::sim::{Simulation, Step, StepAction};
+use std::rc::Rc;
 
 /// What the HTTP side asks of the simulation.
 pub enum Command {
@@ -143,7 +145,7 @@ impl Driver {
 
     fn api(&mut self, request: &ApiRequest) -> std::io::Result<ApiResponse> {
         self.catch_up()?;
-        let Some(route) = rest::route(&request.path) else {
+        let Some(route) = paths::route(&request.path) else {
             return Ok(rest::no_route());
         };
         Ok(match (request.method.as_str(), &route) {
@@ -169,27 +171,18 @@ impl Driver {
                 Ok(query) => rest::read(&self.sim, &query),
                 Err(refused) => refused,
             },
-            (
-                "POST",
-                Route::Resource {
-                    name: None,
-                    namespace,
-                    ..
-                },
-            ) => self.create(request, *namespace)?,
+            ("POST" | "PUT" | "PATCH" | "DELETE", Route::Resource { .. }) => self.write(request)?,
             (method, _) => rest::not_allowed(method),
         })
     }
 
-    /// POST to a collection: the object is created as `kubectl create -f` creates it, at the
-    /// instant the request arrived (a millisecond later if events were handled at that
-    /// instant already, so that the request comes first at its instant, as a timeline entry).
-    fn create(
-        &mut self,
-        request: &ApiRequest,
-        namespace: Option<&str>,
-    ) -> std::io::Result<ApiResponse> {
-        if !request.content_type.starts_with("application/json") {
+    /// A write (create, update, patch, delete, scale, eviction), run as a timeline step at
+    /// the instant the request arrived (a millisecond later if events were handled at that
+    /// instant already, so that it comes first at its instant, as a timeline entry does).
+    fn write(&mut self, request: &ApiRequest) -> std::io::Result<ApiResponse> {
+        let body = if request.body.is_empty() {
+            None
+        } else if request.content_type.contains("protobuf") {
             // K8S: staging/src/k8s.io/apiserver/pkg/endpoints/handlers/rest.go
             // (negotiation.NewUnsupportedMediaTypeError)
             return Ok(rest::status(
@@ -199,71 +192,45 @@ impl Driver {
                     "the body of the request was in an unknown format - accepted media types include: application/json (kubesim does not read {} yet)",
                     request.content_type
                 ),
-                None,
             ));
-        }
-        let mut body: serde_json::Value = match serde_json::from_slice(&request.body) {
-            Ok(body) => body,
-            Err(e) => {
-                return Ok(rest::status(
-                    400,
-                    "BadRequest",
-                    &format!("the body of the request could not be decoded: {e}"),
-                    None,
-                ))
+        } else {
+            match serde_json::from_slice::<serde_json::Value>(&request.body) {
+                Ok(body) => Some(body),
+                Err(e) => {
+                    return Ok(rest::status(
+                        400,
+                        "BadRequest",
+                        &format!("the body of the request could not be decoded: {e}"),
+                    ))
+                }
             }
         };
-        if let (Some(ns), Some(meta)) = (namespace, body.get_mut("metadata")) {
-            if meta.get("namespace").is_none() {
-                meta["namespace"] = json!(ns);
-            }
-        }
-        let mut manifests = Vec::new();
-        if let Err(e) = crate::manifest::load_value(
-            &body,
-            &Located::nowhere(),
-            "request body",
-            &[],
-            &mut manifests,
-        ) {
-            return Ok(rest::status(422, "Invalid", &e.message, None));
-        }
-        let name = body
-            .as_object()
-            .and_then(rest::name_of)
-            .unwrap_or_default()
-            .to_string();
+        let call = Rc::new(ApiCall::new(
+            &request.method,
+            &request.path,
+            &request.content_type,
+            body,
+        ));
         let at = self.request_instant();
-        let command = format!("{} {}", request.method, request.path);
-        let output = self.sim.handle_first_at(
+        self.sim.handle_first_at(Step {
             at,
-            Event::Apply {
-                manifests,
-                create_only: true,
-                command: Some(command),
-            },
-        )?;
+            line: call.line(),
+            action: StepAction::Run(call.clone()),
+        })?;
         self.handled_through = Some(SimTime::from_millis(at.as_millis() - 1));
         self.clock.catch_up(Instant::now(), at);
         self.tell_watches();
-        if let Some(refused) = output.as_deref().and_then(rest::from_kubectl_error) {
-            return Ok(refused);
-        }
-        let read = ApiRequest {
-            method: "GET".into(),
-            path: format!("{}/{name}", request.path.trim_end_matches('/')),
-            query: Vec::new(),
-            accept: "application/json".into(),
-            content_type: String::new(),
-            body: Vec::new(),
-        };
-        let route = rest::route(&read.path).expect("a collection's object has a route");
-        let query = rest::Query::of(&read, &route).expect("a plain get has no selectors");
-        let mut created = rest::read(&self.sim, &query);
-        if created.code == 200 {
-            created.code = 201;
-        }
-        Ok(created)
+        Ok(match call.answer() {
+            Some(Ok((code, object))) => ApiResponse {
+                code,
+                body: rest::Payload::Json(object),
+            },
+            Some(Err(status)) => ApiResponse {
+                code: status.code,
+                body: rest::Payload::Json(status.to_json()),
+            },
+            None => rest::no_route(),
+        })
     }
 
     /// The instant a mutating request is handled at: now on the clock, but after every

@@ -140,7 +140,7 @@ async fn handle(State(shared): State<Shared>, request: Request<Body>) -> Respons
     if !authorized {
         // K8S: staging/src/k8s.io/apiserver/pkg/endpoints/handlers/responsewriters/errors.go
         // (the unauthorized handler's Status)
-        return json_response(&rest::status(401, "Unauthorized", "Unauthorized", None));
+        return json_response(&rest::status(401, "Unauthorized", "Unauthorized"));
     }
     let (parts, body) = request.into_parts();
     let header_text = |name: header::HeaderName| {
@@ -158,7 +158,6 @@ async fn handle(State(shared): State<Shared>, request: Request<Body>) -> Respons
                 413,
                 "RequestEntityTooLarge",
                 "the request body is larger than 3 MiB",
-                None,
             ))
         }
     };
@@ -214,7 +213,7 @@ fn clock_command(request: &ApiRequest) -> Result<ClockCommand, ApiResponse> {
     if request.method == "GET" {
         return Ok(ClockCommand::Now);
     }
-    let bad = |message: String| rest::status(400, "BadRequest", &message, None);
+    let bad = |message: String| rest::status(400, "BadRequest", &message);
     let body: serde_json::Value = serde_json::from_slice(&request.body)
         .map_err(|e| bad(format!("bad clock request: {e}")))?;
     match body["action"].as_str() {

@@ -3,9 +3,11 @@
 
 use serde_json::{json, Map, Value};
 
+use crate::apiserver::paths::Route;
 use crate::apiserver::read;
 use crate::apiserver::resources::{Resource, RESOURCES};
 use crate::apiserver::tables::{self, ListFilter, Row};
+use crate::apiserver::Status;
 use crate::model::labels::Selector;
 use crate::model::node::NODE_INFO;
 use crate::sim::Simulation;
@@ -52,101 +54,6 @@ impl ApiResponse {
             code: 200,
             body: Payload::Json(body),
         }
-    }
-
-    /// The JSON body (`Null` for text).
-    #[cfg(test)]
-    pub fn json(&self) -> &Value {
-        match &self.body {
-            Payload::Json(value) => value,
-            Payload::Text(_) | Payload::Stream(_) => &Value::Null,
-        }
-    }
-}
-
-/// What a path names.
-#[derive(Debug, PartialEq)]
-pub enum Route<'p> {
-    Version,
-    /// `/api`: the core group's versions.
-    CoreVersions,
-    /// `/apis`: the named groups.
-    Groups,
-    /// `/api/v1`, `/apis/apps/v1`: a group version's resources.
-    GroupVersion {
-        group: &'p str,
-        version: &'p str,
-    },
-    /// `/openapi/v3`: where each group version's OpenAPI document is.
-    OpenApiRoot,
-    /// `/openapi/v3/api/v1`, `/openapi/v3/apis/apps/v1`.
-    OpenApi {
-        group: &'p str,
-        version: &'p str,
-    },
-    /// A collection, an object, or an object's subresource.
-    Resource {
-        resource: &'static Resource,
-        namespace: Option<&'p str>,
-        name: Option<&'p str>,
-        subresource: Option<&'p str>,
-    },
-}
-
-/// The route of a path, or `None` for a path the API does not serve (404).
-// K8S: staging/src/k8s.io/apiserver/pkg/endpoints/request/requestinfo.go (NewRequestInfo)
-pub fn route(path: &str) -> Option<Route<'_>> {
-    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
-    let (group, version, rest) = match segments.as_slice() {
-        ["version"] => return Some(Route::Version),
-        ["api"] => return Some(Route::CoreVersions),
-        ["apis"] => return Some(Route::Groups),
-        ["openapi", "v3"] => return Some(Route::OpenApiRoot),
-        ["openapi", "v3", "api", version] => ("", *version, &[][..]),
-        ["openapi", "v3", "apis", group, version] => (*group, *version, &[][..]),
-        ["api", version, rest @ ..] => ("", *version, rest),
-        ["apis", group, version, rest @ ..] => (*group, *version, rest),
-        _ => return None,
-    };
-    let in_group = |plural: &str| {
-        RESOURCES
-            .iter()
-            .find(|r| r.group == group && r.version == version && r.plural == plural)
-    };
-    if rest.is_empty() {
-        let served = RESOURCES
-            .iter()
-            .any(|r| r.group == group && r.version == version);
-        return served.then_some(if segments[0] == "openapi" {
-            Route::OpenApi { group, version }
-        } else {
-            Route::GroupVersion { group, version }
-        });
-    }
-    // `/namespaces/NS/pods...` is a namespaced path; `/namespaces` and `/namespaces/NS` are
-    // the namespaces themselves.
-    let (namespace, rest) = match rest {
-        ["namespaces", ns, rest @ ..] if !rest.is_empty() => (Some(*ns), rest),
-        _ => (None, rest),
-    };
-    let resource = in_group(rest[0])?;
-    if namespace.is_some() && !resource.namespaced {
-        return None;
-    }
-    match rest {
-        [_] => Some(Route::Resource {
-            resource,
-            namespace,
-            name: None,
-            subresource: None,
-        }),
-        [_, name] | [_, name, ..] if rest.len() <= 3 => Some(Route::Resource {
-            resource,
-            namespace,
-            name: Some(*name),
-            subresource: rest.get(2).copied(),
-        }),
-        _ => None,
     }
 }
 
@@ -302,49 +209,33 @@ pub fn openapi(group: &str, version: &str) -> Value {
 }
 
 /// An API error as kube-apiserver writes it.
-// K8S: staging/src/k8s.io/apimachinery/pkg/api/errors/errors.go (StatusError)
-pub fn status(code: u16, reason: &str, message: &str, details: Option<Value>) -> ApiResponse {
-    let mut body = json!({
-        "kind": "Status",
-        "apiVersion": "v1",
-        "metadata": {},
-        "status": "Failure",
-        "message": message,
-        "reason": reason,
-        "code": code,
-    });
-    if let Some(details) = details {
-        body["details"] = details;
-    }
-    ApiResponse {
+pub fn status(code: u16, reason: &'static str, message: &str) -> ApiResponse {
+    Status {
         code,
-        body: Payload::Json(body),
+        reason,
+        message: message.to_string(),
+        details: None,
+    }
+    .into()
+}
+
+impl From<Status> for ApiResponse {
+    fn from(status: Status) -> Self {
+        ApiResponse {
+            code: status.code,
+            body: Payload::Json(status.to_json()),
+        }
     }
 }
 
 /// 404 for an object: `pods "web" not found`.
-// K8S: staging/src/k8s.io/apimachinery/pkg/api/errors/errors.go (NewNotFound)
 pub fn not_found(resource: &Resource, name: &str) -> ApiResponse {
-    let mut details = json!({"name": name, "kind": resource.plural});
-    if !resource.group.is_empty() {
-        details["group"] = json!(resource.group);
-    }
-    status(
-        404,
-        "NotFound",
-        &format!("{} \"{name}\" not found", resource.group_resource()),
-        Some(details),
-    )
+    Status::not_found(&resource.group_resource(), name).into()
 }
 
 /// 404 for a path nothing is served at.
 pub fn no_route() -> ApiResponse {
-    status(
-        404,
-        "NotFound",
-        "the server could not find the requested resource",
-        None,
-    )
+    Status::not_found_path().into()
 }
 
 /// 405 for a verb kubesim does not serve on a resource yet.
@@ -353,25 +244,7 @@ pub fn not_allowed(method: &str) -> ApiResponse {
         405,
         "MethodNotAllowed",
         &format!("the server does not allow this method on the requested resource ({method} is not served by kubesim yet)"),
-        None,
     )
-}
-
-/// Turns the first line kubectl would print for a refused request (`Error from server
-/// (AlreadyExists): pods "web" already exists`) back into the Status the API server sent.
-pub fn from_kubectl_error(output: &str) -> Option<ApiResponse> {
-    let rest = output.lines().next()?.strip_prefix("Error from server (")?;
-    let (reason, message) = rest.split_once("): ")?;
-    // K8S: staging/src/k8s.io/apimachinery/pkg/apis/meta/v1/types.go (StatusReason codes)
-    let code = match reason {
-        "NotFound" => 404,
-        "AlreadyExists" | "Conflict" => 409,
-        "Forbidden" => 403,
-        "Invalid" => 422,
-        "BadRequest" => 400,
-        _ => 500,
-    };
-    Some(status(code, reason, message, None))
 }
 
 /// What a get, list or watch selects and how it wants the answer, read from the request.
@@ -386,7 +259,6 @@ pub struct Query {
 }
 
 /// One selected object: its JSON and its row of the kind's table.
-#[derive(Debug, Clone)]
 pub struct Listed {
     pub object: Value,
     pub row: Row,
@@ -409,11 +281,10 @@ impl Query {
                 400,
                 "BadRequest",
                 &format!("unable to parse requirement: {e}"),
-                None,
             )
         })?;
         let fields = FieldSelector::parse(req.param("fieldSelector").unwrap_or(""))
-            .map_err(|message| status(400, "BadRequest", &message, None))?;
+            .map_err(|message| status(400, "BadRequest", &message))?;
         let table = req
             .accept
             .contains("as=Table")
@@ -502,7 +373,6 @@ pub fn logs(sim: &Simulation, req: &ApiRequest, namespace: &str, name: &str) -> 
                 400,
                 "BadRequest",
                 &format!("container {given} is not valid for pod {name}"),
-                None,
             )
         }
         Some(given) => given.to_string(),
@@ -517,7 +387,6 @@ pub fn logs(sim: &Simulation, req: &ApiRequest, namespace: &str, name: &str) -> 
                     "a container name must be specified for pod {name}, choose one of: [{}]",
                     names.join(" ")
                 ),
-                None,
             )
         }
     };
@@ -530,7 +399,7 @@ pub fn logs(sim: &Simulation, req: &ApiRequest, namespace: &str, name: &str) -> 
     let previous = req.param("previous") == Some("true");
     let lines = match sim.kubelets().logs(pod, id, &container, previous) {
         Ok(lines) => lines,
-        Err(why) => return status(400, "BadRequest", &why, None),
+        Err(why) => return status(400, "BadRequest", &why),
     };
     let tail = req
         .param("tailLines")
@@ -648,48 +517,9 @@ impl FieldSelector {
     }
 }
 
-/// A JSON object's `metadata.name`, for a created object's response.
-pub fn name_of(body: &Map<String, Value>) -> Option<&str> {
-    body.get("metadata")?.get("name")?.as_str()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn paths_name_resources_as_the_api_server_parses_them() {
-        let pods = crate::apiserver::resources::of_kind("Pod");
-        assert_eq!(
-            route("/api/v1/namespaces/default/pods/web/log"),
-            Some(Route::Resource {
-                resource: pods,
-                namespace: Some("default"),
-                name: Some("web"),
-                subresource: Some("log"),
-            })
-        );
-        let namespaces = crate::apiserver::resources::of_kind("Namespace");
-        assert_eq!(
-            route("/api/v1/namespaces/kube-system"),
-            Some(Route::Resource {
-                resource: namespaces,
-                namespace: None,
-                name: Some("kube-system"),
-                subresource: None,
-            })
-        );
-        assert_eq!(
-            route("/apis/apps/v1"),
-            Some(Route::GroupVersion {
-                group: "apps",
-                version: "v1"
-            })
-        );
-        assert_eq!(route("/apis/apps/v2"), None);
-        assert_eq!(route("/api/v1/namespaces/default/nodes"), None);
-        assert_eq!(route("/healthz"), None);
-    }
 
     #[test]
     fn field_selectors_compare_fields_of_the_object() {
@@ -699,15 +529,5 @@ mod tests {
         assert!(matches("count=2,involvedObject.uid!=x"));
         assert!(!matches("involvedObject.name!=web"));
         assert!(FieldSelector::parse("nonsense").is_err());
-    }
-
-    #[test]
-    fn refusals_become_statuses_with_their_codes() {
-        let refused =
-            from_kubectl_error("Error from server (AlreadyExists): pods \"web\" already exists")
-                .unwrap();
-        assert_eq!(refused.code, 409);
-        assert_eq!(refused.json()["message"], "pods \"web\" already exists");
-        assert!(from_kubectl_error("pod/web created").is_none());
     }
 }

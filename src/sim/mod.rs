@@ -168,8 +168,6 @@ pub struct Simulation {
     /// kept only after [`Simulation::keep_explanations`].
     pub explanations: std::collections::BTreeMap<(String, String), (SimTime, Explanation)>,
     keep_explanations: bool,
-    /// What the last command handled printed, for [`Simulation::handle_first_at`]'s caller.
-    command_output: Option<String>,
     /// A failure to write the trace, reported by `run_until`.
     trace_error: Option<std::io::Error>,
     /// Real-execution mode's wall clock: each event is handled once it is due on it, at the
@@ -251,7 +249,6 @@ impl Simulation {
             end: SimTime::ZERO + setup.duration,
             explanations: Default::default(),
             keep_explanations: false,
-            command_output: None,
             trace_error: None,
             pacer: None,
             autoscaler: crate::autoscaler::ClusterAutoscaler::new(&setup.autoscaler, streams),
@@ -352,30 +349,37 @@ impl Simulation {
         Ok(())
     }
 
-    /// Handles `event` at `at`, after every event queued before `at` and ahead of those queued
-    /// for `at` itself, as a timeline entry for `at` would be (the timeline is queued first):
-    /// how `kubesim serve` handles a request, so that a recorded session replays identically.
-    /// `at` must be later than every instant handled so far.
-    /// Returns what the command the event ran printed, if it ran one.
-    pub fn handle_first_at(
-        &mut self,
-        at: SimTime,
-        event: Event,
-    ) -> std::io::Result<Option<String>> {
+    /// Runs `step` at its instant, after every event queued before it and ahead of those
+    /// queued for that instant itself, as the step would run had it been in the timeline from
+    /// the start (the timeline is queued first): how `kubesim serve` handles a request, so that
+    /// a recorded session replays identically. The step's instant must be later than every
+    /// instant handled so far.
+    pub fn handle_first_at(&mut self, step: Step) -> std::io::Result<()> {
+        let at = step.at;
         if let Some(before) = at.as_millis().checked_sub(1) {
             self.run_until(SimTime::from_millis(before))?;
         }
         self.queue
             .advance_to(at)
             .expect("requests come at later instants");
-        self.step(event, None, at)?;
-        Ok(self.command_output.take())
+        let event = match &step.action {
+            StepAction::Apply {
+                manifests,
+                create_only,
+            } => Event::Apply {
+                manifests: manifests.clone(),
+                create_only: *create_only,
+                command: Some(step.line.clone()),
+            },
+            StepAction::Run(_) => Event::Timeline(self.timeline.len()),
+        };
+        self.timeline.push(step);
+        self.step(event, None, at)
     }
 
     /// Handles one event at `now` and everything it changed, with `cause` the record it came
     /// from.
     fn step(&mut self, event: Event, cause: Option<u64>, now: SimTime) -> std::io::Result<()> {
-        self.command_output = None;
         self.cause = cause;
         self.last_record = None;
         self.next_cause = None;
@@ -623,6 +627,7 @@ impl Simulation {
                 }
                 self.nodes_changed(now);
             }
+            Effect::NodeUpdated(_) => self.nodes_changed(now),
             Effect::NamespaceCreated(name) => {
                 let key = ObjectKey {
                     kind: "Namespace".into(),
@@ -1044,7 +1049,6 @@ impl Simulation {
     }
 
     fn tool_record(&mut self, now: SimTime, tool: &str, command: String, output: String) {
-        self.command_output = Some(output.clone());
         self.record(
             now,
             ObjectKey {

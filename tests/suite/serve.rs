@@ -108,6 +108,23 @@ impl Served {
 }
 
 impl Served {
+    /// What this kubectl prints for a deleted object: v1.34 added the namespace.
+    // K8S: staging/src/k8s.io/kubectl/pkg/cmd/delete/delete.go (PrintObj)
+    fn deleted(&self, resource: &str, name: &str) -> String {
+        let version = self.ok(&["version", "--client", "-o", "json"]);
+        let version: serde_json::Value = serde_json::from_str(&version).unwrap();
+        let minor: u32 = version["clientVersion"]["minor"]
+            .as_str()
+            .unwrap()
+            .trim_end_matches('+')
+            .parse()
+            .unwrap();
+        match minor {
+            ..34 => format!("{resource} \"{name}\" deleted\n"),
+            _ => format!("{resource} \"{name}\" deleted from default namespace\n"),
+        }
+    }
+
     /// Waits until the server holds `n` open watches (a kubectl `-w` has started watching).
     fn await_watches(&self, n: u64) {
         let access = kubesim::serve::kubeconfig::read(&self.kubeconfig).unwrap();
@@ -346,9 +363,83 @@ fn kubectl_run_then_logs_at_known_instants() {
         String::from_utf8_lossy(&previous.stderr),
         "Error from server (BadRequest): previous terminated container \"hello\" in pod \"hello\" not found\n"
     );
+    // kubectl checks the container itself (newer versions add ` out of: hello`).
     let wrong = served.kubectl(&["logs", "hello", "-c", "nope"]);
+    assert!(String::from_utf8_lossy(&wrong.stderr)
+        .starts_with("error: container nope is not valid for pod hello"));
+}
+
+const DEPLOYMENT: &str = "apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers: [{name: nginx, image: \"nginx:1.27\"}]
+";
+
+#[test]
+fn kubectl_changes_objects_through_patch_scale_and_delete() {
+    let served = Served::start(&["--paused"]);
+    let manifest = served._dir.path().join("web.yaml");
+    std::fs::write(&manifest, DEPLOYMENT).unwrap();
+    let file = manifest.to_str().unwrap();
     assert_eq!(
-        String::from_utf8_lossy(&wrong.stderr),
-        "error: container nope is not valid for pod hello\n"
+        served.ok(&["apply", "-f", file]),
+        "deployment.apps/web created\n"
+    );
+    assert_eq!(
+        served.clock(&["advance", "10s"]),
+        "clock at 10.001s, paused\n"
+    );
+    assert_eq!(
+        served.ok(&["scale", "deployment", "web", "--replicas=3"]),
+        "deployment.apps/web scaled\n"
+    );
+    assert_eq!(
+        served.ok(&["set", "image", "deployment/web", "nginx=nginx:1.28"]),
+        "deployment.apps/web image updated\n"
+    );
+    assert_eq!(
+        served.clock(&["advance", "30s"]),
+        "clock at 40.003s, paused\n"
+    );
+    assert_eq!(
+        served.ok(&["get", "deployment", "web", "-o", "wide"]),
+        "NAME   READY   UP-TO-DATE   AVAILABLE   AGE   CONTAINERS   IMAGES       SELECTOR
+web    3/3     3            3           40s   nginx        nginx:1.28   app=web
+"
+    );
+    assert_eq!(served.ok(&["cordon", "node01"]), "node/node01 cordoned\n");
+    assert_eq!(
+        served.ok(&["taint", "node", "node02", "k=v:NoSchedule"]),
+        "node/node02 tainted\n"
+    );
+    assert_eq!(
+        served.ok(&["label", "node", "node02", "disk=ssd"]),
+        "node/node02 labeled\n"
+    );
+    assert_eq!(
+        served.ok(&["get", "nodes", "-L", "disk"]),
+        "NAME           STATUS                     ROLES           AGE   VERSION   DISK
+controlplane   Ready                      control-plane   40s   v1.34.0   
+node01         Ready,SchedulingDisabled   <none>          40s   v1.34.0   
+node02         Ready                      <none>          40s   v1.34.0   ssd
+"
+    );
+    assert_eq!(
+        served.ok(&["delete", "deployment", "web"]),
+        served.deleted("deployment.apps", "web")
+    );
+    assert_eq!(
+        served.clock(&["advance", "1m"]),
+        "clock at 1m40.007s, paused\n"
+    );
+    assert_eq!(
+        String::from_utf8(served.kubectl(&["get", "pods"]).stderr).unwrap(),
+        "No resources found in default namespace.\n"
     );
 }
