@@ -27,6 +27,13 @@ pub(super) struct ServeArgs {
     /// Seed for every random draw (overrides the scenario's).
     #[arg(long)]
     seed: Option<u64>,
+    /// Write the JSON Lines trace of the session to this file.
+    #[arg(long, value_name = "FILE")]
+    trace: Option<PathBuf>,
+    /// When stopped, write the session as a scenario here (every write the API handled, at its
+    /// instant), which `kubesim run` replays to the same trace records. Never replaces a file.
+    #[arg(long, value_name = "FILE")]
+    record: Option<PathBuf>,
 }
 
 fn positive(text: &str) -> Result<f64, String> {
@@ -39,6 +46,12 @@ fn positive(text: &str) -> Result<f64, String> {
 }
 
 pub(super) fn run(args: ServeArgs) -> Result<i32, CliError> {
+    if let Some(record) = args.record.as_ref().filter(|r| r.exists()) {
+        return Err(CliError::Usage(format!(
+            "{} exists; give --record a new file (kubesim never overwrites one)",
+            record.display()
+        )));
+    }
     let scenario = match &args.scenario {
         Some(path) => crate::scenario::load(path)?,
         // An empty manifest: the default cluster with kubeadm's add-ons, for kubectl to fill.
@@ -51,10 +64,43 @@ pub(super) fn run(args: ServeArgs) -> Result<i32, CliError> {
         speed: args.speed,
         seed: args.seed.unwrap_or(scenario.seed),
     };
-    serve::serve(scenario, &options).map_err(|e| match e.kind() {
+    let served_text = match &args.scenario {
+        Some(path) => Some(std::fs::read_to_string(path)?),
+        None => None,
+    };
+    let trace =
+        match &args.trace {
+            Some(path) => Some(std::fs::File::create(path).map_err(|e| {
+                CliError::Usage(format!("cannot write trace {}: {e}", path.display()))
+            })?),
+            None => None,
+        };
+    let name = scenario.name.clone();
+    let session = serve::serve(scenario, &options, trace).map_err(|e| match e.kind() {
         std::io::ErrorKind::AlreadyExists => CliError::Usage(e.to_string()),
         _ => CliError::Io(e),
     })?;
+    if let Some(record) = &args.record {
+        let served = args.scenario.as_deref().zip(served_text.as_deref());
+        let text = crate::scenario::record::scenario_text(
+            served,
+            &name,
+            options.seed,
+            session.end,
+            &session.recorded,
+        )
+        .map_err(CliError::Usage)?;
+        std::fs::write(record, text)
+            .map_err(|e| CliError::Usage(format!("cannot write {}: {e}", record.display())))?;
+        if let Some(trace) = &args.trace {
+            name_recorded_input(trace, record)?;
+        }
+        eprintln!(
+            "kubesim serve: the session is recorded in {} (replay: kubesim run {})",
+            record.display(),
+            record.display()
+        );
+    }
     Ok(0)
 }
 
@@ -147,4 +193,19 @@ pub(super) fn clock(args: ClockArgs) -> Result<i32, CliError> {
         _ => println!("clock at {now}, running at {}x", answer["speed"]),
     }
     Ok(0)
+}
+
+/// Makes the session's trace name the recorded scenario as its input (its header's digest),
+/// since that file is the whole input of the session: `kubesim run RECORD --trace` then writes
+/// the same trace, byte for byte.
+fn name_recorded_input(trace: &Path, record: &Path) -> Result<(), CliError> {
+    let recorded = crate::scenario::load(record)?;
+    let text = std::fs::read_to_string(trace)?;
+    let (first, rest) = text.split_once('\n').unwrap_or((&text, ""));
+    let mut header: crate::trace::Header = serde_json::from_str(first)
+        .map_err(|e| CliError::Usage(format!("{}: bad trace header: {e}", trace.display())))?;
+    header.digest = recorded.digest;
+    let header = serde_json::to_string(&header).expect("a header serializes");
+    std::fs::write(trace, format!("{header}\n{rest}"))?;
+    Ok(())
 }

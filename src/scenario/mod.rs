@@ -17,6 +17,7 @@ pub mod openb;
 #[cfg(test)]
 mod pacing_tests;
 pub mod profile;
+pub mod record;
 pub mod request;
 pub mod simulate;
 mod timeline;

@@ -48,6 +48,40 @@ impl ApiCall {
         self.answer.borrow_mut().take()
     }
 
+    /// The request as a timeline entry's `request:` mapping.
+    pub fn to_value(&self) -> Value {
+        let mut value = json!({"method": self.method, "path": self.path});
+        if !self.content_type.is_empty() {
+            value["contentType"] = json!(self.content_type);
+        }
+        if let Some(body) = &self.body {
+            value["body"] = body.clone();
+        }
+        value
+    }
+
+    /// A timeline entry's `request:` mapping read back, or what is wrong with it.
+    pub fn from_value(value: &Value) -> Result<Self, String> {
+        let text = |key: &str| value.get(key).and_then(Value::as_str);
+        let method = text("method").filter(|m| matches!(*m, "POST" | "PUT" | "PATCH" | "DELETE"));
+        let Some(method) = method else {
+            return Err("a request needs a `method:` (POST, PUT, PATCH or DELETE)".to_string());
+        };
+        let Some(path) = text("path").filter(|p| route(p).is_some()) else {
+            return Err(
+                "a request needs a `path:` the API serves (/api/v1/namespaces/default/pods)"
+                    .to_string(),
+            );
+        };
+        let content_type = text("contentType").unwrap_or_default();
+        Ok(ApiCall::new(
+            method,
+            path,
+            content_type,
+            value.get("body").cloned(),
+        ))
+    }
+
     fn call(&self, sim: &mut Simulation, now: SimTime) -> Result<(u16, Value), Status> {
         let not_served = || {
             Status::method_not_allowed(format!(

@@ -26,6 +26,9 @@ pub(super) struct RawEntry {
     simulate: Option<String>,
     /// `edit`'s saved object: a manifest path (relative to the scenario) or the object inline.
     object: Option<Value>,
+    /// A write to the API as `kubesim serve --record` recorded it: `method`, `path`,
+    /// `contentType`, `body`.
+    request: Option<Value>,
 }
 
 /// One timeline entry, parsed.
@@ -59,6 +62,8 @@ pub enum Action {
     },
     /// A simulator action (`simulate: node-down node02`).
     Simulate(SimulateCommand),
+    /// A write to the API, as an HTTP client sent it to `kubesim serve`.
+    Request(crate::scenario::request::ApiCall),
 }
 
 /// One object of a file given to `delete -f`.
@@ -89,6 +94,21 @@ pub(super) fn parse_entry(
             kubectl::supported()
         ))
     };
+    if let Some(request) = &raw.request {
+        if raw.kubectl.is_some() || raw.simulate.is_some() || raw.object.is_some() {
+            return Err(src.error(
+                path,
+                "a `request:` entry takes no `kubectl:`, `simulate:` or `object:`",
+            ));
+        }
+        let call = crate::scenario::request::ApiCall::from_value(request)
+            .map_err(|why| src.error(&field("request"), why))?;
+        return Ok(TimelineEntry {
+            at,
+            command: call.line(),
+            action: Action::Request(call),
+        });
+    }
     let command = match (&raw.kubectl, &raw.simulate) {
         (Some(c), None) => c.clone(),
         (None, Some(line)) if raw.object.is_none() => {

@@ -14,6 +14,7 @@ use super::watch::Watch;
 use crate::apiserver::paths::{self, Route};
 use crate::engine::{SimDuration, SimTime};
 use crate::model::time::rfc3339;
+use crate::scenario::record::Recorded;
 use crate::scenario::request::ApiCall;
 use crate::sim::{Simulation, Step, StepAction};
 use std::rc::Rc;
@@ -46,6 +47,14 @@ pub struct Driver {
     /// `host:port`, for `/api`'s server address.
     address: String,
     watches: Vec<Watch>,
+    /// Every write handled, at its instant, for `--record`.
+    recorded: Vec<Recorded>,
+}
+
+/// What a served session leaves: the writes it handled and the instant it stopped at.
+pub struct Session {
+    pub recorded: Vec<Recorded>,
+    pub end: SimTime,
 }
 
 impl Driver {
@@ -56,12 +65,13 @@ impl Driver {
             handled_through: None,
             address,
             watches: Vec::new(),
+            recorded: Vec::new(),
         }
     }
 
     /// Plays the simulation and answers commands until every sender is gone; then finishes
-    /// the trace.
-    pub fn run(mut self, commands: Receiver<Command>) -> std::io::Result<()> {
+    /// the trace and tells what the session did.
+    pub fn run(mut self, commands: Receiver<Command>) -> std::io::Result<Session> {
         loop {
             self.catch_up()?;
             let now = Instant::now();
@@ -83,7 +93,12 @@ impl Driver {
                 Err(RecvTimeoutError::Disconnected) => break,
             }
         }
-        self.sim.finish()
+        let end = self.handled_through.unwrap_or(SimTime::ZERO);
+        self.sim.finish()?;
+        Ok(Session {
+            recorded: self.recorded,
+            end,
+        })
     }
 
     /// Handles every event the clock has reached; with watches open, one instant at a time,
@@ -219,6 +234,7 @@ impl Driver {
         })?;
         self.handled_through = Some(SimTime::from_millis(at.as_millis() - 1));
         self.clock.catch_up(Instant::now(), at);
+        self.recorded.push((at, call.to_value()));
         self.tell_watches();
         Ok(match call.answer() {
             Some(Ok((code, object))) => ApiResponse {

@@ -22,7 +22,7 @@ use axum::http::{header, Request, StatusCode};
 use axum::response::{IntoResponse, Response};
 use tokio::sync::oneshot;
 
-pub use driver::ClockCommand;
+pub use driver::{ClockCommand, Session};
 use driver::{Command, Driver};
 use rest::{ApiRequest, ApiResponse, Payload};
 
@@ -53,8 +53,13 @@ struct Shared {
     token: std::sync::Arc<str>,
 }
 
-/// Serves `scenario` until interrupted (SIGINT or SIGTERM).
-pub fn serve(mut scenario: Scenario, options: &Options) -> std::io::Result<()> {
+/// Serves `scenario` until interrupted (SIGINT or SIGTERM), writing the trace to `trace`;
+/// returns what the session did.
+pub fn serve(
+    mut scenario: Scenario,
+    options: &Options,
+    trace: Option<std::fs::File>,
+) -> std::io::Result<Session> {
     // A served cluster runs until stopped, not for the scenario's span.
     scenario.duration = crate::engine::SimDuration::from_millis(u64::MAX / 4);
     let listener =
@@ -87,7 +92,8 @@ pub fn serve(mut scenario: Scenario, options: &Options) -> std::io::Result<()> {
     let clock = clock::Clock::new(std::time::Instant::now(), options.speed, options.paused);
     let seed = options.seed;
     let driver = std::thread::spawn(move || {
-        let sim = Simulation::new(scenario.setup(), seed, None)?;
+        let trace = trace.map(|f| Box::new(std::io::BufWriter::new(f)) as Box<dyn std::io::Write>);
+        let sim = Simulation::new(scenario.setup(), seed, trace)?;
         Driver::new(sim, clock, address.to_string()).run(received)
     });
     let shared = Shared {

@@ -5,6 +5,8 @@ use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 
+use crate::common::{kubesim, stderr};
+
 /// Where `.ci/setup-host` installs a kubectl when the machine has no versioned one.
 const SETUP_HOST_KUBECTL: &str = "/opt/kubesim-kubectl/bin/kubectl";
 
@@ -154,6 +156,14 @@ impl Served {
             std::thread::sleep(std::time::Duration::from_millis(25));
         }
         panic!("no watch opened within 5 s");
+    }
+}
+
+impl Served {
+    /// Stops the server as Ctrl-C would and waits for it to exit; its exit code.
+    fn stop(&mut self) -> Option<i32> {
+        unsafe { libc::kill(self.child.id() as i32, libc::SIGINT) };
+        self.child.wait().unwrap().code()
     }
 }
 
@@ -441,5 +451,109 @@ node02         Ready                      <none>          40s   v1.34.0   ssd
     assert_eq!(
         String::from_utf8(served.kubectl(&["get", "pods"]).stderr).unwrap(),
         "No resources found in default namespace.\n"
+    );
+}
+
+#[test]
+fn a_recorded_session_replays_to_the_same_trace_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let record = dir.path().join("session.yaml");
+    let served_trace = dir.path().join("served.jsonl");
+    let mut served = Served::start(&[
+        "--paused",
+        "--record",
+        record.to_str().unwrap(),
+        "--trace",
+        served_trace.to_str().unwrap(),
+    ]);
+    let manifest = dir.path().join("web.yaml");
+    std::fs::write(&manifest, DEPLOYMENT).unwrap();
+    served.ok(&["apply", "-f", manifest.to_str().unwrap()]);
+    served.clock(&["advance", "10s"]);
+    served.ok(&["scale", "deployment", "web", "--replicas=3"]);
+    served.ok(&["label", "pods", "-l", "app=web", "tier=front"]);
+    served.clock(&["advance", "20s"]);
+    served.ok(&["cordon", "node01"]);
+    served.ok(&["delete", "deployment", "web"]);
+    served.clock(&["advance", "30s"]);
+    assert_eq!(served.stop(), Some(0));
+    let recorded = std::fs::read_to_string(&record).unwrap();
+    assert!(
+        recorded.contains("  - at: 10.002s\n    request:\n      body:\n        spec:\n          replicas: 3\n      contentType: application/merge-patch+json\n      method: PATCH\n      path: /apis/apps/v1/namespaces/default/deployments/web/scale\n"),
+        "{recorded}"
+    );
+    let replay_trace = dir.path().join("replay.jsonl");
+    let replay = kubesim(&[
+        "run",
+        record.to_str().unwrap(),
+        "--trace",
+        replay_trace.to_str().unwrap(),
+    ]);
+    assert!(replay.status.success(), "{}", stderr(&replay));
+    let served_bytes = std::fs::read(&served_trace).unwrap();
+    assert!(served_bytes.len() > 10_000);
+    assert!(
+        served_bytes == std::fs::read(&replay_trace).unwrap(),
+        "the replay's trace differs from the served session's"
+    );
+}
+
+#[test]
+fn a_served_scenario_file_is_recorded_with_everything_it_says() {
+    let dir = tempfile::tempdir().unwrap();
+    let record = dir.path().join("demo-session.yaml");
+    let served_trace = dir.path().join("served.jsonl");
+    let demo = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/demo.yaml");
+    let mut served = Served::start(&[
+        demo,
+        "--paused",
+        "--record",
+        record.to_str().unwrap(),
+        "--trace",
+        served_trace.to_str().unwrap(),
+    ]);
+    served.clock(&["advance", "1m"]);
+    served.ok(&["label", "pod", "web", "tier=front"]);
+    served.clock(&["advance", "1m"]);
+    assert_eq!(served.stop(), Some(0));
+    let replay_trace = dir.path().join("replay.jsonl");
+    let replay = kubesim(&[
+        "run",
+        record.to_str().unwrap(),
+        "--trace",
+        replay_trace.to_str().unwrap(),
+    ]);
+    assert!(replay.status.success(), "{}", stderr(&replay));
+    assert!(
+        std::fs::read(&served_trace).unwrap() == std::fs::read(&replay_trace).unwrap(),
+        "the replay's trace differs from the served session's"
+    );
+}
+
+#[test]
+fn a_bad_recorded_request_is_refused_with_its_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join("bad.yaml");
+    std::fs::write(
+        &scenario,
+        "apiVersion: kubesim.io/v1alpha1
+kind: Scenario
+metadata: {name: bad}
+spec:
+  duration: 1m
+  timeline:
+  - at: 1s
+    request: {method: GET, path: /api/v1/namespaces/default/pods}
+",
+    )
+    .unwrap();
+    let out = kubesim(&["run", scenario.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        stderr(&out).lines().next().unwrap(),
+        format!(
+            "{}:8:5: a request needs a `method:` (POST, PUT, PATCH or DELETE)",
+            scenario.display()
+        )
     );
 }

@@ -28,6 +28,7 @@ impl Command for Action {
     fn tool(&self) -> &'static str {
         match self {
             Action::Simulate(_) => "simulate",
+            Action::Request(call) => call.tool(),
             _ => "kubectl",
         }
     }
@@ -41,6 +42,7 @@ impl Command for Action {
             } => delete_files(sim, invocation, objects, now),
             Action::Edit { invocation, object } => edit(sim, invocation, object, now),
             Action::Simulate(action) => simulate(sim, action, now),
+            Action::Request(call) => call.run(sim, now),
             // The simulation applies them itself, as it does the t=0 manifests.
             Action::Apply { .. } => String::new(),
         }
