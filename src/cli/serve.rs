@@ -15,9 +15,13 @@ pub(super) struct ServeArgs {
     /// the server); a file kubesim did not write is never replaced.
     #[arg(long, value_name = "FILE")]
     kubeconfig: PathBuf,
-    /// Listen on this port of 127.0.0.1 (default: a free one).
+    /// Listen on this port (default: a free one).
     #[arg(long, default_value_t = 0)]
     port: u16,
+    /// Listen on this address instead of 127.0.0.1 (0.0.0.0: every interface). Anyone who can
+    /// reach it and holds the kubeconfig's token can change the cluster.
+    #[arg(long, value_name = "ADDRESS", default_value = "127.0.0.1")]
+    listen: std::net::IpAddr,
     /// Start with the clock stopped (`kubesim clock ... resume|advance` moves it).
     #[arg(long, conflicts_with = "speed")]
     paused: bool,
@@ -57,7 +61,15 @@ pub(super) fn run(args: ServeArgs) -> Result<i32, CliError> {
         // An empty manifest: the default cluster with kubeadm's add-ons, for kubectl to fill.
         None => crate::scenario::load_str("", "kubesim", Path::new("."))?,
     };
+    if !args.listen.is_loopback() {
+        eprintln!(
+            "warning: serving on {}, not only to this machine: anyone who can reach it with the token in {} can change the cluster",
+            args.listen,
+            args.kubeconfig.display()
+        );
+    }
     let options = serve::Options {
+        listen: args.listen,
         kubeconfig: args.kubeconfig,
         port: args.port,
         paused: args.paused,

@@ -40,6 +40,8 @@ const MAX_BODY: usize = 3 * 1024 * 1024;
 #[derive(Debug, Clone)]
 pub struct Options {
     pub kubeconfig: PathBuf,
+    /// The address to listen on: 127.0.0.1 unless `--listen` says otherwise.
+    pub listen: std::net::IpAddr,
     /// 0: a free port.
     pub port: u16,
     pub paused: bool,
@@ -62,12 +64,16 @@ pub fn serve(
 ) -> std::io::Result<Session> {
     // A served cluster runs until stopped, not for the scenario's span.
     scenario.duration = crate::engine::SimDuration::from_millis(u64::MAX / 4);
-    let listener =
-        std::net::TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, options.port)))?;
+    let listener = std::net::TcpListener::bind(SocketAddr::from((options.listen, options.port)))?;
     listener.set_nonblocking(true)?;
     let address = listener.local_addr()?;
-    let certificates = tls::generate().map_err(std::io::Error::other)?;
-    let server = format!("https://{address}");
+    let certificates = tls::generate(options.listen).map_err(std::io::Error::other)?;
+    // Clients on this machine reach any address through the loopback one.
+    let local = SocketAddr::from((Ipv4Addr::LOCALHOST, address.port()));
+    let server = match options.listen.is_unspecified() {
+        true => format!("https://{local}"),
+        false => format!("https://{address}"),
+    };
     let token = kubeconfig::new_token();
     kubeconfig::write(
         &options.kubeconfig,

@@ -17,8 +17,9 @@ pub struct Certificates {
     pub key: String,
 }
 
-/// A fresh authority and a server certificate for `127.0.0.1` and `localhost`.
-pub fn generate() -> Result<Certificates, rcgen::Error> {
+/// A fresh authority and a server certificate for `127.0.0.1`, `localhost` and the address
+/// listened on.
+pub fn generate(listen: std::net::IpAddr) -> Result<Certificates, rcgen::Error> {
     let authority_key = KeyPair::generate()?;
     let mut authority = CertificateParams::new(Vec::<String>::new())?;
     authority
@@ -39,6 +40,9 @@ pub fn generate() -> Result<Certificates, rcgen::Error> {
     server
         .subject_alt_names
         .push(SanType::IpAddress(std::net::Ipv4Addr::LOCALHOST.into()));
+    if !listen.is_loopback() && !listen.is_unspecified() {
+        server.subject_alt_names.push(SanType::IpAddress(listen));
+    }
     let server_cert = server.signed_by(&key, &issuer)?;
     Ok(Certificates {
         authority: authority_cert.pem(),

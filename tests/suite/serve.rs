@@ -127,8 +127,8 @@ impl Served {
         }
     }
 
-    /// Waits until the server holds `n` open watches (a kubectl `-w` has started watching).
-    fn await_watches(&self, n: u64) {
+    /// An HTTP client trusting the served authority, the server's URL and the bearer header.
+    fn client(&self) -> (ureq::Agent, String, String) {
         let access = kubesim::serve::kubeconfig::read(&self.kubeconfig).unwrap();
         let authority = ureq::tls::Certificate::from_pem(access.authority.as_bytes()).unwrap();
         let tls = ureq::tls::TlsConfig::builder()
@@ -138,13 +138,47 @@ impl Served {
             .build();
         let agent = ureq::Agent::config_builder()
             .tls_config(tls)
+            .http_status_as_error(false)
             .build()
             .new_agent();
-        let url = format!("{}{}", access.server, kubesim::serve::CLOCK_PATH);
+        (agent, access.server, format!("Bearer {}", access.token))
+    }
+
+    /// A raw request: its status code and JSON answer.
+    fn raw(
+        &self,
+        method: &str,
+        path: &str,
+        content_type: &str,
+        body: &[u8],
+    ) -> (u16, serde_json::Value) {
+        let (agent, server, auth) = self.client();
+        let request = ureq::http::Request::builder()
+            .method(method)
+            .uri(format!("{server}{path}"))
+            .header("Authorization", auth)
+            .header("Content-Type", content_type)
+            .body(body.to_vec())
+            .unwrap();
+        let mut response = agent.run(request).unwrap();
+        let code = response.status().as_u16();
+        (
+            code,
+            response
+                .body_mut()
+                .read_json()
+                .unwrap_or(serde_json::Value::Null),
+        )
+    }
+
+    /// Waits until the server holds `n` open watches (a kubectl `-w` has started watching).
+    fn await_watches(&self, n: u64) {
+        let (agent, server, auth) = self.client();
+        let url = format!("{server}{}", kubesim::serve::CLOCK_PATH);
         for _ in 0..200 {
             let clock: serde_json::Value = agent
                 .get(&url)
-                .header("Authorization", &format!("Bearer {}", access.token))
+                .header("Authorization", &auth)
                 .call()
                 .unwrap()
                 .body_mut()
@@ -555,5 +589,89 @@ spec:
             "{}:8:5: a request needs a `method:` (POST, PUT, PATCH or DELETE)",
             scenario.display()
         )
+    );
+}
+
+#[test]
+fn bad_requests_get_status_errors_and_the_server_stays_up() {
+    let served = Served::start(&["--paused"]);
+    let pods = "/api/v1/namespaces/default/pods";
+    // method, path, media type, body; the code and reason expected.
+    type Case<'a> = (&'a str, &'a str, &'a str, &'a [u8], u16, &'a str);
+    let cases: &[Case] = &[
+        (
+            "POST",
+            pods,
+            "application/json",
+            b"{not json",
+            400,
+            "BadRequest",
+        ),
+        ("POST", pods, "application/json", b"[1, 2]", 422, "Invalid"),
+        (
+            "PATCH",
+            "/api/v1/namespaces/default/pods/nope",
+            "application/apply-patch+yaml",
+            b"{}",
+            415,
+            "UnsupportedMediaType",
+        ),
+        (
+            "PATCH",
+            "/api/v1/namespaces/default/pods/nope",
+            "application/merge-patch+json",
+            b"{}",
+            404,
+            "NotFound",
+        ),
+        (
+            "DELETE",
+            "/api/v1/namespaces/default/pods/nope",
+            "application/json",
+            b"",
+            404,
+            "NotFound",
+        ),
+        (
+            "POST",
+            pods,
+            "application/vnd.kubernetes.protobuf",
+            b"k8s\0",
+            415,
+            "UnsupportedMediaType",
+        ),
+        (
+            "GET",
+            "/api/v1/namespaces/default/pods?labelSelector=a%20b%20c",
+            "",
+            b"",
+            400,
+            "BadRequest",
+        ),
+        ("GET", "/apis/nonsense/v9/things", "", b"", 404, "NotFound"),
+        (
+            "PUT",
+            "/version",
+            "application/json",
+            b"{}",
+            405,
+            "MethodNotAllowed",
+        ),
+    ];
+    for (method, path, content_type, body, code, reason) in cases {
+        let (got, status) = served.raw(method, path, content_type, body);
+        assert_eq!(
+            (got, status["reason"].as_str()),
+            (*code, Some(*reason)),
+            "{method} {path}: {status}"
+        );
+        assert_eq!(status["kind"], "Status");
+    }
+    let (code, _) = served.raw("POST", pods, "application/json", &vec![b' '; 4 << 20]);
+    assert_eq!(code, 413);
+    let (code, version) = served.raw("GET", "/version", "", b"");
+    assert_eq!(
+        (code, version["gitVersion"].as_str()),
+        (200, Some("v1.34.0"))
     );
 }
