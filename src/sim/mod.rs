@@ -51,6 +51,23 @@ pub struct Step {
     pub action: StepAction,
 }
 
+impl Step {
+    /// The event that runs the step, the `index`-th of the timeline.
+    fn event(&self, index: usize) -> Event {
+        match &self.action {
+            StepAction::Apply {
+                manifests,
+                create_only,
+            } => Event::Apply {
+                manifests: manifests.clone(),
+                create_only: *create_only,
+                command: Some(self.line.clone()),
+            },
+            StepAction::Run(_) => Event::Timeline(index),
+        }
+    }
+}
+
 /// What a timeline step does.
 #[derive(Clone)]
 pub enum StepAction {
@@ -277,17 +294,7 @@ impl Simulation {
             },
         );
         for (i, step) in setup.timeline.iter().enumerate() {
-            let event = match &step.action {
-                StepAction::Apply {
-                    manifests,
-                    create_only,
-                } => Event::Apply {
-                    manifests: manifests.clone(),
-                    create_only: *create_only,
-                    command: Some(step.line.clone()),
-                },
-                StepAction::Run(_) => Event::Timeline(i),
-            };
+            let event = step.event(i);
             sim.push(step.at, event);
         }
         Ok(sim)
@@ -362,17 +369,7 @@ impl Simulation {
         self.queue
             .advance_to(at)
             .expect("requests come at later instants");
-        let event = match &step.action {
-            StepAction::Apply {
-                manifests,
-                create_only,
-            } => Event::Apply {
-                manifests: manifests.clone(),
-                create_only: *create_only,
-                command: Some(step.line.clone()),
-            },
-            StepAction::Run(_) => Event::Timeline(self.timeline.len()),
-        };
+        let event = step.event(self.timeline.len());
         self.timeline.push(step);
         self.step(event, None, at)
     }
