@@ -667,7 +667,9 @@ fn bad_requests_get_status_errors_and_the_server_stays_up() {
         );
         assert_eq!(status["kind"], "Status");
     }
-    let (code, _) = served.raw("POST", pods, "application/json", &vec![b' '; 4 << 20]);
+    // One byte over the 3 MiB limit: the server answers before reading the rest, and a
+    // client still sending much more could see the connection closed instead of the answer.
+    let (code, _) = served.raw("POST", pods, "application/json", &vec![b' '; (3 << 20) + 1]);
     assert_eq!(code, 413);
     let (code, version) = served.raw("GET", "/version", "", b"");
     assert_eq!(
