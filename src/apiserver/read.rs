@@ -3,8 +3,9 @@
 
 use serde_json::Value;
 
-use super::tables::{listed_events, namespace_labels, ListFilter};
+use super::tables::{listed_events, ListFilter};
 use crate::manifest::render;
+use crate::model::cluster::namespace_labels;
 use crate::model::ClusterState;
 
 /// The objects of `kind` that `filter` selects, with their names, in the order the API lists

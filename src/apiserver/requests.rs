@@ -43,7 +43,7 @@ pub fn get(
         }
         "Namespace" => {
             let created = state.namespaces.get(name).ok_or_else(not_found)?;
-            return Ok(namespace_json(name, *created));
+            return Ok(crate::manifest::render::namespace(name, *created));
         }
         _ => {}
     }
@@ -110,24 +110,6 @@ fn decode(object: &Value, kind: &str, name: &str) -> Result<Manifest, Status> {
         1 => Ok(loaded.remove(0)),
         _ => Err(Status::bad_request("a request carries one object")),
     }
-}
-
-/// A namespace as the API shows it: the finalizer and phase its strategy sets on create, and
-/// the name label every namespace carries.
-// K8S: pkg/registry/core/namespace/strategy.go (PrepareForCreate), and the
-// kubernetes.io/metadata.name label (NamespaceDefaultLabelName)
-fn namespace_json(name: &str, created: SimTime) -> Value {
-    json!({
-        "apiVersion": "v1",
-        "kind": "Namespace",
-        "metadata": {
-            "name": name,
-            "creationTimestamp": crate::model::time::rfc3339(created),
-            "labels": {"kubernetes.io/metadata.name": name},
-        },
-        "spec": {"finalizers": ["kubernetes"]},
-        "status": {"phase": "Active"},
-    })
 }
 
 /// PUT: `object` becomes the new version of the object, validated as a created object is.

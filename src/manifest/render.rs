@@ -263,7 +263,7 @@ pub fn namespace(name: &str, created: crate::engine::SimTime) -> Value {
         "kind": "Namespace",
         "metadata": {
             "creationTimestamp": rfc3339(created),
-            "labels": {"kubernetes.io/metadata.name": name},
+            "labels": crate::model::cluster::namespace_labels(name),
             "name": name,
         },
         "spec": {"finalizers": ["kubernetes"]},

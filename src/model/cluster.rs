@@ -7,6 +7,12 @@ use super::event::{Event, ObjectRef};
 use super::node::{Node, NodeCondition};
 use super::pod::Pod;
 
+/// The labels every namespace carries: its name under `kubernetes.io/metadata.name`.
+// K8S: pkg/registry/core/namespace/strategy.go (PrepareForCreate: NamespaceDefaultLabelName)
+pub fn namespace_labels(name: &str) -> BTreeMap<String, String> {
+    BTreeMap::from([("kubernetes.io/metadata.name".to_string(), name.to_string())])
+}
+
 /// A stable handle to a pod slot. Slots are never reused, so a handle held by a pending event
 /// can never point at a different pod.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

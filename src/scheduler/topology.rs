@@ -93,10 +93,7 @@ impl<'a> Topology<'a> {
         let namespaces = state
             .namespaces
             .keys()
-            .map(|ns| {
-                let labels = [("kubernetes.io/metadata.name".to_string(), ns.clone())];
-                (ns.clone(), labels.into_iter().collect())
-            })
+            .map(|ns| (ns.clone(), crate::model::cluster::namespace_labels(ns)))
             .collect();
         let mut topology = Topology {
             plugins,

@@ -106,7 +106,9 @@ impl Driver {
     fn catch_up(&mut self) -> std::io::Result<()> {
         let target = self.clock.sim_now(Instant::now());
         if self.handled_through.is_some_and(|t| target <= t) {
-            self.tell_watches();
+            // Nothing happened since the watches were last told; only their time runs out.
+            let now = Instant::now();
+            self.watches.retain(|w| !w.expired(now));
             return Ok(());
         }
         while !self.watches.is_empty() {
@@ -137,15 +139,11 @@ impl Driver {
             Ok(query) => query,
             Err(refused) => return refused,
         };
-        let param = |name: &str| {
-            request
-                .query
-                .iter()
-                .find(|(k, _)| k == name)
-                .map(|(_, v)| v.as_str())
-        };
-        let from_now = param("resourceVersion").is_some_and(|v| !v.is_empty() && v != "0");
-        let deadline = param("timeoutSeconds")
+        let from_now = request
+            .param("resourceVersion")
+            .is_some_and(|v| !v.is_empty() && v != "0");
+        let deadline = request
+            .param("timeoutSeconds")
             .and_then(|s| s.parse::<u64>().ok())
             .map(|s| Instant::now() + Duration::from_secs(s));
         let (sender, events) = tokio::sync::mpsc::unbounded_channel();
@@ -164,13 +162,15 @@ impl Driver {
             return Ok(rest::no_route());
         };
         Ok(match (request.method.as_str(), &route) {
-            ("GET", Route::Version) => ok(rest::version()),
-            ("GET", Route::CoreVersions) => ok(rest::core_versions(&self.address)),
-            ("GET", Route::Groups) => ok(rest::groups()),
-            ("GET", Route::OpenApiRoot) => ok(rest::openapi_root()),
-            ("GET", Route::OpenApi { group, version }) => ok(rest::openapi(group, version)),
+            ("GET", Route::Version) => ApiResponse::ok(rest::version()),
+            ("GET", Route::CoreVersions) => ApiResponse::ok(rest::core_versions(&self.address)),
+            ("GET", Route::Groups) => ApiResponse::ok(rest::groups()),
+            ("GET", Route::OpenApiRoot) => ApiResponse::ok(rest::openapi_root()),
+            ("GET", Route::OpenApi { group, version }) => {
+                ApiResponse::ok(rest::openapi(group, version))
+            }
             ("GET", Route::GroupVersion { group, version }) => {
-                ok(rest::group_version(group, version))
+                ApiResponse::ok(rest::group_version(group, version))
             }
             ("GET", Route::Resource { .. }) if is_watch(request) => self.watch(request, &route),
             (
@@ -270,7 +270,7 @@ impl Driver {
         }
         self.catch_up()?;
         let at = self.handled_through.unwrap_or(SimTime::ZERO);
-        Ok(ok(json!({
+        Ok(ApiResponse::ok(json!({
             "now": at.to_string(),
             "milliseconds": at.as_millis(),
             "time": rfc3339(at),
@@ -281,13 +281,6 @@ impl Driver {
     }
 }
 
-fn ok(body: serde_json::Value) -> ApiResponse {
-    ApiResponse::ok(body)
-}
-
 fn is_watch(request: &ApiRequest) -> bool {
-    request
-        .query
-        .iter()
-        .any(|(k, v)| k == "watch" && (v == "true" || v == "1"))
+    matches!(request.param("watch"), Some("true" | "1"))
 }

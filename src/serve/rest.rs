@@ -25,7 +25,8 @@ pub struct ApiRequest {
 }
 
 impl ApiRequest {
-    fn param(&self, name: &str) -> Option<&str> {
+    /// The query parameter `name`, decoded.
+    pub fn param(&self, name: &str) -> Option<&str> {
         self.query
             .iter()
             .find(|(k, _)| k == name)
@@ -258,10 +259,12 @@ pub struct Query {
     pub table: Option<String>,
 }
 
-/// One selected object: its JSON and its row of the kind's table.
+/// One selected object: its namespace ("" if cluster-scoped) and name, its JSON, and its
+/// row of the kind's table when the client asked for Tables.
 pub struct Listed {
+    pub key: (String, String),
     pub object: Value,
-    pub row: Row,
+    pub row: Option<Row>,
 }
 
 impl Query {
@@ -299,7 +302,7 @@ impl Query {
         })
     }
 
-    /// The objects selected now, with their rows, in the API's order.
+    /// The objects selected now, in the API's order, with their rows only for Tables.
     pub fn list(&self, sim: &Simulation) -> Vec<Listed> {
         let filter = ListFilter {
             namespace: self.namespace.as_deref(),
@@ -307,13 +310,27 @@ impl Query {
             selector: &self.selector,
         };
         let objects = read::objects(&sim.state, self.resource.kind, &filter);
-        let table = tables::table(&sim.state, self.resource.kind, sim.now(), &filter);
-        debug_assert_eq!(objects.len(), table.rows.len());
+        let mut rows = match self.table {
+            Some(_) => {
+                let table = tables::table(&sim.state, self.resource.kind, sim.now(), &filter);
+                debug_assert_eq!(objects.len(), table.rows.len());
+                table.rows.into_iter().map(Some).collect()
+            }
+            None => Vec::new(),
+        }
+        .into_iter();
         objects
             .into_iter()
-            .zip(table.rows)
-            .filter(|((_, object), _)| self.fields.matches(object))
-            .map(|((_, object), row)| Listed { object, row })
+            .map(|(name, object)| (name, object, rows.next().flatten()))
+            .filter(|(_, object, _)| self.fields.matches(object))
+            .map(|(name, object, row)| {
+                let namespace = object["metadata"]["namespace"].as_str().unwrap_or_default();
+                Listed {
+                    key: (namespace.to_string(), name),
+                    object,
+                    row,
+                }
+            })
             .collect()
     }
 
@@ -447,7 +464,10 @@ fn table_body<'l>(
         .collect();
     let rows: Vec<Value> = listed
         .into_iter()
-        .map(|Listed { object, row }| {
+        .map(|Listed { object, row, .. }| {
+            let row = row
+                .as_ref()
+                .expect("a Table's objects are listed with their rows");
             let mut value = json!({"cells": row.cells});
             match include {
                 "None" => {}

@@ -54,18 +54,23 @@ impl Watch {
         }
     }
 
+    /// Whether the client's `timeoutSeconds` has run out.
+    pub fn expired(&self, now: Instant) -> bool {
+        self.deadline.is_some_and(|d| now >= d)
+    }
+
     fn current(&self, sim: &Simulation) -> BTreeMap<(String, String), Listed> {
         self.query
             .list(sim)
             .into_iter()
-            .map(|l| ((l.row.namespace.clone(), l.row.name.clone()), l))
+            .map(|l| (l.key.clone(), l))
             .collect()
     }
 
     /// Streams what changed since the last call; `false` once the client has gone or the
     /// watch's time is up (the watch is then dropped, which ends its stream).
     pub fn notify(&mut self, sim: &Simulation, now: Instant) -> bool {
-        if self.deadline.is_some_and(|d| now >= d) {
+        if self.expired(now) {
             return false;
         }
         let mut current = self.current(sim);
@@ -81,20 +86,14 @@ impl Watch {
             }
         }
         events.extend(current.into_values().map(|l| ("ADDED", l)));
-        events.sort_by(|a, b| {
-            let key = |l: &Listed| (l.row.namespace.clone(), l.row.name.clone());
-            key(&a.1).cmp(&key(&b.1))
-        });
+        events.sort_by(|a, b| a.1.key.cmp(&b.1.key));
         for (type_, listed) in events {
             let line = self.event(type_, &listed);
             if self.sender.send(line).is_err() {
                 return false;
             }
             if type_ != "DELETED" {
-                self.known.insert(
-                    (listed.row.namespace.clone(), listed.row.name.clone()),
-                    listed,
-                );
+                self.known.insert(listed.key.clone(), listed);
             }
         }
         true

@@ -12,6 +12,7 @@ use serde_json::Value;
 
 use crate::engine::SimTime;
 use crate::manifest::render::event_namespace;
+use crate::model::cluster::namespace_labels;
 use crate::model::labels::Selector;
 use crate::model::time::age;
 use crate::model::{ClusterState, Node};
@@ -88,12 +89,6 @@ pub fn table(state: &ClusterState, kind: &str, now: SimTime, filter: &ListFilter
         "Namespace" => namespaces(state, now, filter),
         stored => stored_table(state, stored, now, filter),
     }
-}
-
-/// The labels every namespace carries.
-// K8S: pkg/registry/core/namespace/strategy.go (the kubernetes.io/metadata.name label)
-pub fn namespace_labels(name: &str) -> BTreeMap<String, String> {
-    BTreeMap::from([("kubernetes.io/metadata.name".to_string(), name.to_string())])
 }
 
 // K8S: pkg/printers/internalversion/printers.go (namespaceColumnDefinitions)
