@@ -64,11 +64,38 @@ fn probe(p: &mut core::Probe) {
     }
 }
 
+/// Fills in the API server's defaults on a stored object of `kind` that kubesim keeps as the
+/// user wrote it (the kinds no controller or decoder defaults already).
+pub fn stored(kind: &str, body: &mut serde_json::Value) {
+    match kind {
+        "Service" => service(body),
+        "CronJob" => cron_job(body),
+        _ => {}
+    }
+}
+
+/// A CronJob's defaults: not suspended, concurrent runs allowed, three successful and one
+/// failed Job kept.
+// K8S: pkg/apis/batch/v1/defaults.go (SetDefaults_CronJob)
+fn cron_job(body: &mut serde_json::Value) {
+    use serde_json::json;
+    let Some(spec) = body
+        .get_mut("spec")
+        .and_then(serde_json::Value::as_object_mut)
+    else {
+        return;
+    };
+    spec.entry("suspend").or_insert(json!(false));
+    spec.entry("concurrencyPolicy").or_insert(json!("Allow"));
+    spec.entry("successfulJobsHistoryLimit").or_insert(json!(3));
+    spec.entry("failedJobsHistoryLimit").or_insert(json!(1));
+}
+
 /// Fills in what the API server sets on a Service it stores: type, session affinity, traffic
 /// policy, the single IPv4 family and `clusterIPs`, each port's protocol and target port.
 // K8S: pkg/apis/core/v1/defaults.go (SetDefaults_Service) and
 // pkg/registry/core/service/storage/alloc.go (ipFamilies, ipFamilyPolicy, clusterIPs)
-pub fn service(body: &mut serde_json::Value) {
+fn service(body: &mut serde_json::Value) {
     use serde_json::{json, Value};
     let Some(spec) = body.get_mut("spec").and_then(Value::as_object_mut) else {
         return;

@@ -50,9 +50,7 @@ pub fn objects(state: &ClusterState, kind: &str, filter: &ListFilter<'_>) -> Vec
             .filter(|((k, ns, name), object)| k == kind && filter.wants(ns, name, &object.labels()))
             .map(|((_, _, name), object)| {
                 let mut body = render::stored(object);
-                if kind == "Service" {
-                    super::defaults::service(&mut body);
-                }
+                super::defaults::stored(kind, &mut body);
                 (name.clone(), body)
             })
             .collect(),

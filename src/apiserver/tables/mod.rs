@@ -5,6 +5,7 @@
 // which the API server runs with Wide set: every cell is computed, kubectl picks by priority)
 
 pub mod pods;
+mod stored;
 
 use std::collections::BTreeMap;
 
@@ -419,7 +420,7 @@ fn stored_columns(kind: &str) -> &'static [Column] {
         "ResourceQuota" => RESOURCE_QUOTA_COLUMNS,
         "LimitRange" => LIMIT_RANGE_COLUMNS,
         "HorizontalPodAutoscaler" => HORIZONTAL_POD_AUTOSCALER_COLUMNS,
-        _ => NAME_AGE_COLUMNS,
+        other => stored::columns(other).unwrap_or(NAME_AGE_COLUMNS),
     }
 }
 
@@ -514,6 +515,9 @@ fn stored_table(state: &ClusterState, kind: &str, now: SimTime, filter: &ListFil
 }
 
 fn stored_cells(object: &crate::model::cluster::StoredObject, now: SimTime) -> Vec<String> {
+    if let Some(cells) = stored::cells(object, now) {
+        return cells;
+    }
     let name = &object.name;
     let replicas = object
         .body
