@@ -239,12 +239,33 @@ pub fn patch(
     update(api, resource, namespace, name, &next)
 }
 
+/// The workloads with a `scale` subresource.
+// DEVIATION: only Deployments and ReplicaSets have it (upstream: StatefulSets and
+// ReplicationControllers too); the Scale's status.selector is left out.
+const SCALABLE: &[&str] = &["Deployment", "ReplicaSet"];
+
+/// GET of the `scale` subresource: the workload's `Scale`.
+// K8S: pkg/registry/apps/deployment/storage/storage.go (ScaleREST.Get)
+pub fn get_scale(
+    state: &ClusterState,
+    resource: &Resource,
+    namespace: &str,
+    name: &str,
+) -> Result<Value, Status> {
+    scalable(resource)?;
+    let key = (
+        resource.kind.to_string(),
+        namespace.to_string(),
+        name.to_string(),
+    );
+    let object = state.objects.get(&key);
+    let object = object.ok_or_else(|| Status::not_found(&resource.group_resource(), name))?;
+    Ok(scale_of(object, namespace, name))
+}
+
 /// PUT of the `scale` subresource: the workload's `spec.replicas` becomes `replicas` (its
 /// generation moves when that changes it). Answers with the `Scale` object.
-// K8S: pkg/registry/apps/deployment/storage/storage.go (ScaleREST.Update), and
-// staging/src/k8s.io/api/autoscaling/v1/types.go (Scale)
-// DEVIATION: only Deployments and ReplicaSets have the subresource; the Scale's
-// status.selector is left out.
+// K8S: pkg/registry/apps/deployment/storage/storage.go (ScaleREST.Update)
 pub fn scale(
     api: &mut ApiServer<'_>,
     resource: &Resource,
@@ -252,12 +273,7 @@ pub fn scale(
     name: &str,
     replicas: i64,
 ) -> Result<Value, Status> {
-    if !matches!(resource.kind, "Deployment" | "ReplicaSet") {
-        return Err(Status::method_not_allowed(format!(
-            "kubesim scales deployments and replicasets, not {}",
-            resource.plural
-        )));
-    }
+    scalable(resource)?;
     let key = (
         resource.kind.to_string(),
         namespace.to_string(),
@@ -269,7 +285,25 @@ pub fn scale(
         object.body["spec"]["replicas"] = json!(replicas);
         crate::controllers::deployment::bump_generation(object);
     }
-    let scale = json!({
+    let scale = scale_of(object, namespace, name);
+    api.emit(super::Effect::ObjectUpdated(key.0, key.1, key.2));
+    Ok(scale)
+}
+
+fn scalable(resource: &Resource) -> Result<(), Status> {
+    match SCALABLE.contains(&resource.kind) {
+        true => Ok(()),
+        false => Err(Status::method_not_allowed(format!(
+            "kubesim scales deployments and replicasets, not {}",
+            resource.plural
+        ))),
+    }
+}
+
+/// A workload's `Scale`: its desired replicas and the ones it has.
+// K8S: staging/src/k8s.io/api/autoscaling/v1/types.go (Scale)
+fn scale_of(object: &crate::model::cluster::StoredObject, namespace: &str, name: &str) -> Value {
+    json!({
         "kind": "Scale",
         "apiVersion": "autoscaling/v1",
         "metadata": {
@@ -277,11 +311,9 @@ pub fn scale(
             "namespace": namespace,
             "uid": object.body["metadata"]["uid"],
         },
-        "spec": {"replicas": replicas},
+        "spec": {"replicas": object.body["spec"]["replicas"].as_i64().unwrap_or(1)},
         "status": {"replicas": object.body["status"]["replicas"].as_i64().unwrap_or(0)},
-    });
-    api.emit(super::Effect::ObjectUpdated(key.0, key.1, key.2));
-    Ok(scale)
+    })
 }
 
 /// What a DELETE does to the objects the deleted one owns (`propagationPolicy`).

@@ -281,6 +281,56 @@ pub static RESOURCES: &[Resource] = &[
     },
 ];
 
+/// A subresource kubesim serves, as discovery lists it under its resource
+/// (`pods/eviction`).
+// K8S: staging/src/k8s.io/apiserver/pkg/endpoints/installer.go (subresources are listed as
+// `resource/subresource`, with the kind and group version of the object they take)
+#[derive(Debug, PartialEq, Eq)]
+pub struct Subresource {
+    /// The resource's plural (`pods`).
+    pub parent: &'static str,
+    pub name: &'static str,
+    /// The kind of the object the subresource takes or gives (`Eviction`).
+    pub kind: &'static str,
+    /// The group and version of that kind, when it is not the resource's own.
+    pub group_version: Option<(&'static str, &'static str)>,
+    pub verbs: &'static [&'static str],
+}
+
+/// The subresources served, in discovery's order.
+// K8S: pkg/registry/core/pod/storage/storage.go (log, eviction) and
+// pkg/registry/apps/deployment/storage/storage.go, replicaset/storage/storage.go (scale)
+pub static SUBRESOURCES: &[Subresource] = &[
+    Subresource {
+        parent: "pods",
+        name: "eviction",
+        kind: "Eviction",
+        group_version: Some(("policy", "v1")),
+        verbs: &["create"],
+    },
+    Subresource {
+        parent: "pods",
+        name: "log",
+        kind: "Pod",
+        group_version: None,
+        verbs: &["get"],
+    },
+    Subresource {
+        parent: "deployments",
+        name: "scale",
+        kind: "Scale",
+        group_version: Some(("autoscaling", "v1")),
+        verbs: &["get", "patch", "update"],
+    },
+    Subresource {
+        parent: "replicasets",
+        name: "scale",
+        kind: "Scale",
+        group_version: Some(("autoscaling", "v1")),
+        verbs: &["get", "patch", "update"],
+    },
+];
+
 /// The resource of a kind as objects spell it (`Deployment`), if kubesim knows the kind.
 pub fn by_kind(kind: &str) -> Option<&'static Resource> {
     RESOURCES.iter().find(|r| r.kind == kind)

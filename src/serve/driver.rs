@@ -12,6 +12,7 @@ use super::clock::Clock;
 use super::rest::{self, ApiRequest, ApiResponse};
 use super::watch::Watch;
 use crate::apiserver::paths::{self, Route};
+use crate::apiserver::{protobuf, requests, Status};
 use crate::engine::{SimDuration, SimTime};
 use crate::model::time::rfc3339;
 use crate::scenario::record::Recorded;
@@ -182,6 +183,18 @@ impl Driver {
                     resource,
                 },
             ) if resource.kind == "Pod" => rest::logs(&self.sim, request, namespace, name),
+            (
+                "GET",
+                Route::Resource {
+                    namespace: Some(namespace),
+                    name: Some(name),
+                    subresource: Some("scale"),
+                    resource,
+                },
+            ) => match requests::get_scale(&self.sim.state, resource, namespace, name) {
+                Ok(scale) => ApiResponse::ok(scale),
+                Err(status) => status_response(&status),
+            },
             ("GET", Route::Resource { .. }) => match rest::Query::of(request, &route) {
                 Ok(query) => rest::read(&self.sim, &query),
                 Err(refused) => refused,
@@ -195,19 +208,14 @@ impl Driver {
     /// the instant the request arrived (a millisecond later if events were handled at that
     /// instant already, so that it comes first at its instant, as a timeline entry does).
     fn write(&mut self, request: &ApiRequest) -> std::io::Result<ApiResponse> {
+        let protobuf = request.content_type.starts_with(protobuf::MEDIA_TYPE);
         let body = if request.body.is_empty() {
             None
-        } else if request.content_type.contains("protobuf") {
-            // K8S: staging/src/k8s.io/apiserver/pkg/endpoints/handlers/rest.go
-            // (negotiation.NewUnsupportedMediaTypeError)
-            return Ok(rest::status(
-                415,
-                "UnsupportedMediaType",
-                &format!(
-                    "the body of the request was in an unknown format - accepted media types include: application/json (kubesim does not read {} yet)",
-                    request.content_type
-                ),
-            ));
+        } else if protobuf {
+            match protobuf::decode(&request.body) {
+                Ok(body) => Some(body),
+                Err(status) => return Ok(status_response(&status)),
+            }
         } else {
             match serde_json::from_slice::<serde_json::Value>(&request.body) {
                 Ok(body) => Some(body),
@@ -220,10 +228,15 @@ impl Driver {
                 }
             }
         };
+        // A decoded protobuf body is recorded (and replayed) as the JSON it stands for.
+        let content_type = match protobuf {
+            true => "application/json",
+            false => &request.content_type,
+        };
         let call = Rc::new(ApiCall::new(
             &request.method,
             &request.path,
-            &request.content_type,
+            content_type,
             body,
         ));
         let at = self.request_instant();
@@ -241,10 +254,7 @@ impl Driver {
                 code,
                 body: rest::Payload::Json(object),
             },
-            Some(Err(status)) => ApiResponse {
-                code: status.code,
-                body: rest::Payload::Json(status.to_json()),
-            },
+            Some(Err(status)) => status_response(&status),
             None => rest::no_route(),
         })
     }
@@ -278,6 +288,13 @@ impl Driver {
             "speed": self.clock.speed(),
             "watches": self.watches.len(),
         })))
+    }
+}
+
+fn status_response(status: &Status) -> ApiResponse {
+    ApiResponse {
+        code: status.code,
+        body: rest::Payload::Json(status.to_json()),
     }
 }
 

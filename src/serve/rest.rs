@@ -5,7 +5,7 @@ use serde_json::{json, Map, Value};
 
 use crate::apiserver::paths::Route;
 use crate::apiserver::read;
-use crate::apiserver::resources::{Resource, RESOURCES};
+use crate::apiserver::resources::{Resource, RESOURCES, SUBRESOURCES};
 use crate::apiserver::tables::{self, ListFilter, Row};
 use crate::apiserver::Status;
 use crate::model::labels::Selector;
@@ -108,7 +108,7 @@ pub fn group_version(group: &str, version: &str) -> Value {
     let resources: Vec<Value> = RESOURCES
         .iter()
         .filter(|r| r.group == group && r.version == version)
-        .map(|r| {
+        .flat_map(|r| {
             let mut resource = json!({
                 "name": r.plural,
                 "singularName": r.singular,
@@ -122,7 +122,24 @@ pub fn group_version(group: &str, version: &str) -> Value {
             if !r.categories.is_empty() {
                 resource["categories"] = json!(r.categories);
             }
-            resource
+            let subresources = SUBRESOURCES.iter().filter(|s| s.parent == r.plural);
+            let subresources = subresources.map(|s| {
+                let mut subresource = json!({
+                    "name": format!("{}/{}", r.plural, s.name),
+                    "singularName": "",
+                    "namespaced": r.namespaced,
+                    "kind": s.kind,
+                    "verbs": s.verbs,
+                });
+                if let Some((group, version)) = s.group_version {
+                    subresource["group"] = json!(group);
+                    subresource["version"] = json!(version);
+                }
+                subresource
+            });
+            std::iter::once(resource)
+                .chain(subresources)
+                .collect::<Vec<_>>()
         })
         .collect();
     let group_version = if group.is_empty() {

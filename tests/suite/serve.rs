@@ -677,3 +677,153 @@ fn bad_requests_get_status_errors_and_the_server_stays_up() {
         (200, Some("v1.34.0"))
     );
 }
+
+/// kubectl's typed clients send protobuf (`create deployment`, `create namespace`,
+/// `create configmap`, `expose`, `drain`'s evictions): each object works as the JSON one
+/// would, and the session replays to the same trace bytes.
+#[test]
+fn kubectl_create_expose_and_drain_send_protobuf() {
+    let dir = tempfile::tempdir().unwrap();
+    let record = dir.path().join("session.yaml");
+    let served_trace = dir.path().join("served.jsonl");
+    let mut served = Served::start(&[
+        "--paused",
+        "--record",
+        record.to_str().unwrap(),
+        "--trace",
+        served_trace.to_str().unwrap(),
+    ]);
+    let created = [
+        (
+            &[
+                "create",
+                "deployment",
+                "web",
+                "--image=nginx",
+                "--replicas=2",
+                "--port=80",
+            ][..],
+            "deployment.apps/web created\n",
+        ),
+        (
+            &["create", "namespace", "team"][..],
+            "namespace/team created\n",
+        ),
+        (
+            &["create", "configmap", "cfg", "--from-literal=a=b"][..],
+            "configmap/cfg created\n",
+        ),
+        (
+            &[
+                "expose",
+                "deployment",
+                "web",
+                "--port=80",
+                "--target-port=8080",
+            ][..],
+            "service/web exposed\n",
+        ),
+    ];
+    for (args, printed) in created {
+        assert_eq!(served.ok(args), printed, "kubectl {args:?}");
+    }
+    served.clock(&["advance", "30s"]);
+    assert_eq!(
+        served.ok(&["get", "deploy/web", "svc/web", "cm/cfg", "ns/team"]),
+        "NAME                  READY   UP-TO-DATE   AVAILABLE   AGE
+deployment.apps/web   2/2     2            2           30s
+
+NAME          TYPE        CLUSTER-IP   EXTERNAL-IP   PORT(S)   AGE
+service/web   ClusterIP   10.96.0.11   <none>        80/TCP    30s
+
+NAME            DATA   AGE
+configmap/cfg   1      30s
+
+NAME             STATUS   AGE
+namespace/team   Active   30s
+"
+    );
+    assert_eq!(
+        served.ok(&[
+            "get",
+            "svc",
+            "web",
+            "-o",
+            "jsonpath={.spec.selector.app} {.spec.ports[0].targetPort}"
+        ]),
+        "web 8080"
+    );
+    // drain waits (in real time) for the evicted pod to go, so the clock moves meanwhile.
+    let mut drain = Command::new(&served.kubectl)
+        .args([
+            "drain",
+            "node01",
+            "--ignore-daemonsets",
+            "--pod-selector=app=web",
+        ])
+        .env("KUBECONFIG", &served.kubeconfig)
+        .env("HOME", served._dir.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let evicted = || {
+        served.ok(&[
+            "get",
+            "pods",
+            "-o",
+            "jsonpath={.items[*].metadata.deletionTimestamp}",
+        ])
+    };
+    for _ in 0..200 {
+        if !evicted().is_empty() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(25));
+    }
+    let mut drained = None;
+    for _ in 0..20 {
+        served.clock(&["advance", "10s"]);
+        if let Some(status) = drain.try_wait().unwrap() {
+            drained = Some(status);
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(300));
+    }
+    let output = drain.wait_with_output().unwrap();
+    assert!(
+        drained.is_some_and(|s| s.success()),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(stdout.starts_with("node/node01 cordoned\n"), "{stdout}");
+    assert!(
+        stdout.ends_with("evicted\nnode/node01 drained\n"),
+        "{stdout}"
+    );
+    assert_eq!(
+        served.ok(&[
+            "get",
+            "pods",
+            "-l",
+            "app=web",
+            "-o",
+            "jsonpath={.items[*].spec.nodeName}"
+        ]),
+        "node02 node02"
+    );
+    assert_eq!(served.stop(), Some(0));
+    let replay_trace = dir.path().join("replay.jsonl");
+    let replay = kubesim(&[
+        "run",
+        record.to_str().unwrap(),
+        "--trace",
+        replay_trace.to_str().unwrap(),
+    ]);
+    assert!(replay.status.success(), "{}", stderr(&replay));
+    assert!(
+        std::fs::read(&served_trace).unwrap() == std::fs::read(&replay_trace).unwrap(),
+        "the replay's trace differs from the served session's"
+    );
+}
