@@ -23,7 +23,8 @@ pub const POD_TEMPLATE_HASH: &str = "pod-template-hash";
 struct Owned {
     key: Key,
     rs: Rs,
-    hash: String,
+    /// Its pod template in [`comparable`] form.
+    template: Value,
     revision: i64,
     /// `status.replicas`, `readyReplicas`.
     current: i32,
@@ -49,14 +50,17 @@ pub fn sync(
     };
     // K8S: pkg/controller/controller_utils.go (ComputeHash)
     let hash = names::pod_template_hash(&template.to_string(), None);
+    let wanted = comparable(&template);
     let owned = owned_replica_sets(state, &key.1, &uid);
-    let (new, old): (Vec<&Owned>, Vec<&Owned>) = owned.iter().partition(|o| o.hash == hash);
+    // K8S: pkg/controller/deployment/util/deployment_util.go (FindNewReplicaSet: the oldest
+    // ReplicaSet whose template is the Deployment's, EqualIgnoreHash)
+    let (new, old): (Vec<&Owned>, Vec<&Owned>) = owned.iter().partition(|o| o.template == wanted);
     let new = new.first().copied();
     let max_revision = old.iter().map(|o| o.revision).max().unwrap_or(0);
     if is_paused(&object) {
         sync_paused(c, state, key, &d, &owned, new, now);
         let owned = owned_replica_sets(state, &key.1, &uid);
-        let new = owned.iter().find(|o| o.hash == hash);
+        let new = owned.iter().find(|o| o.template == wanted);
         write_status(c, state, key, &d, &owned, new, SyncKind::Paused, now);
         return;
     }
@@ -125,7 +129,7 @@ pub fn sync(
         Strategy::Recreate => recreate(c, state, key, &d, new, &old, now),
     }
     let owned = owned_replica_sets(state, &key.1, &uid);
-    let new = owned.iter().find(|o| o.hash == hash);
+    let new = owned.iter().find(|o| o.template == wanted);
     write_status(c, state, key, &d, &owned, new, SyncKind::Rolling, now);
 }
 
@@ -309,12 +313,7 @@ fn owned_replica_sets(state: &ClusterState, namespace: &str, uid: &str) -> Vec<O
                     available: int("/status/availableReplicas"),
                     created_ms: o.creation.as_millis(),
                 },
-                hash: o
-                    .body
-                    .pointer(&format!("/metadata/labels/{POD_TEMPLATE_HASH}"))
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-                    .to_string(),
+                template: comparable(&o.body["spec"]["template"]),
                 revision: o
                     .body
                     .pointer(&format!(
@@ -331,6 +330,42 @@ fn owned_replica_sets(state: &ClusterState, namespace: &str, uid: &str) -> Vec<O
         .collect();
     owned.sort_by(|a, b| rollout::by_creation(&a.rs, &b.rs));
     owned
+}
+
+/// A pod template as Go's semantic equality sees it, for EqualIgnoreHash: without the
+/// `pod-template-hash` label, and without nulls and empty maps or lists (a Go struct cannot
+/// tell them from absent fields: kubectl's `rollout undo` sends `creationTimestamp: null`).
+// K8S: pkg/controller/deployment/util/deployment_util.go (EqualIgnoreHash) and
+// staging/src/k8s.io/apimachinery/third_party/forked/golang/reflect/deep_equal.go (empty and
+// nil maps and slices are equal)
+fn comparable(template: &Value) -> Value {
+    let mut template = template.clone();
+    if let Some(labels) = template
+        .pointer_mut("/metadata/labels")
+        .and_then(Value::as_object_mut)
+    {
+        labels.remove(POD_TEMPLATE_HASH);
+    }
+    strip_empty(&mut template);
+    template
+}
+
+/// Removes nulls and empty objects and arrays, innermost first.
+fn strip_empty(value: &mut Value) {
+    let empty = |v: &Value| match v {
+        Value::Null => true,
+        Value::Object(map) => map.is_empty(),
+        Value::Array(items) => items.is_empty(),
+        _ => false,
+    };
+    match value {
+        Value::Object(map) => {
+            map.values_mut().for_each(strip_empty);
+            map.retain(|_, v| !empty(v));
+        }
+        Value::Array(items) => items.iter_mut().for_each(strip_empty),
+        _ => {}
+    }
 }
 
 /// The new ReplicaSet for the template: the template with the hash label added to its labels

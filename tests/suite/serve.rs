@@ -827,3 +827,41 @@ namespace/team   Active   30s
         "the replay's trace differs from the served session's"
     );
 }
+
+/// `kubectl rollout undo` puts the old ReplicaSet's template back (with Go's
+/// `creationTimestamp: null` in it): the Deployment finds that ReplicaSet again and scales it
+/// up, as upstream's EqualIgnoreHash does, rather than making a third one.
+#[test]
+fn kubectl_rollout_undo_scales_the_previous_replica_set_back_up() {
+    let served = Served::start(&["--paused"]);
+    served.ok(&[
+        "create",
+        "deployment",
+        "web",
+        "--image=nginx:1.27",
+        "--replicas=3",
+    ]);
+    served.clock(&["advance", "20s"]);
+    served.ok(&["set", "image", "deploy/web", "nginx=nginx:1.28"]);
+    served.clock(&["advance", "30s"]);
+    assert_eq!(
+        served.ok(&["rollout", "undo", "deploy/web"]),
+        "deployment.apps/web rolled back\n"
+    );
+    served.clock(&["advance", "30s"]);
+    assert_eq!(
+        served.ok(&["rollout", "status", "deploy/web"]),
+        "deployment \"web\" successfully rolled out\n"
+    );
+    assert_eq!(
+        served.ok(&["get", "rs"]),
+        "NAME             DESIRED   CURRENT   READY   AGE
+web-66c555dd4b   3         3         3       80s
+web-6c844597df   0         0         0       60s
+"
+    );
+    assert_eq!(
+        served.ok(&["rollout", "history", "deploy/web"]),
+        "deployment.apps/web \nREVISION  CHANGE-CAUSE\n2         <none>\n3         <none>\n\n"
+    );
+}
