@@ -4,13 +4,21 @@
 use serde_json::Value;
 
 use super::tables::{listed_events, ListFilter};
-use crate::manifest::render;
+use std::collections::BTreeMap;
+
+use crate::engine::SimTime;
+use crate::manifest::render::{self, NODE_LEASE_NAMESPACE};
 use crate::model::cluster::namespace_labels;
 use crate::model::ClusterState;
 
 /// The objects of `kind` that `filter` selects, with their names, in the order the API lists
 /// them (by namespace and name; nodes by name).
-pub fn objects(state: &ClusterState, kind: &str, filter: &ListFilter<'_>) -> Vec<(String, Value)> {
+pub fn objects(
+    state: &ClusterState,
+    kind: &str,
+    now: SimTime,
+    filter: &ListFilter<'_>,
+) -> Vec<(String, Value)> {
     match kind {
         "Pod" => state
             .pods_by_name()
@@ -44,17 +52,41 @@ pub fn objects(state: &ClusterState, kind: &str, filter: &ListFilter<'_>) -> Vec
                 (name.to_string(), body)
             })
             .collect(),
-        kind => state
-            .objects
-            .iter()
-            .filter(|((k, ns, name), object)| k == kind && filter.wants(ns, name, &object.labels()))
-            .map(|((_, _, name), object)| {
-                let mut body = render::stored(object);
-                super::defaults::stored(kind, &mut body);
-                (name.clone(), body)
-            })
-            .collect(),
+        "Lease" => {
+            let mut leases = stored(state, kind, filter);
+            let no_labels = BTreeMap::new();
+            let nodes = state.nodes().iter();
+            let nodes =
+                nodes.filter(|n| filter.wants(NODE_LEASE_NAMESPACE, &n.meta.name, &no_labels));
+            leases.extend(nodes.map(|n| (n.meta.name.clone(), render::node_lease(n, now))));
+            let key = |(name, lease): &(String, Value)| {
+                (
+                    lease["metadata"]["namespace"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_string(),
+                    name.clone(),
+                )
+            };
+            leases.sort_by_key(key);
+            leases
+        }
+        kind => stored(state, kind, filter),
     }
+}
+
+/// The stored objects of `kind`, with the API's defaults.
+fn stored(state: &ClusterState, kind: &str, filter: &ListFilter<'_>) -> Vec<(String, Value)> {
+    state
+        .objects
+        .iter()
+        .filter(|((k, ns, name), object)| k == kind && filter.wants(ns, name, &object.labels()))
+        .map(|((_, _, name), object)| {
+            let mut body = render::stored(object);
+            super::defaults::stored(kind, &mut body);
+            (name.clone(), body)
+        })
+        .collect()
 }
 
 /// The uid of the object an event is about, while it exists: what `kubectl describe` selects

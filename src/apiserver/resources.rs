@@ -237,6 +237,16 @@ pub static RESOURCES: &[Resource] = &[
     ),
     // K8S: pkg/registry/batch/job/storage/storage.go (no short name)
     namespaced("Job", "job", "jobs", &[], "batch", "v1", ALL),
+    // K8S: pkg/registry/coordination/lease/storage/storage.go
+    namespaced(
+        "Lease",
+        "lease",
+        "leases",
+        &[],
+        "coordination.k8s.io",
+        "v1",
+        &[],
+    ),
     // K8S: pkg/registry/discovery/endpointslice/storage/storage.go (no short name)
     namespaced(
         "EndpointSlice",
@@ -440,6 +450,7 @@ statefulsets sts apps/v1 true StatefulSet create,delete,deletecollection,get,lis
 horizontalpodautoscalers hpa autoscaling/v2 true HorizontalPodAutoscaler create,delete,deletecollection,get,list,patch,update,watch all
 cronjobs cj batch/v1 true CronJob create,delete,deletecollection,get,list,patch,update,watch all
 jobs - batch/v1 true Job create,delete,deletecollection,get,list,patch,update,watch all
+leases - coordination.k8s.io/v1 true Lease create,delete,deletecollection,get,list,patch,update,watch -
 endpointslices - discovery.k8s.io/v1 true EndpointSlice create,delete,deletecollection,get,list,patch,update,watch -
 ingresses ing networking.k8s.io/v1 true Ingress create,delete,deletecollection,get,list,patch,update,watch -
 poddisruptionbudgets pdb policy/v1 true PodDisruptionBudget create,delete,deletecollection,get,list,patch,update,watch -

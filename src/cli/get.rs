@@ -179,7 +179,7 @@ fn objects_of(
     names: &mut Vec<String>,
 ) {
     let prefix = name_prefix(resource);
-    for (name, object) in read::objects(&sim.state, resource.kind, &opts.filter()) {
+    for (name, object) in read::objects(&sim.state, resource.kind, sim.now(), &opts.filter()) {
         items.push(object);
         names.push(format!("{prefix}{name}"));
     }

@@ -359,5 +359,6 @@ pub fn node_from_api(
         pod_cidr: spec.pod_cidr.clone().unwrap_or_default(),
         internal_ip: String::new(),
         images: BTreeMap::new(),
+        kubelet_stopped: None,
     })
 }

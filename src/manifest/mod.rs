@@ -296,6 +296,7 @@ const KINDS: &[KindSpec] = stored_kinds! {
     "PriorityClass", k8s_openapi::api::scheduling::v1::PriorityClass;
     "PodDisruptionBudget", k8s_openapi::api::policy::v1::PodDisruptionBudget;
     "Ingress", k8s_openapi::api::networking::v1::Ingress;
+    "Lease", k8s_openapi::api::coordination::v1::Lease;
 };
 
 fn known_kinds() -> String {

@@ -240,6 +240,35 @@ pub fn node(node: &Node) -> Value {
     })
 }
 
+/// The node's lease in `kube-node-lease`, as its kubelet keeps it: held by the node, renewed
+/// every 10 s from the node's creation until its kubelet stops.
+// K8S: staging/src/k8s.io/component-helpers/apimachinery/lease/controller.go (newLease:
+// holderIdentity, leaseDurationSeconds, renewTime, owned by the Node)
+// DEVIATION: the lease has no uid.
+pub fn node_lease(node: &Node, now: crate::engine::SimTime) -> Value {
+    let renewed = node.lease_renewed(now);
+    json!({
+        "apiVersion": "coordination.k8s.io/v1",
+        "kind": "Lease",
+        "metadata": {
+            "name": node.meta.name,
+            "namespace": NODE_LEASE_NAMESPACE,
+            "creationTimestamp": rfc3339(node.meta.creation),
+            "ownerReferences": [{
+                "apiVersion": "v1", "kind": "Node", "name": node.meta.name, "uid": node.meta.uid,
+            }],
+        },
+        "spec": {
+            "holderIdentity": node.meta.name,
+            "leaseDurationSeconds": crate::model::node::NODE_LEASE_SECONDS,
+            "renewTime": crate::model::time::rfc3339_micro(renewed),
+        },
+    })
+}
+
+/// Where the kubelets keep their leases.
+pub const NODE_LEASE_NAMESPACE: &str = "kube-node-lease";
+
 /// An object of a kind not simulated yet, as given plus the metadata the API server sets. No
 /// status: without its controller, nothing would have written one.
 pub fn stored(object: &crate::model::cluster::StoredObject) -> Value {

@@ -27,7 +27,14 @@ pub struct Node {
     /// The scenario gave the node's `latency:` itself, so a latency profile leaves its
     /// timings alone.
     pub timings_declared: bool,
+    /// When its kubelet stopped (`node-down`), while it stays down: the kubelet's lease is
+    /// not renewed after it.
+    pub kubelet_stopped: Option<SimTime>,
 }
+
+/// How long a node lease lasts.
+// K8S: pkg/kubelet/apis/config/v1beta1/defaults.go (NodeLeaseDurationSeconds: 40)
+pub const NODE_LEASE_SECONDS: u64 = 40;
 
 /// The tag of an image reference (`nginx:1.14` → `1.14`), ignoring a registry port and a digest.
 pub fn image_tag(image: &str) -> Option<&str> {
@@ -128,6 +135,17 @@ impl Node {
     pub fn is_ready(&self) -> bool {
         self.condition("Ready")
             .is_some_and(|condition| condition.status == "True")
+    }
+
+    /// When its kubelet last renewed its lease by `now`: every 10 s from the node's creation
+    /// until the kubelet stops.
+    // K8S: pkg/kubelet/kubelet.go (renewInterval = 0.25 × NodeLeaseDurationSeconds)
+    // DEVIATION: renewals fall on exact 10 s steps from the node's creation.
+    pub fn lease_renewed(&self, now: SimTime) -> SimTime {
+        let renew = NODE_LEASE_SECONDS * 1000 / 4;
+        let created = self.meta.creation.as_millis();
+        let until = self.kubelet_stopped.unwrap_or(now).as_millis().max(created);
+        SimTime::from_millis(created + (until - created) / renew * renew)
     }
 
     /// The condition of the given type, if the node reports it.

@@ -26,6 +26,14 @@ pub fn rfc3339(t: SimTime) -> String {
     timestamp(t).strftime(RFC3339).to_string()
 }
 
+/// `2025-01-01T00:00:05.250000Z`, as `metav1.MicroTime` serialises.
+// K8S: staging/src/k8s.io/apimachinery/pkg/apis/meta/v1/micro_time.go (RFC3339Micro)
+pub fn rfc3339_micro(t: SimTime) -> String {
+    let at = jiff::Timestamp::from_millisecond(EPOCH_UNIX_SECONDS * 1000 + t.as_millis() as i64)
+        .expect("simulated times stay within jiff's range");
+    at.strftime("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+}
+
 const RFC3339: &str = "%Y-%m-%dT%H:%M:%SZ";
 const RFC1123Z: &str = "%a, %d %b %Y %H:%M:%S +0000";
 

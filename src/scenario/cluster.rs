@@ -405,6 +405,7 @@ fn new_node(
         images: BTreeMap::new(),
         timings: RuntimeTimings::default(),
         timings_declared: false,
+        kubelet_stopped: None,
     };
     node.assign_addresses(index);
     node

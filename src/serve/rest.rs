@@ -326,7 +326,7 @@ impl Query {
             name: self.name.as_deref(),
             selector: &self.selector,
         };
-        let objects = read::objects(&sim.state, self.resource.kind, &filter);
+        let objects = read::objects(&sim.state, self.resource.kind, sim.now(), &filter);
         let mut rows = match self.table {
             Some(_) => {
                 let table = tables::table(&sim.state, self.resource.kind, sim.now(), &filter);

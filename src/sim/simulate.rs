@@ -18,6 +18,9 @@ impl Simulation {
             return not_found(node);
         }
         self.parked.entry(node.to_string()).or_default();
+        if let Some(n) = self.state.node_mut(node) {
+            n.kubelet_stopped.get_or_insert(now);
+        }
         self.controllers.node_down(node, now);
         String::new()
     }
@@ -28,6 +31,9 @@ impl Simulation {
         let Some(events) = self.parked.remove(node) else {
             return String::new();
         };
+        if let Some(n) = self.state.node_mut(node) {
+            n.kubelet_stopped = None;
+        }
         for request in self.controllers.node_up(&mut self.state, node, now) {
             self.apply_request(request, now);
         }

@@ -865,3 +865,55 @@ web-6c844597df   0         0         0       60s
         "deployment.apps/web \nREVISION  CHANGE-CAUSE\n2         <none>\n3         <none>\n\n"
     );
 }
+
+/// The kubelets' leases in `kube-node-lease`, renewed every 10 s until a kubelet stops:
+/// `describe node` shows the lease, and a downed node's stops at its last renewal.
+#[test]
+fn node_leases_are_renewed_until_the_kubelet_stops() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join("down.yaml");
+    std::fs::write(
+        &scenario,
+        "apiVersion: kubesim.io/v1alpha1
+kind: Scenario
+metadata:
+  name: down
+spec:
+  duration: 10m
+  timeline:
+  - at: 25s
+    simulate: node-down node02
+",
+    )
+    .unwrap();
+    let served = Served::start(&[scenario.to_str().unwrap(), "--paused"]);
+    served.clock(&["advance", "47s"]);
+    assert_eq!(
+        served.ok(&["get", "leases", "-n", "kube-node-lease"]),
+        "NAME           HOLDER         AGE
+controlplane   controlplane   47s
+node01         node01         47s
+node02         node02         47s
+"
+    );
+    let renewed = |node: &str| {
+        served.ok(&[
+            "get",
+            "lease",
+            node,
+            "-n",
+            "kube-node-lease",
+            "-o",
+            "jsonpath={.spec.renewTime}",
+        ])
+    };
+    assert_eq!(renewed("node01"), "2025-01-01T00:00:40.000000Z");
+    assert_eq!(renewed("node02"), "2025-01-01T00:00:20.000000Z");
+    let described = served.ok(&["describe", "node", "node01"]);
+    assert!(
+        described.contains(
+            "Lease:\n  HolderIdentity:  node01\n  AcquireTime:     <unset>\n  RenewTime:       Wed, 01 Jan 2025 00:00:40 +0000\n"
+        ),
+        "{described}"
+    );
+}

@@ -77,6 +77,7 @@ pub fn columns(kind: &str) -> &'static [Column] {
         "Node" => NODE_COLUMNS,
         "Event" => EVENT_COLUMNS,
         "Namespace" => NAMESPACE_COLUMNS,
+        "Lease" => LEASE_COLUMNS,
         stored => stored_columns(stored),
     }
 }
@@ -88,7 +89,44 @@ pub fn table(state: &ClusterState, kind: &str, now: SimTime, filter: &ListFilter
         "Node" => nodes(state, now, filter),
         "Event" => events(state, now, filter),
         "Namespace" => namespaces(state, now, filter),
+        "Lease" => leases(state, now, filter),
         stored => stored_table(state, stored, now, filter),
+    }
+}
+
+// K8S: pkg/printers/internalversion/printers.go (leaseColumnDefinitions, printLease)
+const LEASE_COLUMNS: &[Column] = &[col("Name"), col("Holder"), col("Age")];
+
+/// Leases, the kubelets' among them: rows from the objects as served.
+fn leases(state: &ClusterState, now: SimTime, filter: &ListFilter<'_>) -> Table {
+    let rows = super::read::objects(state, "Lease", now, filter)
+        .into_iter()
+        .map(|(name, lease)| {
+            let text = |pointer: &str| lease.pointer(pointer).and_then(Value::as_str);
+            let created = text("/metadata/creationTimestamp")
+                .and_then(crate::model::time::parse_rfc3339)
+                .unwrap_or(SimTime::ZERO);
+            let labels = lease["metadata"]["labels"]
+                .as_object()
+                .into_iter()
+                .flatten();
+            let labels =
+                labels.map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string()));
+            Row {
+                namespace: text("/metadata/namespace").unwrap_or_default().to_string(),
+                labels: labels.collect(),
+                cells: vec![
+                    name.clone(),
+                    text("/spec/holderIdentity").unwrap_or_default().to_string(),
+                    age(now, created),
+                ],
+                name,
+            }
+        })
+        .collect();
+    Table {
+        columns: LEASE_COLUMNS,
+        rows,
     }
 }
 

@@ -377,9 +377,7 @@ pub fn node(state: &ClusterState, node: &Node, now: SimTime) -> String {
         &taints.iter().map(|t| t.to_string()).collect::<Vec<_>>(),
     );
     let _ = writeln!(w, "Unschedulable:\t{}", node.unschedulable);
-    let lease_time = node
-        .condition("Ready")
-        .map_or(now, |c| c.last_heartbeat.max(now));
+    let lease_time = node.lease_renewed(now);
     let _ = writeln!(
         w,
         "Lease:\n  HolderIdentity:\t{}\n  AcquireTime:\t<unset>\n  RenewTime:\t{}",
