@@ -9,6 +9,7 @@ use serde_json::json;
 use tokio::sync::oneshot;
 
 use super::clock::Clock;
+use super::exec::{self, Outcome, Transport};
 use super::rest::{self, ApiRequest, ApiResponse};
 use super::watch::Watch;
 use crate::apiserver::paths::{self, Route};
@@ -23,6 +24,13 @@ use std::rc::Rc;
 pub enum Command {
     Api(ApiRequest, oneshot::Sender<ApiResponse>),
     Clock(ClockCommand, oneshot::Sender<ApiResponse>),
+    /// `pods/exec` for the pod (namespace, name), asked to be upgraded as the transport says.
+    Exec(
+        ApiRequest,
+        Transport,
+        (String, String),
+        oneshot::Sender<Outcome>,
+    ),
 }
 
 /// `kubesim clock`'s verbs.
@@ -84,6 +92,11 @@ impl Driver {
                 Ok(Command::Api(request, reply)) => {
                     let response = self.api(&request)?;
                     let _ = reply.send(response);
+                }
+                Ok(Command::Exec(request, transport, (namespace, name), reply)) => {
+                    self.catch_up()?;
+                    let outcome = exec::answer(&self.sim, &request, transport, &namespace, &name);
+                    let _ = reply.send(outcome);
                 }
                 Ok(Command::Clock(command, reply)) => {
                     let response = self.clock_command(command)?;
