@@ -318,6 +318,73 @@ mod tests {
         assert!(v1.ends_with(b"[sh -c exit 3], exit code 3"), "{v1:?}");
     }
 
+    /// A pod whose container is up from about 5 s.
+    const SCENARIO: &str = r#"
+apiVersion: kubesim.io/v1alpha1
+kind: Scenario
+metadata: {name: exec}
+spec:
+  duration: 1m
+  manifests:
+  - inline:
+      apiVersion: v1
+      kind: Pod
+      metadata: {name: web}
+      spec:
+        containers:
+        - {name: app, image: busybox, command: ['sh', '-c', 'sleep 3600']}
+"#;
+
+    fn answer_at(secs: u64, transport: Transport, query: &[(&str, &str)]) -> Outcome {
+        let scenario =
+            crate::scenario::load_str(SCENARIO, "exec.yaml", std::path::Path::new(".")).unwrap();
+        let mut sim = Simulation::new(scenario.setup(), scenario.seed, None).unwrap();
+        sim.run_until(crate::engine::SimTime::from_millis(secs * 1000))
+            .unwrap();
+        let request = ApiRequest {
+            method: "GET".into(),
+            path: "/api/v1/namespaces/default/pods/web/exec".into(),
+            query: query
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            accept: String::new(),
+            content_type: String::new(),
+            body: Vec::new(),
+        };
+        answer(&sim, &request, transport, "default", "web")
+    }
+
+    #[test]
+    fn a_v4_client_gets_frames_and_the_kubelets_refusal_before_the_upgrade() {
+        let v4 = Transport::WebSocket(Some(Protocol::V4));
+        let query = [
+            ("command", "sh"),
+            ("command", "-c"),
+            ("command", "echo hi; exit 2"),
+            ("stdout", "1"),
+            ("stderr", "1"),
+        ];
+        match answer_at(0, v4, &query) {
+            Outcome::Refused(ApiResponse {
+                code: 500,
+                body: rest::Payload::Text(text),
+            }) => assert_eq!(text, "container not found (\"app\")"),
+            other => panic!("{other:?}"),
+        }
+        let Outcome::Frames(frames) = answer_at(30, v4, &query) else {
+            panic!("the container runs at 30 s");
+        };
+        assert_eq!(frames[..2], [frame(STDOUT, &[]), frame(STDOUT, b"hi\n")]);
+        let end: Value = serde_json::from_slice(&frames[2][1..]).unwrap();
+        assert_eq!(end["details"]["causes"][0]["message"], "2");
+        assert_eq!(frames.len(), 3);
+        match answer_at(30, Transport::Spdy, &query) {
+            Outcome::Refused(response) => assert_eq!(response.code, 400),
+            other => panic!("{other:?}"),
+        }
+    }
+
     #[test]
     fn the_clients_first_served_protocol_is_chosen() {
         let negotiate = |offered: &[&str]| Protocol::negotiate(offered.iter().copied());
