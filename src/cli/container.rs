@@ -65,7 +65,14 @@ pub(super) fn exec(target: &Target<'_>, command: &[String]) -> Result<i32, CliEr
     let ran = sim
         .kubelets()
         .exec(&sim.state, id, &name, command, EXEC_LIMIT, now)
-        .map_err(|why| CliError::Kubectl(format!("error: unable to upgrade connection: {why}")))?;
+        // K8S: staging/src/k8s.io/apiserver/pkg/util/proxy/streamtranslator.go (kubectl 1.30
+        // and later speak WebSocket v5, which the API server upgrades itself: the kubelet's
+        // refusal comes back as an InternalError, as `kubesim serve` sends it)
+        .map_err(|why| {
+            CliError::Kubectl(format!(
+                "error: Internal error occurred: unable to upgrade connection: {why}"
+            ))
+        })?;
     let ended = ran.ended(command).map_err(CliError::Usage)?;
     for line in ended.stdout {
         outln!("{line}")?;
