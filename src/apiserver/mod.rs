@@ -17,6 +17,7 @@ pub mod limit_ranger;
 pub mod limits;
 pub mod patch;
 pub mod paths;
+pub mod pod_streams;
 pub mod protobuf;
 pub mod quota;
 pub mod read;

@@ -308,7 +308,7 @@ pub struct Subresource {
 }
 
 /// The subresources served, in discovery's order.
-// K8S: pkg/registry/core/pod/storage/storage.go (log, eviction) and
+// K8S: pkg/registry/core/pod/storage/storage.go (eviction, exec, log) and
 // pkg/registry/apps/deployment/storage/storage.go, replicaset/storage/storage.go (scale)
 pub static SUBRESOURCES: &[Subresource] = &[
     Subresource {
@@ -317,6 +317,13 @@ pub static SUBRESOURCES: &[Subresource] = &[
         kind: "Eviction",
         group_version: Some(("policy", "v1")),
         verbs: &["create"],
+    },
+    Subresource {
+        parent: "pods",
+        name: "exec",
+        kind: "PodExecOptions",
+        group_version: None,
+        verbs: &["create", "get"],
     },
     Subresource {
         parent: "pods",

@@ -3,9 +3,7 @@
 //! server's, the kubelet's and kubectl's refusals word for word.
 
 use super::{simulate_to, AtArgs, CliError};
-use crate::engine::SimDuration;
-use crate::kubelet::behaviour::ProbeRun;
-use crate::kubelet::slot_of;
+use crate::kubelet::{slot_of, EXEC_LIMIT};
 use crate::model::pod::PodPhase;
 use crate::model::{Pod, PodId};
 use crate::sim::Simulation;
@@ -13,11 +11,6 @@ use crate::sim::Simulation;
 /// The annotation that names the container kubectl picks when `-c` is not given.
 // K8S: staging/src/k8s.io/kubectl/pkg/cmd/util/podcmd/podcmd.go (DefaultContainerAnnotationName)
 const DEFAULT_CONTAINER: &str = "kubectl.kubernetes.io/default-container";
-
-/// How long a command run by `exec` may take in simulated time.
-// DEVIATION: kubectl waits on a command for as long as it runs; kubesim stops at this bound
-// and says so, since nothing but the command would move on.
-const EXEC_LIMIT: SimDuration = SimDuration::from_secs(600);
 
 /// Which kubectl command picks a container: they treat a default-container annotation that
 /// names no container differently.
@@ -68,43 +61,32 @@ pub(super) fn exec(target: &Target<'_>, command: &[String]) -> Result<i32, CliEr
         )));
     }
     let name = container(pod, target.container, Verb::Exec)?;
-    // K8S: pkg/registry/core/pod/strategy.go (streamLocation)
-    if pod.node_name.is_none() {
-        return Err(CliError::Kubectl(format!(
-            "Error from server (BadRequest): pod {} does not have a host assigned",
-            pod.meta.name
-        )));
-    }
+    crate::apiserver::pod_streams::host(pod).map_err(|s| CliError::Kubectl(s.kubectl(None)))?;
     let ran = sim
         .kubelets()
         .exec(&sim.state, id, &name, command, EXEC_LIMIT, now)
-        .map_err(|why| CliError::Kubectl(format!("error: unable to upgrade connection: {why}")))?;
-    match ran.run {
-        ProbeRun::Exited { code, output, .. } => {
-            for line in output {
-                outln!("{line}")?;
-            }
-            for line in ran.stderr {
-                errln!("{line}")?;
-            }
-            // K8S: staging/src/k8s.io/client-go/tools/remotecommand/v4.go (a NonZeroExitCode
-            // status becomes this error) and kubectl's cmd/util/helpers.go (checkErr prints an
-            // exit error as is and exits with its code)
-            if code != 0 {
-                errln!("command terminated with exit code {code}")?;
-            }
-            Ok(code)
-        }
-        ProbeRun::TimedOut => Err(CliError::Usage(format!(
-            "\"{}\" was still running after {} of simulated time; kubesim exec runs commands that end (kubectl would wait)",
-            command.join(" "),
-            EXEC_LIMIT
-        ))),
-        ProbeRun::Unsupported(why) => Err(CliError::Usage(format!(
-            "kubesim cannot simulate \"{}\": {why}",
-            command.join(" ")
-        ))),
+        // K8S: staging/src/k8s.io/apiserver/pkg/util/proxy/streamtranslator.go (kubectl 1.30
+        // and later speak WebSocket v5, which the API server upgrades itself: the kubelet's
+        // refusal comes back as an InternalError, as `kubesim serve` sends it)
+        .map_err(|why| {
+            CliError::Kubectl(format!(
+                "error: Internal error occurred: unable to upgrade connection: {why}"
+            ))
+        })?;
+    let ended = ran.ended(command).map_err(CliError::Usage)?;
+    for line in ended.stdout {
+        outln!("{line}")?;
     }
+    for line in ended.stderr {
+        errln!("{line}")?;
+    }
+    // K8S: staging/src/k8s.io/client-go/tools/remotecommand/v4.go (a NonZeroExitCode status
+    // becomes this error) and kubectl's cmd/util/helpers.go (checkErr prints an exit error as
+    // is and exits with its code)
+    if ended.code != 0 {
+        errln!("command terminated with exit code {}", ended.code)?;
+    }
+    Ok(ended.code)
 }
 
 /// The pod asked about, or the API server's NotFound.

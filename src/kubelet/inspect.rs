@@ -25,6 +25,39 @@ pub struct ExecRun {
     pub stderr: Vec<String>,
 }
 
+/// How long a command run by `kubectl exec` may take in simulated time.
+// DEVIATION: kubectl waits on a command for as long as it runs; kubesim stops at this bound
+// and says so, since nothing but the command would move on.
+pub const EXEC_LIMIT: SimDuration = SimDuration::from_secs(600);
+
+/// A command that ran to its end: its exit code, stdout and stderr lines.
+pub struct ExecEnded {
+    pub code: i32,
+    pub stdout: Vec<String>,
+    pub stderr: Vec<String>,
+}
+
+impl ExecRun {
+    /// How `command` ended, or why kubesim could not play it to its end.
+    pub fn ended(self, command: &[String]) -> Result<ExecEnded, String> {
+        match self.run {
+            ProbeRun::Exited { code, output, .. } => Ok(ExecEnded {
+                code,
+                stdout: output,
+                stderr: self.stderr,
+            }),
+            ProbeRun::TimedOut => Err(format!(
+                "\"{}\" was still running after {EXEC_LIMIT} of simulated time; kubesim exec runs commands that end (kubectl would wait)",
+                command.join(" ")
+            )),
+            ProbeRun::Unsupported(why) => Err(format!(
+                "kubesim cannot simulate \"{}\": {why}",
+                command.join(" ")
+            )),
+        }
+    }
+}
+
 impl SlotRun {
     /// The live process has exited: keep it (its log) for `kubectl logs`, forgetting runs
     /// older than [`KEPT`].

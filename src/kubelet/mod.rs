@@ -27,7 +27,7 @@ use crate::engine::{RngStreams, SimDuration, SimTime, StreamRng};
 use crate::model::node::Latency;
 use crate::model::{ClusterState, Event, EventType, ObjectRef, Pod, PodId};
 use backoff::Backoff;
-pub use inspect::{slot_of, ExecRun};
+pub use inspect::{slot_of, ExecEnded, ExecRun, EXEC_LIMIT};
 pub use lifecycle::service_named_by;
 use prober::{ProbeKind, Worker};
 use runtime::{Container, Runtime, SimRuntime};

@@ -9,8 +9,9 @@ use serde_json::json;
 use tokio::sync::oneshot;
 
 use super::clock::Clock;
+use super::exec::{self, Outcome, Transport};
 use super::rest::{self, ApiRequest, ApiResponse};
-use super::watch::Watch;
+use super::watch::{Watch, WatchStart};
 use crate::apiserver::paths::{self, Route};
 use crate::apiserver::{protobuf, requests, Status};
 use crate::engine::{SimDuration, SimTime};
@@ -24,6 +25,13 @@ use std::rc::Rc;
 pub enum Command {
     Api(ApiRequest, oneshot::Sender<ApiResponse>),
     Clock(ClockCommand, oneshot::Sender<ApiResponse>),
+    /// `pods/exec` for the pod (namespace, name), asked to be upgraded as the transport says.
+    Exec(
+        ApiRequest,
+        Transport,
+        (String, String),
+        oneshot::Sender<Outcome>,
+    ),
 }
 
 /// `kubesim clock`'s verbs.
@@ -86,6 +94,11 @@ impl Driver {
                     let response = self.api(&request)?;
                     let _ = reply.send(response);
                 }
+                Ok(Command::Exec(request, transport, (namespace, name), reply)) => {
+                    self.catch_up()?;
+                    let outcome = exec::answer(&self.sim, &request, transport, &namespace, &name);
+                    let _ = reply.send(outcome);
+                }
                 Ok(Command::Clock(command, reply)) => {
                     let response = self.clock_command(command)?;
                     let _ = reply.send(response);
@@ -134,21 +147,28 @@ impl Driver {
     }
 
     /// A watch request: the stream of its events, starting with the objects there are now
-    /// unless it names a resourceVersion.
+    /// unless it names a resourceVersion (and with `sendInitialEvents`, even if it does).
     fn watch(&mut self, request: &ApiRequest, route: &Route<'_>) -> ApiResponse {
         let query = match rest::Query::of(request, route) {
             Ok(query) => query,
             Err(refused) => return refused,
         };
-        let from_now = request
+        let start = if request.param("sendInitialEvents") == Some("true") {
+            WatchStart::WithObjectsAndBookmark
+        } else if request
             .param("resourceVersion")
-            .is_some_and(|v| !v.is_empty() && v != "0");
+            .is_some_and(|v| !v.is_empty() && v != "0")
+        {
+            WatchStart::FromNow
+        } else {
+            WatchStart::WithObjects
+        };
         let deadline = request
             .param("timeoutSeconds")
             .and_then(|s| s.parse::<u64>().ok())
             .map(|s| Instant::now() + Duration::from_secs(s));
         let (sender, events) = tokio::sync::mpsc::unbounded_channel();
-        if let Some(watch) = Watch::new(query, sender, deadline, from_now, &self.sim) {
+        if let Some(watch) = Watch::new(query, sender, deadline, start, &self.sim) {
             self.watches.push(watch);
         }
         ApiResponse {

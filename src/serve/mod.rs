@@ -7,6 +7,7 @@
 
 pub mod clock;
 mod driver;
+mod exec;
 pub mod kubeconfig;
 mod rest;
 mod tls;
@@ -154,15 +155,10 @@ async fn handle(State(shared): State<Shared>, request: Request<Body>) -> Respons
         // (the unauthorized handler's Status)
         return json_response(&rest::status(401, "Unauthorized", "Unauthorized"));
     }
+    if let Some(pod) = exec_target(request.uri().path()) {
+        return exec_request(shared, request, pod).await;
+    }
     let (parts, body) = request.into_parts();
-    let header_text = |name: header::HeaderName| {
-        parts
-            .headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_string()
-    };
     let body = match to_bytes(body, MAX_BODY).await {
         Ok(body) => body.to_vec(),
         Err(_) => {
@@ -173,19 +169,7 @@ async fn handle(State(shared): State<Shared>, request: Request<Body>) -> Respons
             ))
         }
     };
-    let query = parts
-        .uri
-        .query()
-        .map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect())
-        .unwrap_or_default();
-    let api = ApiRequest {
-        method: parts.method.to_string(),
-        path: parts.uri.path().to_string(),
-        query,
-        accept: header_text(header::ACCEPT),
-        content_type: header_text(header::CONTENT_TYPE),
-        body,
-    };
+    let api = api_request(&parts, body);
     let (reply, answer) = oneshot::channel();
     let command = if api.path == CLOCK_PATH {
         match clock_command(&api) {
@@ -217,6 +201,110 @@ async fn handle(State(shared): State<Shared>, request: Request<Body>) -> Respons
         Ok(response) => json_response(&response),
         Err(_) => StatusCode::SERVICE_UNAVAILABLE.into_response(),
     }
+}
+
+/// The request as the API sees it.
+fn api_request(parts: &axum::http::request::Parts, body: Vec<u8>) -> ApiRequest {
+    let header_text = |name: header::HeaderName| {
+        parts
+            .headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string()
+    };
+    let query = parts
+        .uri
+        .query()
+        .map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect())
+        .unwrap_or_default();
+    ApiRequest {
+        method: parts.method.to_string(),
+        path: parts.uri.path().to_string(),
+        query,
+        accept: header_text(header::ACCEPT),
+        content_type: header_text(header::CONTENT_TYPE),
+        body,
+    }
+}
+
+/// The namespace and name of the pod a `pods/exec` path names.
+fn exec_target(path: &str) -> Option<(String, String)> {
+    match crate::apiserver::paths::route(path)? {
+        crate::apiserver::paths::Route::Resource {
+            resource,
+            namespace: Some(namespace),
+            name: Some(name),
+            subresource: Some("exec"),
+        } if resource.kind == "Pod" => Some((namespace.to_string(), name.to_string())),
+        _ => None,
+    }
+}
+
+/// `pods/exec`: the driver answers at the current instant; a refusal is sent as plain HTTP,
+/// a command's run over the upgraded WebSocket.
+async fn exec_request(shared: Shared, request: Request<Body>, pod: (String, String)) -> Response {
+    use axum::extract::ws::WebSocketUpgrade;
+    use axum::extract::FromRequestParts;
+    let (mut parts, _) = request.into_parts();
+    let spdy = parts
+        .headers
+        .get(header::UPGRADE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.to_ascii_lowercase().contains("spdy"));
+    let socket = WebSocketUpgrade::from_request_parts(&mut parts, &())
+        .await
+        .ok();
+    let transport = match &socket {
+        Some(socket) => exec::Transport::WebSocket(exec::Protocol::negotiate(
+            socket.requested_protocols().filter_map(|v| v.to_str().ok()),
+        )),
+        None if spdy => exec::Transport::Spdy,
+        None => exec::Transport::Plain,
+    };
+    let api = api_request(&parts, Vec::new());
+    let (reply, answer) = oneshot::channel();
+    let command = Command::Exec(api, transport, pod, reply);
+    if shared.commands.send(command).is_err() {
+        return StatusCode::SERVICE_UNAVAILABLE.into_response();
+    }
+    match (answer.await, socket, transport) {
+        (Ok(exec::Outcome::Frames(frames)), Some(socket), exec::Transport::WebSocket(Some(p))) => {
+            socket
+                .protocols([p.name()])
+                .on_upgrade(move |socket| send_frames(socket, frames))
+        }
+        (Ok(exec::Outcome::Refused(response)), _, _) => json_response(&response),
+        _ => StatusCode::SERVICE_UNAVAILABLE.into_response(),
+    }
+}
+
+/// Sends `frames`, then closes the socket and waits (a little) for the client to close its
+/// side, so that the client reads every frame before the connection goes.
+// K8S: staging/src/k8s.io/apiserver/pkg/util/proxy/websocket.go (finish: the status, a close
+// frame, then wait for the client to close)
+async fn send_frames(mut socket: axum::extract::ws::WebSocket, frames: Vec<bytes::Bytes>) {
+    use axum::extract::ws::{CloseFrame, Message};
+    for frame in frames {
+        if socket.send(Message::Binary(frame)).await.is_err() {
+            return;
+        }
+    }
+    let close = CloseFrame {
+        code: axum::extract::ws::close_code::NORMAL,
+        reason: "".into(),
+    };
+    if socket.send(Message::Close(Some(close))).await.is_err() {
+        return;
+    }
+    let closed = async {
+        while let Some(Ok(message)) = socket.recv().await {
+            if matches!(message, Message::Close(_)) {
+                break;
+            }
+        }
+    };
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(10), closed).await;
 }
 
 /// The clock command a request to [`CLOCK_PATH`] asks for: GET reads the clock, POST with

@@ -385,7 +385,7 @@ pub fn read(sim: &Simulation, query: &Query) -> ApiResponse {
 /// `pods/log`: what a container printed, as text. The container is the `container` parameter,
 /// or the pod's only one; `previous`, `tailLines` and `limitBytes` as the kubelet reads them.
 // K8S: pkg/registry/core/pod/rest/log.go and pkg/registry/core/pod/strategy.go (LogLocation:
-// a pod with several containers needs one named; a pod not yet on a node has an empty log)
+// a pod with several app containers needs one named; a pod not yet on a node has an empty log)
 // DEVIATION: `follow` returns what was printed so far and closes; `sinceSeconds`,
 // `sinceTime` and `timestamps` are not served (kubesim's logs have no per-line times).
 pub fn logs(sim: &Simulation, req: &ApiRequest, namespace: &str, name: &str) -> ApiResponse {
@@ -394,35 +394,9 @@ pub fn logs(sim: &Simulation, req: &ApiRequest, namespace: &str, name: &str) -> 
         return not_found(pods, name);
     };
     let pod = sim.state.pod(id).expect("an indexed pod exists");
-    let names: Vec<&str> = pod
-        .spec
-        .init_containers
-        .iter()
-        .chain(&pod.spec.containers)
-        .map(|c| c.name.as_str())
-        .collect();
-    let container = match req.param("container") {
-        Some(given) if !names.contains(&given) => {
-            return status(
-                400,
-                "BadRequest",
-                &format!("container {given} is not valid for pod {name}"),
-            )
-        }
-        Some(given) => given.to_string(),
-        None if pod.spec.containers.len() == 1 && pod.spec.init_containers.is_empty() => {
-            pod.spec.containers[0].name.clone()
-        }
-        None => {
-            return status(
-                400,
-                "BadRequest",
-                &format!(
-                    "a container name must be specified for pod {name}, choose one of: [{}]",
-                    names.join(" ")
-                ),
-            )
-        }
+    let container = match crate::apiserver::pod_streams::container(pod, req.param("container")) {
+        Ok(container) => container,
+        Err(refused) => return refused.into(),
     };
     if pod.node_name.is_none() {
         return ApiResponse {
@@ -459,7 +433,7 @@ pub fn logs(sim: &Simulation, req: &ApiRequest, namespace: &str, name: &str) -> 
 /// The list's resourceVersion: how many events the simulation has handled.
 // DEVIATION: no per-object resourceVersions yet; a list's version only grows with the
 // simulation, which is what clients compare.
-fn resource_version(sim: &Simulation) -> String {
+pub fn resource_version(sim: &Simulation) -> String {
     sim.stats.events.to_string()
 }
 

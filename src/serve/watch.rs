@@ -7,6 +7,9 @@
 // its state at the end of the instant; a watch from a resourceVersion starts from the state
 // at the request (there is no history to replay), and from none (or "0") with an ADDED event
 // per object.
+// K8S: staging/src/k8s.io/apiserver/pkg/storage/cacher/cacher.go (sendInitialEvents: the
+// initial ADDED events end with a BOOKMARK annotated k8s.io/initial-events-end, which
+// client-go's watch-list, on by default from kubectl 1.35, waits for)
 
 use std::collections::BTreeMap;
 use std::time::Instant;
@@ -15,7 +18,7 @@ use bytes::Bytes;
 use serde_json::{json, Value};
 use tokio::sync::mpsc::UnboundedSender;
 
-use super::rest::{Listed, Query};
+use super::rest::{resource_version, Listed, Query};
 use crate::sim::Simulation;
 
 /// One open watch.
@@ -30,13 +33,12 @@ pub struct Watch {
 }
 
 impl Watch {
-    /// A watch of `query` streaming to `sender`; with `from_now`, the objects there are now
-    /// are taken as sent.
+    /// A watch of `query` streaming to `sender`, starting as `start` says.
     pub fn new(
         query: Query,
         sender: UnboundedSender<Bytes>,
         deadline: Option<Instant>,
-        from_now: bool,
+        start: WatchStart,
         sim: &Simulation,
     ) -> Option<Watch> {
         let mut watch = Watch {
@@ -46,12 +48,33 @@ impl Watch {
             known: BTreeMap::new(),
             columns_sent: false,
         };
-        if from_now {
-            watch.known = watch.current(sim);
-            Some(watch)
-        } else {
-            watch.notify(sim, Instant::now()).then_some(watch)
+        match start {
+            WatchStart::FromNow => {
+                watch.known = watch.current(sim);
+                Some(watch)
+            }
+            WatchStart::WithObjects => watch.notify(sim, Instant::now()).then_some(watch),
+            WatchStart::WithObjectsAndBookmark => {
+                let sent = watch.notify(sim, Instant::now())
+                    && watch.sender.send(watch.initial_events_end(sim)).is_ok();
+                sent.then_some(watch)
+            }
         }
+    }
+
+    /// The BOOKMARK that ends the initial events: an object of the watched kind with only the
+    /// list's resourceVersion and the `k8s.io/initial-events-end` annotation.
+    fn initial_events_end(&self, sim: &Simulation) -> Bytes {
+        let resource = self.query.resource;
+        let bookmark = json!({
+            "kind": resource.kind,
+            "apiVersion": resource.api_version(),
+            "metadata": {
+                "resourceVersion": resource_version(sim),
+                "annotations": {"k8s.io/initial-events-end": "true"},
+            },
+        });
+        line(&json!({"type": "BOOKMARK", "object": bookmark}))
     }
 
     /// Whether the client's `timeoutSeconds` has run out.
@@ -111,9 +134,24 @@ impl Watch {
                 table
             }
         };
-        let mut line = serde_json::to_vec(&json!({"type": type_, "object": object}))
-            .expect("JSON values serialize");
-        line.push(b'\n');
-        Bytes::from(line)
+        line(&json!({"type": type_, "object": object}))
     }
+}
+
+/// Where a watch starts.
+pub enum WatchStart {
+    /// From the objects there are now, taken as sent (a watch from a resourceVersion).
+    FromNow,
+    /// With an ADDED event per object there is now.
+    WithObjects,
+    /// With an ADDED event per object, then the bookmark that ends them
+    /// (`sendInitialEvents=true`).
+    WithObjectsAndBookmark,
+}
+
+/// One event as the stream carries it: a JSON object on its own line.
+fn line(event: &Value) -> Bytes {
+    let mut line = serde_json::to_vec(event).expect("JSON values serialize");
+    line.push(b'\n');
+    Bytes::from(line)
 }

@@ -214,11 +214,11 @@ fn exec_refusals_are_kubectls_the_api_servers_and_the_kubelets() {
         ),
         (
             &["liveness-exam", "-f", LIVENESS, "--at", "0s"],
-            "error: unable to upgrade connection: container not found (\"busybox-container\")",
+            "error: Internal error occurred: unable to upgrade connection: container not found (\"busybox-container\")",
         ),
         (
             &["crasher", "-f", FIXTURE, "--at", "20s"],
-            "error: unable to upgrade connection: container not found (\"app\")",
+            "error: Internal error occurred: unable to upgrade connection: container not found (\"app\")",
         ),
         (
             &["annotated", "-c", "web", "-f", FIXTURE, "--at", "20s"],

@@ -113,18 +113,28 @@ impl Served {
     /// What this kubectl prints for a deleted object: v1.34 added the namespace.
     // K8S: staging/src/k8s.io/kubectl/pkg/cmd/delete/delete.go (PrintObj)
     fn deleted(&self, resource: &str, name: &str) -> String {
+        match self.minor() {
+            ..34 => format!("{resource} \"{name}\" deleted\n"),
+            _ => format!("{resource} \"{name}\" deleted from default namespace\n"),
+        }
+    }
+
+    /// This kubectl's minor version.
+    fn minor(&self) -> u32 {
         let version = self.ok(&["version", "--client", "-o", "json"]);
         let version: serde_json::Value = serde_json::from_str(&version).unwrap();
-        let minor: u32 = version["clientVersion"]["minor"]
+        version["clientVersion"]["minor"]
             .as_str()
             .unwrap()
             .trim_end_matches('+')
             .parse()
-            .unwrap();
-        match minor {
-            ..34 => format!("{resource} \"{name}\" deleted\n"),
-            _ => format!("{resource} \"{name}\" deleted from default namespace\n"),
-        }
+            .unwrap()
+    }
+
+    /// kubectl's exit code and stderr.
+    fn failed(&self, args: &[&str]) -> (Option<i32>, String) {
+        let out = self.kubectl(args);
+        (out.status.code(), String::from_utf8(out.stderr).unwrap())
     }
 
     /// An HTTP client trusting the served authority, the server's URL and the bearer header.
@@ -373,6 +383,54 @@ web    0/1     ContainerCreating   0          0s
 web    0/1     ContainerCreating   0          4s
 web    1/1     Running             0          4s
 "
+    );
+}
+
+/// A watch that asks for the initial events (client-go's watch-list, which kubectl 1.35 and
+/// later use for `rollout status` and `wait`) gets them, then the bookmark that ends them.
+#[test]
+fn a_watch_list_ends_its_initial_events_with_a_bookmark() {
+    let served = Served::start(&["--paused"]);
+    let manifest = served._dir.path().join("web.yaml");
+    std::fs::write(&manifest, WEB).unwrap();
+    served.ok(&["apply", "-f", manifest.to_str().unwrap()]);
+    let watching = Command::new(&served.kubectl)
+        .args([
+            "get",
+            "--raw",
+            "/api/v1/namespaces/default/pods?watch=true&sendInitialEvents=true\
+             &allowWatchBookmarks=true&resourceVersionMatch=NotOlderThan&timeoutSeconds=1",
+        ])
+        .env("KUBECONFIG", &served.kubeconfig)
+        .env("HOME", served._dir.path())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    served.await_watches(1);
+    // The watch ends when its second is up and the clock next moves.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    served.clock(&["advance", "1ms"]);
+    let out = watching.wait_with_output().unwrap();
+    let events: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(events.len(), 2, "{events:?}");
+    assert_eq!(events[0]["type"], "ADDED");
+    assert_eq!(events[0]["object"]["metadata"]["name"], "web");
+    let list = served.ok(&["get", "--raw", "/api/v1/namespaces/default/pods"]);
+    let list: serde_json::Value = serde_json::from_str(&list).unwrap();
+    assert_eq!(
+        events[1],
+        serde_json::json!({"type": "BOOKMARK", "object": {
+            "kind": "Pod",
+            "apiVersion": "v1",
+            "metadata": {
+                "resourceVersion": list["metadata"]["resourceVersion"],
+                "annotations": {"k8s.io/initial-events-end": "true"},
+            },
+        }})
     );
 }
 
@@ -915,5 +973,113 @@ node02         node02         47s
             "Lease:\n  HolderIdentity:  node01\n  AcquireTime:     <unset>\n  RenewTime:       Wed, 01 Jan 2025 00:00:40 +0000\n"
         ),
         "{described}"
+    );
+}
+
+#[test]
+fn kubectl_exec_runs_commands_at_known_instants() {
+    let served = Served::start(&["--paused"]);
+    let run = |name: &str, extra: &[&str], command: &[&str]| {
+        let args = [&["run", name, "--image=busybox"], extra, &["--"], command].concat();
+        assert_eq!(served.ok(&args), format!("pod/{name} created\n"));
+    };
+    run("hello", &[], &["sh", "-c", "echo hi; sleep 3600"]);
+    // The container is not running yet: behind the WebSocket upgrade, the kubelet's refusal
+    // comes back as an InternalError on the error channel.
+    assert_eq!(
+        served.failed(&["exec", "hello", "--", "cat", "/etc/hostname"]),
+        (
+            Some(1),
+            "error: Internal error occurred: unable to upgrade connection: container not found (\"hello\")\n".into()
+        )
+    );
+    assert_eq!(
+        served.clock(&["advance", "30s"]),
+        "clock at 30.001s, paused\n"
+    );
+    assert_eq!(
+        served.ok(&["exec", "hello", "--", "cat", "/etc/hostname"]),
+        "hello\n"
+    );
+    let failed = served.kubectl(&[
+        "exec",
+        "hello",
+        "--",
+        "sh",
+        "-c",
+        "echo out; echo err >&2; exit 3",
+    ]);
+    assert_eq!(
+        (
+            failed.status.code(),
+            String::from_utf8(failed.stdout).unwrap(),
+            String::from_utf8(failed.stderr).unwrap()
+        ),
+        (
+            Some(3),
+            "out\n".into(),
+            "err\ncommand terminated with exit code 3\n".into()
+        )
+    );
+    assert_eq!(
+        served.failed(&["exec", "nope", "--", "ls"]),
+        (
+            Some(1),
+            "Error from server (NotFound): pods \"nope\" not found\n".into()
+        )
+    );
+    // kubectl 1.33 sends `-c` as it is and prints the API server's refusal; 1.37 checks the
+    // name itself first.
+    let wrong = match served.minor() {
+        ..34 => "Error from server (BadRequest): container nope is not valid for pod hello\n",
+        _ => "error: container nope is not valid for pod hello out of: hello\n",
+    };
+    assert_eq!(
+        served.failed(&["exec", "hello", "-c", "nope", "--", "ls"]),
+        (Some(1), wrong.into())
+    );
+    assert_eq!(
+        served.failed(&["exec", "-i", "hello", "--", "cat"]),
+        (
+            Some(1),
+            "error: kubesim serve runs exec commands without standard input: drop -i/-t and pass the input in the command, as in kubectl exec POD -- sh -c 'echo text | cat'\n".into()
+        )
+    );
+    run(
+        "nowhere",
+        &["--overrides={\"spec\":{\"nodeSelector\":{\"disk\":\"none\"}}}"],
+        &["sleep", "1"],
+    );
+    run("once", &["--restart=Never"], &["true"]);
+    served.clock(&["advance", "30s"]);
+    // The refusal before any upgrade: kubectl falls back to SPDY, which gets it too; 1.33
+    // prints it as the server's, 1.37 as a failed upgrade.
+    let unscheduled = "pod nowhere does not have a host assigned";
+    let unscheduled = match served.minor() {
+        ..34 => format!("Error from server (BadRequest): {unscheduled}\n"),
+        _ => format!("error: unable to upgrade connection: {unscheduled}\n"),
+    };
+    assert_eq!(
+        served.failed(&["exec", "nowhere", "--", "ls"]),
+        (Some(1), unscheduled)
+    );
+    assert_eq!(
+        served.failed(&["exec", "once", "--", "ls"]),
+        (
+            Some(1),
+            "error: cannot exec into a container in a completed pod; current phase is Succeeded\n"
+                .into()
+        )
+    );
+    // Without an upgrade the API server asks for one.
+    let (code, status) = served.raw(
+        "POST",
+        "/api/v1/namespaces/default/pods/hello/exec?command=ls&stdout=true",
+        "",
+        b"",
+    );
+    assert_eq!(
+        (code, status["message"].as_str()),
+        (400, Some("Upgrade request required"))
     );
 }
