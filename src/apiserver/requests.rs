@@ -47,11 +47,7 @@ pub fn get(
         }
         _ => {}
     }
-    let key = (
-        resource.kind.to_string(),
-        namespace.to_string(),
-        name.to_string(),
-    );
+    let key = stored_key(resource, namespace, name);
     Ok(state.objects.get(&key).ok_or_else(not_found)?.body.clone())
 }
 
@@ -165,11 +161,7 @@ pub fn update(
             changed || relabelled
         }
         Object::Stored(given) => {
-            let key = (
-                resource.kind.to_string(),
-                namespace.to_string(),
-                name.to_string(),
-            );
+            let key = stored_key(resource, namespace, name);
             let existing = api.state.objects.get_mut(&key).ok_or_else(not_found)?;
             let changed = admission::update_stored(existing, &given.body);
             if changed {
@@ -253,11 +245,7 @@ pub fn get_scale(
     name: &str,
 ) -> Result<Value, Status> {
     scalable(resource)?;
-    let key = (
-        resource.kind.to_string(),
-        namespace.to_string(),
-        name.to_string(),
-    );
+    let key = stored_key(resource, namespace, name);
     let object = state.objects.get(&key);
     let object = object.ok_or_else(|| Status::not_found(&resource.group_resource(), name))?;
     Ok(scale_of(object, namespace, name))
@@ -274,11 +262,7 @@ pub fn scale(
     replicas: i64,
 ) -> Result<Value, Status> {
     scalable(resource)?;
-    let key = (
-        resource.kind.to_string(),
-        namespace.to_string(),
-        name.to_string(),
-    );
+    let key = stored_key(resource, namespace, name);
     let not_found = || Status::not_found(&resource.group_resource(), name);
     let object = api.state.objects.get_mut(&key).ok_or_else(not_found)?;
     if object.body["spec"]["replicas"] != replicas {
@@ -353,11 +337,7 @@ pub fn delete(
             "kubesim does not delete namespaces yet",
         ));
     }
-    let key = (
-        resource.kind.to_string(),
-        namespace.to_string(),
-        name.to_string(),
-    );
+    let key = stored_key(resource, namespace, name);
     let not_found = || Status::not_found(&resource.group_resource(), name);
     let object = api.state.objects.remove(&key).ok_or_else(not_found)?;
     super::quota::refresh(api.state, namespace);
@@ -381,6 +361,15 @@ fn bound_node(
         .node_name
         .is_none()
         .then(|| pod.node_name.clone())?
+}
+
+/// The key of a stored (not natively modelled) object: its kind, namespace and name.
+fn stored_key(resource: &Resource, namespace: &str, name: &str) -> (String, String, String) {
+    (
+        resource.kind.to_string(),
+        namespace.to_string(),
+        name.to_string(),
+    )
 }
 
 #[cfg(test)]

@@ -549,15 +549,7 @@ node02         Ready                      <none>          40s   v1.34.0   ssd
 #[test]
 fn a_recorded_session_replays_to_the_same_trace_bytes() {
     let dir = tempfile::tempdir().unwrap();
-    let record = dir.path().join("session.yaml");
-    let served_trace = dir.path().join("served.jsonl");
-    let mut served = Served::start(&[
-        "--paused",
-        "--record",
-        record.to_str().unwrap(),
-        "--trace",
-        served_trace.to_str().unwrap(),
-    ]);
+    let (mut served, record, served_trace) = serve_recorded(dir.path(), "session.yaml", &[]);
     let manifest = dir.path().join("web.yaml");
     std::fs::write(&manifest, DEPLOYMENT).unwrap();
     served.ok(&["apply", "-f", manifest.to_str().unwrap()]);
@@ -574,52 +566,24 @@ fn a_recorded_session_replays_to_the_same_trace_bytes() {
         recorded.contains("  - at: 10.002s\n    request:\n      body:\n        spec:\n          replicas: 3\n      contentType: application/merge-patch+json\n      method: PATCH\n      path: /apis/apps/v1/namespaces/default/deployments/web/scale\n"),
         "{recorded}"
     );
-    let replay_trace = dir.path().join("replay.jsonl");
-    let replay = kubesim(&[
-        "run",
-        record.to_str().unwrap(),
-        "--trace",
-        replay_trace.to_str().unwrap(),
-    ]);
-    assert!(replay.status.success(), "{}", stderr(&replay));
+    let replay_trace = replay(&record, dir.path());
     let served_bytes = std::fs::read(&served_trace).unwrap();
     assert!(served_bytes.len() > 10_000);
-    assert!(
-        served_bytes == std::fs::read(&replay_trace).unwrap(),
-        "the replay's trace differs from the served session's"
-    );
+    assert_same_trace(&served_trace, &replay_trace);
 }
 
 #[test]
 fn a_served_scenario_file_is_recorded_with_everything_it_says() {
     let dir = tempfile::tempdir().unwrap();
-    let record = dir.path().join("demo-session.yaml");
-    let served_trace = dir.path().join("served.jsonl");
     let demo = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/demo.yaml");
-    let mut served = Served::start(&[
-        demo,
-        "--paused",
-        "--record",
-        record.to_str().unwrap(),
-        "--trace",
-        served_trace.to_str().unwrap(),
-    ]);
+    let (mut served, record, served_trace) =
+        serve_recorded(dir.path(), "demo-session.yaml", &[demo]);
     served.clock(&["advance", "1m"]);
     served.ok(&["label", "pod", "web", "tier=front"]);
     served.clock(&["advance", "1m"]);
     assert_eq!(served.stop(), Some(0));
-    let replay_trace = dir.path().join("replay.jsonl");
-    let replay = kubesim(&[
-        "run",
-        record.to_str().unwrap(),
-        "--trace",
-        replay_trace.to_str().unwrap(),
-    ]);
-    assert!(replay.status.success(), "{}", stderr(&replay));
-    assert!(
-        std::fs::read(&served_trace).unwrap() == std::fs::read(&replay_trace).unwrap(),
-        "the replay's trace differs from the served session's"
-    );
+    let replay_trace = replay(&record, dir.path());
+    assert_same_trace(&served_trace, &replay_trace);
 }
 
 #[test]
@@ -742,15 +706,7 @@ fn bad_requests_get_status_errors_and_the_server_stays_up() {
 #[test]
 fn kubectl_create_expose_and_drain_send_protobuf() {
     let dir = tempfile::tempdir().unwrap();
-    let record = dir.path().join("session.yaml");
-    let served_trace = dir.path().join("served.jsonl");
-    let mut served = Served::start(&[
-        "--paused",
-        "--record",
-        record.to_str().unwrap(),
-        "--trace",
-        served_trace.to_str().unwrap(),
-    ]);
+    let (mut served, record, served_trace) = serve_recorded(dir.path(), "session.yaml", &[]);
     let created = [
         (
             &[
@@ -872,18 +828,8 @@ namespace/team   Active   30s
         "node02 node02"
     );
     assert_eq!(served.stop(), Some(0));
-    let replay_trace = dir.path().join("replay.jsonl");
-    let replay = kubesim(&[
-        "run",
-        record.to_str().unwrap(),
-        "--trace",
-        replay_trace.to_str().unwrap(),
-    ]);
-    assert!(replay.status.success(), "{}", stderr(&replay));
-    assert!(
-        std::fs::read(&served_trace).unwrap() == std::fs::read(&replay_trace).unwrap(),
-        "the replay's trace differs from the served session's"
-    );
+    let replay_trace = replay(&record, dir.path());
+    assert_same_trace(&served_trace, &replay_trace);
 }
 
 /// `kubectl rollout undo` puts the old ReplicaSet's template back (with Go's
@@ -1082,4 +1028,40 @@ fn kubectl_exec_runs_commands_at_known_instants() {
         (code, status["message"].as_str()),
         (400, Some("Upgrade request required"))
     );
+}
+
+/// Replays the recorded session `record` with `kubesim run --trace`; the trace's path.
+fn replay(record: &Path, dir: &Path) -> PathBuf {
+    let trace = dir.join("replay.jsonl");
+    let replay = kubesim(&[
+        "run",
+        record.to_str().unwrap(),
+        "--trace",
+        trace.to_str().unwrap(),
+    ]);
+    assert!(replay.status.success(), "{}", stderr(&replay));
+    trace
+}
+
+fn assert_same_trace(served: &Path, replayed: &Path) {
+    assert!(
+        std::fs::read(served).unwrap() == std::fs::read(replayed).unwrap(),
+        "the replay's trace differs from the served session's"
+    );
+}
+
+/// `kubesim serve --paused` with `inputs`, recording the session into `dir`'s `record` and
+/// tracing it: the server, the recording's path and the trace's.
+fn serve_recorded(dir: &Path, record: &str, inputs: &[&str]) -> (Served, PathBuf, PathBuf) {
+    let record = dir.join(record);
+    let trace = dir.join("served.jsonl");
+    let mut args = inputs.to_vec();
+    args.extend([
+        "--paused",
+        "--record",
+        record.to_str().unwrap(),
+        "--trace",
+        trace.to_str().unwrap(),
+    ]);
+    (Served::start(&args), record, trace)
 }
