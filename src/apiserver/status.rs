@@ -117,8 +117,6 @@ impl Status {
         }
     }
 
-    /// A verb kubesim does not serve for the resource (405).
-    // K8S: errors.go (NewMethodNotSupported)
     /// 404 for a path nothing is served at.
     pub fn not_found_path() -> Self {
         Status {
@@ -129,6 +127,8 @@ impl Status {
         }
     }
 
+    /// A verb kubesim does not serve for the resource (405).
+    // K8S: errors.go (NewMethodNotSupported)
     pub fn method_not_allowed(message: impl Into<String>) -> Self {
         Status {
             code: 405,

@@ -72,12 +72,26 @@ impl Served {
         }
     }
 
-    fn kubectl(&self, args: &[&str]) -> Output {
-        Command::new(&self.kubectl)
+    /// kubectl with `args`, pointed at this server.
+    fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(&self.kubectl);
+        command
             .args(args)
             .env("KUBECONFIG", &self.kubeconfig)
-            .env("HOME", self._dir.path())
-            .output()
+            .env("HOME", self._dir.path());
+        command
+    }
+
+    fn kubectl(&self, args: &[&str]) -> Output {
+        self.command(args).output().unwrap()
+    }
+
+    /// kubectl started in the background (a watch, a drain), its output piped.
+    fn spawn(&self, args: &[&str]) -> Child {
+        self.command(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
             .unwrap()
     }
 
@@ -357,13 +371,7 @@ fn kubectl_get_watch_prints_each_change_of_the_pod() {
         served.ok(&["apply", "-f", manifest.to_str().unwrap()]),
         "pod/web created\n"
     );
-    let watching = Command::new(&served.kubectl)
-        .args(["get", "pods", "-w"])
-        .env("KUBECONFIG", &served.kubeconfig)
-        .env("HOME", served._dir.path())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let watching = served.spawn(&["get", "pods", "-w"]);
     served.await_watches(1);
     assert_eq!(
         served.clock(&["advance", "10s"]),
@@ -394,18 +402,12 @@ fn a_watch_list_ends_its_initial_events_with_a_bookmark() {
     let manifest = served._dir.path().join("web.yaml");
     std::fs::write(&manifest, WEB).unwrap();
     served.ok(&["apply", "-f", manifest.to_str().unwrap()]);
-    let watching = Command::new(&served.kubectl)
-        .args([
-            "get",
-            "--raw",
-            "/api/v1/namespaces/default/pods?watch=true&sendInitialEvents=true\
+    let watching = served.spawn(&[
+        "get",
+        "--raw",
+        "/api/v1/namespaces/default/pods?watch=true&sendInitialEvents=true\
              &allowWatchBookmarks=true&resourceVersionMatch=NotOlderThan&timeoutSeconds=1",
-        ])
-        .env("KUBECONFIG", &served.kubeconfig)
-        .env("HOME", served._dir.path())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
+    ]);
     served.await_watches(1);
     // The watch ends when its second is up and the clock next moves.
     std::thread::sleep(std::time::Duration::from_millis(1100));
@@ -768,19 +770,12 @@ namespace/team   Active   30s
         "web 8080"
     );
     // drain waits (in real time) for the evicted pod to go, so the clock moves meanwhile.
-    let mut drain = Command::new(&served.kubectl)
-        .args([
-            "drain",
-            "node01",
-            "--ignore-daemonsets",
-            "--pod-selector=app=web",
-        ])
-        .env("KUBECONFIG", &served.kubeconfig)
-        .env("HOME", served._dir.path())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut drain = served.spawn(&[
+        "drain",
+        "node01",
+        "--ignore-daemonsets",
+        "--pod-selector=app=web",
+    ]);
     let evicted = || {
         served.ok(&[
             "get",
