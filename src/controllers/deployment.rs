@@ -332,14 +332,16 @@ fn owned_replica_sets(state: &ClusterState, namespace: &str, uid: &str) -> Vec<O
     owned
 }
 
-/// A pod template as Go's semantic equality sees it, for EqualIgnoreHash: without the
-/// `pod-template-hash` label, and without nulls and empty maps or lists (a Go struct cannot
-/// tell them from absent fields: kubectl's `rollout undo` sends `creationTimestamp: null`).
+/// A pod template as Go's semantic equality sees it, for EqualIgnoreHash: with the defaults
+/// both stored templates have upstream (kubectl's `rollout undo` sends them explicitly),
+/// without the `pod-template-hash` label, and without nulls and empty maps or lists (a Go
+/// struct cannot tell them from absent fields: `rollout undo` sends `creationTimestamp: null`).
 // K8S: pkg/controller/deployment/util/deployment_util.go (EqualIgnoreHash) and
 // staging/src/k8s.io/apimachinery/third_party/forked/golang/reflect/deep_equal.go (empty and
 // nil maps and slices are equal)
 fn comparable(template: &Value) -> Value {
     let mut template = template.clone();
+    crate::apiserver::defaults::pod_template(&mut template);
     if let Some(labels) = template
         .pointer_mut("/metadata/labels")
         .and_then(Value::as_object_mut)
@@ -391,12 +393,7 @@ fn new_replica_set(
         .unwrap_or_else(|| json!({}));
     selector["matchLabels"][POD_TEMPLATE_HASH] = json!(hash);
     let owner = workload::owner_reference(deployment);
-    let min_ready = deployment
-        .body
-        .pointer("/spec/minReadySeconds")
-        .cloned()
-        .unwrap_or(json!(0));
-    let body = json!({
+    let mut body = json!({
         "apiVersion": "apps/v1",
         "kind": "ReplicaSet",
         "metadata": {
@@ -420,11 +417,15 @@ fn new_replica_set(
         },
         "spec": {
             "replicas": replicas,
-            "minReadySeconds": min_ready,
             "selector": selector,
             "template": template,
         },
     });
+    // K8S: pkg/controller/deployment/sync.go (getNewReplicaSet copies minReadySeconds, which
+    // the API omits when zero)
+    if let Some(min_ready) = deployment.body.pointer("/spec/minReadySeconds") {
+        body["spec"]["minReadySeconds"] = min_ready.clone();
+    }
     StoredObject {
         kind: "ReplicaSet".into(),
         api_version: "apps/v1".into(),

@@ -205,13 +205,8 @@ fn create(
         .pointer("/metadata/labels")
         .and_then(|l| serde_json::from_value(l.clone()).ok())
         .unwrap_or_default();
-    for (k, v) in [
-        ("batch.kubernetes.io/controller-uid", &uid),
-        ("batch.kubernetes.io/job-name", &key.2),
-        ("controller-uid", &uid),
-        ("job-name", &key.2),
-    ] {
-        labels.insert(k.to_string(), v.clone());
+    for (k, v) in crate::apiserver::defaults::job_template_labels(&uid, &key.2) {
+        labels.insert(k.to_string(), v);
     }
     let annotations: std::collections::BTreeMap<String, String> = template
         .pointer("/metadata/annotations")

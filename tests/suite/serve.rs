@@ -1060,3 +1060,71 @@ fn serve_recorded(dir: &Path, record: &str, inputs: &[&str]) -> (Served, PathBuf
     ]);
     (Served::start(&args), record, trace)
 }
+
+/// What a CKA candidate reads back: a Deployment as YAML with the API server's defaults and
+/// as `describe` prints it, every namespace's pods sorted, a list as JSON; then a pod deleted
+/// (kubectl waits for it to go, in real time, so the clock moves meanwhile) and replaced.
+#[test]
+fn kubectl_reads_a_deployment_every_way_and_deletes_one_of_its_pods() {
+    let served = Served::start(&["--paused"]);
+    served.ok(&[
+        "create",
+        "deployment",
+        "web",
+        "--image=nginx:1.27",
+        "--replicas=2",
+    ]);
+    served.clock(&["advance", "20s"]);
+    assert_eq!(
+        served.ok(&["get", "deploy", "web", "-o", "yaml"]),
+        include_str!("serve-expected/deployment-web.yaml")
+    );
+    let describe = served.ok(&["describe", "deployment", "web"]);
+    // The event's age kubectl works out from the wall clock: the rest is exact.
+    let (head, events) = describe.split_once("Events:\n").unwrap();
+    assert_eq!(
+        head,
+        include_str!("serve-expected/describe-deployment-web.txt")
+    );
+    assert!(
+        events.ends_with("deployment-controller  Scaled up replica set web-66c555dd4b to 2\n"),
+        "{events}"
+    );
+    assert_eq!(
+        served.ok(&["get", "pods", "-A", "--sort-by=.metadata.name"]),
+        include_str!("serve-expected/pods-all-namespaces-sorted.txt")
+    );
+    let list: serde_json::Value =
+        serde_json::from_str(&served.ok(&["get", "pods", "-l", "app=web", "-o", "json"])).unwrap();
+    let names: Vec<&str> = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|pod| pod["metadata"]["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        (list["kind"].as_str(), names),
+        (
+            Some("List"),
+            vec!["web-66c555dd4b-n467p", "web-66c555dd4b-qnx7c"]
+        )
+    );
+    let deleting = served.spawn(&["delete", "pod", "web-66c555dd4b-n467p"]);
+    served.await_watches(1);
+    assert_eq!(
+        served.clock(&["advance", "1s"]),
+        "clock at 21.002s, paused\n"
+    );
+    let out = deleting.wait_with_output().unwrap();
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        served.deleted("pod", "web-66c555dd4b-n467p")
+    );
+    assert_eq!(
+        served.ok(&["get", "pods"]),
+        "NAME                   READY   STATUS    RESTARTS   AGE
+web-66c555dd4b-gdjpj   1/1     Running   0          1s
+web-66c555dd4b-qnx7c   1/1     Running   0          21s
+"
+    );
+}
