@@ -153,7 +153,7 @@ impl Driver {
             Ok(query) => query,
             Err(refused) => return refused,
         };
-        let start = if request.param("sendInitialEvents") == Some("true") {
+        let start = if request.flag("sendInitialEvents") {
             WatchStart::WithObjectsAndBookmark
         } else if request
             .param("resourceVersion")
@@ -319,5 +319,5 @@ fn status_response(status: &Status) -> ApiResponse {
 }
 
 fn is_watch(request: &ApiRequest) -> bool {
-    matches!(request.param("watch"), Some("true" | "1"))
+    request.flag("watch")
 }

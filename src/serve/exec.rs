@@ -110,13 +110,12 @@ struct Streams {
 }
 
 impl Streams {
-    // K8S: pkg/apis/core/types.go (PodExecOptions; query booleans read "true" or "1")
+    // K8S: pkg/apis/core/types.go (PodExecOptions, its booleans read as every query's)
     fn of(request: &ApiRequest) -> Streams {
-        let on = |name| matches!(request.param(name), Some("true" | "1"));
         Streams {
-            stdin: on("stdin"),
-            stdout: on("stdout"),
-            stderr: on("stderr"),
+            stdin: request.flag("stdin"),
+            stdout: request.flag("stdout"),
+            stderr: request.flag("stderr"),
         }
     }
 }

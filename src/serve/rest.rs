@@ -32,6 +32,15 @@ impl ApiRequest {
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.as_str())
     }
+
+    /// The boolean query parameter `name`: true unless absent, `0` or `false` in any case
+    /// (the Python client sends `watch=True`).
+    // K8S: staging/src/k8s.io/apimachinery/pkg/runtime/conversion.go
+    // (Convert_Slice_string_To_bool)
+    pub fn flag(&self, name: &str) -> bool {
+        self.param(name)
+            .is_some_and(|v| v != "0" && !v.eq_ignore_ascii_case("false"))
+    }
 }
 
 /// An answer's body: a JSON document, text (`pods/log`), or a watch's stream of events.
@@ -404,7 +413,7 @@ pub fn logs(sim: &Simulation, req: &ApiRequest, namespace: &str, name: &str) -> 
             body: Payload::Text(String::new()),
         };
     }
-    let previous = req.param("previous") == Some("true");
+    let previous = req.flag("previous");
     let lines = match sim.kubelets().logs(pod, id, &container, previous) {
         Ok(lines) => lines,
         Err(why) => return status(400, "BadRequest", &why),
@@ -540,5 +549,27 @@ mod tests {
         assert!(matches("count=2,involvedObject.uid!=x"));
         assert!(!matches("involvedObject.name!=web"));
         assert!(FieldSelector::parse("nonsense").is_err());
+    }
+
+    #[test]
+    fn a_boolean_parameter_is_false_only_when_absent_zero_or_false() {
+        let request = |query: &[(&str, &str)]| ApiRequest {
+            method: "GET".into(),
+            path: "/api/v1/pods".into(),
+            query: query
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            accept: String::new(),
+            content_type: String::new(),
+            body: Vec::new(),
+        };
+        for on in ["true", "True", "1", "yes", ""] {
+            assert!(request(&[("watch", on)]).flag("watch"), "{on:?}");
+        }
+        for off in ["false", "FALSE", "0"] {
+            assert!(!request(&[("watch", off)]).flag("watch"), "{off:?}");
+        }
+        assert!(!request(&[]).flag("watch"));
     }
 }

@@ -1128,3 +1128,83 @@ web-66c555dd4b-qnx7c   1/1     Running   0          21s
 "
     );
 }
+
+/// Where `.ci/setup-host` installs the Python client (`KUBESIM_PYTHON_CLIENT_DIR` to change).
+const SETUP_HOST_PYTHON_CLIENT: &str = "/opt/kubesim-python";
+
+/// `python3` with the official Python client on its path, or a failure saying how to get it.
+fn python_client() -> Command {
+    let dir = std::env::var_os("KUBESIM_PYTHON_CLIENT_DIR")
+        .map_or_else(|| PathBuf::from(SETUP_HOST_PYTHON_CLIENT), PathBuf::from);
+    assert!(
+        dir.join("kubernetes").is_dir(),
+        "this test drives the Python kubernetes client and {} has none: run .ci/setup-host (it \
+         installs tests/clients/requirements.txt there), or point KUBESIM_PYTHON_CLIENT_DIR at \
+         a directory holding it",
+        dir.display()
+    );
+    let mut python = Command::new("python3");
+    python.env("PYTHONPATH", dir);
+    python
+}
+
+/// A controller written with the Python client (tests/clients/phase_labeller.py) watches the
+/// pods and patches a label onto each as its phase changes: its patches land at the paused
+/// instant, the clock moves the pods on, and it sees that through its watch.
+#[test]
+fn a_python_client_controller_watches_and_patches_pods() {
+    let served = Served::start(&["--paused"]);
+    for name in ["web", "api"] {
+        served.ok(&["run", name, "--image=nginx:1.27"]);
+    }
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/clients/phase_labeller.py");
+    let controller = python_client()
+        .arg(script)
+        .arg(&served.kubeconfig)
+        .args(["default", "2"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let labelled = |want: &str| {
+        for _ in 0..400 {
+            let phases = served.ok(&[
+                "get",
+                "pods",
+                "-o",
+                "jsonpath={.items[*].metadata.labels.phase}",
+            ]);
+            if phases == want {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(25));
+        }
+        panic!("the controller did not label the pods {want:?} within 10 s");
+    };
+    labelled("Pending Pending");
+    assert_eq!(
+        served.ok(&["get", "pods", "-L", "phase"]),
+        "NAME   READY   STATUS              RESTARTS   AGE   PHASE
+api    0/1     ContainerCreating   0          0s    Pending
+web    0/1     ContainerCreating   0          0s    Pending
+"
+    );
+    served.clock(&["advance", "30s"]);
+    let out = controller.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        "api phase=Pending\nweb phase=Pending\napi phase=Running\nweb phase=Running\n"
+    );
+    assert_eq!(
+        served.ok(&["get", "pods", "-L", "phase"]),
+        "NAME   READY   STATUS    RESTARTS   AGE   PHASE
+api    1/1     Running   0          30s   Running
+web    1/1     Running   0          30s   Running
+"
+    );
+}
