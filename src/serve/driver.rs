@@ -10,6 +10,7 @@ use tokio::sync::oneshot;
 
 use super::clock::Clock;
 use super::exec::{self, Outcome, Transport};
+use super::openapi;
 use super::rest::{self, ApiRequest, ApiResponse};
 use super::watch::{Watch, WatchStart};
 use crate::apiserver::paths::{self, Route};
@@ -186,9 +187,9 @@ impl Driver {
             ("GET", Route::Version) => ApiResponse::ok(rest::version()),
             ("GET", Route::CoreVersions) => ApiResponse::ok(rest::core_versions(&self.address)),
             ("GET", Route::Groups) => ApiResponse::ok(rest::groups()),
-            ("GET", Route::OpenApiRoot) => ApiResponse::ok(rest::openapi_root()),
+            ("GET", Route::OpenApiRoot) => ApiResponse::ok(openapi::root()),
             ("GET", Route::OpenApi { group, version }) => {
-                ApiResponse::ok(rest::openapi(group, version))
+                ApiResponse::ok(openapi::document(group, version))
             }
             ("GET", Route::GroupVersion { group, version }) => {
                 ApiResponse::ok(rest::group_version(group, version))

@@ -9,6 +9,7 @@ pub mod clock;
 mod driver;
 mod exec;
 pub mod kubeconfig;
+mod openapi;
 mod rest;
 mod tls;
 mod watch;

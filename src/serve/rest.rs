@@ -1,7 +1,7 @@
 //! The API's HTTP vocabulary: which resource a path names, and the documents kube-apiserver
 //! answers with (version, discovery, objects, lists, Tables, Status errors).
 
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
 use crate::apiserver::paths::Route;
 use crate::apiserver::read;
@@ -165,7 +165,7 @@ pub fn group_version(group: &str, version: &str) -> Value {
 }
 
 /// Every group version served, core first: `("", "v1")`, `("apps", "v1")`...
-fn group_versions() -> Vec<(&'static str, &'static str)> {
+pub(super) fn group_versions() -> Vec<(&'static str, &'static str)> {
     let mut names: Vec<(&str, &str)> = Vec::new();
     for r in RESOURCES {
         if !names.contains(&(r.group, r.version)) {
@@ -176,63 +176,12 @@ fn group_versions() -> Vec<(&'static str, &'static str)> {
 }
 
 /// The URL path of a group version: `api/v1`, `apis/apps/v1`.
-fn group_version_path(group: &str, version: &str) -> String {
+pub(super) fn group_version_path(group: &str, version: &str) -> String {
     if group.is_empty() {
         format!("api/{version}")
     } else {
         format!("apis/{group}/{version}")
     }
-}
-
-/// `/openapi/v3`: each group version's document.
-// K8S: staging/src/k8s.io/client-go/openapi/client.go (the root's paths and their
-// serverRelativeURL)
-pub fn openapi_root() -> Value {
-    let paths: Map<String, Value> = group_versions()
-        .into_iter()
-        .map(|(group, version)| {
-            let path = group_version_path(group, version);
-            let url = format!("/openapi/v3/{path}?hash={}", env!("CARGO_PKG_VERSION"));
-            (path, json!({"serverRelativeURL": url}))
-        })
-        .collect();
-    json!({"paths": paths})
-}
-
-/// A group version's OpenAPI v3 document: each object path and its PATCH operation with the
-/// `fieldValidation` parameter, which tells kubectl the server validates fields itself (so it
-/// sends `fieldValidation=Strict` instead of validating against schemas).
-// K8S: staging/src/k8s.io/cli-runtime/pkg/resource/query_param_verifier_v3.go
-// (supportsQueryParamV3: a PATCH operation for the GVK with the query parameter)
-// DEVIATION: no schemas (`kubectl explain` against the server is not served); kubesim's own
-// decoder refuses unknown and mistyped fields with the API's messages.
-pub fn openapi(group: &str, version: &str) -> Value {
-    let mut paths = Map::new();
-    for r in RESOURCES
-        .iter()
-        .filter(|r| r.group == group && r.version == version)
-    {
-        let scope = if r.namespaced {
-            "namespaces/{namespace}/"
-        } else {
-            ""
-        };
-        let path = format!(
-            "/{}/{scope}{}/{{name}}",
-            group_version_path(group, version),
-            r.plural
-        );
-        let operation = json!({
-            "parameters": [{"name": "fieldValidation", "in": "query", "schema": {"type": "string"}}],
-            "x-kubernetes-group-version-kind": {"group": group, "version": version, "kind": r.kind},
-        });
-        paths.insert(path, json!({"patch": operation}));
-    }
-    json!({
-        "openapi": "3.0.0",
-        "info": {"title": "Kubernetes", "version": NODE_INFO.kubelet_version},
-        "paths": paths,
-    })
 }
 
 /// An API error as kube-apiserver writes it.

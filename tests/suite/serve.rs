@@ -1208,3 +1208,39 @@ web    1/1     Running   0          30s   Running
 "
     );
 }
+
+/// `kubectl explain` walks the served OpenAPI v3 schemas of the pinned API.
+#[test]
+fn kubectl_explain_reads_the_served_schemas() {
+    let served = Served::start(&["--paused"]);
+    assert_eq!(
+        served.ok(&["explain", "deployment.spec.strategy"]),
+        "GROUP:      apps
+KIND:       Deployment
+VERSION:    v1
+
+FIELD: strategy <DeploymentStrategy>
+
+
+DESCRIPTION:
+    The deployment strategy to use to replace existing pods with new ones.
+    DeploymentStrategy describes how to replace existing pods with new ones.
+    
+FIELDS:
+  rollingUpdate\t<RollingUpdateDeployment>
+    Rolling update config params. Present only if DeploymentStrategyType =
+    RollingUpdate.
+
+  type\t<string>
+    Type of deployment. Can be \"Recreate\" or \"RollingUpdate\". Default is
+    RollingUpdate.
+
+
+"
+    );
+    let (code, stderr) = served.failed(&["explain", "pod.spec.nope"]);
+    assert_eq!(
+        (code, stderr.as_str()),
+        (Some(1), "error: field \"nope\" does not exist\n")
+    );
+}
