@@ -9,6 +9,7 @@ use serde_json::json;
 use tokio::sync::oneshot;
 
 use super::clock::Clock;
+use super::discovery;
 use super::exec::{self, Outcome, Transport};
 use super::openapi;
 use super::rest::{self, ApiRequest, ApiResponse};
@@ -185,14 +186,25 @@ impl Driver {
         };
         Ok(match (request.method.as_str(), &route) {
             ("GET", Route::Version) => ApiResponse::ok(rest::version()),
-            ("GET", Route::CoreVersions) => ApiResponse::ok(rest::core_versions(&self.address)),
-            ("GET", Route::Groups) => ApiResponse::ok(rest::groups()),
+            ("GET", Route::CoreVersions | Route::Groups)
+                if discovery::wants_aggregated(&request.accept) =>
+            {
+                let core = matches!(route, Route::CoreVersions);
+                ApiResponse {
+                    code: 200,
+                    body: rest::Payload::Aggregated(discovery::aggregated(core)),
+                }
+            }
+            ("GET", Route::CoreVersions) => {
+                ApiResponse::ok(discovery::core_versions(&self.address))
+            }
+            ("GET", Route::Groups) => ApiResponse::ok(discovery::groups()),
             ("GET", Route::OpenApiRoot) => ApiResponse::ok(openapi::root()),
             ("GET", Route::OpenApi { group, version }) => {
                 ApiResponse::ok(openapi::document(group, version))
             }
             ("GET", Route::GroupVersion { group, version }) => {
-                ApiResponse::ok(rest::group_version(group, version))
+                ApiResponse::ok(discovery::group_version(group, version))
             }
             ("GET", Route::Resource { .. }) if is_watch(request) => self.watch(request, &route),
             (

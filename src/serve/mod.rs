@@ -6,6 +6,7 @@
 //! at the simulated instant it arrives.
 
 pub mod clock;
+mod discovery;
 mod driver;
 mod exec;
 pub mod kubeconfig;
@@ -352,6 +353,10 @@ fn json_response(response: &ApiResponse) -> Response {
         Payload::Json(value) => {
             let body = serde_json::to_vec(value).expect("JSON values serialize");
             (code, [(header::CONTENT_TYPE, "application/json")], body).into_response()
+        }
+        Payload::Aggregated(value) => {
+            let body = serde_json::to_vec(value).expect("JSON values serialize");
+            (code, [(header::CONTENT_TYPE, discovery::AGGREGATED)], body).into_response()
         }
         Payload::Text(text) => {
             (code, [(header::CONTENT_TYPE, "text/plain")], text.clone()).into_response()

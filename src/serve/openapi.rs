@@ -18,7 +18,7 @@ use k8s_openapi::api::{
 use k8s_openapi::schemars::{generate::SchemaSettings, JsonSchema, SchemaGenerator};
 use serde_json::{json, Map, Value};
 
-use super::rest::{group_version_path, group_versions};
+use super::discovery::{group_version_path, group_versions};
 use crate::apiserver::resources::RESOURCES;
 use crate::model::node::NODE_INFO;
 

@@ -5,7 +5,7 @@ use serde_json::{json, Value};
 
 use crate::apiserver::paths::Route;
 use crate::apiserver::read;
-use crate::apiserver::resources::{Resource, RESOURCES, SUBRESOURCES};
+use crate::apiserver::resources::Resource;
 use crate::apiserver::tables::{self, ListFilter, Row};
 use crate::apiserver::Status;
 use crate::model::labels::Selector;
@@ -47,6 +47,8 @@ impl ApiRequest {
 #[derive(Debug)]
 pub enum Payload {
     Json(Value),
+    /// An aggregated discovery document (JSON of its own media type).
+    Aggregated(Value),
     Text(String),
     Stream(tokio::sync::mpsc::UnboundedReceiver<bytes::Bytes>),
 }
@@ -87,101 +89,6 @@ pub fn version() -> Value {
         "compiler": "kubesim",
         "platform": "linux/amd64",
     })
-}
-
-/// `/api`.
-pub fn core_versions(address: &str) -> Value {
-    json!({
-        "kind": "APIVersions",
-        "versions": ["v1"],
-        "serverAddressByClientCIDRs": [{"clientCIDR": "0.0.0.0/0", "serverAddress": address}],
-    })
-}
-
-/// `/apis`: every named group, each with the one version kubesim serves.
-pub fn groups() -> Value {
-    let groups: Vec<Value> = group_versions()
-        .into_iter()
-        .filter(|(group, _)| !group.is_empty())
-        .map(|(group, version)| {
-            let gv = json!({"groupVersion": format!("{group}/{version}"), "version": version});
-            json!({"name": group, "versions": [gv], "preferredVersion": gv})
-        })
-        .collect();
-    json!({"kind": "APIGroupList", "apiVersion": "v1", "groups": groups})
-}
-
-/// `/api/v1`, `/apis/GROUP/VERSION`: the group version's resources.
-// K8S: staging/src/k8s.io/apimachinery/pkg/apis/meta/v1/types.go (APIResourceList)
-pub fn group_version(group: &str, version: &str) -> Value {
-    let resources: Vec<Value> = RESOURCES
-        .iter()
-        .filter(|r| r.group == group && r.version == version)
-        .flat_map(|r| {
-            let mut resource = json!({
-                "name": r.plural,
-                "singularName": r.singular,
-                "namespaced": r.namespaced,
-                "kind": r.kind,
-                "verbs": r.verbs,
-            });
-            if !r.short_names.is_empty() {
-                resource["shortNames"] = json!(r.short_names);
-            }
-            if !r.categories.is_empty() {
-                resource["categories"] = json!(r.categories);
-            }
-            let subresources = SUBRESOURCES.iter().filter(|s| s.parent == r.plural);
-            let subresources = subresources.map(|s| {
-                let mut subresource = json!({
-                    "name": format!("{}/{}", r.plural, s.name),
-                    "singularName": "",
-                    "namespaced": r.namespaced,
-                    "kind": s.kind,
-                    "verbs": s.verbs,
-                });
-                if let Some((group, version)) = s.group_version {
-                    subresource["group"] = json!(group);
-                    subresource["version"] = json!(version);
-                }
-                subresource
-            });
-            std::iter::once(resource)
-                .chain(subresources)
-                .collect::<Vec<_>>()
-        })
-        .collect();
-    let group_version = if group.is_empty() {
-        version.to_string()
-    } else {
-        format!("{group}/{version}")
-    };
-    json!({
-        "kind": "APIResourceList",
-        "apiVersion": "v1",
-        "groupVersion": group_version,
-        "resources": resources,
-    })
-}
-
-/// Every group version served, core first: `("", "v1")`, `("apps", "v1")`...
-pub(super) fn group_versions() -> Vec<(&'static str, &'static str)> {
-    let mut names: Vec<(&str, &str)> = Vec::new();
-    for r in RESOURCES {
-        if !names.contains(&(r.group, r.version)) {
-            names.push((r.group, r.version));
-        }
-    }
-    names
-}
-
-/// The URL path of a group version: `api/v1`, `apis/apps/v1`.
-pub(super) fn group_version_path(group: &str, version: &str) -> String {
-    if group.is_empty() {
-        format!("api/{version}")
-    } else {
-        format!("apis/{group}/{version}")
-    }
 }
 
 /// An API error as kube-apiserver writes it.

@@ -1209,10 +1209,36 @@ web    1/1     Running   0          30s   Running
     );
 }
 
-/// `kubectl explain` walks the served OpenAPI v3 schemas of the pinned API.
+/// kubectl discovers the API from the two aggregated documents (`/api`, `/apis`: no request
+/// per group version), and `kubectl explain` walks the served OpenAPI v3 schemas.
 #[test]
-fn kubectl_explain_reads_the_served_schemas() {
+fn kubectl_discovers_the_api_and_explains_its_schemas() {
     let served = Served::start(&["--paused"]);
+    let traced = served.kubectl(&["get", "deployments", "-v=6"]);
+    let requests: Vec<&str> = std::str::from_utf8(&traced.stderr)
+        .unwrap()
+        .lines()
+        .filter_map(|line| line.split(" url=\"").nth(1)?.split('"').next())
+        .map(|url| url.split_once("127.0.0.1:").map_or(url, |(_, rest)| rest))
+        .map(|rest| rest.split_once('/').map_or(rest, |(_, path)| path))
+        .collect();
+    assert_eq!(
+        requests,
+        [
+            "api?timeout=32s",
+            "apis?timeout=32s",
+            "apis/apps/v1/namespaces/default/deployments?limit=500"
+        ]
+    );
+    assert_eq!(
+        served.ok(&["api-resources", "--api-group=apps", "-o", "wide"]),
+        "NAME           SHORTNAMES   APIVERSION   NAMESPACED   KIND          VERBS                                                        CATEGORIES
+daemonsets     ds           apps/v1      true         DaemonSet     create,delete,deletecollection,get,list,patch,update,watch   all
+deployments    deploy       apps/v1      true         Deployment    create,delete,deletecollection,get,list,patch,update,watch   all
+replicasets    rs           apps/v1      true         ReplicaSet    create,delete,deletecollection,get,list,patch,update,watch   all
+statefulsets   sts          apps/v1      true         StatefulSet   create,delete,deletecollection,get,list,patch,update,watch   all
+"
+    );
     assert_eq!(
         served.ok(&["explain", "deployment.spec.strategy"]),
         "GROUP:      apps
