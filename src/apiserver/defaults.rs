@@ -78,6 +78,7 @@ fn probe(p: &mut core::Probe) {
 pub fn stored(kind: &str, body: &mut serde_json::Value) {
     let template = match kind {
         "Service" => return service(body),
+        "Secret" => return secret(body),
         "CronJob" => {
             cron_job(body);
             "/spec/jobTemplate/spec/template"
@@ -102,6 +103,27 @@ pub fn pod_template(template: &mut serde_json::Value) {
     if let Ok(mut api) = serde_json::from_value::<core::PodSpec>(spec.clone()) {
         template_spec(&mut api);
         *spec = serde_json::to_value(api).unwrap_or_default();
+    }
+}
+
+/// A Secret as stored: `stringData` folded into `data` (base64, winning over a `data` key of
+/// the same name), as `stringData` is write-only.
+// K8S: pkg/apis/core/v1/conversion.go (Convert_v1_Secret_To_core_Secret)
+fn secret(body: &mut serde_json::Value) {
+    use base64::Engine;
+    let Some(object) = body.as_object_mut() else {
+        return;
+    };
+    let Some(serde_json::Value::Object(strings)) = object.remove("stringData") else {
+        return;
+    };
+    let data = object
+        .entry("data")
+        .or_insert_with(|| serde_json::json!({}));
+    for (key, value) in strings {
+        let text = value.as_str().unwrap_or_default();
+        let encoded = base64::engine::general_purpose::STANDARD.encode(text);
+        data[key] = serde_json::Value::String(encoded);
     }
 }
 
@@ -328,6 +350,18 @@ mod service_tests {
                 "targetPort": 80}], "selector": {"app": "web"}, "sessionAffinity": "None",
                 "type": "ClusterIP"})
         );
+    }
+}
+
+#[cfg(test)]
+mod secret_tests {
+    use serde_json::json;
+
+    #[test]
+    fn a_served_secret_has_its_string_data_folded_into_data() {
+        let mut body = json!({"data": {"a": "eA==", "b": "eQ=="}, "stringData": {"b": "hi"}});
+        super::stored("Secret", &mut body);
+        assert_eq!(body, json!({"data": {"a": "eA==", "b": "aGk="}}));
     }
 }
 
