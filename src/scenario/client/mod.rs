@@ -155,8 +155,10 @@ pub(crate) fn run(sim: &mut Simulation, invocation: &Invocation, now: SimTime) -
             .map(|o| expose(sim, ns, o, e, now))
             .collect(),
         KubectlCommand::Run(r) => vec![run_pod(sim, ns, r, now)],
-        KubectlCommand::Label(edit) => edit_metadata(sim, ns, edit, "labels", "labeled"),
-        KubectlCommand::Annotate(edit) => edit_metadata(sim, ns, edit, "annotations", "annotated"),
+        KubectlCommand::Label(edit) => edit_metadata(sim, ns, edit, "labels", "labeled", now),
+        KubectlCommand::Annotate(edit) => {
+            edit_metadata(sim, ns, edit, "annotations", "annotated", now)
+        }
         KubectlCommand::Cordon { nodes } => node_names(nodes)
             .map(|n| cordon(sim, n, true, now))
             .collect(),
@@ -799,7 +801,8 @@ fn run_pod(sim: &mut Simulation, ns: &str, r: &k::Run, now: SimTime) -> String {
     }
 }
 
-/// `kubectl label` / `annotate` on pods, nodes and stored objects.
+/// `kubectl label` / `annotate` on pods, nodes and stored objects: the live object with the
+/// map changed, sent back as an update (kubectl sends the change as a patch).
 // K8S: staging/src/k8s.io/kubectl/pkg/cmd/label/label.go
 fn edit_metadata(
     sim: &mut Simulation,
@@ -807,69 +810,33 @@ fn edit_metadata(
     edit: &k::MetadataEdit,
     field: &str,
     verb: &str,
+    now: SimTime,
 ) -> Vec<String> {
     objects(&edit.targets)
         .map(|o| {
-            let apply = |map: &mut std::collections::BTreeMap<String, String>| {
-                for (k, v) in &edit.set {
-                    if let Some(old) = map.get(k) {
-                        if old != v && !edit.overwrite {
-                            return Err(format!(
-                                "error: '{k}' already has a value ({old}), and --overwrite is false"
-                            ));
-                        }
-                    }
-                    map.insert(k.clone(), v.clone());
-                }
-                for k in &edit.remove {
-                    map.remove(k);
-                }
-                Ok(())
+            let Some(mut object) = update::live(sim, o.kind, ns, &o.name) else {
+                return not_found(o.kind, &o.name);
             };
-            let result = match o.kind {
-                ResourceKind::Pod => match sim.state.pod_id(ns, &o.name) {
-                    None => return not_found(o.kind, &o.name),
-                    Some(id) => {
-                        let pod = sim.state.pod_mut(id).expect("indexed");
-                        apply(if field == "labels" {
-                            &mut pod.meta.labels
-                        } else {
-                            &mut pod.meta.annotations
-                        })
-                    }
-                },
-                ResourceKind::Node => match sim.state.node_mut(&o.name) {
-                    None => return not_found(o.kind, &o.name),
-                    Some(node) => {
-                        let r = apply(if field == "labels" {
-                            &mut node.meta.labels
-                        } else {
-                            &mut node.meta.annotations
-                        });
-                        sim.nodes_changed(sim.now());
-                        r
-                    }
-                },
-                kind => {
-                    let Some(object) = sim.state.objects.get_mut(&key(kind, ns, &o.name)) else {
-                        return not_found(kind, &o.name);
-                    };
-                    let mut map = object.labels();
-                    if field == "annotations" {
-                        map = object
-                            .body
-                            .pointer("/metadata/annotations")
-                            .and_then(|a| serde_json::from_value(a.clone()).ok())
-                            .unwrap_or_default();
-                    }
-                    let r = apply(&mut map);
-                    object.body["metadata"][field] = json!(map);
-                    r
+            let mut map: std::collections::BTreeMap<String, String> = object
+                .pointer(&format!("/metadata/{field}"))
+                .and_then(|m| serde_json::from_value(m.clone()).ok())
+                .unwrap_or_default();
+            for (k, v) in &edit.set {
+                if map.get(k).is_some_and(|old| old != v) && !edit.overwrite {
+                    return format!(
+                        "error: '{k}' already has a value ({}), and --overwrite is false",
+                        map[k]
+                    );
                 }
-            };
-            match result {
-                Ok(()) => format!("{} {verb}", qualified(o.kind, &o.name)),
-                Err(e) => e,
+                map.insert(k.clone(), v.clone());
+            }
+            for k in &edit.remove {
+                map.remove(k);
+            }
+            object["metadata"][field] = json!(map);
+            match update::update(sim, o, ns, &object, now) {
+                Ok(_) => format!("{} {verb}", qualified(o.kind, &o.name)),
+                Err(status) => status.kubectl(None),
             }
         })
         .collect()

@@ -142,12 +142,12 @@ pub(super) fn edit(
 }
 
 /// The live object as JSON, as `kubectl get -o json` shows it.
-fn live(sim: &Simulation, kind: ResourceKind, ns: &str, name: &str) -> Option<Value> {
+pub(super) fn live(sim: &Simulation, kind: ResourceKind, ns: &str, name: &str) -> Option<Value> {
     requests::get(&sim.state, kind.resource(), ns, name).ok()
 }
 
 /// Sends `next` as the object's new version; says whether anything changed.
-fn update(
+pub(super) fn update(
     sim: &mut Simulation,
     o: &ObjectRef,
     ns: &str,
