@@ -364,7 +364,11 @@ fn bound_node(
 }
 
 /// The key of a stored (not natively modelled) object: its kind, namespace and name.
-fn stored_key(resource: &Resource, namespace: &str, name: &str) -> (String, String, String) {
+pub(super) fn stored_key(
+    resource: &Resource,
+    namespace: &str,
+    name: &str,
+) -> (String, String, String) {
     (
         resource.kind.to_string(),
         namespace.to_string(),
