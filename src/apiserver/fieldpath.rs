@@ -218,13 +218,7 @@ const SERVER_METADATA: &[&str] = &[
 fn walk_set(value: &Value, names: &mut Vec<String>, path: &mut Vec<Element>, set: &mut FieldSet) {
     match value {
         Value::Object(map) if !map.is_empty() && !atomic(names) => {
-            for (name, child) in map {
-                names.push(name.clone());
-                path.push(Element::Field(name.clone()));
-                walk_set(child, names, path, set);
-                path.pop();
-                names.pop();
-            }
+            walk_fields(map, names, path, set);
         }
         Value::Array(items) if list_keys(names).is_some() => {
             let keys = list_keys(names).unwrap_or_default();
@@ -232,18 +226,27 @@ fn walk_set(value: &Value, names: &mut Vec<String>, path: &mut Vec<Element>, set
                 path.push(key_of(item, &keys));
                 set.insert(path);
                 if let Some(fields) = item.as_object() {
-                    for (name, child) in fields {
-                        names.push(name.clone());
-                        path.push(Element::Field(name.clone()));
-                        walk_set(child, names, path, set);
-                        path.pop();
-                        names.pop();
-                    }
+                    walk_fields(fields, names, path, set);
                 }
                 path.pop();
             }
         }
         _ => set.insert(path),
+    }
+}
+
+fn walk_fields(
+    map: &Map<String, Value>,
+    names: &mut Vec<String>,
+    path: &mut Vec<Element>,
+    set: &mut FieldSet,
+) {
+    for (name, child) in map {
+        names.push(name.clone());
+        path.push(Element::Field(name.clone()));
+        walk_set(child, names, path, set);
+        path.pop();
+        names.pop();
     }
 }
 

@@ -364,13 +364,7 @@ pub fn apply(
     if applied.pointer("/metadata/managedFields").is_some() {
         return Err(Status::bad_request("metadata.managedFields must be nil"));
     }
-    let given_name = applied["metadata"]["name"].as_str().unwrap_or_default();
-    if given_name != name {
-        // K8S: staging/src/k8s.io/apiserver/pkg/endpoints/handlers/rest.go (checkName)
-        return Err(Status::bad_request(format!(
-            "the name of the object ({given_name}) does not match the name on the URL ({name})"
-        )));
-    }
+    super::requests::check_name(applied, name)?;
     let live = match super::requests::get(api.state, resource, namespace, name) {
         Ok(live) => Some(live),
         Err(status) if status.code == 404 => None,
@@ -530,14 +524,10 @@ mod tests {
         let live = deployment(2, "nginx:1.25");
         let mut entries = Vec::new();
         update_as(&mut entries, &json!({}), &live, "kubectl-client-side-apply");
-        let refused = apply_as(
-            &mut entries,
-            Some(&live),
-            &deployment(3, "nginx:1.25"),
-            "kubectl",
-            false,
-        )
-        .unwrap_err();
+        let mut refused_with = |applied: Value| {
+            apply_as(&mut entries, Some(&live), &applied, "kubectl", false).unwrap_err()
+        };
+        let refused = refused_with(deployment(3, "nginx:1.25"));
         assert_eq!((refused.code, refused.reason), (409, "Conflict"));
         assert_eq!(
             refused.message,
@@ -549,14 +539,7 @@ mod tests {
                                "message": "conflict with \"kubectl-client-side-apply\" using apps/v1",
                                "field": ".spec.replicas"}]})
         );
-        let refused = apply_as(
-            &mut entries,
-            Some(&live),
-            &deployment(3, "nginx:1.26"),
-            "kubectl",
-            false,
-        )
-        .unwrap_err();
+        let refused = refused_with(deployment(3, "nginx:1.26"));
         assert_eq!(
             refused.message,
             "Apply failed with 2 conflicts: conflicts with \"kubectl-client-side-apply\" using apps/v1:\n- .spec.replicas\n- .spec.template.spec.containers[name=\"nginx\"].image"

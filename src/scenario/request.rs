@@ -343,3 +343,64 @@ impl Command for ApiCall {
         line
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_request_keeps_its_field_manager_and_force_through_a_recording() {
+        let call = ApiCall::new(
+            "PATCH",
+            "/apis/apps/v1/namespaces/default/deployments/web",
+            APPLY,
+            None,
+        )
+        .with_query(Some("kubectl".into()), Some(true));
+        let value = call.to_value();
+        assert_eq!(
+            value["query"],
+            json!({"fieldManager": "kubectl", "force": true})
+        );
+        let back = ApiCall::from_value(&value).unwrap();
+        assert_eq!(
+            (back.field_manager.as_deref(), back.force),
+            (Some("kubectl"), Some(true))
+        );
+        let plain = ApiCall::new("DELETE", "/api/v1/namespaces/default/pods/web", "", None);
+        assert_eq!(plain.to_value().get("query"), None);
+        let mut bad = value.clone();
+        bad["query"]["force"] = json!("yes");
+        assert_eq!(
+            ApiCall::from_value(&bad).unwrap_err(),
+            "a request's `query.force:` is true or false"
+        );
+    }
+
+    #[test]
+    fn patch_options_are_checked_as_upstream_does() {
+        let refused = patch_options(true, None, None).unwrap_err();
+        assert_eq!((refused.code, refused.reason), (422, "Invalid"));
+        assert_eq!(
+            refused.to_json()["details"],
+            json!({"group": "meta.k8s.io", "kind": "PatchOptions", "causes": [{
+                "reason": "FieldValueRequired",
+                "message": "Required value: is required for apply patch",
+                "field": "fieldManager"}]})
+        );
+        assert_eq!(
+            refused.message,
+            "PatchOptions.meta.k8s.io \"\" is invalid: fieldManager: Required value: is required for apply patch"
+        );
+        assert_eq!(
+            patch_options(false, Some("kubectl"), Some(false)).unwrap_err().message,
+            "PatchOptions.meta.k8s.io \"\" is invalid: force: Forbidden: may not be specified for non-apply patch"
+        );
+        assert!(patch_options(true, Some("kubectl"), Some(true)).is_ok());
+        assert!(patch_options(false, None, None).is_ok());
+        assert_eq!(
+            media_type("application/apply-patch+yaml; charset=utf-8"),
+            APPLY
+        );
+    }
+}

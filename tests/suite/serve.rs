@@ -679,52 +679,42 @@ See https://kubernetes.io/docs/reference/using-api/server-side-apply/#conflicts
         "yaml",
         "--show-managed-fields",
     ]);
+    // What the two appliers both own under spec.
+    let spec = r#"      f:spec:
+        f:replicas: {}
+        f:selector: {}
+        f:template:
+          f:metadata:
+            f:labels:
+              f:app: {}
+          f:spec:
+            f:containers:
+              k:{"name":"nginx"}:
+                .: {}
+                f:image: {}
+                f:name: {}
+"#;
     let start = yaml.find("  managedFields:").unwrap();
     let end = yaml.find("  name: web\n").unwrap();
     assert_eq!(
         &yaml[start..end],
-        r#"  managedFields:
+        format!(
+            r#"  managedFields:
   - apiVersion: apps/v1
     fieldsType: FieldsV1
     fieldsV1:
       f:metadata:
         f:labels:
-          f:app: {}
-      f:spec:
-        f:replicas: {}
-        f:selector: {}
-        f:template:
-          f:metadata:
-            f:labels:
-              f:app: {}
-          f:spec:
-            f:containers:
-              k:{"name":"nginx"}:
-                .: {}
-                f:image: {}
-                f:name: {}
-    manager: ci
+          f:app: {{}}
+{spec}    manager: ci
     operation: Apply
   - apiVersion: apps/v1
     fieldsType: FieldsV1
     fieldsV1:
       f:metadata:
         f:labels:
-          f:owner: {}
-      f:spec:
-        f:replicas: {}
-        f:selector: {}
-        f:template:
-          f:metadata:
-            f:labels:
-              f:app: {}
-          f:spec:
-            f:containers:
-              k:{"name":"nginx"}:
-                .: {}
-                f:image: {}
-                f:name: {}
-    manager: kubectl
+          f:owner: {{}}
+{spec}    manager: kubectl
     operation: Apply
     time: "2025-01-01T00:00:40Z"
   - apiVersion: apps/v1
@@ -732,11 +722,12 @@ See https://kubernetes.io/docs/reference/using-api/server-side-apply/#conflicts
     fieldsV1:
       f:metadata:
         f:labels:
-          f:team: {}
+          f:team: {{}}
     manager: kubectl-label
     operation: Update
     time: "2025-01-01T00:00:40Z"
 "#
+        )
     );
 }
 
