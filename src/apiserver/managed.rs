@@ -623,4 +623,58 @@ mod tests {
             "a write that changes nothing records nothing"
         );
     }
+
+    #[test]
+    fn an_apply_request_creates_then_merges_and_refuses_what_upstream_refuses() {
+        let mut state = crate::model::ClusterState::new();
+        let mut api = ApiServer::new(&mut state);
+        let deployments = super::super::resources::of_kind("Deployment");
+        let mut run = |applied: &Value, force| {
+            let name = "web";
+            apply(
+                &mut api,
+                deployments,
+                "default",
+                name,
+                applied,
+                "kubectl",
+                force,
+                AT,
+            )
+        };
+        let mut refusal = |applied: Value| run(&applied, false).unwrap_err().message;
+        let mut wrong = deployment(2, "nginx:1.25");
+        wrong["apiVersion"] = json!("apps/v1beta1");
+        assert_eq!(
+            refusal(wrong),
+            "Incorrect version specified in apply patch. Specified patch version: apps/v1beta1, expected: apps/v1"
+        );
+        let mut wrong = deployment(2, "nginx:1.25");
+        wrong["kind"] = json!("ReplicaSet");
+        assert_eq!(
+            refusal(wrong),
+            "invalid object type: apps/v1, Kind=ReplicaSet"
+        );
+        let mut wrong = deployment(2, "nginx:1.25");
+        wrong["metadata"]["managedFields"] = json!([]);
+        assert_eq!(refusal(wrong), "metadata.managedFields must be nil");
+        let mut wrong = deployment(2, "nginx:1.25");
+        wrong["metadata"]["name"] = json!("api");
+        assert_eq!(
+            refusal(wrong),
+            "the name of the object (api) does not match the name on the URL (web)"
+        );
+        let (code, created) = run(&deployment(2, "nginx:1.25"), false).unwrap();
+        assert_eq!((code, created["spec"]["replicas"].as_i64()), (201, Some(2)));
+        assert_eq!(
+            created["metadata"]["managedFields"][0]["manager"],
+            "kubectl"
+        );
+        let (code, merged) = run(&deployment(3, "nginx:1.26"), false).unwrap();
+        assert_eq!((code, merged["spec"]["replicas"].as_i64()), (200, Some(3)));
+        assert_eq!(
+            merged["spec"]["template"]["spec"]["containers"][0]["image"],
+            "nginx:1.26"
+        );
+    }
 }
