@@ -480,6 +480,11 @@ pub fn update_stored(
                 meta.insert(kept.into(), v.clone());
             }
         }
+        // The field managers are the API server's to record, not the client's to send back.
+        match old.get("managedFields") {
+            Some(owners) => meta.insert("managedFields".into(), owners.clone()),
+            None => meta.remove("managedFields"),
+        };
     }
     if let Some(status) = existing.body.get("status") {
         next["status"] = status.clone();

@@ -4,7 +4,8 @@
 //! It holds the API's table of resources, its defaults and its validation, admission
 //! ([`admission`], with LimitRanger in [`limit_ranger`] and ResourceQuota in [`quota`]), the
 //! patch types ([`patch`]) and the requests on one object ([`requests`]: get, create, update,
-//! patch, scale, delete), which answer with JSON or a [`Status`]. Requests work on an
+//! patch, scale, delete; server-side apply and the field managers it keeps in [`managed`],
+//! over the field sets of [`fieldpath`]), which answer with JSON or a [`Status`]. Requests work on an
 //! [`ApiServer`] over the stored cluster and report what they changed as [`Effect`]s; the
 //! simulation fans those out to the scheduler, the kubelets and the controllers, so nothing
 //! here calls them (or imports `crate::sim`). The manifest decoder applies defaults and
@@ -13,8 +14,10 @@
 
 pub mod admission;
 pub mod defaults;
+pub mod fieldpath;
 pub mod limit_ranger;
 pub mod limits;
+pub mod managed;
 pub mod patch;
 pub mod paths;
 pub mod pod_streams;
@@ -29,4 +32,4 @@ pub mod tables;
 pub mod validation;
 
 pub use server::{ApiServer, Effect};
-pub use status::{Details, Status};
+pub use status::{Cause, Details, Status};

@@ -162,7 +162,7 @@ fn strip(map: &Map<String, Value>) -> Map<String, Value> {
 /// left out), for the lists of the simulated kinds that have one; the others are replaced.
 // K8S: staging/src/k8s.io/api/core/v1/types.go and apps/v1/types.go (patchStrategy:"merge"
 // patchMergeKey tags)
-fn merge_key(path: &[&str]) -> Option<&'static str> {
+pub(super) fn merge_key(path: &[&str]) -> Option<&'static str> {
     let field = *path.last()?;
     let in_container = path[..path.len() - 1]
         .iter()

@@ -123,13 +123,7 @@ pub fn update(
     if let Some(map) = next.as_object_mut() {
         map.remove("status");
     }
-    let given = next["metadata"]["name"].as_str().unwrap_or_default();
-    if given != name {
-        // K8S: staging/src/k8s.io/apiserver/pkg/endpoints/handlers/rest.go (checkName)
-        return Err(Status::bad_request(format!(
-            "the name of the object ({given}) does not match the name on the URL ({name})"
-        )));
-    }
+    check_name(&next, name)?;
     if next["kind"] != resource.kind {
         // DEVIATION: upstream's decoder refuses an object of another kind with its own words.
         return Err(Status::bad_request(format!(
@@ -214,6 +208,18 @@ pub fn update(
     };
     let object = get(api.state, resource, namespace, name)?;
     Ok(Written { object, changed })
+}
+
+/// An object sent to the URL of `name` must be named so.
+// K8S: staging/src/k8s.io/apiserver/pkg/endpoints/handlers/rest.go (checkName)
+pub(super) fn check_name(object: &Value, name: &str) -> Result<(), Status> {
+    let given = object["metadata"]["name"].as_str().unwrap_or_default();
+    match given == name {
+        true => Ok(()),
+        false => Err(Status::bad_request(format!(
+            "the name of the object ({given}) does not match the name on the URL ({name})"
+        ))),
+    }
 }
 
 /// PATCH with a body of `patch_type`: the patched object is stored as by [`update`].
@@ -364,7 +370,11 @@ fn bound_node(
 }
 
 /// The key of a stored (not natively modelled) object: its kind, namespace and name.
-fn stored_key(resource: &Resource, namespace: &str, name: &str) -> (String, String, String) {
+pub(super) fn stored_key(
+    resource: &Resource,
+    namespace: &str,
+    name: &str,
+) -> (String, String, String) {
     (
         resource.kind.to_string(),
         namespace.to_string(),

@@ -14,15 +14,29 @@ pub struct Status {
     pub reason: &'static str,
     pub message: String,
     /// The object the error is about, when it is about one.
-    pub details: Option<Details>,
+    pub details: Option<Box<Details>>,
 }
 
 /// `metav1.StatusDetails`: the name of the object, and its kind (an invalid object's kind) or
 /// resource (`pods`, for the other reasons), as upstream's constructors fill them in.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Details {
     pub name: String,
     pub kind: String,
+    /// `metav1.StatusDetails.group`: the API group of `kind` when it has one.
+    pub group: String,
+    /// What exactly was wrong, field by field (an apply's conflicts).
+    pub causes: Vec<Cause>,
+}
+
+/// `metav1.StatusCause`: one reason a request failed, and the field it is about.
+// K8S: staging/src/k8s.io/apimachinery/pkg/apis/meta/v1/types.go (StatusCause; its Type is
+// serialised as `reason`)
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cause {
+    pub reason: &'static str,
+    pub message: String,
+    pub field: String,
 }
 
 impl Status {
@@ -33,10 +47,11 @@ impl Status {
             code: 403,
             reason: "Forbidden",
             message: format!("{resource} \"{name}\" is forbidden: {why}"),
-            details: Some(Details {
+            details: Some(Box::new(Details {
                 name: name.to_string(),
                 kind: resource.to_string(),
-            }),
+                ..Details::default()
+            })),
         }
     }
 
@@ -48,10 +63,11 @@ impl Status {
             code: 404,
             reason: "NotFound",
             message: format!("{resource} \"{name}\" not found"),
-            details: Some(Details {
+            details: Some(Box::new(Details {
                 name: name.to_string(),
                 kind: resource.to_string(),
-            }),
+                ..Details::default()
+            })),
         }
     }
 
@@ -62,10 +78,11 @@ impl Status {
             code: 409,
             reason: "AlreadyExists",
             message: format!("{resource} \"{name}\" already exists"),
-            details: Some(Details {
+            details: Some(Box::new(Details {
                 name: name.to_string(),
                 kind: resource.to_string(),
-            }),
+                ..Details::default()
+            })),
         }
     }
 
@@ -77,10 +94,11 @@ impl Status {
             code: 422,
             reason: "Invalid",
             message: format!("{kind} \"{name}\" is invalid: {why}"),
-            details: Some(Details {
+            details: Some(Box::new(Details {
                 name: name.to_string(),
                 kind: kind.to_string(),
-            }),
+                ..Details::default()
+            })),
         }
     }
 
@@ -173,7 +191,25 @@ impl Status {
             "code": self.code,
         });
         if let Some(details) = &self.details {
-            status["details"] = json!({"name": details.name, "kind": details.kind});
+            // K8S: types.go (StatusDetails: every field omitempty)
+            let mut out = serde_json::Map::new();
+            for (key, text) in [
+                ("name", &details.name),
+                ("group", &details.group),
+                ("kind", &details.kind),
+            ] {
+                if !text.is_empty() {
+                    out.insert(key.into(), json!(text));
+                }
+            }
+            if !details.causes.is_empty() {
+                let causes = details
+                    .causes
+                    .iter()
+                    .map(|c| json!({"reason": c.reason, "message": c.message, "field": c.field}));
+                out.insert("causes".into(), causes.collect());
+            }
+            status["details"] = Value::Object(out);
         }
         status
     }

@@ -19,7 +19,7 @@ use crate::apiserver::{protobuf, requests, Status};
 use crate::engine::{SimDuration, SimTime};
 use crate::model::time::rfc3339;
 use crate::scenario::record::Recorded;
-use crate::scenario::request::ApiCall;
+use crate::scenario::request::{self, ApiCall};
 use crate::sim::{Simulation, Step, StepAction};
 use std::rc::Rc;
 
@@ -242,12 +242,20 @@ impl Driver {
     /// instant already, so that it comes first at its instant, as a timeline entry does).
     fn write(&mut self, request: &ApiRequest) -> std::io::Result<ApiResponse> {
         let protobuf = request.content_type.starts_with(protobuf::MEDIA_TYPE);
+        let apply = request::media_type(&request.content_type) == request::APPLY;
         let body = if request.body.is_empty() {
             None
         } else if protobuf {
             match protobuf::decode(&request.body) {
                 Ok(body) => Some(body),
                 Err(status) => return Ok(status_response(&status)),
+            }
+        } else if apply {
+            // An apply's body is YAML (JSON is YAML).
+            let text = String::from_utf8_lossy(&request.body);
+            match crate::apiserver::patch::parse(&text) {
+                Ok(body) => Some(body),
+                Err(why) => return Ok(rest::status(400, "BadRequest", &why)),
             }
         } else {
             match serde_json::from_slice::<serde_json::Value>(&request.body) {
@@ -266,12 +274,19 @@ impl Driver {
             true => "application/json",
             false => &request.content_type,
         };
-        let call = Rc::new(ApiCall::new(
-            &request.method,
-            &request.path,
-            content_type,
-            body,
-        ));
+        let force = match request.param("force") {
+            None => None,
+            Some(force) => match force.parse::<bool>() {
+                Ok(force) => Some(force),
+                Err(_) => {
+                    let why = format!("force: invalid value {force:?}: expected true or false");
+                    return Ok(rest::status(400, "BadRequest", &why));
+                }
+            },
+        };
+        let call = ApiCall::new(&request.method, &request.path, content_type, body)
+            .with_query(request.field_manager(apply), force);
+        let call = Rc::new(call);
         let at = self.request_instant();
         self.sim.handle_first_at(Step {
             at,

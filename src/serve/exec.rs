@@ -349,6 +349,7 @@ spec:
                 .collect(),
             accept: String::new(),
             content_type: String::new(),
+            user_agent: String::new(),
             body: Vec::new(),
         };
         answer(&sim, &request, transport, "default", "web")

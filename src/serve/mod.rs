@@ -226,6 +226,7 @@ fn api_request(parts: &axum::http::request::Parts, body: Vec<u8>) -> ApiRequest 
         query,
         accept: header_text(header::ACCEPT),
         content_type: header_text(header::CONTENT_TYPE),
+        user_agent: header_text(header::USER_AGENT),
         body,
     }
 }

@@ -21,6 +21,7 @@ pub struct ApiRequest {
     pub query: Vec<(String, String)>,
     pub accept: String,
     pub content_type: String,
+    pub user_agent: String,
     pub body: Vec<u8>,
 }
 
@@ -40,6 +41,29 @@ impl ApiRequest {
     pub fn flag(&self, name: &str) -> bool {
         self.param(name)
             .is_some_and(|v| v != "0" && !v.eq_ignore_ascii_case("false"))
+    }
+
+    /// The writer a write is recorded under: its `fieldManager`, else the User-Agent's first
+    /// word (`kubectl/v1.34.1 (linux/amd64) ...` writes as `kubectl`). An apply must name its
+    /// manager itself.
+    // K8S: staging/src/k8s.io/apiserver/pkg/endpoints/handlers/rest.go (managerOrUserAgent,
+    // prefixFromUserAgent: up to the first `/`, printable characters, at most 128 bytes)
+    pub fn field_manager(&self, apply: bool) -> Option<String> {
+        if let Some(manager) = self.param("fieldManager") {
+            return Some(manager.to_string());
+        }
+        if apply {
+            return None;
+        }
+        let mut prefix = String::new();
+        let first = self.user_agent.split('/').next().unwrap_or_default();
+        for c in first.chars().filter(|c| !c.is_control()) {
+            if prefix.len() + c.len_utf8() > 128 {
+                break;
+            }
+            prefix.push(c);
+        }
+        (!prefix.is_empty()).then_some(prefix)
     }
 }
 
@@ -418,6 +442,7 @@ mod tests {
                 .collect(),
             accept: String::new(),
             content_type: String::new(),
+            user_agent: String::new(),
             body: Vec::new(),
         };
         for on in ["true", "True", "1", "yes", ""] {

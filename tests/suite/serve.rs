@@ -548,6 +548,189 @@ node02         Ready                      <none>          40s   v1.34.0   ssd
     );
 }
 
+/// The Deployment `web` as `kubectl apply --server-side` sends it, with `replicas` and the
+/// labels given.
+fn applied_web(replicas: u32, labels: &str) -> String {
+    format!(
+        "apiVersion: apps/v1
+kind: Deployment
+metadata: {{name: web, labels: {{{labels}}}}}
+spec:
+  replicas: {replicas}
+  selector: {{matchLabels: {{app: web}}}}
+  template:
+    metadata: {{labels: {{app: web}}}}
+    spec:
+      containers: [{{name: nginx, image: \"nginx:1.27\"}}]
+"
+    )
+}
+
+impl Served {
+    /// The field manager kube-apiserver names this kubectl's writes after when it sends none:
+    /// its User-Agent's first word, the binary's file name.
+    // K8S: staging/src/k8s.io/client-go/rest/config.go (DefaultKubernetesUserAgent, from
+    // os.Args[0]) and apiserver/pkg/endpoints/handlers/rest.go (prefixFromUserAgent)
+    fn user_agent_manager(&self) -> String {
+        let name = self.kubectl.file_name().unwrap().to_string_lossy();
+        name.to_string()
+    }
+}
+
+#[test]
+fn server_side_apply_owns_fields_and_refuses_conflicts_until_forced() {
+    let served = Served::start(&["--paused"]);
+    let manifest = served._dir.path().join("web.yaml");
+    let file = manifest.to_str().unwrap();
+    let apply = |replicas, labels: &str, extra: &[&str]| {
+        std::fs::write(&manifest, applied_web(replicas, labels)).unwrap();
+        let mut args = vec!["apply", "--server-side", "-f", file];
+        args.extend(extra);
+        served.kubectl(&args)
+    };
+    let applied = |out: Output| {
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let replicas = || {
+        served.ok(&[
+            "get",
+            "deployment",
+            "web",
+            "-o",
+            "jsonpath={.spec.replicas}",
+        ])
+    };
+    // Absent, the object is created by the apply.
+    assert_eq!(
+        applied(apply(2, "app: web, tier: front", &[])),
+        "deployment.apps/web serverside-applied\n"
+    );
+    served.clock(&["advance", "10s"]);
+    assert_eq!(
+        applied(apply(3, "app: web, tier: front", &[])),
+        "deployment.apps/web serverside-applied\n"
+    );
+    assert_eq!(replicas(), "3");
+    served.clock(&["advance", "10s"]);
+    assert_eq!(
+        served.ok(&["scale", "deployment", "web", "--replicas=5"]),
+        "deployment.apps/web scaled\n"
+    );
+    // kubectl scale's replicas are its own now: the same file conflicts.
+    let refused = apply(3, "app: web, tier: front", &[]);
+    assert_eq!(refused.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8(refused.stderr).unwrap(),
+        format!(
+            "error: Apply failed with 1 conflict: conflict with \"{}\" with subresource \"scale\" using apps/v1: .spec.replicas
+Please review the fields above--they currently have other managers. Here
+are the ways you can resolve this warning:
+* If you intend to manage all of these fields, please re-run the apply
+  command with the `--force-conflicts` flag.
+* If you do not intend to manage all of the fields, please edit your
+  manifest to remove references to the fields that should keep their
+  current managers.
+* You may co-own fields by updating your manifest to match the existing
+  value; in this case, you'll become the manager if the other manager(s)
+  stop managing the field (remove it from their configuration).
+See https://kubernetes.io/docs/reference/using-api/server-side-apply/#conflicts
+",
+            served.user_agent_manager()
+        )
+    );
+    assert_eq!(replicas(), "5");
+    served.clock(&["advance", "10s"]);
+    assert_eq!(
+        applied(apply(3, "app: web, tier: front", &["--force-conflicts"])),
+        "deployment.apps/web serverside-applied\n"
+    );
+    assert_eq!(replicas(), "3");
+    // Another manager co-owns what it applies with the same values; a label the first
+    // manager drops then goes, the one both applied stays.
+    served.clock(&["advance", "10s"]);
+    applied(apply(3, "app: web", &["--field-manager=ci"]));
+    applied(apply(3, "owner: ops", &[]));
+    assert_eq!(
+        served.ok(&[
+            "get",
+            "deployment",
+            "web",
+            "-o",
+            "jsonpath={.metadata.labels}"
+        ]),
+        r#"{"app":"web","owner":"ops"}"#
+    );
+    served.ok(&["label", "deployment", "web", "team=a"]);
+    let yaml = served.ok(&["get", "deployment", "web", "-o", "yaml"]);
+    assert!(!yaml.contains("managedFields"), "{yaml}");
+    // `ci` changed nothing, so its entry has no time.
+    // K8S: staging/src/k8s.io/apimachinery/pkg/util/managedfields/internal/managedfieldsupdater.go
+    // (Apply: the time moves only when the object changed)
+    let yaml = served.ok(&[
+        "get",
+        "deployment",
+        "web",
+        "-o",
+        "yaml",
+        "--show-managed-fields",
+    ]);
+    // What the two appliers both own under spec.
+    let spec = r#"      f:spec:
+        f:replicas: {}
+        f:selector: {}
+        f:template:
+          f:metadata:
+            f:labels:
+              f:app: {}
+          f:spec:
+            f:containers:
+              k:{"name":"nginx"}:
+                .: {}
+                f:image: {}
+                f:name: {}
+"#;
+    let start = yaml.find("  managedFields:").unwrap();
+    let end = yaml.find("  name: web\n").unwrap();
+    assert_eq!(
+        &yaml[start..end],
+        format!(
+            r#"  managedFields:
+  - apiVersion: apps/v1
+    fieldsType: FieldsV1
+    fieldsV1:
+      f:metadata:
+        f:labels:
+          f:app: {{}}
+{spec}    manager: ci
+    operation: Apply
+  - apiVersion: apps/v1
+    fieldsType: FieldsV1
+    fieldsV1:
+      f:metadata:
+        f:labels:
+          f:owner: {{}}
+{spec}    manager: kubectl
+    operation: Apply
+    time: "2025-01-01T00:00:40Z"
+  - apiVersion: apps/v1
+    fieldsType: FieldsV1
+    fieldsV1:
+      f:metadata:
+        f:labels:
+          f:team: {{}}
+    manager: kubectl-label
+    operation: Update
+    time: "2025-01-01T00:00:40Z"
+"#
+        )
+    );
+}
+
 #[test]
 fn a_recorded_session_replays_to_the_same_trace_bytes() {
     let dir = tempfile::tempdir().unwrap();
@@ -560,12 +743,32 @@ fn a_recorded_session_replays_to_the_same_trace_bytes() {
     served.ok(&["label", "pods", "-l", "app=web", "tier=front"]);
     served.clock(&["advance", "20s"]);
     served.ok(&["cordon", "node01"]);
+    // Server-side applies: a create, a conflict with kubectl scale's replicas, a forced one.
+    let api = dir.path().join("api.yaml");
+    std::fs::write(
+        &api,
+        applied_web(2, "app: web").replace("name: web", "name: api"),
+    )
+    .unwrap();
+    let apply = |extra: &[&str]| {
+        let mut args = vec!["apply", "--server-side", "-f", api.to_str().unwrap()];
+        args.extend(extra);
+        served.kubectl(&args).status.code()
+    };
+    assert_eq!(apply(&[]), Some(0));
+    served.ok(&["scale", "deployment", "api", "--replicas=4"]);
+    assert_eq!(apply(&[]), Some(1));
+    assert_eq!(apply(&["--force-conflicts"]), Some(0));
     served.ok(&["delete", "deployment", "web"]);
     served.clock(&["advance", "30s"]);
     assert_eq!(served.stop(), Some(0));
     let recorded = std::fs::read_to_string(&record).unwrap();
     assert!(
         recorded.contains("  - at: 10.002s\n    request:\n      body:\n        spec:\n          replicas: 3\n      contentType: application/merge-patch+json\n      method: PATCH\n      path: /apis/apps/v1/namespaces/default/deployments/web/scale\n"),
+        "{recorded}"
+    );
+    assert!(
+        recorded.contains("      contentType: application/apply-patch+yaml\n      method: PATCH\n      path: /apis/apps/v1/namespaces/default/deployments/api\n      query:\n        fieldManager: kubectl\n        force: true\n"),
         "{recorded}"
     );
     let replay_trace = replay(&record, dir.path());
@@ -637,8 +840,8 @@ fn bad_requests_get_status_errors_and_the_server_stays_up() {
             "/api/v1/namespaces/default/pods/nope",
             "application/apply-patch+yaml",
             b"{}",
-            415,
-            "UnsupportedMediaType",
+            422,
+            "Invalid",
         ),
         (
             "PATCH",
