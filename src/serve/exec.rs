@@ -340,18 +340,7 @@ spec:
         let mut sim = Simulation::new(scenario.setup(), scenario.seed, None).unwrap();
         sim.run_until(crate::engine::SimTime::from_millis(secs * 1000))
             .unwrap();
-        let request = ApiRequest {
-            method: "GET".into(),
-            path: "/api/v1/namespaces/default/pods/web/exec".into(),
-            query: query
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
-            accept: String::new(),
-            content_type: String::new(),
-            user_agent: String::new(),
-            body: Vec::new(),
-        };
+        let request = ApiRequest::get("/api/v1/namespaces/default/pods/web/exec", query);
         answer(&sim, &request, transport, "default", "web")
     }
 

@@ -26,6 +26,23 @@ pub struct ApiRequest {
 }
 
 impl ApiRequest {
+    /// A bodiless GET of `path` with `query`, for tests.
+    #[cfg(test)]
+    pub fn get(path: &str, query: &[(&str, &str)]) -> ApiRequest {
+        ApiRequest {
+            method: "GET".into(),
+            path: path.into(),
+            query: query
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            accept: String::new(),
+            content_type: String::new(),
+            user_agent: String::new(),
+            body: Vec::new(),
+        }
+    }
+
     /// The query parameter `name`, decoded.
     pub fn param(&self, name: &str) -> Option<&str> {
         self.query
@@ -433,18 +450,7 @@ mod tests {
 
     #[test]
     fn a_boolean_parameter_is_false_only_when_absent_zero_or_false() {
-        let request = |query: &[(&str, &str)]| ApiRequest {
-            method: "GET".into(),
-            path: "/api/v1/pods".into(),
-            query: query
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
-            accept: String::new(),
-            content_type: String::new(),
-            user_agent: String::new(),
-            body: Vec::new(),
-        };
+        let request = |query: &[(&str, &str)]| ApiRequest::get("/api/v1/pods", query);
         for on in ["true", "True", "1", "yes", ""] {
             assert!(request(&[("watch", on)]).flag("watch"), "{on:?}");
         }
