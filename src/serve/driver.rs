@@ -13,7 +13,7 @@ use super::discovery;
 use super::exec::{self, Outcome, Transport};
 use super::openapi;
 use super::rest::{self, ApiRequest, ApiResponse};
-use super::watch::{Watch, WatchStart};
+use super::watch::{WatchStart, Watches};
 use crate::apiserver::paths::{self, Route};
 use crate::apiserver::{protobuf, requests, Status};
 use crate::engine::{SimDuration, SimTime};
@@ -57,7 +57,8 @@ pub struct Driver {
     handled_through: Option<SimTime>,
     /// `host:port`, for `/api`'s server address.
     address: String,
-    watches: Vec<Watch>,
+    /// The open watches, by query.
+    watches: Vec<Watches>,
     /// Every write handled, at its instant, for `--record`.
     recorded: Vec<Recorded>,
 }
@@ -124,7 +125,7 @@ impl Driver {
         if self.handled_through.is_some_and(|t| target <= t) {
             // Nothing happened since the watches were last told; only their time runs out.
             let now = Instant::now();
-            self.watches.retain(|w| !w.expired(now));
+            self.watches.retain_mut(|w| w.expire(now));
             return Ok(());
         }
         while !self.watches.is_empty() {
@@ -170,9 +171,29 @@ impl Driver {
             .and_then(|s| s.parse::<u64>().ok())
             .map(|s| Instant::now() + Duration::from_secs(s));
         let (sender, events) = tokio::sync::mpsc::unbounded_channel();
-        if let Some(watch) = Watch::new(query, sender, deadline, start, &self.sim) {
-            self.watches.push(watch);
-        }
+        let key = Watches::key(
+            &request.path,
+            request.param("labelSelector"),
+            request.param("fieldSelector"),
+            query.table.as_deref(),
+        );
+        let now = Instant::now();
+        let sim = &self.sim;
+        // The query's watches, told the current state; or new ones if none is open.
+        let open = self
+            .watches
+            .iter()
+            .position(|w| w.has_key(&key))
+            .filter(|&i| self.watches[i].notify(sim, now));
+        let watches = match open {
+            Some(i) => &mut self.watches[i],
+            None => {
+                self.watches.retain(|w| !w.has_key(&key));
+                self.watches.push(Watches::new(key, query, sim));
+                self.watches.last_mut().expect("just pushed")
+            }
+        };
+        watches.open(sender, deadline, start, sim);
         ApiResponse {
             code: 200,
             body: rest::Payload::Stream(events),
@@ -334,7 +355,7 @@ impl Driver {
             "time": rfc3339(at),
             "paused": self.clock.paused(),
             "speed": self.clock.speed(),
-            "watches": self.watches.len(),
+            "watches": self.watches.iter().map(Watches::count).sum::<usize>(),
         })))
     }
 }

@@ -11,6 +11,9 @@
 // initial ADDED events end with a BOOKMARK annotated k8s.io/initial-events-end, which
 // client-go's watch-list, on by default from kubectl 1.35, waits for)
 
+// The watches of one query share one diff per instant and, in JSON, each event's bytes: ten
+// `kubectl get -w` of the same pods cost about what one does.
+
 use std::collections::BTreeMap;
 use std::time::Instant;
 
@@ -21,44 +24,95 @@ use tokio::sync::mpsc::UnboundedSender;
 use super::rest::{resource_version, Listed, Query};
 use crate::sim::Simulation;
 
-/// One open watch.
-pub struct Watch {
+/// The open watches of one query (the same path, selectors and form of answer).
+pub struct Watches {
+    /// The query in the request's words: [`Watches::key`].
+    key: String,
     query: Query,
+    /// What was sent last, by `namespace/name`: the same for every watch of the query, as each
+    /// was told every change since it opened.
+    known: BTreeMap<(String, String), Listed>,
+    clients: Vec<Client>,
+}
+
+/// One open watch: where its events go.
+struct Client {
     sender: UnboundedSender<Bytes>,
     /// When the client's `timeoutSeconds` runs out.
     deadline: Option<Instant>,
-    /// What was sent last, by `namespace/name`.
-    known: BTreeMap<(String, String), Listed>,
+    /// Whether a Table's column definitions went out already (they come in the first event).
     columns_sent: bool,
 }
 
-impl Watch {
-    /// A watch of `query` streaming to `sender`, starting as `start` says.
-    pub fn new(
-        query: Query,
+impl Watches {
+    /// What a watch's events depend on: its path, selectors and `table` form (a query's
+    /// [`Query::table`]); watches of the same key share their diffs.
+    pub fn key(
+        path: &str,
+        labels: Option<&str>,
+        fields: Option<&str>,
+        table: Option<&str>,
+    ) -> String {
+        let part = |p: Option<&str>| p.unwrap_or_default().to_string();
+        serde_json::to_string(&[path.to_string(), part(labels), part(fields), part(table)])
+            .expect("strings serialize")
+    }
+
+    /// The watches of `query`, with none open yet.
+    pub fn new(key: String, query: Query, sim: &Simulation) -> Watches {
+        let mut watches = Watches {
+            key,
+            query,
+            known: BTreeMap::new(),
+            clients: Vec::new(),
+        };
+        watches.known = watches.current(sim);
+        watches
+    }
+
+    /// This query's key: [`Watches::key`].
+    pub fn has_key(&self, key: &str) -> bool {
+        self.key == key
+    }
+
+    /// How many watches of the query are open.
+    pub fn count(&self) -> usize {
+        self.clients.len()
+    }
+
+    /// Opens a watch streaming to `sender`, starting as `start` says; the query must have been
+    /// told the current state ([`Watches::notify`]) first.
+    pub fn open(
+        &mut self,
         sender: UnboundedSender<Bytes>,
         deadline: Option<Instant>,
         start: WatchStart,
         sim: &Simulation,
-    ) -> Option<Watch> {
-        let mut watch = Watch {
-            query,
+    ) {
+        let mut client = Client {
             sender,
             deadline,
-            known: BTreeMap::new(),
             columns_sent: false,
         };
-        match start {
-            WatchStart::FromNow => {
-                watch.known = watch.current(sim);
-                Some(watch)
+        let initial = match start {
+            WatchStart::FromNow => Vec::new(),
+            WatchStart::WithObjects | WatchStart::WithObjectsAndBookmark => {
+                let listed = self.known.values();
+                listed
+                    .map(|l| self.event("ADDED", l, &mut client))
+                    .collect()
             }
-            WatchStart::WithObjects => watch.notify(sim, Instant::now()).then_some(watch),
-            WatchStart::WithObjectsAndBookmark => {
-                let sent = watch.notify(sim, Instant::now())
-                    && watch.sender.send(watch.initial_events_end(sim)).is_ok();
-                sent.then_some(watch)
-            }
+        };
+        let bookmark = match start {
+            WatchStart::WithObjectsAndBookmark => Some(self.initial_events_end(sim)),
+            _ => None,
+        };
+        let sent = initial
+            .into_iter()
+            .chain(bookmark)
+            .all(|line| client.sender.send(line).is_ok());
+        if sent {
+            self.clients.push(client);
         }
     }
 
@@ -77,9 +131,11 @@ impl Watch {
         line(&json!({"type": "BOOKMARK", "object": bookmark}))
     }
 
-    /// Whether the client's `timeoutSeconds` has run out.
-    pub fn expired(&self, now: Instant) -> bool {
-        self.deadline.is_some_and(|d| now >= d)
+    /// Drops the watches whose client's `timeoutSeconds` has run out (which ends their
+    /// streams); `false` once none is left.
+    pub fn expire(&mut self, now: Instant) -> bool {
+        self.clients.retain(|c| c.deadline.is_none_or(|d| now < d));
+        !self.clients.is_empty()
     }
 
     fn current(&self, sim: &Simulation) -> BTreeMap<(String, String), Listed> {
@@ -90,10 +146,10 @@ impl Watch {
             .collect()
     }
 
-    /// Streams what changed since the last call; `false` once the client has gone or the
-    /// watch's time is up (the watch is then dropped, which ends its stream).
+    /// Streams what changed since the last call to every watch of the query; drops the watches
+    /// whose client has gone or whose time is up, and tells `false` once none is left.
     pub fn notify(&mut self, sim: &Simulation, now: Instant) -> bool {
-        if self.expired(now) {
+        if !self.expire(now) {
             return false;
         }
         let mut current = self.current(sim);
@@ -110,27 +166,37 @@ impl Watch {
         }
         events.extend(current.into_values().map(|l| ("ADDED", l)));
         events.sort_by(|a, b| a.1.key.cmp(&b.1.key));
+        let mut clients = std::mem::take(&mut self.clients);
         for (type_, listed) in events {
-            let line = self.event(type_, &listed);
-            if self.sender.send(line).is_err() {
-                return false;
-            }
+            let mut shared = None;
+            clients.retain_mut(|client| {
+                let line = match self.query.table {
+                    // A JSON event is the same for every watch: serialized once.
+                    None => shared
+                        .get_or_insert_with(|| self.event(type_, &listed, client))
+                        .clone(),
+                    Some(_) => self.event(type_, &listed, client),
+                };
+                client.sender.send(line).is_ok()
+            });
             if type_ != "DELETED" {
                 self.known.insert(listed.key.clone(), listed);
             }
         }
-        true
+        self.clients = clients;
+        !self.clients.is_empty()
     }
 
-    fn event(&mut self, type_: &str, listed: &Listed) -> Bytes {
+    /// One event for `client` (a Table's first carries the column definitions).
+    fn event(&self, type_: &str, listed: &Listed, client: &mut Client) -> Bytes {
         let object = match &self.query.table {
             None => listed.object.clone(),
             Some(_) => {
                 let mut table = self.query.table_of([listed]);
-                if self.columns_sent {
+                if client.columns_sent {
                     table["columnDefinitions"] = Value::Null;
                 }
-                self.columns_sent = true;
+                client.columns_sent = true;
                 table
             }
         };
