@@ -42,12 +42,7 @@ pub fn group_version(group: &str, version: &str) -> Value {
                 "kind": r.kind,
                 "verbs": r.verbs,
             });
-            if !r.short_names.is_empty() {
-                resource["shortNames"] = json!(r.short_names);
-            }
-            if !r.categories.is_empty() {
-                resource["categories"] = json!(r.categories);
-            }
+            add_names(&mut resource, r);
             let subresources = SUBRESOURCES.iter().filter(|s| s.parent == r.plural);
             let subresources = subresources.map(|s| {
                 let mut subresource = json!({
@@ -158,12 +153,7 @@ fn resource_discovery(r: &Resource) -> Value {
         "singularResource": r.singular,
         "verbs": r.verbs,
     });
-    if !r.short_names.is_empty() {
-        resource["shortNames"] = json!(r.short_names);
-    }
-    if !r.categories.is_empty() {
-        resource["categories"] = json!(r.categories);
-    }
+    add_names(&mut resource, r);
     let subresources: Vec<Value> = SUBRESOURCES
         .iter()
         .filter(|s| s.parent == r.plural)
@@ -173,6 +163,16 @@ fn resource_discovery(r: &Resource) -> Value {
         resource["subresources"] = json!(subresources);
     }
     resource
+}
+
+/// The resource's short names and categories, when it has any (both listings omit empty ones).
+fn add_names(resource: &mut Value, r: &Resource) {
+    if !r.short_names.is_empty() {
+        resource["shortNames"] = json!(r.short_names);
+    }
+    if !r.categories.is_empty() {
+        resource["categories"] = json!(r.categories);
+    }
 }
 
 fn subresource_discovery(r: &Resource, s: &Subresource) -> Value {
